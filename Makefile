@@ -1,0 +1,34 @@
+# Two commands: `make run` (app on a bundled sample) and `make test` (whole suite).
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.PHONY: run test test-slow browser bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test,text]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/streamlit run app/Home.py --server.port $(PORT) --server.headless true
+
+# Debian's Chromium for the browser tests; tests skip with a reason where it cannot be installed.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will be skipped"
+
+test: $(STAMP) browser
+	$(PY) -m pytest -q -ra
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -ra -m slow
+
+bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) benchmarks/engine.py
+
+clean:
+	rm -rf $(VENV) .clusterlab-cache

@@ -1,0 +1,65 @@
+"""Agglomerative (hierarchical) clustering; above CONNECTIVITY_ABOVE rows merges only along the kNN graph."""
+
+from __future__ import annotations
+
+from clustering.backends.base import METRIC, Backend, Param, memory_refusal, relabel_by_size
+from clustering.neighbors import KNNGraph, knn_graph
+
+CONNECTIVITY_ABOVE = 5_000
+UNCONNECTED_MAX = 30_000
+MAX_ROWS = 150_000
+
+
+class Agglomerative(Backend):
+    name = "agglomerative"
+    title = "Agglomerative"
+    description = "Merges nearest groups bottom-up (Ward, average, complete or single linkage)."
+    uses_graph = True
+    schema = (
+        Param("n_clusters", int, 8, "number of clusters", low=1, high=5000),
+        Param("linkage", str, "ward", "how group distance is measured", choices=("ward", "average", "complete", "single")),
+        Param("connectivity", str, "auto", f"merge only kNN neighbours: auto (above {CONNECTIVITY_ABOVE:,} rows), "
+              "always, never", choices=("auto", "always", "never")),
+        Param("n_neighbors", int, 15, "neighbours in the connectivity graph", low=2, high=200),
+        METRIC,
+    )
+
+    def __init__(self, n_clusters=8, linkage="ward", connectivity="auto", n_neighbors=15, metric="euclidean"):
+        self.n_clusters = n_clusters
+        self.linkage = linkage
+        self.connectivity = connectivity
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+
+    @staticmethod
+    def _connected(n: int, mode: str) -> bool:
+        return mode == "always" or (mode == "auto" and n > CONNECTIVITY_ABOVE)
+
+    @classmethod
+    def refusal(cls, n, d, params):
+        if n > MAX_ROWS:
+            return (f"Agglomerative clustering of {n:,} rows would take hours (limit {MAX_ROWS:,}). "
+                    "Use Leiden or HDBSCAN, or k-means, which scale to millions.")
+        if not cls._connected(n, params.get("connectivity", "auto")) and n > UNCONNECTED_MAX:
+            return (f"Agglomerative without connectivity on {n:,} rows needs all pairwise distances. "
+                    "Set connectivity=auto or always.")
+        need = 8 * n * n / 2 if not cls._connected(n, params.get("connectivity", "auto")) else 8 * n * 60
+        return memory_refusal("Agglomerative", need, "Use connectivity=always, or Leiden.")
+
+    def fit(self, X, y=None, knn: KNNGraph | None = None):
+        from sklearn.cluster import AgglomerativeClustering
+
+        p = self._params()
+        x = self._check_x(X)
+        if p["linkage"] == "ward" and p["metric"] != "euclidean":
+            raise ValueError("ward linkage needs metric=euclidean; choose average or complete for cosine")
+        connectivity = None
+        if self._connected(len(x), p["connectivity"]):
+            if knn is None or knn.k < p["n_neighbors"] or knn.metric != p["metric"]:
+                knn = knn_graph(x, p["n_neighbors"], p["metric"])
+            connectivity = knn.connectivities("binary")
+        model = AgglomerativeClustering(n_clusters=p["n_clusters"], linkage=p["linkage"],
+                                        metric=p["metric"], connectivity=connectivity)
+        self.labels_ = relabel_by_size(model.fit_predict(x))
+        self.model_ = model
+        return self

@@ -1,0 +1,54 @@
+"""Gaussian mixture (EM); soft assignments in probabilities_."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
+
+
+class GMM(Backend):
+    name = "gmm"
+    title = "Gaussian mixture"
+    description = "Elliptical clusters with soft membership; best on low-dimensional embeddings."
+    schema = (
+        Param("n_components", int, 8, "number of mixture components (clusters)", low=1, high=1000),
+        Param("covariance_type", str, "full", "shape of each component", choices=("full", "tied", "diag", "spherical")),
+        Param("n_init", int, 1, "restarts; the best likelihood is kept", low=1, high=50),
+        Param("max_iter", int, 200, "EM iterations", low=1, high=10000),
+        Param("reg_covar", float, 1e-6, "added to covariance diagonals for stability", low=0.0, log=True),
+        SEED,
+    )
+
+    def __init__(self, n_components=8, covariance_type="full", n_init=1, max_iter=200, reg_covar=1e-6, seed=0):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.reg_covar = reg_covar
+        self.seed = seed
+
+    @classmethod
+    def refusal(cls, n, d, params):
+        k = params.get("n_components", 8)
+        if k > n:
+            return f"GMM: n_components={k} is more than the {n} rows."
+        full = params.get("covariance_type", "full") in ("full", "tied")
+        need = 8 * (3 * n * k * d + (k * d * d if full else k * d))
+        return memory_refusal("GMM", need, "Use covariance_type=diag or reduce dimensions with PCA first.")
+
+    def fit(self, X, y=None):
+        from sklearn.mixture import GaussianMixture
+
+        p = self._params()
+        x = self._check_x(X)
+        model = GaussianMixture(n_components=p["n_components"], covariance_type=p["covariance_type"],
+                                n_init=p["n_init"], max_iter=p["max_iter"], reg_covar=p["reg_covar"],
+                                random_state=p["seed"])
+        raw = model.fit_predict(x.astype(np.float64))
+        self.labels_ = relabel_by_size(raw)
+        proba = model.predict_proba(x.astype(np.float64))
+        order = [int(raw[np.flatnonzero(self.labels_ == c)[0]]) for c in range(self.labels_.max() + 1)]
+        self.probabilities_ = proba[:, order].astype(np.float32)
+        self.model_ = model
+        return self

@@ -1,0 +1,62 @@
+"""k-means (Lloyd, k-means++ init); mini-batch above MINIBATCH_ABOVE rows or when asked."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
+
+MINIBATCH_ABOVE = 200_000
+
+
+class KMeans(Backend):
+    name = "kmeans"
+    title = "k-means"
+    description = "k round clusters around centres; fast baseline. Every point gets a cluster."
+    schema = (
+        Param("n_clusters", int, 8, "number of clusters k", low=1, high=5000),
+        Param("n_init", int, 10, "restarts; the best (lowest inertia) is kept", low=1, high=100),
+        Param("max_iter", int, 300, "iterations per restart", low=1, high=10000),
+        Param("algorithm", str, "auto", f"auto: mini-batch above {MINIBATCH_ABOVE:,} rows; lloyd; minibatch",
+              choices=("auto", "lloyd", "minibatch")),
+        SEED,
+    )
+
+    def __init__(self, n_clusters=8, n_init=10, max_iter=300, algorithm="auto", seed=0):
+        self.n_clusters = n_clusters
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.algorithm = algorithm
+        self.seed = seed
+
+    @classmethod
+    def refusal(cls, n, d, params):
+        if params.get("n_clusters", 8) > n:
+            return f"k-means: n_clusters={params['n_clusters']} is more than the {n} rows. Choose fewer clusters."
+        return memory_refusal("k-means", 3 * n * d * 4, "Reduce dimensions with PCA first.")
+
+    def fit(self, X, y=None):
+        from sklearn.cluster import KMeans as SkKMeans
+        from sklearn.cluster import MiniBatchKMeans
+
+        p = self._params()
+        x = self._check_x(X)
+        minibatch = p["algorithm"] == "minibatch" or (p["algorithm"] == "auto" and len(x) > MINIBATCH_ABOVE)
+        if minibatch:
+            model = MiniBatchKMeans(n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"],
+                                    random_state=p["seed"], batch_size=4096)
+        else:
+            model = SkKMeans(n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"],
+                             random_state=p["seed"])
+        raw = model.fit_predict(x)
+        self.labels_ = relabel_by_size(raw)
+        order = np.array([np.flatnonzero(self.labels_ == c)[0] for c in range(self.labels_.max() + 1)])
+        self.cluster_centers_ = model.cluster_centers_[raw[order]].astype(np.float32)
+        self.inertia_ = float(model.inertia_)
+        self.model_ = model
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        x = np.asarray(X, dtype=np.float32)
+        d2 = ((x[:, None, :] - self.cluster_centers_[None]) ** 2).sum(-1)
+        return d2.argmin(axis=1).astype(np.int32)

@@ -1,0 +1,72 @@
+"""Leiden community detection on the shared kNN graph.
+
+igraph's `community_leiden` is the default: orders of magnitude faster than leidenalg's
+`find_partition` (100k x 50 graph: 43 s with leidenalg). leidenalg stays available for its
+partition types (RBConfiguration for modularity with resolution, CPM).
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
+from clustering.neighbors import KNNGraph, knn_graph
+
+
+class Leiden(Backend):
+    name = "leiden"
+    title = "Leiden (kNN graph)"
+    description = "Communities of the kNN graph; resolution sets how many. Finds any shape, no noise label."
+    uses_graph = True
+    schema = (
+        Param("n_neighbors", int, 15, "neighbours per point in the kNN graph", low=2, high=500),
+        METRIC,
+        Param("weighting", str, "umap", "edge weights: UMAP fuzzy connectivities or Jaccard overlap (SNN)",
+              choices=("umap", "jaccard")),
+        Param("resolution", float, 1.0, "higher gives more, smaller clusters", low=0.0, high=50.0, log=True),
+        Param("objective", str, "modularity", "quality function", choices=("modularity", "CPM")),
+        Param("n_iterations", int, 2, "Leiden passes; -1 runs until the partition is stable", low=-1, high=100),
+        Param("implementation", str, "igraph", "igraph (fast) or leidenalg (reference)",
+              choices=("igraph", "leidenalg")),
+        SEED,
+    )
+
+    def __init__(self, n_neighbors=15, metric="euclidean", weighting="umap", resolution=1.0,
+                 objective="modularity", n_iterations=2, implementation="igraph", seed=0):
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+        self.weighting = weighting
+        self.resolution = resolution
+        self.objective = objective
+        self.n_iterations = n_iterations
+        self.implementation = implementation
+        self.seed = seed
+
+    def fit(self, X, y=None, knn: KNNGraph | None = None):
+        p = self._params()
+        x = self._check_x(X)
+        if knn is None or knn.k < p["n_neighbors"] or knn.metric != p["metric"] or knn.n != len(x):
+            knn = knn_graph(x, p["n_neighbors"], p["metric"], seed=p["seed"])
+        graph = knn.igraph(p["weighting"])
+        if p["implementation"] == "igraph":
+            random.seed(p["seed"])  # igraph draws from Python's random module
+            partition = graph.community_leiden(
+                objective_function=p["objective"], weights="weight", resolution=p["resolution"],
+                n_iterations=p["n_iterations"],
+            )
+            membership = partition.membership
+        else:
+            import leidenalg
+
+            kind = leidenalg.CPMVertexPartition if p["objective"] == "CPM" else leidenalg.RBConfigurationVertexPartition
+            partition = leidenalg.find_partition(
+                graph, kind, weights="weight", resolution_parameter=p["resolution"],
+                n_iterations=p["n_iterations"], seed=p["seed"],
+            )
+            membership = partition.membership
+        self.labels_ = relabel_by_size(np.asarray(membership))
+        self.knn_ = knn
+        return self
+

@@ -1,0 +1,49 @@
+"""Spectral clustering on the shared kNN graph's fuzzy connectivities (sparse eigensolver)."""
+
+from __future__ import annotations
+
+from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
+from clustering.neighbors import KNNGraph, knn_graph
+
+MAX_ROWS = 50_000
+
+
+class Spectral(Backend):
+    name = "spectral"
+    title = "Spectral (kNN graph)"
+    description = "Embeds the kNN graph with its Laplacian's eigenvectors, then clusters there."
+    uses_graph = True
+    schema = (
+        Param("n_clusters", int, 8, "number of clusters", low=2, high=500),
+        Param("n_neighbors", int, 15, "neighbours in the affinity graph", low=2, high=200),
+        Param("assign_labels", str, "cluster_qr", "how labels are read from the eigenvectors",
+              choices=("kmeans", "discretize", "cluster_qr")),
+        METRIC,
+        SEED,
+    )
+
+    def __init__(self, n_clusters=8, n_neighbors=15, assign_labels="cluster_qr", metric="euclidean", seed=0):
+        self.n_clusters = n_clusters
+        self.n_neighbors = n_neighbors
+        self.assign_labels = assign_labels
+        self.metric = metric
+        self.seed = seed
+
+    @classmethod
+    def refusal(cls, n, d, params):
+        if n > MAX_ROWS:
+            return (f"Spectral clustering of {n:,} rows needs an eigendecomposition too slow to wait for "
+                    f"(limit {MAX_ROWS:,}). Use Leiden on the same kNN graph instead.")
+        return None
+
+    def fit(self, X, y=None, knn: KNNGraph | None = None):
+        from sklearn.cluster import SpectralClustering
+
+        p = self._params()
+        x = self._check_x(X)
+        if knn is None or knn.k < p["n_neighbors"] or knn.metric != p["metric"]:
+            knn = knn_graph(x, p["n_neighbors"], p["metric"], seed=p["seed"])
+        model = SpectralClustering(n_clusters=p["n_clusters"], affinity="precomputed",
+                                   assign_labels=p["assign_labels"], random_state=p["seed"])
+        self.labels_ = relabel_by_size(model.fit_predict(knn.connectivities("umap")))
+        return self

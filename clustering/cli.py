@@ -1,0 +1,277 @@
+"""`clusterlab` command line: samples, info, cluster, sweep.
+
+Every failure exits with status 2 and one `error: ...` line on stderr (`--debug` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clustering.data import DataError, Dataset, encode_labels
+
+
+class UsageError(ValueError):
+    """A command-line argument a person must fix."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 2
+    except Exception as error:  # one clear line, never a traceback unless asked
+        if args.debug:
+            raise
+        known = (DataError, UsageError, ValueError, OSError)
+        text = str(error) if isinstance(error, known) else f"{type(error).__name__}: {error}"
+        print(f"error: {text.strip().splitlines()[0] if text.strip() else type(error).__name__}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clusterlab", description="Cluster embeddings, explain and compare clusters.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command")
+
+    samples = commands.add_parser("samples", help="list the bundled sample datasets")
+    samples.set_defaults(handler=cmd_samples)
+
+    info = commands.add_parser("info", help="shape, dtype, metadata columns, NaN count, fingerprint")
+    _input_arguments(info)
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(handler=cmd_info)
+
+    cluster = commands.add_parser("cluster", help="cluster INPUT and write one label per row")
+    _input_arguments(cluster)
+    _method_arguments(cluster)
+    cluster.add_argument("--out", required=True, help="labels CSV to write (columns row, cluster[, id])")
+    cluster.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
+    cluster.set_defaults(handler=cmd_cluster)
+
+    sweep = commands.add_parser("sweep", help="sweep one parameter; clusters, noise, silhouette, stability")
+    _input_arguments(sweep)
+    _method_arguments(sweep)
+    sweep.add_argument("--param-range", required=True, metavar="NAME=START:STOP:COUNT",
+                       help="e.g. resolution=0.2:2.0:10 (ints are rounded), or NAME=v1,v2,v3")
+    sweep.add_argument("--seeds", type=int, default=3, help="runs per value for seed stability (default 3)")
+    sweep.add_argument("--subsamples", type=int, default=3, help="80%% subsample runs per value (default 3)")
+    sweep.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+    sweep.add_argument("--json", action="store_true", help="print JSON")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    methods = commands.add_parser("methods", help="list clustering methods and their parameters")
+    methods.set_defaults(handler=cmd_methods)
+    return parser
+
+
+def _input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="a file (.npy .npz .csv .tsv .parquet .h5ad) or sample:NAME")
+    parser.add_argument("--key", help="array in .npz, obsm key in .h5ad, vector column in .parquet")
+    parser.add_argument("--columns", help="comma-separated feature columns (CSV/parquet)")
+    parser.add_argument("--drop-nonfinite", action="store_true", help="drop rows with NaN/inf instead of failing")
+
+
+def _method_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--method", required=True, help="leiden, hdbscan, kmeans, gmm, ... (see `clusterlab methods`)")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
+    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
+    parser.add_argument("--truth", help="metadata column or CSV file of true labels (column `label`, or only column)")
+
+
+def load_dataset(args: argparse.Namespace) -> Dataset:
+    from clustering.samples import load_input
+
+    options: dict = {"drop_nonfinite": args.drop_nonfinite}
+    if args.key:
+        options["key"] = args.key
+    if args.columns:
+        options["columns"] = [c.strip() for c in args.columns.split(",") if c.strip()]
+    return load_input(args.input, **options)
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--param {pair!r}: write KEY=VALUE, e.g. --param n_clusters=10")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def read_truth(spec: str, dataset: Dataset) -> np.ndarray:
+    """A metadata column name, or a CSV whose `label` column (or only column) has one label per row."""
+    if spec in dataset.metadata.columns:
+        return encode_labels(dataset.metadata[spec])
+    path = Path(spec)
+    if not path.exists():
+        raise UsageError(
+            f"--truth {spec}: neither a metadata column (columns: {list(dataset.metadata.columns)[:15]}) "
+            "nor an existing file."
+        )
+    try:
+        frame = pd.read_csv(path, keep_default_na=True)
+    except Exception as error:
+        raise DataError(f"{path}: could not read the truth CSV ({error}).") from error
+    if "label" in frame.columns:
+        column = frame["label"]
+    elif len(frame.columns) == 1:
+        column = frame.iloc[:, 0]
+    else:
+        raise DataError(f"{path}: name the truth column 'label' (found {list(frame.columns)[:10]}).")
+    if len(column) != dataset.n:
+        raise DataError(f"{path}: {len(column)} labels for {dataset.n} rows; give one label per input row.")
+    return encode_labels(column)
+
+
+def _clean(value):
+    """JSON-safe: NaN -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def print_json(payload: dict) -> None:
+    print(json.dumps(_clean(payload), indent=None))
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from clustering.samples import SAMPLES, sample_names
+
+    for name in sample_names():
+        sample = SAMPLES[name]
+        print(f"sample:{name:<12} {sample.description}\n{'':19} source: {sample.provenance}")
+    return 0
+
+
+def cmd_methods(args: argparse.Namespace) -> int:
+    from clustering.backends import BACKENDS
+
+    for name, backend in BACKENDS.items():
+        print(f"{name}: {backend.description}")
+        for param in backend.schema:
+            print(f"    {param.describe()}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    dataset = load_dataset(args)
+    summary = dataset.summary()
+    summary["shape"] = [dataset.n, dataset.d]
+    if args.json:
+        print_json(summary)
+        return 0
+    print(f"{summary['source']}: {dataset.n:,} rows x {dataset.d:,} features, {summary['dtype']}")
+    print(f"metadata columns: {', '.join(summary['metadata_columns']) or '(none)'}")
+    print(f"NaN values: {summary['nan_count']}")
+    print(f"fingerprint: {summary['fingerprint']}")
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}")
+    return 0
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from clustering.pipeline import run
+
+    dataset = load_dataset(args)
+    truth = read_truth(args.truth, dataset) if args.truth else None
+    progress = _tqdm_progress() if not args.json and sys.stderr.isatty() else None
+    result = run(dataset, args.method, parse_params(args.param), seed=args.seed, preprocess=args.preprocess,
+                 truth=truth, progress=progress)
+    out = pd.DataFrame({"row": np.arange(dataset.n), "cluster": result.labels})
+    if dataset.id_column:
+        out[dataset.id_column] = dataset.metadata[dataset.id_column].to_numpy()
+    out_path = Path(args.out)
+    if out_path.parent and not out_path.parent.exists():
+        raise UsageError(f"--out {args.out}: folder {out_path.parent} does not exist.")
+    temporary = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    out.to_csv(temporary, index=False)
+    temporary.replace(out_path)
+    if args.json:
+        print_json(result.summary())
+    else:
+        line = f"{result.method}: {result.n_clusters} clusters, {result.n_noise} noise, {result.seconds['total']:.2f} s"
+        if result.metrics:
+            line += "; " + ", ".join(f"{k} {result.metrics[k]:.3f}" for k in ("ari", "ami", "nmi", "acc"))
+        print(line)
+        print(f"wrote {out_path}")
+    return 0
+
+
+def parse_range(text: str) -> tuple[str, list]:
+    name, sep, spec = text.partition("=")
+    if not sep or not spec:
+        raise UsageError(f"--param-range {text!r}: write NAME=START:STOP:COUNT or NAME=v1,v2,...")
+    if ":" in spec:
+        parts = spec.split(":")
+        if len(parts) != 3:
+            raise UsageError(f"--param-range {text!r}: START:STOP:COUNT needs three parts")
+        try:
+            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+        except ValueError:
+            raise UsageError(f"--param-range {text!r}: START and STOP are numbers, COUNT a whole number") from None
+        if count < 1:
+            raise UsageError(f"--param-range {text!r}: COUNT must be at least 1")
+        values = list(np.linspace(start, stop, count))
+    else:
+        values = [v.strip() for v in spec.split(",") if v.strip()]
+    return name.strip(), values
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from clustering.sweep import sweep
+
+    dataset = load_dataset(args)
+    truth = read_truth(args.truth, dataset) if args.truth else None
+    name, values = parse_range(args.param_range)
+    report = sweep(dataset, args.method, name, values, base_params=parse_params(args.param),
+                   preprocess=args.preprocess, seed=args.seed or 0, n_seeds=args.seeds,
+                   n_subsamples=args.subsamples, truth=truth, n_jobs=args.jobs)
+    if args.json:
+        print_json(report)
+        return 0
+    columns = ["value", "n_clusters", "noise_share", "silhouette", "seed_stability", "subsample_stability"]
+    if truth is not None:
+        columns.append("ari")
+    print(pd.DataFrame(report["rows"])[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def _tqdm_progress():
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, file=sys.stderr, leave=False, bar_format="{desc} {bar} {percentage:3.0f}%")
+
+    def update(stage: str, share: float) -> None:
+        bar.set_description_str(stage)
+        bar.n = int(share * 100)
+        bar.refresh()
+        if share >= 1.0:
+            bar.close()
+
+    return update
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,403 @@
+"""Load embeddings from .npy, .npz, .csv/.tsv, .parquet and .h5ad into a Dataset.
+
+Every failure is a DataError naming the file, the row/column where it can, and what to do.
+Nothing is written to the user's file.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clustering.data import DataError, Dataset
+
+FORMATS = (".npy", ".npz", ".csv", ".tsv", ".parquet", ".h5ad")
+DEFAULT_MAX_MB = float(os.environ.get("CLUSTERLAB_MAX_MB", "4096"))
+DEFAULT_VECTOR_COLUMN = "embedding"
+# Numeric columns with these names describe rows, not features: kept as metadata unless named in `columns`.
+METADATA_NAMES = {"id", "label", "labels", "class", "target", "cluster", "y", "index", "row", "topic", "unnamed: 0"}
+MIN_ROWS = 3
+
+
+@dataclass
+class LoadOptions:
+    key: str | None = None  # npz array, h5ad obsm key, parquet vector column
+    columns: list[str] | None = None  # csv/parquet feature columns
+    drop_nonfinite: bool = False  # drop rows with NaN/inf instead of failing
+    max_mb: float = DEFAULT_MAX_MB  # refuse files (and matrices) larger than this
+    max_rows: int | None = None
+
+
+def load(path: str | os.PathLike, *, name: str | None = None, **options) -> Dataset:
+    """Load a file into a Dataset; raise DataError with an actionable message on bad input."""
+    opts = LoadOptions(**options)
+    path = Path(path)
+    label = str(path)
+    if not path.exists():
+        raise DataError(f"{label}: file not found. Check the path (formats: {', '.join(FORMATS)}).")
+    if path.is_dir():
+        raise DataError(f"{label}: is a folder, not a file. Point to one file ({', '.join(FORMATS)}).")
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise DataError(
+            f"{label}: unknown extension '{suffix or '(none)'}'. Save the vectors as one of {', '.join(FORMATS)}."
+        )
+    size_mb = path.stat().st_size / 2**20
+    if path.stat().st_size == 0:
+        raise DataError(f"{label}: the file is empty (0 bytes). Export the embeddings again.")
+    if size_mb > opts.max_mb:
+        raise DataError(
+            f"{label}: {size_mb:,.0f} MB is over the {opts.max_mb:,.0f} MB limit. "
+            "Subsample the rows or raise the limit (CLUSTERLAB_MAX_MB)."
+        )
+    reader = {".npy": _read_npy, ".npz": _read_npz, ".csv": _read_table, ".tsv": _read_table,
+              ".parquet": _read_parquet, ".h5ad": _read_h5ad}[suffix]
+    try:
+        vectors, metadata, feature_names = reader(path, opts)
+    except DataError:
+        raise
+    except MemoryError as error:
+        raise DataError(f"{label}: not enough memory to load it ({error}). Subsample the rows.") from error
+    except Exception as error:  # any parser failure becomes an actionable message
+        raise DataError(
+            f"{label}: could not be read as {suffix[1:]} ({type(error).__name__}: {_short(error)}). "
+            "The file may be truncated or corrupt, or not really this format: export it again."
+        ) from error
+    return finish(vectors, metadata, feature_names, name=name or path.stem, source=label, opts=opts)
+
+
+def finish(
+    vectors: np.ndarray,
+    metadata: pd.DataFrame | None,
+    feature_names: list[str] | None,
+    *,
+    name: str,
+    source: str,
+    opts: LoadOptions | None = None,
+) -> Dataset:
+    """Validate a raw matrix (shape, dtype, size, finiteness) and build the Dataset."""
+    opts = opts or LoadOptions()
+    label = source or name
+    vectors = _as_numeric_2d(vectors, label)
+    n, d = vectors.shape
+    if metadata is None:
+        metadata = pd.DataFrame(index=pd.RangeIndex(n))
+    if n == 0 or d == 0:
+        raise DataError(f"{label}: no data ({n} rows x {d} columns). The file holds a header or an empty array only.")
+    if n < MIN_ROWS:
+        raise DataError(f"{label}: only {n} row(s); clustering needs at least {MIN_ROWS} vectors.")
+    if opts.max_rows is not None and n > opts.max_rows:
+        raise DataError(f"{label}: {n:,} rows is over the limit of {opts.max_rows:,}. Subsample the rows first.")
+    matrix_mb = n * d * 4 / 2**20
+    if matrix_mb > opts.max_mb:
+        raise DataError(
+            f"{label}: {n:,} x {d:,} float32 needs {matrix_mb:,.0f} MB, over the {opts.max_mb:,.0f} MB limit. "
+            "Reduce dimensions (PCA) or subsample first."
+        )
+    warnings: list[str] = []
+    with np.errstate(invalid="ignore", over="ignore"):
+        vectors = vectors.astype(np.float32, copy=False)
+    bad = ~np.isfinite(vectors)
+    if bad.any():
+        bad_rows = np.flatnonzero(bad.any(axis=1))
+        n_nan, n_inf = int(np.isnan(vectors).sum()), int(np.isinf(vectors).sum())
+        where = ", ".join(f"row {r} column {_column_name(int(c), feature_names)}" for r, c in np.argwhere(bad)[:3])
+        if not opts.drop_nonfinite:
+            raise DataError(
+                f"{label}: {n_nan} NaN and {n_inf} infinite value(s) in {len(bad_rows)} row(s), first at {where}. "
+                "Fix them, or load with drop_nonfinite (CLI: --drop-nonfinite) to drop those rows."
+            )
+        keep = np.ones(n, dtype=bool)
+        keep[bad_rows] = False
+        vectors = vectors[keep]
+        metadata = metadata.loc[keep].reset_index(drop=True)
+        warnings.append(f"dropped {len(bad_rows)} row(s) with NaN/inf values (first at {where})")
+        if len(vectors) < MIN_ROWS:
+            raise DataError(f"{label}: only {len(vectors)} row(s) left after dropping NaN/inf rows; need {MIN_ROWS}.")
+    warnings.extend(_quality_warnings(vectors, feature_names))
+    id_column = next((c for c in metadata.columns if str(c).lower() == "id" and metadata[c].is_unique), None)
+    label_column = "label" if "label" in metadata.columns else None
+    return Dataset(vectors=vectors, metadata=metadata, name=name, source=source, feature_names=feature_names,
+                   id_column=id_column, label_column=label_column, warnings=warnings)
+
+
+def _quality_warnings(vectors: np.ndarray, feature_names: list[str] | None) -> list[str]:
+    warnings = []
+    constant = np.flatnonzero(np.ptp(vectors, axis=0) == 0)
+    if len(constant):
+        names = ", ".join(_column_name(int(j), feature_names) for j in constant[:5])
+        more = f" and {len(constant) - 5} more" if len(constant) > 5 else ""
+        warnings.append(f"{len(constant)} constant column(s) carry no information: {names}{more}")
+    if len(vectors) <= 2_000_000:
+        rows = np.ascontiguousarray(vectors).view(np.dtype((np.void, vectors.dtype.itemsize * vectors.shape[1])))
+        n_unique = len(np.unique(rows.ravel()))
+        if n_unique < len(vectors):
+            warnings.append(f"{len(vectors) - n_unique} duplicate row(s): they will share a cluster")
+    return warnings
+
+
+def _column_name(index: int, feature_names: list[str] | None) -> str:
+    if feature_names and index < len(feature_names):
+        return f"'{feature_names[index]}'"
+    return str(index)
+
+
+def _short(error: Exception, limit: int = 200) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
+    return text[:limit]
+
+
+def _as_numeric_2d(array: np.ndarray, label: str) -> np.ndarray:
+    array = np.asarray(array)
+    if array.dtype == object:
+        raise DataError(f"{label}: the array holds Python objects, not numbers. Save a numeric array.")
+    if array.dtype.kind not in "biuf":
+        raise DataError(
+            f"{label}: values of type {array.dtype} are not numeric. Save the vectors as float or int numbers."
+        )
+    if array.ndim == 1:
+        raise DataError(
+            f"{label}: a 1-D array of {array.shape[0]} values; expected rows x features. "
+            "If each value is one row's single feature, reshape it to (n, 1)."
+        )
+    if array.ndim != 2:
+        raise DataError(
+            f"{label}: a {array.ndim}-D array of shape {array.shape}; expected 2-D (rows x features). "
+            f"Flatten each item, e.g. array.reshape({array.shape[0]}, -1)."
+        )
+    return array
+
+
+# --- readers: each returns (vectors, metadata or None, feature names or None) ---------------------------
+
+
+def _read_npy(path: Path, opts: LoadOptions):
+    try:
+        array = np.load(path, allow_pickle=False, mmap_mode=None)
+    except ValueError as error:
+        if "pickle" in str(error).lower() or "object" in str(error).lower():
+            raise DataError(
+                f"{path}: holds pickled Python objects, which are never loaded (they can run code). "
+                "Save a numeric array: np.save(path, np.asarray(vectors, dtype=np.float32))."
+            ) from error
+        raise
+    return array, None, None
+
+
+def _read_npz(path: Path, opts: LoadOptions):
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except zipfile.BadZipFile as error:
+        raise DataError(f"{path}: not a valid .npz (zip) archive; it may be truncated. Save it again.") from error
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        return archive, None, None  # a plain .npy saved with an .npz name
+    with archive:
+        keys = list(archive.files)
+        if not keys:
+            raise DataError(f"{path}: the archive holds no arrays.")
+        if opts.key is not None:
+            if opts.key not in keys:
+                raise DataError(f"{path}: no array named '{opts.key}'; it holds {', '.join(keys)}. Pick one with --key.")
+            key = opts.key
+        elif "embeddings" in keys:
+            key = "embeddings"
+        else:
+            two_d = [k for k in keys if _npz_ndim(archive, k) == 2]
+            if len(two_d) != 1:
+                found = ", ".join(f"{k} {_npz_shape(archive, k)}" for k in keys)
+                raise DataError(
+                    f"{path}: {'no' if not two_d else 'several'} 2-D arrays ({found}) and none named 'embeddings'. "
+                    "Name the array with --key."
+                )
+            key = two_d[0]
+        array = _npz_get(archive, path, key)
+        n = array.shape[0] if array.ndim else 0
+        metadata = {}
+        for other in keys:
+            if other == key:
+                continue
+            values = _npz_get(archive, path, other, strict=False)
+            if values is not None and values.ndim == 1 and len(values) == n:
+                metadata[other] = values
+        return array, pd.DataFrame(metadata) if metadata else None, None
+
+
+def _npz_get(archive, path: Path, key: str, strict: bool = True):
+    try:
+        return archive[key]
+    except ValueError as error:
+        if not strict:
+            return None
+        raise DataError(
+            f"{path}: array '{key}' holds pickled Python objects, which are never loaded. Save a numeric array."
+        ) from error
+
+
+def _npz_ndim(archive, key: str) -> int:
+    value = _npz_get(archive, Path("?"), key, strict=False)
+    return -1 if value is None else value.ndim
+
+
+def _npz_shape(archive, key: str) -> str:
+    value = _npz_get(archive, Path("?"), key, strict=False)
+    return "(objects)" if value is None else str(value.shape)
+
+
+def _read_table(path: Path, opts: LoadOptions):
+    separator = "\t" if path.suffix.lower() == ".tsv" else ","
+    try:
+        frame = pd.read_csv(path, sep=separator, low_memory=False)
+    except pd.errors.EmptyDataError as error:
+        raise DataError(f"{path}: no columns to read; the file is empty or whitespace.") from error
+    except pd.errors.ParserError as error:
+        raise DataError(
+            f"{path}: rows have different numbers of fields ({_short(error)}). "
+            "Every row needs the same columns; check quoting and separators."
+        ) from error
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text (byte {error.start}). Save the table as UTF-8 CSV.") from error
+    if frame.empty:
+        raise DataError(f"{path}: a header but no data rows.")
+    frame.columns = [str(c) for c in frame.columns]
+    return _split_frame(frame, path, opts)
+
+
+def _split_frame(frame: pd.DataFrame, path: Path, opts: LoadOptions):
+    """Feature columns become vectors, the rest metadata."""
+    if opts.columns:
+        missing = [c for c in opts.columns if c not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: column(s) {missing} not found; the file has {list(frame.columns)[:20]}.")
+        features = list(opts.columns)
+        for column in features:
+            _require_numeric(frame[column], column, path)
+    else:
+        features = []
+        for column in frame.columns:
+            series = frame[column]
+            if str(column).lower() in METADATA_NAMES:
+                continue
+            if _is_numeric(series):
+                features.append(column)
+            elif series.dtype == object and _mostly_numeric(series):
+                _require_numeric(series, column, path)  # raises with the first bad row
+        if not features:
+            raise DataError(
+                f"{path}: no numeric feature columns (columns: {list(frame.columns)[:20]}). "
+                "Vectors must be numbers; name them with --columns."
+            )
+    vectors = frame[features].to_numpy(dtype=np.float64)
+    metadata = frame.drop(columns=features)
+    return vectors, metadata, features
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _mostly_numeric(series: pd.Series) -> bool:
+    present = series.dropna()
+    if present.empty:
+        return False
+    parsed = pd.to_numeric(present, errors="coerce")
+    return parsed.notna().mean() >= 0.5
+
+
+def _require_numeric(series: pd.Series, column: str, path: Path) -> None:
+    if _is_numeric(series):
+        return
+    parsed = pd.to_numeric(series, errors="coerce")
+    bad = np.flatnonzero(parsed.isna() & series.notna())
+    if len(bad):
+        row = int(bad[0])
+        raise DataError(
+            f"{path}: column '{column}' mixes numbers and text: row {row + 1} holds {str(series.iloc[row])[:40]!r} "
+            f"({len(bad)} such row(s)). Fix those cells, or leave the column out of --columns."
+        )
+    if not pd.api.types.is_numeric_dtype(parsed):
+        raise DataError(f"{path}: column '{column}' is not numeric. Vectors must be numbers.")
+
+
+def _read_parquet(path: Path, opts: LoadOptions):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    if table.num_rows == 0:
+        raise DataError(f"{path}: the table has no rows.")
+    list_columns = [f.name for f in table.schema if pa.types.is_list(f.type) or pa.types.is_large_list(f.type)
+                    or pa.types.is_fixed_size_list(f.type)]
+    vector_column = opts.key
+    if vector_column is None and DEFAULT_VECTOR_COLUMN in table.column_names:
+        vector_column = DEFAULT_VECTOR_COLUMN
+    if vector_column is None and len(list_columns) == 1 and not opts.columns:
+        vector_column = list_columns[0]
+    if vector_column is None:
+        frame = table.to_pandas()
+        frame.columns = [str(c) for c in frame.columns]
+        return _split_frame(frame, path, opts)
+    if vector_column not in table.column_names:
+        raise DataError(
+            f"{path}: no column '{vector_column}'; list columns here: {list_columns or 'none'}. Pick one with --key."
+        )
+    column = table.column(vector_column).combine_chunks()
+    if not (pa.types.is_list(column.type) or pa.types.is_large_list(column.type)
+            or pa.types.is_fixed_size_list(column.type)):
+        raise DataError(f"{path}: column '{vector_column}' is {column.type}, not a list of numbers per row.")
+    if column.null_count:
+        row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+        raise DataError(f"{path}: column '{vector_column}' is empty (null) at row {row} ({column.null_count} rows).")
+    value_type = column.type.value_type
+    if not (pa.types.is_integer(value_type) or pa.types.is_floating(value_type)):
+        raise DataError(f"{path}: column '{vector_column}' holds {value_type}, not numbers.")
+    if pa.types.is_fixed_size_list(column.type):
+        width = column.type.list_size
+        values = column.flatten().to_numpy(zero_copy_only=False)
+    else:
+        lengths = column.value_lengths().to_numpy(zero_copy_only=False)
+        width = int(lengths[0])
+        uneven = np.flatnonzero(lengths != width)
+        if len(uneven):
+            row = int(uneven[0])
+            raise DataError(
+                f"{path}: vectors in '{vector_column}' have different lengths: row 0 has {width}, "
+                f"row {row} has {int(lengths[row])} ({len(uneven)} rows differ). All vectors need one length."
+            )
+        values = column.flatten().to_numpy(zero_copy_only=False)
+    vectors = np.asarray(values).reshape(len(column), width)
+    metadata = table.drop_columns([vector_column]).to_pandas()
+    return vectors, metadata, None
+
+
+def _read_h5ad(path: Path, opts: LoadOptions):
+    import anndata
+    import h5py
+    import scipy.sparse as sp
+
+    if not h5py.is_hdf5(path):
+        raise DataError(f"{path}: not an HDF5 file, so not a valid .h5ad. Write it with adata.write_h5ad().")
+    adata = anndata.read_h5ad(path)
+    if opts.key is not None:
+        if opts.key not in adata.obsm:
+            raise DataError(f"{path}: no obsm['{opts.key}']; available: {list(adata.obsm.keys()) or 'none'}.")
+        matrix = adata.obsm[opts.key]
+        feature_names = None
+    else:
+        matrix = adata.X
+        if matrix is None:
+            raise DataError(f"{path}: X is empty; name an embedding with --key (obsm: {list(adata.obsm.keys())}).")
+        feature_names = [str(v) for v in adata.var_names]
+    if sp.issparse(matrix):
+        dense_mb = matrix.shape[0] * matrix.shape[1] * 4 / 2**20
+        if dense_mb > opts.max_mb:
+            raise DataError(
+                f"{path}: sparse X is {dense_mb:,.0f} MB dense, over the limit; use an obsm embedding (--key X_pca)."
+            )
+        matrix = matrix.toarray()
+    metadata = adata.obs.reset_index(names="obs_name")
+    return np.asarray(matrix), metadata, feature_names

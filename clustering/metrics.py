@@ -1,0 +1,101 @@
+"""Agreement with truth (ARI, AMI, NMI, Hungarian ACC) and internal quality scores.
+
+Noise (-1 in predictions) is handled explicitly: by default every noise point is its own
+singleton cluster, so labelling points noise never raises a score; `noise="exclude"` scores
+the clustered points only, `noise="cluster"` treats noise as one more cluster. Truth -1 means
+unlabelled: those rows are left out of every agreement score.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn import metrics as skm
+
+NoiseMode = Literal["singletons", "cluster", "exclude"]
+SILHOUETTE_SAMPLE = 10_000
+
+
+def _prepare(truth: np.ndarray, labels: np.ndarray, noise: NoiseMode) -> tuple[np.ndarray, np.ndarray]:
+    truth = np.asarray(truth).astype(np.int64)
+    labels = np.asarray(labels).astype(np.int64)
+    if truth.shape != labels.shape:
+        raise ValueError(f"truth has {truth.shape[0]} rows, labels {labels.shape[0]}: they must align.")
+    keep = truth >= 0
+    if noise == "exclude":
+        keep &= labels >= 0
+    truth, labels = truth[keep], labels[keep].copy()
+    if noise == "singletons":
+        is_noise = labels < 0
+        labels[is_noise] = labels.max(initial=-1) + 1 + np.arange(is_noise.sum())
+    return truth, labels
+
+
+def ari(truth, labels, noise: NoiseMode = "singletons") -> float:
+    t, p = _prepare(truth, labels, noise)
+    return float(skm.adjusted_rand_score(t, p)) if len(t) else float("nan")
+
+
+def ami(truth, labels, noise: NoiseMode = "singletons") -> float:
+    t, p = _prepare(truth, labels, noise)
+    return float(skm.adjusted_mutual_info_score(t, p)) if len(t) else float("nan")
+
+
+def nmi(truth, labels, noise: NoiseMode = "singletons") -> float:
+    t, p = _prepare(truth, labels, noise)
+    return float(skm.normalized_mutual_info_score(t, p)) if len(t) else float("nan")
+
+
+def acc(truth, labels) -> float:
+    """Accuracy after the best one-to-one matching of clusters to classes (Hungarian); noise is wrong."""
+    truth = np.asarray(truth).astype(np.int64)
+    labels = np.asarray(labels).astype(np.int64)
+    keep = truth >= 0
+    truth, labels = truth[keep], labels[keep]
+    if len(truth) == 0:
+        return float("nan")
+    clustered = labels >= 0
+    classes, t = np.unique(truth[clustered], return_inverse=True)
+    clusters, p = np.unique(labels[clustered], return_inverse=True)
+    if len(classes) == 0:
+        return 0.0
+    table = np.zeros((len(clusters), len(classes)), dtype=np.int64)
+    np.add.at(table, (p, t), 1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return float(table[rows, cols].sum() / len(truth))
+
+
+def agreement(truth, labels) -> dict[str, float]:
+    """The stable set of agreement scores reported by the CLI and app."""
+    labels = np.asarray(labels)
+    truth = np.asarray(truth)
+    labelled = truth >= 0
+    return {
+        "ari": ari(truth, labels),
+        "ami": ami(truth, labels),
+        "nmi": nmi(truth, labels),
+        "acc": acc(truth, labels),
+        "ari_clustered": ari(truth, labels, noise="exclude"),
+        "clustered_share": float((labels[labelled] >= 0).mean()) if labelled.any() else float("nan"),
+        "n_labelled": int(labelled.sum()),
+    }
+
+
+def internal(x: np.ndarray, labels: np.ndarray, seed: int = 0, sample_size: int = SILHOUETTE_SAMPLE) -> dict:
+    """Silhouette (sampled above sample_size points), Davies-Bouldin, Calinski-Harabasz on non-noise points."""
+    labels = np.asarray(labels)
+    keep = labels >= 0
+    x, labels = np.asarray(x)[keep], labels[keep]
+    n_clusters = len(np.unique(labels))
+    result: dict = {"silhouette": None, "silhouette_sample": 0, "davies_bouldin": None, "calinski_harabasz": None}
+    if n_clusters < 2 or n_clusters >= len(labels):
+        return result
+    sample = min(sample_size, len(labels))
+    result["silhouette"] = float(skm.silhouette_score(x, labels, sample_size=sample if sample < len(labels) else None,
+                                                      random_state=seed))
+    result["silhouette_sample"] = sample
+    result["davies_bouldin"] = float(skm.davies_bouldin_score(x, labels))
+    result["calinski_harabasz"] = float(skm.calinski_harabasz_score(x, labels))
+    return result

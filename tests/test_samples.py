@@ -1,0 +1,22 @@
+import time
+
+import numpy as np
+import pytest
+
+from clustering.samples import SAMPLES, load_sample, sample_names
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_each_sample_loads_fast_with_label(name):
+    assert name in sample_names()
+    start = time.perf_counter()
+    ds = load_sample(name)
+    assert time.perf_counter() - start < 2.0
+    assert ds.n >= 700 and ds.vectors.dtype == np.float32
+    labelled = "label" in ds.metadata.columns
+    assert labelled or name == "python-docs"
+    if name == "mnist-test":
+        assert ds.vectors.shape == (10000, 784) and 0 <= ds.vectors.min() and ds.vectors.max() <= 1
+        assert ds.image_shape == (28, 28)
+    if name == "python-docs":
+        assert ds.d == 384 and {"text", "topic"} <= set(ds.metadata.columns)
