@@ -176,10 +176,10 @@ def _hnsw(x: np.ndarray, k: int, metric: str, seed: int, n_threads: int | None) 
 
     n, d = x.shape
     index = hnswlib.Index(space="cosine" if metric == "cosine" else "l2", dim=d)
-    index.init_index(max_elements=n, ef_construction=200, M=16, random_seed=seed)
+    index.init_index(max_elements=n, ef_construction=100, M=12, random_seed=seed)
     index.set_num_threads(n_threads or os.cpu_count() or 1)
     index.add_items(x, np.arange(n))
-    index.set_ef(max(2 * (k + 1), 64))
+    index.set_ef(max(2 * (k + 1), 48))
     labels, dists = index.knn_query(x, k=k + 1)
     labels, dists = _drop_self(labels.astype(np.int64), dists, k)
     if metric == "euclidean":

@@ -11,7 +11,7 @@ import numpy as np
 
 from clustering import metrics as metrics_module
 from clustering.backends import get_backend
-from clustering.backends.base import ParamError
+from clustering.backends.base import Cancelled, ParamError
 from clustering.data import Dataset, fingerprint_array
 from clustering.neighbors import knn_graph
 from clustering.preprocess import parse as parse_preprocess
@@ -20,10 +20,6 @@ from clustering.result import ClusterResult
 
 Progress = Callable[[str, float], None]
 _PREPROCESSED: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
-
-
-class Cancelled(RuntimeError):
-    """The user cancelled a long run."""
 
 
 def prepared(dataset: Dataset, spec: str, seed: int = 0) -> np.ndarray:
@@ -91,16 +87,21 @@ def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int 
         info["knn"] = {"k": graph.k, "exact": graph.exact, "recall": graph.recall, "cached": graph.cached}
         fit_kwargs["knn"] = graph
     if getattr(backend_cls, "accepts_callbacks", False):
-        fit_kwargs["progress"] = progress
+        fit_kwargs["progress"] = _training_progress(progress) if progress else None
         fit_kwargs["cancel"] = cancel
     stage("cluster", 0.3)
     t = time.perf_counter()
     estimator.fit(x, **fit_kwargs)
     seconds["cluster"] = time.perf_counter() - t
     stage("metrics", 0.95)
-    for attribute in ("reduction_used_", "device_", "n_iter_"):
+    for attribute in ("reduction_used_", "device_", "n_iter_", "converged_", "pretrain_cached_"):
         if hasattr(estimator, attribute):
             info[attribute.rstrip("_")] = getattr(estimator, attribute)
+    for stage_name, stage_seconds in getattr(estimator, "seconds_", {}).items():
+        seconds[f"cluster.{stage_name}"] = stage_seconds
+    artifacts = {"estimator": estimator}
+    if hasattr(estimator, "replay_"):
+        artifacts["replay"] = estimator.replay_
     result_metrics = None
     if truth is not None:
         t = time.perf_counter()
@@ -113,8 +114,25 @@ def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int 
         labels=estimator.labels_, method=method, params=values, seed=values.get("seed"),
         preprocess=preprocess, dataset_fingerprint=dataset.fingerprint, seconds=seconds,
         probabilities=getattr(estimator, "probabilities_", None), metrics=result_metrics,
-        device=getattr(estimator, "device_", None), info=info,
+        device=getattr(estimator, "device_", None), info=info, artifacts=artifacts,
     )
+
+
+def _training_progress(progress: Progress):
+    """Adapt a deep backend's (stage, step, total, loss, changed) events to (message, share)."""
+    spans = {"pretrain": (0.3, 0.6), "cluster": (0.6, 0.95), "umap": (0.6, 0.85), "gmm": (0.85, 0.95)}
+
+    def report(stage: str, step: int, total: int, loss: float, changed: float | None) -> None:
+        low, high = spans.get(stage, (0.3, 0.95))
+        share = low + (high - low) * (step / total if total else 1.0)
+        message = f"{stage} {step}/{total}"
+        if loss == loss:  # not NaN
+            message += f" · loss {loss:.4f}"
+        if changed is not None:
+            message += f" · {100 * changed:.2f}% labels changed"
+        progress(message, share)
+
+    return report
 
 
 def run_array(x: np.ndarray, method: str, params: dict | None = None, **kwargs) -> ClusterResult:

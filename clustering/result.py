@@ -24,6 +24,7 @@ class ClusterResult:
     info: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     name: str = ""
+    artifacts: dict = field(default_factory=dict, repr=False)  # non-JSON extras: replay, fitted estimator
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels, dtype=np.int32)

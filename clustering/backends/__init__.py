@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from clustering.backends.agglomerative import Agglomerative
 from clustering.backends.base import Backend, Param, ParamError
+from clustering.backends.deep_dec import DEC, IDEC
+from clustering.backends.deep_n2d import N2D
 from clustering.backends.gmm import GMM
 from clustering.backends.hdbscan import HDBSCAN
 from clustering.backends.kmeans import KMeans
@@ -12,7 +14,7 @@ from clustering.backends.leiden import Leiden
 from clustering.backends.spectral import Spectral
 
 BACKENDS: dict[str, type[Backend]] = {
-    cls.name: cls for cls in (Leiden, HDBSCAN, KMeans, GMM, Agglomerative, Spectral, KMedoids)
+    cls.name: cls for cls in (Leiden, HDBSCAN, KMeans, GMM, Agglomerative, Spectral, KMedoids, DEC, IDEC, N2D)
 }
 
 

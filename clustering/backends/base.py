@@ -14,6 +14,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
 
+class Cancelled(RuntimeError):
+    """The user cancelled a long run; nothing was changed."""
+
+
 class ParamError(ValueError):
     """A parameter value outside its schema; the message says the valid range."""
 

@@ -1,0 +1,271 @@
+"""Shared core of the deep clustering backends (DEC, IDEC, N2D) in PyTorch.
+
+One code path for CPU and CUDA: the whole dataset lives on the device when it fits, batches are
+index slices (no per-batch host copies), bf16 autocast on CUDA for the autoencoder's matrix work,
+soft assignments and the KL target in float32. Pretrained autoencoders are cached per
+(data, architecture, training settings), so switching DEC -> IDEC -> N2D pretrains once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from clustering.backends.base import Cancelled
+from clustering.data import fingerprint_array
+from clustering.neighbors import cache_dir
+
+REPLAY_SAMPLE = 5000
+# progress(stage, step, total, loss, changed_share)
+TrainingProgress = Callable[[str, int, int, float, float | None], None]
+
+
+def torch_module():
+    import torch
+
+    return torch
+
+
+def pick_device(device: str = "auto") -> str:
+    torch = torch_module()
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device=cuda was asked for but no CUDA GPU is available; use device=auto or cpu")
+    return device
+
+
+def set_threads() -> None:
+    torch = torch_module()
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    torch.set_num_threads(cores)
+
+
+def seed_everything(seed: int) -> None:
+    torch = torch_module()
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+
+
+def build_autoencoder(input_dim: int, hidden: tuple[int, ...], embedding_dim: int):
+    """d-500-500-2000-10 style: ReLU between layers, linear embedding and linear reconstruction."""
+    nn = torch_module().nn
+    dims = [input_dim, *hidden, embedding_dim]
+
+    def stack(sizes: list[int]) -> "nn.Sequential":
+        layers: list = []
+        for i in range(len(sizes) - 1):
+            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
+        return nn.Sequential(*layers)
+
+    class AutoEncoder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = stack(dims)
+            self.decoder = stack(dims[::-1])
+
+        def forward(self, x):
+            z = self.encoder(x)
+            return z, self.decoder(z)
+
+    return AutoEncoder()
+
+
+def soft_assignment(z, centers, alpha: float = 1.0):
+    """Student's t kernel: q_ij ∝ (1 + ||z_i - μ_j||² / α)^(-(α+1)/2), rows sum to 1."""
+    distances = ((z.unsqueeze(1) - centers.unsqueeze(0)) ** 2).sum(dim=2)
+    q = (1.0 + distances / alpha) ** (-(alpha + 1.0) / 2.0)
+    return q / q.sum(dim=1, keepdim=True)
+
+
+def target_distribution(q):
+    """p_ij ∝ q_ij² / f_j with f_j = Σ_i q_ij, rows sum to 1."""
+    weight = q**2 / q.sum(dim=0)
+    return weight / weight.sum(dim=1, keepdim=True)
+
+
+def kl_divergence(p, q):
+    """KL(P‖Q), summed over clusters, averaged over rows."""
+    torch = torch_module()
+    return (p * (torch.log(p.clamp_min(1e-12)) - torch.log(q.clamp_min(1e-12)))).sum(dim=1).mean()
+
+
+@dataclass
+class TrainConfig:
+    hidden: tuple[int, ...] = (500, 500, 2000)
+    embedding_dim: int = 10
+    pretrain_epochs: int = 100
+    pretrain_lr: float = 1e-3
+    batch_size: int = 256
+    seed: int = 0
+    device: str = "auto"
+
+    def key(self, fingerprint: str) -> str:
+        text = json.dumps({**self.__dict__, "hidden": list(self.hidden), "device": "any", "data": fingerprint},
+                          sort_keys=True)
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+@dataclass
+class Replay:
+    """Labels at every target update, and 2-D positions of a fixed sample of embedded points."""
+
+    sample: np.ndarray  # row indices of the sample (≤ REPLAY_SAMPLE)
+    iterations: list[int] = field(default_factory=list)
+    labels: list[np.ndarray] = field(default_factory=list)  # full label vectors (int16)
+    positions: list[np.ndarray] = field(default_factory=list)  # (len(sample), 2) float32
+    changed: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+
+    def record(self, iteration: int, labels: np.ndarray, embedded_2d: np.ndarray, changed: float, loss: float) -> None:
+        self.iterations.append(int(iteration))
+        self.labels.append(labels.astype(np.int16))
+        self.positions.append(embedded_2d.astype(np.float32))
+        self.changed.append(float(changed))
+        self.losses.append(float(loss))
+
+    def __len__(self) -> int:
+        return len(self.iterations)
+
+
+class Trainer:
+    """Holds data on the device and runs autoencoder pretraining and the self-training loop."""
+
+    def __init__(self, x: np.ndarray, config: TrainConfig, progress: TrainingProgress | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        torch = torch_module()
+        set_threads()
+        self.config = config
+        self.device = pick_device(config.device)
+        self.progress = progress
+        self.cancel = cancel
+        self.x = torch.as_tensor(np.ascontiguousarray(x, dtype=np.float32), device=self.device)
+        self.n = len(x)
+        self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
+        self.fingerprint = fingerprint_array(x)
+        self.seconds: dict[str, float] = {}
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def reseed(self, phase: int) -> None:
+        """Each phase draws batches from its own seeded stream, so a cached pretraining changes nothing."""
+        self.generator = torch_module().Generator(device="cpu").manual_seed(self.config.seed * 1000 + phase)
+
+    def autocast(self):
+        torch = torch_module()
+        if self.device == "cuda":
+            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+        return torch.autocast(device_type="cpu", enabled=False)
+
+    def check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("training cancelled")
+
+    def report(self, stage: str, step: int, total: int, loss: float, changed: float | None = None) -> None:
+        if self.progress is not None:
+            self.progress(stage, step, total, loss, changed)
+
+    def batches(self):
+        torch = torch_module()
+        order = torch.randperm(self.n, generator=self.generator).to(self.device)
+        for start in range(0, self.n, self.config.batch_size):
+            yield order[start:start + self.config.batch_size]
+
+    def embed(self, model, x=None):
+        torch = torch_module()
+        x = self.x if x is None else x
+        model.eval()
+        parts = []
+        with torch.no_grad(), self.autocast():
+            for start in range(0, len(x), 8192):
+                parts.append(model.encoder(x[start:start + 8192]).float())
+        model.train()
+        return torch.cat(parts)
+
+    # -- pretraining -----------------------------------------------------------------------------
+    def pretrained_autoencoder(self):
+        """Autoencoder trained end to end on reconstruction MSE (Adam), from cache when possible."""
+        torch = torch_module()
+        seed_everything(self.config.seed)
+        model = build_autoencoder(self.x.shape[1], tuple(self.config.hidden), self.config.embedding_dim)
+        path = cache_dir() / f"autoencoder-{self.config.key(self.fingerprint)}.pt"
+        if path.exists():
+            try:
+                model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+                self.seconds["pretrain"] = 0.0
+                self.pretrain_cached = True
+                self.reseed(1)
+                return model.to(self.device)
+            except Exception:
+                path.unlink(missing_ok=True)
+        self.pretrain_cached = False
+        model = model.to(self.device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.config.pretrain_lr)
+        start = time.perf_counter()
+        epochs = self.config.pretrain_epochs
+        for epoch in range(epochs):
+            total = 0.0
+            for index in self.batches():
+                self.check_cancel()
+                batch = self.x[index]
+                with self.autocast():
+                    _, reconstruction = model(batch)
+                loss = torch.nn.functional.mse_loss(reconstruction.float(), batch)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach()) * len(index)
+            self.report("pretrain", epoch + 1, epochs, total / self.n)
+        self.seconds["pretrain"] = time.perf_counter() - start
+        self.reseed(1)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, temporary)
+        temporary.replace(path)
+        return model
+
+
+def kmeans_init(z: np.ndarray, n_clusters: int, seed: int, n_init: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.cluster import KMeans
+
+    model = KMeans(n_clusters=n_clusters, n_init=n_init, random_state=seed).fit(z)
+    return model.cluster_centers_.astype(np.float32), model.labels_.astype(np.int32)
+
+
+def replay_projector(z_sample: np.ndarray):
+    """A fixed 2-D PCA of the initial embedding sample, so positions across updates are comparable."""
+    mean = z_sample.mean(axis=0)
+    _, _, vt = np.linalg.svd(z_sample - mean, full_matrices=False)
+    basis = vt[:2].T
+
+    def project(z: np.ndarray) -> np.ndarray:
+        return ((z - mean) @ basis).astype(np.float32)
+
+    return project
+
+
+def save_model(path: str | Path, kind: str, config: dict, state: dict, extra: dict | None = None) -> None:
+    """One file: torch.save of tensors and plain config (loadable with weights_only=True)."""
+    torch = torch_module()
+    payload = {"format": "clusterlab-deep-1", "kind": kind, "config": config,
+               "state_dict": {k: v.detach().cpu() for k, v in state.items()}, "extra": extra or {}}
+    torch.save(payload, str(path))
+
+
+def load_payload(path: str | Path) -> dict:
+    torch = torch_module()
+    payload = torch.load(str(path), map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or payload.get("format") != "clusterlab-deep-1":
+        raise ValueError(f"{path}: not a Clusterlab deep clustering model file")
+    return payload

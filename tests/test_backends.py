@@ -1,0 +1,127 @@
+"""Every backend: the estimator contract, schema validation, size refusals, quality on fixed seeds."""
+
+import inspect
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from clustering import metrics
+from clustering.backends import BACKENDS, ParamError, get_backend
+from clustering.pipeline import check_feasible, run
+from clustering.samples import load_sample
+
+SMALL = {"kmeans": {"n_clusters": 4}, "gmm": {"n_components": 4}, "agglomerative": {"n_clusters": 4},
+         "spectral": {"n_clusters": 4}, "kmedoids": {"n_clusters": 4}, "leiden": {"resolution": 0.3},
+         "hdbscan": {"min_cluster_size": 20}}
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_schema_matches_init_and_clone(name):
+    cls = BACKENDS[name]
+    signature = inspect.signature(cls.__init__)
+    init_defaults = {k: v.default for k, v in signature.parameters.items() if k != "self"}
+    assert init_defaults == cls.defaults()
+    estimator = cls()
+    assert clone(estimator).get_params() == estimator.get_params()
+    for param in cls.schema:
+        assert param.help and param.coerce(param.default) == param.default
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_fit_on_blobs(name, blobs):
+    x, y = blobs
+    estimator = get_backend(name).from_params(SMALL[name])
+    labels = estimator.fit_predict(x)
+    assert labels.shape == (len(x),) and labels.dtype == np.int32
+    assert metrics.ari(y, labels) > 0.9
+    # clusters numbered by decreasing size
+    sizes = np.bincount(labels[labels >= 0])
+    assert (np.diff(sizes) <= 0).all()
+
+
+@pytest.mark.parametrize("name", ["kmeans", "gmm", "leiden", "hdbscan", "spectral", "kmedoids"])
+def test_same_seed_same_labels(name, blobs):
+    x, _ = blobs
+    a = get_backend(name).from_params({**SMALL[name], "seed": 3}).fit_predict(x)
+    b = get_backend(name).from_params({**SMALL[name], "seed": 3}).fit_predict(x)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_param_validation_messages():
+    with pytest.raises(ParamError, match="resolution: -1.0 is below the minimum 0.0"):
+        get_backend("leiden").from_params({"resolution": -1})
+    with pytest.raises(ParamError, match="objective: 'nope' is not one of modularity, CPM"):
+        get_backend("leiden").from_params({"objective": "nope"})
+    assert get_backend("hdbscan").checked({"min_samples": ""})["min_samples"] is None
+    assert get_backend("kmeans").checked({"n_clusters": "12"})["n_clusters"] == 12
+
+
+@pytest.mark.parametrize("method, n, message", [
+    ("spectral", 200_000, "Use Leiden"),
+    ("agglomerative", 200_000, "Use Leiden or HDBSCAN"),
+    ("kmedoids", 100_000, "Use k-means"),
+])
+def test_hopeless_runs_refused_up_front(method, n, message):
+    with pytest.raises(ParamError, match=message):
+        check_feasible(method, n, 50)
+
+
+def test_gmm_soft_assignments(blobs):
+    x, _ = blobs
+    model = get_backend("gmm").from_params({"n_components": 4}).fit(x)
+    assert model.probabilities_.shape == (len(x), 4)
+    np.testing.assert_allclose(model.probabilities_.sum(1), 1, atol=1e-5)
+    assert (model.probabilities_.argmax(1) == model.labels_).mean() > 0.99
+
+
+def test_hdbscan_keeps_probabilities_and_outlier_scores(blobs):
+    x, _ = blobs
+    x = np.vstack([x, np.full((5, x.shape[1]), 40.0) + np.arange(5)[:, None] * 7])
+    model = get_backend("hdbscan").from_params({"min_cluster_size": 20}).fit(x)
+    assert (model.labels_[-5:] == -1).all()
+    assert model.probabilities_.shape == (len(x),) and model.outlier_scores_.shape == (len(x),)
+    assert model.outlier_scores_[-5:].mean() > model.outlier_scores_[:-5].mean()
+
+
+def test_leidenalg_implementation_agrees(blobs):
+    x, y = blobs
+    labels = get_backend("leiden").from_params({"implementation": "leidenalg", "resolution": 0.3}).fit_predict(x)
+    assert metrics.ari(y, labels) > 0.9
+
+
+def test_leiden_resolution_controls_granularity():
+    data = load_sample("digits")
+    few = run(data, "leiden", {"resolution": 0.3}).n_clusters
+    many = run(data, "leiden", {"resolution": 3.0}).n_clusters
+    assert few < many
+
+
+# --- quality targets on digits (fixed seeds) ------------------------------------------------------
+
+
+def test_digits_leiden_ari():
+    data = load_sample("digits")
+    result = run(data, "leiden", {}, seed=0, truth=data.labels())
+    assert result.metrics["ari"] >= 0.85
+
+
+def test_digits_umap10_hdbscan_ari():
+    data = load_sample("digits")
+    result = run(data, "hdbscan", {"reduction": "umap", "reduce_dims": 10}, seed=0, truth=data.labels())
+    assert result.info["reduction_used"] == "umap"
+    assert result.metrics["ari"] >= 0.80
+
+
+def test_digits_kmeans_ari():
+    data = load_sample("digits")
+    result = run(data, "kmeans", {"n_clusters": 10}, preprocess="standardize", seed=0, truth=data.labels())
+    assert result.metrics["ari"] >= 0.45
+
+
+def test_hdbscan_on_raw_high_dims_is_why_we_reduce():
+    """Plain HDBSCAN on 64-d digits labels far more noise than with the UMAP reduction."""
+    data = load_sample("digits")
+    raw = run(data, "hdbscan", {"reduction": "none"}, seed=0)
+    reduced = run(data, "hdbscan", {"reduction": "umap"}, seed=0)
+    assert raw.noise_share > 3 * reduced.noise_share

@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+from sklearn.neighbors import NearestNeighbors
+
+from clustering import neighbors
+from clustering.neighbors import fuzzy_connectivities, jaccard_connectivities, knn_graph
+
+
+@pytest.fixture
+def points():
+    return np.random.default_rng(1).normal(size=(800, 12)).astype(np.float32)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_exact_matches_sklearn(points, metric):
+    graph = knn_graph(points, 10, metric, use_cache=False)
+    reference = NearestNeighbors(n_neighbors=11, metric=metric, algorithm="brute").fit(points)
+    dist, idx = reference.kneighbors(points)
+    assert (graph.indices == idx[:, 1:]).mean() > 0.99
+    np.testing.assert_allclose(graph.distances, dist[:, 1:], rtol=1e-3, atol=1e-4)
+    assert graph.exact and graph.recall == 1.0
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_approximate_reports_recall(points, metric):
+    graph = knn_graph(points, 10, metric, exact=False, use_cache=False)
+    assert not graph.exact and graph.recall > 0.95
+    assert not (graph.indices == np.arange(len(points))[:, None]).any()
+
+
+def test_memory_and_disk_cache(points, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
+    first = knn_graph(points, 7)
+    assert not first.cached
+    assert knn_graph(points, 7).cached
+    neighbors._MEMORY.clear()
+    from_disk = knn_graph(points, 7)
+    assert from_disk.cached
+    np.testing.assert_array_equal(from_disk.indices, first.indices)
+    assert list(tmp_path.glob("knn-*.npz"))
+
+
+def test_damaged_cache_is_rebuilt(points, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
+    graph = knn_graph(points, 5)
+    neighbors._MEMORY.clear()
+    (tmp_path / f"knn-{graph.key}.npz").write_bytes(b"garbage")
+    rebuilt = knn_graph(points, 5)
+    assert not rebuilt.cached
+    np.testing.assert_array_equal(rebuilt.indices, graph.indices)
+
+
+def test_fuzzy_connectivities_match_umap(points):
+    from umap.umap_ import fuzzy_simplicial_set
+
+    graph = knn_graph(points, 14, use_cache=False)
+    ours = fuzzy_connectivities(graph.indices, graph.distances)
+    idx = np.column_stack([np.arange(len(points)), graph.indices])
+    dist = np.column_stack([np.zeros(len(points)), graph.distances]).astype(np.float32)
+    theirs, _, _ = fuzzy_simplicial_set(points, 15, 0, "euclidean", knn_indices=idx, knn_dists=dist)
+    diff = abs(ours - theirs.tocsr())
+    assert diff.max() < 1e-3
+    assert abs(ours - ours.T).max() < 1e-6
+
+
+def test_jaccard_weights_hand_case():
+    # 4 points on a line: neighbourhoods (k=1) 0:{0,1} 1:{1,0} 2:{2,3} 3:{3,2}
+    indices = np.array([[1], [0], [3], [2]])
+    weights = jaccard_connectivities(indices, np.ones((4, 1)))
+    assert weights[0, 1] == pytest.approx(1.0) and weights[2, 3] == pytest.approx(1.0)
+    assert weights[1, 2] == 0
