@@ -22,6 +22,6 @@ for column, name in zip(columns, sample_names()):
     with column:
         st.markdown(f"**{name}**")
         st.caption(sample_caption(name))
-        if st.button(f"Open {name}", key=f"open-{name}", use_container_width=True):
+        if st.button(f"Open {name}", key=f"open-{name}", width="stretch"):
             choose_sample(name)
             st.rerun()

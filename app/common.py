@@ -75,7 +75,17 @@ def runs_for(data: Dataset) -> list[dict]:
 
 
 def add_run(data: Dataset, result, name: str | None = None, rows: np.ndarray | None = None) -> dict:
-    entry = {"id": uuid.uuid4().hex[:8], "name": name or result.name, "result": result,
+    if name is None:
+        from clustering.backends import get_backend
+
+        defaults = get_backend(result.method).defaults()
+        changed = {k: v for k, v in result.params.items() if defaults.get(k) != v}
+        number = sum(r["result"].method == result.method for r in runs_for(data)) + 1
+        name = f"{result.method} #{number}" + (f" ({', '.join(f'{k}={v}' for k, v in changed.items())})"
+                                                if changed else "")
+        if "subset_rows" in result.info:
+            name += f" on {result.info['subset_rows']:,} selected rows"
+    entry = {"id": uuid.uuid4().hex[:8], "name": name, "result": result,
              "fingerprint": data.fingerprint, "created": time.time(), "rows": rows}
     runs().append(entry)
     st.session_state["active_run"] = entry["id"]
@@ -88,3 +98,99 @@ def sample_caption(name: str) -> str:
 
 __all__ = ["page_setup", "dataset", "choose_sample", "runs", "runs_for", "add_run", "sample_names",
            "sample_caption", "cached_upload", "upload_digest"]
+
+
+# --- background jobs: long work runs in a thread so the page can show progress and a Cancel button ----
+
+import threading  # noqa: E402
+
+from clustering.backends.base import Cancelled, ParamError  # noqa: E402
+
+
+def start_job(label: str, work, on_done) -> None:
+    """Run work(progress, cancel) in a thread; on_done(result) is called on the next rerun that sees it finish."""
+    job = {"label": label, "cancel": threading.Event(), "message": "starting", "share": 0.0, "result": None,
+           "error": None, "done": False, "on_done": on_done, "started": time.time()}
+
+    def progress(message: str, share: float) -> None:
+        job["message"], job["share"] = message, float(min(max(share, 0.0), 1.0))
+
+    def target() -> None:
+        try:
+            job["result"] = work(progress, job["cancel"])
+        except Cancelled:
+            job["error"] = "cancelled"
+        except (DataError, ParamError, ValueError) as error:
+            job["error"] = str(error)
+        except Exception as error:  # shown as a message, never a traceback
+            job["error"] = f"{type(error).__name__}: {error}"
+        finally:
+            job["done"] = True
+
+    job["thread"] = threading.Thread(target=target, daemon=True)
+    st.session_state["job"] = job
+    job["thread"].start()
+
+
+def show_job() -> None:
+    """Progress bar and Cancel button while a job runs; collects its result when done."""
+    job = st.session_state.get("job")
+    if job is None:
+        return
+    if not job["done"]:
+        st.info(f"Running {job['label']}…")
+        if st.button("Cancel", key="cancel-job", type="secondary"):
+            job["cancel"].set()
+        bar = st.progress(job["share"], text=job["message"])
+        while not job["done"]:
+            time.sleep(0.25)
+            bar.progress(job["share"], text=f"{job['message']} · {time.time() - job['started']:.0f} s")
+        st.session_state.pop("job", None)
+        _finish(job)
+        st.rerun()
+    st.session_state.pop("job", None)
+    _finish(job)
+
+
+def _finish(job: dict) -> None:
+    if job["error"] == "cancelled":
+        st.session_state["flash"] = ("warning", f"{job['label']} was cancelled; nothing was changed.")
+    elif job["error"]:
+        st.session_state["flash"] = ("error", f"{job['label']} failed: {job['error']}")
+    else:
+        job["on_done"](job["result"])
+
+
+def show_flash() -> None:
+    flash = st.session_state.pop("flash", None)
+    if flash:
+        getattr(st, flash[0])(flash[1])
+
+
+def truth_columns(data: Dataset) -> list[str]:
+    """Metadata columns that can serve as ground truth (few distinct values)."""
+    columns = []
+    for column in data.metadata.columns:
+        unique = data.metadata[column].nunique(dropna=True)
+        if 1 < unique <= min(500, max(2, data.n // 3)):
+            columns.append(str(column))
+    if data.label_column and data.label_column in columns:
+        columns.remove(data.label_column)
+        columns.insert(0, data.label_column)
+    return columns
+
+
+def preprocess_spec() -> str:
+    return st.session_state.get("preprocess", "none")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int, _data: Dataset) -> np.ndarray:
+    """2-D layout, cached per dataset fingerprint, preprocessing and method."""
+    from clustering.pipeline import prepared
+    from clustering.projection import project
+
+    x = prepared(_data, preprocess)
+    if method == "tsne" and len(x) > 50_000:
+        raise ParamError("t-SNE on more than 50,000 points takes too long here; use UMAP or PCA.")
+    return project(x, method=method, n_components=2, seed=seed)

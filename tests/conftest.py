@@ -15,3 +15,10 @@ def blobs():
 
     x, y = make_blobs(n_samples=600, centers=4, n_features=8, cluster_std=1.0, random_state=0)
     return x.astype(np.float32), y
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

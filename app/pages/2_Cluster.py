@@ -1,0 +1,135 @@
+"""Cluster: choose a method, tune it, run with progress and cancel; run history; sweeps."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from clustering.backends import BACKENDS
+from clustering.backends.base import ParamError
+from clustering.data import DataError
+from clustering.pipeline import run
+from common import (add_run, dataset, page_setup, preprocess_spec, runs, runs_for, show_flash, show_job, start_job,
+                    truth_columns)
+from widgets import parameter_form
+
+page_setup("Cluster")
+st.title("Cluster")
+try:
+    data = dataset()
+except DataError as error:
+    st.error(str(error))
+    st.stop()
+preprocess = preprocess_spec()
+st.caption(f"**{data.name}** · {data.n:,} × {data.d:,} · preprocessing {preprocess} (change on the Data page)")
+show_flash()
+show_job()
+
+names = list(BACKENDS)
+method = st.selectbox("Method", names, format_func=lambda n: f"{BACKENDS[n].title} — {BACKENDS[n].description}",
+                      key="method")
+backend = BACKENDS[method]
+params, problem = parameter_form(backend)
+truth_options = ["(none)"] + truth_columns(data)
+truth_column = st.selectbox("Score against ground truth", truth_options, key="truth-column",
+                            index=1 if data.label_column in truth_options else 0)
+truth = data.labels(truth_column) if truth_column != "(none)" else None
+
+refusal = None
+if problem is None:
+    try:
+        from clustering.pipeline import prepared
+
+        width = prepared(data, preprocess).shape[1] if preprocess != "none" else data.d
+        refusal = backend.refusal(data.n, width, params)
+    except ParamError as error:
+        refusal = str(error)
+if problem:
+    st.error(problem)
+elif refusal:
+    st.error(f"Not started: {refusal}")
+
+if st.button("Run", type="primary", disabled=bool(problem or refusal) or "job" in st.session_state, key="run"):
+    def work(progress, cancel, method=method, params=dict(params), truth=truth):
+        return run(data, method, params, preprocess=preprocess, truth=truth, progress=progress, cancel=cancel)
+
+    start_job(f"{backend.title}", work, lambda result: add_run(data, result))
+    st.rerun()
+
+# --- run history ---------------------------------------------------------------------------------
+history = runs_for(data)
+st.subheader("Runs")
+if not history:
+    st.caption("No runs yet on this dataset.")
+else:
+    table = pd.DataFrame([{
+        "name": r["name"], "method": r["result"].method, "clusters": r["result"].n_clusters,
+        "noise %": round(100 * r["result"].noise_share, 1), "seconds": round(r["result"].seconds.get("total", 0), 2),
+        "ARI": None if not r["result"].metrics else round(r["result"].metrics["ari"], 3),
+        "ACC": None if not r["result"].metrics else round(r["result"].metrics["acc"], 3),
+        "device": r["result"].device or "cpu", "params": str({k: v for k, v in r["result"].params.items()}),
+    } for r in history])
+    st.dataframe(table, width="stretch", hide_index=True)
+    ids = [r["id"] for r in history]
+    active = st.session_state.get("active_run")
+    chosen = st.selectbox("Active run (colours the scatter on Explore)", ids,
+                          index=ids.index(active) if active in ids else len(ids) - 1,
+                          format_func=lambda i: next(r["name"] for r in history if r["id"] == i), key="active-select")
+    st.session_state["active_run"] = chosen
+    entry = next(r for r in history if r["id"] == chosen)
+    left, right = st.columns([3, 1])
+    new_name = left.text_input("Rename", value=entry["name"], key=f"rename-{chosen}")
+    if new_name != entry["name"]:
+        entry["name"] = new_name
+        st.rerun()
+    if right.button("Delete run", key=f"delete-{chosen}"):
+        runs()[:] = [r for r in runs() if r["id"] != chosen]
+        st.session_state.pop("active_run", None)
+        st.rerun()
+    result = entry["result"]
+    labels = pd.DataFrame({"row": np.arange(len(result.labels)), "cluster": result.labels})
+    st.download_button("Download labels (CSV)", labels.to_csv(index=False), file_name=f"{entry['name']}.csv",
+                       mime="text/csv")
+    replay = result.artifacts.get("replay")
+    if replay is not None and len(replay) > 1:
+        st.markdown("**How the clusters formed** (deep clustering replay)")
+        step = st.slider("Target update", 0, len(replay) - 1, len(replay) - 1, key=f"replay-{chosen}")
+        frame = pd.DataFrame(replay.positions[step], columns=["x", "y"])
+        frame["cluster"] = replay.labels[step][replay.sample].astype(str)
+        st.caption(f"iteration {replay.iterations[step]} · {100 * replay.changed[step]:.2f}% of labels changed")
+        st.scatter_chart(frame, x="x", y="y", color="cluster", height=380)
+
+# --- sweeps --------------------------------------------------------------------------------------
+with st.expander("Sweep a parameter (clusters and stability across seeds and 80% subsamples)"):
+    numeric = [p for p in backend.schema if p.kind in (int, float) and not p.nullable and p.name != "seed"]
+    if not numeric:
+        st.caption("This method has no numeric parameter to sweep.")
+    else:
+        sweep_param = st.selectbox("Parameter", [p.name for p in numeric], key="sweep-param")
+        spec = backend.param(sweep_param)
+        low_default = float(spec.low if spec.low is not None else 0.5 * spec.default) or 0.1
+        c1, c2, c3 = st.columns(3)
+        start = c1.number_input("From", value=float(max(low_default, 0.2 * float(spec.default or 1))), key="sweep-from")
+        stop = c2.number_input("To", value=float(2 * (spec.default or 1)), key="sweep-to")
+        count = c3.number_input("Values", min_value=2, max_value=30, value=6, key="sweep-count")
+        if st.button("Run sweep", disabled="job" in st.session_state or bool(problem), key="run-sweep"):
+            from clustering.sweep import sweep
+
+            values = list(np.linspace(start, stop, int(count)))
+
+            def work(progress, cancel, method=method, params=dict(params), name=sweep_param, values=values):
+                progress(f"sweeping {name} over {len(values)} values", 0.1)
+                base = {k: v for k, v in params.items() if k != name}
+                return sweep(data, method, name, values, base_params=base, preprocess=preprocess, n_seeds=3,
+                             n_subsamples=3, truth=truth)
+
+            def keep(report):
+                st.session_state["sweep_report"] = report
+
+            start_job(f"sweep of {sweep_param}", work, keep)
+            st.rerun()
+    report = st.session_state.get("sweep_report")
+    if report:
+        frame = pd.DataFrame(report["rows"]).set_index("value")
+        st.line_chart(frame[["n_clusters"]], height=220)
+        st.line_chart(frame[["seed_stability", "subsample_stability"]], height=220)
+        st.dataframe(frame.drop(columns=["seed_ari", "subsample_ari"]), width="stretch")

@@ -1,0 +1,105 @@
+"""Explore: 2-D projection coloured by any run, truth or metadata; hover, lasso, drill down."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from clustering.backends import BACKENDS
+from clustering.backends.base import ParamError
+from clustering.data import DataError
+from clustering.pipeline import run
+from clustering.result import ClusterResult
+from common import (add_run, cached_projection, dataset, page_setup, preprocess_spec, runs_for, show_flash, show_job,
+                    start_job)
+from scatter import colour_codes, hover_lines, scatter
+
+page_setup("Explore")
+st.title("Explore")
+try:
+    data = dataset()
+except DataError as error:
+    st.error(str(error))
+    st.stop()
+preprocess = preprocess_spec()
+show_flash()
+show_job()
+
+c1, c2, c3 = st.columns([1, 2, 2])
+method = c1.selectbox("Projection", ["umap", "pca", "tsne"], key="projection",
+                      format_func={"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}.get)
+history = runs_for(data)
+colour_options = [f"run:{r['id']}" for r in reversed(history)] + [f"column:{c}" for c in data.metadata.columns]
+if not colour_options:
+    colour_options = ["none"]
+active = st.session_state.get("active_run")
+default_colour = f"run:{active}" if f"run:{active}" in colour_options else colour_options[0]
+
+
+def describe(option: str) -> str:
+    if option.startswith("run:"):
+        return "run: " + next(r["name"] for r in history if r["id"] == option[4:])
+    return option.replace("column:", "column: ")
+
+
+colour = c2.selectbox("Colour by", colour_options, index=colour_options.index(default_colour), format_func=describe,
+                      key="colour-by")
+hover_default = [data.text_column] if data.text_column else [c for c in data.metadata.columns][:2]
+hover_columns = c3.multiselect("Hover shows", list(data.metadata.columns), default=hover_default, key="hover-cols")
+
+try:
+    with st.spinner(f"Computing the {method.upper()} layout (cached afterwards)…"):
+        xy = cached_projection(data.fingerprint, preprocess, method, 0, data)
+except ParamError as error:
+    st.error(str(error))
+    st.stop()
+
+if colour.startswith("run:"):
+    result = next(r["result"] for r in history if r["id"] == colour[4:])
+    codes, legend = colour_codes(result.labels)
+    legend = [{**entry, "name": f"cluster {entry['name']}"} for entry in legend]
+elif colour.startswith("column:"):
+    codes, legend = colour_codes(data.metadata[colour[7:]], noise_negative=False)
+else:
+    codes, legend = np.zeros(data.n, dtype=np.uint16), [{"name": "all", "colour": "#3b5bdb", "size": data.n}]
+
+selection = scatter(xy, codes, legend, hover_text=hover_lines(data.metadata, hover_columns),
+                    images=data.vectors if data.image_shape else None, image_shape=data.image_shape,
+                    key=f"scatter-{data.fingerprint[:8]}")
+st.caption("Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "
+           "highlight that group. Noise is grey and drawn behind.")
+if selection and selection.get("nonce") != st.session_state.get("selection_nonce"):
+    st.session_state["selection_nonce"] = selection.get("nonce")
+    st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": np.asarray(selection["rows"], dtype=int)}
+
+chosen = st.session_state.get("selection")
+if chosen is not None and chosen["fingerprint"] == data.fingerprint and len(chosen["rows"]):
+    rows = chosen["rows"]
+    st.subheader(f"Selection: {len(rows):,} rows")
+    table = data.metadata.iloc[rows].copy()
+    table.insert(0, "row", rows)
+    if colour.startswith("run:"):
+        table.insert(1, "cluster", result.labels[rows])
+    st.dataframe(table.head(1000), width="stretch", hide_index=True, height=240)
+    st.download_button("Download selected rows (CSV)", table.to_csv(index=False), file_name="selection.csv",
+                       mime="text/csv")
+    st.markdown("**Re-cluster the selection** (drill down: a new run on just these rows)")
+    d1, d2 = st.columns([2, 1])
+    drill_method = d1.selectbox("Method", list(BACKENDS), key="drill-method",
+                                format_func=lambda n: BACKENDS[n].title)
+    if d2.button("Re-cluster selection", type="primary", disabled="job" in st.session_state or len(rows) < 3):
+        subset = data.subset(rows)
+
+        def work(progress, cancel, method=drill_method, rows=rows):
+            sub = run(subset, method, {}, preprocess=preprocess, progress=progress, cancel=cancel)
+            full = np.full(data.n, -1, dtype=np.int32)
+            full[rows] = sub.labels
+            return ClusterResult(labels=full, method=sub.method, params=sub.params, seed=sub.seed,
+                                 preprocess=preprocess, dataset_fingerprint=data.fingerprint, seconds=sub.seconds,
+                                 info={**sub.info, "subset_rows": int(len(rows))})
+
+        def show_new_run(res):
+            entry = add_run(data, res)
+            st.session_state["colour-by"] = f"run:{entry['id']}"
+
+        start_job(f"re-clustering {len(rows):,} rows", work, show_new_run)
+        st.rerun()

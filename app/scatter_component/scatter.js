@@ -1,0 +1,443 @@
+// WebGL scatterplot for Streamlit (components v1 protocol, no build step, no network).
+// Data arrive as binary args: xy (float32 pairs), codes (uint16 colour codes, 65535 = noise).
+// Pan, zoom, hover and highlighting run here only; a lasso/box selection is sent back to Python.
+(function () {
+  "use strict";
+  const NOISE = 65535;
+  const plot = document.getElementById("plot");
+  const overlay = document.getElementById("overlay");
+  const tip = document.getElementById("tip");
+  const legend = document.getElementById("legend");
+  const status = document.getElementById("status");
+  const gl = plot.getContext("webgl", { antialias: false, preserveDrawingBuffer: true, alpha: false });
+  const octx = overlay.getContext("2d");
+
+  let state = null; // current data and view
+  let mode = "pan";
+  let lastDataId = null;
+  let selected = null; // Uint8Array mask or null
+  let highlight = -1; // legend code highlighted, -1 none
+
+  function send(type, extra) {
+    window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, extra || {}), "*");
+  }
+
+  // ---------------------------------------------------------------- WebGL program
+  const vertexSource = `
+    attribute vec2 position; attribute float code; attribute float chosen;
+    uniform vec2 scale; uniform vec2 offset; uniform float pointSize; uniform float pass; uniform float highlight;
+    uniform float anySelected; uniform sampler2D palette; uniform float paletteSize;
+    varying vec4 colour;
+    void main() {
+      bool noise = code > 65534.0;
+      bool wanted = (pass < 0.5) ? noise : !noise;
+      vec2 p = (position * scale + offset);
+      gl_Position = wanted ? vec4(p, 0.0, 1.0) : vec4(2.0, 2.0, 2.0, 1.0);
+      float dimmed = 0.0;
+      if (highlight >= 0.0 && abs(code - highlight) > 0.5) dimmed = 1.0;
+      if (anySelected > 0.5 && chosen < 0.5) dimmed = 1.0;
+      vec3 base = noise ? vec3(0.72, 0.72, 0.74)
+                        : texture2D(palette, vec2((mod(code, paletteSize) + 0.5) / paletteSize, 0.5)).rgb;
+      colour = vec4(mix(base, vec3(0.92, 0.92, 0.93), dimmed * 0.8), 1.0);
+      gl_PointSize = pointSize * ((chosen > 0.5 || (highlight >= 0.0 && dimmed < 0.5)) ? 1.6 : 1.0);
+    }`;
+  const fragmentSource = `
+    precision mediump float; varying vec4 colour;
+    void main() {
+      vec2 d = gl_PointCoord - vec2(0.5);
+      if (dot(d, d) > 0.25) discard;
+      gl_FragColor = colour;
+    }`;
+
+  function compile(type, source) {
+    const shader = gl.createShader(type);
+    gl.shaderSource(shader, source);
+    gl.compileShader(shader);
+    if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error(gl.getShaderInfoLog(shader));
+    return shader;
+  }
+  const program = gl.createProgram();
+  gl.attachShader(program, compile(gl.VERTEX_SHADER, vertexSource));
+  gl.attachShader(program, compile(gl.FRAGMENT_SHADER, fragmentSource));
+  gl.linkProgram(program);
+  gl.useProgram(program);
+  const loc = {};
+  ["position", "code", "chosen"].forEach((n) => (loc[n] = gl.getAttribLocation(program, n)));
+  ["scale", "offset", "pointSize", "pass", "highlight", "anySelected", "palette", "paletteSize"].forEach(
+    (n) => (loc[n] = gl.getUniformLocation(program, n)));
+  const buffers = { position: gl.createBuffer(), code: gl.createBuffer(), chosen: gl.createBuffer() };
+  const paletteTexture = gl.createTexture();
+
+  function hexToRgb(hex) {
+    const v = parseInt(hex.replace("#", ""), 16);
+    return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  }
+
+  function uploadPalette(colours) {
+    const size = Math.max(1, colours.length);
+    const pixels = new Uint8Array(size * 4);
+    colours.forEach((c, i) => { const [r, g, b] = hexToRgb(c); pixels.set([r, g, b, 255], i * 4); });
+    gl.bindTexture(gl.TEXTURE_2D, paletteTexture);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, size, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    return size;
+  }
+
+  function asBytes(value) {
+    if (!value) return null;
+    if (value instanceof Uint8Array) return value;
+    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    if (value.buffer) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return null;
+  }
+
+  function aligned(bytes, Type) {
+    // copy when the byte offset is not aligned for the typed view
+    if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0)
+      return new Type(bytes.buffer, bytes.byteOffset, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+    return new Type(bytes.slice().buffer);
+  }
+
+  // ---------------------------------------------------------------- data and spatial grid
+  function setData(args) {
+    const t0 = performance.now();
+    const xy = aligned(asBytes(args.xy), Float32Array);
+    const codes = aligned(asBytes(args.codes), Uint16Array);
+    const n = codes.length;
+    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = xy[2 * i], y = xy[2 * i + 1];
+      if (x < minX) minX = x; if (x > maxX) maxX = x; if (y < minY) minY = y; if (y > maxY) maxY = y;
+    }
+    const codeFloats = new Float32Array(n);
+    for (let i = 0; i < n; i++) codeFloats[i] = codes[i];
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffers.position);
+    gl.bufferData(gl.ARRAY_BUFFER, xy, gl.STATIC_DRAW);
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffers.code);
+    gl.bufferData(gl.ARRAY_BUFFER, codeFloats, gl.STATIC_DRAW);
+    selected = null;
+    uploadChosen(n);
+    const paletteSize = uploadPalette(args.palette || ["#3b5bdb"]);
+    const grid = buildGrid(xy, n, minX, maxX, minY, maxY);
+    const images = asBytes(args.images);
+    const hover = args.hover_text ? String(args.hover_text).split("\n") : null;
+    state = {
+      n, xy, codes, paletteSize, grid, images, hover, imageShape: args.image_shape || null,
+      bounds: [minX, maxX, minY, maxY], view: null, pointSize: args.point_size || autoSize(n),
+      legend: args.legend || [], rowLabel: args.row_label || "row",
+    };
+    buildLegend();
+    return performance.now() - t0;
+  }
+
+  function autoSize(n) {
+    return n > 500000 ? 1.5 : n > 100000 ? 2.0 : n > 20000 ? 3.0 : n > 5000 ? 4.0 : 6.0;
+  }
+
+  function uploadChosen(n) {
+    const chosen = new Float32Array(n);
+    if (selected) for (let i = 0; i < n; i++) chosen[i] = selected[i];
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffers.chosen);
+    gl.bufferData(gl.ARRAY_BUFFER, chosen, gl.DYNAMIC_DRAW);
+  }
+
+  function buildGrid(xy, n, minX, maxX, minY, maxY) {
+    const size = Math.max(16, Math.min(1024, Math.ceil(Math.sqrt(n / 4))));
+    const sx = (maxX - minX) || 1, sy = (maxY - minY) || 1;
+    const cell = new Int32Array(n);
+    const counts = new Int32Array(size * size + 1);
+    for (let i = 0; i < n; i++) {
+      const cx = Math.min(size - 1, Math.floor(((xy[2 * i] - minX) / sx) * size));
+      const cy = Math.min(size - 1, Math.floor(((xy[2 * i + 1] - minY) / sy) * size));
+      cell[i] = cy * size + cx;
+      counts[cell[i] + 1]++;
+    }
+    for (let c = 0; c < size * size; c++) counts[c + 1] += counts[c];
+    const fill = counts.slice(0, size * size);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[fill[cell[i]]++] = i;
+    return { size, start: counts, order, minX, minY, sx, sy };
+  }
+
+  // ---------------------------------------------------------------- view and drawing
+  function resize() {
+    const width = Math.max(200, document.body.clientWidth || window.innerWidth);
+    const height = state && state.height ? state.height : 560;
+    const ratio = window.devicePixelRatio || 1;
+    for (const c of [plot, overlay]) {
+      c.width = Math.floor(width * ratio); c.height = Math.floor(height * ratio);
+      c.style.width = width + "px"; c.style.height = height + "px";
+    }
+    document.getElementById("wrap").style.height = height + "px";
+    send("streamlit:setFrameHeight", { height: height + 4 });
+  }
+
+  function robustBounds() {
+    // 0.5%..99.5% quantiles of a sample, so a few far-off points do not shrink the picture
+    const n = state.n, step = Math.max(1, Math.floor(n / 20000));
+    const xs = [], ys = [];
+    for (let i = 0; i < n; i += step) { xs.push(state.xy[2 * i]); ys.push(state.xy[2 * i + 1]); }
+    xs.sort((a, b) => a - b); ys.sort((a, b) => a - b);
+    const q = (arr, p) => arr[Math.min(arr.length - 1, Math.max(0, Math.round(p * (arr.length - 1))))];
+    return [q(xs, 0.005), q(xs, 0.995), q(ys, 0.005), q(ys, 0.995)];
+  }
+
+  function resetView() {
+    if (!state) return;
+    const [minX, maxX, minY, maxY] = robustBounds();
+    const pad = 0.08;
+    const w = (maxX - minX) || 1, h = (maxY - minY) || 1;
+    state.view = { cx: (minX + maxX) / 2, cy: (minY + maxY) / 2, w: w * (1 + 2 * pad), h: h * (1 + 2 * pad) };
+    fitAspect();
+  }
+
+  function fitAspect() {
+    const aspect = plot.width / plot.height;
+    const v = state.view;
+    if (v.w / v.h > aspect) v.h = v.w / aspect; else v.w = v.h * aspect;
+  }
+
+  function toScreen(x, y) {
+    const v = state.view, cw = plot.clientWidth, ch = plot.clientHeight;
+    return [((x - v.cx) / v.w + 0.5) * cw, (0.5 - (y - v.cy) / v.h) * ch];
+  }
+  function toData(px, py) {
+    const v = state.view, cw = plot.clientWidth, ch = plot.clientHeight;
+    return [v.cx + (px / cw - 0.5) * v.w, v.cy + (0.5 - py / ch) * v.h];
+  }
+
+  function draw() {
+    if (!state) return;
+    const v = state.view;
+    gl.viewport(0, 0, plot.width, plot.height);
+    gl.clearColor(1, 1, 1, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    gl.useProgram(program);
+    gl.uniform2f(loc.scale, 2 / v.w, 2 / v.h);
+    gl.uniform2f(loc.offset, -2 * v.cx / v.w, -2 * v.cy / v.h);
+    gl.uniform1f(loc.pointSize, state.pointSize * (window.devicePixelRatio || 1));
+    gl.uniform1f(loc.highlight, highlight);
+    gl.uniform1f(loc.anySelected, selected ? 1 : 0);
+    gl.uniform1f(loc.paletteSize, state.paletteSize);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, paletteTexture);
+    gl.uniform1i(loc.palette, 0);
+    const attribs = [[buffers.position, loc.position, 2], [buffers.code, loc.code, 1], [buffers.chosen, loc.chosen, 1]];
+    for (const [buffer, location, size] of attribs) {
+      gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+      gl.enableVertexAttribArray(location);
+      gl.vertexAttribPointer(location, size, gl.FLOAT, false, 0, 0);
+    }
+    gl.uniform1f(loc.pass, 0); // noise first, behind
+    gl.drawArrays(gl.POINTS, 0, state.n);
+    gl.uniform1f(loc.pass, 1);
+    gl.drawArrays(gl.POINTS, 0, state.n);
+  }
+
+  let pending = false;
+  function redraw() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; draw(); });
+  }
+
+  // ---------------------------------------------------------------- hover
+  function nearest(px, py, radius) {
+    const g = state.grid;
+    const [x, y] = toData(px, py);
+    const [x2] = toData(px + radius, py);
+    const rData = Math.abs(x2 - x);
+    const c0x = Math.floor(((x - rData - g.minX) / g.sx) * g.size), c1x = Math.floor(((x + rData - g.minX) / g.sx) * g.size);
+    const c0y = Math.floor(((y - rData - g.minY) / g.sy) * g.size), c1y = Math.floor(((y + rData - g.minY) / g.sy) * g.size);
+    let best = -1, bestD = rData * rData;
+    for (let cy = Math.max(0, c0y); cy <= Math.min(g.size - 1, c1y); cy++) {
+      for (let cx = Math.max(0, c0x); cx <= Math.min(g.size - 1, c1x); cx++) {
+        const c = cy * g.size + cx;
+        for (let k = g.start[c]; k < g.start[c + 1]; k++) {
+          const i = g.order[k];
+          const dx = state.xy[2 * i] - x, dy = state.xy[2 * i + 1] - y, d = dx * dx + dy * dy;
+          if (d <= bestD) { bestD = d; best = i; }
+        }
+      }
+    }
+    return best;
+  }
+
+  function showTip(i, px, py) {
+    if (i < 0) { tip.style.display = "none"; return; }
+    const code = state.codes[i];
+    const group = code === NOISE ? "noise" : (state.legend[code] ? state.legend[code].name : String(code));
+    tip.textContent = `${state.rowLabel} ${i} · ${group}` + (state.hover && state.hover[i] ? "\n" + state.hover[i] : "");
+    if (state.images && state.imageShape) {
+      const [h, w] = state.imageShape;
+      const canvas = document.createElement("canvas");
+      canvas.width = w; canvas.height = h; canvas.style.width = (w * Math.max(1, Math.floor(84 / w))) + "px";
+      const ctx = canvas.getContext("2d");
+      const img = ctx.createImageData(w, h);
+      const offset = i * w * h;
+      for (let p = 0; p < w * h; p++) {
+        const value = 255 - state.images[offset + p];
+        img.data.set([value, value, value, 255], p * 4);
+      }
+      ctx.putImageData(img, 0, 0);
+      tip.appendChild(canvas);
+    }
+    tip.style.display = "block";
+    const left = Math.min(px + 14, plot.clientWidth - 200);
+    tip.style.left = left + "px";
+    tip.style.top = Math.min(py + 14, plot.clientHeight - 120) + "px";
+  }
+
+  // ---------------------------------------------------------------- legend
+  function buildLegend() {
+    legend.innerHTML = "";
+    if (!state.legend.length) { legend.style.display = "none"; return; }
+    legend.style.display = "block";
+    state.legend.forEach((entry, code) => {
+      const item = document.createElement("div");
+      item.className = "item" + (highlight >= 0 && highlight !== code ? " dim" : "");
+      item.dataset.code = code;
+      item.innerHTML = `<span class="swatch" style="background:${entry.colour}"></span><span></span>`;
+      item.lastChild.textContent = `${entry.name} (${entry.size.toLocaleString()})`;
+      item.onclick = () => { highlight = highlight === code ? -1 : code; buildLegend(); redraw(); };
+      legend.appendChild(item);
+    });
+  }
+
+  // ---------------------------------------------------------------- selection
+  function pointInPolygon(x, y, poly) {
+    let inside = false;
+    for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+      const [xi, yi] = poly[i], [xj, yj] = poly[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+
+  function select(polygonData) {
+    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    for (const [x, y] of polygonData) { minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
+    const mask = new Uint8Array(state.n);
+    const rows = [];
+    for (let i = 0; i < state.n; i++) {
+      const x = state.xy[2 * i], y = state.xy[2 * i + 1];
+      if (x < minX || x > maxX || y < minY || y > maxY) continue;
+      if (pointInPolygon(x, y, polygonData)) { mask[i] = 1; rows.push(i); }
+    }
+    selected = rows.length ? mask : null;
+    uploadChosen(state.n);
+    redraw();
+    status.textContent = rows.length ? `${rows.length.toLocaleString()} selected` : "";
+    send("streamlit:setComponentValue", { value: { rows: rows, nonce: Date.now() }, dataType: "json" });
+  }
+
+  let drag = null;
+  function setMode(next) {
+    mode = next;
+    for (const m of ["pan", "lasso", "box"]) document.getElementById("mode-" + m).classList.toggle("on", m === next);
+    plot.style.cursor = next === "pan" ? "grab" : "crosshair";
+  }
+  for (const m of ["pan", "lasso", "box"]) document.getElementById("mode-" + m).onclick = () => setMode(m);
+  document.getElementById("reset").onclick = () => { resetView(); redraw(); };
+  document.getElementById("clear").onclick = () => {
+    selected = null; uploadChosen(state.n); redraw(); status.textContent = "";
+    send("streamlit:setComponentValue", { value: { rows: [], nonce: Date.now() }, dataType: "json" });
+  };
+
+  plot.addEventListener("mousedown", (e) => {
+    if (!state) return;
+    drag = { x: e.offsetX, y: e.offsetY, view: Object.assign({}, state.view), path: [[e.offsetX, e.offsetY]] };
+    if (mode === "pan") plot.style.cursor = "grabbing";
+  });
+  window.addEventListener("mouseup", (e) => {
+    if (!drag || !state) return;
+    const path = drag.path;
+    if (mode === "lasso" && path.length > 2) select(path.map(([px, py]) => toData(px, py)));
+    if (mode === "box" && path.length > 1) {
+      const [a, b] = [path[0], path[path.length - 1]];
+      select([[a[0], a[1]], [b[0], a[1]], [b[0], b[1]], [a[0], b[1]]].map(([px, py]) => toData(px, py)));
+    }
+    octx.clearRect(0, 0, overlay.width, overlay.height);
+    drag = null;
+    if (mode === "pan") plot.style.cursor = "grab";
+  });
+  plot.addEventListener("mousemove", (e) => {
+    if (!state) return;
+    if (drag) {
+      tip.style.display = "none";
+      if (mode === "pan") {
+        const v = state.view;
+        v.cx = drag.view.cx - ((e.offsetX - drag.x) / plot.clientWidth) * v.w;
+        v.cy = drag.view.cy + ((e.offsetY - drag.y) / plot.clientHeight) * v.h;
+        redraw();
+      } else {
+        if (mode === "lasso") drag.path.push([e.offsetX, e.offsetY]); else drag.path = [drag.path[0], [e.offsetX, e.offsetY]];
+        drawPath(drag.path, mode === "box");
+      }
+      return;
+    }
+    showTip(nearest(e.offsetX, e.offsetY, 8), e.offsetX, e.offsetY);
+  });
+  plot.addEventListener("mouseleave", () => (tip.style.display = "none"));
+  plot.addEventListener("wheel", (e) => {
+    if (!state) return;
+    e.preventDefault();
+    const factor = Math.exp(e.deltaY * 0.0015);
+    const [x, y] = toData(e.offsetX, e.offsetY);
+    const v = state.view;
+    v.cx = x + (v.cx - x) * factor; v.cy = y + (v.cy - y) * factor; v.w *= factor; v.h *= factor;
+    redraw();
+  }, { passive: false });
+
+  function drawPath(path, box) {
+    const ratio = window.devicePixelRatio || 1;
+    octx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    octx.clearRect(0, 0, overlay.width, overlay.height);
+    octx.strokeStyle = "#3b5bdb"; octx.fillStyle = "rgba(59,91,219,0.08)"; octx.lineWidth = 1.5;
+    octx.beginPath();
+    if (box) {
+      const [a, b] = [path[0], path[path.length - 1]];
+      octx.rect(a[0], a[1], b[0] - a[0], b[1] - a[1]);
+    } else {
+      path.forEach(([x, y], i) => (i ? octx.lineTo(x, y) : octx.moveTo(x, y)));
+      octx.closePath();
+    }
+    octx.fill(); octx.stroke();
+  }
+
+  // ---------------------------------------------------------------- Streamlit protocol
+  window.addEventListener("message", (event) => {
+    const data = event.data;
+    if (!data || data.type !== "streamlit:render") return;
+    const args = data.args || {};
+    const received = performance.now();
+    if (args.data_id !== lastDataId) {
+      lastDataId = args.data_id;
+      highlight = -1;
+      const height = args.height || 560;
+      if (state) state.height = height;
+      const prepMs = setData(args);
+      state.height = height;
+      resize();
+      resetView();
+      const t = performance.now();
+      draw();
+      gl.finish();
+      const drawMs = performance.now() - t;
+      const total = performance.now() - received;
+      window.__scatterStats = { n: state.n, prepMs, drawMs, totalMs: total };
+      plot.dataset.n = String(state.n);
+      plot.dataset.drawMs = drawMs.toFixed(1);
+      plot.dataset.totalMs = total.toFixed(1);
+      plot.dataset.ready = "1";
+      status.textContent = `${state.n.toLocaleString()} points · drawn in ${total.toFixed(0)} ms`;
+    }
+  });
+  // for tests: the screen position (CSS pixels inside the frame) of row i
+  window.__scatterPoint = (i) => toScreen(state.xy[2 * i], state.xy[2 * i + 1]);
+  window.addEventListener("resize", () => { if (state) { resize(); fitAspect(); redraw(); } });
+  send("streamlit:componentReady", { apiVersion: 1 });
+})();

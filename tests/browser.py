@@ -1,0 +1,85 @@
+"""Helpers to run the app in a real Chromium through Playwright (see tests/test_browser.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    def __init__(self, script: str = "app/Home.py", env: dict | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = ARTIFACTS / f"streamlit-{self.port}.log"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port",
+             str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=open(self.log, "w"), stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start; see {self.log}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def wait_for_text(page, text: str, timeout: float = 120) -> None:
+    page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=timeout * 1000)
+
+
+def scatter_frame(page, timeout: float = 180):
+    """The scatter component's iframe, once its canvas has drawn."""
+    locator = page.frame_locator("iframe[title*='clusterlab_scatter']").locator("canvas#plot[data-ready='1']")
+    locator.wait_for(state="attached", timeout=timeout * 1000)
+    for frame in page.frames:
+        if frame.url and "clusterlab_scatter" in frame.url:
+            return frame
+    raise AssertionError("scatter iframe not found")
+
+
+NON_BLANK_JS = """() => {
+  const c = document.getElementById('plot');
+  const t = document.createElement('canvas'); t.width = c.width; t.height = c.height;
+  const ctx = t.getContext('2d'); ctx.drawImage(c, 0, 0);
+  const d = ctx.getImageData(0, 0, t.width, t.height).data;
+  let coloured = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i+1] < 240 || d[i+2] < 240) coloured++;
+  return coloured;
+}"""

@@ -1,0 +1,127 @@
+"""The app in Debian's Chromium: load a sample, run Leiden, see the scatter, select, re-cluster, bad upload."""
+
+import time
+
+import numpy as np
+import pytest
+
+from browser import ARTIFACTS, CHROMIUM_ARGS, NON_BLANK_JS, StreamlitServer, chromium_path, scatter_frame, wait_for_text
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = chromium_path()
+if CHROMIUM is None:
+    pytest.skip("Debian's chromium is not installed (make test installs it as root)", allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = StreamlitServer()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is None or failed.failed:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True)
+    context.close()
+
+
+def colour_shown(box) -> str:
+    inputs = box.locator("input")
+    return box.inner_text() + " " + " ".join(inputs.nth(i).input_value() for i in range(inputs.count()))
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def nav(page, label):
+    page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
+
+
+def test_load_cluster_explore_select_recluster(server, page):
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    page.get_by_role("button", name="Open digits").click()
+    wait_for_text(page, "Loaded digits")
+    shot(page, "01-home-digits")
+
+    nav(page, "Cluster")
+    wait_for_text(page, "Score against ground truth")
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_for_text(page, "Download labels (CSV)", 180)
+    shot(page, "02-cluster-leiden")
+    assert page.get_by_label("Rename").input_value().startswith("leiden #1")
+
+    nav(page, "Explore")
+    frame = scatter_frame(page)
+    coloured = frame.evaluate(NON_BLANK_JS)
+    assert coloured > 500, "the scatter canvas is blank"
+    assert frame.locator("canvas#plot").get_attribute("data-n") == "1797"
+    shot(page, "03-explore-scatter")
+
+    # hover shows the row's metadata and its 8x8 image
+    box = page.locator("iframe[title*='clusterlab_scatter']").bounding_box()
+    px, py = frame.evaluate("() => window.__scatterPoint(5)")
+    page.mouse.move(box["x"] + px, box["y"] + py)
+    tip = frame.locator("#tip")
+    tip.wait_for(state="visible", timeout=10_000)
+    assert "label:" in tip.inner_text() and tip.locator("canvas").count() == 1
+    shot(page, "03b-hover")
+
+    frame.locator("#mode-box").click()
+    x0, y0 = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.15
+    x1, y1 = box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.75
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    wait_for_text(page, "Selection:", 60)
+    shot(page, "04-selection")
+    heading = page.get_by_text("Selection:").first.inner_text()
+    selected = int(heading.split(":")[1].split()[0].replace(",", ""))
+    assert 0 < selected < 1797
+
+    page.get_by_role("button", name="Re-cluster selection").click()
+    colour_box = page.locator("[data-testid='stSelectbox']", has_text="Colour by")
+    wanted = f"on {selected:,} selected rows"
+    deadline = time.time() + 180
+    while wanted not in colour_shown(colour_box) and time.time() < deadline:
+        time.sleep(0.5)
+    assert wanted in colour_shown(colour_box)
+    frame = scatter_frame(page)
+    assert frame.evaluate(NON_BLANK_JS) > 500
+    shot(page, "05-reclustered")
+
+
+def test_bad_upload_shows_error(server, page, tmp_path):
+    bad = tmp_path / "vectors.npy"
+    np.save(bad, np.arange(10.0))
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    nav(page, "Data")
+    wait_for_text(page, "Preprocessing")
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type='file']").set_input_files(str(bad))
+    page.get_by_role("button", name="Load file").click()
+    wait_for_text(page, "Could not load vectors.npy", 60)
+    text = page.get_by_text("Could not load vectors.npy").first.inner_text()
+    assert "1-D array" in text and "reshape" in text
+    assert page.get_by_text("Traceback").count() == 0
+    shot(page, "06-bad-upload")
