@@ -1,8 +1,12 @@
-"""Clusterlab home: what it does, samples one click away."""
+"""Clusterlab home: what it does, samples one click away, and a guided demo."""
 
+import pandas as pd
 import streamlit as st
 
-from common import choose_sample, dataset, page_setup, sample_caption, sample_names
+from common import (add_run, cached_sample, choose_sample, dataset, page_setup, runs_for, sample_caption,
+                    sample_names, show_flash, show_job, start_job)
+from demo import DEMO_SAMPLE, DEMO_STEPS, LAYOUT_SENTENCE, run_demo
+from scatter import colour_codes, hover_lines, scatter
 
 page_setup("Home")
 st.title("Clusterlab")
@@ -11,6 +15,8 @@ st.markdown(
     "See the clusters on a fast scatterplot, hover any point, lasso a group and re-cluster it.  \n"
     "The same engine runs from the `clusterlab` command line and Python."
 )
+show_flash()
+show_job()
 
 data = dataset()
 st.success(f"Loaded **{data.name}**: {data.n:,} rows × {data.d:,} dimensions. "
@@ -25,3 +31,39 @@ for column, name in zip(columns, sample_names()):
         if st.button(f"Open {name}", key=f"open-{name}", width="stretch"):
             choose_sample(name)
             st.rerun()
+
+st.subheader("Demo mode")
+st.caption("A two-minute guided story for teaching: three very different methods on 1,797 handwritten digits.")
+if st.button("Start the demo", type="primary", disabled="job" in st.session_state, key="start-demo"):
+    def keep(story):
+        choose_sample(story["sample"])
+        demo_data = cached_sample(story["sample"])
+        story["run_ids"] = [add_run(demo_data, result)["id"] for result in story["results"]]
+        st.session_state["demo"] = story
+
+    start_job("the demo", run_demo, keep)
+    st.rerun()
+
+story = st.session_state.get("demo")
+if story:
+    demo_data = cached_sample(story["sample"])
+    known = {r["id"] for r in runs_for(demo_data)}
+    rows = []
+    for (method, _, sentence), result in zip(DEMO_STEPS, story["results"]):
+        st.markdown(f"{len(rows) + 1}. {sentence}")
+        rows.append({"method": method, "clusters": result.n_clusters, "noise %": round(100 * result.noise_share, 1),
+                     "ARI vs digit": round(result.metrics["ari"], 3), "ACC": round(result.metrics["acc"], 3),
+                     "seconds": round(result.seconds["total"], 1)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.markdown(f"{len(rows) + 1}. {LAYOUT_SENTENCE}")
+    names = [m for m, _, _ in DEMO_STEPS] + ["true digit"]
+    shown = st.radio("Colour by", names, horizontal=True, key="demo-colour")
+    if shown == "true digit":
+        codes, legend = colour_codes(demo_data.metadata["label"], noise_negative=False)
+    else:
+        codes, legend = colour_codes(story["results"][names.index(shown)].labels)
+    scatter(story["layout"], codes, legend, hover_text=hover_lines(demo_data.metadata, ["label"]),
+            images=demo_data.vectors, image_shape=demo_data.image_shape, height=460, key="demo-scatter")
+    if not known.issuperset(story.get("run_ids", [])):
+        st.caption("Some demo runs were deleted from the history.")
+    st.caption("Every demo run is also in the run history: open **Explore** to hover, lasso and drill down.")

@@ -58,6 +58,8 @@ def sweep(dataset: Dataset, method: str, name: str, values: list, *, base_params
         raise ParamError(f"{method} has no parameter '{name}'; it has {', '.join(p.name for p in backend.schema)}.")
     has_seed = "seed" in {p.name for p in backend.schema}
     n_seeds = max(1, n_seeds if has_seed else 1)
+    if backend.param(name).kind is int:  # a range over an int parameter is rounded, repeats dropped
+        values = list(dict.fromkeys(int(round(float(v))) for v in values))
     x = prepared(dataset, preprocess, seed=seed)
     settings = []
     for value in values:

@@ -125,3 +125,54 @@ def test_bad_upload_shows_error(server, page, tmp_path):
     assert "1-D array" in text and "reshape" in text
     assert page.get_by_text("Traceback").count() == 0
     shot(page, "06-bad-upload")
+
+
+def choose(page, label, option_text):
+    box = page.locator("[data-testid='stSelectbox']", has_text=label).first
+    box.click()
+    page.keyboard.type(option_text)
+    page.keyboard.press("Enter")
+
+
+def test_long_run_shows_progress_and_cancels(server, page):
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    page.get_by_role("button", name="Open digits").click()
+    wait_for_text(page, "Loaded digits")
+    nav(page, "Cluster")
+    wait_for_text(page, "Score against ground truth")
+    choose(page, "Method", "DEC (deep")
+    epochs = page.get_by_role("spinbutton", name="pretrain_epochs")
+    epochs.wait_for(state="visible", timeout=30_000)
+    epochs.fill("3000")
+    epochs.press("Enter")
+    time.sleep(1.5)
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_for_text(page, "Running DEC", 60)
+    wait_for_text(page, "pretrain 2/3000", 60)  # the progress bar names the stage, epoch and loss
+    shot(page, "07-progress")
+    page.get_by_role("button", name="Cancel").click()
+    wait_for_text(page, "was cancelled", 60)
+    shot(page, "08-cancelled")
+    # the app stays usable: a quick run still works afterwards
+    choose(page, "Method", "k-means")
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_for_text(page, "Download labels (CSV)", 120)
+
+
+def test_two_tabs_are_independent_sessions(server, browser):
+    first = browser.new_context().new_page()
+    second = browser.new_context().new_page()
+    try:
+        first.goto(server.url)
+        second.goto(server.url)
+        wait_for_text(first, "Sample datasets", 60)
+        wait_for_text(second, "Sample datasets", 60)
+        first.get_by_role("button", name="Open pbmc").click()
+        wait_for_text(first, "Loaded pbmc")
+        second.reload()
+        wait_for_text(second, "Sample datasets", 60)
+        assert "Loaded mnist-test" in second.get_by_text("Loaded").first.inner_text()
+    finally:
+        first.context.close()
+        second.context.close()

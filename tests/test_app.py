@@ -1,0 +1,158 @@
+"""Every page through streamlit.testing.v1.AppTest, including error paths."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from clustering.samples import load_sample
+
+TIMEOUT = 240
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def app(page: str = "app/Home.py") -> AppTest:
+    return AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
+
+
+def on_digits(at: AppTest) -> AppTest:
+    at.session_state["dataset_spec"] = {"kind": "sample", "name": "digits"}
+    return at
+
+
+def test_home_lists_samples_and_switches():
+    at = app().run()
+    assert not at.exception
+    assert "mnist-test" in at.success[0].value
+    at.button(key="open-digits").click().run()
+    assert "digits" in at.success[0].value and "1,797 rows" in at.success[0].value
+
+
+def test_home_demo_runs_three_methods():
+    at = app().run()
+    at.button(key="start-demo").click().run()
+    assert not at.exception and not at.error
+    story = [m.value for m in at.markdown if m.value[:2] in ("1.", "2.", "3.", "4.")]
+    assert len(story) == 4 and "Leiden" in story[0] and "HDBSCAN" in story[1] and "DEC" in story[2]
+    methods = [r["result"].method for r in at.session_state["runs"]]
+    assert methods == ["leiden", "hdbscan", "dec"]
+    leiden = at.session_state["runs"][0]["result"]
+    assert leiden.metrics["ari"] > 0.8
+
+
+def test_data_page_sample_and_preprocessing():
+    at = on_digits(app("app/pages/1_Data.py")).run()
+    assert not at.exception
+    assert [m.value for m in at.metric][:2] == ["1,797", "64"]
+    at.radio[1].set_value("pca").run()
+    assert at.session_state["preprocess"] == "pca:50"
+
+
+@pytest.mark.parametrize("filename, payload, message", [
+    ("bad.npy", lambda: _npy(np.arange(10.0)), "1-D array"),
+    ("bad.csv", lambda: b"a,b\n1,2\n3,oops\n5,6\n", "mixes numbers and text"),
+    ("bad.npz", lambda: b"not a zip", "bad.npz"),
+])
+def test_data_page_bad_upload_shows_message_not_traceback(filename, payload, message):
+    data = payload()
+    at = app("app/pages/1_Data.py")
+    at.session_state["upload_bytes"] = data
+    at.session_state["dataset_spec"] = {"kind": "upload", "digest": filename, "filename": filename, "key": "",
+                                        "columns": None, "drop_nonfinite": False}
+    at.run()
+    assert not at.exception
+    assert any(message in e.value and filename in e.value for e in at.error)
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def test_cluster_page_run_history_rename_delete():
+    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    assert not at.exception
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.number_input(key="param-kmeans-n_clusters").set_value(10).run()
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    runs = at.session_state["runs"]
+    assert len(runs) == 1 and runs[0]["result"].n_clusters == 10
+    assert runs[0]["result"].metrics["ari"] > 0.45
+    at.text_input(key=f"rename-{runs[0]['id']}").set_value("my kmeans").run()
+    assert at.session_state["runs"][0]["name"] == "my kmeans"
+    at.button(key=f"delete-{runs[0]['id']}").click().run()
+    assert at.session_state["runs"] == []
+
+
+def test_cluster_page_refuses_hopeless_parameters():
+    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.number_input(key="param-kmeans-n_clusters").set_value(5000).run()
+    assert any("Not started" in e.value and "more than the 1797 rows" in e.value for e in at.error)
+    assert at.button(key="run").disabled
+
+
+def test_cluster_page_bad_parameter_text():
+    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at.selectbox(key="method").set_value("hdbscan").run()
+    at.text_input(key="param-hdbscan-min_samples").set_value("lots").run()
+    assert any("min_samples" in e.value and "not a valid int" in e.value for e in at.error)
+
+
+def test_cluster_page_sweep_chart():
+    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.selectbox(key="sweep-param").set_value("n_clusters").run()
+    at.number_input(key="sweep-from").set_value(5.0).run()
+    at.number_input(key="sweep-to").set_value(12.0).run()
+    at.number_input(key="sweep-count").set_value(3).run()
+    at.button(key="run-sweep").click().run()
+    assert not at.exception and not at.error
+    report = at.session_state["sweep_report"]
+    assert [r["n_clusters"] for r in report["rows"]] == [5, 8, 12]
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_cluster_page_deep_run_has_replay():
+    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at.selectbox(key="method").set_value("dec").run()
+    at.text_input(key="param-dec-hidden").set_value("32,32,64").run()
+    at.number_input(key="param-dec-pretrain_epochs").set_value(3).run()
+    at.number_input(key="param-dec-max_iter").set_value(200).run()
+    at.number_input(key="param-dec-update_interval").set_value(40).run()
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    run_id = at.session_state["runs"][0]["id"]
+    slider = at.slider(key=f"replay-{run_id}")
+    assert slider.max >= 2
+
+
+def test_explore_page_colour_selection_and_drill_down():
+    data = load_sample("digits")
+    at = on_digits(app()).run()
+    at.switch_page("pages/2_Cluster.py").run()
+    at.button(key="run").click().run()  # Leiden, the default method
+    at.switch_page("pages/3_Explore.py")
+    at.session_state["projection"] = "pca"
+    at.run()
+    assert at.selectbox(key="projection").value == "pca"
+    assert not at.exception and not at.error
+    assert at.selectbox(key="colour-by").value.startswith("run:")
+    at.selectbox(key="colour-by").set_value("column:label").run()
+    assert not at.exception
+    rows = np.arange(0, 300)
+    at.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": rows}
+    at.run()
+    assert any("Selection: 300 rows" in h.value for h in at.subheader)
+    at.selectbox(key="drill-method").set_value("kmeans").run()
+    at.button[-1].click().run()
+    assert not at.exception and not at.error
+    drill = at.session_state["runs"][-1]
+    assert drill["name"].endswith("on 300 selected rows")
+    labels = drill["result"].labels
+    assert (labels[300:] == -1).all() and (labels[:300] >= 0).all()
+
