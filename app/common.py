@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -11,12 +12,28 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from clustering.backends.base import Cancelled, ParamError
 from clustering.data import DataError, Dataset
 from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_names
 
 
 def page_setup(title: str) -> None:
     st.set_page_config(page_title=f"Clusterlab · {title}", page_icon="◍", layout="wide")
+    warm_up()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Compile UMAP's numba kernels in the background once per server, so the first layout is not slow."""
+
+    def work() -> None:
+        from clustering.projection import umap_embed
+
+        umap_embed(np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32), n_epochs=20)
+
+    thread = threading.Thread(target=work, daemon=True, name="clusterlab-warm-up")
+    thread.start()
+    return thread
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading sample…")
@@ -96,15 +113,7 @@ def sample_caption(name: str) -> str:
     return SAMPLES[name].description
 
 
-__all__ = ["page_setup", "dataset", "choose_sample", "runs", "runs_for", "add_run", "sample_names",
-           "sample_caption", "cached_upload", "upload_digest"]
-
-
 # --- background jobs: long work runs in a thread so the page can show progress and a Cancel button ----
-
-import threading  # noqa: E402
-
-from clustering.backends.base import Cancelled, ParamError  # noqa: E402
 
 
 def start_job(label: str, work, on_done) -> None:

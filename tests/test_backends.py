@@ -13,7 +13,10 @@ from clustering.samples import load_sample
 
 SMALL = {"kmeans": {"n_clusters": 4}, "gmm": {"n_components": 4}, "agglomerative": {"n_clusters": 4},
          "spectral": {"n_clusters": 4}, "kmedoids": {"n_clusters": 4}, "leiden": {"resolution": 0.3},
-         "hdbscan": {"min_cluster_size": 20}}
+         "hdbscan": {"min_cluster_size": 20},
+         "dec": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10, "max_iter": 300},
+         "idec": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10, "max_iter": 300},
+         "n2d": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10}}
 
 
 @pytest.mark.parametrize("name", list(BACKENDS))
@@ -34,7 +37,8 @@ def test_fit_on_blobs(name, blobs):
     estimator = get_backend(name).from_params(SMALL[name])
     labels = estimator.fit_predict(x)
     assert labels.shape == (len(x),) and labels.dtype == np.int32
-    assert metrics.ari(y, labels) > 0.9
+    # deep self-training on 600 points may merge or split one blob; the classics must be near perfect
+    assert metrics.ari(y, labels) > (0.75 if name in ("dec", "idec") else 0.9)
     # clusters numbered by decreasing size
     sizes = np.bincount(labels[labels >= 0])
     assert (np.diff(sizes) <= 0).all()

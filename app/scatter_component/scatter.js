@@ -12,6 +12,10 @@
   const gl = plot.getContext("webgl", { antialias: false, preserveDrawingBuffer: true, alpha: false });
   const octx = overlay.getContext("2d");
 
+  const PREVIEW = 150000; // points drawn while panning or zooming
+  let permutation = null; // GPU order -> row, for large data
+  let moving = false; // true while the view changes
+  let restTimer = null;
   let state = null; // current data and view
   let mode = "pan";
   let lastDataId = null;
@@ -112,13 +116,22 @@
       const x = xy[2 * i], y = xy[2 * i + 1];
       if (x < minX) minX = x; if (x > maxX) maxX = x; if (y < minY) minY = y; if (y > maxY) maxY = y;
     }
+    // GPU buffers hold the points in a random order, so any prefix is an unbiased sample: while the
+    // view moves, only the first PREVIEW points are drawn (level of detail), all of them once it rests.
+    const perm = n > PREVIEW ? shuffled(n) : null;
+    const gpuXY = perm ? new Float32Array(2 * n) : xy;
     const codeFloats = new Float32Array(n);
-    for (let i = 0; i < n; i++) codeFloats[i] = codes[i];
+    for (let k = 0; k < n; k++) {
+      const i = perm ? perm[k] : k;
+      codeFloats[k] = codes[i];
+      if (perm) { gpuXY[2 * k] = xy[2 * i]; gpuXY[2 * k + 1] = xy[2 * i + 1]; }
+    }
     gl.bindBuffer(gl.ARRAY_BUFFER, buffers.position);
-    gl.bufferData(gl.ARRAY_BUFFER, xy, gl.STATIC_DRAW);
+    gl.bufferData(gl.ARRAY_BUFFER, gpuXY, gl.STATIC_DRAW);
     gl.bindBuffer(gl.ARRAY_BUFFER, buffers.code);
     gl.bufferData(gl.ARRAY_BUFFER, codeFloats, gl.STATIC_DRAW);
     selected = null;
+    permutation = perm;
     uploadChosen(n);
     const paletteSize = uploadPalette(args.palette || ["#3b5bdb"]);
     const grid = buildGrid(xy, n, minX, maxX, minY, maxY);
@@ -137,9 +150,21 @@
     return n > 500000 ? 1.5 : n > 100000 ? 2.0 : n > 20000 ? 3.0 : n > 5000 ? 4.0 : 6.0;
   }
 
+  function shuffled(n) {
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    let seed = 12345;
+    for (let i = n - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const j = seed % (i + 1);
+      const t = order[i]; order[i] = order[j]; order[j] = t;
+    }
+    return order;
+  }
+
   function uploadChosen(n) {
     const chosen = new Float32Array(n);
-    if (selected) for (let i = 0; i < n; i++) chosen[i] = selected[i];
+    if (selected) for (let k = 0; k < n; k++) chosen[k] = selected[permutation ? permutation[k] : k];
     gl.bindBuffer(gl.ARRAY_BUFFER, buffers.chosen);
     gl.bufferData(gl.ARRAY_BUFFER, chosen, gl.DYNAMIC_DRAW);
   }
@@ -231,10 +256,19 @@
       gl.enableVertexAttribArray(location);
       gl.vertexAttribPointer(location, size, gl.FLOAT, false, 0, 0);
     }
+    const count = moving ? Math.min(state.n, PREVIEW) : state.n;
     gl.uniform1f(loc.pass, 0); // noise first, behind
-    gl.drawArrays(gl.POINTS, 0, state.n);
+    gl.drawArrays(gl.POINTS, 0, count);
     gl.uniform1f(loc.pass, 1);
-    gl.drawArrays(gl.POINTS, 0, state.n);
+    gl.drawArrays(gl.POINTS, 0, count);
+  }
+
+  function viewChanged() {
+    // draw a sample while the view moves, everything once it has rested for 150 ms
+    moving = state.n > PREVIEW;
+    redraw();
+    clearTimeout(restTimer);
+    restTimer = setTimeout(() => { moving = false; redraw(); }, 150);
   }
 
   let pending = false;
@@ -372,7 +406,7 @@
         const v = state.view;
         v.cx = drag.view.cx - ((e.offsetX - drag.x) / plot.clientWidth) * v.w;
         v.cy = drag.view.cy + ((e.offsetY - drag.y) / plot.clientHeight) * v.h;
-        redraw();
+        viewChanged();
       } else {
         if (mode === "lasso") drag.path.push([e.offsetX, e.offsetY]); else drag.path = [drag.path[0], [e.offsetX, e.offsetY]];
         drawPath(drag.path, mode === "box");
@@ -389,7 +423,7 @@
     const [x, y] = toData(e.offsetX, e.offsetY);
     const v = state.view;
     v.cx = x + (v.cx - x) * factor; v.cy = y + (v.cy - y) * factor; v.w *= factor; v.h *= factor;
-    redraw();
+    viewChanged();
   }, { passive: false });
 
   function drawPath(path, box) {
@@ -425,7 +459,7 @@
       resetView();
       const t = performance.now();
       draw();
-      gl.finish();
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4)); // waits for the draw to finish
       const drawMs = performance.now() - t;
       const total = performance.now() - received;
       window.__scatterStats = { n: state.n, prepMs, drawMs, totalMs: total };

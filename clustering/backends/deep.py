@@ -236,6 +236,16 @@ class Trainer:
         return model
 
 
+def input_scale(x: np.ndarray) -> float:
+    """Global factor bringing large-valued inputs to mean square 1 (DEC's normalisation); 1 for data already small.
+
+    One scalar keeps the geometry; without it, inputs like raw pixel counts make the reconstruction loss
+    dominate and the self-training collapse into one cluster.
+    """
+    mean_square = float(np.mean(np.square(x, dtype=np.float64)))
+    return 1.0 if mean_square <= 1.0 or not np.isfinite(mean_square) else float(1.0 / np.sqrt(mean_square))
+
+
 def kmeans_init(z: np.ndarray, n_clusters: int, seed: int, n_init: int = 20) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.cluster import KMeans
 

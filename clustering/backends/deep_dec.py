@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, memory_refusal
+from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
 from clustering.backends.deep import (
-    REPLAY_SAMPLE, Replay, TrainConfig, Trainer, TrainingProgress, build_autoencoder, kl_divergence, kmeans_init,
-    load_payload, replay_projector, save_model, soft_assignment, target_distribution, torch_module,
+    REPLAY_SAMPLE, Replay, TrainConfig, Trainer, TrainingProgress, build_autoencoder, input_scale, kl_divergence,
+    kmeans_init, load_payload, replay_projector, save_model, soft_assignment, target_distribution, torch_module,
 )
 
 DEEP_COMMON = (
@@ -38,6 +38,12 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     if not widths or min(widths) < 1:
         raise ValueError(f"hidden={text!r}: each width must be a positive whole number")
     return widths
+
+
+def size_order(labels: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Cluster ids by decreasing size (ties by id), matching relabel_by_size; empty clusters last."""
+    counts = np.bincount(labels, minlength=n_clusters)
+    return np.argsort(-counts, kind="stable")
 
 
 class DEC(Backend):
@@ -87,7 +93,8 @@ class DEC(Backend):
         torch = torch_module()
         p = self._params()
         x = self._check_x(X)
-        trainer = Trainer(x, self._config(p), progress, cancel)
+        scale = input_scale(x)
+        trainer = Trainer(x * np.float32(scale), self._config(p), progress, cancel)
         model = trainer.pretrained_autoencoder()
         z = trainer.embed(model).cpu().numpy()
         start = time.perf_counter()
@@ -151,26 +158,30 @@ class DEC(Backend):
         z_all = trainer.embed(model)
         with torch.no_grad():
             q_all = soft_assignment(z_all, mu.detach(), p["alpha"]).cpu().numpy()
-        self.labels_ = q_all.argmax(axis=1).astype(np.int32)
+        raw = q_all.argmax(axis=1).astype(np.int32)
         if not replay.iterations or replay.iterations[-1] != iteration:
-            replay.record(iteration, self.labels_, project(z_all[sample].cpu().numpy()),
-                          float((self.labels_ != last).mean()), loss_value)
-        self.probabilities_ = q_all.astype(np.float32)
+            replay.record(iteration, raw, project(z_all[sample].cpu().numpy()), float((raw != last).mean()), loss_value)
+        order = size_order(raw, p["n_clusters"])
+        self.labels_ = relabel_by_size(raw)
+        rank = np.empty(len(order), dtype=np.int16)
+        rank[order] = np.arange(len(order), dtype=np.int16)
+        replay.labels = [rank[frame] for frame in replay.labels]  # same numbering as labels_, in every frame
+        self.probabilities_ = q_all[:, order].astype(np.float32)
         self.n_iter_ = iteration
         self.device_ = trainer.device
         self.seconds_ = dict(trainer.seconds)
         self.pretrain_cached_ = trainer.pretrain_cached
         self.replay_ = replay
         self.model_ = model.cpu()
-        self.cluster_centers_ = mu.detach().cpu().numpy()
-        self.config_ = {**p, "input_dim": int(x.shape[1])}
+        self.cluster_centers_ = mu.detach().cpu().numpy()[order]
+        self.config_ = {**p, "input_dim": int(x.shape[1]), "input_scale": scale}
         return self
 
     # -- new points and persistence ------------------------------------------------------------
     def transform(self, X) -> np.ndarray:
         """Embedding of new points."""
         torch = torch_module()
-        x = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        x = torch.as_tensor(np.asarray(X, dtype=np.float32) * np.float32(self.config_["input_scale"]))
         self.model_.eval()
         with torch.no_grad():
             return self.model_.encoder(x).numpy()
@@ -194,12 +205,12 @@ class DEC(Backend):
         if payload["kind"] != cls.name:
             raise ValueError(f"{path}: holds a {payload['kind']} model, not {cls.name}")
         config = dict(payload["config"])
-        input_dim = config.pop("input_dim")
+        input_dim, scale = config.pop("input_dim"), config.pop("input_scale")
         estimator = cls(**config)
         estimator.model_ = build_autoencoder(input_dim, parse_hidden(config["hidden"]), config["embedding_dim"])
         estimator.model_.load_state_dict(payload["state_dict"])
         estimator.cluster_centers_ = payload["extra"]["centers"].numpy()
-        estimator.config_ = {**config, "input_dim": input_dim}
+        estimator.config_ = {**config, "input_dim": input_dim, "input_scale": scale}
         return estimator
 
 

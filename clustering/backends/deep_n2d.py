@@ -11,11 +11,11 @@ import time
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, memory_refusal
+from clustering.backends.base import Backend, Param, memory_refusal, relabel_by_size
 from clustering.backends.deep import (
-    TrainConfig, Trainer, TrainingProgress, build_autoencoder, load_payload, save_model, torch_module,
+    TrainConfig, Trainer, TrainingProgress, build_autoencoder, input_scale, load_payload, save_model, torch_module,
 )
-from clustering.backends.deep_dec import DEEP_COMMON, parse_hidden
+from clustering.backends.deep_dec import DEEP_COMMON, parse_hidden, size_order
 from clustering.projection import umap_embed
 
 
@@ -59,7 +59,8 @@ class N2D(Backend):
         config = TrainConfig(hidden=parse_hidden(p["hidden"]), embedding_dim=p["embedding_dim"],
                              pretrain_epochs=p["pretrain_epochs"], batch_size=p["batch_size"], seed=p["seed"],
                              device=p["device"])
-        trainer = Trainer(x, config, progress, cancel)
+        scale = input_scale(x)
+        trainer = Trainer(x * np.float32(scale), config, progress, cancel)
         model = trainer.pretrained_autoencoder()
         z = trainer.embed(model).cpu().numpy()
         trainer.check_cancel()
@@ -73,8 +74,10 @@ class N2D(Backend):
         start = time.perf_counter()
         gmm = GaussianMixture(n_components=p["n_clusters"], covariance_type=p["covariance_type"],
                               random_state=p["seed"]).fit(manifold.astype(np.float64))
-        self.probabilities_ = gmm.predict_proba(manifold.astype(np.float64)).astype(np.float32)
-        self.labels_ = self.probabilities_.argmax(axis=1).astype(np.int32)
+        proba = gmm.predict_proba(manifold.astype(np.float64))
+        raw = proba.argmax(axis=1).astype(np.int32)
+        self.labels_ = relabel_by_size(raw)
+        self.probabilities_ = proba[:, size_order(raw, p["n_clusters"])].astype(np.float32)
         trainer.seconds["gmm"] = time.perf_counter() - start
         trainer.report("gmm", 2, 2, float("nan"))
         self.embedding_ = z.astype(np.float32)
@@ -83,14 +86,15 @@ class N2D(Backend):
         self.device_ = trainer.device
         self.seconds_ = dict(trainer.seconds)
         self.pretrain_cached_ = trainer.pretrain_cached
-        self.config_ = {**p, "input_dim": int(x.shape[1])}
+        self.config_ = {**p, "input_dim": int(x.shape[1]), "input_scale": scale}
         return self
 
     def transform(self, X) -> np.ndarray:
         torch = torch_module()
         self.model_.eval()
         with torch.no_grad():
-            return self.model_.encoder(torch.as_tensor(np.asarray(X, dtype=np.float32))).numpy()
+            x = np.asarray(X, dtype=np.float32) * np.float32(self.config_["input_scale"])
+            return self.model_.encoder(torch.as_tensor(x)).numpy()
 
     def predict(self, X, k: int = 10) -> np.ndarray:
         """Majority label of the k nearest training points in the autoencoder embedding."""
@@ -110,12 +114,12 @@ class N2D(Backend):
         if payload["kind"] != cls.name:
             raise ValueError(f"{path}: holds a {payload['kind']} model, not {cls.name}")
         config = dict(payload["config"])
-        input_dim = config.pop("input_dim")
+        input_dim, scale = config.pop("input_dim"), config.pop("input_scale")
         estimator = cls(**config)
         estimator.model_ = build_autoencoder(input_dim, parse_hidden(config["hidden"]), config["embedding_dim"])
         estimator.model_.load_state_dict(payload["state_dict"])
         estimator.embedding_ = payload["extra"]["embedding"].numpy()
         estimator.labels_ = payload["extra"]["labels"].numpy()
-        estimator.config_ = {**config, "input_dim": input_dim}
+        estimator.config_ = {**config, "input_dim": input_dim, "input_scale": scale}
         return estimator
 

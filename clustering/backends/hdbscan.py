@@ -81,6 +81,13 @@ class HDBSCAN(Backend):
         model.fit(space.astype(np.float64))
         self.labels_ = relabel_by_size(model.labels_)
         self.probabilities_ = np.asarray(model.probabilities_, dtype=np.float32)
-        self.outlier_scores_ = np.nan_to_num(np.asarray(model.outlier_scores_, dtype=np.float32))
+        self.model_ = model
         self.reduced_ = space
         return self
+
+    @property
+    def outlier_scores_(self) -> np.ndarray:
+        """GLOSH outlier scores (computed on first access: they cost as much as a quarter of the fit)."""
+        if not hasattr(self, "_outlier_scores"):
+            self._outlier_scores = np.nan_to_num(np.asarray(self.model_.outlier_scores_, dtype=np.float32))
+        return self._outlier_scores
