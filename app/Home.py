@@ -5,7 +5,7 @@ import streamlit as st
 
 from common import (add_run, cached_sample, choose_sample, dataset, page_setup, runs_for, sample_caption,
                     sample_names, show_flash, show_job, start_job)
-from demo import DEMO_SAMPLE, DEMO_STEPS, LAYOUT_SENTENCE, run_demo
+from demo import DEMO_STEPS, LAYOUT_SENTENCE, run_demo
 from scatter import colour_codes, hover_lines, scatter
 
 page_setup("Home")

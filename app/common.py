@@ -14,7 +14,7 @@ import streamlit as st
 
 from clustering.backends.base import Cancelled, ParamError
 from clustering.data import DataError, Dataset
-from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_names
+from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_names  # noqa: F401 (re-exported)
 
 
 def page_setup(title: str) -> None:
@@ -168,6 +168,20 @@ def _finish(job: dict) -> None:
         st.session_state["flash"] = ("error", f"{job['label']} failed: {job['error']}")
     else:
         job["on_done"](job["result"])
+
+
+def page_data(title: str) -> tuple[Dataset, str]:
+    """Page header shared by the work pages: config, title, the current dataset (or its error), messages, job."""
+    page_setup(title)
+    st.title(title)
+    try:
+        data = dataset()
+    except DataError as error:
+        st.error(str(error))
+        st.stop()
+    show_flash()
+    show_job()
+    return data, preprocess_spec()
 
 
 def show_flash() -> None:

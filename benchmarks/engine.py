@@ -41,7 +41,7 @@ def timed(fn, *args, **kwargs):
 def blobs(n: int, seed: int = 0):
     from sklearn.datasets import make_blobs
 
-    x, y = make_blobs(n_samples=n, centers=20, n_features=50, cluster_std=6.0, center_box=(-20, 20),
+    x, y = make_blobs(n_samples=n, centers=20, n_features=50, cluster_std=10.0, center_box=(-20, 20),
                       random_state=seed)
     return x.astype(np.float32), y
 

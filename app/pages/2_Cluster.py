@@ -6,23 +6,12 @@ import streamlit as st
 
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
-from clustering.data import DataError
 from clustering.pipeline import run
-from common import (add_run, dataset, page_setup, preprocess_spec, runs, runs_for, show_flash, show_job, start_job,
-                    truth_columns)
+from common import add_run, page_data, runs, runs_for, start_job, truth_columns
 from widgets import parameter_form
 
-page_setup("Cluster")
-st.title("Cluster")
-try:
-    data = dataset()
-except DataError as error:
-    st.error(str(error))
-    st.stop()
-preprocess = preprocess_spec()
+data, preprocess = page_data("Cluster")
 st.caption(f"**{data.name}** · {data.n:,} × {data.d:,} · preprocessing {preprocess} (change on the Data page)")
-show_flash()
-show_job()
 
 names = list(BACKENDS)
 method = st.selectbox("Method", names, format_func=lambda n: f"{BACKENDS[n].title} — {BACKENDS[n].description}",

@@ -1,28 +1,16 @@
 """Explore: 2-D projection coloured by any run, truth or metadata; hover, lasso, drill down."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
-from clustering.data import DataError
 from clustering.pipeline import run
 from clustering.result import ClusterResult
-from common import (add_run, cached_projection, dataset, page_setup, preprocess_spec, runs_for, show_flash, show_job,
-                    start_job)
+from common import add_run, cached_projection, page_data, runs_for, start_job
 from scatter import colour_codes, hover_lines, scatter
 
-page_setup("Explore")
-st.title("Explore")
-try:
-    data = dataset()
-except DataError as error:
-    st.error(str(error))
-    st.stop()
-preprocess = preprocess_spec()
-show_flash()
-show_job()
+data, preprocess = page_data("Explore")
 
 c1, c2, c3 = st.columns([1, 2, 2])
 method = c1.selectbox("Projection", ["umap", "pca", "tsne"], key="projection",

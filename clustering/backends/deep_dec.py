@@ -15,8 +15,8 @@ import numpy as np
 
 from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
 from clustering.backends.deep import (
-    REPLAY_SAMPLE, Replay, TrainConfig, Trainer, TrainingProgress, build_autoencoder, input_scale, kl_divergence,
-    kmeans_init, load_payload, replay_projector, save_model, soft_assignment, target_distribution, torch_module,
+    REPLAY_SAMPLE, Replay, TrainConfig, Trainer, TrainingProgress, input_scale, kl_divergence, kmeans_init,
+    parse_hidden, replay_projector, restore, save_model, soft_assignment, target_distribution, torch_module,
 )
 
 DEEP_COMMON = (
@@ -28,16 +28,6 @@ DEEP_COMMON = (
     Param("device", str, "auto", "auto uses a CUDA GPU when present, else the CPU", choices=("auto", "cpu", "cuda")),
     SEED,
 )
-
-
-def parse_hidden(text: str) -> tuple[int, ...]:
-    try:
-        widths = tuple(int(part) for part in str(text).split(",") if part.strip())
-    except ValueError:
-        raise ValueError(f"hidden={text!r}: write widths like 500,500,2000") from None
-    if not widths or min(widths) < 1:
-        raise ValueError(f"hidden={text!r}: each width must be a positive whole number")
-    return widths
 
 
 def size_order(labels: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -201,16 +191,8 @@ class DEC(Backend):
 
     @classmethod
     def load(cls, path) -> "DEC":
-        payload = load_payload(path)
-        if payload["kind"] != cls.name:
-            raise ValueError(f"{path}: holds a {payload['kind']} model, not {cls.name}")
-        config = dict(payload["config"])
-        input_dim, scale = config.pop("input_dim"), config.pop("input_scale")
-        estimator = cls(**config)
-        estimator.model_ = build_autoencoder(input_dim, parse_hidden(config["hidden"]), config["embedding_dim"])
-        estimator.model_.load_state_dict(payload["state_dict"])
-        estimator.cluster_centers_ = payload["extra"]["centers"].numpy()
-        estimator.config_ = {**config, "input_dim": input_dim, "input_scale": scale}
+        estimator, extra = restore(cls, path)
+        estimator.cluster_centers_ = extra["centers"].numpy()
         return estimator
 
 

@@ -13,9 +13,9 @@ import numpy as np
 
 from clustering.backends.base import Backend, Param, memory_refusal, relabel_by_size
 from clustering.backends.deep import (
-    TrainConfig, Trainer, TrainingProgress, build_autoencoder, input_scale, load_payload, save_model, torch_module,
+    TrainConfig, Trainer, TrainingProgress, input_scale, parse_hidden, restore, save_model, torch_module,
 )
-from clustering.backends.deep_dec import DEEP_COMMON, parse_hidden, size_order
+from clustering.backends.deep_dec import DEEP_COMMON, size_order
 from clustering.projection import umap_embed
 
 
@@ -110,16 +110,8 @@ class N2D(Backend):
 
     @classmethod
     def load(cls, path) -> "N2D":
-        payload = load_payload(path)
-        if payload["kind"] != cls.name:
-            raise ValueError(f"{path}: holds a {payload['kind']} model, not {cls.name}")
-        config = dict(payload["config"])
-        input_dim, scale = config.pop("input_dim"), config.pop("input_scale")
-        estimator = cls(**config)
-        estimator.model_ = build_autoencoder(input_dim, parse_hidden(config["hidden"]), config["embedding_dim"])
-        estimator.model_.load_state_dict(payload["state_dict"])
-        estimator.embedding_ = payload["extra"]["embedding"].numpy()
-        estimator.labels_ = payload["extra"]["labels"].numpy()
-        estimator.config_ = {**config, "input_dim": input_dim, "input_scale": scale}
+        estimator, extra = restore(cls, path)
+        estimator.embedding_ = extra["embedding"].numpy()
+        estimator.labels_ = extra["labels"].numpy()
         return estimator
 
