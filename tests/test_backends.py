@@ -129,3 +129,13 @@ def test_hdbscan_on_raw_high_dims_is_why_we_reduce():
     raw = run(data, "hdbscan", {"reduction": "none"}, seed=0)
     reduced = run(data, "hdbscan", {"reduction": "umap"}, seed=0)
     assert raw.noise_share > 3 * reduced.noise_share
+
+
+@pytest.mark.slow
+def test_mnist_test_pca50_leiden_and_umap_hdbscan():
+    """MNIST-test (10k x 784): PCA-50 + Leiden (scanpy's 0.791 here) and UMAP-10 + HDBSCAN."""
+    data = load_sample("mnist-test")
+    leiden = run(data, "leiden", {}, preprocess="pca:50", seed=0, truth=data.labels())
+    assert leiden.metrics["ari"] >= 0.8
+    hdbscan = run(data, "hdbscan", {"min_cluster_size": 100}, preprocess="pca:50", seed=0, truth=data.labels())
+    assert hdbscan.metrics["ari_clustered"] >= 0.7

@@ -55,7 +55,7 @@ def test_improves_over_kmeans_start_on_digits(digits01, method):
     result = run(data, method, SMALL, seed=0, truth=truth)
     estimator = result.artifacts["estimator"]
     start_acc = metrics.acc(truth, estimator.init_labels_)
-    assert result.metrics["acc"] > start_acc + 0.01  # measured: DEC 0.758 -> 0.773, IDEC 0.758 -> 0.803
+    assert result.metrics["acc"] > start_acc + 0.01  # measured (seed 0, 1500 iterations): 0.703 -> 0.767
     assert result.device == "cpu" == estimator.device_
     assert result.probabilities.shape == (data.n, 10)
     replay = result.artifacts["replay"]

@@ -1,6 +1,7 @@
 """Explore: 2-D projection coloured by any run, truth or metadata; hover, lasso, drill down."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from clustering.backends import BACKENDS
@@ -16,7 +17,9 @@ c1, c2, c3 = st.columns([1, 2, 2])
 method = c1.selectbox("Projection", ["umap", "pca", "tsne"], key="projection",
                       format_func={"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}.get)
 history = runs_for(data)
-colour_options = [f"run:{r['id']}" for r in reversed(history)] + [f"column:{c}" for c in data.metadata.columns]
+colourable = [c for c in data.metadata.columns  # numbers, or categories few enough for a legend
+              if pd.api.types.is_numeric_dtype(data.metadata[c]) or data.metadata[c].nunique() <= 100]
+colour_options = [f"run:{r['id']}" for r in reversed(history)] + [f"column:{c}" for c in colourable]
 if not colour_options:
     colour_options = ["none"]
 active = st.session_state.get("active_run")
