@@ -123,6 +123,12 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
 
+    @classmethod
+    def from_params(cls, p: dict) -> "TrainConfig":
+        """The autoencoder settings out of a deep backend's validated parameters."""
+        return cls(hidden=parse_hidden(p["hidden"]), embedding_dim=p["embedding_dim"],
+                   pretrain_epochs=p["pretrain_epochs"], batch_size=p["batch_size"], seed=p["seed"], device=p["device"])
+
     def key(self, fingerprint: str) -> str:
         text = json.dumps({**self.__dict__, "hidden": list(self.hidden), "device": "any", "data": fingerprint},
                           sort_keys=True)

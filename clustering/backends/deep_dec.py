@@ -16,7 +16,7 @@ import numpy as np
 from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
 from clustering.backends.deep import (
     REPLAY_SAMPLE, Replay, TrainConfig, Trainer, TrainingProgress, input_scale, kl_divergence, kmeans_init,
-    parse_hidden, replay_projector, restore, save_model, soft_assignment, target_distribution, torch_module,
+    replay_projector, restore, save_model, soft_assignment, target_distribution, torch_module,
 )
 
 DEEP_COMMON = (
@@ -74,17 +74,12 @@ class DEC(Backend):
             return f"{cls.name}: n_clusters is more than the {n} rows."
         return memory_refusal(cls.name.upper(), n * d * 4 * 3, "Reduce dimensions (PCA) or subsample first.")
 
-    def _config(self, p: dict) -> TrainConfig:
-        return TrainConfig(hidden=parse_hidden(p["hidden"]), embedding_dim=p["embedding_dim"],
-                           pretrain_epochs=p["pretrain_epochs"], batch_size=p["batch_size"], seed=p["seed"],
-                           device=p["device"])
-
     def fit(self, X, y=None, progress: TrainingProgress | None = None, cancel: threading.Event | None = None):
         torch = torch_module()
         p = self._params()
         x = self._check_x(X)
         scale = input_scale(x)
-        trainer = Trainer(x * np.float32(scale), self._config(p), progress, cancel)
+        trainer = Trainer(x * np.float32(scale), TrainConfig.from_params(p), progress, cancel)
         model = trainer.pretrained_autoencoder()
         z = trainer.embed(model).cpu().numpy()
         start = time.perf_counter()

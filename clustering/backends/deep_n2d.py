@@ -13,7 +13,7 @@ import numpy as np
 
 from clustering.backends.base import Backend, Param, memory_refusal, relabel_by_size
 from clustering.backends.deep import (
-    TrainConfig, Trainer, TrainingProgress, input_scale, parse_hidden, restore, save_model, torch_module,
+    TrainConfig, Trainer, TrainingProgress, input_scale, restore, save_model, torch_module,
 )
 from clustering.backends.deep_dec import DEEP_COMMON, size_order
 from clustering.projection import umap_embed
@@ -56,9 +56,7 @@ class N2D(Backend):
 
         p = self._params()
         x = self._check_x(X)
-        config = TrainConfig(hidden=parse_hidden(p["hidden"]), embedding_dim=p["embedding_dim"],
-                             pretrain_epochs=p["pretrain_epochs"], batch_size=p["batch_size"], seed=p["seed"],
-                             device=p["device"])
+        config = TrainConfig.from_params(p)
         scale = input_scale(x)
         trainer = Trainer(x * np.float32(scale), config, progress, cancel)
         model = trainer.pretrained_autoencoder()
