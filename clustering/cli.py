@@ -1,4 +1,4 @@
-"""`clusterlab` command line: samples, info, cluster, sweep.
+"""`clusterlab` command line: samples, info, methods, cluster, sweep, compare, perceive.
 
 Every failure exits with status 2 and one `error: ...` line on stderr (`--debug` shows the traceback).
 """
@@ -73,6 +73,29 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--json", action="store_true", help="print JSON")
     sweep.set_defaults(handler=cmd_sweep)
 
+    compare = commands.add_parser("compare", help="agreement (ARI, AMI, VI) and best matches between clusterings")
+    _input_arguments(compare)
+    compare.add_argument("--labels", nargs="+", required=True, metavar="CSV",
+                         help="label files (from `clusterlab cluster --out`, or one column per file)")
+    compare.add_argument("--truth", help="metadata column or CSV file of true labels, compared as one more run")
+    compare.add_argument("--json", action="store_true", help="print JSON")
+    compare.set_defaults(handler=cmd_compare)
+
+    perceive = commands.add_parser("perceive", help="the clusters a person sees in the 2-D scatter, and verdicts")
+    _input_arguments(perceive)
+    perceive.add_argument("--labels", metavar="CSV", help="a run's labels: ARI against the picture and verdicts")
+    perceive.add_argument("--projection", default="umap", choices=["umap", "pca", "given"],
+                          help="2-D layout to look at; `given` uses a 2-column input unchanged (default umap)")
+    perceive.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N (before projecting)")
+    perceive.add_argument("--seed", type=int, default=0, help="projection seed")
+    perceive.add_argument("--width", type=int, default=600, help="plot width in pixels (default 600)")
+    perceive.add_argument("--height", type=int, default=600, help="plot height in pixels (default 600)")
+    perceive.add_argument("--marker", type=float, default=3.0, help="marker size in pixels (default 3)")
+    perceive.add_argument("--bandwidth", type=float, default=None, help="smoothing in pixels (default from marker)")
+    perceive.add_argument("--level", type=float, default=0.1, help="density threshold, share of the median (0.1)")
+    perceive.add_argument("--json", action="store_true", help="print JSON")
+    perceive.set_defaults(handler=cmd_perceive)
+
     methods = commands.add_parser("methods", help="list clustering methods and their parameters")
     methods.set_defaults(handler=cmd_methods)
     return parser
@@ -137,6 +160,40 @@ def read_truth(spec: str, dataset: Dataset) -> np.ndarray:
     if len(column) != dataset.n:
         raise DataError(f"{path}: {len(column)} labels for {dataset.n} rows; give one label per input row.")
     return encode_labels(column)
+
+
+def read_labels(path_text: str, dataset: Dataset) -> np.ndarray:
+    """A labels CSV: column `cluster` (as `clusterlab cluster --out` writes), `label`, or its only column."""
+    path = Path(path_text)
+    if not path.exists():
+        raise UsageError(f"--labels {path_text}: no such file.")
+    try:
+        frame = pd.read_csv(path)
+    except Exception as error:
+        raise DataError(f"{path}: could not read the labels CSV ({error}).") from error
+    for name in ("cluster", "label"):
+        if name in frame.columns:
+            column = frame[name]
+            break
+    else:
+        if len(frame.columns) != 1:
+            raise DataError(f"{path}: name the labels column 'cluster' or 'label' (found {list(frame.columns)[:10]}).")
+        column = frame.iloc[:, 0]
+    if len(column) != dataset.n:
+        raise DataError(f"{path}: {len(column)} labels for {dataset.n} rows; give one label per input row.")
+    if column.isna().any():
+        raise DataError(f"{path}: row {int(np.flatnonzero(column.isna())[0]) + 2} has no label; write -1 for noise.")
+    numeric = pd.to_numeric(column, errors="coerce")
+    if numeric.notna().all() and (numeric == numeric.round()).all():
+        return numeric.astype(np.int64).to_numpy()  # keep the ids (and -1 noise) as written
+    return encode_labels(column).astype(np.int64)  # text labels: one id per distinct value
+
+
+def _run_names(paths: list[str]) -> list[str]:
+    names = [Path(p).stem for p in paths]
+    if len(set(names)) != len(names):
+        names = [str(Path(p)) for p in paths]
+    return names
 
 
 def _clean(value):
@@ -255,6 +312,61 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if truth is not None:
         columns.append("ari")
     print(pd.DataFrame(report["rows"])[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from clustering.compare import Labeling, compare
+
+    dataset = load_dataset(args)
+    labelings = [Labeling(name, read_labels(path, dataset)) for name, path in zip(_run_names(args.labels), args.labels)]
+    if args.truth:
+        labelings.append(Labeling("truth", read_truth(args.truth, dataset), is_truth=True))
+    if len(labelings) < 2:
+        raise UsageError("compare needs two label files, or one and --truth.")
+    report = compare(labelings)
+    if args.json:
+        print_json({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in report.items()})
+        return 0
+    for key in ("ari", "ami", "vi"):
+        print(f"{key.upper()}:")
+        print(pd.DataFrame(report[key], index=report["runs"], columns=report["runs"]).round(3).to_string())
+    return 0
+
+
+def cmd_perceive(args: argparse.Namespace) -> int:
+    from clustering.perception import ViewModel, perceive, trustworthiness_continuity
+    from clustering.pipeline import prepared
+    from clustering.projection import project
+
+    dataset = load_dataset(args)
+    if args.projection == "given":
+        if dataset.d != 2:
+            raise UsageError(f"--projection given needs a 2-column input; {args.input} has {dataset.d} feature "
+                             "columns (name the two with --columns, e.g. --columns x,y).")
+        xy = dataset.vectors.astype(np.float64)
+        x = None
+    else:
+        x = prepared(dataset, args.preprocess, seed=args.seed)
+        xy = project(x, method=args.projection, n_components=2, seed=args.seed)
+    labels = read_labels(args.labels, dataset) if args.labels else None
+    view = ViewModel(width_px=args.width, height_px=args.height, marker_px=args.marker, bandwidth_px=args.bandwidth,
+                     level=args.level)
+    report = perceive(xy, labels, view)
+    report["projection"] = args.projection
+    if x is not None and dataset.n > 25:
+        report["faithfulness"] = trustworthiness_continuity(x, xy, k=min(10, dataset.n // 3 - 1), seed=args.seed)
+    if args.json:
+        print_json({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in report.items()})
+        return 0
+    print(f"{report['n_regions']} visual regions; {100 * report['unassigned_share']:.1f}% of points unassigned")
+    if "faithfulness" in report:
+        f = report["faithfulness"]
+        print(f"projection: trustworthiness {f['trustworthiness']:.3f}, continuity {f['continuity']:.3f} (k={f['k']})")
+    if labels is not None:
+        print(f"ARI run vs picture: {report['ari']:.3f}")
+        for cluster, verdict in report["verdicts"].items():
+            print(f"  cluster {cluster}: {verdict}")
     return 0
 
 
