@@ -5,8 +5,8 @@ import streamlit as st
 
 from common import (add_run, cached_sample, choose_sample, dataset, page_setup, runs_for, sample_caption,
                     sample_names, show_flash, show_job, start_job)
-from demo import DEMO_STEPS, LAYOUT_SENTENCE, run_demo
-from scatter import colour_codes, hover_lines, scatter
+from demo import COMPARE_SENTENCE, DEMO_STEPS, LAYOUT_SENTENCE, run_demo
+from scatter import colour_codes, hover_lines, matched_colour_codes, scatter
 
 page_setup("Home")
 st.title("Clusterlab")
@@ -64,6 +64,17 @@ if story:
         codes, legend = colour_codes(story["results"][names.index(shown)].labels)
     scatter(story["layout"], codes, legend, hover_text=hover_lines(demo_data.metadata, ["label"]),
             images=demo_data.vectors, image_shape=demo_data.image_shape, height=460, key="demo-scatter")
+    if "comparison" in story:
+        st.markdown(f"{len(rows) + 2}. {COMPARE_SENTENCE}")
+        panels = st.columns(len(DEMO_STEPS))
+        reference = demo_data.labels()
+        for panel, (method, _, _), result in zip(panels, DEMO_STEPS, story["results"]):
+            with panel:
+                st.markdown(f"**{method}**")
+                codes, legend = matched_colour_codes(result.labels, reference)
+                scatter(story["layout"], codes, legend, hover_text=hover_lines(demo_data.metadata, ["label"]),
+                        height=300, key=f"demo-panel-{method}", link="demo")
+        st.dataframe(pd.DataFrame(story["comparison"]["table"]), hide_index=True, key="demo-verdicts")
     if not known.issuperset(story.get("run_ids", [])):
         st.caption("Some demo runs were deleted from the history.")
     st.caption("Every demo run is also in the run history: open **Explore** to hover, lasso and drill down.")

@@ -19,6 +19,10 @@ DEMO_STEPS = [
      "**DEC** trains a small neural network to compress each image, then sharpens 10 clusters in that learned "
      "space: the network and the clusters improve together."),
 ]
+COMPARE_SENTENCE = ("**Compare** the three runs side by side (colours matched across panels) and ask the picture: a "
+                    "cluster is *visible* when the layout shows it as one region of its own, *merged* when it shares "
+                    "a region with others (the picture cannot tell them apart), *split* when it spans several regions "
+                    "and *hidden* when its points lie in sparse areas.")
 LAYOUT_SENTENCE = ("The **UMAP** layout places similar images together; colour it by each run to see where the "
                    "methods agree and where they split or merge digits.")
 
@@ -40,6 +44,24 @@ def run_demo(progress, cancel) -> dict:
         result = run(data_for_method, method, params, seed=0, truth=truth, progress=step_progress, cancel=cancel)
         result.dataset_fingerprint = data.fingerprint
         results.append(result)
-    progress("final step: UMAP layout", len(DEMO_STEPS) / (len(DEMO_STEPS) + 1))
+    progress("final step: UMAP layout and comparison", len(DEMO_STEPS) / (len(DEMO_STEPS) + 1))
     layout = project(data.vectors, "umap", seed=0)
-    return {"sample": DEMO_SAMPLE, "results": results, "layout": layout}
+    return {"sample": DEMO_SAMPLE, "results": results, "layout": layout,
+            "comparison": demo_comparison(results, truth, layout)}
+
+
+def demo_comparison(results: list, truth, layout) -> dict:
+    """Agreement between the demo's runs and the truth, and what the layout shows of each run."""
+    from clustering.compare import Labeling, compare
+    from clustering.perception import perceive
+
+    names = [method for method, _, _ in DEMO_STEPS]
+    report = compare([Labeling(n, r.labels) for n, r in zip(names, results)] + [Labeling("truth", truth, True)])
+    seen = {n: perceive(layout, r.labels) for n, r in zip(names, results)}
+    rows = []
+    for name in names:
+        verdicts = list(seen[name]["verdicts"].values())
+        rows.append({"run": name, "ARI vs truth": round(float(report["ari"][names.index(name), -1]), 3),
+                     "ARI vs picture": round(seen[name]["ari"], 3),
+                     **{v: verdicts.count(v) for v in ("visible", "split", "merged", "hidden")}})
+    return {"table": rows, "ari": report["ari"].round(3).tolist(), "runs": report["runs"]}

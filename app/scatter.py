@@ -60,6 +60,24 @@ def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) ->
     return out, legend
 
 
+def matched_colour_codes(labels: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """Colour codes matched to a reference clustering (Hungarian), so one group keeps its colour across panels."""
+    from clustering.compare import matched_codes
+
+    labels = np.asarray(labels)
+    matched = matched_codes(reference, labels)
+    count = int(matched.max(initial=-1)) + 1
+    colours = palette(max(count, 1))
+    legend = []
+    for code in range(count):
+        members = matched == code
+        own = np.unique(labels[members])
+        name = ("cluster " + ", ".join(str(v) for v in own[:3])) if len(own) else ""
+        legend.append({"name": name, "colour": colours[code % len(colours)], "size": int(members.sum()),
+                       "hidden": not members.any()})
+    return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), legend
+
+
 def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90) -> str | None:
     if not columns or len(metadata) > HOVER_TEXT_MAX_ROWS:
         return None
@@ -76,8 +94,12 @@ def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90) -> 
 
 def scatter(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, hover_text: str | None = None,
             images: np.ndarray | None = None, image_shape: tuple[int, int] | None = None, height: int = 560,
-            key: str = "scatter") -> dict | None:
-    """Draw the scatter; returns the last selection {'rows': [...], 'nonce': ...} or None."""
+            key: str = "scatter", link: str | None = None, shapes: list[dict] | None = None) -> dict | None:
+    """Draw the scatter; returns the last selection {'rows': [...], 'nonce': ...} or None.
+
+    Panels sharing a `link` name mirror each other's hovered row and selection in the browser (no rerun).
+    `shapes` are polygons {points: [[x, y], ...] in data coordinates, colour, opacity} shaded over the points.
+    """
     xy = np.ascontiguousarray(xy, dtype=np.float32)
     codes = np.ascontiguousarray(codes, dtype=np.uint16)
     digest = hashlib.blake2b(digest_size=8)
@@ -90,5 +112,5 @@ def scatter(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, hover_text
     return _component(
         xy=xy.tobytes(), codes=codes.tobytes(), palette=[entry["colour"] for entry in legend] or ["#3b5bdb"],
         legend=legend, hover_text=hover_text, images=image_bytes, image_shape=list(image_shape) if image_shape else None,
-        data_id=digest.hexdigest(), height=height, key=key, default=None,
+        data_id=digest.hexdigest(), height=height, key=key, default=None, link=link, shapes=shapes or [],
     )

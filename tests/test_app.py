@@ -156,3 +156,55 @@ def test_explore_page_colour_selection_and_drill_down():
     labels = drill["result"].labels
     assert (labels[300:] == -1).all() and (labels[:300] >= 0).all()
 
+
+
+def digits_runs() -> list[dict]:
+    """Three finished runs on digits, as the Cluster page stores them."""
+    from clustering.pipeline import run
+
+    data = load_sample("digits")
+    entries = []
+    for i, (method, params) in enumerate([("kmeans", {"n_clusters": 10}), ("kmeans", {"n_clusters": 5}),
+                                          ("leiden", {})]):
+        result = run(data, method, params, seed=0)
+        entries.append({"id": f"run{i}", "name": f"{method} #{i + 1}", "result": result,
+                        "fingerprint": data.fingerprint, "created": float(i), "rows": None})
+    return entries
+
+
+def test_compare_page_three_runs_truth_stability_perception():
+    at = on_digits(app("app/pages/4_Compare.py"))
+    at.session_state["runs"] = digits_runs()
+    at.session_state["compare-layout"] = "pca"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.multiselect(key="compare-runs").value == ["run0", "run1", "run2"]
+    assert any(h.value == "Agreement" for h in at.subheader)
+    at.selectbox(key="compare-truth").set_value("label").run()
+    assert not at.exception
+    summary = at.dataframe[-1].value
+    assert list(summary["clustering"]) == ["1. kmeans #1", "2. kmeans #2", "3. leiden #3", "4. truth: label"]
+    expected = [r["result"].n_clusters for r in at.session_state["runs"]] + [10]
+    assert summary[["visible", "split", "merged", "hidden"]].to_numpy().sum(axis=1).tolist() == expected
+    verdicts = at.dataframe[-2].value
+    assert set(verdicts["verdict"]) <= {"visible", "split", "merged", "hidden"} and len(verdicts) == 10
+    # the pair view: k=10 vs k=5 must report merges
+    at.selectbox(key="pair-b").set_value("kmeans #2").run()
+    assert any("merges" in m.value for m in at.markdown)
+    at.number_input(key="stability-repeats").set_value(2).run()
+    at.button(key="measure-stability").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["stability"]["seed_stability"] > 0.5
+    assert [m.label for m in at.metric][:2] == ["Seed stability (mean ARI)", "Subsample stability (mean ARI)"]
+    at.toggle(key="faithfulness").set_value(True).run()
+    assert not at.exception
+    values = {m.label: float(m.value) for m in at.metric if m.label in ("Trustworthiness", "Continuity")}
+    assert 0.5 < values["Trustworthiness"] <= 1 and 0.5 < values["Continuity"] <= 1
+
+
+def test_compare_page_needs_two_clusterings():
+    at = on_digits(app("app/pages/4_Compare.py"))
+    at.session_state["runs"] = digits_runs()[:1]
+    at.run()
+    assert not at.exception
+    assert "at least two runs" in at.info[0].value

@@ -178,3 +178,57 @@ def test_two_tabs_are_independent_sessions(server, browser):
     finally:
         first.context.close()
         second.context.close()
+
+
+def frames_of(page, count: int, timeout: float = 180) -> list:
+    """The first `count` scatter iframes on the page, in page order, once each has drawn."""
+    iframes = page.locator("iframe[title*='clusterlab_scatter']")
+    deadline = time.time() + timeout
+    while iframes.count() < count and time.time() < deadline:
+        time.sleep(0.5)
+    frames = []
+    for i in range(count):
+        frame = iframes.nth(i).element_handle().content_frame()
+        frame.locator("canvas#plot[data-ready='1']").wait_for(state="attached", timeout=timeout * 1000)
+        frames.append(frame)
+    return frames
+
+
+def test_demo_comparison_and_compare_page_with_three_runs(server, page):
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    page.get_by_role("button", name="Start the demo").click()
+    wait_for_text(page, "shares a region with others", 240)
+    frames_of(page, 4)  # the story's scatter and the three matched panels
+    assert page.locator("[data-testid='stDataFrame']").count() >= 2  # run scores, verdict counts
+    shot(page, "09-demo-comparison")
+
+    nav(page, "Compare")
+    wait_for_text(page, "What the picture shows", 240)
+    frames = frames_of(page, 4)  # three runs side by side, then the visual clustering
+    for frame in frames:
+        assert frame.evaluate(NON_BLANK_JS) > 500
+    assert page.locator(".js-plotly-plot").count() >= 5  # ARI, AMI, VI, contingency, Sankey
+    assert page.get_by_text("Visual clustering").count() > 0
+    shot(page, "10-compare")
+
+    # hovering a point in the first panel rings the same row in the second
+    boxes = page.locator("iframe[title*='clusterlab_scatter']")
+    first_box = boxes.nth(0).bounding_box()
+    px, py = frames[0].evaluate("() => window.__scatterPoint(7)")
+    page.mouse.move(first_box["x"] + px, first_box["y"] + py)
+    frames[1].wait_for_function("() => window.__scatterPeer !== undefined && window.__scatterPeer >= 0", timeout=10_000)
+
+    # a box selection in the first panel marks the same rows in the others
+    frames[0].locator("#mode-box").click()
+    x0, y0 = first_box["x"] + first_box["width"] * 0.15, first_box["y"] + first_box["height"] * 0.15
+    x1, y1 = first_box["x"] + first_box["width"] * 0.7, first_box["y"] + first_box["height"] * 0.8
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=6)
+    page.mouse.up()
+    selected = frames[0].evaluate("() => window.__scatterSelected")
+    assert selected > 0
+    frames[2].wait_for_function(f"() => window.__scatterSelected === {selected}", timeout=10_000)
+    assert "in a linked panel" in frames[2].locator("#status").inner_text()
+    shot(page, "11-compare-linked-selection")

@@ -21,6 +21,10 @@
   let lastDataId = null;
   let selected = null; // Uint8Array mask or null
   let highlight = -1; // legend code highlighted, -1 none
+  let channel = null; // BroadcastChannel shared by linked panels (small multiples)
+  let peerRow = -1; // row hovered in a linked panel
+  let dragPath = null; // lasso or box being drawn (screen coordinates)
+  const me = Math.random().toString(36).slice(2);
 
   function send(type, extra) {
     window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, extra || {}), "*");
@@ -140,7 +144,7 @@
     state = {
       n, xy, codes, paletteSize, grid, images, hover, imageShape: args.image_shape || null,
       bounds: [minX, maxX, minY, maxY], view: null, pointSize: args.point_size || autoSize(n),
-      legend: args.legend || [], rowLabel: args.row_label || "row",
+      legend: args.legend || [], rowLabel: args.row_label || "row", shapes: args.shapes || [],
     };
     buildLegend();
     return performance.now() - t0;
@@ -261,6 +265,46 @@
     gl.drawArrays(gl.POINTS, 0, count);
     gl.uniform1f(loc.pass, 1);
     gl.drawArrays(gl.POINTS, 0, count);
+    drawOverlay();
+  }
+
+  // Overlay: shaded shapes (e.g. rule regions, given in data coordinates), the row hovered in a linked
+  // panel, and the lasso or box being drawn.
+  function drawOverlay() {
+    const ratio = window.devicePixelRatio || 1;
+    octx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    octx.clearRect(0, 0, overlay.width, overlay.height);
+    for (const shape of state.shapes) {
+      if (!shape.points || shape.points.length < 3) continue;
+      octx.beginPath();
+      shape.points.forEach(([x, y], i) => { const [px, py] = toScreen(x, y); i ? octx.lineTo(px, py) : octx.moveTo(px, py); });
+      octx.closePath();
+      octx.fillStyle = hexToRgba(shape.colour || "#3b5bdb", shape.opacity === undefined ? 0.12 : shape.opacity);
+      octx.strokeStyle = shape.colour || "#3b5bdb"; octx.lineWidth = 1.2;
+      octx.fill(); octx.stroke();
+    }
+    if (peerRow >= 0 && peerRow < state.n) {
+      const [px, py] = toScreen(state.xy[2 * peerRow], state.xy[2 * peerRow + 1]);
+      octx.strokeStyle = "#111"; octx.lineWidth = 2;
+      octx.beginPath(); octx.arc(px, py, 7, 0, 2 * Math.PI); octx.stroke();
+    }
+    if (dragPath) {
+      octx.strokeStyle = "#3b5bdb"; octx.fillStyle = "rgba(59,91,219,0.08)"; octx.lineWidth = 1.5;
+      octx.beginPath();
+      if (dragPath.box) {
+        const [a, b] = [dragPath.path[0], dragPath.path[dragPath.path.length - 1]];
+        octx.rect(a[0], a[1], b[0] - a[0], b[1] - a[1]);
+      } else {
+        dragPath.path.forEach(([x, y], i) => (i ? octx.lineTo(x, y) : octx.moveTo(x, y)));
+        octx.closePath();
+      }
+      octx.fill(); octx.stroke();
+    }
+  }
+
+  function hexToRgba(hex, alpha) {
+    const [r, g, b] = hexToRgb(hex);
+    return `rgba(${r},${g},${b},${alpha})`;
   }
 
   function viewChanged() {
@@ -326,11 +370,17 @@
   }
 
   // ---------------------------------------------------------------- legend
+  let legendShown = null; // null: automatic (hidden on narrow panels)
   function buildLegend() {
     legend.innerHTML = "";
-    if (!state.legend.length) { legend.style.display = "none"; return; }
+    const wide = (document.body.clientWidth || window.innerWidth) >= 520;
+    const show = state.legend.length && (legendShown === null ? wide : legendShown);
+    document.getElementById("legend-toggle").style.display = state.legend.length ? "" : "none";
+    document.getElementById("legend-toggle").classList.toggle("on", !!show);
+    if (!show) { legend.style.display = "none"; return; }
     legend.style.display = "block";
     state.legend.forEach((entry, code) => {
+      if (entry.hidden) return; // keeps its code (and colour) but has no rows here
       const item = document.createElement("div");
       item.className = "item" + (highlight >= 0 && highlight !== code ? " dim" : "");
       item.dataset.code = code;
@@ -361,11 +411,19 @@
       if (x < minX || x > maxX || y < minY || y > maxY) continue;
       if (pointInPolygon(x, y, polygonData)) { mask[i] = 1; rows.push(i); }
     }
-    selected = rows.length ? mask : null;
+    applySelection(rows, true);
+    tell("select", { rows });
+  }
+
+  function applySelection(rows, own) {
+    let mask = null;
+    if (rows.length) { mask = new Uint8Array(state.n); for (const i of rows) if (i >= 0 && i < state.n) mask[i] = 1; }
+    selected = mask;
     uploadChosen(state.n);
     redraw();
-    status.textContent = rows.length ? `${rows.length.toLocaleString()} selected` : "";
-    send("streamlit:setComponentValue", { value: { rows: rows, nonce: Date.now() }, dataType: "json" });
+    status.textContent = rows.length ? `${rows.length.toLocaleString()} selected` + (own ? "" : " (in a linked panel)") : "";
+    window.__scatterSelected = rows.length;
+    if (own) send("streamlit:setComponentValue", { value: { rows: rows, nonce: Date.now() }, dataType: "json" });
   }
 
   let drag = null;
@@ -375,11 +433,11 @@
     plot.style.cursor = next === "pan" ? "grab" : "crosshair";
   }
   for (const m of ["pan", "lasso", "box"]) document.getElementById("mode-" + m).onclick = () => setMode(m);
-  document.getElementById("reset").onclick = () => { resetView(); redraw(); };
-  document.getElementById("clear").onclick = () => {
-    selected = null; uploadChosen(state.n); redraw(); status.textContent = "";
-    send("streamlit:setComponentValue", { value: { rows: [], nonce: Date.now() }, dataType: "json" });
+  document.getElementById("legend-toggle").onclick = () => {
+    legendShown = legend.style.display === "none"; buildLegend();
   };
+  document.getElementById("reset").onclick = () => { resetView(); redraw(); };
+  document.getElementById("clear").onclick = () => { applySelection([], true); tell("select", { rows: [] }); };
 
   plot.addEventListener("mousedown", (e) => {
     if (!state) return;
@@ -394,7 +452,8 @@
       const [a, b] = [path[0], path[path.length - 1]];
       select([[a[0], a[1]], [b[0], a[1]], [b[0], b[1]], [a[0], b[1]]].map(([px, py]) => toData(px, py)));
     }
-    octx.clearRect(0, 0, overlay.width, overlay.height);
+    dragPath = null;
+    drawOverlay();
     drag = null;
     if (mode === "pan") plot.style.cursor = "grab";
   });
@@ -413,9 +472,11 @@
       }
       return;
     }
-    showTip(nearest(e.offsetX, e.offsetY, 8), e.offsetX, e.offsetY);
+    const row = nearest(e.offsetX, e.offsetY, 8);
+    showTip(row, e.offsetX, e.offsetY);
+    tell("hover", { row });
   });
-  plot.addEventListener("mouseleave", () => (tip.style.display = "none"));
+  plot.addEventListener("mouseleave", () => { tip.style.display = "none"; tell("hover", { row: -1 }); });
   plot.addEventListener("wheel", (e) => {
     if (!state) return;
     e.preventDefault();
@@ -427,20 +488,23 @@
   }, { passive: false });
 
   function drawPath(path, box) {
-    const ratio = window.devicePixelRatio || 1;
-    octx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    octx.clearRect(0, 0, overlay.width, overlay.height);
-    octx.strokeStyle = "#3b5bdb"; octx.fillStyle = "rgba(59,91,219,0.08)"; octx.lineWidth = 1.5;
-    octx.beginPath();
-    if (box) {
-      const [a, b] = [path[0], path[path.length - 1]];
-      octx.rect(a[0], a[1], b[0] - a[0], b[1] - a[1]);
-    } else {
-      path.forEach(([x, y], i) => (i ? octx.lineTo(x, y) : octx.moveTo(x, y)));
-      octx.closePath();
-    }
-    octx.fill(); octx.stroke();
+    dragPath = { path, box };
+    drawOverlay();
   }
+
+  // ---------------------------------------------------------------- linked panels
+  function setLink(name) {
+    if (channel) { channel.close(); channel = null; }
+    if (!name || typeof BroadcastChannel === "undefined") return;
+    channel = new BroadcastChannel("clusterlab-link-" + name);
+    channel.onmessage = (event) => {
+      const m = event.data || {};
+      if (!state || m.from === me) return;
+      if (m.type === "hover") { peerRow = m.row; window.__scatterPeer = m.row; redraw(); }
+      if (m.type === "select") applySelection(m.rows || [], false);
+    };
+  }
+  function tell(type, extra) { if (channel) channel.postMessage(Object.assign({ from: me, type }, extra)); }
 
   // ---------------------------------------------------------------- Streamlit protocol
   window.addEventListener("message", (event) => {
@@ -448,6 +512,7 @@
     if (!data || data.type !== "streamlit:render") return;
     const args = data.args || {};
     const received = performance.now();
+    setLinkOnce(args.link);
     if (args.data_id !== lastDataId) {
       lastDataId = args.data_id;
       highlight = -1;
@@ -468,8 +533,13 @@
       plot.dataset.totalMs = total.toFixed(1);
       plot.dataset.ready = "1";
       status.textContent = `${state.n.toLocaleString()} points · drawn in ${total.toFixed(0)} ms`;
+    } else if (state) {
+      const shapes = args.shapes || [];
+      if (JSON.stringify(shapes) !== JSON.stringify(state.shapes)) { state.shapes = shapes; redraw(); }
     }
   });
+  let linkName = null;
+  function setLinkOnce(name) { if (name !== linkName) { linkName = name; setLink(name); } }
   // for tests: the screen position (CSS pixels inside the frame) of row i
   window.__scatterPoint = (i) => toScreen(state.xy[2 * i], state.xy[2 * i + 1]);
   window.addEventListener("resize", () => { if (state) { resize(); fitAspect(); redraw(); } });
