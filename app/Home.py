@@ -5,7 +5,7 @@ import streamlit as st
 
 from common import (add_run, cached_sample, choose_sample, dataset, page_setup, runs_for, sample_caption,
                     sample_names, show_flash, show_job, start_job)
-from demo import COMPARE_SENTENCE, DEMO_STEPS, LAYOUT_SENTENCE, run_demo
+from demo import COMPARE_SENTENCE, DEMO_STEPS, EXPLAIN_SENTENCE, LAYOUT_SENTENCE, run_demo
 from scatter import colour_codes, hover_lines, matched_colour_codes, scatter
 
 page_setup("Home")
@@ -75,6 +75,24 @@ if story:
                 scatter(story["layout"], codes, legend, hover_text=hover_lines(demo_data.metadata, ["label"]),
                         height=300, key=f"demo-panel-{method}", link="demo")
         st.dataframe(pd.DataFrame(story["comparison"]["table"]), hide_index=True, key="demo-verdicts")
+    if "explanations" in story:
+        st.markdown(f"{len(rows) + 3}. {EXPLAIN_SENTENCE}")
+        kind = st.radio("Rules", ["tree", "polyhedra"], horizontal=True, key="demo-rules")
+        explanation = story["explanations"][kind]
+        codes, legend = colour_codes(story["results"][0].labels)
+        colours = {int(entry["name"]): entry["colour"] for entry in legend}
+        shapes = [{"points": polygon, "colour": colours.get(cluster, "#888888"), "opacity": 0.10}
+                  for cluster, polygons in explanation.polygons.items() for polygon in polygons if len(polygon) >= 3]
+        e1, e2 = st.columns([3, 2])
+        with e1:
+            scatter(story["layout"], codes, legend, height=420, key="demo-explain", shapes=shapes)
+        with e2:
+            size = explanation.complexity.get("literals", explanation.complexity.get("halfspaces"))
+            st.metric(f"{kind} accuracy", f"{explanation.accuracy:.1%}",
+                      help=f"{size} {'conditions' if kind == 'tree' else 'half-spaces'} in all")
+            st.dataframe(pd.DataFrame([{"cluster": c.cluster, "rule": c.rule, "precision": round(c.precision, 2)}
+                                       for c in explanation.clusters]), hide_index=True, height=300,
+                         key="demo-rules-table")
     if not known.issuperset(story.get("run_ids", [])):
         st.caption("Some demo runs were deleted from the history.")
     st.caption("Every demo run is also in the run history: open **Explore** to hover, lasso and drill down.")

@@ -23,6 +23,10 @@ COMPARE_SENTENCE = ("**Compare** the three runs side by side (colours matched ac
                     "cluster is *visible* when the layout shows it as one region of its own, *merged* when it shares "
                     "a region with others (the picture cannot tell them apart), *split* when it spans several regions "
                     "and *hidden* when its points lie in sparse areas.")
+EXPLAIN_SENTENCE = ("**Explain** Leiden's clusters with rules on the layout itself: the **tree** (IMM) cuts the picture "
+                    "with one straight line at a time, so each cluster is a box (read its rule from the root down); "
+                    "the **polyhedra** use a few straight cuts per cluster, found by integer programming. "
+                    "*Accuracy* is the share of points that fall in their own cluster's region and no other.")
 LAYOUT_SENTENCE = ("The **UMAP** layout places similar images together; colour it by each run to see where the "
                    "methods agree and where they split or merge digits.")
 
@@ -46,8 +50,19 @@ def run_demo(progress, cancel) -> dict:
         results.append(result)
     progress("final step: UMAP layout and comparison", len(DEMO_STEPS) / (len(DEMO_STEPS) + 1))
     layout = project(data.vectors, "umap", seed=0)
+    progress("final step: explanations", 0.95)
     return {"sample": DEMO_SAMPLE, "results": results, "layout": layout,
-            "comparison": demo_comparison(results, truth, layout)}
+            "comparison": demo_comparison(results, truth, layout),
+            "explanations": demo_explanations(results[0], layout, cancel)}
+
+
+def demo_explanations(result, layout, cancel=None) -> dict:
+    """An IMM tree and polyhedra for a run, in the 2-D layout's coordinates (so rules are regions)."""
+    from clustering.explain import Space, explain
+
+    space = Space("projection", layout, ["x", "y"])
+    return {"tree": explain(space, result.labels, "imm"),
+            "polyhedra": explain(space, result.labels, "polyhedra", time_limit=8, cancel=cancel)}
 
 
 def demo_comparison(results: list, truth, layout) -> dict:

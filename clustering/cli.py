@@ -1,4 +1,4 @@
-"""`clusterlab` command line: samples, info, methods, cluster, sweep, compare, perceive.
+"""`clusterlab` command line: samples, info, methods, cluster, sweep, compare, perceive, explain.
 
 Every failure exits with status 2 and one `error: ...` line on stderr (`--debug` shows the traceback).
 """
@@ -95,6 +95,28 @@ def build_parser() -> argparse.ArgumentParser:
     perceive.add_argument("--level", type=float, default=0.1, help="density threshold, share of the median (0.1)")
     perceive.add_argument("--json", action="store_true", help="print JSON")
     perceive.set_defaults(handler=cmd_perceive)
+
+    explain = commands.add_parser("explain", help="rules that describe each cluster, with accuracy and complexity")
+    _input_arguments(explain)
+    explain.add_argument("--labels", required=True, metavar="CSV", help="the run's labels (`clusterlab cluster --out`)")
+    explain.add_argument("--method", default="imm", choices=["imm", "exkmc", "kernel-imm", "polyhedra"])
+    explain.add_argument("--space", default="auto",
+                         help="features | metadata | pca | projection | pixels | words | auto (default)")
+    explain.add_argument("--components", type=int, default=10, help="principal components for --space pca (10)")
+    explain.add_argument("--projection", default="umap", choices=["umap", "pca", "given"],
+                         help="layout for --space projection; `given` reads a 2-column input (default umap)")
+    explain.add_argument("--leaves", type=int, default=None, help="exkmc: number of leaves (default 2 x clusters)")
+    explain.add_argument("--bandwidth", type=float, default=1.0, help="kernel-imm: Gaussian width in std units (1)")
+    explain.add_argument("--degree", type=int, default=3, help="kernel-imm: Taylor degree (3)")
+    explain.add_argument("--objective", default="complexity", choices=["complexity", "sparsity", "accuracy"],
+                         help="polyhedra: what to minimise (accuracy = fewest errors within --complexity-budget)")
+    explain.add_argument("--alpha", type=float, default=0.05, help="polyhedra: error budget, share of points (0.05)")
+    explain.add_argument("--complexity-budget", type=float, default=None, help="polyhedra: most sum(nonzeros+1)")
+    explain.add_argument("--max-nonzeros", type=int, default=2, help="polyhedra: features per half-space (2)")
+    explain.add_argument("--time-limit", type=float, default=60.0, help="polyhedra: seconds; best found is kept (60)")
+    explain.add_argument("--seed", type=int, default=0, help="seed for PCA, layouts and grouping")
+    explain.add_argument("--out", required=True, help="rules JSON to write")
+    explain.set_defaults(handler=cmd_explain)
 
     methods = commands.add_parser("methods", help="list clustering methods and their parameters")
     methods.set_defaults(handler=cmd_methods)
@@ -367,6 +389,46 @@ def cmd_perceive(args: argparse.Namespace) -> int:
         print(f"ARI run vs picture: {report['ari']:.3f}")
         for cluster, verdict in report["verdicts"].items():
             print(f"  cluster {cluster}: {verdict}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from clustering.explain import available_spaces, build_space, explain
+    from clustering.explain.keywords import keywords
+
+    dataset = load_dataset(args)
+    labels = read_labels(args.labels, dataset)
+    space_name = args.space
+    if space_name == "auto":
+        space_name = available_spaces(dataset, has_projection=False)[0]
+    xy = None
+    if space_name == "projection":
+        if args.projection == "given":
+            if dataset.d != 2:
+                raise UsageError(f"--projection given needs a 2-column input; {args.input} has {dataset.d} columns.")
+            xy = dataset.vectors
+        else:
+            from clustering.projection import project
+
+            xy = project(dataset.vectors, method=args.projection, n_components=2, seed=args.seed)
+    space = build_space(dataset, space_name, xy=xy, n_components=args.components, seed=args.seed)
+    progress = _tqdm_progress() if sys.stderr.isatty() else None
+    result = explain(space, labels, args.method, max_leaves=args.leaves, bandwidth=args.bandwidth, degree=args.degree,
+                     objective=args.objective, alpha=args.alpha, complexity_budget=args.complexity_budget,
+                     max_nonzeros=args.max_nonzeros, time_limit=args.time_limit, seed=args.seed, progress=progress)
+    report = result.to_json()
+    if dataset.text_column:
+        terms = keywords(dataset.metadata[dataset.text_column], labels)
+        report["keywords"] = {str(c): [t for t, _ in found] for c, found in terms.items()}
+    out_path = Path(args.out)
+    if out_path.parent and not out_path.parent.exists():
+        raise UsageError(f"--out {args.out}: folder {out_path.parent} does not exist.")
+    out_path.write_text(json.dumps(_clean(report), indent=2))
+    print(f"{result.method} in {result.space}: accuracy {result.accuracy:.3f}, complexity "
+          + ", ".join(f"{k} {v}" for k, v in result.complexity.items()))
+    for rule in result.clusters[:20]:
+        print(f"  cluster {rule.cluster} (precision {rule.precision:.2f}, recall {rule.recall:.2f}): {rule.rule}")
+    print(f"wrote {out_path}")
     return 0
 
 

@@ -208,3 +208,46 @@ def test_compare_page_needs_two_clusterings():
     at.run()
     assert not at.exception
     assert "at least two runs" in at.info[0].value
+
+
+def test_explain_page_tree_and_rule_highlight():
+    at = on_digits(app("app/pages/5_Explain.py"))
+    at.session_state["runs"] = digits_runs()
+    at.session_state["active_run"] = "run0"
+    at.session_state["explain-layout"] = "pca"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="explain-space").value == "pixels"
+    at.button(key="explain-go").click().run()
+    assert not at.exception and not at.error
+    labels = {m.label: m.value for m in at.metric}
+    assert float(labels["Description accuracy"].rstrip("%")) > 50
+    rules = at.dataframe[0].value
+    assert len(rules) == 10 and rules["rule"].str.contains("pixel").all()
+    at.selectbox(key="rule-cluster").set_value(3).run()
+    assert any(m.value.startswith("**Cluster 3**:") for m in at.markdown)
+    assert not at.exception
+
+
+def test_explain_page_polyhedra_in_the_projection_space():
+    at = on_digits(app("app/pages/5_Explain.py"))
+    at.session_state["runs"] = digits_runs()
+    at.session_state["active_run"] = "run2"
+    at.session_state["explain-layout"] = "pca"
+    at.session_state["explain-space"] = "projection"
+    at.session_state["explain-method"] = "polyhedra"
+    at.session_state["explain-time"] = 8
+    at.run()
+    at.button(key="explain-go").click().run()
+    assert not at.exception and not at.error
+    store = at.session_state["explanations"]
+    explanation = next(iter(store.values()))["explanation"]
+    assert explanation.method == "polyhedra" and explanation.space == "projection"
+    assert explanation.polygons and explanation.accuracy > 0.3
+    assert [m.label for m in at.metric][:2] == ["Description accuracy", "Half-spaces"]
+
+
+def test_explain_page_without_runs():
+    at = on_digits(app("app/pages/5_Explain.py")).run()
+    assert not at.exception
+    assert "Run a clustering" in at.info[0].value

@@ -16,7 +16,8 @@ import numpy as np
 from clustering.explain import polyhedra, trees
 from clustering.explain.spaces import SPACES, Space, available_spaces, build_space
 
-__all__ = ["METHODS", "SPACES", "ClusterRule", "Explanation", "Space", "available_spaces", "build_space", "explain"]
+__all__ = ["METHODS", "SPACES", "ClusterRule", "Explanation", "Space", "available_spaces", "build_space", "explain",
+           "leaf_curve"]
 
 METHODS = {
     "imm": "IMM threshold tree: one leaf per cluster (Dasgupta et al. 2020)",
@@ -57,7 +58,7 @@ class Explanation:
     tree: trees.Node | None = None
     info: dict = field(default_factory=dict)
     signs: dict[int, dict[int, int]] = field(default_factory=dict)  # cluster -> feature -> +1 high / -1 low / 0 both
-    polygons: dict[int, list] = field(default_factory=dict)  # 2-D spaces: cluster -> polygon vertices
+    polygons: dict[int, list] = field(default_factory=dict)  # 2-D spaces: cluster -> list of polygons (vertices)
 
     def covers(self, cluster: int) -> np.ndarray:
         return self.holds[:, int(np.flatnonzero(self.cluster_ids == cluster)[0])]
@@ -92,7 +93,7 @@ class Explanation:
                 lines.append(f'{name} [label="cluster {cluster}\\n{node.samples} rows", fillcolor="#e7f0ff"];')
                 return name
             label = self.info.get("_split_text", {}).get(id(node)) or (
-                f"{self.feature_names[node.feature]} ≤ {trees._fmt(node.threshold)}")
+                f"{self.feature_names[node.feature]} ≤ {trees._fmt(node.shown if node.shown is not None else node.threshold)}")
             lines.append(f'{name} [label="{label}\\n{node.samples} rows", fillcolor="#f6f6f6"];')
             left, right = visit(node.left), visit(node.right)
             lines.append(f'{name} -> {left} [label="yes"];')
@@ -139,7 +140,7 @@ def explain(space: Space, labels: np.ndarray, method: str = "imm", *, max_leaves
         all_features = taylor.transform(values) if taylor is not None else values
         predicted = trees.predict(root, all_features)
         holds = predicted[:, None] == np.arange(k)[None, :]
-        rules, signs, literals = _tree_rules(root, space.names, taylor, values, k)
+        rules, signs, literals = _tree_rules(root, space.names, taylor, values, k, bool(space.info.get("binary")))
         leaves = root.leaves()
         complexity = {"leaves": len(leaves), "depth": root.depth(), "conditions": len(leaves) - 1,
                       "literals": literals, "cost": 2 * literals}
@@ -150,6 +151,9 @@ def explain(space: Space, labels: np.ndarray, method: str = "imm", *, max_leaves
                                   signs={int(cluster_ids[c]): v for c, v in signs.items()})
         if taylor is not None:
             explanation.info["_split_text"] = _kernel_split_text(root, taylor, space.names, values)
+        elif values.shape[1] == 2:
+            for c, corners in trees.leaf_boxes(root, _plot_box(values)):
+                explanation.polygons.setdefault(int(cluster_ids[c]), []).append(corners)
         rule_text = rules
     else:
         result = polyhedra.describe(x, y, objective=objective, alpha=alpha, complexity_budget=complexity_budget,
@@ -167,12 +171,9 @@ def explain(space: Space, labels: np.ndarray, method: str = "imm", *, max_leaves
         explanation = Explanation(method, space.name, space.names, [], 0.0, complexity, holds, cluster_ids,
                                   info=info, signs={int(cluster_ids[c]): v for c, v in signs.items()})
         if values.shape[1] == 2:
-            low, high = values.min(axis=0), values.max(axis=0)
-            pad = 0.1 * (high - low + 1e-9)
-            box = (low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1])
             for c in range(k):
                 own = [result.original_units(h) for h in result.halfspaces if h.cluster == c]
-                explanation.polygons[int(cluster_ids[c])] = polyhedra.polygon_2d(own, box)
+                explanation.polygons[int(cluster_ids[c])] = [polyhedra.polygon_2d(own, _plot_box(values))]
     h = holds[clustered]
     correct = h[np.arange(len(y)), y] & (h.sum(axis=1) == 1)
     explanation.accuracy = float(correct.mean())
@@ -189,6 +190,32 @@ def explain(space: Space, labels: np.ndarray, method: str = "imm", *, max_leaves
     return explanation
 
 
+def _plot_box(values: np.ndarray) -> tuple[float, float, float, float]:
+    low, high = values.min(axis=0), values.max(axis=0)
+    pad = 0.1 * (high - low + 1e-9)
+    return (low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1])
+
+
+def leaf_curve(space: Space, labels: np.ndarray, max_leaves: int) -> list[dict]:
+    """ExKMC: description accuracy after each added leaf, from k (IMM) to max_leaves."""
+    labels = np.asarray(labels)
+    clustered = labels >= 0
+    cluster_ids = np.unique(labels[clustered])
+    y = np.searchsorted(cluster_ids, labels[clustered])
+    x = np.asarray(space.values, dtype=np.float64)[clustered]
+    centres = trees.class_means(x, y, np.arange(len(cluster_ids)))
+    root = trees.imm_tree(x, y, centres)
+    out = []
+    for leaves in range(len(cluster_ids), max_leaves + 1):
+        if leaves > len(cluster_ids):
+            before = len(root.leaves())
+            root = trees.expand_tree(root, x, centres, leaves)
+            if len(root.leaves()) == before:
+                break
+        out.append({"leaves": leaves, "accuracy": float((trees.predict(root, x) == y).mean())})
+    return out
+
+
 def _kmeans_cost(x: np.ndarray, groups: np.ndarray) -> float:
     cost = 0.0
     for g in np.unique(groups):
@@ -197,15 +224,15 @@ def _kmeans_cost(x: np.ndarray, groups: np.ndarray) -> float:
     return cost
 
 
-def _tree_rules(root: trees.Node, names: list[str], taylor, values: np.ndarray, k: int):
+def _tree_rules(root: trees.Node, names: list[str], taylor, values: np.ndarray, k: int, binary: bool = False):
     """Rule text per cluster (its leaves' conjunctions, OR-ed), feature signs, total literals."""
     per_cluster: dict[int, list[str]] = {c: [] for c in range(k)}
     signs: dict[int, dict[int, int]] = {}
     literals = 0
     grids = {}
-    for leaf, path in trees.path_conditions(root):
+    for leaf, path in trees.path_conditions(root, shown=taylor is None):
         if taylor is None:
-            text, count = trees.leaf_rule(path, names)
+            text, count = trees.leaf_rule(path, names, binary)
         else:
             for column, _, _ in path:
                 j = taylor.columns[column][0]

@@ -25,6 +25,9 @@ call bounded by what is left of the user's time limit; the best description foun
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -94,6 +97,29 @@ class PolyhedraResult:
         """The half-space in the features' own units: weights . x <= bound."""
         weights = h.weights / self.scale_span
         return weights, float(h.bound + (weights * self.scale_low).sum())
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence HiGHS's MIP debug lines, which it prints straight to file descriptor 1."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _milp(*args, **kwargs):
+    with _quiet():
+        return milp(*args, **kwargs)
 
 
 def scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -312,7 +338,7 @@ class Master:
         A = sparse.vstack([self.A_ge, self.A_ub]).tocsr()
         low = np.concatenate([self.b_ge, np.full(len(self.b_ub), -np.inf)])
         high = np.concatenate([np.full(len(self.b_ge), np.inf), self.b_ub])
-        result = milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
+        result = _milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
                       constraints=LinearConstraint(A, low, high),
                       options={"time_limit": max(1.0, time_limit), "disp": False, "mip_rel_gap": 0.01})
         if result.x is None:
@@ -413,7 +439,7 @@ def mip_pricing(units: Units, k: int, prize: np.ndarray, penalty: np.ndarray, un
     lower = np.concatenate([np.zeros(3 * q), [-max_weight * max_nonzeros], np.zeros(n_o + n_w)])
     integrality = np.ones(total)
     integrality[ibv] = 0
-    result = milp(c, integrality=integrality,
+    result = _milp(c, integrality=integrality,
                   bounds=Bounds(lower, upper), constraints=LinearConstraint(sparse.csr_matrix(np.array(rows)),
                                                                            low_b, high_b),
                   options={"time_limit": max(0.5, time_limit), "disp": False})

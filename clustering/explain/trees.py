@@ -34,6 +34,7 @@ class Node:
     right: "Node | None" = None
     samples: int = 0
     mistakes: int = 0
+    shown: float | None = None  # threshold as printed: the largest data value not above it (same split of the data)
 
     @property
     def is_leaf(self) -> bool:
@@ -66,6 +67,21 @@ def predict(root: Node, values: np.ndarray) -> np.ndarray:
         left = values[rows, node.feature] <= node.threshold
         stack.append((node.left, rows[left]))
         stack.append((node.right, rows[~left]))
+    return out
+
+
+def leaf_boxes(root: Node, box: tuple[float, float, float, float]) -> list[tuple[int, list[list[float]]]]:
+    """For a tree on 2 features: each leaf's cluster and its rectangle (clipped to box) as polygon vertices."""
+    out = []
+    for leaf, path in path_conditions(root):
+        x0, x1, y0, y1 = box
+        for j, threshold, left in path:
+            if j == 0:
+                x0, x1 = (x0, min(x1, threshold)) if left else (max(x0, threshold), x1)
+            else:
+                y0, y1 = (y0, min(y1, threshold)) if left else (max(y0, threshold), y1)
+        corners = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+        out.append((leaf.cluster, [[float(a), float(b)] for a, b in corners]))
     return out
 
 
@@ -124,15 +140,13 @@ def imm_tree(values: np.ndarray, y: np.ndarray, centres: np.ndarray) -> Node:
         if cut is None:  # identical centres: the first one takes the leaf
             return Node(cluster=int(alive[0]), samples=len(rows), mistakes=int((y[rows] != alive[0]).sum()))
         j, threshold, _ = cut
-        below = values[:, j][values[:, j] <= threshold]
-        if len(below):  # the largest data value not above it: the same split of every row, easier to read
-            threshold = float(below.max())
         goes_left = values[rows, j] <= threshold
         centre_left = centres[y[rows], j] <= threshold
         kept = goes_left == centre_left
         left_valid = valid & (centres[:, j] <= threshold)
         right_valid = valid & (centres[:, j] > threshold)
-        node = Node(feature=j, threshold=threshold, samples=len(rows), mistakes=int((~kept).sum()))
+        node = Node(feature=j, threshold=threshold, samples=len(rows), mistakes=int((~kept).sum()),
+                    shown=_shown_threshold(values[:, j], threshold))
         node.left = build(rows[goes_left & kept], left_valid)
         node.right = build(rows[~goes_left & kept], right_valid)
         return node
@@ -152,6 +166,11 @@ def _centre_split(d: int, centres: np.ndarray, valid: np.ndarray, build) -> Node
     node.left = build(np.zeros(0, dtype=np.int64), valid & (centres[:, j] <= threshold))
     node.right = build(np.zeros(0, dtype=np.int64), valid & (centres[:, j] > threshold))
     return node
+
+
+def _shown_threshold(column: np.ndarray, threshold: float) -> float:
+    below = column[column <= threshold]
+    return float(below.max()) if len(below) else threshold
 
 
 # --- ExKMC expansion ------------------------------------------------------------------------------
@@ -208,7 +227,7 @@ def expand_tree(root: Node, values: np.ndarray, centres: np.ndarray, max_leaves:
         rows = rows_of.pop(id(best_leaf))
         del by_id[id(best_leaf)]
         goes_left = values[rows, j] <= threshold
-        best_leaf.feature, best_leaf.threshold = j, threshold
+        best_leaf.feature, best_leaf.threshold, best_leaf.shown = j, threshold, threshold
         best_leaf.left = Node(cluster=c_left, samples=int(goes_left.sum()))
         best_leaf.right = Node(cluster=c_right, samples=int((~goes_left).sum()))
         best_leaf.cluster = None
@@ -276,8 +295,8 @@ def interval_text(name: str, low: float, high: float) -> str:
     return ""
 
 
-def path_conditions(root: Node) -> list[tuple[Node, list[tuple[int, float, bool]]]]:
-    """Each leaf with the (feature, threshold, went_left) conditions on its path."""
+def path_conditions(root: Node, shown: bool = False) -> list[tuple[Node, list[tuple[int, float, bool]]]]:
+    """Each leaf with the (feature, threshold, went_left) conditions on its path (printed thresholds if shown)."""
     out = []
     stack: list[tuple[Node, list]] = [(root, [])]
     while stack:
@@ -285,18 +304,25 @@ def path_conditions(root: Node) -> list[tuple[Node, list[tuple[int, float, bool]
         if node.is_leaf:
             out.append((node, path))
             continue
-        stack.append((node.right, path + [(node.feature, node.threshold, False)]))
-        stack.append((node.left, path + [(node.feature, node.threshold, True)]))
+        threshold = node.shown if shown and node.shown is not None else node.threshold
+        stack.append((node.right, path + [(node.feature, threshold, False)]))
+        stack.append((node.left, path + [(node.feature, threshold, True)]))
     return out
 
 
-def leaf_rule(path: list[tuple[int, float, bool]], names: list[str]) -> tuple[str, int]:
-    """One conjunction per leaf, conditions on the same feature merged into one interval; (text, literals)."""
+def leaf_rule(path: list[tuple[int, float, bool]], names: list[str], binary: bool = False) -> tuple[str, int]:
+    """One conjunction per leaf, conditions on the same feature merged into one interval; (text, literals).
+
+    With binary (0/1) features, conditions read as presence: `"word"` or `no "word"`.
+    """
     bounds: dict[int, list[float]] = {}
     for j, threshold, left in path:
         low, high = bounds.setdefault(j, [-np.inf, np.inf])
         bounds[j] = [low, min(high, threshold)] if left else [max(low, threshold), high]
-    parts = [interval_text(names[j], low, high) for j, (low, high) in bounds.items()]
+    if binary:
+        parts = [f"no {names[j]}" if high < 1 else names[j] for j, (low, high) in bounds.items()]
+    else:
+        parts = [interval_text(names[j], low, high) for j, (low, high) in bounds.items()]
     literals = sum(int(np.isfinite(low)) + int(np.isfinite(high)) for low, high in bounds.values())
     return " AND ".join(p for p in parts if p) or "always", literals
 
