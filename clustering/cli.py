@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--components", type=int, default=10, help="principal components for --space pca (10)")
     explain.add_argument("--projection", default="umap", choices=["umap", "pca", "given"],
                          help="layout for --space projection; `given` reads a 2-column input (default umap)")
-    explain.add_argument("--leaves", type=int, default=None, help="exkmc: number of leaves (default 2 x clusters)")
+    explain.add_argument("--leaves", type=int, default=None, help="exkmc: leaves (default 2 x clusters); kernel-imm: more than clusters grows it")
     explain.add_argument("--bandwidth", type=float, default=1.0, help="kernel-imm: Gaussian width in std units (1)")
     explain.add_argument("--degree", type=int, default=3, help="kernel-imm: Taylor degree (3)")
     explain.add_argument("--objective", default="complexity", choices=["complexity", "sparsity", "accuracy"],

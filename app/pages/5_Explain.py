@@ -46,6 +46,8 @@ with st.expander("Settings", expanded=method == "polyhedra"):
         params["bandwidth"] = s3.number_input("Kernel width (std units)", 0.1, 10.0, 1.0, step=0.1,
                                               key="explain-bandwidth")
         params["degree"] = int(s4.number_input("Taylor degree", 1, 6, 3, key="explain-degree"))
+        params["max_leaves"] = int(st.slider("Leaves (more than clusters: kernel ExKMC)", k, max(k + 1, 4 * k), k,
+                                             key="explain-kernel-leaves"))
     if method == "polyhedra":
         params["objective"] = s3.selectbox("Objective", ["complexity", "sparsity", "accuracy"], key="explain-objective",
                                            help="complexity: fewest (non-zeros + 1); sparsity: fewest features; "

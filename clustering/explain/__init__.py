@@ -22,7 +22,8 @@ __all__ = ["METHODS", "SPACES", "ClusterRule", "Explanation", "Space", "availabl
 METHODS = {
     "imm": "IMM threshold tree: one leaf per cluster (Dasgupta et al. 2020)",
     "exkmc": "ExKMC: the IMM tree grown to more leaves for accuracy (Frost et al. 2020)",
-    "kernel-imm": "Kernel IMM: a tree on Gaussian-kernel Taylor features, for non-convex clusters (Fleissner et al. 2024)",
+    "kernel-imm": "Kernel IMM: a tree on Gaussian-kernel Taylor features, for non-convex clusters (Fleissner et al. "
+                  "2024); more leaves than clusters grow it as kernel ExKMC",
     "polyhedra": "Polyhedra: a few sparse half-spaces per cluster, by integer programming (Lawless & Günlük 2023)",
 }
 
@@ -135,8 +136,8 @@ def explain(space: Space, labels: np.ndarray, method: str = "imm", *, max_leaves
             info.update({"bandwidth": bandwidth, "degree": degree})
         centres = trees.class_means(features, y, np.arange(k))
         root = trees.imm_tree(features, y, centres)
-        if method == "exkmc":
-            root = trees.expand_tree(root, features, centres, max_leaves or 2 * k)
+        if method == "exkmc" or (method == "kernel-imm" and max_leaves and max_leaves > k):
+            root = trees.expand_tree(root, features, centres, max_leaves or 2 * k)  # kernel ExKMC when kernel
         all_features = taylor.transform(values) if taylor is not None else values
         predicted = trees.predict(root, all_features)
         holds = predicted[:, None] == np.arange(k)[None, :]
@@ -255,7 +256,7 @@ def _tree_rules(root: trees.Node, names: list[str], taylor, values: np.ndarray, 
         elif len(parts) == 1:
             rules.append(parts[0])
         else:
-            rules.append(" OR ".join(f"({p})" for p in parts))
+            rules.append(" OR ".join(f"({p})" if " AND " in p else p for p in parts))
     return rules, signs, literals
 
 

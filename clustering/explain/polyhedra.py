@@ -12,7 +12,8 @@ cluster's points are cut off by at least one of them. The master problem picks h
 Column generation: solve the LP relaxation over the columns so far, price new half-spaces per
 cluster on its duals (an exact sweep for one-feature cuts, a small MIP for sparse multi-feature
 ones), add those with negative reduced cost, repeat; then solve the master as an integer program.
-Initial columns come from a CART tree and axis-aligned bounding cuts. Other objectives: "sparsity"
+Initial columns come from a CART tree, axis-aligned bounding cuts and the IMM tree's leaves (so at the
+tree's complexity the description is never less accurate than the tree). Other objectives: "sparsity"
 (fewest features used) and "accuracy" (fewest errors within a complexity budget, for comparing with
 a tree of equal complexity).
 
@@ -496,6 +497,32 @@ def initial_columns(z: np.ndarray, y: np.ndarray, units: Units, n_clusters: int,
     return columns
 
 
+def imm_columns(z: np.ndarray, y: np.ndarray, n_clusters: int) -> list[HalfSpace]:
+    """The IMM tree's leaves as polyhedra (one leaf per cluster is one polyhedron): the description has
+    at least the tree's accuracy at the tree's complexity, as the paper's comparison expects."""
+    from clustering.explain import trees
+
+    centres = trees.class_means(z, y, np.arange(n_clusters))
+    root = trees.imm_tree(z, y, centres)
+    columns = []
+    for leaf, path in trees.path_conditions(root):
+        bounds: dict[int, list[float]] = {}
+        for j, threshold, left in path:
+            low, high = bounds.setdefault(j, [-np.inf, np.inf])
+            bounds[j] = [low, min(high, threshold)] if left else [max(low, threshold), high]
+        for j, (low, high) in bounds.items():
+            if np.isfinite(high):
+                weights = np.zeros(z.shape[1])
+                weights[j] = 1.0
+                columns.append(HalfSpace(leaf.cluster, weights, float(high)))
+            if np.isfinite(low):  # x > low on the data is x >= the next data value above it
+                above = z[:, j][z[:, j] > low]
+                weights = np.zeros(z.shape[1])
+                weights[j] = -1.0
+                columns.append(HalfSpace(leaf.cluster, weights, -float(above.min() if len(above) else low)))
+    return columns
+
+
 # --- driver ------------------------------------------------------------------------------------------
 
 
@@ -514,7 +541,8 @@ def describe(values: np.ndarray, y: np.ndarray, *, objective: str = "complexity"
     z, low, span = scale(values)
     n_clusters = int(y.max()) + 1
     units = make_units(z, y, max_units, seed)
-    columns = initial_columns(z, y, units, n_clusters, seed)
+    tree_columns = imm_columns(z, y, n_clusters)
+    columns = initial_columns(z, y, units, n_clusters, seed) + tree_columns
     best: PolyhedraResult | None = None
     history = []
     iterations = 0
@@ -541,7 +569,8 @@ def describe(values: np.ndarray, y: np.ndarray, *, objective: str = "complexity"
         master = Master(columns, units, n_clusters, objective, alpha, complexity_budget, z.shape[1])
         master.solve_lp()
         if hasattr(master, "lp_x"):  # the integer program over the columns the LP uses: far smaller, solves better
-            useful = [c for c, value in zip(columns, master.lp_x) if value > 1e-6]
+            tree_keys = {c.key() for c in tree_columns}
+            useful = [c for c, value in zip(columns, master.lp_x) if value > 1e-6 or c.key() in tree_keys]
             if useful:
                 master = Master(useful, units, n_clusters, objective, alpha, complexity_budget, z.shape[1])
                 master.solve_lp()
@@ -550,6 +579,10 @@ def describe(values: np.ndarray, y: np.ndarray, *, objective: str = "complexity"
         rounded = master.rounded()
         if chosen is None or master.score(rounded) < master.score(chosen):
             chosen, status = rounded, f"LP rounding (integer program: {status})"
+        tree_keys = {c.key() for c in tree_columns}
+        as_tree = np.array([c.key() in tree_keys for c in master.columns])
+        if as_tree.sum() == len(tree_keys) and master.score(as_tree) < master.score(chosen):
+            chosen, status = as_tree, f"the IMM tree's polyhedra (integer program: {status})"
         history.append({"ip": status, "seconds": time.perf_counter() - start, "ip_seconds": time.perf_counter() - ip_start})
         picked = [c for c, on in zip(master.columns, chosen) if on]
         result = PolyhedraResult(picked, low, span, status, iterations, len(columns), len(units), 0.0,
