@@ -232,3 +232,18 @@ def test_demo_comparison_and_compare_page_with_three_runs(server, page):
     frames[2].wait_for_function(f"() => window.__scatterSelected === {selected}", timeout=10_000)
     assert "in a linked panel" in frames[2].locator("#status").inner_text()
     shot(page, "11-compare-linked-selection")
+
+    # Explain the Leiden run of the demo: rules, a tree diagram, and a rule highlighted on the scatter
+    nav(page, "Explain")
+    wait_for_text(page, "Explain in", 60)
+    choose(page, "Run", "leiden")
+    page.get_by_role("button", name="Explain", exact=True).click()
+    wait_for_text(page, "Description accuracy", 120)
+    frame = frames_of(page, 1)[0]
+    assert frame.evaluate(NON_BLANK_JS) > 500
+    page.locator("[data-testid='stGraphVizChart'] svg").first.wait_for(state="visible", timeout=30_000)
+    choose(page, "Highlight the rule of cluster", "2")
+    wait_for_text(page, "Cluster 2:", 30)
+    legend = frame.locator("#legend").inner_text()
+    assert "rule holds, in the cluster" in legend
+    shot(page, "12-explain")

@@ -155,9 +155,10 @@ def test_polyhedra_separable_blobs_exact_with_stable_json():
 
 def test_polyhedra_grouping_refines_groups_in_error():
     x, y = make_blobs(3000, centers=[[0, 0], [4, 0], [2, 4]], cluster_std=0.9, random_state=2)
-    found = explain(Space("projection", x, ["x", "y"]), y, "polyhedra", time_limit=20, max_units=150, alpha=0.05)
-    assert 150 < found.info["units"] < 3000  # 150 groups at first, those in error split
-    assert found.accuracy > 0.9
+    found = polyhedra.describe(x, y, time_limit=20, max_units=150, alpha=0.05)
+    seen = [h["units"] for h in found.history if "units" in h]
+    assert seen[0] == 150 and 150 < max(seen) < 3000  # 150 groups at first, then those in error split
+    assert sum("ip" in h for h in found.history) >= 2 and found.accuracy > 0.9
 
 
 def test_polyhedra_at_equal_complexity_beat_imm_on_oblique_clusters():

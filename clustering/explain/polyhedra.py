@@ -576,28 +576,32 @@ def describe(values: np.ndarray, y: np.ndarray, *, objective: str = "complexity"
                 master.solve_lp()
         ip_start = time.perf_counter()
         chosen, status = master.solve_ip(min(deadline - ip_start, 0.4 * time_limit))
-        rounded = master.rounded()
-        if chosen is None or master.score(rounded) < master.score(chosen):
-            chosen, status = rounded, f"LP rounding (integer program: {status})"
+        candidates = [("integer program", chosen, status), ("LP rounding", master.rounded(), "")]
         tree_keys = {c.key() for c in tree_columns}
         as_tree = np.array([c.key() in tree_keys for c in master.columns])
-        if as_tree.sum() == len(tree_keys) and master.score(as_tree) < master.score(chosen):
-            chosen, status = as_tree, f"the IMM tree's polyhedra (integer program: {status})"
+        if as_tree.sum() == len(tree_keys):
+            candidates.append(("the IMM tree's polyhedra", as_tree, ""))
         history.append({"ip": status, "seconds": time.perf_counter() - start, "ip_seconds": time.perf_counter() - ip_start})
-        picked = [c for c, on in zip(master.columns, chosen) if on]
-        result = PolyhedraResult(picked, low, span, status, iterations, len(columns), len(units), 0.0,
-                                 history=history)
-        result.accuracy = _accuracy(result, values, y, n_clusters)
-        if objective != "accuracy" and 1 - result.accuracy > alpha + 1e-9:
-            result.status += f"; error {1 - result.accuracy:.1%} is above the budget {alpha:.1%}"
-        if best is None or _better(result, best, objective):
-            best = result
+        for name, choice, detail in candidates:  # judged on the points themselves, not on the groups' boxes
+            if choice is None:
+                continue
+            picked = [c for c, on in zip(master.columns, choice) if on]
+            label = detail if name == "integer program" else f"{name} (integer program: {status})"
+            result = PolyhedraResult(picked, low, span, label, iterations, len(columns), len(units), 0.0,
+                                     history=history)
+            result.accuracy = _accuracy(result, values, y, n_clusters)
+            if objective == "accuracy" and sum(h.cost for h in picked) > complexity_budget + 1e-9:
+                continue
+            if best is None or _better(result, best, objective, alpha, len(y)):
+                best = result
         if len(units) == len(z) or time.perf_counter() > deadline - 0.2 * time_limit:
             break
-        wrong = _groups_in_error(result, values, y, units, n_clusters)
+        wrong = _groups_in_error(best, values, y, units, n_clusters)
         if not wrong.any():
             break
         units = split_units(units, z, wrong, seed)
+    if best is not None and objective != "accuracy" and 1 - best.accuracy > alpha + 1e-9:
+        best.status += f"; error {1 - best.accuracy:.1%} is above the budget {alpha:.1%}"
     if best is None:
         raise RuntimeError("no polyhedral description found within the time limit; allow more time or a larger "
                            "error budget.")
@@ -673,12 +677,19 @@ def _accuracy(result: PolyhedraResult, values: np.ndarray, y: np.ndarray, n_clus
     return float((own & (covered.sum(axis=1) == 1)).mean())
 
 
-def _better(result: PolyhedraResult, best: PolyhedraResult, objective: str) -> bool:
-    if objective == "accuracy":
-        return result.accuracy > best.accuracy
-    cost = sum(h.cost for h in result.halfspaces)
-    best_cost = sum(h.cost for h in best.halfspaces)
-    return (cost, -result.accuracy) < (best_cost, -best.accuracy)
+def _better(result: PolyhedraResult, best: PolyhedraResult, objective: str, alpha: float, n: int) -> bool:
+    """Compare two descriptions by the master's objective, errors counted on the points."""
+    def value(r: PolyhedraResult) -> tuple:
+        cost = sum(h.cost for h in r.halfspaces)
+        if objective == "accuracy":
+            return (-r.accuracy, cost)
+        excess = max(0.0, (1 - r.accuracy) - alpha) * n  # points in error beyond the budget
+        if objective == "sparsity":
+            used = len({int(j) for h in r.halfspaces for j in np.flatnonzero(h.weights)})
+            return (used + 0.01 * cost + EXCESS_PENALTY * excess, cost)
+        return (cost + EXCESS_PENALTY * excess, -r.accuracy)
+
+    return value(result) < value(best)
 
 
 def _groups_in_error(result, values, y, units: Units, n_clusters: int) -> np.ndarray:
