@@ -29,6 +29,7 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/explain.py
 
 clean:
 	rm -rf $(VENV) .clusterlab-cache
