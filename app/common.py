@@ -24,12 +24,20 @@ def page_setup(title: str) -> None:
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
-    """Compile UMAP's numba kernels in the background once per server, so the first layout is not slow."""
+    """Compile UMAP's and fast_hdbscan's numba kernels in the background once per server, so the first
+    layout and the first large HDBSCAN run are not slow."""
 
     def work() -> None:
         from clustering.projection import umap_embed
 
-        umap_embed(np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32), n_epochs=20)
+        points = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
+        umap_embed(points, n_epochs=20)
+        try:
+            import fast_hdbscan
+
+            fast_hdbscan.HDBSCAN(min_cluster_size=10).fit(points)
+        except Exception:  # warming is an optimisation only
+            pass
 
     thread = threading.Thread(target=work, daemon=True, name="clusterlab-warm-up")
     thread.start()

@@ -1,8 +1,11 @@
 """The shared kNN graph: built once per (data, metric, k), cached in memory and on disk.
 
-Exact (blocked brute force, BLAS) up to EXACT_MAX rows, approximate above with hnswlib: it has
-no JIT warm-up (pynndescent's numba compilation cost 47-97 s on a cold start here) and its
-recall is measured against exact neighbours on a sample and reported.
+Exact up to EXACT_MAX rows with faiss's flat index (fused BLAS distance + top-k: 100k x 50 in 12 s
+here, ten times the numpy blocked version, which stays as the fallback), approximate above with
+hnswlib: it has no JIT warm-up (pynndescent's numba compilation cost 47-97 s on a cold start here,
+and 25 s per fresh process even with numba's cache), and its recall is measured against exact
+neighbours on a sample and reported. HNSW settings M=16, ef_construction=64, ef=64 were measured on
+100k x 50 overlapping blobs: recall 0.96 in 6.9 s, where M=12/100/48 gave 0.90 in 7.0 s.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import scipy.sparse as sp
 
 from clustering.data import fingerprint_array
 
-EXACT_MAX = 30_000
+EXACT_MAX = 50_000
 RECALL_SAMPLE = 500
 _MEMORY: "OrderedDict[str, KNNGraph]" = OrderedDict()
 _MEMORY_SLOTS = 8
@@ -88,7 +91,7 @@ def knn_graph(x: np.ndarray, k: int = 15, metric: str = "euclidean", *, exact: b
             return hit
     start = time.perf_counter()
     if exact:
-        indices, distances = _exact(x, k, metric)
+        indices, distances = _exact(x, k, metric, n_threads)
         recall = 1.0
     else:
         indices, distances = _hnsw(x, k, metric, seed, n_threads)
@@ -147,7 +150,24 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return x / norms
 
 
-def _exact(x: np.ndarray, k: int, metric: str, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+def _exact(x: np.ndarray, k: int, metric: str, n_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact neighbours: faiss's flat index when installed, else blocked numpy."""
+    try:
+        import faiss
+    except ImportError:
+        return _exact_numpy(x, k, metric)
+    data = np.ascontiguousarray(_normalise(x) if metric == "cosine" else x, dtype=np.float32)
+    faiss.omp_set_num_threads(n_threads or os.cpu_count() or 1)
+    index = faiss.IndexFlatL2(data.shape[1])
+    index.add(data)
+    squared, labels = index.search(data, k + 1)
+    labels, squared = _drop_self(labels.astype(np.int64), squared, k)
+    squared = np.maximum(squared, 0)
+    distances = squared / 2.0 if metric == "cosine" else np.sqrt(squared)  # ||a-b||^2 / 2 = 1 - cos
+    return labels.astype(np.int32), distances.astype(np.float32)
+
+
+def _exact_numpy(x: np.ndarray, k: int, metric: str, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     """Blocked brute force with BLAS; exact, memory O(block x n)."""
     data = _normalise(x) if metric == "cosine" else x
     sq = (data.astype(np.float64) ** 2).sum(axis=1).astype(np.float32)
@@ -176,10 +196,10 @@ def _hnsw(x: np.ndarray, k: int, metric: str, seed: int, n_threads: int | None) 
 
     n, d = x.shape
     index = hnswlib.Index(space="cosine" if metric == "cosine" else "l2", dim=d)
-    index.init_index(max_elements=n, ef_construction=100, M=12, random_seed=seed)
+    index.init_index(max_elements=n, ef_construction=64, M=16, random_seed=seed)
     index.set_num_threads(n_threads or os.cpu_count() or 1)
     index.add_items(x, np.arange(n))
-    index.set_ef(max(2 * (k + 1), 48))
+    index.set_ef(max(2 * (k + 1), 64))
     labels, dists = index.knn_query(x, k=k + 1)
     labels, dists = _drop_self(labels.astype(np.int64), dists, k)
     if metric == "euclidean":
@@ -270,6 +290,7 @@ def to_igraph(adjacency: sp.csr_matrix):
     import igraph as ig
 
     upper = sp.triu(adjacency, k=1).tocoo()
-    graph = ig.Graph(n=adjacency.shape[0], edges=np.column_stack([upper.row, upper.col]).tolist(), directed=False)
-    graph.es["weight"] = upper.data.astype(np.float64).tolist()
+    graph = ig.Graph(n=adjacency.shape[0], directed=False)
+    graph.add_edges(np.column_stack([upper.row, upper.col]))  # from numpy: about 3x faster than from a list
+    graph.es["weight"] = upper.data.astype(np.float64)
     return graph

@@ -139,3 +139,14 @@ def test_mnist_test_pca50_leiden_and_umap_hdbscan():
     assert leiden.metrics["ari"] >= 0.8
     hdbscan = run(data, "hdbscan", {"min_cluster_size": 100}, preprocess="pca:50", seed=0, truth=data.labels())
     assert hdbscan.metrics["ari_clustered"] >= 0.7
+
+
+def test_hdbscan_implementations_agree_and_give_outlier_scores():
+    from sklearn.datasets import make_blobs
+
+    x, _ = make_blobs(3000, centers=5, n_features=6, cluster_std=1.5, random_state=0)
+    fast = get_backend("hdbscan")(min_cluster_size=30, implementation="fast_hdbscan").fit(x)
+    package = get_backend("hdbscan")(min_cluster_size=30, implementation="hdbscan").fit(x)
+    assert np.array_equal(fast.labels_, package.labels_)  # both exact: the same clustering
+    assert fast.implementation_ == "fast_hdbscan" and len(fast.outlier_scores_) == 3000
+    assert np.allclose(fast.outlier_scores_, package.outlier_scores_)

@@ -69,3 +69,14 @@ def test_jaccard_weights_hand_case():
     weights = jaccard_connectivities(indices, np.ones((4, 1)))
     assert weights[0, 1] == pytest.approx(1.0) and weights[2, 3] == pytest.approx(1.0)
     assert weights[1, 2] == 0
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_faiss_and_numpy_exact_agree(metric):
+    from clustering.neighbors import _exact, _exact_numpy
+
+    x = np.random.default_rng(3).normal(size=(700, 12)).astype(np.float32)
+    fast_i, fast_d = _exact(x, 9, metric)
+    slow_i, slow_d = _exact_numpy(x, 9, metric)
+    assert np.allclose(fast_d, slow_d, atol=1e-4)
+    assert (fast_i == slow_i).mean() > 0.999  # equal up to ties
