@@ -225,3 +225,13 @@ def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int,
     if method == "tsne" and len(x) > 50_000:
         raise ParamError("t-SNE on more than 50,000 points takes too long here; use UMAP or PCA.")
     return project(x, method=method, n_components=2, seed=seed)
+
+
+def page_layout(data: Dataset, preprocess: str, method: str) -> np.ndarray:
+    """The 2-D layout for a page, with a spinner while it is computed; a refusal is shown and stops the page."""
+    try:
+        with st.spinner(f"Computing the {method.upper()} layout (cached afterwards)…"):
+            return cached_projection(data.fingerprint, preprocess, method, 0, data)
+    except ValueError as error:  # ParamError included
+        st.error(str(error))
+        st.stop()

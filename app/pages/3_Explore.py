@@ -5,10 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from clustering.backends import BACKENDS
-from clustering.backends.base import ParamError
 from clustering.pipeline import run
 from clustering.result import ClusterResult
-from common import add_run, cached_projection, page_data, runs_for, start_job
+from common import add_run, page_data, page_layout, runs_for, start_job
 from scatter import colour_codes, hover_lines, scatter
 
 data, preprocess = page_data("Explore")
@@ -37,12 +36,7 @@ colour = c2.selectbox("Colour by", colour_options, index=colour_options.index(de
 hover_default = [data.text_column] if data.text_column else [c for c in data.metadata.columns][:2]
 hover_columns = c3.multiselect("Hover shows", list(data.metadata.columns), default=hover_default, key="hover-cols")
 
-try:
-    with st.spinner(f"Computing the {method.upper()} layout (cached afterwards)…"):
-        xy = cached_projection(data.fingerprint, preprocess, method, 0, data)
-except ParamError as error:
-    st.error(str(error))
-    st.stop()
+xy = page_layout(data, preprocess, method)
 
 if colour.startswith("run:"):
     result = next(r["result"] for r in history if r["id"] == colour[4:])

@@ -11,7 +11,7 @@ from clustering.metrics import ari
 from clustering.perception import (ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity,
                                    verdicts)
 from clustering.pipeline import prepared
-from common import cached_projection, page_data, runs_for, start_job, truth_columns
+from common import page_data, page_layout, runs_for, start_job, truth_columns
 from scatter import colour_codes, hover_lines, matched_colour_codes, palette, scatter
 
 RAMP = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac",
@@ -39,12 +39,7 @@ if len(labelings) < 2:
             "(or the demo on **Home**).")
     st.stop()
 
-try:
-    with st.spinner(f"Computing the {layout_method.upper()} layout (cached afterwards)…"):
-        xy = cached_projection(data.fingerprint, preprocess, layout_method, 0, data)
-except ValueError as error:
-    st.error(str(error))
-    st.stop()
+xy = page_layout(data, preprocess, layout_method)
 
 
 # --- small multiples ----------------------------------------------------------------------------------

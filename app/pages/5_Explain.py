@@ -6,7 +6,7 @@ import streamlit as st
 
 from clustering.explain import METHODS, SPACES, available_spaces, build_space, explain, leaf_curve
 from clustering.explain.keywords import keyword_labels
-from common import cached_projection, page_data, runs_for, start_job
+from common import page_data, page_layout, runs_for, start_job
 from scatter import NOISE_CODE, hover_lines, scatter
 
 COVERAGE = [("rule holds, in the cluster", "#2f9e44"), ("rule holds, other cluster (wrong)", "#e03131"),
@@ -60,12 +60,7 @@ with st.expander("Settings", expanded=method == "polyhedra"):
             params["complexity_budget"] = float(p3.number_input("Complexity budget", 2, 1000, 4 * k,
                                                                 key="explain-budget"))
 
-try:
-    with st.spinner("Computing the layout (cached afterwards)…"):
-        xy = cached_projection(data.fingerprint, preprocess, layout_method, 0, data)
-except ValueError as error:
-    st.error(str(error))
-    st.stop()
+xy = page_layout(data, preprocess, layout_method)
 
 key = (run_id, space_name, int(components), layout_method, method, tuple(sorted(params.items())))
 store = st.session_state.setdefault("explanations", {})
