@@ -235,3 +235,11 @@ def page_layout(data: Dataset, preprocess: str, method: str) -> np.ndarray:
     except ValueError as error:  # ParamError included
         st.error(str(error))
         st.stop()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cluster_keywords(_data: Dataset, run_id: str, _labels: np.ndarray) -> dict[int, str]:
+    """c-TF-IDF keyword labels of a text dataset's clusters (legend names), once per run."""
+    from clustering.explain.keywords import keyword_labels
+
+    return keyword_labels(_data.metadata[_data.text_column], _labels, top=3)

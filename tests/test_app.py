@@ -251,3 +251,21 @@ def test_explain_page_without_runs():
     at = on_digits(app("app/pages/5_Explain.py")).run()
     assert not at.exception
     assert "Run a clustering" in at.info[0].value
+
+
+def test_explore_legend_shows_keywords_for_text():
+    at = app("app/pages/3_Explore.py")
+    at.session_state["dataset_spec"] = {"kind": "sample", "name": "python-docs"}
+    at.session_state["projection"] = "pca"
+    from clustering.pipeline import run
+
+    data = load_sample("python-docs")
+    result = run(data, "kmeans", {"n_clusters": 5}, seed=0)
+    at.session_state["runs"] = [{"id": "text0", "name": "kmeans #1", "result": result, "fingerprint": data.fingerprint,
+                                 "created": 0.0, "rows": None}]
+    at.run()
+    assert not at.exception and not at.error
+    from common import cluster_keywords
+
+    terms = cluster_keywords(data, "text0", result.labels)
+    assert sorted(terms) == [0, 1, 2, 3, 4] and all(len(t.split(", ")) == 3 for t in terms.values())

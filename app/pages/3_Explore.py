@@ -7,7 +7,7 @@ import streamlit as st
 from clustering.backends import BACKENDS
 from clustering.pipeline import run
 from clustering.result import ClusterResult
-from common import add_run, page_data, page_layout, runs_for, start_job
+from common import add_run, cluster_keywords, page_data, page_layout, runs_for, start_job
 from scatter import colour_codes, hover_lines, scatter
 
 data, preprocess = page_data("Explore")
@@ -41,7 +41,10 @@ xy = page_layout(data, preprocess, method)
 if colour.startswith("run:"):
     result = next(r["result"] for r in history if r["id"] == colour[4:])
     codes, legend = colour_codes(result.labels)
-    legend = [{**entry, "name": f"cluster {entry['name']}"} for entry in legend]
+    terms = cluster_keywords(data, colour[4:], result.labels) if data.text_column else {}
+    legend = [{**entry, "name": f"cluster {entry['name']}" + (f": {terms[int(entry['name'])]}"
+                                                              if terms.get(int(entry["name"])) else "")}
+              for entry in legend]
 elif colour.startswith("column:"):
     codes, legend = colour_codes(data.metadata[colour[7:]], noise_negative=False)
 else:
