@@ -123,7 +123,7 @@ if len(rows) and len(cols):
 st.subheader("Stability")
 st.caption("Agreement (ARI) between runs of the same method and parameters with different seeds, and on random "
            "80% subsamples (on their common rows): the MNIST-Nd protocol.")
-run_choices = [i for i in chosen_ids]
+run_choices = list(chosen_ids)
 s1, s2, s3 = st.columns([3, 1, 1])
 stability_run = s1.selectbox("Run", run_choices, format_func=names.get, key="stability-run") if run_choices else None
 repeats = s2.number_input("Repeats", min_value=2, max_value=10, value=4, key="stability-repeats")
