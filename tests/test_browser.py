@@ -55,15 +55,19 @@ def nav(page, label):
     page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
 
 
-def test_load_cluster_explore_select_recluster(server, page):
-    page.goto(server.url)
+def open_digits_on_cluster_page(page, url: str, screenshot: str | None = None):
+    page.goto(url)
     wait_for_text(page, "Sample datasets", 60)
     page.get_by_role("button", name="Open digits").click()
     wait_for_text(page, "Loaded digits")
-    shot(page, "01-home-digits")
-
+    if screenshot:
+        shot(page, screenshot)
     nav(page, "Cluster")
     wait_for_text(page, "Score against ground truth")
+
+
+def test_load_cluster_explore_select_recluster(server, page):
+    open_digits_on_cluster_page(page, server.url, "01-home-digits")
     page.get_by_role("button", name="Run", exact=True).click()
     wait_for_text(page, "Download labels (CSV)", 180)
     shot(page, "02-cluster-leiden")
@@ -136,12 +140,7 @@ def choose(page, label, option_text):
 
 
 def test_long_run_shows_progress_and_cancels(server, page):
-    page.goto(server.url)
-    wait_for_text(page, "Sample datasets", 60)
-    page.get_by_role("button", name="Open digits").click()
-    wait_for_text(page, "Loaded digits")
-    nav(page, "Cluster")
-    wait_for_text(page, "Score against ground truth")
+    open_digits_on_cluster_page(page, server.url)
     choose(page, "Method", "DEC (deep")
     epochs = page.get_by_role("spinbutton", name="pretrain_epochs")
     epochs.wait_for(state="visible", timeout=30_000)
