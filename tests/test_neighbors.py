@@ -28,6 +28,18 @@ def test_approximate_reports_recall(points, metric):
     assert not (graph.indices == np.arange(len(points))[:, None]).any()
 
 
+def test_approximate_recall_is_tuned_and_honest():
+    """IVF probes grow until a row sample reaches the target; the recall over all rows agrees with it."""
+    x = np.random.default_rng(3).normal(size=(20_000, 16)).astype(np.float32)  # no structure: hard for IVF
+    graph = knn_graph(x, 15, exact=False, use_cache=False)
+    truth = knn_graph(x, 15, exact=True, use_cache=False)
+    overall = np.mean([len(np.intersect1d(a, b)) for a, b in zip(graph.indices, truth.indices)]) / 15
+    assert graph.recall >= neighbors.TARGET_RECALL
+    assert abs(overall - graph.recall) < 0.03 and overall > 0.9
+    assert (np.diff(graph.distances, axis=1) >= -1e-5).all()
+    np.testing.assert_allclose(graph.distances[:, 0], np.linalg.norm(x - x[graph.indices[:, 0]], axis=1), rtol=1e-4)
+
+
 def test_memory_and_disk_cache(points, tmp_path, monkeypatch):
     monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
     first = knn_graph(points, 7)

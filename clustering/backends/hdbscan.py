@@ -89,9 +89,10 @@ class HDBSCAN(Backend):
             model = fast_hdbscan.HDBSCAN(
                 min_cluster_size=p["min_cluster_size"], min_samples=p["min_samples"],
                 cluster_selection_epsilon=p["cluster_selection_epsilon"], cluster_selection_method=p["method"])
+            model.fit(np.ascontiguousarray(space, dtype=np.float32))  # the dtype the app's warm-up compiles
         else:
             model = self._hdbscan_model(p)
-        model.fit(space.astype(np.float64))
+            model.fit(space.astype(np.float64))
         self.labels_ = relabel_by_size(model.labels_)
         self.probabilities_ = np.asarray(model.probabilities_, dtype=np.float32)
         self.model_ = model
