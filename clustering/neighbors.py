@@ -159,13 +159,24 @@ def _exact(x: np.ndarray, k: int, metric: str, n_threads: int | None = None) -> 
         import faiss
     except ImportError:
         return _exact_numpy(x, k, metric)
-    data = np.ascontiguousarray(_normalise(x) if metric == "cosine" else x, dtype=np.float32)
-    faiss.omp_set_num_threads(n_threads or os.cpu_count() or 1)
+    data = _faiss_input(x, metric, n_threads)
     index = faiss.IndexFlatL2(data.shape[1])
     index.add(data)
     squared, labels = index.search(data, k + 1)
-    labels, squared = _drop_self(labels.astype(np.int64), squared, k)
-    squared = np.maximum(squared, 0)
+    return _from_squared(labels, squared, k, metric)
+
+
+def _faiss_input(x: np.ndarray, metric: str, n_threads: int | None) -> np.ndarray:
+    """float32 rows for faiss's L2 indexes (unit length for cosine); sets faiss's thread count."""
+    import faiss
+
+    faiss.omp_set_num_threads(n_threads or os.cpu_count() or 1)
+    return np.ascontiguousarray(_normalise(x) if metric == "cosine" else x, dtype=np.float32)
+
+
+def _from_squared(labels: np.ndarray, squared: np.ndarray, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """faiss's k + 1 results a row (self included) -> k neighbours and their metric distances."""
+    labels, squared = _drop_self(labels.astype(np.int64), np.maximum(squared, 0), k)
     distances = squared / 2.0 if metric == "cosine" else np.sqrt(squared)  # ||a-b||^2 / 2 = 1 - cos
     return labels.astype(np.int32), distances.astype(np.float32)
 
@@ -205,8 +216,7 @@ def _ivf(x: np.ndarray, k: int, metric: str, seed: int, n_threads: int | None,
     target = TARGET_RECALL if target is None else target
     if len(x) < 2 * 39:  # too few rows for two cells: exact is the only sensible answer
         return (*_exact(x, k, metric, n_threads), 1.0)
-    data = np.ascontiguousarray(_normalise(x) if metric == "cosine" else x, dtype=np.float32)
-    faiss.omp_set_num_threads(n_threads or os.cpu_count() or 1)
+    data = _faiss_input(x, metric, n_threads)
     n, d = data.shape
     n_cells = int(np.clip(min(CELLS_PER_ROOT * np.sqrt(n), n // 39), 1, 16384))  # faiss wants 39 rows a cell
     index = faiss.IndexIVFFlat(faiss.IndexFlatL2(d), d, n_cells)
@@ -217,13 +227,13 @@ def _ivf(x: np.ndarray, k: int, metric: str, seed: int, n_threads: int | None,
     index.add(data)
 
     rows = np.sort(rng.choice(n, size=min(RECALL_SAMPLE, n), replace=False))
-    _, truth = faiss.knn(data[rows], data, k + 1)
-    truth, _ = _drop_self(truth.astype(np.int64), np.zeros(truth.shape, dtype=np.float32), k, rows)
+    squared, truth = faiss.knn(data[rows], data, k + 1)
+    truth, _ = _drop_self(truth.astype(np.int64), squared, k, rows)
     probes, recall = max(1, n_cells // 64), 0.0
     while True:
         index.nprobe = probes
-        _, found = index.search(data[rows], k + 1)
-        found, _ = _drop_self(found.astype(np.int64), np.zeros(found.shape, dtype=np.float32), k, rows)
+        squared, found = index.search(data[rows], k + 1)
+        found, _ = _drop_self(found.astype(np.int64), squared, k, rows)
         recall = _overlap(truth, found)
         if recall >= target or probes >= n_cells:
             break
@@ -235,10 +245,7 @@ def _ivf(x: np.ndarray, k: int, metric: str, seed: int, n_threads: int | None,
     short = (labels < 0).any(axis=1)  # probed cells held fewer than k + 1 points: exact for those rows
     if short.any():
         squared[short], labels[short] = faiss.knn(data[short], data, k + 1)
-    labels, squared = _drop_self(labels.astype(np.int64), squared, k)
-    squared = np.maximum(squared, 0)
-    distances = squared / 2.0 if metric == "cosine" else np.sqrt(squared)
-    return labels.astype(np.int32), distances.astype(np.float32), recall
+    return (*_from_squared(labels, squared, k, metric), recall)
 
 
 def _overlap(truth: np.ndarray, found: np.ndarray) -> float:
