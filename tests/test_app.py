@@ -88,6 +88,17 @@ def test_cluster_page_run_history_rename_delete():
     assert at.session_state["runs"] == []
 
 
+def test_cluster_page_says_how_the_knn_graph_was_found():
+    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.button(key="run").click().run()
+    at.selectbox(key="method").set_value("leiden").run()
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["kmeans", "leiden"] and list(table["kNN graph"]) == ["", "exact"]
+
+
 def test_cluster_page_refuses_hopeless_parameters():
     at = on_digits(app("app/pages/2_Cluster.py")).run()
     at.selectbox(key="method").set_value("kmeans").run()

@@ -47,6 +47,15 @@ if st.button("Run", type="primary", disabled=bool(problem or refusal) or "job" i
 # --- run history ---------------------------------------------------------------------------------
 history = runs_for(data)
 st.subheader("Runs")
+
+
+def neighbours_text(knn: dict | None) -> str:
+    """How a run's kNN graph was found: exact, or approximate with its measured recall."""
+    if not knn:
+        return ""
+    return "exact" if knn["exact"] else f"approximate, recall {knn['recall']:.3f}"
+
+
 if not history:
     st.caption("No runs yet on this dataset.")
 else:
@@ -55,7 +64,8 @@ else:
         "noise %": round(100 * r["result"].noise_share, 1), "seconds": round(r["result"].seconds.get("total", 0), 2),
         "ARI": None if not r["result"].metrics else round(r["result"].metrics["ari"], 3),
         "ACC": None if not r["result"].metrics else round(r["result"].metrics["acc"], 3),
-        "device": r["result"].device or "cpu", "params": str({k: v for k, v in r["result"].params.items()}),
+        "device": r["result"].device or "cpu", "kNN graph": neighbours_text(r["result"].info.get("knn")),
+        "params": str({k: v for k, v in r["result"].params.items()}),
     } for r in history])
     st.dataframe(table, width="stretch", hide_index=True)
     ids = [r["id"] for r in history]
