@@ -3,8 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from common import (add_run, cached_sample, choose_sample, dataset, page_setup, runs_for, sample_caption,
-                    sample_names, show_flash, show_job, start_job)
+from common import (
+    add_run,
+    cached_sample,
+    choose_sample,
+    dataset,
+    page_setup,
+    plain,
+    runs_for,
+    sample_caption,
+    sample_names,
+    show_flash,
+    show_job,
+    start_job,
+)
 from demo import COMPARE_SENTENCE, DEMO_STEPS, EXPLAIN_SENTENCE, LAYOUT_SENTENCE, run_demo
 from scatter import colour_codes, hover_lines, matched_colour_codes, scatter
 
@@ -19,7 +31,7 @@ show_flash()
 show_job()
 
 data = dataset()
-st.success(f"Loaded **{data.name}**: {data.n:,} rows × {data.d:,} dimensions. "
+st.success(f"Loaded **{plain(data.name)}**: {data.n:,} rows × {data.d:,} dimensions. "
            "Go to **Cluster** to run a method, or pick another dataset below.")
 
 st.subheader("Sample datasets")
@@ -41,7 +53,7 @@ if st.button("Start the demo", type="primary", disabled="job" in st.session_stat
         story["run_ids"] = [add_run(demo_data, result)["id"] for result in story["results"]]
         st.session_state["demo"] = story
 
-    start_job("the demo", run_demo, keep)
+    start_job("the demo", run_demo, {}, keep)
     st.rerun()
 
 story = st.session_state.get("demo")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 import threading
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from clustering.backends.base import Cancelled, ParamError
+from clustering.backends.base import ParamError
 from clustering.data import DataError, Dataset
 from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_names  # noqa: F401 (re-exported)
 
@@ -121,32 +122,18 @@ def sample_caption(name: str) -> str:
     return SAMPLES[name].description
 
 
-# --- background jobs: long work runs in a thread so the page can show progress and a Cancel button ----
+# --- background jobs: long work runs in a worker process (see jobs.py) so the page can show progress and a
+# Cancel button, and a native crash ends only that job -------------------------------------------------------
 
 
-def start_job(label: str, work, on_done) -> None:
-    """Run work(progress, cancel) in a thread; on_done(result) is called on the next rerun that sees it finish."""
-    job = {"label": label, "cancel": threading.Event(), "message": "starting", "share": 0.0, "result": None,
-           "error": None, "done": False, "on_done": on_done, "started": time.time()}
+def start_job(label: str, fn, kwargs: dict, on_done) -> None:
+    """Run fn(**kwargs, progress=, cancel=) in a worker process; on_done(result) runs on the rerun that sees it end.
 
-    def progress(message: str, share: float) -> None:
-        job["message"], job["share"] = message, float(min(max(share, 0.0), 1.0))
+    fn must be importable (a library function), and kwargs plain values: they travel to the worker.
+    """
+    import jobs
 
-    def target() -> None:
-        try:
-            job["result"] = work(progress, job["cancel"])
-        except Cancelled:
-            job["error"] = "cancelled"
-        except (DataError, ParamError, ValueError) as error:
-            job["error"] = str(error)
-        except Exception as error:  # shown as a message, never a traceback
-            job["error"] = f"{type(error).__name__}: {error}"
-        finally:
-            job["done"] = True
-
-    job["thread"] = threading.Thread(target=target, daemon=True)
-    st.session_state["job"] = job
-    job["thread"].start()
+    st.session_state["job"] = jobs.start(label, fn, kwargs, on_done)
 
 
 def show_job() -> None:
@@ -154,14 +141,14 @@ def show_job() -> None:
     job = st.session_state.get("job")
     if job is None:
         return
-    if not job["done"]:
-        st.info(f"Running {job['label']}…")
+    if not job.done:
+        st.info(f"Running {plain(job.label)}…")
         if st.button("Cancel", key="cancel-job", type="secondary"):
-            job["cancel"].set()
-        bar = st.progress(job["share"], text=job["message"])
-        while not job["done"]:
+            job.cancel()
+        bar = st.progress(job.share, text=job.message)
+        while not job.done:
             time.sleep(0.25)
-            bar.progress(job["share"], text=f"{job['message']} · {time.time() - job['started']:.0f} s")
+            bar.progress(job.share, text=f"{job.message} · {time.time() - job.started:.0f} s")
         st.session_state.pop("job", None)
         _finish(job)
         st.rerun()
@@ -169,13 +156,13 @@ def show_job() -> None:
     _finish(job)
 
 
-def _finish(job: dict) -> None:
-    if job["error"] == "cancelled":
-        st.session_state["flash"] = ("warning", f"{job['label']} was cancelled; nothing was changed.")
-    elif job["error"]:
-        st.session_state["flash"] = ("error", f"{job['label']} failed: {job['error']}")
-    else:
-        job["on_done"](job["result"])
+def _finish(job) -> None:
+    if job.error == "cancelled":
+        st.session_state["flash"] = ("warning", f"{job.label} was cancelled; nothing was changed.")
+    elif job.error:
+        st.session_state["flash"] = ("error", f"{job.label} failed: {job.error}")
+    elif job.on_done is not None:
+        job.on_done(job.result)
 
 
 def page_data(title: str) -> tuple[Dataset, str]:
@@ -185,7 +172,7 @@ def page_data(title: str) -> tuple[Dataset, str]:
     try:
         data = dataset()
     except DataError as error:
-        st.error(str(error))
+        st.error(plain(error))
         st.stop()
     show_flash()
     show_job()
@@ -195,7 +182,18 @@ def page_data(title: str) -> tuple[Dataset, str]:
 def show_flash() -> None:
     flash = st.session_state.pop("flash", None)
     if flash:
-        getattr(st, flash[0])(flash[1])
+        getattr(st, flash[0])(plain(flash[1]))
+
+
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")  # links, images, HTML, code, emphasis, tables, maths
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)([-+#>=]|\d+[.)])", re.MULTILINE)  # lists, headings, quotes
+
+
+def plain(text: object) -> str:
+    """User text (names, values, messages) made inert inside Markdown: no links, images, HTML or formatting."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", str(text))
+    escaped = escaped.replace("://", "\\:\\/\\/").replace("www.", "www\\.")  # no bare-URL autolinks
+    return _MARKDOWN_LINE_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", escaped)
 
 
 def truth_columns(data: Dataset) -> list[str]:
@@ -233,7 +231,7 @@ def page_layout(data: Dataset, preprocess: str, method: str) -> np.ndarray:
         with st.spinner(f"Computing the {method.upper()} layout (cached afterwards)…"):
             return cached_projection(data.fingerprint, preprocess, method, 0, data)
     except ValueError as error:  # ParamError included
-        st.error(str(error))
+        st.error(plain(error))
         st.stop()
 
 

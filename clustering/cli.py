@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clustering.cache import atomic_write, write_text
 from clustering.data import DataError, Dataset, encode_labels
 
 
@@ -211,6 +212,39 @@ def read_labels(path_text: str, dataset: Dataset) -> np.ndarray:
     return encode_labels(column).astype(np.int64)  # text labels: one id per distinct value
 
 
+def output_path(args: argparse.Namespace) -> Path:
+    """Check --out before any work starts: a file path in an existing folder, never one of the inputs."""
+    text = (args.out or "").strip()
+    if not text:
+        raise UsageError("--out is empty; give the file to write, e.g. --out labels.csv.")
+    out = Path(text)
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--out {text}: folder {folder} does not exist; create it first or pick another folder.")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--out {text}: folder {folder} is not writable.")
+    if out.is_dir():
+        raise UsageError(f"--out {text}: is a folder; give a file name inside it.")
+    inputs = [args.input, getattr(args, "truth", None), *_as_list(getattr(args, "labels", None))]
+    for given in inputs:
+        if given and not str(given).startswith("sample:") and _same_file(out, Path(given)):
+            raise UsageError(f"--out {text} is also an input ({given}); write the result to another file, "
+                             "the input is never overwritten.")
+    return out
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
 def _run_names(paths: list[str]) -> list[str]:
     names = [Path(p).stem for p in paths]
     if len(set(names)) != len(names):
@@ -273,6 +307,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_cluster(args: argparse.Namespace) -> int:
     from clustering.pipeline import run
 
+    out_path = output_path(args)
     dataset = load_dataset(args)
     truth = read_truth(args.truth, dataset) if args.truth else None
     progress = _tqdm_progress() if not args.json and sys.stderr.isatty() else None
@@ -281,12 +316,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     out = pd.DataFrame({"row": np.arange(dataset.n), "cluster": result.labels})
     if dataset.id_column:
         out[dataset.id_column] = dataset.metadata[dataset.id_column].to_numpy()
-    out_path = Path(args.out)
-    if out_path.parent and not out_path.parent.exists():
-        raise UsageError(f"--out {args.out}: folder {out_path.parent} does not exist.")
-    temporary = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    out.to_csv(temporary, index=False)
-    temporary.replace(out_path)
+    atomic_write(out_path, lambda temporary: out.to_csv(temporary, index=False))
     if args.json:
         print_json(result.summary())
     else:
@@ -396,6 +426,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from clustering.explain import available_spaces, build_space, explain
     from clustering.explain.keywords import keywords
 
+    out_path = output_path(args)
     dataset = load_dataset(args)
     labels = read_labels(args.labels, dataset)
     space_name = args.space
@@ -420,10 +451,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if dataset.text_column:
         terms = keywords(dataset.metadata[dataset.text_column], labels)
         report["keywords"] = {str(c): [t for t, _ in found] for c, found in terms.items()}
-    out_path = Path(args.out)
-    if out_path.parent and not out_path.parent.exists():
-        raise UsageError(f"--out {args.out}: folder {out_path.parent} does not exist.")
-    out_path.write_text(json.dumps(_clean(report), indent=2))
+    write_text(out_path, json.dumps(_clean(report), indent=2))
     print(f"{result.method} in {result.space}: accuracy {result.accuracy:.3f}, complexity "
           + ", ".join(f"{k} {v}" for k, v in result.complexity.items()))
     for rule in result.clusters[:20]:

@@ -17,7 +17,11 @@ import pandas as pd
 from clustering.data import DataError, Dataset
 
 FORMATS = (".npy", ".npz", ".csv", ".tsv", ".parquet", ".h5ad")
-DEFAULT_MAX_MB = float(os.environ.get("CLUSTERLAB_MAX_MB", "4096"))
+# Limits, each checked from what a file declares (header, zip directory, parquet footer, HDF5 shapes) before
+# anything is read or decompressed. Settings: CLUSTERLAB_MAX_MB, CLUSTERLAB_MAX_COLUMNS.
+DEFAULT_MAX_MB = float(os.environ.get("CLUSTERLAB_MAX_MB", "4096"))  # a file, or the matrix it expands to
+DEFAULT_MAX_COLUMNS = int(os.environ.get("CLUSTERLAB_MAX_COLUMNS", "100000"))  # columns of a table / features
+HEADER_MAX_BYTES = 16 * 2**20  # a table's first line; longer is not a header a person wrote
 DEFAULT_VECTOR_COLUMN = "embedding"
 # Numeric columns with these names describe rows, not features: kept as metadata unless named in `columns`.
 METADATA_NAMES = {"id", "label", "labels", "class", "target", "cluster", "y", "index", "row", "topic", "unnamed: 0"}
@@ -30,6 +34,7 @@ class LoadOptions:
     columns: list[str] | None = None  # csv/parquet feature columns
     drop_nonfinite: bool = False  # drop rows with NaN/inf instead of failing
     max_mb: float = DEFAULT_MAX_MB  # refuse files (and matrices) larger than this
+    max_columns: int = DEFAULT_MAX_COLUMNS  # refuse tables and matrices wider than this
     max_rows: int | None = None
 
 
@@ -91,6 +96,9 @@ def finish(
         raise DataError(f"{label}: no data ({n} rows x {d} columns). The file holds a header or an empty array only.")
     if n < MIN_ROWS:
         raise DataError(f"{label}: only {n} row(s); clustering needs at least {MIN_ROWS} vectors.")
+    if d > opts.max_columns:
+        raise DataError(f"{label}: {d:,} feature columns is over the limit of {opts.max_columns:,} "
+                        "(setting CLUSTERLAB_MAX_COLUMNS). Reduce dimensions first.")
     if opts.max_rows is not None and n > opts.max_rows:
         raise DataError(f"{label}: {n:,} rows is over the limit of {opts.max_rows:,}. Subsample the rows first.")
     matrix_mb = n * d * 4 / 2**20
@@ -176,24 +184,84 @@ def _as_numeric_2d(array: np.ndarray, label: str) -> np.ndarray:
 # --- readers: each returns (vectors, metadata or None, feature names or None) ---------------------------
 
 
-def _read_npy(path: Path, opts: LoadOptions):
+def _too_big(label: str, shape: tuple, dtype: np.dtype, opts: LoadOptions) -> None:
+    """Refuse an array from its declared shape before it is read or decompressed."""
+    expanded_mb = float(np.prod(shape, dtype=np.float64)) * max(dtype.itemsize, 4) / 2**20
+    if expanded_mb > opts.max_mb:
+        raise DataError(
+            f"{label}: declares an array of shape {shape} ({expanded_mb:,.0f} MB in memory), over the "
+            f"{opts.max_mb:,.0f} MB limit (setting CLUSTERLAB_MAX_MB). Subsample the rows or reduce dimensions."
+        )
+    if len(shape) == 2 and shape[1] > opts.max_columns:
+        raise DataError(f"{label}: {shape[1]:,} columns is over the limit of {opts.max_columns:,} "
+                        "(setting CLUSTERLAB_MAX_COLUMNS). Reduce dimensions first.")
+
+
+def _npy_header(handle, label: str) -> tuple[tuple, np.dtype]:
+    """Shape and dtype from a .npy header; names what is wrong when it is not one."""
+    from numpy.lib import format as npy_format
+
     try:
-        array = np.load(path, allow_pickle=False, mmap_mode=None)
-    except ValueError as error:
-        if "pickle" in str(error).lower() or "object" in str(error).lower():
-            raise DataError(
-                f"{path}: holds pickled Python objects, which are never loaded (they can run code). "
-                "Save a numeric array: np.save(path, np.asarray(vectors, dtype=np.float32))."
-            ) from error
-        raise
-    return array, None, None
+        version = npy_format.read_magic(handle)
+    except ValueError:
+        raise DataError(f"{label}: not a NumPy .npy array (the file does not start with NumPy's header). "
+                        "Save the vectors with np.save.") from None
+    try:
+        reader = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+        shape, _, dtype = reader(handle)
+    except (ValueError, SyntaxError, TypeError) as error:
+        raise DataError(f"{label}: the .npy header is damaged ({_short(error)}). Save the array again.") from None
+    if dtype.hasobject:
+        raise DataError(
+            f"{label}: holds pickled Python objects, which are never loaded (they can run code). "
+            "Save a numeric array: np.save(path, np.asarray(vectors, dtype=np.float32))."
+        )
+    return tuple(shape), dtype
+
+
+def _read_npy(path: Path, opts: LoadOptions):
+    with open(path, "rb") as handle:
+        shape, dtype = _npy_header(handle, str(path))
+        data_bytes = path.stat().st_size - handle.tell()
+    _too_big(str(path), shape, dtype, opts)
+    declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if declared > data_bytes:
+        raise DataError(f"{path}: the header declares shape {shape} ({declared:,} bytes) but the file holds "
+                        f"{data_bytes:,}; it is truncated or corrupt. Save it again.")
+    return np.load(path, allow_pickle=False), None, None
+
+
+def _check_npz_sizes(path: Path, opts: LoadOptions) -> None:
+    """Check every member's declared uncompressed size and array header before anything is decompressed."""
+    with zipfile.ZipFile(path) as archive:
+        members = [info for info in archive.infolist() if info.filename.endswith(".npy")]
+        total_mb = sum(info.file_size for info in members) / 2**20
+        if total_mb > opts.max_mb:
+            raise DataError(f"{path}: expands to {total_mb:,.0f} MB, over the {opts.max_mb:,.0f} MB limit "
+                            "(setting CLUSTERLAB_MAX_MB). Subsample the rows or reduce dimensions.")
+        for info in members:
+            with archive.open(info) as handle:
+                label = f"{path} (array '{info.filename[:-4]}')"
+                try:
+                    shape, dtype = _npy_header(handle, label)
+                except DataError as error:
+                    if "pickled" in str(error):
+                        continue  # object arrays are skipped as metadata, and refused when asked for
+                    raise
+                _too_big(label, shape, dtype, opts)
 
 
 def _read_npz(path: Path, opts: LoadOptions):
     try:
+        if zipfile.is_zipfile(path):
+            _check_npz_sizes(path, opts)
         archive = np.load(path, allow_pickle=False)
     except zipfile.BadZipFile as error:
         raise DataError(f"{path}: not a valid .npz (zip) archive; it may be truncated. Save it again.") from error
+    except ValueError as error:
+        if "pickle" in str(error).lower():
+            raise DataError(f"{path}: not an .npz archive nor a NumPy array. Save the vectors with np.savez.") from None
+        raise
     if not isinstance(archive, np.lib.npyio.NpzFile):
         return archive, None, None  # a plain .npy saved with an .npz name
     with archive:
@@ -250,8 +318,16 @@ def _npz_shape(archive, key: str) -> str:
 
 def _read_table(path: Path, opts: LoadOptions):
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
+    names = _header_names(path, separator, opts)
     try:
-        frame = pd.read_csv(path, sep=separator, low_memory=False)
+        if names is None:
+            frame = pd.read_csv(path, sep=separator, low_memory=False)
+        else:  # repeated names made unique here: pandas renames them in quadratic time (40k columns: 49 s)
+            frame = pd.read_csv(path, sep=separator, low_memory=False, header=None, skiprows=1)
+            if len(frame.columns) != len(names):
+                raise DataError(f"{path}: the header has {len(names):,} names but the rows have "
+                                f"{len(frame.columns):,} fields. Every row needs the same columns.")
+            frame.columns = names
     except pd.errors.EmptyDataError as error:
         raise DataError(f"{path}: no columns to read; the file is empty or whitespace.") from error
     except pd.errors.ParserError as error:
@@ -265,6 +341,48 @@ def _read_table(path: Path, opts: LoadOptions):
         raise DataError(f"{path}: a header but no data rows.")
     frame.columns = [str(c) for c in frame.columns]
     return _split_frame(frame, path, opts)
+
+
+def _header_names(path: Path, separator: str, opts: LoadOptions) -> list[str] | None:
+    """The header's column names made unique (name, name.1, ...), read within limits; None to let pandas parse."""
+    import csv
+
+    first = b""
+    with open(path, "rb") as handle:
+        while b"\n" not in first:
+            chunk = handle.read(2**20)
+            if not chunk:
+                break
+            first += chunk
+            if first.count(separator.encode()) >= opts.max_columns:
+                raise DataError(f"{path}: the header has more than {opts.max_columns:,} columns, over the limit "
+                                "(setting CLUSTERLAB_MAX_COLUMNS). Save the embedding with fewer columns, or as "
+                                ".npy / parquet.")
+            if len(first) > HEADER_MAX_BYTES:
+                raise DataError(f"{path}: the first line is longer than {HEADER_MAX_BYTES // 2**20} MB; "
+                                "this is not a table header. Check the separator and line endings.")
+    line = first.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        names = next(csv.reader([line.decode("utf-8-sig")], delimiter=separator))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None  # pandas reports the problem with its own detail
+    if len(set(names)) == len(names):
+        return None
+    seen: set[str] = set(names)
+    unique, counts = [], {}
+    for name in names:
+        if name in counts:
+            while True:
+                counts[name] += 1
+                candidate = f"{name}.{counts[name]}"
+                if candidate not in seen:
+                    break
+            seen.add(candidate)
+            unique.append(candidate)
+        else:
+            counts[name] = 0
+            unique.append(name)
+    return unique
 
 
 def _split_frame(frame: pd.DataFrame, path: Path, opts: LoadOptions):
@@ -328,6 +446,14 @@ def _read_parquet(path: Path, opts: LoadOptions):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    footer = pq.ParquetFile(path).metadata
+    expanded_mb = sum(footer.row_group(i).total_byte_size for i in range(footer.num_row_groups)) / 2**20
+    if expanded_mb > opts.max_mb:
+        raise DataError(f"{path}: expands to {expanded_mb:,.0f} MB, over the {opts.max_mb:,.0f} MB limit "
+                        "(setting CLUSTERLAB_MAX_MB). Read fewer columns or subsample the rows.")
+    if footer.num_columns > opts.max_columns:
+        raise DataError(f"{path}: {footer.num_columns:,} columns is over the limit of {opts.max_columns:,} "
+                        "(setting CLUSTERLAB_MAX_COLUMNS). Store the embedding as one list column.")
     table = pq.read_table(path)
     if table.num_rows == 0:
         raise DataError(f"{path}: the table has no rows.")
@@ -382,6 +508,7 @@ def _read_h5ad(path: Path, opts: LoadOptions):
 
     if not h5py.is_hdf5(path):
         raise DataError(f"{path}: not an HDF5 file, so not a valid .h5ad. Write it with adata.write_h5ad().")
+    _check_h5ad_sizes(path, opts)
     adata = anndata.read_h5ad(path)
     if opts.key is not None:
         if opts.key not in adata.obsm:
@@ -402,3 +529,17 @@ def _read_h5ad(path: Path, opts: LoadOptions):
         matrix = matrix.toarray()
     metadata = adata.obs.reset_index(names="obs_name")
     return np.asarray(matrix), metadata, feature_names
+
+
+def _check_h5ad_sizes(path: Path, opts: LoadOptions) -> None:
+    """Refuse X (or the obsm key) from its declared HDF5 shape before anndata reads it."""
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        name = f"obsm/{opts.key}" if opts.key is not None else "X"
+        node = handle.get(name)
+        if node is None:
+            return  # anndata's reader names what is missing
+        shape = tuple(node.attrs.get("shape", ())) if isinstance(node, h5py.Group) else tuple(node.shape)
+        if len(shape) == 2:
+            _too_big(f"{path} ({name})", tuple(int(v) for v in shape), np.dtype(np.float32), opts)

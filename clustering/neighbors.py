@@ -16,12 +16,12 @@ import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from clustering.data import fingerprint_array
+from clustering.cache import atomic_write, cache_dir
+from clustering.data import DataError, fingerprint_array
 
 EXACT_MAX = 50_000
 RECALL_SAMPLE = 500
@@ -29,13 +29,6 @@ TARGET_RECALL = 0.95
 CELLS_PER_ROOT = 2.0  # IVF cells = this x sqrt(rows)
 _MEMORY: "OrderedDict[str, KNNGraph]" = OrderedDict()
 _MEMORY_SLOTS = 8
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("CLUSTERLAB_CACHE") or Path.home() / ".cache" / "clusterlab"
-    path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @dataclass
@@ -88,9 +81,11 @@ def knn_graph(x: np.ndarray, k: int = 15, metric: str = "euclidean", *, exact: b
     if k < 1:
         raise ValueError("need at least 2 rows for neighbours")
     exact = n <= EXACT_MAX if exact is None else exact
+    if not np.isfinite(x).all():
+        raise DataError("the vectors hold NaN or infinite values; neighbours need finite numbers.")
     key = f"{fingerprint_array(x)}-{metric}-k{k}-{'exact' if exact else 'ivf'}"
     if use_cache:
-        hit = _from_memory(key) or _from_disk(key, metric, exact)
+        hit = _from_memory(key) or _from_disk(key, metric, exact, n, k)
         if hit is not None:
             return hit
     start = time.perf_counter()
@@ -99,6 +94,13 @@ def knn_graph(x: np.ndarray, k: int = 15, metric: str = "euclidean", *, exact: b
         recall = 1.0
     else:
         indices, distances, recall = _ivf(x, k, metric, seed, n_threads)
+    problem = graph_problem(indices, distances, n, k)
+    if problem:  # never turned into a graph: a broken CSR matrix corrupts memory in igraph and scipy
+        raise DataError(
+            f"the nearest-neighbour search failed: {problem}. The values are probably too large or too small "
+            f"for float32 distances (largest |value| {float(np.abs(x).max()):.3g}); rescale the vectors "
+            "(preprocess standardize or l2)."
+        )
     graph = KNNGraph(indices, distances, metric, exact, key, recall, time.perf_counter() - start)
     if use_cache:
         _remember(graph)
@@ -121,7 +123,23 @@ def _remember(graph: KNNGraph) -> None:
         _MEMORY.popitem(last=False)
 
 
-def _from_disk(key: str, metric: str, exact: bool) -> KNNGraph | None:
+def graph_problem(indices: np.ndarray, distances: np.ndarray, n: int, k: int) -> str | None:
+    """What is wrong with a kNN result (shape, index range, self-loops, distances), or None when it is sound."""
+    if indices.shape != (n, k) or distances.shape != (n, k):
+        return f"shape {indices.shape} / {distances.shape}, expected ({n}, {k})"
+    if indices.dtype.kind not in "iu" or distances.dtype.kind != "f":
+        return f"types {indices.dtype} / {distances.dtype}"
+    missing = (indices < 0) | (indices >= n)
+    if missing.any():
+        return f"{int(missing.any(axis=1).sum()):,} row(s) without {k} neighbours (first row {int(np.argmax(missing.any(axis=1)))})"
+    if (indices == np.arange(n)[:, None]).any():
+        return "a row lists itself as its neighbour"
+    if not np.isfinite(distances).all() or (distances < 0).any():
+        return "non-finite or negative distances"
+    return None
+
+
+def _from_disk(key: str, metric: str, exact: bool, n: int, k: int) -> KNNGraph | None:
     path = cache_dir() / f"knn-{key}.npz"
     if not path.exists():
         return None
@@ -129,7 +147,10 @@ def _from_disk(key: str, metric: str, exact: bool) -> KNNGraph | None:
         with np.load(path, allow_pickle=False) as stored:
             graph = KNNGraph(stored["indices"], stored["distances"], metric, exact, key,
                              float(stored["recall"]), 0.0, cached=True)
-    except Exception:  # a damaged cache file is rebuilt, never trusted
+        problem = graph_problem(graph.indices, graph.distances, n, k)
+    except Exception as error:  # unreadable: rebuilt, never trusted
+        problem = f"unreadable ({type(error).__name__})"
+    if problem:  # damaged or planted: rebuilt, never trusted
         path.unlink(missing_ok=True)
         return None
     _remember(graph)
@@ -138,13 +159,12 @@ def _from_disk(key: str, metric: str, exact: bool) -> KNNGraph | None:
 
 def _to_disk(graph: KNNGraph) -> None:
     path = cache_dir() / f"knn-{graph.key}.npz"
-    temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    recall = np.float64(graph.recall if graph.recall is not None else np.nan)
     try:
-        np.savez(temporary, indices=graph.indices, distances=graph.distances,
-                 recall=np.float64(graph.recall if graph.recall is not None else np.nan))
-        temporary.replace(path)
+        atomic_write(path, lambda temporary: np.savez(temporary, indices=graph.indices, distances=graph.distances,
+                                                      recall=recall))
     except OSError:
-        temporary.unlink(missing_ok=True)
+        pass  # a cache that cannot be written only costs time
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:

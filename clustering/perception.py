@@ -15,6 +15,7 @@ other clusters), *hidden* (mostly outside every region).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,17 @@ class ViewModel:
     level: float = 0.1  # a pixel belongs to a region when its density >= level x the median point's density
     min_region_share: float = 0.005  # regions holding fewer points (share of all) are too small to notice
     min_region_points: int = 5
+
+    def __post_init__(self) -> None:
+        """Refuse settings that make no picture: zero or huge sizes, non-finite numbers."""
+        checks = [("width", self.width_px, 16, 10_000), ("height", self.height_px, 16, 10_000),
+                  ("marker", self.marker_px, 0.1, 100.0), ("level", self.level, 1e-4, 100.0),
+                  ("min_region_share", self.min_region_share, 0.0, 1.0)]
+        if self.bandwidth_px is not None:
+            checks.append(("bandwidth", self.bandwidth_px, 0.1, 1000.0))
+        for name, value, low, high in checks:
+            if not (isinstance(value, (int, float, np.number)) and math.isfinite(value) and low <= value <= high):
+                raise ValueError(f"{name} {value!r}: must be a number from {low:g} to {high:g} (pixels for sizes).")
 
     def sigma(self, px: np.ndarray | None = None) -> float:
         """Smoothing in pixels: the larger of 2 markers, 1% of the plot, and half the typical gap between points.

@@ -45,7 +45,7 @@ def check_feasible(method: str, n: int, d: int, params: dict | None = None) -> N
     """Raise ParamError with the reason and an alternative when a run would be hopeless."""
     backend = get_backend(method)
     values = backend.checked(params or {})
-    reason = backend.refusal(n, d, values)
+    reason = backend.why_not(n, d, values)
     if reason:
         raise ParamError(reason)
 
@@ -72,7 +72,7 @@ def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int 
     t = time.perf_counter()
     x = prepared(dataset, preprocess, seed=values.get("seed", 0))
     seconds["preprocess"] = time.perf_counter() - t
-    reason = backend_cls.refusal(x.shape[0], x.shape[1], values)
+    reason = backend_cls.why_not(x.shape[0], x.shape[1], values)
     if reason:
         raise ParamError(reason)
     estimator = backend_cls(**values)
@@ -133,6 +133,19 @@ def _training_progress(progress: Progress):
         progress(message, share)
 
     return report
+
+
+def run_subset(dataset: Dataset, rows: np.ndarray, method: str, params: dict | None = None, *,
+               preprocess: str = "none", progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> ClusterResult:
+    """Cluster only `rows` of a dataset (a drill-down); labels cover every row, -1 outside the selection."""
+    rows = np.asarray(rows, dtype=np.int64)
+    sub = run(dataset.subset(rows), method, params, preprocess=preprocess, progress=progress, cancel=cancel)
+    full = np.full(dataset.n, -1, dtype=np.int32)
+    full[rows] = sub.labels
+    return ClusterResult(labels=full, method=sub.method, params=sub.params, seed=sub.seed, preprocess=preprocess,
+                         dataset_fingerprint=dataset.fingerprint, seconds=sub.seconds,
+                         info={**sub.info, "subset_rows": int(len(rows))})
 
 
 def run_array(x: np.ndarray, method: str, params: dict | None = None, **kwargs) -> ClusterResult:

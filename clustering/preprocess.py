@@ -7,6 +7,21 @@ import numpy as np
 from clustering.data import DataError
 
 CHOICES = ("none", "standardize", "l2", "pca:N")
+# Values are brought inside [2^-RANGE_EXPONENT, 2^RANGE_EXPONENT] by a power of two, which is exact in floating
+# point and leaves every scale-free method's labels unchanged, so squared float32 distances neither overflow
+# (values near 1e30 made faiss return missing neighbours) nor vanish into denormals.
+RANGE_EXPONENT = 40
+
+
+def fit_range(x: np.ndarray) -> np.ndarray:
+    """x scaled by a power of two when its largest |value| is outside the safe float32 range; else x itself."""
+    largest = float(np.abs(x).max()) if x.size else 0.0
+    if largest == 0.0 or not np.isfinite(largest):
+        return x
+    exponent = int(np.frexp(largest)[1])  # largest = m * 2^exponent, 0.5 <= m < 1
+    if -RANGE_EXPONENT <= exponent <= RANGE_EXPONENT:
+        return x
+    return np.ldexp(x, -exponent).astype(np.float32)
 
 
 def parse(spec: str | None) -> tuple[str, int | None]:
@@ -29,13 +44,13 @@ def parse(spec: str | None) -> tuple[str, int | None]:
 def preprocess(vectors: np.ndarray, spec: str | None, seed: int = 0) -> np.ndarray:
     """Return a float32 matrix transformed as the spec says (the input is never modified)."""
     kind, n_components = parse(spec)
-    x = np.asarray(vectors, dtype=np.float32)
+    x = fit_range(np.asarray(vectors, dtype=np.float32))
     if kind == "none":
         return x
     if kind == "standardize":
         std = x.std(axis=0)
         std[std == 0] = 1.0
-        return ((x - x.mean(axis=0)) / std).astype(np.float32)
+        return fit_range(((x - x.mean(axis=0)) / std).astype(np.float32))
     if kind == "l2":
         norms = np.linalg.norm(x, axis=1, keepdims=True)
         norms[norms == 0] = 1.0

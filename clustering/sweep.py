@@ -1,42 +1,78 @@
 """Parameter sweeps with stability across seeds and 80% subsamples (the MNIST-Nd protocol).
 
-Each (value, seed, subsample) run is cached on disk by data fingerprint and exact parameters,
-so extending a sweep reruns nothing; runs spread over all cores with joblib.
+Each (value, seed, subsample) run is cached on disk by data fingerprint and exact parameters
+(npz, read back with allow_pickle=False and checked), so extending a sweep reruns nothing; runs
+spread over all cores with joblib.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
 import time
+from pathlib import Path
 
 import numpy as np
-from joblib import Memory, Parallel, delayed
+from joblib import Parallel, delayed
 
 from clustering import metrics
 from clustering.backends import get_backend
-from clustering.backends.base import ParamError
+from clustering.backends.base import Cancelled, ParamError
+from clustering.cache import atomic_write, cache_dir
 from clustering.data import Dataset
-from clustering.neighbors import cache_dir
 from clustering.pipeline import prepared
 
 SUBSAMPLE_SHARE = 0.8
-_memory = Memory(location=str(cache_dir() / "sweeps"), verbose=0)
 
 
-@_memory.cache(ignore=["x"])
+def _run_rows(n: int, subsample: int) -> np.ndarray:
+    """All rows, or (subsample > 0) a seeded random 80% of them, sorted."""
+    if subsample <= 0:
+        return np.arange(n)
+    rng = np.random.default_rng(subsample)
+    return np.sort(rng.choice(n, size=int(SUBSAMPLE_SHARE * n), replace=False))
+
+
+def _cache_path(fingerprint: str, method: str, params_json: str, subsample: int) -> Path:
+    key = hashlib.blake2b(f"{fingerprint}|{method}|{params_json}|{subsample}".encode(), digest_size=16).hexdigest()
+    return cache_dir("sweeps") / f"run-{key}.npz"
+
+
+def _cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """A cached run's labels when the file is sound (one int label per row, -1 or a cluster id)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            labels, seconds = stored["labels"], float(stored["seconds"])
+        sound = labels.shape == rows.shape and labels.dtype.kind == "i" and (labels >= -1).all() and (
+            len(labels) == 0 or labels.max() < len(labels))
+    except Exception:
+        sound = False
+    if not sound:
+        path.unlink(missing_ok=True)
+        return None
+    return labels.astype(np.int32), seconds
+
+
 def _labels(fingerprint: str, x: np.ndarray, method: str, params_json: str, subsample: int) -> tuple:
     """Labels of one run; subsample > 0 runs on a random 80% of rows (returned with their indices)."""
-    params = json.loads(params_json)
-    rows = np.arange(len(x))
-    if subsample > 0:
-        rng = np.random.default_rng(subsample)
-        rows = np.sort(rng.choice(len(x), size=int(SUBSAMPLE_SHARE * len(x)), replace=False))
+    rows = _run_rows(len(x), subsample)
+    path = _cache_path(fingerprint, method, params_json, subsample)
+    hit = _cached(path, rows)
+    if hit is not None:
+        return rows, hit[0], hit[1]
     start = time.perf_counter()
-    backend = get_backend(method)(**params)
-    labels = backend.fit(x[rows]).labels_
-    return rows, np.asarray(labels, dtype=np.int32), time.perf_counter() - start
+    backend = get_backend(method)(**json.loads(params_json))
+    labels = np.asarray(backend.fit(x[rows]).labels_, dtype=np.int32)
+    seconds = time.perf_counter() - start
+    try:
+        atomic_write(path, lambda temporary: np.savez(temporary, labels=labels, seconds=np.float64(seconds)))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return rows, labels, seconds
 
 
 def pairwise_ari(runs: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
@@ -51,8 +87,10 @@ def pairwise_ari(runs: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
 
 def sweep(dataset: Dataset, method: str, name: str, values: list, *, base_params: dict | None = None,
           preprocess: str = "none", seed: int = 0, n_seeds: int = 3, n_subsamples: int = 3,
-          truth: np.ndarray | None = None, n_jobs: int | None = None) -> dict:
+          truth: np.ndarray | None = None, n_jobs: int | None = None, progress=None, cancel=None) -> dict:
     """Run `method` for each value of parameter `name`; report clusters, noise, silhouette, stability."""
+    if progress is not None:
+        progress(f"sweeping {name} over {len(values)} values", 0.05)
     backend = get_backend(method)
     if name not in {p.name for p in backend.schema}:
         raise ParamError(f"{method} has no parameter '{name}'; it has {', '.join(p.name for p in backend.schema)}.")
@@ -64,7 +102,7 @@ def sweep(dataset: Dataset, method: str, name: str, values: list, *, base_params
     settings = []
     for value in values:
         params = backend.checked({**(base_params or {}), name: value})
-        reason = backend.refusal(x.shape[0], x.shape[1], params)
+        reason = backend.why_not(x.shape[0], x.shape[1], params)
         if reason:
             raise ParamError(reason)
         settings.append(params)
@@ -76,6 +114,8 @@ def sweep(dataset: Dataset, method: str, name: str, values: list, *, base_params
         for r in range(n_subsamples):
             run_params = {**params, "seed": seed} if has_seed else params
             tasks.append((index, "subsample", json.dumps(run_params, sort_keys=True), r + 1))
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("cancelled before the sweep started")
     jobs = n_jobs or os.cpu_count() or 1
     start = time.perf_counter()
     outputs = Parallel(n_jobs=jobs, prefer="processes")(
@@ -107,3 +147,16 @@ def sweep(dataset: Dataset, method: str, name: str, values: list, *, base_params
     return {"method": method, "param": name, "preprocess": preprocess, "n_seeds": n_seeds,
             "n_subsamples": n_subsamples, "base_params": base_params or {}, "rows": rows,
             "seconds": time.perf_counter() - start}
+
+
+def stability(dataset: Dataset, method: str, params: dict, *, preprocess: str = "none", seed: int = 0,
+              repeats: int = 3, progress=None, cancel=None) -> dict:
+    """One run's settings repeated across seeds and 80% subsamples: the sweep row of its own value."""
+    backend = get_backend(method)
+    params = {k: v for k, v in params.items() if k != "seed"}
+    name = next((p.name for p in backend.schema if p.name in params), None)
+    if name is None:
+        raise ParamError(f"{method} has no parameter to hold fixed.")
+    report = sweep(dataset, method, name, [params[name]], base_params=params, preprocess=preprocess, seed=seed,
+                   n_seeds=repeats, n_subsamples=repeats, n_jobs=1, progress=progress, cancel=cancel)
+    return report["rows"][0]

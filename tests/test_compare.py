@@ -12,8 +12,14 @@ from sklearn.manifold import trustworthiness
 from clustering import compare as cmp
 from clustering import metrics
 from clustering.cli import main
-from clustering.perception import (ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity,
-                                   verdicts, visual_clusters)
+from clustering.perception import (
+    ViewModel,
+    neighbourhood_preservation,
+    perceive,
+    trustworthiness_continuity,
+    verdicts,
+    visual_clusters,
+)
 
 
 def matrices(*labelings):

@@ -10,8 +10,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs, make_circles
 
 from clustering.cli import main
-from clustering.explain import Space, available_spaces, build_space, explain, leaf_curve
-from clustering.explain import polyhedra, trees
+from clustering.explain import Space, available_spaces, build_space, explain, leaf_curve, polyhedra, trees
 from clustering.explain.keywords import keywords
 from clustering.samples import load_sample
 

@@ -1,7 +1,7 @@
 import numpy as np
 
 from clustering.data import Dataset
-from clustering.sweep import _labels, pairwise_ari, sweep
+from clustering.sweep import _cache_path, pairwise_ari, sweep
 
 
 def test_pairwise_ari_on_common_rows():
@@ -24,7 +24,7 @@ def test_sweep_reports_and_extends_from_cache(blobs):
     import json
 
     params = {"n_clusters": 4, "n_init": 10, "max_iter": 300, "algorithm": "auto", "seed": 0}
-    assert _labels.check_call_in_cache(data.fingerprint + "none", x, "kmeans", json.dumps(params, sort_keys=True), 0)
+    assert _cache_path(data.fingerprint + "none", "kmeans", json.dumps(params, sort_keys=True), 0).exists()
 
 
 def test_sweep_leiden_resolution(blobs):

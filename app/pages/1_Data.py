@@ -4,8 +4,7 @@ import streamlit as st
 
 from clustering.data import DataError
 from clustering.io import FORMATS
-from common import (cached_upload, choose_sample, dataset, page_setup, sample_caption, sample_names,
-                    upload_digest)
+from common import cached_upload, choose_sample, dataset, page_setup, plain, sample_caption, sample_names, upload_digest
 
 page_setup("Data")
 st.title("Data")
@@ -35,7 +34,7 @@ else:
         try:
             cached_upload(spec["digest"], spec["filename"], data_bytes, spec["key"], spec["columns"], drop)
         except DataError as error:
-            st.error(f"Could not load {upload.name}: {error}")
+            st.error(f"Could not load {plain(upload.name)}: {plain(error)}")
         else:
             st.session_state["upload_bytes"] = data_bytes
             st.session_state["dataset_spec"] = spec
@@ -45,17 +44,17 @@ else:
 try:
     data = dataset()
 except DataError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 
-st.subheader(f"{data.name}")
+st.subheader(plain(data.name))
 left, middle, right = st.columns(3)
 left.metric("Rows", f"{data.n:,}")
 middle.metric("Dimensions", f"{data.d:,}")
 right.metric("Metadata columns", len(data.metadata.columns))
-st.caption(f"Source: {data.source} · fingerprint {data.fingerprint[:12]}")
+st.caption(f"Source: {plain(data.source)} · fingerprint {data.fingerprint[:12]}")
 for warning in data.warnings:
-    st.warning(warning)
+    st.warning(plain(warning))
 
 preview = data.metadata.head(200).copy()
 shown = min(data.d, 8)

@@ -7,11 +7,11 @@ import streamlit as st
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
 from clustering.pipeline import run
-from common import add_run, page_data, runs, runs_for, start_job, truth_columns
+from common import add_run, page_data, plain, runs, runs_for, start_job, truth_columns
 from widgets import parameter_form
 
 data, preprocess = page_data("Cluster")
-st.caption(f"**{data.name}** · {data.n:,} × {data.d:,} · preprocessing {preprocess} (change on the Data page)")
+st.caption(f"**{plain(data.name)}** · {data.n:,} × {data.d:,} · preprocessing {preprocess} (change on the Data page)")
 
 names = list(BACKENDS)
 method = st.selectbox("Method", names, format_func=lambda n: f"{BACKENDS[n].title} — {BACKENDS[n].description}",
@@ -29,19 +29,18 @@ if problem is None:
         from clustering.pipeline import prepared
 
         width = prepared(data, preprocess).shape[1] if preprocess != "none" else data.d
-        refusal = backend.refusal(data.n, width, params)
+        refusal = backend.why_not(data.n, width, params)
     except ParamError as error:
         refusal = str(error)
 if problem:
     st.error(problem)
 elif refusal:
-    st.error(f"Not started: {refusal}")
+    st.error(f"Not started: {plain(refusal)}")
 
 if st.button("Run", type="primary", disabled=bool(problem or refusal) or "job" in st.session_state, key="run"):
-    def work(progress, cancel, method=method, params=dict(params), truth=truth):
-        return run(data, method, params, preprocess=preprocess, truth=truth, progress=progress, cancel=cancel)
-
-    start_job(f"{backend.title}", work, lambda result: add_run(data, result))
+    start_job(f"{backend.title}", run, {"dataset": data, "method": method, "params": dict(params),
+                                        "preprocess": preprocess, "truth": truth},
+              lambda result: add_run(data, result))
     st.rerun()
 
 # --- run history ---------------------------------------------------------------------------------
@@ -113,18 +112,16 @@ with st.expander("Sweep a parameter (clusters and stability across seeds and 80%
         if st.button("Run sweep", disabled="job" in st.session_state or bool(problem), key="run-sweep"):
             from clustering.sweep import sweep
 
-            values = list(np.linspace(start, stop, int(count)))
-
-            def work(progress, cancel, method=method, params=dict(params), name=sweep_param, values=values):
-                progress(f"sweeping {name} over {len(values)} values", 0.1)
-                base = {k: v for k, v in params.items() if k != name}
-                return sweep(data, method, name, values, base_params=base, preprocess=preprocess, n_seeds=3,
-                             n_subsamples=3, truth=truth)
+            values = [float(v) for v in np.linspace(start, stop, int(count))]
+            base = {k: v for k, v in params.items() if k != sweep_param}
 
             def keep(report):
                 st.session_state["sweep_report"] = report
 
-            start_job(f"sweep of {sweep_param}", work, keep)
+            start_job(f"sweep of {sweep_param}", sweep,
+                      {"dataset": data, "method": method, "name": sweep_param, "values": values,
+                       "base_params": base, "preprocess": preprocess, "n_seeds": 3, "n_subsamples": 3,
+                       "truth": truth}, keep)
             st.rerun()
     report = st.session_state.get("sweep_report")
     if report:

@@ -5,8 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from clustering.backends import BACKENDS
-from clustering.pipeline import run
-from clustering.result import ClusterResult
+from clustering.pipeline import run_subset
 from common import add_run, cluster_keywords, page_data, page_layout, runs_for, start_job
 from scatter import colour_codes, hover_lines, scatter
 
@@ -75,19 +74,11 @@ if chosen is not None and chosen["fingerprint"] == data.fingerprint and len(chos
     drill_method = d1.selectbox("Method", list(BACKENDS), key="drill-method",
                                 format_func=lambda n: BACKENDS[n].title)
     if d2.button("Re-cluster selection", type="primary", disabled="job" in st.session_state or len(rows) < 3):
-        subset = data.subset(rows)
-
-        def work(progress, cancel, method=drill_method, rows=rows):
-            sub = run(subset, method, {}, preprocess=preprocess, progress=progress, cancel=cancel)
-            full = np.full(data.n, -1, dtype=np.int32)
-            full[rows] = sub.labels
-            return ClusterResult(labels=full, method=sub.method, params=sub.params, seed=sub.seed,
-                                 preprocess=preprocess, dataset_fingerprint=data.fingerprint, seconds=sub.seconds,
-                                 info={**sub.info, "subset_rows": int(len(rows))})
-
         def show_new_run(res):
             entry = add_run(data, res)
             st.session_state["colour-by"] = f"run:{entry['id']}"
 
-        start_job(f"re-clustering {len(rows):,} rows", work, show_new_run)
+        start_job(f"re-clustering {len(rows):,} rows", run_subset,
+                  {"dataset": data, "rows": np.asarray(rows), "method": drill_method, "params": {},
+                   "preprocess": preprocess}, show_new_run)
         st.rerun()

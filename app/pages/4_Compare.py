@@ -8,10 +8,9 @@ import streamlit as st
 from clustering.compare import Labeling, compare, contingency, flows, matched_order, splits_and_merges
 from clustering.data import encode_labels
 from clustering.metrics import ari
-from clustering.perception import (ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity,
-                                   verdicts)
+from clustering.perception import ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity, verdicts
 from clustering.pipeline import prepared
-from common import page_data, page_layout, runs_for, start_job, truth_columns
+from common import page_data, page_layout, plain, runs_for, start_job, truth_columns
 from scatter import colour_codes, hover_lines, matched_colour_codes, palette, scatter
 
 RAMP = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac",
@@ -54,7 +53,7 @@ for start in range(0, len(ordered), per_row):
     columns = st.columns(per_row)
     for column, labeling in zip(columns, ordered[start:start + per_row]):
         with column:
-            st.markdown(f"**{labeling.name if len(labeling.name) <= 34 else labeling.name[:33] + '…'}**")
+            st.markdown(f"**{plain(labeling.name if len(labeling.name) <= 34 else labeling.name[:33] + '…')}**")
             codes, legend = matched_colour_codes(labeling.labels, reference)
             scatter(xy, codes, legend, hover_text=hover, images=data.vectors if data.image_shape else None,
                     image_shape=data.image_shape, height=340, key=f"compare-{labeling.name}",
@@ -130,22 +129,12 @@ repeats = s2.number_input("Repeats", min_value=2, max_value=10, value=4, key="st
 if stability_run and s3.button("Measure stability", disabled="job" in st.session_state, key="measure-stability"):
     result = next(r["result"] for r in history if r["id"] == stability_run)
 
-    def work(progress, cancel):
-        from clustering.backends import get_backend
-        from clustering.sweep import sweep
+    from clustering.sweep import stability as measure_stability
 
-        progress("running repeats", 0.1)
-        backend = get_backend(result.method)
-        params = {k: v for k, v in result.params.items() if k != "seed"}
-        value_name = next((p.name for p in backend.schema if p.name in params), None)
-        if value_name is None:
-            raise ValueError(f"{result.method} has no parameter to hold fixed.")
-        report = sweep(data, result.method, value_name, [params[value_name]], base_params=params,
-                       preprocess=result.preprocess, seed=result.seed or 0, n_seeds=int(repeats),
-                       n_subsamples=int(repeats), n_jobs=1)
-        return {"run": stability_run, **report["rows"][0]}
-
-    start_job("stability", work, lambda out: st.session_state.__setitem__("stability", out))
+    start_job("stability", measure_stability,
+              {"dataset": data, "method": result.method, "params": dict(result.params),
+               "preprocess": result.preprocess, "seed": result.seed or 0, "repeats": int(repeats)},
+              lambda out, run_id=stability_run: st.session_state.__setitem__("stability", {"run": run_id, **out}))
     st.rerun()
 stability = st.session_state.get("stability")
 if stability and stability["run"] in names:
@@ -160,7 +149,7 @@ if stability and stability["run"] in names:
         figure = go.Figure([go.Box(y=group["ARI"], name=kind, boxpoints="all") for kind, group in spread.groupby("kind")])
         figure.update_layout(height=300, margin=dict(l=10, r=10, t=20, b=10), yaxis_title="pairwise ARI")
         st.plotly_chart(figure, width="stretch", key="stability-box")
-    st.caption(f"Stability of {names[stability['run']]}; seeds without effect (deterministic methods) give n/a.")
+    st.caption(f"Stability of {plain(names[stability['run']])}; seeds without effect (deterministic methods) give n/a.")
 
 # --- perception ---------------------------------------------------------------------------------------
 st.subheader("What the picture shows")

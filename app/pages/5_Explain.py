@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from clustering.explain import METHODS, SPACES, available_spaces, build_space, explain, leaf_curve
+from clustering.explain import METHODS, SPACES, available_spaces, explain_in_space
 from clustering.explain.keywords import keyword_labels
-from common import page_data, page_layout, runs_for, start_job
+from common import page_data, page_layout, plain, runs_for, start_job
 from scatter import NOISE_CODE, hover_lines, scatter
 
 COVERAGE = [("rule holds, in the cluster", "#2f9e44"), ("rule holds, other cluster (wrong)", "#e03131"),
@@ -65,15 +65,10 @@ xy = page_layout(data, preprocess, layout_method)
 key = (run_id, space_name, int(components), layout_method, method, tuple(sorted(params.items())))
 store = st.session_state.setdefault("explanations", {})
 if st.button("Explain", type="primary", disabled="job" in st.session_state or k < 2, key="explain-go"):
-    def work(progress, cancel):
-        progress("building the feature space", 0.05)
-        space = build_space(data, space_name, xy=xy, n_components=int(components))
-        progress(f"{method} on {space.values.shape[1]} features", 0.15)
-        found = explain(space, labels, method, progress=progress, cancel=cancel, **params)
-        curve = leaf_curve(space, labels, max(params.get("max_leaves", 2 * k), 2 * k)) if method == "exkmc" else None
-        return {"explanation": found, "curve": curve}
-
-    start_job(f"{METHODS[method].split(':')[0]} explanation", work, lambda out: store.__setitem__(key, out))
+    start_job(f"{METHODS[method].split(':')[0]} explanation", explain_in_space,
+              {"dataset": data, "labels": np.asarray(labels), "space_name": space_name, "method": method,
+               "params": dict(params), "xy": xy, "n_components": int(components)},
+              lambda out: store.__setitem__(key, out))
     st.rerun()
 if k < 2:
     st.warning("This run has fewer than two clusters: there is nothing to explain.")
@@ -118,7 +113,7 @@ if st.session_state.get("rule-cluster") not in clusters:
     st.session_state.pop("rule-cluster", None)
 cluster = st.selectbox("Highlight the rule of cluster", clusters, key="rule-cluster")
 rule = next(c for c in explanation.clusters if c.cluster == cluster)
-st.markdown(f"**Cluster {cluster}**: {rule.rule}")
+st.markdown(f"**Cluster {cluster}**: {plain(rule.rule)}")
 
 holds = explanation.covers(cluster)
 members = labels == cluster

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clustering.backends.base import METRIC, Backend, Param, memory_refusal, relabel_by_size
+from clustering.backends.base import METRIC, Backend, Param, ParamError, memory_refusal, relabel_by_size
 from clustering.neighbors import KNNGraph, knn_graph
 
 CONNECTIVITY_ABOVE = 5_000
@@ -16,7 +16,7 @@ class Agglomerative(Backend):
     description = "Merges nearest groups bottom-up (Ward, average, complete or single linkage)."
     uses_graph = True
     schema = (
-        Param("n_clusters", int, 8, "number of clusters", low=1, high=5000),
+        Param("n_clusters", int, 8, "number of clusters", low=1, high=5000, at_most_rows=True),
         Param("linkage", str, "ward", "how group distance is measured", choices=("ward", "average", "complete", "single")),
         Param("connectivity", str, "auto", f"merge only kNN neighbours: auto (above {CONNECTIVITY_ABOVE:,} rows), "
               "always, never", choices=("auto", "always", "never")),
@@ -37,6 +37,8 @@ class Agglomerative(Backend):
 
     @classmethod
     def refusal(cls, n, d, params):
+        if params.get("linkage", "ward") == "ward" and params.get("metric", "euclidean") != "euclidean":
+            return "ward linkage needs metric=euclidean; choose linkage average or complete for cosine."
         if n > MAX_ROWS:
             return (f"Agglomerative clustering of {n:,} rows would take hours (limit {MAX_ROWS:,}). "
                     "Use Leiden or HDBSCAN, or k-means, which scale to millions.")
@@ -52,7 +54,7 @@ class Agglomerative(Backend):
         p = self._params()
         x = self._check_x(X)
         if p["linkage"] == "ward" and p["metric"] != "euclidean":
-            raise ValueError("ward linkage needs metric=euclidean; choose average or complete for cosine")
+            raise ParamError("ward linkage needs metric=euclidean; choose average or complete for cosine")
         connectivity = None
         if self._connected(len(x), p["connectivity"]):
             if knn is None or knn.k < p["n_neighbors"] or knn.metric != p["metric"]:

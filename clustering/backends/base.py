@@ -6,12 +6,16 @@ The schema (name, type, default, range, help) is the single source for validatio
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
+
+from clustering.preprocess import fit_range
 
 
 class Cancelled(RuntimeError):
@@ -33,6 +37,8 @@ class Param:
     choices: tuple | None = None
     nullable: bool = False  # None (empty) allowed, meaning "automatic"
     log: bool = False  # widgets step on a log scale
+    at_most_rows: bool = False  # a count of clusters/components: never more than the rows clustered
+    check: Callable[[Any], str | None] | None = None  # extra rule on the parsed value; returns the problem
 
     def describe(self) -> str:
         if self.choices:
@@ -50,23 +56,37 @@ class Param:
             if self.nullable:
                 return None
             raise ParamError(f"{self.name}: a value is required. {self.describe()}")
+        if isinstance(value, str) and self.kind in (int, float, bool):
+            value = value.strip()
         try:
             if self.kind is bool:
                 if isinstance(value, str):
                     if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
                         raise ValueError(value)
                     value = value.lower() in ("true", "1", "yes")
+                elif not isinstance(value, (bool, int, np.integer)) or value not in (0, 1):
+                    raise ValueError(value)
                 value = bool(value)
             elif self.kind is int:
+                if isinstance(value, (bool, np.bool_)):
+                    raise ValueError(value)
                 number = float(value)
-                if number != int(number):
+                if not math.isfinite(number) or number != int(number):
                     raise ValueError(value)
                 value = int(number)
             elif self.kind is float:
+                if isinstance(value, (bool, np.bool_)):
+                    raise ValueError(value)
                 value = float(value)
+                if not math.isfinite(value):
+                    raise ParamError(f"{self.name}: {value} is not a finite number. {self.describe()}")
             else:
-                value = str(value)
-        except (TypeError, ValueError):
+                if not isinstance(value, str):
+                    raise ValueError(value)
+                value = value.strip()
+        except (TypeError, ValueError, OverflowError) as error:
+            if isinstance(error, ParamError):
+                raise
             raise ParamError(f"{self.name}: {value!r} is not a valid {self.kind.__name__}. {self.describe()}") from None
         if self.choices is not None and value not in self.choices:
             raise ParamError(f"{self.name}: {value!r} is not one of {', '.join(map(str, self.choices))}.")
@@ -74,6 +94,10 @@ class Param:
             raise ParamError(f"{self.name}: {value} is below the minimum {self.low}. {self.describe()}")
         if self.high is not None and value > self.high:
             raise ParamError(f"{self.name}: {value} is above the maximum {self.high}. {self.describe()}")
+        if self.check is not None:
+            problem = self.check(value)
+            if problem:
+                raise ParamError(f"{self.name}: {problem}")
         return value
 
 
@@ -135,6 +159,16 @@ class Backend(ClusterMixin, BaseEstimator):
         """Why a run on n x d would be hopeless (memory/time), with an alternative; None when fine."""
         return None
 
+    @classmethod
+    def why_not(cls, n: int, d: int, params: dict[str, Any]) -> str | None:
+        """Every reason a run on n x d rows cannot start: counts above the rows, then the method's own refusal."""
+        for param in cls.schema:
+            value = params.get(param.name)
+            if param.at_most_rows and value is not None and value > n:
+                return (f"{cls.name}: {param.name}={value} is more than the {n} rows to cluster. "
+                        f"Choose at most {n}.")
+        return cls.refusal(n, d, params)
+
     def _params(self) -> dict[str, Any]:
         return self.checked(self.get_params())
 
@@ -145,7 +179,7 @@ class Backend(ClusterMixin, BaseEstimator):
             raise ValueError(f"expected a 2-D array with at least 2 rows, got shape {x.shape}")
         if not np.isfinite(x).all():
             raise ValueError("input contains NaN or infinite values")
-        return x
+        return fit_range(x)  # values near 1e30 would overflow squared float32 distances
 
     def fit_predict(self, X, y=None, **fit_params) -> np.ndarray:
         return self.fit(X, y, **fit_params).labels_

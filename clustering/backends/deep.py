@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from clustering.backends.base import Cancelled
+from clustering.cache import atomic_write, cache_dir
 from clustering.data import fingerprint_array
-from clustering.neighbors import cache_dir
 
 REPLAY_SAMPLE = 5000
 # progress(stage, step, total, loss, changed_share)
@@ -58,40 +58,76 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed % 2**32)
 
 
+MAX_LAYERS = 8
+MAX_WIDTH = 20_000
+
+
+def hidden_problem(text: str) -> str | None:
+    """What is wrong with an encoder-width list like '500,500,2000' (None when it is fine)."""
+    parts = [part.strip() for part in str(text).split(",")]
+    if not all(part.isdigit() for part in parts):
+        return f"{text!r} is not a list of widths; write whole numbers separated by commas, like 500,500,2000"
+    widths = [int(part) for part in parts]
+    if not 1 <= len(widths) <= MAX_LAYERS:
+        return f"give 1 to {MAX_LAYERS} layer widths, not {len(widths)}"
+    if min(widths) < 1 or max(widths) > MAX_WIDTH:
+        return f"each width must be between 1 and {MAX_WIDTH:,}"
+    return None
+
+
 def parse_hidden(text: str) -> tuple[int, ...]:
-    try:
-        widths = tuple(int(part) for part in str(text).split(",") if part.strip())
-    except ValueError:
-        raise ValueError(f"hidden={text!r}: write widths like 500,500,2000") from None
-    if not widths or min(widths) < 1:
-        raise ValueError(f"hidden={text!r}: each width must be a positive whole number")
-    return widths
+    problem = hidden_problem(text)
+    if problem:
+        raise ValueError(f"hidden: {problem}")
+    return tuple(int(part) for part in str(text).split(","))
 
 
 def build_autoencoder(input_dim: int, hidden: tuple[int, ...], embedding_dim: int):
     """d-500-500-2000-10 style: ReLU between layers, linear embedding and linear reconstruction."""
-    nn = torch_module().nn
-    dims = [input_dim, *hidden, embedding_dim]
+    return _autoencoder_class()([input_dim, *hidden, embedding_dim])
 
-    def stack(sizes: list[int]) -> "nn.Sequential":
-        layers: list = []
-        for i in range(len(sizes) - 1):
-            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                layers.append(nn.ReLU())
-        return nn.Sequential(*layers)
 
-    class AutoEncoder(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = stack(dims)
-            self.decoder = stack(dims[::-1])
+_AUTOENCODER: type | None = None
 
-        def forward(self, x):
-            z = self.encoder(x)
-            return z, self.decoder(z)
 
-    return AutoEncoder()
+def _autoencoder_class() -> type:
+    """The AutoEncoder module class, defined once torch is imported (torch stays a lazy import).
+
+    It is published as this module's `AutoEncoder` (see __getattr__), so fitted models pickle by reference
+    when a worker process sends a result back to the app.
+    """
+    global _AUTOENCODER
+    if _AUTOENCODER is None:
+        nn = torch_module().nn
+
+        def stack(sizes: list[int]):
+            layers: list = []
+            for i in range(len(sizes) - 1):
+                layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+                if i < len(sizes) - 2:
+                    layers.append(nn.ReLU())
+            return nn.Sequential(*layers)
+
+        class AutoEncoder(nn.Module):
+            def __init__(self, dims: list[int]) -> None:
+                super().__init__()
+                self.encoder = stack(dims)
+                self.decoder = stack(dims[::-1])
+
+            def forward(self, x):
+                z = self.encoder(x)
+                return z, self.decoder(z)
+
+        AutoEncoder.__qualname__ = "AutoEncoder"
+        AutoEncoder.__module__ = __name__
+        _AUTOENCODER = AutoEncoder
+    return _AUTOENCODER
+
+
+def __getattr__(name: str):
+    if name == "AutoEncoder":
+        return _autoencoder_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def soft_assignment(z, centers, alpha: float = 1.0):
@@ -216,16 +252,14 @@ class Trainer:
         torch = torch_module()
         seed_everything(self.config.seed)
         model = build_autoencoder(self.x.shape[1], tuple(self.config.hidden), self.config.embedding_dim)
-        path = cache_dir() / f"autoencoder-{self.config.key(self.fingerprint)}.pt"
-        if path.exists():
-            try:
-                model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-                self.seconds["pretrain"] = 0.0
-                self.pretrain_cached = True
-                self.reseed(1)
-                return model.to(self.device)
-            except Exception:
-                path.unlink(missing_ok=True)
+        path = cache_dir() / f"autoencoder-{self.config.key(self.fingerprint)}.npz"
+        cached = _cached_weights(path, model.state_dict())
+        if cached is not None:
+            model.load_state_dict(cached)
+            self.seconds["pretrain"] = 0.0
+            self.pretrain_cached = True
+            self.reseed(1)
+            return model.to(self.device)
         self.pretrain_cached = False
         model = model.to(self.device)
         optimizer = torch.optim.Adam(model.parameters(), lr=self.config.pretrain_lr)
@@ -246,10 +280,31 @@ class Trainer:
             self.report("pretrain", epoch + 1, epochs, total / self.n)
         self.seconds["pretrain"] = time.perf_counter() - start
         self.reseed(1)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, temporary)
-        temporary.replace(path)
+        weights = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+        try:
+            atomic_write(path, lambda temporary: np.savez(temporary, **weights))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
         return model
+
+
+def _cached_weights(path: Path, expected: dict) -> dict | None:
+    """Cached autoencoder weights when the file holds exactly the expected tensors (names, shapes, finite)."""
+    if not path.exists():
+        return None
+    torch = torch_module()
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        sound = set(arrays) == set(expected) and all(
+            arrays[k].shape == tuple(v.shape) and arrays[k].dtype == np.float32 and np.isfinite(arrays[k]).all()
+            for k, v in expected.items())
+    except Exception:  # unreadable: rebuilt, never trusted
+        sound = False
+    if not sound:
+        path.unlink(missing_ok=True)
+        return None
+    return {k: torch.from_numpy(v.copy()) for k, v in arrays.items()}
 
 
 def input_scale(x: np.ndarray) -> float:
@@ -281,20 +336,39 @@ def replay_projector(z_sample: np.ndarray):
     return project
 
 
+MODEL_FORMAT = "clusterlab-deep-2"
+
+
 def save_model(path: str | Path, kind: str, config: dict, state: dict, extra: dict | None = None) -> None:
-    """One file: torch.save of tensors and plain config (loadable with weights_only=True)."""
-    torch = torch_module()
-    payload = {"format": "clusterlab-deep-1", "kind": kind, "config": config,
-               "state_dict": {k: v.detach().cpu() for k, v in state.items()}, "extra": extra or {}}
-    torch.save(payload, str(path))
+    """One npz file: the network's tensors, extra arrays and a JSON header (never a pickle)."""
+    arrays = {f"state/{k}": v.detach().cpu().numpy() for k, v in state.items()}
+    arrays.update({f"extra/{k}": np.asarray(v) for k, v in (extra or {}).items()})
+    header = json.dumps({"format": MODEL_FORMAT, "kind": kind, "config": config})
+    arrays["header"] = np.frombuffer(header.encode(), dtype=np.uint8)
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "wb") as handle:  # a handle, so numpy keeps the user's file name
+            np.savez(handle, **arrays)
+
+    atomic_write(Path(path), write)
 
 
 def load_payload(path: str | Path) -> dict:
+    """Header, state dict (tensors) and extra arrays of a model file; anything else is refused."""
     torch = torch_module()
-    payload = torch.load(str(path), map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != "clusterlab-deep-1":
+    try:
+        with np.load(str(path), allow_pickle=False) as stored:
+            if "header" not in stored.files:
+                raise ValueError("no header")
+            header = json.loads(stored["header"].tobytes().decode())
+            state = {k[6:]: torch.from_numpy(stored[k].copy()) for k in stored.files if k.startswith("state/")}
+            extra = {k[6:]: stored[k] for k in stored.files if k.startswith("extra/")}
+    except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError) as error:
+        raise ValueError(f"{path}: not a Clusterlab deep clustering model file ({error}). "
+                         "Save the model again with the estimator's save().") from None
+    if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
         raise ValueError(f"{path}: not a Clusterlab deep clustering model file")
-    return payload
+    return {"kind": header.get("kind"), "config": header.get("config", {}), "state_dict": state, "extra": extra}
 
 
 def restore(cls, path: str | Path):

@@ -15,13 +15,27 @@ import numpy as np
 
 from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
 from clustering.backends.deep import (
-    REPLAY_SAMPLE, Replay, TrainConfig, Trainer, TrainingProgress, input_scale, kl_divergence, kmeans_init,
-    replay_projector, restore, save_model, soft_assignment, target_distribution, torch_module,
+    REPLAY_SAMPLE,
+    Replay,
+    TrainConfig,
+    Trainer,
+    TrainingProgress,
+    hidden_problem,
+    input_scale,
+    kl_divergence,
+    kmeans_init,
+    replay_projector,
+    restore,
+    save_model,
+    soft_assignment,
+    target_distribution,
+    torch_module,
 )
 
 DEEP_COMMON = (
-    Param("n_clusters", int, 10, "number of clusters", low=2, high=500),
-    Param("hidden", str, "500,500,2000", "encoder widths, comma-separated (decoder mirrors them)"),
+    Param("n_clusters", int, 10, "number of clusters", low=2, high=500, at_most_rows=True),
+    Param("hidden", str, "500,500,2000", "encoder widths, comma-separated (decoder mirrors them)",
+          check=hidden_problem),
     Param("embedding_dim", int, 10, "size of the embedding the clusters live in", low=2, high=256),
     Param("pretrain_epochs", int, 100, "autoencoder pretraining epochs (reconstruction MSE, Adam)", low=0, high=5000),
     Param("batch_size", int, 256, "mini-batch size", low=8, high=65536, log=True),
@@ -182,12 +196,12 @@ class DEC(Backend):
 
     def save(self, path) -> None:
         save_model(path, self.name, self.config_, self.model_.state_dict(),
-                   {"centers": torch_module().as_tensor(self.cluster_centers_)})
+                   {"centers": self.cluster_centers_})
 
     @classmethod
     def load(cls, path) -> "DEC":
         estimator, extra = restore(cls, path)
-        estimator.cluster_centers_ = extra["centers"].numpy()
+        estimator.cluster_centers_ = np.asarray(extra["centers"], dtype=np.float32)
         return estimator
 
 

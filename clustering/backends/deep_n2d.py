@@ -13,7 +13,13 @@ import numpy as np
 
 from clustering.backends.base import Backend, Param, memory_refusal, relabel_by_size
 from clustering.backends.deep import (
-    TrainConfig, Trainer, TrainingProgress, input_scale, restore, save_model, torch_module,
+    TrainConfig,
+    Trainer,
+    TrainingProgress,
+    input_scale,
+    restore,
+    save_model,
+    torch_module,
 )
 from clustering.backends.deep_dec import DEEP_COMMON, size_order
 from clustering.projection import umap_embed
@@ -102,14 +108,13 @@ class N2D(Backend):
         return classifier.predict(self.transform(X)).astype(np.int32)
 
     def save(self, path) -> None:
-        torch = torch_module()
         save_model(path, self.name, self.config_, self.model_.state_dict(),
-                   {"embedding": torch.as_tensor(self.embedding_), "labels": torch.as_tensor(self.labels_)})
+                   {"embedding": self.embedding_, "labels": self.labels_})
 
     @classmethod
     def load(cls, path) -> "N2D":
         estimator, extra = restore(cls, path)
-        estimator.embedding_ = extra["embedding"].numpy()
-        estimator.labels_ = extra["labels"].numpy()
+        estimator.embedding_ = np.asarray(extra["embedding"])
+        estimator.labels_ = np.asarray(extra["labels"])
         return estimator
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
+from clustering.backends.base import SEED, Backend, Param, ParamError, memory_refusal, relabel_by_size
 
 
 class GMM(Backend):
@@ -12,7 +12,7 @@ class GMM(Backend):
     title = "Gaussian mixture"
     description = "Elliptical clusters with soft membership; best on low-dimensional embeddings."
     schema = (
-        Param("n_components", int, 8, "number of mixture components (clusters)", low=1, high=1000),
+        Param("n_components", int, 8, "number of mixture components (clusters)", low=1, high=1000, at_most_rows=True),
         Param("covariance_type", str, "full", "shape of each component", choices=("full", "tied", "diag", "spherical")),
         Param("n_init", int, 1, "restarts; the best likelihood is kept", low=1, high=50),
         Param("max_iter", int, 200, "EM iterations", low=1, high=10000),
@@ -45,7 +45,13 @@ class GMM(Backend):
         model = GaussianMixture(n_components=p["n_components"], covariance_type=p["covariance_type"],
                                 n_init=p["n_init"], max_iter=p["max_iter"], reg_covar=p["reg_covar"],
                                 random_state=p["seed"])
-        raw = model.fit_predict(x.astype(np.float64))
+        try:
+            raw = model.fit_predict(x.astype(np.float64))
+        except ValueError as error:  # a singular covariance: sklearn's message names its own internals
+            if "covariance" not in str(error):
+                raise
+            raise ParamError(f"reg_covar={p['reg_covar']:g}: a component's covariance became singular. Raise "
+                             "reg_covar (e.g. 1e-6 or more), use fewer components, or covariance_type=diag.") from None
         self.labels_ = relabel_by_size(raw)
         proba = model.predict_proba(x.astype(np.float64))
         order = [int(raw[np.flatnonzero(self.labels_ == c)[0]]) for c in range(self.labels_.max() + 1)]

@@ -14,7 +14,7 @@ class KMeans(Backend):
     title = "k-means"
     description = "k round clusters around centres; fast baseline. Every point gets a cluster."
     schema = (
-        Param("n_clusters", int, 8, "number of clusters k", low=1, high=5000),
+        Param("n_clusters", int, 8, "number of clusters k", low=1, high=5000, at_most_rows=True),
         Param("n_init", int, 10, "restarts; the best (lowest inertia) is kept", low=1, high=100),
         Param("max_iter", int, 300, "iterations per restart", low=1, high=10000),
         Param("algorithm", str, "auto", f"auto: mini-batch above {MINIBATCH_ABOVE:,} rows; lloyd; minibatch",
@@ -31,8 +31,6 @@ class KMeans(Backend):
 
     @classmethod
     def refusal(cls, n, d, params):
-        if params.get("n_clusters", 8) > n:
-            return f"k-means: n_clusters={params['n_clusters']} is more than the {n} rows. Choose fewer clusters."
         return memory_refusal("k-means", 3 * n * d * 4, "Reduce dimensions with PCA first.")
 
     def fit(self, X, y=None):

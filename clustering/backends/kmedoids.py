@@ -14,7 +14,7 @@ class KMedoids(Backend):
     title = "k-medoids (FasterPAM)"
     description = "Like k-means, but each centre is a real data point; robust to outliers, any distance."
     schema = (
-        Param("n_clusters", int, 8, "number of clusters", low=1, high=1000),
+        Param("n_clusters", int, 8, "number of clusters", low=1, high=1000, at_most_rows=True),
         Param("metric", str, "euclidean", "distance", choices=("euclidean", "cosine", "manhattan")),
         Param("max_iter", int, 100, "swap iterations", low=1, high=10000),
         SEED,

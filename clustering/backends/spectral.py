@@ -14,7 +14,7 @@ class Spectral(Backend):
     description = "Embeds the kNN graph with its Laplacian's eigenvectors, then clusters there."
     uses_graph = True
     schema = (
-        Param("n_clusters", int, 8, "number of clusters", low=2, high=500),
+        Param("n_clusters", int, 8, "number of clusters", low=2, high=500, at_most_rows=True),
         Param("n_neighbors", int, 15, "neighbours in the affinity graph", low=2, high=200),
         Param("assign_labels", str, "cluster_qr", "how labels are read from the eigenvectors",
               choices=("kmeans", "discretize", "cluster_qr")),

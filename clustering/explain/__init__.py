@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from clustering.backends.base import Param
 from clustering.explain import polyhedra, trees
 from clustering.explain.spaces import SPACES, Space, available_spaces, build_space
 
 __all__ = ["METHODS", "SPACES", "ClusterRule", "Explanation", "Space", "available_spaces", "build_space", "explain",
-           "leaf_curve"]
+           "explain_in_space", "leaf_curve"]
 
 METHODS = {
     "imm": "IMM threshold tree: one leaf per cluster (Dasgupta et al. 2020)",
@@ -26,6 +27,29 @@ METHODS = {
                   "2024); more leaves than clusters grow it as kernel ExKMC",
     "polyhedra": "Polyhedra: a few sparse half-spaces per cluster, by integer programming (Lawless & Günlük 2023)",
 }
+
+
+# One schema validates every explanation setting (CLI, app and Python alike): non-finite numbers, zero widths
+# and out-of-range values end as a ParamError naming the setting.
+EXPLAIN_PARAMS = (
+    Param("max_leaves", int, None, "exkmc: leaves (default 2 x clusters); kernel-imm: more than clusters grows it",
+          low=2, high=10_000, nullable=True),
+    Param("bandwidth", float, 1.0, "kernel-imm: Gaussian width in standard-deviation units", low=0.01, high=100.0),
+    Param("degree", int, 3, "kernel-imm: Taylor degree", low=1, high=6),
+    Param("objective", str, "complexity", "polyhedra: what to minimise",
+          choices=("complexity", "sparsity", "accuracy")),
+    Param("alpha", float, 0.05, "polyhedra: error budget, share of points", low=0.0, high=1.0),
+    Param("complexity_budget", float, None, "polyhedra: most sum(nonzeros + 1)", low=1.0, high=1e6, nullable=True),
+    Param("max_nonzeros", int, 2, "polyhedra: features per half-space", low=1, high=20),
+    Param("time_limit", float, 60.0, "polyhedra: seconds; the best found is kept", low=1.0, high=86_400.0),
+    Param("max_units", int, 600, "polyhedra: most groups of points in the integer program", low=10, high=100_000),
+    Param("seed", int, 0, "seed for grouping", low=0),
+)
+
+
+def dot_text(text: str) -> str:
+    """User text inside a quoted Graphviz label: backslashes and quotes escaped, line breaks dropped."""
+    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
 
 
 @dataclass
@@ -95,7 +119,7 @@ class Explanation:
                 return name
             label = self.info.get("_split_text", {}).get(id(node)) or (
                 f"{self.feature_names[node.feature]} ≤ {trees._fmt(node.shown if node.shown is not None else node.threshold)}")
-            lines.append(f'{name} [label="{label}\\n{node.samples} rows", fillcolor="#f6f6f6"];')
+            lines.append(f'{name} [label="{dot_text(label)}\\n{node.samples} rows", fillcolor="#f6f6f6"];')
             left, right = visit(node.left), visit(node.right)
             lines.append(f'{name} -> {left} [label="yes"];')
             lines.append(f'{name} -> {right} [label="no"];')
@@ -113,6 +137,14 @@ def explain(space: Space, labels: np.ndarray, method: str = "imm", *, max_leaves
     """Rules for each cluster of `labels` in the features of `space`, with accuracy and complexity."""
     if method not in METHODS:
         raise ValueError(f"unknown explanation method '{method}'; choose one of {', '.join(METHODS)}.")
+    given = {"max_leaves": max_leaves, "bandwidth": bandwidth, "degree": degree, "objective": objective,
+             "alpha": alpha, "complexity_budget": complexity_budget, "max_nonzeros": max_nonzeros,
+             "time_limit": time_limit, "max_units": max_units, "seed": seed}
+    checked = {p.name: p.coerce(given[p.name]) for p in EXPLAIN_PARAMS}
+    max_leaves, bandwidth, degree = checked["max_leaves"], checked["bandwidth"], checked["degree"]
+    objective, alpha, complexity_budget = checked["objective"], checked["alpha"], checked["complexity_budget"]
+    max_nonzeros, time_limit, max_units = checked["max_nonzeros"], checked["time_limit"], checked["max_units"]
+    seed = checked["seed"]
     labels = np.asarray(labels)
     values = np.asarray(space.values, dtype=np.float64)
     if len(labels) != len(values):
@@ -309,3 +341,17 @@ def _polyhedra_rules(result: polyhedra.PolyhedraResult, names: list[str], k: int
         rules.append(" AND ".join(texts) if texts else "always (no other cluster needs cutting off)")
         halfspaces.append(entries)
     return rules, halfspaces, signs
+
+
+def explain_in_space(dataset, labels: np.ndarray, space_name: str, method: str, params: dict, *,
+                     xy: np.ndarray | None = None, n_components: int = 10, progress=None, cancel=None) -> dict:
+    """Build the named feature space, explain the labels there; ExKMC adds its accuracy-by-leaves curve."""
+    if progress is not None:
+        progress("building the feature space", 0.05)
+    space = build_space(dataset, space_name, xy=xy, n_components=int(n_components))
+    if progress is not None:
+        progress(f"{method} on {space.values.shape[1]} features", 0.15)
+    found = explain(space, labels, method, progress=progress, cancel=cancel, **params)
+    k = len(np.unique(labels[labels >= 0]))
+    curve = leaf_curve(space, labels, max(params.get("max_leaves") or 2 * k, 2 * k)) if method == "exkmc" else None
+    return {"explanation": found, "curve": curve}
