@@ -119,6 +119,32 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--out", required=True, help="rules JSON to write")
     explain.set_defaults(handler=cmd_explain)
 
+    run_config = commands.add_parser("run", help="run a YAML config's runs into a project")
+    run_config.add_argument("config", help="YAML with data: (path or sample:NAME, key, columns, preprocess) "
+                                           "and runs: [{name, method, params, seed}]")
+    run_config.add_argument("--project", help="project to run into (default: the config's file name)")
+    run_config.add_argument("--json", action="store_true", help="one JSON summary per run, as `cluster --json`")
+    run_config.set_defaults(handler=cmd_run)
+
+    project = commands.add_parser("project", help="list, show, export or delete projects (CLUSTERLAB_HOME)")
+    actions = project.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every project: dataset, runs, last change")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    show = actions.add_parser("show", help="a project's dataset and runs")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    export = actions.add_parser("export", help="a YAML config that re-runs the project to identical labels")
+    export.add_argument("name")
+    export.add_argument("--out", required=True, help="YAML file to write")
+    labels = actions.add_parser("labels", help="a run's labels as CSV (row, cluster, cluster_name[, confidence])")
+    labels.add_argument("name")
+    labels.add_argument("--run", required=True, help="run name or id")
+    labels.add_argument("--out", required=True, help="CSV file to write")
+    delete = actions.add_parser("delete", help="delete a project, its runs and their label files")
+    delete.add_argument("name")
+    for sub in (listing, show, export, labels, delete):
+        sub.set_defaults(handler=cmd_project, input=None)
+
     methods = commands.add_parser("methods", help="list clustering methods and their parameters")
     methods.set_defaults(handler=cmd_methods)
     return parser
@@ -457,6 +483,66 @@ def cmd_explain(args: argparse.Namespace) -> int:
     for rule in result.clusters[:20]:
         print(f"  cluster {rule.cluster} (precision {rule.precision:.2f}, recall {rule.recall:.2f}): {rule.rule}")
     print(f"wrote {out_path}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from clustering.store import Store, load_config, run_config
+
+    config = load_config(args.config)
+    project = args.project or Path(args.config).stem
+    progress = _tqdm_progress() if not args.json and sys.stderr.isatty() else None
+    for run_id, result in run_config(config, Store(), project, progress=progress):
+        if args.json:
+            print_json({**result.summary(), "project": project, "run": result.name, "run_id": run_id})
+        else:
+            print(f"{project} / {result.name}: {result.method}, {result.n_clusters} clusters, {result.n_noise} "
+                  f"noise, {result.seconds['total']:.2f} s")
+    return 0
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    from clustering.store import Store, export_config
+
+    store = Store()
+    if args.action == "list":
+        projects = store.projects()
+        if args.json:
+            print_json({"projects": projects})
+        for entry in [] if args.json else projects:
+            print(f"{entry['name']}: {entry['dataset']['source']}, {entry['runs']} run(s)")
+        return 0
+    if args.action == "show":
+        found = store.project(args.name)
+        payload = {**found, "dataset": found["dataset"].to_json()}
+        if args.json:
+            print_json(payload)
+            return 0
+        print(f"{args.name}: {payload['dataset']['source']} ({payload['dataset']['n_rows']:,} rows)")
+        for run in found["runs"]:
+            print(f"  {run['name']} [{run['id']}]: {run['method']}, {run['n_clusters']} clusters, "
+                  f"{run['n_noise']} noise")
+        return 0
+    if args.action == "export":
+        out = output_path(args)
+        write_text(out, export_config(store, args.name))
+        print(f"wrote {out}")
+        return 0
+    if args.action == "labels":
+        out = output_path(args)
+        found = store.project(args.name)
+        run = next((r for r in reversed(found["runs"]) if args.run in (r["id"], r["name"])), None)
+        labels, confidence = store.labels(args.name, args.run)
+        names = store.cluster_names(args.name, run["id"]) if run else {}
+        frame = pd.DataFrame({"row": np.arange(len(labels)), "cluster": labels,
+                              "cluster_name": [names.get(int(c), ("", ""))[0] for c in labels]})
+        if confidence is not None:
+            frame["confidence"] = confidence
+        atomic_write(out, lambda temporary: frame.to_csv(temporary, index=False))
+        print(f"wrote {out}")
+        return 0
+    store.delete(args.name)
+    print(f"deleted project {args.name}")
     return 0
 
 

@@ -1,0 +1,119 @@
+"""The store's DuckDB file: where it lives, its schema and migrations, and brief shared connections.
+
+DuckDB lets one process hold a database file at a time, so every operation opens the file, does
+its work in one transaction and closes it again; a process that finds the file held by another
+(the app and a CLI run at once) waits and retries for up to LOCK_WAIT_SECONDS. Within a process,
+one lock serialises the store's operations (many browser sessions share one server process).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from clustering.cache import ensure_folder
+from clustering.data import DataError
+
+HOME_SETTING = "CLUSTERLAB_HOME"
+DATABASE_NAME = "clusterlab.duckdb"
+SCHEMA_VERSION = 1
+LOCK_WAIT_SECONDS = 30.0
+_PROCESS_LOCK = threading.RLock()
+
+SCHEMA = [
+    """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
+    """CREATE TABLE projects (
+        id VARCHAR PRIMARY KEY, name VARCHAR UNIQUE NOT NULL, dataset JSON NOT NULL, note VARCHAR DEFAULT '',
+        created DOUBLE NOT NULL, updated DOUBLE NOT NULL)""",
+    """CREATE TABLE runs (
+        project_id VARCHAR NOT NULL, id VARCHAR NOT NULL, name VARCHAR NOT NULL, method VARCHAR NOT NULL,
+        params JSON NOT NULL, seed INTEGER, preprocess VARCHAR NOT NULL, dataset_fingerprint VARCHAR NOT NULL,
+        versions JSON NOT NULL, device VARCHAR, seconds JSON NOT NULL, metrics JSON, info JSON NOT NULL,
+        n_rows INTEGER NOT NULL, n_clusters INTEGER NOT NULL, n_noise INTEGER NOT NULL,
+        labels_file VARCHAR NOT NULL, labels_sha256 VARCHAR NOT NULL, created DOUBLE NOT NULL,
+        PRIMARY KEY (project_id, id))""",
+    """CREATE TABLE cluster_names (
+        project_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL, cluster INTEGER NOT NULL, name VARCHAR NOT NULL,
+        note VARCHAR DEFAULT '', PRIMARY KEY (project_id, run_id, cluster))""",
+]
+# MIGRATIONS[v] takes a store at version v to v + 1; each runs in the transaction that opens the file.
+MIGRATIONS: dict[int, list[str]] = {}
+
+
+class StoreError(DataError):
+    """The store cannot be used as asked; the message names the file or project and what to do."""
+
+
+def home() -> Path:
+    """The store's folder: CLUSTERLAB_HOME, default ~/.local/share/clusterlab."""
+    root = Path(os.environ.get(HOME_SETTING) or Path.home() / ".local" / "share" / "clusterlab")
+    return ensure_folder(root, HOME_SETTING)
+
+
+@contextmanager
+def connect(path: Path) -> Iterator:
+    """A connection inside one transaction, committed on success and rolled back on any error."""
+    import duckdb
+
+    with _PROCESS_LOCK:
+        connection = _open(path, duckdb)
+        try:
+            connection.execute("BEGIN TRANSACTION")
+            _ensure_schema(connection, path)
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            try:
+                connection.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
+        finally:
+            connection.close()
+
+
+def _open(path: Path, duckdb):
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.Error as error:
+            text = str(error)
+            if "lock" in text.lower() and time.monotonic() < deadline:
+                time.sleep(0.05 + 0.1 * random.random())  # another process holds the file for a moment
+                continue
+            if "lock" in text.lower():
+                raise StoreError(f"{path}: another program has held the project store for over "
+                                 f"{LOCK_WAIT_SECONDS:.0f} s. Close it and try again.") from None
+            raise StoreError(f"{path}: not a Clusterlab project store ({text.splitlines()[0][:160]}). It was left "
+                             f"untouched: move it away, or point {HOME_SETTING} at another folder.") from None
+
+
+def _ensure_schema(connection, path: Path) -> None:
+    tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "meta" not in tables:
+        if tables:
+            raise StoreError(f"{path}: a DuckDB database with other tables ({', '.join(sorted(tables)[:5])}), not a "
+                             f"Clusterlab project store. It was left untouched: point {HOME_SETTING} elsewhere.")
+        for statement in SCHEMA:
+            connection.execute(statement)
+        connection.execute("INSERT INTO meta VALUES ('app', 'clusterlab'), ('schema_version', ?)",
+                           [str(SCHEMA_VERSION)])
+        return
+    found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    if found.get("app") != "clusterlab":
+        raise StoreError(f"{path}: not a Clusterlab project store (its meta table says {found.get('app')!r}).")
+    version = int(found.get("schema_version", "0"))
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: written by a newer Clusterlab (store schema {version}, this one reads up to "
+                         f"{SCHEMA_VERSION}). Upgrade Clusterlab; the store was left untouched.")
+    while version < SCHEMA_VERSION:
+        for statement in MIGRATIONS[version]:
+            connection.execute(statement)
+        version += 1
+        connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])

@@ -1,0 +1,256 @@
+"""Projects: a dataset reference and every run made on it, kept in DuckDB with labels as parquet files.
+
+Labels are written to a parquet file (atomically, by rename) before the run's row is committed, so a
+process killed mid-write loses at most that run; each file's SHA-256 is kept and checked on reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from clustering.cache import atomic_write
+from clustering.result import ClusterResult
+from clustering.store.database import DATABASE_NAME, StoreError, connect, home
+
+NAME_PATTERN = re.compile(r"^[\w][\w .,()+-]{0,79}$")
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """How to load a project's data again: a file path or `sample:NAME`, options, and what it held."""
+
+    source: str
+    key: str | None = None
+    columns: tuple[str, ...] | None = None
+    preprocess: str = "none"
+    fingerprint: str = ""
+    n_rows: int = 0
+    n_features: int = 0
+    name: str = ""
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "key": self.key, "columns": list(self.columns) if self.columns else None,
+                "preprocess": self.preprocess, "fingerprint": self.fingerprint, "n_rows": self.n_rows,
+                "n_features": self.n_features, "name": self.name}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DatasetRef":
+        columns = data.get("columns")
+        return cls(source=str(data["source"]), key=data.get("key"), columns=tuple(columns) if columns else None,
+                   preprocess=data.get("preprocess") or "none", fingerprint=data.get("fingerprint", ""),
+                   n_rows=int(data.get("n_rows", 0)), n_features=int(data.get("n_features", 0)),
+                   name=data.get("name", ""))
+
+
+def check_name(name: str, what: str = "project") -> str:
+    name = str(name).strip()
+    if not NAME_PATTERN.match(name):
+        raise StoreError(f"{what} name {name!r}: use 1-80 letters, digits, spaces and . , ( ) + - _ "
+                         "(starting with a letter or digit).")
+    return name
+
+
+def _json(value) -> str:
+    """JSON text with NaN/inf as null and numpy scalars as numbers."""
+    def clean(item):
+        if isinstance(item, dict):
+            return {str(k): clean(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [clean(v) for v in item]
+        if isinstance(item, np.generic):
+            item = item.item()
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        return item
+
+    return json.dumps(clean(value), sort_keys=True)
+
+
+class Store:
+    """All projects under one folder (CLUSTERLAB_HOME by default)."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else home()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / DATABASE_NAME
+        self.arrays = self.folder / "arrays"
+
+    # --- projects -------------------------------------------------------------------------------------------
+
+    def projects(self) -> list[dict]:
+        """Every project: name, dataset source, number of runs, last change (newest first)."""
+        with connect(self.path) as db:
+            rows = db.execute("""
+                SELECT p.name, p.dataset, p.created, p.updated, count(r.id)
+                FROM projects p LEFT JOIN runs r ON r.project_id = p.id
+                GROUP BY p.name, p.dataset, p.created, p.updated ORDER BY p.updated DESC""").fetchall()
+        return [{"name": name, "dataset": json.loads(dataset), "created": created, "updated": updated,
+                 "runs": int(count)} for name, dataset, created, updated, count in rows]
+
+    def create(self, name: str, dataset: DatasetRef) -> str:
+        name = check_name(name)
+        now = time.time()
+        with connect(self.path) as db:
+            if db.execute("SELECT 1 FROM projects WHERE name = ?", [name]).fetchone():
+                raise StoreError(f"project {name!r} exists already; pick another name or open it.")
+            db.execute("INSERT INTO projects VALUES (?, ?, ?, '', ?, ?)",
+                       [uuid.uuid4().hex, name, _json(dataset.to_json()), now, now])
+        return name
+
+    def exists(self, name: str) -> bool:
+        with connect(self.path) as db:
+            return db.execute("SELECT 1 FROM projects WHERE name = ?", [name]).fetchone() is not None
+
+    def project(self, name: str) -> dict:
+        """One project: name, dataset reference, note, times, and its runs (without labels)."""
+        with connect(self.path) as db:
+            found = db.execute("SELECT id, dataset, note, created, updated FROM projects WHERE name = ?",
+                               [name]).fetchone()
+            if found is None:
+                raise StoreError(f"no project named {name!r}; `clusterlab project list` shows them.")
+            project_id, dataset, note, created, updated = found
+            runs = db.execute("""SELECT id, name, method, params, seed, preprocess, versions, device, seconds,
+                                        metrics, info, n_rows, n_clusters, n_noise, created
+                                 FROM runs WHERE project_id = ? ORDER BY created""", [project_id]).fetchall()
+        keys = ["id", "name", "method", "params", "seed", "preprocess", "versions", "device", "seconds", "metrics",
+                "info", "n_rows", "n_clusters", "n_noise", "created"]
+        parsed = []
+        for row in runs:
+            entry = dict(zip(keys, row))
+            for key in ("params", "versions", "seconds", "metrics", "info"):
+                entry[key] = json.loads(entry[key]) if entry[key] is not None else None
+            parsed.append(entry)
+        return {"name": name, "dataset": DatasetRef.from_json(json.loads(dataset)), "note": note,
+                "created": created, "updated": updated, "runs": parsed}
+
+    def rename(self, name: str, new_name: str) -> str:
+        new_name = check_name(new_name)
+        with connect(self.path) as db:
+            if db.execute("SELECT 1 FROM projects WHERE name = ?", [new_name]).fetchone():
+                raise StoreError(f"project {new_name!r} exists already.")
+            self._id(db, name)
+            db.execute("UPDATE projects SET name = ?, updated = ? WHERE name = ?", [new_name, time.time(), name])
+        return new_name
+
+    def delete(self, name: str) -> None:
+        with connect(self.path) as db:
+            project_id = self._id(db, name)
+            db.execute("DELETE FROM cluster_names WHERE project_id = ?", [project_id])
+            db.execute("DELETE FROM runs WHERE project_id = ?", [project_id])
+            db.execute("DELETE FROM projects WHERE id = ?", [project_id])
+        shutil.rmtree(self.arrays / project_id, ignore_errors=True)
+
+    # --- runs -----------------------------------------------------------------------------------------------
+
+    def add_run(self, project: str, result: ClusterResult, name: str | None = None) -> str:
+        """Save a run (labels as parquet first, then its row); returns the run id."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+        run_id = uuid.uuid4().hex[:12]
+        folder = self.arrays / project_id
+        folder.mkdir(parents=True, exist_ok=True)
+        columns = {"cluster": pa.array(np.asarray(result.labels, dtype=np.int32))}
+        confidence = result.confidence()
+        if confidence is not None:
+            columns["confidence"] = pa.array(np.asarray(confidence, dtype=np.float32))
+        path = folder / f"{run_id}.parquet"
+        atomic_write(path, lambda temporary: pq.write_table(pa.table(columns), temporary))
+        digest = _sha256(path)
+        with connect(self.path) as db:
+            project_id = self._id(db, project)  # deleted meanwhile: refused, the file is removed below
+            db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                project_id, run_id, check_name(name or result.name or result.method, "run"), result.method,
+                _json(result.params), result.seed, result.preprocess, result.dataset_fingerprint,
+                _json(result.versions), result.device, _json(result.seconds),
+                _json(result.metrics) if result.metrics is not None else None, _json(result.info),
+                int(len(result.labels)), result.n_clusters, result.n_noise, path.name, digest, time.time()])
+            db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
+        return run_id
+
+    def labels(self, project: str, run: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """A run's labels (and confidence where the method has one), checked against the saved checksum."""
+        import pyarrow.parquet as pq
+
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            found = db.execute("SELECT labels_file, labels_sha256, n_rows FROM runs WHERE project_id = ? AND "
+                               "(id = ? OR name = ?) ORDER BY created DESC", [project_id, run, run]).fetchone()
+        if found is None:
+            raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists "
+                             "them.")
+        file_name, digest, n_rows = found
+        path = self.arrays / project_id / file_name
+        if not path.exists() or _sha256(path) != digest:
+            raise StoreError(f"{path}: the labels of run {run!r} are missing or changed since they were saved. "
+                             "Run it again (`clusterlab project export` keeps its exact settings).")
+        table = pq.read_table(path)
+        labels = table.column("cluster").to_numpy().astype(np.int32)
+        if len(labels) != n_rows or (labels < -1).any():
+            raise StoreError(f"{path}: holds {len(labels)} labels for {n_rows} rows.")
+        confidence = table.column("confidence").to_numpy() if "confidence" in table.column_names else None
+        return labels, confidence
+
+    def rename_run(self, project: str, run_id: str, new_name: str) -> None:
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            db.execute("UPDATE runs SET name = ? WHERE project_id = ? AND id = ?",
+                       [check_name(new_name, "run"), project_id, run_id])
+
+    def delete_run(self, project: str, run_id: str) -> None:
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            found = db.execute("SELECT labels_file FROM runs WHERE project_id = ? AND id = ?",
+                               [project_id, run_id]).fetchone()
+            db.execute("DELETE FROM cluster_names WHERE project_id = ? AND run_id = ?", [project_id, run_id])
+            db.execute("DELETE FROM runs WHERE project_id = ? AND id = ?", [project_id, run_id])
+        if found:
+            (self.arrays / project_id / found[0]).unlink(missing_ok=True)
+
+    # --- cluster names and notes ----------------------------------------------------------------------------
+
+    def name_cluster(self, project: str, run_id: str, cluster: int, name: str, note: str = "") -> None:
+        """Give a run's cluster a name and a note (an empty name and note remove them)."""
+        name, note = str(name).strip()[:120], str(note).strip()[:2000]
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            db.execute("DELETE FROM cluster_names WHERE project_id = ? AND run_id = ? AND cluster = ?",
+                       [project_id, run_id, int(cluster)])
+            if name or note:
+                db.execute("INSERT INTO cluster_names VALUES (?, ?, ?, ?, ?)",
+                           [project_id, run_id, int(cluster), name, note])
+            db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
+
+    def cluster_names(self, project: str, run_id: str) -> dict[int, tuple[str, str]]:
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            rows = db.execute("SELECT cluster, name, note FROM cluster_names WHERE project_id = ? AND run_id = ?",
+                              [project_id, run_id]).fetchall()
+        return {int(cluster): (name, note) for cluster, name, note in rows}
+
+    @staticmethod
+    def _id(db, name: str) -> str:
+        found = db.execute("SELECT id FROM projects WHERE name = ?", [name]).fetchone()
+        if found is None:
+            raise StoreError(f"no project named {name!r}; `clusterlab project list` shows them.")
+        return found[0]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
