@@ -1,8 +1,11 @@
 """Clusterlab home: what it does, samples one click away, and a guided demo."""
 
 import pandas as pd
+import projects
 import streamlit as st
 
+from clustering.data import DataError
+from clustering.store import StoreError
 from common import (
     add_run,
     cached_sample,
@@ -43,6 +46,61 @@ for column, name in zip(columns, sample_names()):
         if st.button(f"Open {name}", key=f"open-{name}", width="stretch"):
             choose_sample(name)
             st.rerun()
+
+st.subheader("Projects")
+st.caption("Every run is saved as it is made, with its exact settings, into a project that reopens from its link "
+           "(the address bar names it). Projects live in CLUSTERLAB_HOME (default ~/.local/share/clusterlab).")
+try:
+    saved = projects.store().projects()
+except (StoreError, DataError) as error:
+    st.error(plain(error))
+    saved = []
+open_now = projects.current()
+if open_now:
+    st.info(f"Open project: **{plain(open_now)}**. New runs are saved into it.")
+if saved:
+    st.dataframe(pd.DataFrame([{"project": p["name"], "dataset": p["dataset"].get("name") or p["dataset"]["source"],
+                                "rows": p["dataset"].get("n_rows"), "runs": p["runs"],
+                                "last change": pd.to_datetime(p["updated"], unit="s").strftime("%Y-%m-%d %H:%M")}
+                               for p in saved]), hide_index=True, key="projects-table")
+    names = [p["name"] for p in saved]
+    p1, p2, p3 = st.columns([3, 1, 1])
+    picked = p1.selectbox("Project", names, index=names.index(open_now) if open_now in names else 0,
+                          key="project-pick")
+    if p2.button("Open", key="project-open", width="stretch"):
+        projects.open_project(picked)
+        st.rerun()
+    if p3.button("Close", key="project-close", width="stretch", disabled=open_now is None):
+        projects.close_project()
+        st.rerun()
+    with st.expander("Rename or delete a project"):
+        r1, r2 = st.columns([3, 1])
+        new_name = r1.text_input("New name", value=picked, key="project-new-name")
+        if r2.button("Rename", key="project-rename", disabled=new_name.strip() in ("", picked)):
+            try:
+                projects.store().rename(picked, new_name)
+                if open_now == picked:
+                    st.session_state["project"] = new_name.strip()
+                st.rerun()
+            except StoreError as error:
+                st.error(plain(error))
+        sure = st.checkbox(f"Yes, delete {picked} and all its runs", key="project-delete-sure")
+        if st.button("Delete project", key="project-delete", disabled=not sure, type="secondary"):
+            projects.store().delete(picked)
+            if open_now == picked:
+                projects.close_project()
+            st.session_state.pop("project-delete-sure", None)
+            st.rerun()
+n1, n2 = st.columns([3, 1])
+new_project = n1.text_input("New project on the current dataset", placeholder="project name", key="project-create-name")
+if n2.button("Create", key="project-create", disabled=not new_project.strip()):
+    try:
+        ref = projects.dataset_reference(data, st.session_state.get("preprocess", "none"))
+        projects.store().create(new_project, ref)
+        projects.open_project(new_project.strip())
+        st.rerun()
+    except (StoreError, DataError) as error:
+        st.error(plain(error))
 
 st.subheader("Demo mode")
 st.caption("A two-minute guided story for teaching: three very different methods on 1,797 handwritten digits.")

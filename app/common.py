@@ -19,8 +19,11 @@ from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_name
 
 
 def page_setup(title: str) -> None:
+    import projects
+
     st.set_page_config(page_title=f"Clusterlab · {title}", page_icon="◍", layout="wide")
     warm_up()
+    projects.sync_url()
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,6 +72,14 @@ def cached_upload(digest: str, filename: str, _data: bytes, key: str | None, col
     return dataset
 
 
+@st.cache_resource(max_entries=4, show_spinner="Reading the project's data…")
+def cached_file(path: str, key: str | None, columns: tuple[str, ...] | None) -> Dataset:
+    """A dataset a project names by path (a file, or the project's copy of an upload)."""
+    from clustering.io import load
+
+    return load(path, key=key or None, columns=list(columns) if columns else None)
+
+
 def upload_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -81,6 +92,8 @@ def dataset() -> Dataset:
     spec = state["dataset_spec"]
     if spec["kind"] == "sample":
         return cached_sample(spec["name"])
+    if spec["kind"] == "file":
+        return cached_file(spec["path"], spec.get("key"), tuple(spec["columns"]) if spec.get("columns") else None)
     return cached_upload(spec["digest"], spec["filename"], state.get("upload_bytes", b""), spec.get("key"),
                          spec.get("columns"), spec.get("drop_nonfinite", False))
 
@@ -111,7 +124,10 @@ def add_run(data: Dataset, result, name: str | None = None, rows: np.ndarray | N
                                                 if changed else "")
         if "subset_rows" in result.info:
             name += f" on {result.info['subset_rows']:,} selected rows"
-    entry = {"id": uuid.uuid4().hex[:8], "name": name, "result": result,
+    import projects
+
+    run_id = projects.save_run(data, result, name, preprocess_spec())
+    entry = {"id": run_id or uuid.uuid4().hex[:8], "name": name, "result": result,
              "fingerprint": data.fingerprint, "created": time.time(), "rows": rows}
     runs().append(entry)
     st.session_state["active_run"] = entry["id"]

@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 # Every test run gets its own cache so results never leak between runs.
 os.environ.setdefault("CLUSTERLAB_CACHE", tempfile.mkdtemp(prefix="clusterlab-test-cache-"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# ...and its own project store, so app sessions never write into the user's CLUSTERLAB_HOME.
+os.environ.setdefault("CLUSTERLAB_HOME", tempfile.mkdtemp(prefix="clusterlab-test-home-"))
 
 import numpy as np
 import pytest

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from browser import ARTIFACTS, CHROMIUM_ARGS, NON_BLANK_JS, StreamlitServer, chromium_path, scatter_frame, wait_for_text
+from clustering.backends import BACKENDS
 
 pytestmark = pytest.mark.browser
 
@@ -246,3 +247,62 @@ def test_demo_comparison_and_compare_page_with_three_runs(server, page):
     legend = frame.locator("#legend").inner_text()
     assert "rule holds, in the cluster" in legend
     shot(page, "12-explain")
+
+
+def test_project_survives_reload_and_restart(browser, tmp_path):
+    """Run two methods, name a cluster, reload: all back; restart the server and open /?project=NAME: the same."""
+    home = {"CLUSTERLAB_HOME": str(tmp_path / "home")}
+    first = StreamlitServer(env=home)
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    try:
+        open_digits_on_cluster_page(page, first.url)
+        for method in ("kmeans", "leiden"):
+            page.locator("[data-testid='stSelectbox']").filter(has_text="Method").first.click()
+            title = BACKENDS[method].title
+            page.get_by_role("option", name=re.compile(f"^{re.escape(title)}")).first.click()
+            page.get_by_role("button", name="Run", exact=True).click()
+            page.get_by_label("Rename").wait_for(state="visible", timeout=180_000)
+            deadline = time.time() + 180
+            while not page.get_by_label("Rename").input_value().startswith(f"{method} #1") and time.time() < deadline:
+                time.sleep(0.5)
+        assert "project=" in page.url
+        project = re.search(r"project=([^&]+)", page.url).group(1)
+        from urllib.parse import unquote
+
+        from clustering.store import Store
+
+        # Named through the store (the page's grid editor is canvas-drawn, not typed into here); the page reads
+        # names from the store on every render, so the reload and the restart below show it.
+        name = unquote(project).replace("+", " ")
+        store = Store(tmp_path / "home")
+        store.name_cluster(name, store.project(name)["runs"][-1]["id"], 0, "the zeros", "round")
+        page.reload()
+        page.get_by_label("Rename").wait_for(state="visible", timeout=120_000)
+        assert page.get_by_label("Rename").input_value().startswith("leiden #1")
+        page.locator("[data-testid='stSelectbox']").filter(has_text="Active run").first.click()
+        assert page.get_by_role("option", name=re.compile("^kmeans #1")).count() == 1
+        page.keyboard.press("Escape")
+        page.get_by_text("Name clusters").first.click()
+        wait_for_text(page, "1 of", 30)
+        shot(page, "project-after-reload")
+    finally:
+        context.close()
+        first.stop()
+    saved = Store(tmp_path / "home").project(name)
+    assert [r["method"] for r in saved["runs"]] == ["kmeans", "leiden"]
+    named = Store(tmp_path / "home").cluster_names(saved["name"], saved["runs"][-1]["id"])
+    assert any(name == "the zeros" for name, _ in named.values()), named
+    second = StreamlitServer(env=home)
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    try:
+        page.goto(f"{second.url}/Cluster?project={project}")
+        page.get_by_label("Rename").wait_for(state="visible", timeout=120_000)
+        assert page.get_by_label("Rename").input_value().startswith("leiden #1")
+        page.get_by_text("Name clusters").first.click()
+        wait_for_text(page, "1 of", 30)
+        shot(page, "project-after-restart")
+    finally:
+        context.close()
+        second.stop()

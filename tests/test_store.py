@@ -103,7 +103,7 @@ def test_rename_delete_and_run_management(store):
     with pytest.raises(StoreError, match="exists already"):
         store.create("b", DatasetRef(source="sample:digits"))
     with pytest.raises(StoreError, match="name"):
-        store.create("../evil", DatasetRef(source="x"))
+        store.create("two\nlines", DatasetRef(source="x"))
     store.delete("b")
     assert store.projects() == [] and not any(store.arrays.rglob("*.parquet"))
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import projects
 import streamlit as st
 
 from clustering.backends import BACKENDS
@@ -55,6 +56,24 @@ def neighbours_text(knn: dict | None) -> str:
     return "exact" if knn["exact"] else f"approximate, recall {knn['recall']:.3f}"
 
 
+def cluster_names_editor(run_id: str, labels: np.ndarray) -> None:
+    """Name clusters and note what they are; saved to the project at once, shown in legends and exports."""
+    if projects.current() is None:
+        return
+    saved = projects.cluster_names(run_id)
+    ids, sizes = np.unique(labels[labels >= 0], return_counts=True)
+    table = pd.DataFrame({"cluster": ids, "size": sizes,
+                          "name": [saved.get(int(c), ("", ""))[0] for c in ids],
+                          "note": [saved.get(int(c), ("", ""))[1] for c in ids]})
+    with st.expander(f"Name clusters ({sum(1 for v in saved.values() if v[0])} of {len(ids)} named)"):
+        edited = st.data_editor(table, hide_index=True, disabled=["cluster", "size"], key=f"names-{run_id}",
+                                width="stretch")
+        for row in edited.itertuples(index=False):
+            name, note = str(row.name or "").strip(), str(row.note or "").strip()
+            if (name, note) != saved.get(int(row.cluster), ("", "")):
+                projects.name_cluster(run_id, int(row.cluster), name, note)
+
+
 if not history:
     st.caption("No runs yet on this dataset.")
 else:
@@ -76,14 +95,17 @@ else:
     entry = next(r for r in history if r["id"] == chosen)
     left, right = st.columns([3, 1])
     new_name = left.text_input("Rename", value=entry["name"], key=f"rename-{chosen}")
-    if new_name != entry["name"]:
+    if new_name.strip() and new_name != entry["name"]:
         entry["name"] = new_name
+        projects.rename_run(chosen, new_name)
         st.rerun()
     if right.button("Delete run", key=f"delete-{chosen}"):
         runs()[:] = [r for r in runs() if r["id"] != chosen]
+        projects.delete_run(chosen)
         st.session_state.pop("active_run", None)
         st.rerun()
     result = entry["result"]
+    cluster_names_editor(chosen, result.labels)
     labels = pd.DataFrame({"row": np.arange(len(result.labels)), "cluster": result.labels})
     st.download_button("Download labels (CSV)", labels.to_csv(index=False), file_name=f"{entry['name']}.csv",
                        mime="text/csv")

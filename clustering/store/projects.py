@@ -22,7 +22,7 @@ from clustering.cache import atomic_write
 from clustering.result import ClusterResult
 from clustering.store.database import DATABASE_NAME, StoreError, connect, home
 
-NAME_PATTERN = re.compile(r"^[\w][\w .,()+-]{0,79}$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,10 @@ class DatasetRef:
 
 
 def check_name(name: str, what: str = "project") -> str:
+    """A project or run name: 1-200 characters without control characters (names are values, never paths)."""
     name = str(name).strip()
-    if not NAME_PATTERN.match(name):
-        raise StoreError(f"{what} name {name!r}: use 1-80 letters, digits, spaces and . , ( ) + - _ "
-                         "(starting with a letter or digit).")
+    if not 1 <= len(name) <= 200 or CONTROL.search(name):
+        raise StoreError(f"{what} name {name!r}: use 1-200 printable characters.")
     return name
 
 
