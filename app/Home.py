@@ -5,7 +5,7 @@ import projects
 import streamlit as st
 
 from clustering.data import DataError
-from clustering.store import StoreError
+from clustering.store import StoreError, export_config
 from common import (
     add_run,
     cached_sample,
@@ -58,6 +58,12 @@ except (StoreError, DataError) as error:
 open_now = projects.current()
 if open_now:
     st.info(f"Open project: **{plain(open_now)}**. New runs are saved into it.")
+    try:
+        st.download_button("Download the project's config (YAML)", export_config(projects.store(), open_now),
+                           file_name=f"{open_now}.yaml", mime="application/x-yaml", key="project-config",
+                           help="`clusterlab run THIS.yaml --project NEW` re-runs every run to identical labels.")
+    except StoreError as error:
+        st.error(plain(error))
 if saved:
     st.dataframe(pd.DataFrame([{"project": p["name"], "dataset": p["dataset"].get("name") or p["dataset"]["source"],
                                 "rows": p["dataset"].get("n_rows"), "runs": p["runs"],

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import projects
 import streamlit as st
 
 from clustering.backends.base import ParamError
@@ -19,8 +20,6 @@ from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_name
 
 
 def page_setup(title: str) -> None:
-    import projects
-
     st.set_page_config(page_title=f"Clusterlab · {title}", page_icon="◍", layout="wide")
     warm_up()
     projects.sync_url()
@@ -124,13 +123,11 @@ def add_run(data: Dataset, result, name: str | None = None, rows: np.ndarray | N
                                                 if changed else "")
         if "subset_rows" in result.info:
             name += f" on {result.info['subset_rows']:,} selected rows"
-    import projects
-
     run_id = projects.save_run(data, result, name, preprocess_spec())
     entry = {"id": run_id or uuid.uuid4().hex[:8], "name": name, "result": result,
              "fingerprint": data.fingerprint, "created": time.time(), "rows": rows}
     runs().append(entry)
-    st.session_state["active_run"] = entry["id"]
+    projects.set_active_run(entry["id"])
     return entry
 
 
@@ -243,9 +240,14 @@ def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int,
 
 def page_layout(data: Dataset, preprocess: str, method: str) -> np.ndarray:
     """The 2-D layout for a page, with a spinner while it is computed; a refusal is shown and stops the page."""
+    kept = projects.kept_layout(data, preprocess, method, 0)
+    if kept is not None:
+        return kept
     try:
-        with st.spinner(f"Computing the {method.upper()} layout (cached afterwards)…"):
-            return cached_projection(data.fingerprint, preprocess, method, 0, data)
+        with st.spinner(f"Computing the {method.upper()} layout (kept in the project afterwards)…"):
+            xy = cached_projection(data.fingerprint, preprocess, method, 0, data)
+        projects.keep_layout(data, preprocess, method, 0, xy)
+        return xy
     except ValueError as error:  # ParamError included
         st.error(plain(error))
         st.stop()

@@ -27,24 +27,27 @@ def current() -> str | None:
 
 
 def sync_url() -> None:
-    """Open the project the URL names (once per session), and keep the URL naming the open project and run."""
+    """Read the URL once, when the session opens (a load, reload or shared link), then keep it naming the work.
+
+    Later the URL is only written: a browser can echo an older query string back, which must not undo a choice.
+    """
     state, params = st.session_state, st.query_params
-    wanted = params.get("project")
-    if wanted and wanted != state.get("project") and state.get("_url_project") != wanted:
-        state["_url_project"] = wanted
-        try:
-            open_project(wanted)
-        except (StoreError, DataError) as error:
-            state["flash"] = ("error", f"Could not open project {wanted}: {error}")
-    if state.get("project") and params.get("project") != state["project"]:
-        params["project"] = state["project"]
-    run = params.get("run")
-    if run and state.get("_url_run") != run:
-        state["_url_run"] = run
-        state["active_run"] = run
-    active = state.get("active_run")
-    if active and params.get("run") != active and state.get("project"):
-        params["run"] = active
+    if not state.get("_url_read"):
+        state["_url_read"] = True
+        wanted, run = params.get("project"), params.get("run")
+        if wanted:
+            try:
+                open_project(wanted)
+            except (StoreError, DataError) as error:
+                state["flash"] = ("error", f"Could not open project {wanted}: {error}")
+        if run and any(entry["id"] == run for entry in state.get("runs", [])):
+            set_active_run(run)
+    if state.get("project"):
+        if params.get("project") != state["project"]:
+            params["project"] = state["project"]
+        active = state.get("active_run")
+        if active and params.get("run") != active:
+            params["run"] = active
 
 
 def open_project(name: str) -> None:
@@ -71,9 +74,14 @@ def open_project(name: str) -> None:
                         "created": run["created"], "rows": None})
     state["runs"] = entries
     state["project"] = name
-    state["_url_project"] = name
     if entries:
-        state["active_run"] = entries[-1]["id"]
+        set_active_run(entries[-1]["id"])
+
+
+def set_active_run(run_id: str) -> None:
+    """Make a run the active one, and the Cluster page's run picker with it (its widget state is the source)."""
+    st.session_state["active_run"] = run_id
+    st.session_state["active-select"] = run_id
 
 
 def close_project() -> None:
@@ -109,19 +117,16 @@ def ensure_project(data: Dataset, preprocess: str) -> str:
         name = f"{base} {time.strftime('%Y-%m-%d %H.%M.%S')}"
         store().create(name, dataset_reference(data, preprocess))
         st.session_state["project"] = name
-        st.session_state["_url_project"] = name
     return name
 
 
 def save_run(data: Dataset, result: ClusterResult, name: str, preprocess: str) -> str | None:
     """Save a run into the session's project; returns its id, or None (with a message) when it could not be."""
     try:
-        project = ensure_project(data, preprocess)
-        if store().project(project)["dataset"].fingerprint != data.fingerprint:
-            project = None
-            st.session_state.pop("project", None)
-            project = ensure_project(data, preprocess)
-        return store().add_run(project, result, name)
+        project = current()
+        if project is not None and store().project(project)["dataset"].fingerprint != data.fingerprint:
+            st.session_state.pop("project", None)  # other data now: its runs start a project of their own
+        return store().add_run(ensure_project(data, preprocess), result, name)
     except (StoreError, DataError, OSError) as error:
         st.session_state["flash"] = ("warning", f"The run was not saved to a project: {error}")
         return None
@@ -137,9 +142,16 @@ def cluster_names(run_id: str) -> dict[int, tuple[str, str]]:
         return {}
 
 
-def legend_names(run_id: str, labels: np.ndarray) -> dict[int, str]:
+def legend_names(run_id: str) -> dict[int, str]:
     """The user's names of a run's clusters, for legends and tables."""
     return {cluster: name for cluster, (name, _) in cluster_names(run_id).items() if name}
+
+
+def cluster_label(cluster: int, names: dict[int, str]) -> str:
+    """'3 · the zeros' where the cluster has a name, '3' otherwise, 'noise' for -1."""
+    if cluster < 0:
+        return "noise"
+    return f"{cluster} · {names[cluster]}" if cluster in names else str(cluster)
 
 
 def rename_run(run_id: str, name: str) -> None:
@@ -158,3 +170,50 @@ def delete_run(run_id: str) -> None:
 def name_cluster(run_id: str, cluster: int, name: str, note: str) -> None:
     if current():
         store().name_cluster(current(), run_id, cluster, name, note)
+
+
+def _project_of(data: Dataset) -> str | None:
+    """The open project when it holds this data."""
+    project = current()
+    if project is None:
+        return None
+    try:
+        return project if store().project(project)["dataset"].fingerprint == data.fingerprint else None
+    except StoreError:
+        return None
+
+
+def kept_layout(data: Dataset, preprocess: str, method: str, seed: int) -> np.ndarray | None:
+    project = _project_of(data)
+    if project is None:
+        return None
+    try:
+        return store().layout(project, method, preprocess, seed, data.n)
+    except (StoreError, OSError):
+        return None
+
+
+def keep_layout(data: Dataset, preprocess: str, method: str, seed: int, xy: np.ndarray) -> None:
+    project = _project_of(data)
+    if project is not None:
+        try:
+            store().save_layout(project, method, preprocess, seed, xy)
+        except (StoreError, OSError) as error:
+            st.session_state["flash"] = ("warning", f"The layout was not kept in the project: {error}")
+
+
+def keep_explanation(run_id: str, settings: dict, result: dict) -> None:
+    if current():
+        try:
+            store().save_explanation(current(), run_id, settings, result)
+        except StoreError as error:
+            st.session_state["flash"] = ("warning", f"The explanation was not kept in the project: {error}")
+
+
+def kept_explanations(run_id: str) -> list[dict]:
+    if current() is None:
+        return []
+    try:
+        return store().explanations(current(), run_id)
+    except StoreError:
+        return []

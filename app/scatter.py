@@ -60,8 +60,12 @@ def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) ->
     return out, legend
 
 
-def matched_colour_codes(labels: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, list[dict]]:
-    """Colour codes matched to a reference clustering (Hungarian), so one group keeps its colour across panels."""
+def matched_colour_codes(labels: np.ndarray, reference: np.ndarray,
+                         names: dict[int, str] | None = None) -> tuple[np.ndarray, list[dict]]:
+    """Colour codes matched to a reference clustering (Hungarian), so one group keeps its colour across panels.
+
+    `names` (the user's cluster names) replace the cluster numbers in the legend where given.
+    """
     from clustering.compare import matched_codes
 
     labels = np.asarray(labels)
@@ -72,7 +76,8 @@ def matched_colour_codes(labels: np.ndarray, reference: np.ndarray) -> tuple[np.
     for code in range(count):
         members = matched == code
         own = np.unique(labels[members])
-        name = ("cluster " + ", ".join(str(v) for v in own[:3])) if len(own) else ""
+        shown = [f"{v} · {names[int(v)]}" if names and int(v) in names else str(v) for v in own[:3]]
+        name = ("cluster " + ", ".join(shown)) if len(own) else ""
         legend.append({"name": name, "colour": colours[code % len(colours)], "size": int(members.sum()),
                        "hidden": not members.any()})
     return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), legend

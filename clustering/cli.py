@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 
 from clustering.cache import atomic_write, write_text
 from clustering.data import DataError, Dataset, encode_labels
+from clustering.result import json_safe
 
 
 class UsageError(ValueError):
@@ -278,21 +278,8 @@ def _run_names(paths: list[str]) -> list[str]:
     return names
 
 
-def _clean(value):
-    """JSON-safe: NaN -> None, numpy scalars -> Python."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def print_json(payload: dict) -> None:
-    print(json.dumps(_clean(payload), indent=None))
+    print(json.dumps(json_safe(payload), indent=None))
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
@@ -477,7 +464,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if dataset.text_column:
         terms = keywords(dataset.metadata[dataset.text_column], labels)
         report["keywords"] = {str(c): [t for t, _ in found] for c, found in terms.items()}
-    write_text(out_path, json.dumps(_clean(report), indent=2))
+    write_text(out_path, json.dumps(json_safe(report), indent=2))
     print(f"{result.method} in {result.space}: accuracy {result.accuracy:.3f}, complexity "
           + ", ".join(f"{k} {v}" for k, v in result.complexity.items()))
     for rule in result.clusters[:20]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
@@ -69,6 +70,19 @@ class ClusterResult:
         if self.metrics is not None:
             out["metrics"] = self.metrics
         return out
+
+
+def json_safe(value):
+    """Plain JSON values: numpy scalars as numbers, NaN and infinities as null, keys as text."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def short_params(params: dict, limit: int = 3) -> str:

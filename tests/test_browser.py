@@ -249,60 +249,86 @@ def test_demo_comparison_and_compare_page_with_three_runs(server, page):
     shot(page, "12-explain")
 
 
+def active_run_name(page, timeout: float = 120) -> str:
+    """The name in the Cluster page's Rename box (the active run), once the box is shown."""
+    box = page.get_by_label("Rename")
+    box.first.wait_for(state="visible", timeout=timeout * 1000)
+    deadline = time.time() + timeout
+    while True:  # while the page reruns, the old box can stand beside the new one for a moment
+        if box.count() == 1:
+            try:
+                return box.input_value(timeout=2000)
+            except playwright.Error:
+                pass
+        assert time.time() < deadline, "the Rename box did not settle"
+        time.sleep(0.2)
+
+
+def run_method(page, method: str) -> None:
+    """Pick a method on the Cluster page, run it with its defaults, and wait until it is the active run."""
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Method").first.click()
+    page.get_by_role("option", name=re.compile(f"^{re.escape(BACKENDS[method].title)}")).first.click()
+    page.get_by_role("button", name="Run", exact=True).click()
+    deadline = time.time() + 180
+    while not active_run_name(page).startswith(f"{method} #1"):
+        assert time.time() < deadline, f"{method} did not become the active run"
+        time.sleep(0.5)
+
+
 def test_project_survives_reload_and_restart(browser, tmp_path):
     """Run two methods, name a cluster, reload: all back; restart the server and open /?project=NAME: the same."""
+    from urllib.parse import unquote_plus
+
+    from clustering.store import Store
+
     home = {"CLUSTERLAB_HOME": str(tmp_path / "home")}
     first = StreamlitServer(env=home)
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     try:
         open_digits_on_cluster_page(page, first.url)
-        for method in ("kmeans", "leiden"):
-            page.locator("[data-testid='stSelectbox']").filter(has_text="Method").first.click()
-            title = BACKENDS[method].title
-            page.get_by_role("option", name=re.compile(f"^{re.escape(title)}")).first.click()
-            page.get_by_role("button", name="Run", exact=True).click()
-            page.get_by_label("Rename").wait_for(state="visible", timeout=180_000)
-            deadline = time.time() + 180
-            while not page.get_by_label("Rename").input_value().startswith(f"{method} #1") and time.time() < deadline:
-                time.sleep(0.5)
-        assert "project=" in page.url
-        project = re.search(r"project=([^&]+)", page.url).group(1)
-        from urllib.parse import unquote
-
-        from clustering.store import Store
-
-        # Named through the store (the page's grid editor is canvas-drawn, not typed into here); the page reads
-        # names from the store on every render, so the reload and the restart below show it.
-        name = unquote(project).replace("+", " ")
-        store = Store(tmp_path / "home")
-        store.name_cluster(name, store.project(name)["runs"][-1]["id"], 0, "the zeros", "round")
-        page.reload()
-        page.get_by_label("Rename").wait_for(state="visible", timeout=120_000)
-        assert page.get_by_label("Rename").input_value() in ("kmeans #1", "leiden #1")  # the run the URL names
-        page.locator("[data-testid='stSelectbox']").filter(has_text="Active run").first.click()
-        assert page.get_by_role("option", name=re.compile("^(kmeans|leiden) #1")).count() == 2
-        page.keyboard.press("Escape")
+        run_method(page, "kmeans")
+        run_method(page, "leiden")  # the newest run becomes the active one
+        project = unquote_plus(re.search(r"project=([^&]+)", page.url).group(1))
         page.get_by_text("Name clusters").first.click()
-        wait_for_text(page, "1 of", 30)
+        page.get_by_label("Name", exact=True).fill("the zeros")
+        page.get_by_label("Name", exact=True).press("Enter")  # a text box commits on Enter or leaving it
+        page.get_by_label("Note", exact=True).fill("round ones")
+        page.get_by_label("Note", exact=True).press("Enter")
+        page.get_by_role("button", name="Save name").click()  # waits until the changed text enables it
+        wait_for_text(page, "Name clusters (1 of", 60)
+        page.reload()
+        assert active_run_name(page).startswith("leiden #1")
+        page.locator("[data-testid='stSelectbox']").filter(has_text="Active run").first.click()
+        assert page.get_by_role("option", name=re.compile("^kmeans #1")).count() == 1
+        page.keyboard.press("Escape")
+        wait_for_text(page, "Name clusters (1 of", 60)
         shot(page, "project-after-reload")
+    except Exception:
+        shot(page, "project-reload-failure")
+        raise
     finally:
         context.close()
         first.stop()
-    saved = Store(tmp_path / "home").project(name)
+    store = Store(tmp_path / "home")
+    saved = store.project(project)
     assert [r["method"] for r in saved["runs"]] == ["kmeans", "leiden"]
-    named = Store(tmp_path / "home").cluster_names(saved["name"], saved["runs"][-1]["id"])
-    assert any(name == "the zeros" for name, _ in named.values()), named
+    assert store.cluster_names(project, saved["runs"][-1]["id"]) == {0: ("the zeros", "round ones")}
+
     second = StreamlitServer(env=home)
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     try:
         page.goto(f"{second.url}/Cluster?project={project}")
-        page.get_by_label("Rename").wait_for(state="visible", timeout=120_000)
-        assert page.get_by_label("Rename").input_value() in ("kmeans #1", "leiden #1")
-        page.get_by_text("Name clusters").first.click()
-        wait_for_text(page, "1 of", 30)
+        assert active_run_name(page).startswith("leiden #1")
+        wait_for_text(page, "Name clusters (1 of", 60)
+        nav(page, "Explore")
+        frame = scatter_frame(page)
+        frame.get_by_text("cluster 0: the zeros").first.wait_for(state="visible", timeout=60_000)  # in the legend
         shot(page, "project-after-restart")
+    except Exception:
+        shot(page, "project-restart-failure")
+        raise
     finally:
         context.close()
         second.stop()

@@ -437,10 +437,15 @@ def test_cancel_ends_a_job_that_does_not_listen():
 
 
 def test_user_strings_are_plain_in_markdown():
+    import re
+
     from common import plain
 
-    text = plain("[x](https://example.com) **bold** <img src=x onerror=alert(1)> `code` :red[hi]")
-    assert "](" not in text.replace("\\]\\(", "") and "\\[" in text and "\\<" in text and "\\*\\*" in text
+    text = plain("[x](https://example.com) **bold** <img src=x onerror=alert(1)> `code` :red[hi] www.a.b\n# head")
+    unescaped = re.findall(r"(?<!\\)[\[\]<>*`]", text)  # every link, HTML, emphasis and code mark is escaped
+    assert unescaped == [], text
+    assert "://" not in text and "www." not in text  # no bare-URL autolinks
+    assert "\n\\# head" in text  # a heading at a line start is escaped too
 
 
 def test_cli_json_for_huge_values(tmp_path):

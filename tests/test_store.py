@@ -143,19 +143,43 @@ def test_damaged_or_foreign_store_is_refused_and_left_untouched(tmp_path):
         Store(newer).projects()
 
 
-def test_migration_path_runs_registered_steps(tmp_path, monkeypatch):
+def test_a_version_1_store_is_migrated_in_place(tmp_path):
     import duckdb
 
     from clustering.store import database
 
     folder = tmp_path / "old"
-    Store(folder).projects()
-    monkeypatch.setattr(database, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(database.MIGRATIONS, 1, ["ALTER TABLE projects ADD COLUMN colour VARCHAR"])
-    Store(folder).projects()
+    folder.mkdir()
+    with duckdb.connect(str(folder / "clusterlab.duckdb")) as db:  # the store as schema 1 wrote it
+        for statement in database.SCHEMA[:4]:
+            db.execute(statement)
+        db.execute("INSERT INTO meta VALUES ('app', 'clusterlab'), ('schema_version', '1')")
+        db.execute("INSERT INTO projects VALUES ('p1', 'kept', '{\"source\": \"sample:digits\"}', '', 1.0, 1.0)")
+    store = Store(folder)
+    assert [p["name"] for p in store.projects()] == ["kept"]
+    store.save_layout("kept", "pca", "none", 0, np.zeros((5, 2), dtype=np.float32))
     with duckdb.connect(str(folder / "clusterlab.duckdb")) as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
-        assert "colour" in [row[0] for row in db.execute("DESCRIBE projects").fetchall()]
+        tables = {row[0] for row in db.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"layouts", "explanations"} <= tables
+
+
+def test_layouts_and_explanations_are_kept(store):
+    store.create("p", DatasetRef(source="sample:digits"))
+    run_id = store.add_run("p", small_result(), "r")
+    xy = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    store.save_layout("p", "umap", "none", 0, xy, seconds=1.5)
+    np.testing.assert_array_equal(store.layout("p", "umap", "none", 0, 40), xy)
+    assert store.layout("p", "umap", "none", 0, 41) is None and store.layout("p", "pca", "none", 0, 40) is None
+    store.save_layout("p", "umap", "none", 0, xy + 1)  # replaced, the old file removed
+    np.testing.assert_array_equal(store.layout("p", "umap", "none", 0, 40), xy + 1)
+    assert len(list(store.arrays.rglob("layout-*.parquet"))) == 1
+    found = {"method": "imm", "space": "features", "accuracy": 0.9, "clusters": [{"cluster": 0, "rule": "a <= 1"}]}
+    store.save_explanation("p", run_id, {"method": "imm", "space": "features"}, found)
+    kept = store.explanations("p", run_id)
+    assert kept[0]["result"] == found and kept[0]["settings"]["space"] == "features"
+    store.delete_run("p", run_id)
+    assert store.explanations("p") == []
 
 
 WRITER = """

@@ -57,21 +57,29 @@ def neighbours_text(knn: dict | None) -> str:
 
 
 def cluster_names_editor(run_id: str, labels: np.ndarray) -> None:
-    """Name clusters and note what they are; saved to the project at once, shown in legends and exports."""
+    """Name a cluster and note what it is; saved to the project at once, shown in legends, tables and exports."""
     if projects.current() is None:
         return
     saved = projects.cluster_names(run_id)
     ids, sizes = np.unique(labels[labels >= 0], return_counts=True)
-    table = pd.DataFrame({"cluster": ids, "size": sizes,
-                          "name": [saved.get(int(c), ("", ""))[0] for c in ids],
-                          "note": [saved.get(int(c), ("", ""))[1] for c in ids]})
-    with st.expander(f"Name clusters ({sum(1 for v in saved.values() if v[0])} of {len(ids)} named)"):
-        edited = st.data_editor(table, hide_index=True, disabled=["cluster", "size"], key=f"names-{run_id}",
-                                width="stretch")
-        for row in edited.itertuples(index=False):
-            name, note = str(row.name or "").strip(), str(row.note or "").strip()
-            if (name, note) != saved.get(int(row.cluster), ("", "")):
-                projects.name_cluster(run_id, int(row.cluster), name, note)
+    if not len(ids):
+        return
+    named = sum(1 for name, _ in saved.values() if name)
+    with st.expander(f"Name clusters ({named} of {len(ids)} named)"):
+        size_of = dict(zip(ids.tolist(), sizes.tolist()))
+        c1, c2, c3 = st.columns([1, 2, 3])
+        cluster = c1.selectbox("Cluster", ids.tolist(), key=f"name-cluster-{run_id}",
+                               format_func=lambda c: f"{c} ({size_of[c]:,} rows)")
+        name_now, note_now = saved.get(int(cluster), ("", ""))
+        name = c2.text_input("Name", value=name_now, key=f"name-text-{run_id}-{cluster}", max_chars=120)
+        note = c3.text_input("Note", value=note_now, key=f"name-note-{run_id}-{cluster}", max_chars=2000)
+        if st.button("Save name", key=f"name-save-{run_id}", disabled=(name, note) == (name_now, note_now)):
+            projects.name_cluster(run_id, int(cluster), name, note)
+            st.rerun()
+        if saved:
+            st.dataframe(pd.DataFrame([{"cluster": c, "rows": size_of.get(c, 0), "name": n, "note": t}
+                                       for c, (n, t) in sorted(saved.items())]), hide_index=True,
+                         key=f"names-table-{run_id}")
 
 
 if not history:
@@ -87,9 +95,10 @@ else:
     } for r in history])
     st.dataframe(table, width="stretch", hide_index=True)
     ids = [r["id"] for r in history]
-    active = st.session_state.get("active_run")
+    if st.session_state.get("active-select") not in ids:  # the picker's state is the source; the newest by default
+        active = st.session_state.get("active_run")
+        st.session_state["active-select"] = active if active in ids else ids[-1]
     chosen = st.selectbox("Active run (colours the scatter on Explore)", ids,
-                          index=ids.index(active) if active in ids else len(ids) - 1,
                           format_func=lambda i: next(r["name"] for r in history if r["id"] == i), key="active-select")
     st.session_state["active_run"] = chosen
     entry = next(r for r in history if r["id"] == chosen)
@@ -107,6 +116,9 @@ else:
     result = entry["result"]
     cluster_names_editor(chosen, result.labels)
     labels = pd.DataFrame({"row": np.arange(len(result.labels)), "cluster": result.labels})
+    user_names = projects.legend_names(chosen)
+    if user_names:
+        labels["cluster_name"] = [user_names.get(int(c), "") for c in result.labels]
     st.download_button("Download labels (CSV)", labels.to_csv(index=False), file_name=f"{entry['name']}.csv",
                        mime="text/csv")
     replay = result.artifacts.get("replay")

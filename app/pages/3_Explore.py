@@ -42,7 +42,7 @@ if colour.startswith("run:"):
     result = next(r["result"] for r in history if r["id"] == colour[4:])
     codes, legend = colour_codes(result.labels)
     terms = cluster_keywords(data, colour[4:], result.labels) if data.text_column else {}
-    terms = {**terms, **projects.legend_names(colour[4:], result.labels)}  # the user's names win
+    terms = {**terms, **projects.legend_names(colour[4:])}  # the user's names win
     legend = [{**entry, "name": f"cluster {entry['name']}" + (f": {terms[int(entry['name'])]}"
                                                               if terms.get(int(entry["name"])) else "")}
               for entry in legend]

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import projects
 import streamlit as st
 
 from clustering.compare import Labeling, compare, contingency, flows, matched_order, splits_and_merges
@@ -31,6 +32,7 @@ layout_method = c3.selectbox("Layout", ["umap", "pca", "tsne"], key="compare-lay
                              format_func={"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}.get)
 
 labelings = [Labeling(names[i], next(r["result"].labels for r in history if r["id"] == i)) for i in chosen_ids]
+cluster_names = {names[i]: projects.legend_names(i) for i in chosen_ids}  # the user's names, by run name
 if truth_column != "(none)":
     labelings.append(Labeling(f"truth: {truth_column}", encode_labels(data.metadata[truth_column]), is_truth=True))
 if len(labelings) < 2:
@@ -54,7 +56,7 @@ for start in range(0, len(ordered), per_row):
     for column, labeling in zip(columns, ordered[start:start + per_row]):
         with column:
             st.markdown(f"**{plain(labeling.name if len(labeling.name) <= 34 else labeling.name[:33] + '…')}**")
-            codes, legend = matched_colour_codes(labeling.labels, reference)
+            codes, legend = matched_colour_codes(labeling.labels, reference, cluster_names.get(labeling.name))
             scatter(xy, codes, legend, hover_text=hover, images=data.vectors if data.image_shape else None,
                     image_shape=data.image_shape, height=340, key=f"compare-{labeling.name}",
                     link=f"compare-{data.fingerprint[:12]}")
@@ -80,9 +82,12 @@ name_a = p1.selectbox("Run A", pair_names, index=0, key="pair-a")
 name_b = p2.selectbox("Run B", pair_names, index=1 if len(pair_names) > 1 else 0, key="pair-b")
 a = next(lab for lab in labelings if lab.name == name_a)
 b = next(lab for lab in labelings if lab.name == name_b)
+names_a, names_b = cluster_names.get(name_a, {}), cluster_names.get(name_b, {})
 matches = pd.DataFrame([m for m in report["matches"] if m["run"] == name_a and m["other"] == name_b])
 if not matches.empty:
     st.markdown("**Best match in B for each cluster of A** (Jaccard index of the two sets of rows)")
+    matches["cluster"] = [projects.cluster_label(int(c), names_a) for c in matches["cluster"]]
+    matches["best_match"] = [projects.cluster_label(int(c), names_b) for c in matches["best_match"]]
     st.dataframe(matches[["cluster", "size", "best_match", "jaccard", "overlap"]].round(3), hide_index=True,
                  height=min(320, 40 + 35 * len(matches)))
 
@@ -91,8 +96,8 @@ table, rows, cols = contingency(a.labels[keep], b.labels[keep])
 if len(rows) and len(cols):
     order_r, order_c = matched_order(table)
     shown = table[np.ix_(order_r, order_c)]
-    label = lambda v: "noise" if v < 0 else str(v)  # noqa: E731
-    figure = go.Figure(go.Heatmap(z=shown, x=[label(v) for v in cols[order_c]], y=[label(v) for v in rows[order_r]],
+    figure = go.Figure(go.Heatmap(z=shown, x=[projects.cluster_label(int(v), names_b) for v in cols[order_c]],
+                                  y=[projects.cluster_label(int(v), names_a) for v in rows[order_r]],
                                   colorscale="Blues", text=shown, texttemplate="%{text}", showscale=False))
     figure.update_layout(title=f"Contingency (rows: {name_a}, columns: {name_b}, matched order)", height=420,
                          margin=dict(l=10, r=10, t=40, b=10), yaxis_autorange="reversed",
@@ -102,7 +107,8 @@ if len(rows) and len(cols):
     links = flows(a.labels[keep], b.labels[keep])
     sources = sorted({link["source"] for link in links})
     targets = sorted({link["target"] for link in links})
-    nodes = [f"A {label(v)}" for v in sources] + [f"B {label(v)}" for v in targets]
+    nodes = ([f"A {projects.cluster_label(int(v), names_a)}" for v in sources]
+             + [f"B {projects.cluster_label(int(v), names_b)}" for v in targets])
     colours = palette(max(len(sources), 1))
     figure = go.Figure(go.Sankey(
         node=dict(label=nodes, pad=8, thickness=12),

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import projects
 import streamlit as st
 
 from clustering.explain import METHODS, SPACES, available_spaces, explain_in_space
@@ -64,11 +65,29 @@ xy = page_layout(data, preprocess, layout_method)
 
 key = (run_id, space_name, int(components), layout_method, method, tuple(sorted(params.items())))
 store = st.session_state.setdefault("explanations", {})
+def keep(out: dict) -> None:
+    """The explanation for this page, and its rules and measures in the project."""
+    store[key] = out
+    settings = {"method": method, "space": space_name, "components": int(components), "layout": layout_method,
+                "params": dict(params)}
+    projects.keep_explanation(run_id, settings, out["explanation"].to_json())
+
+
+kept = projects.kept_explanations(run_id)
+if kept:
+    with st.expander(f"Explanations kept in the project for this run ({len(kept)})"):
+        st.dataframe(pd.DataFrame([{
+            "method": e["result"].get("method"), "space": e["result"].get("space"),
+            "accuracy": round(float(e["result"].get("accuracy") or 0), 3),
+            "rules": len(e["result"].get("clusters", [])),
+            "made": pd.to_datetime(e["created"], unit="s").strftime("%Y-%m-%d %H:%M")} for e in kept]),
+            hide_index=True, key="kept-explanations")
+
 if st.button("Explain", type="primary", disabled="job" in st.session_state or k < 2, key="explain-go"):
     start_job(f"{METHODS[method].split(':')[0]} explanation", explain_in_space,
               {"dataset": data, "labels": np.asarray(labels), "space_name": space_name, "method": method,
                "params": dict(params), "xy": xy, "n_components": int(components)},
-              lambda out: store.__setitem__(key, out))
+              lambda out: keep(out))
     st.rerun()
 if k < 2:
     st.warning("This run has fewer than two clusters: there is nothing to explain.")
@@ -98,6 +117,9 @@ if explanation.info.get("n_noise"):
 
 table = pd.DataFrame([{"cluster": c.cluster, "size": c.size, "precision": round(c.precision, 3),
                        "recall": round(c.recall, 3), "rule": c.rule} for c in explanation.clusters])
+user_names = projects.legend_names(run_id)
+if user_names:
+    table.insert(1, "name", [user_names.get(c, "") for c in table["cluster"]])
 if data.text_column:
     terms = keyword_labels(data.metadata[data.text_column], labels)
     table.insert(1, "keywords", [terms.get(c, "") for c in table["cluster"]])
@@ -111,9 +133,10 @@ if rows_picked and rows_picked != st.session_state.get("rules-picked"):  # a new
 st.session_state["rules-picked"] = rows_picked
 if st.session_state.get("rule-cluster") not in clusters:
     st.session_state.pop("rule-cluster", None)
-cluster = st.selectbox("Highlight the rule of cluster", clusters, key="rule-cluster")
+cluster = st.selectbox("Highlight the rule of cluster", clusters, key="rule-cluster",
+                       format_func=lambda c: projects.cluster_label(c, user_names))
 rule = next(c for c in explanation.clusters if c.cluster == cluster)
-st.markdown(f"**Cluster {cluster}**: {plain(rule.rule)}")
+st.markdown(f"**Cluster {plain(projects.cluster_label(cluster, user_names))}**: {plain(rule.rule)}")
 
 holds = explanation.covers(cluster)
 members = labels == cluster

@@ -21,7 +21,7 @@ from clustering.data import DataError
 
 HOME_SETTING = "CLUSTERLAB_HOME"
 DATABASE_NAME = "clusterlab.duckdb"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOCK_WAIT_SECONDS = 30.0
 _PROCESS_LOCK = threading.RLock()
 
@@ -41,8 +41,19 @@ SCHEMA = [
         project_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL, cluster INTEGER NOT NULL, name VARCHAR NOT NULL,
         note VARCHAR DEFAULT '', PRIMARY KEY (project_id, run_id, cluster))""",
 ]
+V2_TABLES = [
+    """CREATE TABLE layouts (
+        project_id VARCHAR NOT NULL, method VARCHAR NOT NULL, preprocess VARCHAR NOT NULL, seed INTEGER NOT NULL,
+        n_rows INTEGER NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, seconds DOUBLE, created DOUBLE NOT NULL,
+        PRIMARY KEY (project_id, method, preprocess, seed))""",
+    """CREATE TABLE explanations (
+        project_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL, id VARCHAR NOT NULL, method VARCHAR NOT NULL,
+        space VARCHAR NOT NULL, settings JSON NOT NULL, result JSON NOT NULL, created DOUBLE NOT NULL,
+        PRIMARY KEY (project_id, id))""",
+]
+SCHEMA += V2_TABLES
 # MIGRATIONS[v] takes a store at version v to v + 1; each runs in the transaction that opens the file.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {1: V2_TABLES}
 
 
 class StoreError(DataError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 import shutil
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from clustering.cache import atomic_write
-from clustering.result import ClusterResult
+from clustering.result import ClusterResult, json_safe
 from clustering.store.database import DATABASE_NAME, StoreError, connect, home
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -61,19 +60,7 @@ def check_name(name: str, what: str = "project") -> str:
 
 
 def _json(value) -> str:
-    """JSON text with NaN/inf as null and numpy scalars as numbers."""
-    def clean(item):
-        if isinstance(item, dict):
-            return {str(k): clean(v) for k, v in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [clean(v) for v in item]
-        if isinstance(item, np.generic):
-            item = item.item()
-        if isinstance(item, float) and not math.isfinite(item):
-            return None
-        return item
-
-    return json.dumps(clean(value), sort_keys=True)
+    return json.dumps(json_safe(value), sort_keys=True)
 
 
 class Store:
@@ -145,8 +132,8 @@ class Store:
     def delete(self, name: str) -> None:
         with connect(self.path) as db:
             project_id = self._id(db, name)
-            db.execute("DELETE FROM cluster_names WHERE project_id = ?", [project_id])
-            db.execute("DELETE FROM runs WHERE project_id = ?", [project_id])
+            for table in ("cluster_names", "runs", "layouts", "explanations"):
+                db.execute(f"DELETE FROM {table} WHERE project_id = ?", [project_id])
             db.execute("DELETE FROM projects WHERE id = ?", [project_id])
         shutil.rmtree(self.arrays / project_id, ignore_errors=True)
 
@@ -214,10 +201,75 @@ class Store:
             project_id = self._id(db, project)
             found = db.execute("SELECT labels_file FROM runs WHERE project_id = ? AND id = ?",
                                [project_id, run_id]).fetchone()
-            db.execute("DELETE FROM cluster_names WHERE project_id = ? AND run_id = ?", [project_id, run_id])
+            for table in ("cluster_names", "explanations"):
+                db.execute(f"DELETE FROM {table} WHERE project_id = ? AND run_id = ?", [project_id, run_id])
             db.execute("DELETE FROM runs WHERE project_id = ? AND id = ?", [project_id, run_id])
         if found:
             (self.arrays / project_id / found[0]).unlink(missing_ok=True)
+
+    # --- layouts and explanations ------------------------------------------------------------------------
+
+    def save_layout(self, project: str, method: str, preprocess: str, seed: int, xy: np.ndarray,
+                    seconds: float | None = None) -> None:
+        """Keep a 2-D layout (parquet x, y), replacing one made with the same method, preprocessing and seed."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        xy = np.asarray(xy, dtype=np.float32)
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+        folder = self.arrays / project_id
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"layout-{uuid.uuid4().hex[:12]}.parquet"
+        atomic_write(path, lambda temporary: pq.write_table(pa.table({"x": xy[:, 0], "y": xy[:, 1]}), temporary))
+        with connect(self.path) as db:
+            old = db.execute("SELECT file FROM layouts WHERE project_id = ? AND method = ? AND preprocess = ? AND "
+                             "seed = ?", [project_id, method, preprocess, int(seed)]).fetchone()
+            db.execute("DELETE FROM layouts WHERE project_id = ? AND method = ? AND preprocess = ? AND seed = ?",
+                       [project_id, method, preprocess, int(seed)])
+            db.execute("INSERT INTO layouts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [project_id, method, preprocess, int(seed), len(xy), path.name, _sha256(path), seconds,
+                        time.time()])
+        if old:
+            (folder / old[0]).unlink(missing_ok=True)
+
+    def layout(self, project: str, method: str, preprocess: str, seed: int, n_rows: int) -> np.ndarray | None:
+        """A kept layout, or None when there is none or its file is missing, changed or of another size."""
+        import pyarrow.parquet as pq
+
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            found = db.execute("SELECT file, sha256, n_rows FROM layouts WHERE project_id = ? AND method = ? AND "
+                               "preprocess = ? AND seed = ?", [project_id, method, preprocess, int(seed)]).fetchone()
+        if found is None or found[2] != n_rows:
+            return None
+        path = self.arrays / project_id / found[0]
+        if not path.exists() or _sha256(path) != found[1]:
+            return None  # recomputed by the caller, never trusted
+        table = pq.read_table(path)
+        xy = np.column_stack([table.column("x").to_numpy(), table.column("y").to_numpy()]).astype(np.float32)
+        return xy if len(xy) == n_rows and np.isfinite(xy).all() else None
+
+    def save_explanation(self, project: str, run_id: str, settings: dict, result: dict) -> str:
+        """Keep an explanation's rules and measures (the JSON of `clusterlab explain --out`) with its settings."""
+        explanation_id = uuid.uuid4().hex[:12]
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            db.execute("INSERT INTO explanations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [project_id, run_id, explanation_id, str(result.get("method", "")),
+                        str(result.get("space", "")), _json(settings), _json(result), time.time()])
+            db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
+        return explanation_id
+
+    def explanations(self, project: str, run_id: str | None = None) -> list[dict]:
+        """Kept explanations (newest first), of one run or of every run."""
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            rows = db.execute("SELECT id, run_id, settings, result, created FROM explanations WHERE project_id = ? "
+                              "AND (? IS NULL OR run_id = ?) ORDER BY created DESC",
+                              [project_id, run_id, run_id]).fetchall()
+        return [{"id": i, "run_id": r, "settings": json.loads(s), "result": json.loads(x), "created": c}
+                for i, r, s, x, c in rows]
 
     # --- cluster names and notes ----------------------------------------------------------------------------
 
