@@ -72,11 +72,13 @@ def cached_upload(digest: str, filename: str, _data: bytes, key: str | None, col
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the project's data…")
-def cached_file(path: str, key: str | None, columns: tuple[str, ...] | None) -> Dataset:
-    """A dataset a project names by path (a file, or the project's copy of an upload)."""
+def cached_file(path: str, key: str | None, columns: tuple[str, ...] | None, name: str | None = None,
+                drop_nonfinite: bool = False) -> Dataset:
+    """A dataset a project names by path (a file, or the project's copy of an upload, shown under its own name)."""
     from clustering.io import load
 
-    return load(path, key=key or None, columns=list(columns) if columns else None)
+    return load(path, name=name or None, key=key or None, columns=list(columns) if columns else None,
+                drop_nonfinite=drop_nonfinite)
 
 
 def upload_digest(data: bytes) -> str:
@@ -92,7 +94,8 @@ def dataset() -> Dataset:
     if spec["kind"] == "sample":
         return cached_sample(spec["name"])
     if spec["kind"] == "file":
-        return cached_file(spec["path"], spec.get("key"), tuple(spec["columns"]) if spec.get("columns") else None)
+        return cached_file(spec["path"], spec.get("key"), tuple(spec["columns"]) if spec.get("columns") else None,
+                           spec.get("name"), bool(spec.get("drop_nonfinite", False)))
     return cached_upload(spec["digest"], spec["filename"], state.get("upload_bytes", b""), spec.get("key"),
                          spec.get("columns"), spec.get("drop_nonfinite", False))
 

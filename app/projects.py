@@ -58,7 +58,8 @@ def open_project(name: str) -> None:
     if ref.source.startswith("sample:"):
         state["dataset_spec"] = {"kind": "sample", "name": ref.source.split(":", 1)[1]}
     else:
-        state["dataset_spec"] = {"kind": "file", "path": ref.source, "key": ref.key,
+        state["dataset_spec"] = {"kind": "file", "path": ref.source, "key": ref.key, "name": ref.name or None,
+                                 "drop_nonfinite": ref.drop_nonfinite,
                                  "columns": list(ref.columns) if ref.columns else None}
     state.pop("upload_bytes", None)
     state["preprocess"] = ref.preprocess
@@ -97,16 +98,18 @@ def dataset_reference(data: Dataset, preprocess: str) -> DatasetRef:
     spec = st.session_state.get("dataset_spec", {})
     if spec.get("kind") == "sample":
         return reference(data, f"sample:{spec['name']}", preprocess)
+    drop = bool(spec.get("drop_nonfinite", False))
     if spec.get("kind") == "file":
-        return reference(data, spec["path"], preprocess, spec.get("key"), spec.get("columns"))
+        return reference(data, spec["path"], preprocess, spec.get("key"), spec.get("columns"), drop)
     uploads = store().folder / "uploads"  # an upload only lives in memory: a project keeps a copy to reopen it
     uploads.mkdir(parents=True, exist_ok=True)
     path = uploads / f"{spec['digest']}{Path(spec['filename']).suffix.lower()}"
     if not path.exists():
         path.write_bytes(st.session_state.get("upload_bytes", b""))
-    st.session_state["dataset_spec"] = {"kind": "file", "path": str(path), "key": spec.get("key"),
+    st.session_state["dataset_spec"] = {"kind": "file", "path": str(path), "key": spec.get("key"), "name": data.name,
+                                        "drop_nonfinite": drop,
                                         "columns": list(spec["columns"]) if spec.get("columns") else None}
-    return reference(data, str(path), preprocess, spec.get("key"), spec.get("columns"))
+    return reference(data, str(path), preprocess, spec.get("key"), spec.get("columns"), drop)
 
 
 def ensure_project(data: Dataset, preprocess: str) -> str:

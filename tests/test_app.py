@@ -280,3 +280,43 @@ def test_explore_legend_shows_keywords_for_text():
 
     terms = cluster_keywords(data, "text0", result.labels)
     assert sorted(terms) == [0, 1, 2, 3, 4] and all(len(t.split(", ")) == 3 for t in terms.values())
+
+
+def saved_project(name: str) -> str:
+    """A project on digits with one saved k-means run, made through the library as the CLI would."""
+    from clustering.pipeline import run
+    from clustering.store import Store, reference
+
+    data = load_sample("digits")
+    store = Store()
+    store.create(name, reference(data, "sample:digits"))
+    return store.add_run(name, run(data, "kmeans", {"n_clusters": 10}), "saved kmeans")
+
+
+def test_project_link_opens_its_runs_and_names_a_cluster():
+    from clustering.store import Store
+
+    run_id = saved_project("apptest link")
+    at = app("app/pages/2_Cluster.py")
+    at.query_params["project"] = "apptest link"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="active-select").value == run_id
+    assert at.text_input(key=f"rename-{run_id}").value == "saved kmeans"
+    at.text_input(key=f"name-text-{run_id}-0").set_value("top cluster").run()
+    at.button(key=f"name-save-{run_id}").click().run()
+    assert not at.exception
+    assert Store().cluster_names("apptest link", run_id) == {0: ("top cluster", "")}
+    assert at.query_params["run"] == [run_id] or at.query_params["run"] == run_id
+
+
+def test_home_lists_projects_and_offers_the_config():
+    saved_project("apptest home")
+    at = app().run()
+    assert not at.exception
+    tables = [frame.value for frame in at.dataframe if "project" in frame.value.columns]
+    assert tables and "apptest home" in set(tables[0]["project"])
+    at.selectbox(key="project-pick").set_value("apptest home").run()
+    at.button(key="project-open").click().run()
+    assert not at.exception and at.session_state["project"] == "apptest home"
+    assert any("Open project" in info.value for info in at.info)

@@ -251,3 +251,21 @@ def test_config_refuses_a_project_holding_other_data(tmp_path):
     config = parse_config({"data": {"path": "sample:digits"}, "runs": [{"method": "kmeans"}]})
     with pytest.raises(ConfigError, match="holds another dataset"):
         run_config(config, store, "p")
+
+
+def test_drop_nonfinite_is_part_of_the_reference(tmp_path):
+    """A file loaded with its NaN rows dropped reopens, exports and re-runs the same way."""
+    from clustering.store import export_config, run_config
+    from clustering.store.config import parse_config
+
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    x[7, 1] = np.nan
+    pd.DataFrame(x, columns=["a", "b", "c"]).to_csv(tmp_path / "d.csv", index=False)
+    store = Store(tmp_path / "home")
+    config = parse_config({"data": {"path": str(tmp_path / "d.csv"), "drop_nonfinite": True},
+                           "runs": [{"name": "k", "method": "kmeans", "params": {"n_clusters": 2}}]})
+    run_config(config, store, "p")
+    assert store.project("p")["dataset"].drop_nonfinite and store.project("p")["dataset"].n_rows == 49
+    (tmp_path / "e.yaml").write_text(export_config(store, "p"))
+    run_config(load_config(tmp_path / "e.yaml"), store, "q")
+    np.testing.assert_array_equal(store.labels("p", "k")[0], store.labels("q", "k")[0])

@@ -20,8 +20,8 @@ if source == "Sample dataset":
         choose_sample(choice)
         st.rerun()
 else:
-    st.caption(f"Formats: {', '.join(FORMATS)} · up to {limit_mb:,} MB. Nothing you upload is stored or shared "
-               "with other sessions.")
+    st.caption(f"Formats: {', '.join(FORMATS)} · up to {limit_mb:,} MB. An upload stays in this session until you "
+               "run something on it; then the project keeps a copy (in CLUSTERLAB_HOME), so its link reopens it.")
     upload = st.file_uploader("Embeddings file", type=[f.lstrip(".") for f in FORMATS], key="uploader")
     with st.expander("Options"):
         key = st.text_input("Key: array in .npz, obsm key in .h5ad, vector column in .parquet", "")
@@ -34,7 +34,7 @@ else:
         try:
             cached_upload(spec["digest"], spec["filename"], data_bytes, spec["key"], spec["columns"], drop)
         except DataError as error:
-            st.error(f"Could not load {plain(upload.name)}: {plain(error)}")
+            st.error(plain(error))  # the loader names the file
         else:
             st.session_state["upload_bytes"] = data_bytes
             st.session_state["dataset_spec"] = spec

@@ -81,7 +81,8 @@ def parse_config(raw: object, label: str = "config") -> Config:
     except ValueError as error:
         raise ConfigError(f"{label}: data.preprocess: {error}") from None
     ref = DatasetRef(source=str(data["path"]), key=data.get("key"), columns=tuple(columns) if columns else None,
-                     preprocess=preprocess, fingerprint=str(data.get("fingerprint") or ""))
+                     preprocess=preprocess, fingerprint=str(data.get("fingerprint") or ""),
+                     drop_nonfinite=bool(data.get("drop_nonfinite", False)))
     runs_raw = raw.get("runs")
     if not isinstance(runs_raw, list) or not runs_raw:
         raise ConfigError(f"{label}: `runs:` needs a list of runs, each with `method:`.")
@@ -124,7 +125,7 @@ def load_data(ref: DatasetRef) -> Dataset:
     """The dataset a reference names, refused when its content changed since the project was made."""
     from clustering.samples import load_input
 
-    options: dict = {}
+    options: dict = {"drop_nonfinite": True} if ref.drop_nonfinite else {}
     if ref.key:
         options["key"] = ref.key
     if ref.columns:
@@ -137,9 +138,10 @@ def load_data(ref: DatasetRef) -> Dataset:
 
 
 def reference(dataset: Dataset, source: str, preprocess: str = "none", key: str | None = None,
-              columns: list[str] | None = None) -> DatasetRef:
+              columns: list[str] | None = None, drop_nonfinite: bool = False) -> DatasetRef:
     return DatasetRef(source=source, key=key, columns=tuple(columns) if columns else None, preprocess=preprocess,
-                      fingerprint=dataset.fingerprint, n_rows=dataset.n, n_features=dataset.d, name=dataset.name)
+                      fingerprint=dataset.fingerprint, n_rows=dataset.n, n_features=dataset.d, name=dataset.name,
+                      drop_nonfinite=drop_nonfinite)
 
 
 def run_config(config: Config, store: Store, project: str, progress=None) -> list[tuple[str, ClusterResult]]:
@@ -152,7 +154,7 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
     else:
         source = str(Path(config.data.source).resolve())
     ref = reference(dataset, source, config.data.preprocess, config.data.key,
-                    list(config.data.columns) if config.data.columns else None)
+                    list(config.data.columns) if config.data.columns else None, config.data.drop_nonfinite)
     if store.exists(project):
         existing = store.project(project)["dataset"]
         if existing.fingerprint and existing.fingerprint != ref.fingerprint:
@@ -181,6 +183,8 @@ def export_config(store: Store, project: str) -> str:
         data["key"] = ref.key
     if ref.columns:
         data["columns"] = list(ref.columns)
+    if ref.drop_nonfinite:
+        data["drop_nonfinite"] = True
     runs, versions = [], {}
     for entry in found["runs"]:
         if (entry["info"] or {}).get("subset_rows"):

@@ -44,8 +44,8 @@ SCHEMA = [
 V2_TABLES = [
     """CREATE TABLE layouts (
         project_id VARCHAR NOT NULL, method VARCHAR NOT NULL, preprocess VARCHAR NOT NULL, seed INTEGER NOT NULL,
-        n_rows INTEGER NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, seconds DOUBLE, created DOUBLE NOT NULL,
-        PRIMARY KEY (project_id, method, preprocess, seed))""",
+        n_rows INTEGER NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, seconds DOUBLE,
+        created DOUBLE NOT NULL, PRIMARY KEY (project_id, method, preprocess, seed))""",
     """CREATE TABLE explanations (
         project_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL, id VARCHAR NOT NULL, method VARCHAR NOT NULL,
         space VARCHAR NOT NULL, settings JSON NOT NULL, result JSON NOT NULL, created DOUBLE NOT NULL,

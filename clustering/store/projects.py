@@ -36,11 +36,12 @@ class DatasetRef:
     n_rows: int = 0
     n_features: int = 0
     name: str = ""
+    drop_nonfinite: bool = False
 
     def to_json(self) -> dict:
         return {"source": self.source, "key": self.key, "columns": list(self.columns) if self.columns else None,
                 "preprocess": self.preprocess, "fingerprint": self.fingerprint, "n_rows": self.n_rows,
-                "n_features": self.n_features, "name": self.name}
+                "n_features": self.n_features, "name": self.name, "drop_nonfinite": self.drop_nonfinite}
 
     @classmethod
     def from_json(cls, data: dict) -> "DatasetRef":
@@ -48,7 +49,7 @@ class DatasetRef:
         return cls(source=str(data["source"]), key=data.get("key"), columns=tuple(columns) if columns else None,
                    preprocess=data.get("preprocess") or "none", fingerprint=data.get("fingerprint", ""),
                    n_rows=int(data.get("n_rows", 0)), n_features=int(data.get("n_features", 0)),
-                   name=data.get("name", ""))
+                   name=data.get("name", ""), drop_nonfinite=bool(data.get("drop_nonfinite", False)))
 
 
 def check_name(name: str, what: str = "project") -> str:
