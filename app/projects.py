@@ -220,3 +220,23 @@ def kept_explanations(run_id: str) -> list[dict]:
         return store().explanations(current(), run_id)
     except StoreError:
         return []
+
+
+def keep_stability(run_id: str, settings: dict, result: dict) -> None:
+    if current():
+        try:
+            store().save_comparison(current(), "stability", [run_id], settings, result)
+        except StoreError as error:
+            st.session_state["flash"] = ("warning", f"The stability result was not kept in the project: {error}")
+
+
+def kept_stability(run_ids: list[str]) -> dict | None:
+    """The newest kept stability result of any of these runs, as the Compare page shows it."""
+    if current() is None:
+        return None
+    try:
+        kept = store().comparisons(current(), "stability")
+    except StoreError:
+        return None
+    found = next((c for c in kept if c["run_ids"] and c["run_ids"][0] in run_ids), None)
+    return {"run": found["run_ids"][0], **found["result"]} if found else None

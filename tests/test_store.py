@@ -161,7 +161,7 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
     with duckdb.connect(str(folder / "clusterlab.duckdb")) as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
         tables = {row[0] for row in db.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert {"layouts", "explanations"} <= tables
+    assert {"layouts", "explanations", "comparisons"} <= tables
 
 
 def test_layouts_and_explanations_are_kept(store):
@@ -178,8 +178,13 @@ def test_layouts_and_explanations_are_kept(store):
     store.save_explanation("p", run_id, {"method": "imm", "space": "features"}, found)
     kept = store.explanations("p", run_id)
     assert kept[0]["result"] == found and kept[0]["settings"]["space"] == "features"
-    store.delete_run("p", run_id)
+    other = store.add_run("p", small_result(1), "other")
+    store.save_comparison("p", "stability", [run_id], {"repeats": 3}, {"seed_stability": 0.9})
+    store.save_comparison("p", "stability", [other], {"repeats": 3}, {"seed_stability": 0.5})
+    assert [c["result"]["seed_stability"] for c in store.comparisons("p", "stability")] == [0.5, 0.9]
+    store.delete_run("p", run_id)  # its explanations and comparisons go with it
     assert store.explanations("p") == []
+    assert [c["run_ids"] for c in store.comparisons("p")] == [[other]]
 
 
 WRITER = """

@@ -119,8 +119,12 @@ if len(rows) and len(cols):
     figure.update_layout(title=f"Flows from {name_a} to {name_b}", height=460, margin=dict(l=10, r=10, t=40, b=10))
     st.plotly_chart(figure, width="stretch", key="sankey")
     changes = splits_and_merges(a.labels[keep], b.labels[keep])
-    lines = [f"A's cluster {c} is split by B into {', '.join(map(str, parts))}" for c, parts in changes["split"].items()]
-    lines += [f"B's cluster {c} merges A's {', '.join(map(str, parts))}" for c, parts in changes["merged"].items()]
+    label_a = lambda c: plain(projects.cluster_label(int(c), names_a))  # noqa: E731
+    label_b = lambda c: plain(projects.cluster_label(int(c), names_b))  # noqa: E731
+    lines = [f"A's cluster {label_a(c)} is split by B into {', '.join(map(label_b, parts))}"
+             for c, parts in changes["split"].items()]
+    lines += [f"B's cluster {label_b(c)} merges A's {', '.join(map(label_a, parts))}"
+              for c, parts in changes["merged"].items()]
     st.markdown("\n".join(f"- {line}" for line in lines) if lines else "No cluster is split or merged (at 20% of "
                 "its rows).")
 
@@ -132,6 +136,11 @@ run_choices = list(chosen_ids)
 s1, s2, s3 = st.columns([3, 1, 1])
 stability_run = s1.selectbox("Run", run_choices, format_func=names.get, key="stability-run") if run_choices else None
 repeats = s2.number_input("Repeats", min_value=2, max_value=10, value=4, key="stability-repeats")
+def keep_stability(run_id: str, repeats: int, out: dict) -> None:
+    st.session_state["stability"] = {"run": run_id, **out}
+    projects.keep_stability(run_id, {"repeats": repeats}, out)
+
+
 if stability_run and s3.button("Measure stability", disabled="job" in st.session_state, key="measure-stability"):
     result = next(r["result"] for r in history if r["id"] == stability_run)
 
@@ -140,9 +149,9 @@ if stability_run and s3.button("Measure stability", disabled="job" in st.session
     start_job("stability", measure_stability,
               {"dataset": data, "method": result.method, "params": dict(result.params),
                "preprocess": result.preprocess, "seed": result.seed or 0, "repeats": int(repeats)},
-              lambda out, run_id=stability_run: st.session_state.__setitem__("stability", {"run": run_id, **out}))
+              lambda out, run_id=stability_run, repeats=int(repeats): keep_stability(run_id, repeats, out))
     st.rerun()
-stability = st.session_state.get("stability")
+stability = st.session_state.get("stability") or projects.kept_stability(list(names))
 if stability and stability["run"] in names:
     m1, m2 = st.columns(2)
     m1.metric("Seed stability (mean ARI)", "n/a" if stability["seed_stability"] is None

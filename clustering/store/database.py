@@ -50,6 +50,9 @@ V2_TABLES = [
         project_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL, id VARCHAR NOT NULL, method VARCHAR NOT NULL,
         space VARCHAR NOT NULL, settings JSON NOT NULL, result JSON NOT NULL, created DOUBLE NOT NULL,
         PRIMARY KEY (project_id, id))""",
+    """CREATE TABLE comparisons (
+        project_id VARCHAR NOT NULL, id VARCHAR NOT NULL, kind VARCHAR NOT NULL, run_ids JSON NOT NULL,
+        settings JSON NOT NULL, result JSON NOT NULL, created DOUBLE NOT NULL, PRIMARY KEY (project_id, id))""",
 ]
 SCHEMA += V2_TABLES
 # MIGRATIONS[v] takes a store at version v to v + 1; each runs in the transaction that opens the file.

@@ -133,7 +133,7 @@ class Store:
     def delete(self, name: str) -> None:
         with connect(self.path) as db:
             project_id = self._id(db, name)
-            for table in ("cluster_names", "runs", "layouts", "explanations"):
+            for table in ("cluster_names", "runs", "layouts", "explanations", "comparisons"):
                 db.execute(f"DELETE FROM {table} WHERE project_id = ?", [project_id])
             db.execute("DELETE FROM projects WHERE id = ?", [project_id])
         shutil.rmtree(self.arrays / project_id, ignore_errors=True)
@@ -205,6 +205,8 @@ class Store:
             for table in ("cluster_names", "explanations"):
                 db.execute(f"DELETE FROM {table} WHERE project_id = ? AND run_id = ?", [project_id, run_id])
             db.execute("DELETE FROM runs WHERE project_id = ? AND id = ?", [project_id, run_id])
+            db.execute("DELETE FROM comparisons WHERE project_id = ? AND list_contains(CAST(run_ids AS VARCHAR[]), ?)",
+                       [project_id, run_id])
         if found:
             (self.arrays / project_id / found[0]).unlink(missing_ok=True)
 
@@ -271,6 +273,26 @@ class Store:
                               [project_id, run_id, run_id]).fetchall()
         return [{"id": i, "run_id": r, "settings": json.loads(s), "result": json.loads(x), "created": c}
                 for i, r, s, x, c in rows]
+
+    def save_comparison(self, project: str, kind: str, run_ids: list[str], settings: dict, result: dict) -> str:
+        """Keep a comparison's result (stability across seeds and subsamples, say) with the runs it is about."""
+        comparison_id = uuid.uuid4().hex[:12]
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            db.execute("INSERT INTO comparisons VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [project_id, comparison_id, kind, _json(list(run_ids)), _json(settings), _json(result),
+                        time.time()])
+        return comparison_id
+
+    def comparisons(self, project: str, kind: str | None = None) -> list[dict]:
+        """Kept comparisons (newest first), of one kind or all."""
+        with connect(self.path) as db:
+            project_id = self._id(db, project)
+            rows = db.execute("SELECT id, kind, run_ids, settings, result, created FROM comparisons WHERE "
+                              "project_id = ? AND (? IS NULL OR kind = ?) ORDER BY created DESC",
+                              [project_id, kind, kind]).fetchall()
+        return [{"id": i, "kind": k, "run_ids": json.loads(r), "settings": json.loads(s), "result": json.loads(x),
+                 "created": c} for i, k, r, s, x, c in rows]
 
     # --- cluster names and notes ----------------------------------------------------------------------------
 
