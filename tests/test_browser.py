@@ -1,5 +1,6 @@
 """The app in Debian's Chromium: load a sample, run Leiden, see the scatter, select, re-cluster, bad upload."""
 
+import os
 import re
 import time
 
@@ -332,3 +333,51 @@ def test_project_survives_reload_and_restart(browser, tmp_path):
     finally:
         context.close()
         second.stop()
+
+
+CLI_WRITER = """
+import sys, numpy as np
+from clustering.pipeline import run
+from clustering.samples import load_sample
+from clustering.store import Store
+data, store = load_sample("digits"), Store()
+for i in range(int(sys.argv[2])):
+    store.add_run(sys.argv[1], run(data, "kmeans", {"n_clusters": 3 + i}), f"cli {i}")
+"""
+
+
+def test_two_browser_sessions_and_a_cli_share_a_project(browser, tmp_path):
+    """Two tabs run methods in one project while a CLI process writes runs into it: nothing is lost."""
+    import subprocess
+    import sys
+
+    from clustering.samples import load_sample
+    from clustering.store import Store, reference
+
+    home = {"CLUSTERLAB_HOME": str(tmp_path / "home")}
+    store = Store(tmp_path / "home")
+    store.create("shared", reference(load_sample("digits"), "sample:digits"))
+    server = StreamlitServer(env=home)
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(2)]
+    pages = [context.new_page() for context in contexts]
+    try:
+        for page in pages:
+            page.goto(f"{server.url}/Cluster?project=shared")
+            wait_for_text(page, "Score against ground truth", 120)
+        writer = subprocess.Popen([sys.executable, "-c", CLI_WRITER, "shared", "6"], env={**os.environ, **home})
+        for page in pages:  # both start before either finishes
+            page.get_by_role("button", name="Run", exact=True).click()
+        for page in pages:
+            deadline = time.time() + 180
+            while not active_run_name(page).startswith("leiden #1"):
+                assert time.time() < deadline, "a tab's run did not finish"
+                time.sleep(0.5)
+        assert writer.wait(timeout=300) == 0
+    finally:
+        for context in contexts:
+            context.close()
+        server.stop()
+    names = sorted(run["name"] for run in store.project("shared")["runs"])
+    assert names == sorted(["leiden #1", "leiden #1"] + [f"cli {i}" for i in range(6)])
+    for run in store.project("shared")["runs"]:
+        assert len(store.labels("shared", run["id"])[0]) == 1797
