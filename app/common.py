@@ -243,13 +243,19 @@ def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int,
 
 def page_layout(data: Dataset, preprocess: str, method: str) -> np.ndarray:
     """The 2-D layout for a page, with a spinner while it is computed; a refusal is shown and stops the page."""
+    memo = st.session_state.setdefault("layouts", {})  # read or made once a session: pages rerun often
+    key = (projects.current(), data.fingerprint, preprocess, method)
+    if key in memo:
+        return memo[key]
     kept = projects.kept_layout(data, preprocess, method, 0)
     if kept is not None:
+        memo[key] = kept
         return kept
     try:
         with st.spinner(f"Computing the {method.upper()} layout (kept in the project afterwards)…"):
             xy = cached_projection(data.fingerprint, preprocess, method, 0, data)
         projects.keep_layout(data, preprocess, method, 0, xy)
+        memo[key] = xy
         return xy
     except ValueError as error:  # ParamError included
         st.error(plain(error))

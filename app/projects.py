@@ -150,11 +150,15 @@ def legend_names(run_id: str) -> dict[int, str]:
     return {cluster: name for cluster, (name, _) in cluster_names(run_id).items() if name}
 
 
-def cluster_label(cluster: int, names: dict[int, str]) -> str:
-    """'3 · the zeros' where the cluster has a name, '3' otherwise, 'noise' for -1."""
-    if cluster < 0:
+def cluster_label(cluster: object, names: dict[int, str]) -> str:
+    """'3 · the zeros' where the cluster has a name, '3' otherwise, 'noise' for -1, '–' for no cluster (NaN)."""
+    try:
+        number = int(cluster)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return "–"
+    if number < 0:
         return "noise"
-    return f"{cluster} · {names[cluster]}" if cluster in names else str(cluster)
+    return f"{number} · {names[number]}" if number in names else str(number)
 
 
 def rename_run(run_id: str, name: str) -> None:

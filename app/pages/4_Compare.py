@@ -86,8 +86,8 @@ names_a, names_b = cluster_names.get(name_a, {}), cluster_names.get(name_b, {})
 matches = pd.DataFrame([m for m in report["matches"] if m["run"] == name_a and m["other"] == name_b])
 if not matches.empty:
     st.markdown("**Best match in B for each cluster of A** (Jaccard index of the two sets of rows)")
-    matches["cluster"] = [projects.cluster_label(int(c), names_a) for c in matches["cluster"]]
-    matches["best_match"] = [projects.cluster_label(int(c), names_b) for c in matches["best_match"]]
+    matches["cluster"] = [projects.cluster_label(c, names_a) for c in matches["cluster"]]
+    matches["best_match"] = [projects.cluster_label(c, names_b) for c in matches["best_match"]]
     st.dataframe(matches[["cluster", "size", "best_match", "jaccard", "overlap"]].round(3), hide_index=True,
                  height=min(320, 40 + 35 * len(matches)))
 
@@ -96,8 +96,8 @@ table, rows, cols = contingency(a.labels[keep], b.labels[keep])
 if len(rows) and len(cols):
     order_r, order_c = matched_order(table)
     shown = table[np.ix_(order_r, order_c)]
-    figure = go.Figure(go.Heatmap(z=shown, x=[projects.cluster_label(int(v), names_b) for v in cols[order_c]],
-                                  y=[projects.cluster_label(int(v), names_a) for v in rows[order_r]],
+    figure = go.Figure(go.Heatmap(z=shown, x=[projects.cluster_label(v, names_b) for v in cols[order_c]],
+                                  y=[projects.cluster_label(v, names_a) for v in rows[order_r]],
                                   colorscale="Blues", text=shown, texttemplate="%{text}", showscale=False))
     figure.update_layout(title=f"Contingency (rows: {name_a}, columns: {name_b}, matched order)", height=420,
                          margin=dict(l=10, r=10, t=40, b=10), yaxis_autorange="reversed",
@@ -107,8 +107,8 @@ if len(rows) and len(cols):
     links = flows(a.labels[keep], b.labels[keep])
     sources = sorted({link["source"] for link in links})
     targets = sorted({link["target"] for link in links})
-    nodes = ([f"A {projects.cluster_label(int(v), names_a)}" for v in sources]
-             + [f"B {projects.cluster_label(int(v), names_b)}" for v in targets])
+    nodes = ([f"A {projects.cluster_label(v, names_a)}" for v in sources]
+             + [f"B {projects.cluster_label(v, names_b)}" for v in targets])
     colours = palette(max(len(sources), 1))
     figure = go.Figure(go.Sankey(
         node=dict(label=nodes, pad=8, thickness=12),
@@ -119,8 +119,8 @@ if len(rows) and len(cols):
     figure.update_layout(title=f"Flows from {name_a} to {name_b}", height=460, margin=dict(l=10, r=10, t=40, b=10))
     st.plotly_chart(figure, width="stretch", key="sankey")
     changes = splits_and_merges(a.labels[keep], b.labels[keep])
-    label_a = lambda c: plain(projects.cluster_label(int(c), names_a))  # noqa: E731
-    label_b = lambda c: plain(projects.cluster_label(int(c), names_b))  # noqa: E731
+    label_a = lambda c: plain(projects.cluster_label(c, names_a))  # noqa: E731
+    label_b = lambda c: plain(projects.cluster_label(c, names_b))  # noqa: E731
     lines = [f"A's cluster {label_a(c)} is split by B into {', '.join(map(label_b, parts))}"
              for c, parts in changes["split"].items()]
     lines += [f"B's cluster {label_b(c)} merges A's {', '.join(map(label_a, parts))}"
