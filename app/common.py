@@ -101,6 +101,9 @@ def dataset() -> Dataset:
 
 
 def choose_sample(name: str) -> None:
+    """Switch to a sample; an open project on other data is closed (its work stays saved)."""
+    if st.session_state.get("dataset_spec") != {"kind": "sample", "name": name}:
+        projects.close_project()
     st.session_state["dataset_spec"] = {"kind": "sample", "name": name}
     st.session_state.pop("upload_bytes", None)
     st.session_state.pop("selection", None)
@@ -191,6 +194,9 @@ def page_data(title: str) -> tuple[Dataset, str]:
         st.error(plain(error))
         st.stop()
     show_flash()
+    changed = projects.data_changed(data)
+    if changed:
+        st.warning(plain(changed))
     show_job()
     return data, preprocess_spec()
 

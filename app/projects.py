@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
 from clustering.result import ClusterResult
 from clustering.store import DatasetRef, Store, StoreError, reference
@@ -75,6 +76,7 @@ def open_project(name: str) -> None:
                         "created": run["created"], "rows": None})
     state["runs"] = entries
     state["project"] = name
+    state["project_fingerprint"] = ref.fingerprint
     if entries:
         set_active_run(entries[-1]["id"])
 
@@ -85,8 +87,19 @@ def set_active_run(run_id: str) -> None:
     st.session_state["active-select"] = run_id
 
 
+def data_changed(data: Dataset) -> str | None:
+    """A warning when the open project's runs were made on other data than the one loaded now."""
+    expected = st.session_state.get("project_fingerprint")
+    if current() is None or not expected or expected == data.fingerprint:
+        return None
+    return (f"The open project {current()!r} was made on other data (fingerprint {expected[:12]}, now "
+            f"{data.fingerprint[:12]}): its file changed since, or another dataset is loaded. Its runs are hidden "
+            "here; new runs go to a new project.")
+
+
 def close_project() -> None:
     st.session_state.pop("project", None)
+    st.session_state.pop("project_fingerprint", None)
     st.session_state["runs"] = []
     st.session_state.pop("active_run", None)
     for key in ("project", "run"):
@@ -105,7 +118,8 @@ def dataset_reference(data: Dataset, preprocess: str) -> DatasetRef:
     uploads.mkdir(parents=True, exist_ok=True)
     path = uploads / f"{spec['digest']}{Path(spec['filename']).suffix.lower()}"
     if not path.exists():
-        path.write_bytes(st.session_state.get("upload_bytes", b""))
+        payload = st.session_state.get("upload_bytes", b"")
+        atomic_write(path, lambda temporary: temporary.write_bytes(payload))
     st.session_state["dataset_spec"] = {"kind": "file", "path": str(path), "key": spec.get("key"), "name": data.name,
                                         "drop_nonfinite": drop,
                                         "columns": list(spec["columns"]) if spec.get("columns") else None}
@@ -120,6 +134,7 @@ def ensure_project(data: Dataset, preprocess: str) -> str:
         name = f"{base} {time.strftime('%Y-%m-%d %H.%M.%S')}"
         store().create(name, dataset_reference(data, preprocess))
         st.session_state["project"] = name
+        st.session_state["project_fingerprint"] = data.fingerprint
     return name
 
 
@@ -127,7 +142,7 @@ def save_run(data: Dataset, result: ClusterResult, name: str, preprocess: str) -
     """Save a run into the session's project; returns its id, or None (with a message) when it could not be."""
     try:
         project = current()
-        if project is not None and store().project(project)["dataset"].fingerprint != data.fingerprint:
+        if project is not None and st.session_state.get("project_fingerprint") != data.fingerprint:
             st.session_state.pop("project", None)  # other data now: its runs start a project of their own
         return store().add_run(ensure_project(data, preprocess), result, name)
     except (StoreError, DataError, OSError) as error:
@@ -182,12 +197,7 @@ def name_cluster(run_id: str, cluster: int, name: str, note: str) -> None:
 def _project_of(data: Dataset) -> str | None:
     """The open project when it holds this data."""
     project = current()
-    if project is None:
-        return None
-    try:
-        return project if store().project(project)["dataset"].fingerprint == data.fingerprint else None
-    except StoreError:
-        return None
+    return project if project and st.session_state.get("project_fingerprint") == data.fingerprint else None
 
 
 def kept_layout(data: Dataset, preprocess: str, method: str, seed: int) -> np.ndarray | None:

@@ -320,3 +320,25 @@ def test_home_lists_projects_and_offers_the_config():
     at.button(key="project-open").click().run()
     assert not at.exception and at.session_state["project"] == "apptest home"
     assert any("Open project" in info.value for info in at.info)
+
+
+def test_project_whose_file_changed_says_so(tmp_path):
+    import pandas as pd
+
+    from clustering.io import load
+    from clustering.pipeline import run
+    from clustering.store import Store, reference
+
+    path = tmp_path / "points.csv"
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    pd.DataFrame(x, columns=["a", "b", "c"]).to_csv(path, index=False)
+    data = load(path)
+    store = Store()
+    store.create("apptest changed", reference(data, str(path)))
+    store.add_run("apptest changed", run(data, "kmeans", {"n_clusters": 2}), "k")
+    pd.DataFrame(x + 1, columns=["a", "b", "c"]).to_csv(path, index=False)  # the file changes afterwards
+    at = app("app/pages/2_Cluster.py")
+    at.query_params["project"] = "apptest changed"
+    at.run()
+    assert not at.exception
+    assert any("was made on other data" in warning.value for warning in at.warning)

@@ -1,5 +1,6 @@
 """Data: pick a sample or upload a file; preview, warnings, preprocessing."""
 
+import projects
 import streamlit as st
 
 from clustering.data import DataError
@@ -36,6 +37,7 @@ else:
         except DataError as error:
             st.error(plain(error))  # the loader names the file
         else:
+            projects.close_project()  # new data, new work: an open project stays saved as it is
             st.session_state["upload_bytes"] = data_bytes
             st.session_state["dataset_spec"] = spec
             st.session_state.pop("selection", None)
