@@ -35,7 +35,7 @@ else:
         try:
             cached_upload(spec["digest"], spec["filename"], data_bytes, spec["key"], spec["columns"], drop)
         except DataError as error:
-            st.error(plain(error))  # the loader names the file
+            st.error(f"Could not load {plain(error)}")  # the loader's message starts with the file name
         else:
             projects.close_project()  # new data, new work: an open project stays saved as it is
             st.session_state["upload_bytes"] = data_bytes
