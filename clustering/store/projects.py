@@ -282,6 +282,7 @@ class Store:
             db.execute("INSERT INTO comparisons VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [project_id, comparison_id, kind, _json(list(run_ids)), _json(settings), _json(result),
                         time.time()])
+            db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
         return comparison_id
 
     def comparisons(self, project: str, kind: str | None = None) -> list[dict]:
