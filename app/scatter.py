@@ -1,100 +1,28 @@
-"""Python side of the WebGL scatter: compact binary payload (float32 xy, uint16 colour codes)."""
+"""Python side of the WebGL scatter: compact binary payload (float32 xy, uint16 colour codes).
+
+The scatter's HTML and JavaScript live in the library (clustering/report/scatter/): the HTML report draws with them too.
+"""
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import streamlit.components.v1 as components
 
-_component = components.declare_component("clusterlab_scatter", path=str(Path(__file__).parent / "scatter_component"))
+import clustering.report
+from clustering.report.colours import (NOISE_CODE, colour_codes, hover_lines, image_bytes, matched_colour_codes,
+                                      named_colour_codes, palette)
 
-NOISE_CODE = 65535
-TAB20 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-         "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5",
-         "#dbdb8d", "#393b79"]
-HOVER_TEXT_MAX_ROWS = 200_000
+
 IMAGE_MAX_ROWS = 70_000
+SCATTER_ASSETS = Path(clustering.report.__file__).parent / "scatter"
 
 
-def palette(count: int) -> list[str]:
-    if count <= len(TAB20):
-        return TAB20[:max(count, 1)]
-    colours = []
-    for i in range(count):  # golden-angle hues beyond 20 groups
-        r, g, b = colorsys.hls_to_rgb((i * 0.618034) % 1.0, 0.5 + 0.12 * ((i // 7) % 2), 0.65)
-        colours.append(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
-    return colours
-
-
-def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) -> tuple[np.ndarray, list[dict]]:
-    """uint16 codes plus legend entries {name, colour, size}; negative labels (noise) get NOISE_CODE."""
-    series = pd.Series(values).reset_index(drop=True)
-    if pd.api.types.is_float_dtype(series) and series.nunique() > 30:
-        bins = pd.qcut(series.rank(method="first"), q=min(10, series.notna().sum()), labels=False)
-        edges = series.quantile(np.linspace(0, 1, int(bins.max()) + 2)).to_numpy()
-        names = [f"{edges[i]:.3g} – {edges[i + 1]:.3g}" for i in range(int(bins.max()) + 1)]
-        codes = bins.fillna(-1).astype(int).to_numpy()
-        ramp = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58",
-                "#b5de2b", "#fde725"]
-        colours = ramp[: len(names)] if len(names) <= 10 else palette(len(names))
-    else:
-        numeric = pd.to_numeric(series, errors="coerce")
-        if numeric.notna().all() and noise_negative:
-            integer = numeric.astype(int).to_numpy()
-            uniques = np.unique(integer[integer >= 0])
-            codes = np.full(len(integer), -1)
-            codes[integer >= 0] = np.searchsorted(uniques, integer[integer >= 0])
-            names = [str(u) for u in uniques]
-        else:
-            codes, uniques = pd.factorize(series.astype(str).where(series.notna(), None), sort=True)
-            names = [str(u) for u in uniques]
-        colours = palette(len(names))
-    codes = np.asarray(codes)
-    sizes = np.bincount(codes[codes >= 0], minlength=len(names))
-    legend = [{"name": name, "colour": colours[i % len(colours)], "size": int(sizes[i])} for i, name in enumerate(names)]
-    out = np.where(codes >= 0, codes, NOISE_CODE).astype(np.uint16)
-    return out, legend
-
-
-def matched_colour_codes(labels: np.ndarray, reference: np.ndarray,
-                         names: dict[int, str] | None = None) -> tuple[np.ndarray, list[dict]]:
-    """Colour codes matched to a reference clustering (Hungarian), so one group keeps its colour across panels.
-
-    `names` (the user's cluster names) replace the cluster numbers in the legend where given.
-    """
-    from clustering.compare import matched_codes
-
-    labels = np.asarray(labels)
-    matched = matched_codes(reference, labels)
-    count = int(matched.max(initial=-1)) + 1
-    colours = palette(max(count, 1))
-    legend = []
-    for code in range(count):
-        members = matched == code
-        own = np.unique(labels[members])
-        shown = [f"{v} · {names[int(v)]}" if names and int(v) in names else str(v) for v in own[:3]]
-        name = ("cluster " + ", ".join(shown)) if len(own) else ""
-        legend.append({"name": name, "colour": colours[code % len(colours)], "size": int(members.sum()),
-                       "hidden": not members.any()})
-    return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), legend
-
-
-def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90) -> str | None:
-    if not columns or len(metadata) > HOVER_TEXT_MAX_ROWS:
-        return None
-    parts = []
-    for column in columns:
-        text = metadata[column].astype(str).str.replace("\n", " ", regex=False)
-        text = text.where(text.str.len() <= width, text.str.slice(0, width - 1) + "…")
-        parts.append(f"{column}: " + text)
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + " · " + part
-    return "\n".join(joined.tolist())
+__all__ = ["NOISE_CODE", "colour_codes", "hover_lines", "matched_colour_codes", "named_colour_codes", "palette",
+           "scatter"]
+_component = components.declare_component("clusterlab_scatter", path=str(SCATTER_ASSETS))
 
 
 def scatter(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, hover_text: str | None = None,
@@ -110,12 +38,11 @@ def scatter(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, hover_text
     digest = hashlib.blake2b(digest_size=8)
     for part in (xy.tobytes(), codes.tobytes(), str(legend).encode(), (hover_text or "")[:1000].encode()):
         digest.update(part)
-    image_bytes = None
+    image_data = None
     if images is not None and image_shape is not None and len(images) <= IMAGE_MAX_ROWS:
-        scaled = images / max(float(images.max()), 1e-9) * 255
-        image_bytes = np.clip(scaled, 0, 255).astype(np.uint8).tobytes()
+        image_data = image_bytes(images)
     return _component(
         xy=xy.tobytes(), codes=codes.tobytes(), palette=[entry["colour"] for entry in legend] or ["#3b5bdb"],
-        legend=legend, hover_text=hover_text, images=image_bytes, image_shape=list(image_shape) if image_shape else None,
+        legend=legend, hover_text=hover_text, images=image_data, image_shape=list(image_shape) if image_shape else None,
         data_id=digest.hexdigest(), height=height, key=key, default=None, link=link, shapes=shapes or [],
     )

@@ -1,4 +1,4 @@
-"""`clusterlab` command line: samples, info, methods, cluster, sweep, compare, perceive, explain.
+"""`clusterlab` command line: cluster, sweep, compare, perceive, explain, report, figure, export, projects.
 
 Every failure exits with status 2 and one `error: ...` line on stderr (`--debug` shows the traceback).
 """
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     cluster = commands.add_parser("cluster", help="cluster INPUT and write one label per row")
     _input_arguments(cluster)
     _method_arguments(cluster)
-    cluster.add_argument("--out", required=True, help="labels CSV to write (columns row, cluster[, id])")
+    cluster.add_argument("--out", required=True, help="labels CSV to write (columns row, cluster[, confidence][, id])")
     cluster.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
     cluster.set_defaults(handler=cmd_cluster)
 
@@ -145,6 +145,41 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (listing, show, export, labels, delete):
         sub.set_defaults(handler=cmd_project, input=None)
 
+    report = commands.add_parser("report", help="a self-contained HTML report of runs (opens offline)")
+    report.add_argument("input", nargs="?", help="a file or sample:NAME (not with --project)")
+    report.add_argument("--key", help="array in .npz, obsm key in .h5ad, vector column in .parquet")
+    report.add_argument("--columns", help="comma-separated feature columns (CSV/parquet)")
+    report.add_argument("--drop-nonfinite", action="store_true", help="drop rows with NaN/inf instead of failing")
+    report.add_argument("--labels", nargs="+", metavar="CSV", help="label files, one run each (`cluster --out`)")
+    report.add_argument("--project", help="report a project's saved runs (CLUSTERLAB_HOME) instead of label files")
+    report.add_argument("--runs", help="with --project: comma-separated run names or ids (default: all)")
+    report.add_argument("--truth", help="metadata column (or CSV file) of true labels: metrics and contingency")
+    report.add_argument("--title", default=None, help="report title (default: the dataset's name)")
+    _layout_arguments(report)
+    report.add_argument("--explain", default="imm", choices=["imm", "exkmc", "none"],
+                        help="rules per cluster for runs without a saved explanation (default imm)")
+    report.add_argument("--perception", action="store_true", help="add what a person sees: regions and verdicts")
+    report.add_argument("--out", required=True, help="HTML file to write")
+    report.set_defaults(handler=cmd_report)
+
+    figure = commands.add_parser("figure", help="the scatter as PNG or SVG, coloured by a run's labels")
+    _input_arguments(figure)
+    figure.add_argument("--labels", metavar="CSV", help="the run's labels (default: colour by --truth, or one colour)")
+    figure.add_argument("--truth", help="metadata column (or CSV file) of true labels: run colours matched to it")
+    figure.add_argument("--title", default="", help="figure title")
+    _layout_arguments(figure)
+    figure.add_argument("--dpi", type=int, default=150, help="PNG resolution (default 150)")
+    figure.add_argument("--width", type=float, default=8.0, help="width in inches (default 8)")
+    figure.add_argument("--height", type=float, default=6.0, help="height in inches (default 6)")
+    figure.add_argument("--out", required=True, help="scatter.png or scatter.svg")
+    figure.set_defaults(handler=cmd_figure)
+
+    export = commands.add_parser("export", help="labels joined with the data's metadata, as CSV or parquet")
+    _input_arguments(export)
+    export.add_argument("--labels", required=True, metavar="CSV", help="the run's labels (`cluster --out`)")
+    export.add_argument("--out", required=True, help="joined.csv or joined.parquet")
+    export.set_defaults(handler=cmd_export)
+
     methods = commands.add_parser("methods", help="list clustering methods and their parameters")
     methods.set_defaults(handler=cmd_methods)
     return parser
@@ -163,6 +198,13 @@ def _method_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="random seed")
     parser.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
     parser.add_argument("--truth", help="metadata column or CSV file of true labels (column `label`, or only column)")
+
+
+def _layout_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--projection", default="umap", choices=["umap", "pca", "given"],
+                        help="2-D layout: umap, pca, or the input's two columns (default umap)")
+    parser.add_argument("--preprocess", default=None, help="none | standardize | l2 | pca:N before the layout")
+    parser.add_argument("--seed", type=int, default=0, help="layout seed (default 0)")
 
 
 def load_dataset(args: argparse.Namespace) -> Dataset:
@@ -327,6 +369,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     result = run(dataset, args.method, parse_params(args.param), seed=args.seed, preprocess=args.preprocess,
                  truth=truth, progress=progress)
     out = pd.DataFrame({"row": np.arange(dataset.n), "cluster": result.labels})
+    if result.confidence() is not None:
+        out["confidence"] = result.confidence()
     if dataset.id_column:
         out[dataset.id_column] = dataset.metadata[dataset.id_column].to_numpy()
     atomic_write(out_path, lambda temporary: out.to_csv(temporary, index=False))
@@ -530,6 +574,120 @@ def cmd_project(args: argparse.Namespace) -> int:
         return 0
     store.delete(args.name)
     print(f"deleted project {args.name}")
+    return 0
+
+
+def _truth_column(args: argparse.Namespace, dataset: Dataset) -> str | None:
+    """--truth as a metadata column name; a CSV file's labels are added to the metadata as column 'truth'."""
+    if not args.truth:
+        return None
+    if args.truth in dataset.metadata.columns:
+        return args.truth
+    dataset.metadata["truth"] = read_truth(args.truth, dataset)
+    return "truth"
+
+
+def _layout_for(args: argparse.Namespace, dataset: Dataset, preprocess: str) -> np.ndarray:
+    from clustering.pipeline import prepared
+    from clustering.report.content import ReportOptions, layout
+
+    options = ReportOptions(projection=args.projection, seed=args.seed)
+    x = None if args.projection == "given" else prepared(dataset, preprocess, seed=args.seed)
+    try:
+        return layout(dataset, options, x)
+    except ValueError as error:
+        raise UsageError(f"--projection {args.projection}: {error} Name the two columns with --columns x,y.") from error
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from clustering.report import ReportOptions, build_report, runs_from_files, runs_from_project
+
+    out = output_path(args)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--out {args.out}: a report is an .html file.")
+    if bool(args.project) == bool(args.labels):
+        raise UsageError("give either --labels CSV [CSV ...] with INPUT, or --project NAME.")
+    xy = None
+    preprocess = args.preprocess
+    if args.project:
+        if args.input:
+            raise UsageError("--project reports the project's own data; leave INPUT out.")
+        from clustering.store import Store
+
+        store = Store()
+        wanted = [r.strip() for r in args.runs.split(",") if r.strip()] if args.runs else None
+        dataset, runs = runs_from_project(store, args.project, wanted)
+        preprocess = preprocess or store.project(args.project)["dataset"].preprocess
+        if args.projection != "given":
+            xy = store.layout(args.project, args.projection, preprocess, args.seed, dataset.n)
+        source = f"project {args.project}"
+    else:
+        if not args.input:
+            raise UsageError("name the INPUT the labels belong to (a file or sample:NAME).")
+        if args.runs:
+            raise UsageError("--runs chooses runs of a --project; with label files, list the files in --labels.")
+        dataset = load_dataset(args)
+        runs = runs_from_files(args.labels, dataset, read_labels)
+        source = dataset.source
+    preprocess = preprocess or "none"
+    options = ReportOptions(title=args.title or f"{dataset.name}: clustering report", truth=_truth_column(args, dataset),
+                            projection=args.projection, seed=args.seed, explain=args.explain,
+                            perception=args.perception)
+    progress = _tqdm_progress() if sys.stderr.isatty() else None
+    if xy is None:
+        xy = _layout_for(args, dataset, preprocess)
+        if args.project and args.projection != "given":
+            store.save_layout(args.project, args.projection, preprocess, args.seed, xy)
+    html = build_report(dataset, runs, options, xy=xy, progress=progress)
+    write_text(out, html)
+    print(f"wrote {out} ({len(html.encode()) / 1e6:.1f} MB, {len(runs)} run(s) of {source})")
+    return 0
+
+
+def cmd_figure(args: argparse.Namespace) -> int:
+    from clustering.report.colours import colour_codes, matched_colour_codes, named_colour_codes
+    from clustering.report.figures import figure_bytes, figure_format, scatter_figure
+
+    out = output_path(args)
+    fmt = figure_format(out)
+    if not 0.5 <= args.width <= 100 or not 0.5 <= args.height <= 100:
+        raise UsageError("--width and --height are inches between 0.5 and 100.")
+    dataset = load_dataset(args)
+    truth_column = _truth_column(args, dataset)
+    xy = _layout_for(args, dataset, args.preprocess or "none")
+    if args.labels:
+        labels = read_labels(args.labels, dataset)
+        if truth_column:
+            codes, legend = matched_colour_codes(labels, dataset.labels(truth_column))
+        else:
+            codes, legend = named_colour_codes(labels)
+    elif truth_column:
+        codes, legend = colour_codes(dataset.metadata[truth_column], noise_negative=False)
+    else:
+        codes, legend = np.zeros(dataset.n, dtype=np.uint16), []
+    figure = scatter_figure(xy, codes, legend, title=args.title, width=args.width, height=args.height)
+    data = figure_bytes(figure, fmt, dpi=args.dpi)
+    atomic_write(out, lambda temporary: temporary.write_bytes(data))
+    print(f"wrote {out} ({fmt}, {len(data) / 1e3:.0f} kB)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from clustering.report.export import joined_labels, table_format, write_table
+
+    out = output_path(args)
+    table_format(out)
+    dataset = load_dataset(args)
+    labels = read_labels(args.labels, dataset)
+    header = pd.read_csv(args.labels, nrows=0).columns
+    confidence = pd.read_csv(args.labels, usecols=["confidence"])["confidence"].to_numpy() \
+        if "confidence" in header else None
+    names = None
+    if "cluster_name" in header:
+        frame = pd.read_csv(args.labels, usecols=["cluster_name"], keep_default_na=False)
+        names = {int(c): str(n) for c, n in zip(labels, frame["cluster_name"]) if c >= 0 and str(n)}
+    write_table(joined_labels(dataset, labels, cluster_names=names, confidence=confidence), out)
+    print(f"wrote {out} ({dataset.n:,} rows)")
     return 0
 
 

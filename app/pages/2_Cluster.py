@@ -9,6 +9,7 @@ from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
 from clustering.pipeline import run
 from common import add_run, page_data, plain, runs, runs_for, start_job, truth_columns
+from exports import labels_buttons
 from widgets import parameter_form
 
 data, preprocess = page_data("Cluster")
@@ -115,12 +116,8 @@ else:
         st.rerun()
     result = entry["result"]
     cluster_names_editor(chosen, result.labels)
-    labels = pd.DataFrame({"row": np.arange(len(result.labels)), "cluster": result.labels})
-    user_names = projects.legend_names(chosen)
-    if user_names:
-        labels["cluster_name"] = [user_names.get(int(c), "") for c in result.labels]
-    st.download_button("Download labels (CSV)", labels.to_csv(index=False), file_name=f"{entry['name']}.csv",
-                       mime="text/csv")
+    labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry["name"],
+                   key=chosen)
     replay = result.artifacts.get("replay")
     if replay is not None and len(replay) > 1:
         st.markdown("**How the clusters formed** (deep clustering replay)")

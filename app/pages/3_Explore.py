@@ -8,6 +8,7 @@ import streamlit as st
 from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
 from common import add_run, cluster_keywords, page_data, page_layout, runs_for, start_job
+from exports import scatter_buttons
 from scatter import colour_codes, hover_lines, scatter
 
 data, preprocess = page_data("Explore")
@@ -56,6 +57,7 @@ selection = scatter(xy, codes, legend, hover_text=hover_lines(data.metadata, hov
                     key=f"scatter-{data.fingerprint[:8]}")
 st.caption("Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "
            "highlight that group. Noise is grey and drawn behind.")
+scatter_buttons(xy, codes, legend, f"{data.name} · {describe(colour)} · {method.upper()}", key="explore")
 if selection and selection.get("nonce") != st.session_state.get("selection_nonce"):
     st.session_state["selection_nonce"] = selection.get("nonce")
     st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": np.asarray(selection["rows"], dtype=int)}

@@ -12,6 +12,7 @@ from clustering.metrics import ari
 from clustering.perception import ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity, verdicts
 from clustering.pipeline import prepared
 from common import page_data, page_layout, plain, runs_for, start_job, truth_columns
+from exports import heatmap_buttons, report_buttons, scatter_buttons
 from scatter import colour_codes, hover_lines, matched_colour_codes, palette, scatter
 
 RAMP = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac",
@@ -42,6 +43,12 @@ if len(labelings) < 2:
 
 xy = page_layout(data, preprocess, layout_method)
 
+with st.expander("Report of these runs (HTML, opens offline)"):
+    chosen_entries = [next(r for r in history if r["id"] == i) for i in chosen_ids]
+    kept_rules = {i: next(iter(projects.kept_explanations(i)), {}).get("result") for i in chosen_ids}
+    report_buttons(data, chosen_entries, {i: projects.legend_names(i) for i in chosen_ids}, kept_rules,
+                   None if truth_column == "(none)" else truth_column, layout_method, xy, key="compare")
+
 
 # --- small multiples ----------------------------------------------------------------------------------
 st.subheader("Side by side")
@@ -60,6 +67,7 @@ for start in range(0, len(ordered), per_row):
             scatter(xy, codes, legend, hover_text=hover, images=data.vectors if data.image_shape else None,
                     image_shape=data.image_shape, height=340, key=f"compare-{labeling.name}",
                     link=f"compare-{data.fingerprint[:12]}")
+            scatter_buttons(xy, codes, legend, labeling.name, key=f"compare-{labeling.name}")
 
 # --- agreement ----------------------------------------------------------------------------------------
 report = compare(labelings)
@@ -75,6 +83,8 @@ for column, key, scale in zip(heat_columns, ("ari", "ami", "vi"), ("Blues", "Blu
                                   reversescale=key != "vi"))
     figure.update_layout(title=key.upper(), height=320, margin=dict(l=10, r=10, t=40, b=10), yaxis_autorange="reversed")
     column.plotly_chart(figure, width="stretch", key=f"heat-{key}")
+    with column:
+        heatmap_buttons(matrix, short, short, f"{key.upper()} agreement", key=f"heat-{key}")
 
 pair_names = [lab.name for lab in labelings]
 p1, p2 = st.columns(2)
@@ -103,6 +113,9 @@ if len(rows) and len(cols):
                          margin=dict(l=10, r=10, t=40, b=10), yaxis_autorange="reversed",
                          xaxis_type="category", yaxis_type="category")
     st.plotly_chart(figure, width="stretch", key="contingency")
+    heatmap_buttons(shown, [projects.cluster_label(v, names_a) for v in rows[order_r]],
+                    [projects.cluster_label(v, names_b) for v in cols[order_c]], f"Contingency {name_a} x {name_b}",
+                    key="contingency")
 
     links = flows(a.labels[keep], b.labels[keep])
     sources = sorted({link["source"] for link in links})

@@ -1,0 +1,112 @@
+"""Colours and hover text shared by the app's scatter, the HTML report and static figures."""
+
+from __future__ import annotations
+
+import colorsys
+
+import numpy as np
+import pandas as pd
+
+NOISE_CODE = 65535
+NOISE_COLOUR = "#b8b8bd"
+TAB20 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+         "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5",
+         "#dbdb8d", "#393b79"]
+RAMP = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"]
+HOVER_TEXT_MAX_ROWS = 200_000
+
+
+def palette(count: int) -> list[str]:
+    """`count` distinct colours: tab20, then golden-angle hues beyond 20 groups."""
+    if count <= len(TAB20):
+        return TAB20[:max(count, 1)]
+    colours = []
+    for i in range(count):
+        r, g, b = colorsys.hls_to_rgb((i * 0.618034) % 1.0, 0.5 + 0.12 * ((i // 7) % 2), 0.65)
+        colours.append(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
+    return colours
+
+
+def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) -> tuple[np.ndarray, list[dict]]:
+    """uint16 codes plus legend entries {name, colour, size}; negative labels (noise) get NOISE_CODE.
+
+    Continuous values (floats with more than 30 distinct values) are binned into deciles on a viridis ramp.
+    """
+    series = pd.Series(values).reset_index(drop=True)
+    if pd.api.types.is_float_dtype(series) and series.nunique() > 30:
+        bins = pd.qcut(series.rank(method="first"), q=min(10, series.notna().sum()), labels=False)
+        edges = series.quantile(np.linspace(0, 1, int(bins.max()) + 2)).to_numpy()
+        names = [f"{edges[i]:.3g} – {edges[i + 1]:.3g}" for i in range(int(bins.max()) + 1)]
+        codes = bins.fillna(-1).astype(int).to_numpy()
+        colours = RAMP[: len(names)] if len(names) <= len(RAMP) else palette(len(names))
+    else:
+        numeric = pd.to_numeric(series, errors="coerce")
+        if numeric.notna().all() and noise_negative:
+            integer = numeric.astype(int).to_numpy()
+            uniques = np.unique(integer[integer >= 0])
+            codes = np.full(len(integer), -1)
+            codes[integer >= 0] = np.searchsorted(uniques, integer[integer >= 0])
+            names = [str(u) for u in uniques]
+        else:
+            codes, uniques = pd.factorize(series.astype(str).where(series.notna(), None), sort=True)
+            names = [str(u) for u in uniques]
+        colours = palette(len(names))
+    codes = np.asarray(codes)
+    sizes = np.bincount(codes[codes >= 0], minlength=len(names))
+    legend = [{"name": name, "colour": colours[i % len(colours)], "size": int(sizes[i])} for i, name in enumerate(names)]
+    out = np.where(codes >= 0, codes, NOISE_CODE).astype(np.uint16)
+    return out, legend
+
+
+def named_colour_codes(labels: np.ndarray, names: dict[int, str] | None = None) -> tuple[np.ndarray, list[dict]]:
+    """Colour codes of cluster labels, the legend reading 'cluster · name' where a name is given."""
+    codes, legend = colour_codes(np.asarray(labels))
+    for entry in legend:
+        cluster = int(entry["name"])
+        if names and names.get(cluster):
+            entry["name"] = f"{cluster} · {names[cluster]}"
+    return codes, legend
+
+
+def matched_colour_codes(labels: np.ndarray, reference: np.ndarray,
+                         names: dict[int, str] | None = None) -> tuple[np.ndarray, list[dict]]:
+    """Colour codes matched to a reference clustering (Hungarian), so one group keeps its colour across panels.
+
+    `names` (the user's cluster names) replace the cluster numbers in the legend where given.
+    """
+    from clustering.compare import matched_codes
+
+    labels = np.asarray(labels)
+    matched = matched_codes(reference, labels)
+    count = int(matched.max(initial=-1)) + 1
+    colours = palette(max(count, 1))
+    legend = []
+    for code in range(count):
+        members = matched == code
+        own = np.unique(labels[members])
+        shown = [f"{v} · {names[int(v)]}" if names and int(v) in names else str(v) for v in own[:3]]
+        name = ("cluster " + ", ".join(shown)) if len(own) else ""
+        legend.append({"name": name, "colour": colours[code % len(colours)], "size": int(members.sum()),
+                       "hidden": not members.any()})
+    return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), legend
+
+
+def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90) -> str | None:
+    """One line of 'column: value · ...' per row (values cut at `width`), or None past HOVER_TEXT_MAX_ROWS."""
+    if not columns or len(metadata) > HOVER_TEXT_MAX_ROWS:
+        return None
+    parts = []
+    for column in columns:
+        text = metadata[column].astype(str).str.replace("\n", " ", regex=False).str.replace("\r", " ", regex=False)
+        text = text.where(text.str.len() <= width, text.str.slice(0, width - 1) + "…")
+        parts.append(f"{column}: " + text)
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + " · " + part
+    return "\n".join(joined.tolist())
+
+
+def image_bytes(images: np.ndarray) -> bytes:
+    """Images (n x pixels) scaled to 0-255 uint8, as the scatter's hover previews take them."""
+    scaled = images / max(float(np.max(images)), 1e-9) * 255
+    return np.clip(scaled, 0, 255).astype(np.uint8).tobytes()

@@ -1,0 +1,344 @@
+"""What a report holds, as plain values: the dataset, each run with its clusters, comparisons, the scatter's data.
+
+Built from a dataset plus runs (label files or a project's saved runs); rendered by `clustering.report.html`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from clustering.data import Dataset, encode_labels
+from clustering.profiles import cluster_profiles, column_kinds, exemplar_text
+from clustering.report.colours import (NOISE_COLOUR, colour_codes, hover_lines, image_bytes, matched_colour_codes,
+                                       named_colour_codes)
+
+HOVER_COLUMNS = 3  # metadata columns shown when hovering a point
+IMAGE_MAX_ROWS = 70_000  # hover images of image data are packed up to this many rows
+CONTINGENCY_MAX = 40  # rows or columns of a contingency table shown (the largest)
+COLOUR_BY_MAX_COLUMNS = 5  # metadata category columns offered as scatter colourings
+
+
+@dataclass
+class ReportRun:
+    """One clustering to report: its labels and, where known, how it was made."""
+
+    name: str
+    labels: np.ndarray
+    method: str = ""
+    params: dict = field(default_factory=dict)
+    seed: int | None = None
+    preprocess: str = ""
+    versions: dict = field(default_factory=dict)
+    device: str | None = None
+    seconds: dict = field(default_factory=dict)
+    confidence: np.ndarray | None = None
+    cluster_names: dict[int, str] = field(default_factory=dict)
+    explanation: dict | None = None  # the JSON of `clusterlab explain --out`
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        self.labels = np.asarray(self.labels).astype(np.int64)
+
+
+@dataclass
+class ReportOptions:
+    """What to put in: the truth column, the layout, explanations, perception verdicts."""
+
+    title: str = "Clustering report"
+    truth: str | None = None  # metadata column of true labels
+    projection: str = "umap"  # umap | pca | given
+    seed: int = 0
+    explain: str = "imm"  # explanation method for runs without a saved one; "none" for no rules
+    perception: bool = False
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return "–" if not np.isfinite(value) else f"{value:.4g}"
+    return str(value)
+
+
+def _image_uri(pixels: np.ndarray, shape: tuple[int, int]) -> str:
+    """A small grey PNG (data URI) of one image row, dark ink on white."""
+    from matplotlib.image import imsave
+
+    buffer = io.BytesIO()
+    imsave(buffer, np.asarray(pixels, dtype=np.float64).reshape(shape), cmap="gray_r", format="png")
+    return "data:image/png;base64," + _b64(buffer.getvalue())
+
+
+def truth_labels(dataset: Dataset, column: str | None) -> tuple[np.ndarray | None, dict[int, str]]:
+    """Truth codes of a metadata column and the category name of each code."""
+    if column is None:
+        return None, {}
+    if column not in dataset.metadata.columns:
+        raise ValueError(f"truth column {column!r} is not in the metadata (columns: "
+                         f"{', '.join(map(str, dataset.metadata.columns[:15]))}).")
+    values = dataset.metadata[column]
+    codes = encode_labels(values)
+    names = {}
+    for code in np.unique(codes[codes >= 0]):
+        names[int(code)] = str(values[np.flatnonzero(codes == code)[0]])
+    return codes, names
+
+
+def layout(dataset: Dataset, options: ReportOptions, x: np.ndarray | None = None) -> np.ndarray:
+    """The 2-D scatter positions: the given two columns, or a projection of the vectors."""
+    if options.projection == "given":
+        if dataset.d != 2:
+            raise ValueError(f"projection 'given' needs two feature columns; {dataset.name} has {dataset.d}.")
+        return dataset.vectors.astype(np.float32)
+    from clustering.projection import project
+
+    return project(dataset.vectors if x is None else x, method=options.projection, n_components=2,
+                   seed=options.seed).astype(np.float32)
+
+
+def _explanation(dataset: Dataset, run: ReportRun, method: str, seed: int) -> dict | None:
+    if run.explanation is not None or method == "none" or len(np.unique(run.labels[run.labels >= 0])) < 2:
+        return run.explanation
+    from clustering.explain import available_spaces, build_space, explain
+
+    space = build_space(dataset, available_spaces(dataset, has_projection=False)[0], seed=seed)
+    return explain(space, run.labels, method, seed=seed).to_json()
+
+
+def _cluster_rows(dataset: Dataset, run: ReportRun, legend: list[dict], codes_of: dict[int, int],
+                  explanation: dict | None, keyword_names: dict[int, str], verdicts: dict) -> list[dict]:
+    rules = {int(c["cluster"]): c for c in (explanation or {}).get("clusters", [])}
+    text_columns = [dataset.text_column] if dataset.text_column else None
+    out = []
+    for profile in cluster_profiles(dataset.metadata, run.labels, dataset.vectors):
+        cluster = profile.cluster
+        rule = rules.get(cluster)
+        exemplars = []
+        for row in profile.exemplars:
+            image = _image_uri(dataset.vectors[row], dataset.image_shape) if dataset.image_shape else None
+            entry = {"text": exemplar_text(dataset.metadata, row, text_columns), "image": image}
+            exemplars.append(entry)
+        out.append({
+            "cluster": cluster,
+            "colour": legend[codes_of[cluster]]["colour"] if cluster in codes_of else NOISE_COLOUR,
+            "name": run.cluster_names.get(cluster) or keyword_names.get(cluster, ""),
+            "named_by": "user" if run.cluster_names.get(cluster) else ("keywords" if cluster in keyword_names else ""),
+            "size": profile.size, "share": profile.share,
+            "categories": [{"column": c["column"],
+                            "values": [{"value": v, "share": s, "overall": o} for v, s, o in c["values"]]}
+                           for c in profile.categories],
+            "medians": [{"column": m["column"], "median": _fmt(m["median"]), "overall": _fmt(m["overall"])}
+                        for m in profile.medians],
+            "exemplars": exemplars,
+            "rule": rule["rule"] if rule else None,
+            "precision": rule["precision"] if rule else None,
+            "recall": rule["recall"] if rule else None,
+            "verdict": verdicts.get(str(cluster)),
+        })
+    return out
+
+
+def _contingency(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, a_names: dict[int, str],
+                 b_names: dict[int, str]) -> dict:
+    from clustering.compare import contingency, matched_order
+
+    keep = b >= 0 if b_name == "truth" else np.ones(len(b), dtype=bool)
+    table, rows, cols = contingency(a[keep], b[keep])
+    row_order, col_order = matched_order(table)
+    row_order, col_order = row_order[:CONTINGENCY_MAX], col_order[:CONTINGENCY_MAX]
+
+    def label(value: int, names: dict[int, str]) -> str:
+        if value < 0:
+            return "noise"
+        return f"{value} · {names[value]}" if names.get(value) and names[value] != str(value) else str(value)
+
+    shown = table[np.ix_(row_order, col_order)]
+    peak = max(int(shown.max(initial=0)), 1)
+    return {"a": a_name, "b": b_name, "columns": [label(int(cols[c]), b_names) for c in col_order],
+            "rows": [{"name": label(int(rows[r]), a_names),
+                      "cells": [{"count": int(v), "shade": round(float(v) / peak, 3)} for v in table[r, col_order]]}
+                     for r in row_order],
+            "cut": table.shape[0] > CONTINGENCY_MAX or table.shape[1] > CONTINGENCY_MAX}
+
+
+def report_content(dataset: Dataset, runs: list[ReportRun], options: ReportOptions, *,
+                   xy: np.ndarray | None = None, progress=None) -> dict:
+    """Every value the report template shows, with the scatter's binary data packed as base64."""
+    from clustering.compare import Labeling, agreement_matrices
+    from clustering.metrics import agreement
+    from clustering.result import library_versions
+
+    def step(text: str, share: float) -> None:
+        if progress is not None:
+            progress(text, share)
+
+    if not runs:
+        raise ValueError("a report needs at least one run.")
+    for run in runs:
+        if len(run.labels) != dataset.n:
+            raise ValueError(f"run {run.name!r} has {len(run.labels)} labels for {dataset.n} rows.")
+    truth, truth_names = truth_labels(dataset, options.truth)
+    if xy is None:
+        step(f"{options.projection} layout of {dataset.n:,} points", 0.05)
+        xy = layout(dataset, options)
+    xy = np.asarray(xy, dtype=np.float32)
+    if xy.shape != (dataset.n, 2) or not np.isfinite(xy).all():
+        raise ValueError(f"the layout must be {dataset.n} finite x, y pairs; got shape {xy.shape}.")
+
+    keyword_names: dict[str, dict[int, str]] = {}
+    views, run_entries = [], []
+    for index, run in enumerate(runs):
+        step(f"run {run.name}: profiles and rules", 0.3 + 0.5 * index / len(runs))
+        if dataset.text_column:
+            from clustering.explain.keywords import keyword_labels
+
+            keyword_names[run.name] = keyword_labels(dataset.metadata[dataset.text_column], run.labels)
+        shown_names = {c: run.cluster_names.get(c) or keyword_names.get(run.name, {}).get(c, "")
+                       for c in np.unique(run.labels[run.labels >= 0]).tolist()}
+        if truth is not None:
+            codes, legend = matched_colour_codes(run.labels, truth, {c: n for c, n in shown_names.items() if n})
+            matched_codes = codes.astype(np.int64)
+        else:
+            codes, legend = named_colour_codes(run.labels, {c: n for c, n in shown_names.items() if n})
+            matched_codes = codes.astype(np.int64)
+        codes_of = {}
+        for cluster in np.unique(run.labels[run.labels >= 0]).tolist():
+            code = int(matched_codes[np.flatnonzero(run.labels == cluster)[0]])
+            if code != 65535:
+                codes_of[int(cluster)] = code
+        views.append({"name": f"run: {run.name}", "codes": _b64(codes.tobytes()), "legend": legend})
+        explanation = _explanation(dataset, run, options.explain, options.seed)
+        perception = None
+        if options.perception:
+            from clustering.perception import perceive
+
+            found = perceive(xy, run.labels)
+            perception = {"n_regions": found["n_regions"], "ari": found["ari"], "verdicts": found["verdicts"]}
+        metrics = agreement(truth, run.labels) if truth is not None else None
+        run_entries.append({
+            "anchor": f"run-{index + 1}", "name": run.name, "method": run.method or "labels file",
+            "source": run.source, "params": [(k, _fmt(v)) for k, v in run.params.items()],
+            "seed": run.seed, "preprocess": run.preprocess, "device": run.device,
+            "versions": list(run.versions.items()),
+            "seconds": [(k, f"{v:.2f} s") for k, v in run.seconds.items()],
+            "n_clusters": int(len(np.unique(run.labels[run.labels >= 0]))),
+            "n_noise": int((run.labels < 0).sum()),
+            "metrics": [(k, _fmt(v)) for k, v in metrics.items()] if metrics else [],
+            "explanation": {"method": explanation.get("method"), "space": explanation.get("space"),
+                            "accuracy": explanation.get("accuracy")} if explanation else None,
+            "perception": perception,
+            "clusters": _cluster_rows(dataset, run, legend, codes_of, explanation,
+                                      keyword_names.get(run.name, {}), (perception or {}).get("verdicts", {})),
+        })
+
+    step("comparisons", 0.85)
+    labelings = [Labeling(run.name, run.labels) for run in runs]
+    names_of = {run.name: {c: n for c, n in run.cluster_names.items() if n} for run in runs}
+    contingencies = []
+    if truth is not None:
+        labelings.append(Labeling("truth", truth, is_truth=True))
+        truth_codes, truth_legend = colour_codes(np.where(truth >= 0, truth, -1))
+        for entry in truth_legend:
+            entry["name"] = truth_names.get(int(entry["name"]), entry["name"])
+        views.append({"name": f"truth: {options.truth}", "codes": _b64(truth_codes.tobytes()), "legend": truth_legend})
+        for run in runs:
+            contingencies.append(_contingency(run.labels, truth, run.name, "truth", names_of[run.name], truth_names))
+    elif len(runs) >= 2:
+        contingencies.append(_contingency(runs[0].labels, runs[1].labels, runs[0].name, runs[1].name,
+                                          names_of[runs[0].name], names_of[runs[1].name]))
+    comparison = None
+    if len(labelings) >= 2:
+        found = agreement_matrices(labelings)
+        comparison = {"names": found["runs"],
+                      "ari": [[{"text": _fmt(float(v)), "shade": round(max(float(np.nan_to_num(v)), 0.0), 3)}
+                               for v in row] for row in found["ari"]],
+                      "ami": [[{"text": _fmt(float(v)), "shade": round(max(float(np.nan_to_num(v)), 0.0), 3)}
+                               for v in row] for row in found["ami"]],
+                      "contingencies": contingencies}
+
+    kinds = column_kinds(dataset.metadata)
+    for column in [c for c, kind in kinds.items() if kind == "category" and c != options.truth][
+            :COLOUR_BY_MAX_COLUMNS]:
+        codes, legend = colour_codes(dataset.metadata[column], noise_negative=False)
+        views.append({"name": f"metadata: {column}", "codes": _b64(codes.tobytes()), "legend": legend})
+
+    hover_columns = ([dataset.text_column] if dataset.text_column else []) + [
+        c for c in dataset.metadata.columns if c not in ("row", dataset.text_column)][:HOVER_COLUMNS]
+    hover = hover_lines(dataset.metadata, hover_columns[:HOVER_COLUMNS], width=80)
+    images = None
+    if dataset.image_shape is not None and dataset.n <= IMAGE_MAX_ROWS:
+        images = _b64(image_bytes(dataset.vectors))
+    versions = library_versions()
+    return {
+        "title": options.title,
+        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "clusterlab": versions.get("clusterlab", ""),
+        "dataset": {"name": dataset.name, "source": dataset.source, "rows": f"{dataset.n:,}",
+                    "features": f"{dataset.d:,}", "fingerprint": dataset.fingerprint,
+                    "preprocess": ", ".join(sorted({r.preprocess for r in runs if r.preprocess})) or "none",
+                    "metadata": list(map(str, dataset.metadata.columns)), "truth": options.truth},
+        "projection": options.projection,
+        "runs": run_entries,
+        "comparison": comparison,
+        "scatter": {"xy": _b64(xy.tobytes()), "views": views, "hover": hover, "images": images,
+                    "image_shape": list(dataset.image_shape) if images and dataset.image_shape else None,
+                    "n": dataset.n},
+    }
+
+
+def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[ReportRun]:
+    """Label CSVs as runs named after their files (`read_labels(path, dataset)` parses one)."""
+    from pathlib import Path
+
+    runs, seen = [], set()
+    for path in paths:
+        name = Path(path).stem
+        while name in seen:
+            name = name + "'"
+        seen.add(name)
+        labels = read_labels(path, dataset)  # checks the file first: missing, unreadable or of another length
+        confidence = None
+        if "confidence" in pd.read_csv(path, nrows=0).columns:
+            confidence = pd.read_csv(path, usecols=["confidence"])["confidence"].to_numpy(dtype=np.float64)
+        runs.append(ReportRun(name=name, labels=labels, source=str(path), confidence=confidence))
+    return runs
+
+
+def runs_from_project(store, project: str, run_names: list[str] | None = None) -> tuple[Dataset, list[ReportRun]]:
+    """A project's dataset (reloaded and checked against its fingerprint) and its chosen runs (all by default)."""
+    from clustering.store.config import load_data
+
+    found = store.project(project)
+    saved = found["runs"]
+    if run_names:
+        chosen = []
+        for wanted in run_names:
+            match = next((r for r in reversed(saved) if wanted in (r["id"], r["name"])), None)
+            if match is None:
+                raise ValueError(f"project {project!r} has no run {wanted!r}; it has: "
+                                 f"{', '.join(r['name'] for r in saved) or 'no runs'}.")
+            chosen.append(match)
+    else:
+        chosen = [r for r in saved if not (r["info"] or {}).get("subset_rows")]
+    if not chosen:
+        raise ValueError(f"project {project!r} has no runs to report; run one first.")
+    dataset = load_data(found["dataset"])
+    runs = []
+    for entry in chosen:
+        labels, confidence = store.labels(project, entry["id"])
+        kept = store.explanations(project, entry["id"])
+        runs.append(ReportRun(
+            name=entry["name"], labels=labels, method=entry["method"], params=entry["params"] or {},
+            seed=entry["seed"], preprocess=entry["preprocess"] or "", versions=entry["versions"] or {},
+            device=entry["device"], seconds=entry["seconds"] or {}, confidence=confidence,
+            cluster_names={c: name for c, (name, _) in store.cluster_names(project, entry["id"]).items() if name},
+            explanation=kept[0]["result"] if kept else None, source=f"project {project}"))
+    return dataset, runs

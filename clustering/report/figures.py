@@ -1,0 +1,105 @@
+"""Static figures with matplotlib: the scatter (PNG at a chosen DPI, or SVG) and the comparison charts.
+
+In SVG, points are rasterised inside the vector file above `VECTOR_POINTS_MAX` (as scanpy's `vector_friendly`):
+text, axes and legend stay vectors while a million circles do not make an unopenable file.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from clustering.report.colours import NOISE_CODE, NOISE_COLOUR
+
+VECTOR_POINTS_MAX = 5_000
+FORMATS = ("png", "svg")
+LEGEND_MAX = 30  # legend entries drawn; more are summarised in one line
+
+
+def _figure(width: float, height: float):
+    """A matplotlib Figure without pyplot: no global state, safe to build in a download thread."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def figure_format(path: str | Path) -> str:
+    """'png' or 'svg' from a file name; anything else is refused with the choices."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValueError(f"{path}: write a .png or .svg figure (got '.{suffix}').")
+    return suffix
+
+
+def scatter_figure(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, title: str = "",
+                   width: float = 8.0, height: float = 6.0, point_size: float | None = None):
+    """A matplotlib Figure of the scatter coloured as the app colours it (codes and legend of `colour_codes`)."""
+    from matplotlib.lines import Line2D
+
+    xy = np.asarray(xy, dtype=np.float64)
+    codes = np.asarray(codes)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(codes):
+        raise ValueError(f"the scatter needs n x 2 positions and n codes; got {xy.shape} and {len(codes)}.")
+    figure = _figure(width, height)
+    axes = figure.subplots()
+    size = point_size if point_size is not None else float(np.clip(6000 / max(len(xy), 1), 0.8, 12))
+    rasterized = len(xy) > VECTOR_POINTS_MAX
+    noise = codes == NOISE_CODE
+    if noise.any():
+        axes.scatter(xy[noise, 0], xy[noise, 1], s=size, c=NOISE_COLOUR, linewidths=0, rasterized=rasterized,
+                     label=f"noise ({int(noise.sum()):,})")
+    order = np.random.default_rng(0).permutation(np.flatnonzero(~noise))  # no group painted wholly on top
+    colours = np.array([entry["colour"] for entry in legend] or ["#3b5bdb"])
+    axes.scatter(xy[order, 0], xy[order, 1], s=size, c=colours[codes[order].astype(int) % len(colours)],
+                 linewidths=0, rasterized=rasterized)
+    shown = [entry for entry in legend if not entry.get("hidden")]
+    handles = [Line2D([], [], marker="o", linestyle="", color=entry["colour"],
+                          label=f"{entry['name']} ({entry['size']:,})") for entry in shown[:LEGEND_MAX]]
+    if len(shown) > LEGEND_MAX:
+        handles.append(Line2D([], [], linestyle="", label=f"… {len(shown) - LEGEND_MAX} more"))
+    if noise.any():
+        handles.append(Line2D([], [], marker="o", linestyle="", color=NOISE_COLOUR,
+                                  label=f"noise ({int(noise.sum()):,})"))
+    if handles:
+        axes.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.set_aspect("equal", adjustable="datalim")
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    if title:
+        axes.set_title(title, fontsize=11)
+    return figure
+
+
+def heatmap_figure(matrix: np.ndarray, rows: list[str], columns: list[str], *, title: str = "",
+                   width: float = 6.0, height: float = 5.0, annotate: bool = True):
+    """A heatmap (agreement or contingency), darker for larger values."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    figure = _figure(width, height)
+    axes = figure.subplots()
+    axes.imshow(np.nan_to_num(matrix), cmap="Blues", aspect="auto")
+    axes.set_xticks(range(len(columns)), labels=columns, rotation=45, ha="right", fontsize=8)
+    axes.set_yticks(range(len(rows)), labels=rows, fontsize=8)
+    if annotate and matrix.size <= 400:
+        peak = np.nanmax(matrix) if np.isfinite(matrix).any() else 1.0
+        for (i, j), value in np.ndenumerate(matrix):
+            text = "" if not np.isfinite(value) else (f"{value:.2f}" if value != round(value) else f"{int(value)}")
+            axes.text(j, i, text, ha="center", va="center", fontsize=7,
+                      color="white" if np.isfinite(value) and value > 0.6 * peak else "#1f2430")
+    if title:
+        axes.set_title(title, fontsize=11)
+    return figure
+
+
+def figure_bytes(figure, fmt: str, dpi: int = 150) -> bytes:
+    """The figure as PNG (at `dpi`) or SVG bytes."""
+    if fmt not in FORMATS:
+        raise ValueError(f"figure format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
+    if not 10 <= dpi <= 1200:
+        raise ValueError(f"dpi must be between 10 and 1200; got {dpi}.")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, dpi=dpi, metadata={"Software": "Clusterlab"} if fmt == "png" else None)
+    return buffer.getvalue()

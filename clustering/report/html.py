@@ -1,0 +1,62 @@
+"""The self-contained HTML report: jinja2 with autoescape, data for scripts as JSON that cannot end a <script>.
+
+Every script is inlined and allowed by its SHA-256 in a Content-Security-Policy that also forbids any request, so
+the file opens offline and even a value that slipped past escaping could not run or call out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import jinja2
+
+from clustering.result import json_safe
+
+ASSETS = Path(__file__).parent
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(value) -> str:
+    """JSON for a <script type="application/json"> block: '<', '>', '&' and U+2028/9 written as \\u escapes."""
+    return json.dumps(json_safe(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(
+        _JSON_ESCAPES)
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def scatter_document() -> tuple[str, str]:
+    """The app's scatter page with its script inlined (for the iframe's srcdoc), and that script."""
+    page = (ASSETS / "scatter" / "index.html").read_text(encoding="utf-8")
+    script = (ASSETS / "scatter" / "scatter.js").read_text(encoding="utf-8")
+    if "</script" in script.lower():
+        raise RuntimeError("scatter.js must not contain '</script'.")
+    return page.replace('<script src="scatter.js"></script>', f"<script>{script}</script>"), script
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(ASSETS / "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_report(content: dict) -> str:
+    """The report page for `report_content(...)`'s values."""
+    scatter_page, scatter_script = scatter_document()
+    page_script = (ASSETS / "templates" / "report.js").read_text(encoding="utf-8")
+    policy = ("default-src 'none'; script-src " + _sha256(page_script) + " " + _sha256(scatter_script)
+              + "; style-src 'unsafe-inline'; img-src data:; frame-src 'self' about: data:; base-uri 'none'; "
+              "form-action 'none'; connect-src 'none'")
+    return _environment().get_template("report.html.j2").render(
+        report=content, page_script=page_script, policy=policy,
+        data_json=script_json({**content["scatter"], "page": scatter_page}))
+
+
+def build_report(dataset, runs, options, *, xy=None, progress=None) -> str:
+    """Report HTML for runs of one dataset (see `report_content` for what goes in)."""
+    from clustering.report.content import report_content
+
+    return render_report(report_content(dataset, runs, options, xy=xy, progress=progress))

@@ -1,0 +1,268 @@
+"""Reports, figures and joined label tables: contents, safety (in Chromium, offline) and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from browser import CHROMIUM_ARGS, chromium_path
+from clustering.cli import main
+from clustering.data import Dataset
+from clustering.profiles import cluster_profiles, column_kinds
+from clustering.report import ReportOptions, ReportRun, build_report, script_json
+from clustering.report.colours import colour_codes
+from clustering.report.export import joined_labels, write_table
+from clustering.report.figures import VECTOR_POINTS_MAX, figure_bytes, heatmap_figure, scatter_figure
+
+PAYLOADS = ["<script>window.__pwned = 1</script>", "<img src=x onerror=\"window.__pwned = 2\">",
+            "</script><script>window.__pwned = 3</script>", "[click](javascript:window.__pwned=4)",
+            "\u2028<svg onload=window.__pwned=5>", "{{ 7 * 7 }}"]
+
+
+def hostile_dataset(n: int = 240) -> tuple[Dataset, np.ndarray]:
+    """Three blobs whose every metadata value, column name and name is an injection attempt."""
+    rng = np.random.default_rng(0)
+    truth = np.repeat([0, 1, 2], n // 3)
+    vectors = rng.normal(size=(n, 6)).astype(np.float32) + truth[:, None] * 6
+    metadata = pd.DataFrame({
+        PAYLOADS[1]: [PAYLOADS[i % len(PAYLOADS)] for i in range(n)],  # a column named as an attack
+        "kind": [PAYLOADS[t] for t in truth],  # categories: appear in legends, profiles and contingency tables
+        "price": rng.normal(size=n) * 10 + truth * 50,
+    })
+    dataset = Dataset(vectors, metadata, name=PAYLOADS[0], source=PAYLOADS[2],
+                      feature_names=[f"f{j}{PAYLOADS[1] if j == 0 else ''}" for j in range(6)])
+    return dataset, truth
+
+
+def test_script_json_cannot_end_its_script_block():
+    value = {"a": "</script><!-- <script>", "b": "\u2028\u2029 & > <", PAYLOADS[1]: [1.5, float("nan")]}
+    text = script_json(value)
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == {**value, PAYLOADS[1]: [1.5, None]}
+
+
+def test_profiles_show_what_sets_each_cluster_apart():
+    metadata = pd.DataFrame({"colour": ["red"] * 8 + ["blue"] * 2 + ["blue"] * 10, "price": list(range(20)),
+                             "id": [f"p{i}" for i in range(20)]})
+    labels = np.array([0] * 10 + [1] * 9 + [-1])
+    kinds = column_kinds(metadata)
+    assert kinds == {"colour": "category", "price": "numeric", "id": "id"}
+    profiles = cluster_profiles(metadata, labels, np.arange(20, dtype=np.float32)[:, None])
+    first = profiles[0]
+    assert first.cluster == 0 and first.size == 10
+    assert first.categories[0]["values"][0][:2] == ("red", 0.8)
+    assert first.medians[0]["median"] == pytest.approx(4.5)
+    assert first.exemplars[0] in (4, 5)  # nearest the cluster's mean
+    assert [p.cluster for p in profiles] == [0, 1]  # noise is not a cluster
+
+
+def test_report_of_two_runs_with_truth_holds_every_part(tmp_path):
+    from clustering.pipeline import run
+    from clustering.samples import load_sample
+
+    data = load_sample("digits")
+    runs = []
+    for method, params in (("kmeans", {"n_clusters": 10}), ("leiden", {})):
+        result = run(data, method, params, seed=0, preprocess="standardize")
+        runs.append(ReportRun(name=method, labels=result.labels, method=method, params=result.params, seed=0,
+                              preprocess="standardize", versions=result.versions, seconds=result.seconds,
+                              cluster_names={0: "zeros & <friends>"} if method == "kmeans" else {}))
+    html = build_report(data, runs, ReportOptions(title="Digits", truth="label", projection="pca"))
+    for part in ("Dataset", "Scatter", "Comparison", "Run: kmeans", "Run: leiden", "Contingency: kmeans",
+                 data.fingerprint, "n_clusters=10", "ari", "precision", "recall", "Exemplars"):
+        assert part in html, part
+    assert "zeros &amp; &lt;friends&gt;" in html and "<friends>" not in html
+    assert html.count('<tr><th>Against the truth</th>') == 2
+    assert "data:image/png;base64," in html  # digit exemplars drawn as images
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+    payload = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html,
+                                   re.S).group(1))
+    assert len(payload["xy"]) == 4 * ((8 * data.n + 2) // 3)  # float32 pairs, base64: binary, not JSON numbers
+    assert [view["name"] for view in payload["views"]][:3] == ["run: kmeans", "run: leiden", "truth: label"]
+
+
+def test_report_at_scale_packs_coordinates(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 20_000
+    data = Dataset(rng.normal(size=(n, 4)).astype(np.float32),
+                   pd.DataFrame({"group": rng.integers(0, 5, n).astype(str)}), name="wide")
+    labels = rng.integers(-1, 8, n)
+    html = build_report(data, [ReportRun("r", labels)], ReportOptions(projection="pca", explain="none"),
+                        xy=rng.normal(size=(n, 2)).astype(np.float32))
+    per_point = len(html.encode()) / n
+    assert per_point < 60, per_point  # xy (8 bytes) + codes (2 per view) + short hover text, base64
+
+
+def test_figures_are_valid_files_of_the_asked_size():
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(size=(300, 2)), rng.normal(size=(VECTOR_POINTS_MAX + 1000, 2))
+    for xy in (small, large):
+        codes, legend = colour_codes(rng.integers(-1, 4, len(xy)))
+        png = figure_bytes(scatter_figure(xy, codes, legend, title="t", width=5, height=4), "png", dpi=60)
+        image = Image.open(__import__("io").BytesIO(png))
+        assert image.format == "PNG" and image.size == (300, 240)
+        svg = figure_bytes(scatter_figure(xy, codes, legend, title="t"), "svg")
+        root = ElementTree.fromstring(svg)
+        assert root.tag.endswith("svg")
+        images = svg.count(b"<image")
+        assert images == (1 if len(xy) > VECTOR_POINTS_MAX else 0)  # rasterised points only above the limit
+    svg = figure_bytes(heatmap_figure(np.eye(3), ["a", "b", "<c>"], ["a", "b", "<c>"], title="ARI"), "svg")
+    assert b"&lt;c&gt;" in svg
+    ElementTree.fromstring(svg)
+    with pytest.raises(ValueError, match="dpi"):
+        figure_bytes(heatmap_figure(np.eye(2), ["a", "b"], ["a", "b"]), "png", dpi=5000)
+
+
+def test_joined_labels_keep_ids_names_confidence_and_metadata(tmp_path):
+    data = Dataset(np.zeros((4, 2), dtype=np.float32),
+                   pd.DataFrame({"pid": ["a", "b", "c", "d"], "cluster": [9, 9, 9, 9], "price": [1.0, 2, 3, 4]}),
+                   id_column="pid")
+    frame = joined_labels(data, np.array([0, 0, 1, -1]), cluster_names={0: "cheap"},
+                          confidence=np.array([0.9, 0.8, 0.7, 0.0]))
+    assert list(frame.columns) == ["id", "cluster", "cluster_name", "confidence", "metadata_cluster", "price"]
+    assert frame["id"].tolist() == ["a", "b", "c", "d"]
+    assert frame["cluster_name"].tolist() == ["cheap", "cheap", "", "noise"]
+    write_table(frame, tmp_path / "j.parquet")
+    write_table(frame, tmp_path / "j.csv")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "j.parquet"), frame)
+    assert pd.read_csv(tmp_path / "j.csv", keep_default_na=False)["cluster_name"].tolist()[-1] == "noise"
+    with pytest.raises(ValueError, match="csv or .parquet"):
+        write_table(frame, tmp_path / "j.xlsx")
+
+
+def run_cli(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_report_figure_and_export(tmp_path, capsys):
+    for method, extra in (("kmeans", ["--param", "n_clusters=10"]), ("gmm", ["--param", "n_components=10"])):
+        code, _, err = run_cli(["cluster", "sample:digits", "--method", method, *extra, "--seed", "0",
+                                "--out", str(tmp_path / f"{method}.csv")], capsys)
+        assert code == 0, err
+    labels = [str(tmp_path / "kmeans.csv"), str(tmp_path / "gmm.csv")]
+    code, out, err = run_cli(["report", "sample:digits", "--labels", *labels, "--truth", "label", "--projection", "pca",
+                              "--title", "Two runs", "--out", str(tmp_path / "r.html")], capsys)
+    assert code == 0, err
+    html = (tmp_path / "r.html").read_text()
+    assert "<title>Two runs</title>" in html and "Run: kmeans" in html and "Run: gmm" in html
+    code, out, err = run_cli(["figure", "sample:digits", "--labels", labels[0], "--truth", "label", "--projection",
+                              "pca", "--dpi", "50", "--width", "4", "--height", "3", "--out",
+                              str(tmp_path / "s.png")], capsys)
+    assert code == 0, err
+    from PIL import Image
+
+    assert Image.open(tmp_path / "s.png").size == (200, 150)
+    code, out, err = run_cli(["export", "sample:digits", "--labels", labels[1], "--out", str(tmp_path / "j.parquet")],
+                             capsys)
+    assert code == 0, err
+    joined = pd.read_parquet(tmp_path / "j.parquet")
+    assert list(joined.columns) == ["id", "cluster", "cluster_name", "confidence", "label"] and len(joined) == 1797
+    assert joined["confidence"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["report", "sample:digits", "--out", "{tmp}/r.html"], "either --labels"),
+    (["report", "sample:digits", "--labels", "{tmp}/missing.csv", "--out", "{tmp}/r.html"], "no such file"),
+    (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/l.csv"], "also an input"),
+    (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/r.txt"], ".html"),
+    (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--truth", "nope", "--out", "{tmp}/r.html"], "nope"),
+    (["report", "--project", "no-such-project", "--out", "{tmp}/r.html"], "no project"),
+    (["figure", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/s.jpg"], ".png or .svg"),
+    (["figure", "sample:digits", "--labels", "{tmp}/short.csv", "--out", "{tmp}/s.png"], "labels for 1797 rows"),
+    (["export", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/j.json"], ".csv or .parquet"),
+])
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, args, message):
+    pd.DataFrame({"cluster": np.zeros(1797, dtype=int)}).to_csv(tmp_path / "l.csv", index=False)
+    pd.DataFrame({"cluster": [0, 1]}).to_csv(tmp_path / "short.csv", index=False)
+    code, out, err = run_cli([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+
+
+def test_cli_report_of_a_project_uses_names_rules_and_kept_layout(tmp_path, capsys):
+    from clustering.store import Store
+
+    config = tmp_path / "digits.yaml"
+    config.write_text("data:\n  path: sample:digits\n  preprocess: standardize\nruns:\n"
+                      "  - {name: km, method: kmeans, params: {n_clusters: 10}, seed: 0}\n"
+                      "  - {name: gm, method: gmm, params: {n_components: 10}, seed: 0}\n")
+    code, _, err = run_cli(["run", str(config), "--project", "report-test"], capsys)
+    assert code == 0, err
+    store = Store()
+    run_id = store.project("report-test")["runs"][0]["id"]
+    store.name_cluster("report-test", run_id, 3, "round <ones>")
+    store.save_explanation("report-test", run_id, {"method": "imm"},
+                           {"method": "imm", "space": "pixels", "accuracy": 0.5,
+                            "clusters": [{"cluster": 3, "rule": "pixel(1,1) ≤ 2", "precision": 0.25, "recall": 0.75,
+                                          "size": 10}]})
+    out_path = tmp_path / "p.html"
+    code, out, err = run_cli(["report", "--project", "report-test", "--runs", "km", "--projection", "pca",
+                              "--truth", "label", "--out", str(out_path)], capsys)
+    assert code == 0, err
+    html = out_path.read_text()
+    assert "Run: km" in html and "Run: gm" not in html
+    assert "round &lt;ones&gt;" in html and "pixel(1,1) ≤ 2" in html and "precision 0.25" in html
+    assert store.layout("report-test", "pca", "standardize", 0, 1797) is not None  # kept for the next report
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed (make browser)")
+def test_hostile_report_runs_nothing_offline_and_draws(tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    data, truth = hostile_dataset()
+    runs = [ReportRun(name=PAYLOADS[2], labels=truth, method=PAYLOADS[1], params={PAYLOADS[0]: PAYLOADS[3]},
+                      cluster_names={0: PAYLOADS[1], 1: PAYLOADS[3], 2: PAYLOADS[4]}),
+            ReportRun(name=PAYLOADS[4], labels=np.where(truth == 2, 1, truth))]
+    data.metadata["truth"] = truth
+    html = build_report(data, runs, ReportOptions(title=PAYLOADS[0], truth="kind", projection="pca",
+                                                  perception=True))
+    path = tmp_path / "hostile.html"
+    path.write_text(html)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(offline=True, viewport={"width": 1300, "height": 1000})
+        requests, problems = [], []
+        context.route("**/*", lambda route: (requests.append(route.request.url),
+                                             route.continue_() if route.request.url.startswith("file:")
+                                             else route.abort()))
+        page = context.new_page()
+        page.on("dialog", lambda dialog: (problems.append(f"dialog {dialog.message}"), dialog.dismiss()))
+        page.on("console", lambda message: problems.append(message.text)
+                if "Content Security Policy" in message.text or message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(f"page error {error}"))
+        page.goto(path.as_uri())
+        frame = page.frame_locator("#scatter-frame")
+        frame.locator("canvas#plot[data-ready='1']").wait_for(state="attached", timeout=30_000)
+        assert frame.locator("#status").inner_text().startswith(f"{data.n:,} points")
+        # the scatter really drew: a point's pixel differs from the white background
+        xy = page.frames[1].evaluate("() => window.__scatterPoint(0)")
+        page.frames[1].mouse.move if False else None  # noqa: B018  (hover through the page below)
+        box = page.locator("#scatter-frame").bounding_box()
+        page.mouse.move(box["x"] + xy[0], box["y"] + xy[1])
+        frame.locator("#tip").wait_for(state="visible", timeout=10_000)
+        tip = frame.locator("#tip").inner_text()
+        assert any(payload.strip() in tip for payload in PAYLOADS), tip  # hover shows the payload as text
+        legend = frame.locator("#legend").inner_text()
+        assert PAYLOADS[1] in legend  # a cluster name shown as text in the legend
+        page.select_option("#colour-by", index=2)  # truth: the categories' own names
+        frame.locator("#legend", has_text=PAYLOADS[0]).wait_for(timeout=10_000)
+        text = page.locator("main").inner_text()
+        for payload in (PAYLOADS[0], PAYLOADS[1], PAYLOADS[2], PAYLOADS[3], "{{ 7 * 7 }}"):
+            assert payload in text, payload  # every attack is on screen as plain text
+        assert page.evaluate("() => window.__pwned") is None
+        assert page.frames[1].evaluate("() => window.__pwned") is None
+        assert page.locator("img[src='x'], svg[onload], a[href^='javascript']").count() == 0
+        assert page.locator("script").count() == 2  # the data block and the report's own script
+        assert problems == [], problems
+        assert [url for url in requests if not url.startswith("file:")] == []
+        page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+        browser.close()
