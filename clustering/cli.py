@@ -139,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     labels = actions.add_parser("labels", help="a run's labels as CSV (row, cluster, cluster_name[, confidence])")
     labels.add_argument("name")
     labels.add_argument("--run", required=True, help="run name or id")
-    labels.add_argument("--out", required=True, help="CSV file to write")
+    labels.add_argument("--metadata", action="store_true",
+                        help="join the data's metadata (id, cluster, cluster_name, confidence, columns...)")
+    labels.add_argument("--out", required=True, help="CSV or parquet file to write")
     delete = actions.add_parser("delete", help="delete a project, its runs and their label files")
     delete.add_argument("name")
     for sub in (listing, show, export, labels, delete):
@@ -563,13 +565,21 @@ def cmd_project(args: argparse.Namespace) -> int:
         out = output_path(args)
         found = store.project(args.name)
         run = next((r for r in reversed(found["runs"]) if args.run in (r["id"], r["name"])), None)
+        from clustering.report.export import joined_labels, table_format, write_table
+        from clustering.store import load_data
+
+        table_format(out)
         labels, confidence = store.labels(args.name, args.run)
         names = store.cluster_names(args.name, run["id"]) if run else {}
-        frame = pd.DataFrame({"row": np.arange(len(labels)), "cluster": labels,
-                              "cluster_name": [names.get(int(c), ("", ""))[0] for c in labels]})
-        if confidence is not None:
-            frame["confidence"] = confidence
-        atomic_write(out, lambda temporary: frame.to_csv(temporary, index=False))
+        if args.metadata:
+            frame = joined_labels(load_data(found["dataset"]), labels, confidence=confidence,
+                                  cluster_names={c: name for c, (name, _) in names.items() if name})
+        else:
+            frame = pd.DataFrame({"row": np.arange(len(labels)), "cluster": labels,
+                                  "cluster_name": [names.get(int(c), ("", ""))[0] for c in labels]})
+            if confidence is not None:
+                frame["confidence"] = confidence
+        write_table(frame, out)
         print(f"wrote {out}")
         return 0
     store.delete(args.name)

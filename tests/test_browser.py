@@ -3,8 +3,10 @@
 import os
 import re
 import time
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from browser import ARTIFACTS, CHROMIUM_ARGS, NON_BLANK_JS, StreamlitServer, chromium_path, scatter_frame, wait_for_text
@@ -71,7 +73,11 @@ def open_digits_on_cluster_page(page, url: str, screenshot: str | None = None):
 def test_load_cluster_explore_select_recluster(server, page):
     open_digits_on_cluster_page(page, server.url, "01-home-digits")
     page.get_by_role("button", name="Run", exact=True).click()
-    wait_for_text(page, "Download labels (CSV)", 180)
+    wait_for_text(page, "Labels with metadata (CSV)", 180)
+    with page.expect_download() as download:  # the joined table is made when clicked
+        page.get_by_role("button", name="Labels with metadata (CSV)").click()
+    joined = pd.read_csv(download.value.path())
+    assert list(joined.columns[:3]) == ["id", "cluster", "cluster_name"] and len(joined) == 1797
     shot(page, "02-cluster-leiden")
     assert page.get_by_label("Rename").input_value().startswith("leiden #1")
 
@@ -81,6 +87,10 @@ def test_load_cluster_explore_select_recluster(server, page):
     assert coloured > 500, "the scatter canvas is blank"
     assert frame.locator("canvas#plot").get_attribute("data-n") == "1797"
     shot(page, "03-explore-scatter")
+    with page.expect_download() as download:  # a PNG of the scatter as drawn
+        page.get_by_role("button", name="PNG").first.click()
+    assert download.value.suggested_filename.endswith(".png")
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # hover shows the row's metadata and its 8x8 image
     box = page.locator("iframe[title*='clusterlab_scatter']").bounding_box()
@@ -195,7 +205,7 @@ def frames_of(page, count: int, timeout: float = 180) -> list:
     return frames
 
 
-def test_demo_comparison_and_compare_page_with_three_runs(server, page):
+def test_demo_comparison_and_compare_page_with_three_runs(server, page, tmp_path):
     page.goto(server.url)
     wait_for_text(page, "Sample datasets", 60)
     page.get_by_role("button", name="Start the demo").click()
@@ -212,6 +222,20 @@ def test_demo_comparison_and_compare_page_with_three_runs(server, page):
     assert page.locator(".js-plotly-plot").count() >= 5  # ARI, AMI, VI, contingency, Sankey
     assert page.get_by_text("Visual clustering").count() > 0
     shot(page, "10-compare")
+
+    # the report of the three runs downloads as one file that draws offline
+    page.get_by_text("Report of these runs").click()
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download report (HTML)").click()
+    report_path = tmp_path / "report.html"
+    download.value.save_as(report_path)
+    offline = page.context.browser.new_context(offline=True)
+    report_page = offline.new_page()
+    report_page.goto(report_path.as_uri())
+    report_frame = report_page.frame_locator("#scatter-frame")
+    report_frame.locator("canvas#plot[data-ready='1']").wait_for(state="attached", timeout=30_000)
+    assert report_page.locator("section[id^='run-']").count() == 3
+    offline.close()
 
     # hovering a point in the first panel rings the same row in the second
     boxes = page.locator("iframe[title*='clusterlab_scatter']")

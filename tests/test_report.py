@@ -266,3 +266,15 @@ def test_hostile_report_runs_nothing_offline_and_draws(tmp_path):
         assert [url for url in requests if not url.startswith("file:")] == []
         page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
         browser.close()
+
+
+def test_cli_project_labels_joined_with_metadata_as_parquet(tmp_path, capsys):
+    config = tmp_path / "d.yaml"
+    config.write_text("data:\n  path: sample:digits\nruns:\n  - {name: km, method: kmeans, params: {n_clusters: 10}, "
+                      "seed: 0}\n")
+    assert run_cli(["run", str(config), "--project", "joined-test"], capsys)[0] == 0
+    out = tmp_path / "km.parquet"
+    code, _, err = run_cli(["project", "labels", "joined-test", "--run", "km", "--metadata", "--out", str(out)], capsys)
+    assert code == 0, err
+    frame = pd.read_parquet(out)
+    assert list(frame.columns) == ["id", "cluster", "cluster_name", "label"] and len(frame) == 1797
