@@ -21,6 +21,7 @@ from common import (
     start_job,
 )
 from demo import COMPARE_SENTENCE, DEMO_STEPS, EXPLAIN_SENTENCE, LAYOUT_SENTENCE, run_demo
+from exports import project_report_button
 from scatter import colour_codes, hover_lines, matched_colour_codes, scatter
 
 page_setup("Home")
@@ -62,6 +63,8 @@ if open_now:
         st.download_button("Download the project's config (YAML)", export_config(projects.store(), open_now),
                            file_name=f"{open_now}.yaml", mime="application/x-yaml", key="project-config",
                            help="`clusterlab run THIS.yaml --project NEW` re-runs every run to identical labels.")
+        if projects.store().project(open_now)["runs"]:
+            project_report_button(projects.store(), open_now)
     except StoreError as error:
         st.error(plain(error))
 if saved:

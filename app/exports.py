@@ -77,3 +77,29 @@ def report_buttons(data: Dataset, entries: list[dict], names: dict[str, dict[int
                        on_click="ignore", icon=":material/download:", type="primary")
     st.caption("One file that opens offline: dataset, each run's settings and metrics, a cluster table with "
                "profiles and rules, the interactive scatter and the comparisons.")
+
+
+def project_report_html(store, project: str) -> bytes:
+    """The report of every run of a project, with its kept names, rules and UMAP layout (made and kept if none)."""
+    from clustering.pipeline import prepared
+    from clustering.projection import project as embed
+    from clustering.report import ReportOptions, build_report, runs_from_project
+
+    dataset, runs = runs_from_project(store, project)
+    preprocess = store.project(project)["dataset"].preprocess
+    xy = store.layout(project, "umap", preprocess, 0, dataset.n)
+    if xy is None:
+        xy = embed(prepared(dataset, preprocess), method="umap", n_components=2, seed=0)
+        store.save_layout(project, "umap", preprocess, 0, xy)
+    truth = dataset.label_column if dataset.label_column in dataset.metadata.columns else None
+    options = ReportOptions(title=f"{project}: clustering report", truth=truth)
+    return build_report(dataset, runs, options, xy=xy).encode("utf-8")
+
+
+def project_report_button(store, project: str, key: str = "project-report") -> None:
+    """A download of the project's report, made when clicked."""
+    st.download_button("Download the project's report (HTML)", lambda: project_report_html(store, project),
+                       file_name=f"{_safe_stem(project)}.html", mime="text/html", key=key, on_click="ignore",
+                       icon=":material/download:",
+                       help="Every run with its settings, metrics, named clusters, profiles, rules and the scatter, "
+                            "in one file that opens offline. Compare makes one of chosen runs.")
