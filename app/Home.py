@@ -1,9 +1,9 @@
 """Clusterlab home: what it does, samples one click away, and a guided demo."""
 
 import pandas as pd
-import projects
 import streamlit as st
 
+import projects
 from clustering.data import DataError
 from clustering.store import StoreError, export_config
 from common import (

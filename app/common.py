@@ -11,10 +11,9 @@ import uuid
 from pathlib import Path
 
 import numpy as np
-import projects
 import streamlit as st
 
-from clustering.backends.base import ParamError
+import projects
 from clustering.data import DataError, Dataset
 from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_names  # noqa: F401 (re-exported)
 
@@ -242,8 +241,6 @@ def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int,
     from clustering.projection import project
 
     x = prepared(_data, preprocess)
-    if method == "tsne" and len(x) > 50_000:
-        raise ParamError("t-SNE on more than 50,000 points takes too long here; use UMAP or PCA.")
     return project(x, method=method, n_components=2, seed=seed)
 
 

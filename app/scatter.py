@@ -12,9 +12,15 @@ import numpy as np
 import streamlit.components.v1 as components
 
 import clustering.report
-from clustering.report.colours import (NOISE_CODE, colour_codes, hover_lines, image_bytes, matched_colour_codes,
-                                      named_colour_codes, palette)
-
+from clustering.report.colours import (
+    NOISE_CODE,
+    colour_codes,
+    hover_lines,
+    image_bytes,
+    matched_colour_codes,
+    named_colour_codes,
+    palette,
+)
 
 IMAGE_MAX_ROWS = 70_000
 SCATTER_ASSETS = Path(clustering.report.__file__).parent / "scatter"

@@ -1,41 +1,70 @@
-"""Parameter widgets generated from a backend's schema."""
+"""Parameter widgets generated from a method's schema (clustering backends and explainers alike)."""
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 import streamlit as st
 
-from clustering.backends.base import Backend, Param, ParamError
+from clustering.params import Param, ParamError
 
 
-def param_widget(method: str, param: Param):
-    key = f"param-{method}-{param.name}"
-    help_text = param.help + (f" (range {param.low} – {param.high})" if param.low is not None or param.high is not None
-                              else "")
+class Schematic(Protocol):
+    """A method with a parameter schema: a Backend or an Explainer class."""
+
+    name: str
+    schema: tuple[Param, ...]
+
+    @classmethod
+    def checked(cls, params: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def help_text(param: Param) -> str:
+    """The help shown beside a widget: what it does, its code name, and the range where one is set."""
+    bounds = []
+    if param.low is not None:
+        bounds.append(f"at least {param.low:g}")
+    if param.high is not None:
+        bounds.append(f"at most {param.high:g}")
+    limits = f" ({', '.join(bounds)})" if bounds else ""
+    automatic = " Leave empty for automatic." if param.nullable else ""
+    return f"{param.help}{limits}.{automatic} Code name: `{param.name}`."
+
+
+def param_widget(method: str, param: Param, key_prefix: str = "param"):
+    key = f"{key_prefix}-{method}-{param.name}"
+    label, tip = param.title, help_text(param)
     if param.choices:
-        return st.selectbox(param.name, list(param.choices), index=list(param.choices).index(param.default),
-                            help=help_text, key=key)
+        return st.selectbox(label, list(param.choices), index=list(param.choices).index(param.default), help=tip,
+                            key=key)
     if param.kind is bool:
-        return st.checkbox(param.name, value=bool(param.default), help=help_text, key=key)
+        return st.checkbox(label, value=bool(param.default), help=tip, key=key)
     if param.nullable or param.kind is str:
-        return st.text_input(param.name, value="" if param.default is None else str(param.default),
-                             placeholder="auto", help=help_text, key=key)
+        return st.text_input(label, value="" if param.default is None else str(param.default), placeholder="auto",
+                             help=tip, key=key)
     if param.kind is int:
-        return st.number_input(param.name, value=int(param.default), step=1,
+        return st.number_input(label, value=int(param.default), step=1,
                                min_value=int(param.low) if param.low is not None else None,
-                               max_value=int(param.high) if param.high is not None else None, help=help_text, key=key)
-    return st.number_input(param.name, value=float(param.default), format="%g",
+                               max_value=int(param.high) if param.high is not None else None, help=tip, key=key)
+    return st.number_input(label, value=float(param.default), format="%g",
                            min_value=float(param.low) if param.low is not None else None,
-                           max_value=float(param.high) if param.high is not None else None, help=help_text, key=key)
+                           max_value=float(param.high) if param.high is not None else None, help=tip, key=key)
 
 
-def parameter_form(backend: type[Backend], columns: int = 3) -> tuple[dict, str | None]:
-    """Widgets for every parameter; returns (validated params, error message or None)."""
-    values = {}
-    grid = st.columns(columns)
-    for i, param in enumerate(backend.schema):
-        with grid[i % columns]:
-            values[param.name] = param_widget(backend.name, param)
+def parameter_form(method: type[Schematic], columns: int = 3, key_prefix: str = "param") -> tuple[dict, str | None]:
+    """Widgets for every parameter (the advanced ones in an expander); returns (validated params, error or None)."""
+    values: dict[str, Any] = {}
+    main = [p for p in method.schema if not p.advanced]
+    advanced = [p for p in method.schema if p.advanced]
+    for group, container in ((main, st.container()), (advanced, st.expander("Advanced") if advanced else None)):
+        if not group or container is None:
+            continue
+        with container:
+            grid = st.columns(columns)
+            for i, param in enumerate(group):
+                with grid[i % columns]:
+                    values[param.name] = param_widget(method.name, param, key_prefix)
     try:
-        return backend.checked(values), None
+        return method.checked(values), None
     except ParamError as error:
         return values, str(error)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from clustering.cache import atomic_write, write_text
 from clustering.data import DataError, Dataset, encode_labels
+from clustering.explain.registry import EXPLAINERS, get_explainer
 from clustering.result import json_safe
 
 
@@ -100,22 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="rules that describe each cluster, with accuracy and complexity")
     _input_arguments(explain)
     explain.add_argument("--labels", required=True, metavar="CSV", help="the run's labels (`clusterlab cluster --out`)")
-    explain.add_argument("--method", default="imm", choices=["imm", "exkmc", "kernel-imm", "polyhedra"])
+    explain.add_argument("--method", default="imm", choices=list(EXPLAINERS),
+                        help="explanation method (default imm; `clusterlab methods` lists their parameters)")
+    explain.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                         help="method setting, e.g. --param time_limit=30 (polyhedra), --param max_leaves=20 (exkmc)")
     explain.add_argument("--space", default="auto",
                          help="features | metadata | pca | projection | pixels | words | auto (default)")
     explain.add_argument("--components", type=int, default=10, help="principal components for --space pca (10)")
     explain.add_argument("--projection", default="umap", choices=["umap", "pca", "given"],
                          help="layout for --space projection; `given` reads a 2-column input (default umap)")
-    explain.add_argument("--leaves", type=int, default=None, help="exkmc: leaves (default 2 x clusters); kernel-imm: more than clusters grows it")
-    explain.add_argument("--bandwidth", type=float, default=1.0, help="kernel-imm: Gaussian width in std units (1)")
-    explain.add_argument("--degree", type=int, default=3, help="kernel-imm: Taylor degree (3)")
-    explain.add_argument("--objective", default="complexity", choices=["complexity", "sparsity", "accuracy"],
-                         help="polyhedra: what to minimise (accuracy = fewest errors within --complexity-budget)")
-    explain.add_argument("--alpha", type=float, default=0.05, help="polyhedra: error budget, share of points (0.05)")
-    explain.add_argument("--complexity-budget", type=float, default=None, help="polyhedra: most sum(nonzeros+1)")
-    explain.add_argument("--max-nonzeros", type=int, default=2, help="polyhedra: features per half-space (2)")
-    explain.add_argument("--time-limit", type=float, default=60.0, help="polyhedra: seconds; best found is kept (60)")
-    explain.add_argument("--seed", type=int, default=0, help="seed for PCA, layouts and grouping")
+    explain.add_argument("--seed", type=int, default=0, help="seed for PCA and layouts (default 0)")
     explain.add_argument("--out", required=True, help="rules JSON to write")
     explain.set_defaults(handler=cmd_explain)
 
@@ -338,9 +333,15 @@ def cmd_samples(args: argparse.Namespace) -> int:
 def cmd_methods(args: argparse.Namespace) -> int:
     from clustering.backends import BACKENDS
 
+    print("Clustering methods (`clusterlab cluster --method NAME --param KEY=VALUE`):")
     for name, backend in BACKENDS.items():
         print(f"{name}: {backend.description}")
         for param in backend.schema:
+            print(f"    {param.describe()}")
+    print("\nExplanation methods (`clusterlab explain --method NAME --param KEY=VALUE`):")
+    for name, explainer in EXPLAINERS.items():
+        print(f"{name}: {explainer.description}")
+        for param in explainer.schema:
             print(f"    {param.describe()}")
     return 0
 
@@ -486,6 +487,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from clustering.explain.keywords import keywords
 
     out_path = output_path(args)
+    params = get_explainer(args.method).checked(parse_params(args.param))  # refused before any work
     dataset = load_dataset(args)
     labels = read_labels(args.labels, dataset)
     space_name = args.space
@@ -503,9 +505,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             xy = project(dataset.vectors, method=args.projection, n_components=2, seed=args.seed)
     space = build_space(dataset, space_name, xy=xy, n_components=args.components, seed=args.seed)
     progress = _tqdm_progress() if sys.stderr.isatty() else None
-    result = explain(space, labels, args.method, max_leaves=args.leaves, bandwidth=args.bandwidth, degree=args.degree,
-                     objective=args.objective, alpha=args.alpha, complexity_budget=args.complexity_budget,
-                     max_nonzeros=args.max_nonzeros, time_limit=args.time_limit, seed=args.seed, progress=progress)
+    result = explain(space, labels, args.method, progress=progress, **params)
     report = result.to_json()
     if dataset.text_column:
         terms = keywords(dataset.metadata[dataset.text_column], labels)

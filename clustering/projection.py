@@ -8,8 +8,11 @@ import warnings
 import numpy as np
 
 from clustering.neighbors import KNNGraph, knn_graph
+from clustering.params import ParamError
 
-METHODS = ("umap", "pca", "tsne")
+PROJECTIONS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}  # method -> name shown; the one list of layouts
+METHODS = tuple(PROJECTIONS)
+TSNE_MAX_ROWS = 50_000  # t-SNE above this takes too long here; UMAP or PCA instead
 
 
 def umap_embed(x: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: float = 0.1,
@@ -53,6 +56,9 @@ def tsne_embed(x: np.ndarray, n_components: int = 2, perplexity: float = 30.0, s
 
 
 def project(x: np.ndarray, method: str = "umap", n_components: int = 2, seed: int = 0, **options) -> np.ndarray:
+    """A low-dimensional layout of x by one of `PROJECTIONS`; t-SNE above TSNE_MAX_ROWS is refused."""
+    if method == "tsne" and len(x) > TSNE_MAX_ROWS:
+        raise ParamError(f"t-SNE on more than {TSNE_MAX_ROWS:,} points takes too long here; use UMAP or PCA.")
     if method == "umap":
         return umap_embed(x, n_components=n_components, seed=seed, **options)
     if method == "pca":

@@ -154,7 +154,7 @@ def choose(page, label, option_text):
 def test_long_run_shows_progress_and_cancels(server, page):
     open_digits_on_cluster_page(page, server.url)
     choose(page, "Method", "DEC (deep")
-    epochs = page.get_by_role("spinbutton", name="pretrain_epochs")
+    epochs = page.get_by_role("spinbutton", name="Pretrain epochs")
     epochs.wait_for(state="visible", timeout=30_000)
     epochs.fill("3000")
     epochs.press("Enter")

@@ -154,7 +154,8 @@ def test_polyhedra_separable_blobs_exact_with_stable_json():
 
 def test_polyhedra_grouping_refines_groups_in_error():
     x, y = make_blobs(3000, centers=[[0, 0], [4, 0], [2, 4]], cluster_std=0.9, random_state=2)
-    found = polyhedra.describe(x, y, time_limit=20, max_units=150, alpha=0.05)
+    found = polyhedra.describe(x, y, time_limit=20, max_units=150, alpha=0.05, objective="complexity",
+                               complexity_budget=None, max_nonzeros=2, seed=0)
     seen = [h["units"] for h in found.history if "units" in h]
     assert seen[0] == 150 and 150 < max(seen) < 3000  # 150 groups at first, then those in error split
     assert sum("ip" in h for h in found.history) >= 2 and found.accuracy > 0.9
@@ -246,7 +247,7 @@ def test_cli_explain_polyhedra_gives_halfspaces(tmp_path):
     pd.DataFrame({"cluster": y}).to_csv(tmp_path / "labels.csv", index=False)
     out = tmp_path / "rules.json"
     assert main(["explain", str(tmp_path / "xy.csv"), "--labels", str(tmp_path / "labels.csv"), "--method",
-                 "polyhedra", "--space", "features", "--alpha", "0", "--time-limit", "10", "--out", str(out)]) == 0
+                 "polyhedra", "--space", "features", "--param", "alpha=0", "--param", "time_limit=10", "--out", str(out)]) == 0
     rules = json.loads(out.read_text())
     assert rules["accuracy"] == pytest.approx(1.0)
     assert all(set(h) >= {"weights", "bound"} for c in rules["clusters"] for h in c["halfspaces"])

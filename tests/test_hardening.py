@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clustering.backends import BACKENDS
+from clustering.explain import EXPLAINERS
 from clustering.backends.base import ParamError
 from clustering.cache import remove_stale_temporaries, temporary_for
 from clustering.data import DataError
@@ -326,10 +327,14 @@ VALUES = st.one_of(
 )
 
 
+SCHEMATIC = {**{f"cluster:{name}": cls for name, cls in BACKENDS.items()},
+             **{f"explain:{name}": cls for name, cls in EXPLAINERS.items() if cls.schema}}
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(method=st.sampled_from(sorted(BACKENDS)), data=st.data())
+@given(method=st.sampled_from(sorted(SCHEMATIC)), data=st.data())
 def test_every_schema_accepts_valid_values_or_raises_param_error(method, data):
-    backend = BACKENDS[method]
+    backend = SCHEMATIC[method]  # clustering backends and explainers share the contract
     param = data.draw(st.sampled_from(backend.schema))
     value = data.draw(VALUES)
     try:

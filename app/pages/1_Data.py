@@ -1,8 +1,8 @@
 """Data: pick a sample or upload a file; preview, warnings, preprocessing."""
 
-import projects
 import streamlit as st
 
+import projects
 from clustering.data import DataError
 from clustering.io import FORMATS
 from common import cached_upload, choose_sample, dataset, page_setup, plain, sample_caption, sample_names, upload_digest

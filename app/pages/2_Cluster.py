@@ -2,9 +2,9 @@
 
 import numpy as np
 import pandas as pd
-import projects
 import streamlit as st
 
+import projects
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
 from clustering.pipeline import run

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pandas as pd
-import projects
 import streamlit as st
 
+import projects
 from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
+from clustering.projection import PROJECTIONS
 from common import add_run, cluster_keywords, page_data, page_layout, runs_for, start_job
 from exports import scatter_buttons
 from scatter import colour_codes, hover_lines, scatter
@@ -14,8 +15,8 @@ from scatter import colour_codes, hover_lines, scatter
 data, preprocess = page_data("Explore")
 
 c1, c2, c3 = st.columns([1, 2, 2])
-method = c1.selectbox("Projection", ["umap", "pca", "tsne"], key="projection",
-                      format_func={"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}.get)
+method = c1.selectbox("Projection", list(PROJECTIONS), key="projection",
+                      format_func=PROJECTIONS.get)
 history = runs_for(data)
 colourable = [c for c in data.metadata.columns  # numbers, or categories few enough for a legend
               if pd.api.types.is_numeric_dtype(data.metadata[c]) or data.metadata[c].nunique() <= 100]

@@ -3,14 +3,15 @@
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import projects
 import streamlit as st
 
+import projects
 from clustering.compare import Labeling, compare, contingency, flows, matched_order, splits_and_merges
 from clustering.data import encode_labels
 from clustering.metrics import ari
 from clustering.perception import ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity, verdicts
 from clustering.pipeline import prepared
+from clustering.projection import PROJECTIONS
 from common import page_data, page_layout, plain, runs_for, start_job, truth_columns
 from exports import heatmap_buttons, report_buttons, scatter_buttons
 from scatter import colour_codes, hover_lines, matched_colour_codes, palette, scatter
@@ -29,8 +30,8 @@ names = {r["id"]: r["name"] for r in history}
 chosen_ids = c1.multiselect("Runs to compare", list(names), default=list(names)[-3:], format_func=names.get,
                             key="compare-runs")
 truth_column = c2.selectbox("Ground truth", ["(none)"] + truths, key="compare-truth")
-layout_method = c3.selectbox("Layout", ["umap", "pca", "tsne"], key="compare-layout",
-                             format_func={"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}.get)
+layout_method = c3.selectbox("Layout", list(PROJECTIONS), key="compare-layout",
+                             format_func=PROJECTIONS.get)
 
 labelings = [Labeling(names[i], next(r["result"].labels for r in history if r["id"] == i)) for i in chosen_ids]
 cluster_names = {names[i]: projects.legend_names(i) for i in chosen_ids}  # the user's names, by run name

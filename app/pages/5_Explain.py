@@ -2,13 +2,15 @@
 
 import numpy as np
 import pandas as pd
-import projects
 import streamlit as st
 
-from clustering.explain import METHODS, SPACES, available_spaces, explain_in_space
+import projects
+from clustering.explain import EXPLAINERS, SPACES, available_spaces, explain_in_space
 from clustering.explain.keywords import keyword_labels
+from clustering.projection import PROJECTIONS
 from common import page_data, page_layout, plain, runs_for, start_job
 from scatter import NOISE_CODE, hover_lines, scatter
+from widgets import parameter_form
 
 COVERAGE = [("rule holds, in the cluster", "#2f9e44"), ("rule holds, other cluster (wrong)", "#e03131"),
             ("in the cluster, rule misses", "#f08c00")]
@@ -28,38 +30,21 @@ run_id = c1.selectbox("Run", ids, index=ids.index(active) if active in ids else 
 spaces = available_spaces(data)
 space_name = c2.selectbox("Explain in", spaces, key="explain-space", help="\n".join(f"**{k}**: {v}" for k, v in
                                                                                   SPACES.items() if k in spaces))
-method = c3.selectbox("Method", list(METHODS), format_func=lambda m: METHODS[m].split(":")[0], key="explain-method")
-st.caption(METHODS[method])
+method = c3.selectbox("Method", list(EXPLAINERS), format_func=lambda m: EXPLAINERS[m].title, key="explain-method")
+st.caption(EXPLAINERS[method].description)
 result = next(r["result"] for r in history if r["id"] == run_id)
 labels = result.labels
 k = result.n_clusters
 
-params: dict = {}
-with st.expander("Settings", expanded=method == "polyhedra"):
-    s1, s2, s3, s4 = st.columns(4)
+with st.expander("Settings", expanded=bool(EXPLAINERS[method].schema)):
+    s1, s2 = st.columns(2)
     components = s1.number_input("Principal components", 2, 50, 10, key="explain-components",
                                  disabled=space_name != "pca")
-    layout_method = s2.selectbox("Layout (for the scatter and the projection space)", ["umap", "pca", "tsne"],
-                                 key="explain-layout")
-    if method == "exkmc":
-        params["max_leaves"] = int(s3.slider("Leaves", k, max(k + 1, 4 * k), min(2 * k, 4 * k), key="explain-leaves"))
-    if method == "kernel-imm":
-        params["bandwidth"] = s3.number_input("Kernel width (std units)", 0.1, 10.0, 1.0, step=0.1,
-                                              key="explain-bandwidth")
-        params["degree"] = int(s4.number_input("Taylor degree", 1, 6, 3, key="explain-degree"))
-        params["max_leaves"] = int(st.slider("Leaves (more than clusters: kernel ExKMC)", k, max(k + 1, 4 * k), k,
-                                             key="explain-kernel-leaves"))
-    if method == "polyhedra":
-        params["objective"] = s3.selectbox("Objective", ["complexity", "sparsity", "accuracy"], key="explain-objective",
-                                           help="complexity: fewest (non-zeros + 1); sparsity: fewest features; "
-                                                "accuracy: fewest errors within a complexity budget")
-        params["time_limit"] = float(s4.number_input("Time limit (s)", 5, 600, 30, key="explain-time"))
-        p1, p2, p3, _ = st.columns(4)
-        params["alpha"] = p1.slider("Error budget (share of points)", 0.0, 0.5, 0.05, step=0.01, key="explain-alpha")
-        params["max_nonzeros"] = int(p2.number_input("Features per half-space", 1, 4, 2, key="explain-nonzeros"))
-        if params["objective"] == "accuracy":
-            params["complexity_budget"] = float(p3.number_input("Complexity budget", 2, 1000, 4 * k,
-                                                                key="explain-budget"))
+    layout_method = s2.selectbox("Layout (for the scatter and the projection space)", list(PROJECTIONS),
+                                 format_func=PROJECTIONS.get, key="explain-layout")
+    params, problem = parameter_form(EXPLAINERS[method], columns=4, key_prefix="explain")
+if problem:
+    st.error(plain(problem))
 
 xy = page_layout(data, preprocess, layout_method)
 
@@ -83,8 +68,9 @@ if kept:
             "made": pd.to_datetime(e["created"], unit="s").strftime("%Y-%m-%d %H:%M")} for e in kept]),
             hide_index=True, key="kept-explanations")
 
-if st.button("Explain", type="primary", disabled="job" in st.session_state or k < 2, key="explain-go"):
-    start_job(f"{METHODS[method].split(':')[0]} explanation", explain_in_space,
+if st.button("Explain", type="primary", disabled="job" in st.session_state or k < 2 or bool(problem),
+             key="explain-go"):
+    start_job(f"{EXPLAINERS[method].title} explanation", explain_in_space,
               {"dataset": data, "labels": np.asarray(labels), "space_name": space_name, "method": method,
                "params": dict(params), "xy": xy, "n_components": int(components)},
               lambda out: keep(out))

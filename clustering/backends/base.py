@@ -6,99 +6,20 @@ The schema (name, type, default, range, help) is the single source for validatio
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from clustering.params import Param, ParamError, check_params
 from clustering.preprocess import fit_range
+
+__all__ = ["METRIC", "SEED", "Backend", "Cancelled", "Param", "ParamError", "memory_refusal", "relabel_by_size"]
 
 
 class Cancelled(RuntimeError):
     """The user cancelled a long run; nothing was changed."""
-
-
-class ParamError(ValueError):
-    """A parameter value outside its schema; the message says the valid range."""
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: type
-    default: Any
-    help: str
-    low: float | None = None
-    high: float | None = None
-    choices: tuple | None = None
-    nullable: bool = False  # None (empty) allowed, meaning "automatic"
-    log: bool = False  # widgets step on a log scale
-    at_most_rows: bool = False  # a count of clusters/components: never more than the rows clustered
-    check: Callable[[Any], str | None] | None = None  # extra rule on the parsed value; returns the problem
-
-    def describe(self) -> str:
-        if self.choices:
-            rng = " | ".join(map(str, self.choices))
-        elif self.low is not None or self.high is not None:
-            rng = f"{'' if self.low is None else self.low} .. {'' if self.high is None else self.high}"
-        else:
-            rng = self.kind.__name__
-        return f"{self.name} ({rng}; default {self.default}): {self.help}"
-
-    def coerce(self, value: Any) -> Any:
-        """Parse (from CLI text too) and validate one value."""
-        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "auto")
-                             and self.nullable):
-            if self.nullable:
-                return None
-            raise ParamError(f"{self.name}: a value is required. {self.describe()}")
-        if isinstance(value, str) and self.kind in (int, float, bool):
-            value = value.strip()
-        try:
-            if self.kind is bool:
-                if isinstance(value, str):
-                    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                        raise ValueError(value)
-                    value = value.lower() in ("true", "1", "yes")
-                elif not isinstance(value, (bool, int, np.integer)) or value not in (0, 1):
-                    raise ValueError(value)
-                value = bool(value)
-            elif self.kind is int:
-                if isinstance(value, (bool, np.bool_)):
-                    raise ValueError(value)
-                number = float(value)
-                if not math.isfinite(number) or number != int(number):
-                    raise ValueError(value)
-                value = int(number)
-            elif self.kind is float:
-                if isinstance(value, (bool, np.bool_)):
-                    raise ValueError(value)
-                value = float(value)
-                if not math.isfinite(value):
-                    raise ParamError(f"{self.name}: {value} is not a finite number. {self.describe()}")
-            else:
-                if not isinstance(value, str):
-                    raise ValueError(value)
-                value = value.strip()
-        except (TypeError, ValueError, OverflowError) as error:
-            if isinstance(error, ParamError):
-                raise
-            raise ParamError(f"{self.name}: {value!r} is not a valid {self.kind.__name__}. {self.describe()}") from None
-        if self.choices is not None and value not in self.choices:
-            raise ParamError(f"{self.name}: {value!r} is not one of {', '.join(map(str, self.choices))}.")
-        if self.low is not None and value < self.low:
-            raise ParamError(f"{self.name}: {value} is below the minimum {self.low}. {self.describe()}")
-        if self.high is not None and value > self.high:
-            raise ParamError(f"{self.name}: {value} is above the maximum {self.high}. {self.describe()}")
-        if self.check is not None:
-            problem = self.check(value)
-            if problem:
-                raise ParamError(f"{self.name}: {problem}")
-        return value
 
 
 SEED = Param("seed", int, 0, "random seed; the same seed gives the same labels", low=0)
@@ -140,15 +61,7 @@ class Backend(ClusterMixin, BaseEstimator):
     @classmethod
     def checked(cls, params: dict[str, Any]) -> dict[str, Any]:
         """Full, validated parameter dict (defaults filled in); unknown names are refused."""
-        known = {p.name: p for p in cls.schema}
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            raise ParamError(
-                f"{cls.name}: unknown parameter(s) {', '.join(unknown)}. Known: {', '.join(known)}."
-            )
-        values = cls.defaults()
-        values.update({k: known[k].coerce(v) for k, v in params.items()})
-        return values
+        return check_params(cls.name, cls.schema, params)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "Backend":

@@ -15,8 +15,14 @@ import pandas as pd
 
 from clustering.data import Dataset, encode_labels
 from clustering.profiles import cluster_profiles, column_kinds, exemplar_text
-from clustering.report.colours import (NOISE_COLOUR, colour_codes, hover_lines, image_bytes, matched_colour_codes,
-                                       named_colour_codes)
+from clustering.report.colours import (
+    NOISE_COLOUR,
+    colour_codes,
+    hover_lines,
+    image_bytes,
+    matched_colour_codes,
+    named_colour_codes,
+)
 
 HOVER_COLUMNS = 3  # metadata columns shown when hovering a point
 IMAGE_MAX_ROWS = 70_000  # hover images of image data are packed up to this many rows
@@ -110,7 +116,7 @@ def _explanation(dataset: Dataset, run: ReportRun, method: str, seed: int) -> di
     from clustering.explain import available_spaces, build_space, explain
 
     space = build_space(dataset, available_spaces(dataset, has_projection=False)[0], seed=seed)
-    return explain(space, run.labels, method, seed=seed).to_json()
+    return explain(space, run.labels, method).to_json()
 
 
 def _cluster_rows(dataset: Dataset, run: ReportRun, legend: list[dict], codes_of: dict[int, int],

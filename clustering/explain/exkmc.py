@@ -1,0 +1,22 @@
+"""ExKMC: the IMM tree grown to more leaves, trading simplicity for accuracy (Frost et al. 2020)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clustering.explain.explanation import Problem
+from clustering.explain.imm import TreeExplainer
+from clustering.params import Param
+
+MAX_LEAVES = Param("max_leaves", int, None, "leaves of the tree (default: twice the clusters)", low=2, high=10_000,
+                   nullable=True, label="Leaves")
+
+
+class ExKMC(TreeExplainer):
+    name = "exkmc"
+    title = "ExKMC"
+    description = "ExKMC: the IMM tree grown to more leaves for accuracy (Frost et al. 2020)"
+    schema = (MAX_LEAVES,)
+
+    def leaves(self, problem: Problem, params: dict[str, Any]) -> int:
+        return params["max_leaves"] or 2 * problem.k

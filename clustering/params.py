@@ -1,0 +1,111 @@
+"""One parameter schema for every method family (clustering backends, explainers).
+
+A `Param` (name, type, default, range, help) is the single source for validation, CLI flags (`--param k=v`) and
+the app's widgets; `check_params` validates a whole dict against a schema.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+class ParamError(ValueError):
+    """A parameter value outside its schema; the message says the valid range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: type
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple | None = None
+    nullable: bool = False  # None (empty) allowed, meaning "automatic"
+    log: bool = False  # widgets step on a log scale
+    at_most_rows: bool = False  # a count of clusters/components: never more than the rows clustered
+    check: Callable[[Any], str | None] | None = None  # extra rule on the parsed value; returns the problem
+    label: str = ""  # what a widget calls it, in plain words (the code name goes in the help)
+    advanced: bool = False  # widgets put it under "Advanced"
+
+    @property
+    def title(self) -> str:
+        """The widget label: `label`, else the name in words."""
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def describe(self) -> str:
+        if self.choices:
+            rng = " | ".join(map(str, self.choices))
+        elif self.low is not None or self.high is not None:
+            rng = f"{'' if self.low is None else self.low} .. {'' if self.high is None else self.high}"
+        else:
+            rng = self.kind.__name__
+        return f"{self.name} ({rng}; default {self.default}): {self.help}"
+
+    def coerce(self, value: Any) -> Any:
+        """Parse (from CLI text too) and validate one value."""
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "auto")
+                             and self.nullable):
+            if self.nullable:
+                return None
+            raise ParamError(f"{self.name}: a value is required. {self.describe()}")
+        if isinstance(value, str) and self.kind in (int, float, bool):
+            value = value.strip()
+        try:
+            if self.kind is bool:
+                if isinstance(value, str):
+                    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                        raise ValueError(value)
+                    value = value.lower() in ("true", "1", "yes")
+                elif not isinstance(value, (bool, int, np.integer)) or value not in (0, 1):
+                    raise ValueError(value)
+                value = bool(value)
+            elif self.kind is int:
+                if isinstance(value, (bool, np.bool_)):
+                    raise ValueError(value)
+                number = float(value)
+                if not math.isfinite(number) or number != int(number):
+                    raise ValueError(value)
+                value = int(number)
+            elif self.kind is float:
+                if isinstance(value, (bool, np.bool_)):
+                    raise ValueError(value)
+                value = float(value)
+                if not math.isfinite(value):
+                    raise ParamError(f"{self.name}: {value} is not a finite number. {self.describe()}")
+            else:
+                if not isinstance(value, str):
+                    raise ValueError(value)
+                value = value.strip()
+        except (TypeError, ValueError, OverflowError) as error:
+            if isinstance(error, ParamError):
+                raise
+            raise ParamError(f"{self.name}: {value!r} is not a valid {self.kind.__name__}. {self.describe()}") from None
+        if self.choices is not None and value not in self.choices:
+            raise ParamError(f"{self.name}: {value!r} is not one of {', '.join(map(str, self.choices))}.")
+        if self.low is not None and value < self.low:
+            raise ParamError(f"{self.name}: {value} is below the minimum {self.low}. {self.describe()}")
+        if self.high is not None and value > self.high:
+            raise ParamError(f"{self.name}: {value} is above the maximum {self.high}. {self.describe()}")
+        if self.check is not None:
+            problem = self.check(value)
+            if problem:
+                raise ParamError(f"{self.name}: {problem}")
+        return value
+
+
+def check_params(owner: str, schema: tuple[Param, ...], params: dict[str, Any]) -> dict[str, Any]:
+    """Full, validated parameters (defaults filled in); unknown names are refused with the known ones."""
+    known = {p.name: p for p in schema}
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ParamError(f"{owner}: unknown parameter(s) {', '.join(unknown)}. Known: {', '.join(known) or 'none'}.")
+    values = {p.name: p.default for p in schema}
+    values.update({k: known[k].coerce(v) for k, v in params.items()})
+    return values
