@@ -10,71 +10,67 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
+from clustering.backends.base import Param
 from clustering.backends.deep import (
     REPLAY_SAMPLE,
     Replay,
-    TrainConfig,
     Trainer,
     TrainingProgress,
-    hidden_problem,
-    input_scale,
     kl_divergence,
     kmeans_init,
     replay_projector,
-    restore,
-    save_model,
     soft_assignment,
     target_distribution,
     torch_module,
 )
-
-DEEP_COMMON = (
-    Param("n_clusters", int, 10, "number of clusters", low=2, high=500, at_most_rows=True),
-    Param("hidden", str, "500,500,2000", "encoder widths, comma-separated (decoder mirrors them)",
-          check=hidden_problem),
-    Param("embedding_dim", int, 10, "size of the embedding the clusters live in", low=2, high=256),
-    Param("pretrain_epochs", int, 100, "autoencoder pretraining epochs (reconstruction MSE, Adam)", low=0, high=5000),
-    Param("batch_size", int, 256, "mini-batch size", low=8, high=65536, log=True),
-    Param("device", str, "auto", "auto uses a CUDA GPU when present, else the CPU", choices=("auto", "cpu", "cuda")),
-    SEED,
-)
+from clustering.backends.deep_base import DEEP_COMMON, DeepBackend
 
 
-def size_order(labels: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Cluster ids by decreasing size (ties by id), matching relabel_by_size; empty clusters last."""
-    counts = np.bincount(labels, minlength=n_clusters)
-    return np.argsort(-counts, kind="stable")
+@dataclass
+class SelfTraining:
+    """The state of DEC's self-training loop."""
+
+    mu: object  # cluster centres (a torch Parameter)
+    optimizer: object
+    labels: np.ndarray  # assignment at the last target update
+    target: object = None  # P, recomputed every update_interval iterations
+    iteration: int = 0
+    loss: float = float("nan")
+    converged: bool = False
+    batches: Iterator | None = None  # the current epoch's mini-batches
+    project: Callable[[np.ndarray], np.ndarray] | None = None  # embedding -> 2-D, for the replay
 
 
-class DEC(Backend):
+class DEC(DeepBackend):
     name = "dec"
     title = "DEC (deep embedded clustering)"
     description = "Learns an autoencoder embedding and sharpens k clusters in it by self-training (PyTorch)."
-    accepts_callbacks = True
     improved = False  # IDEC keeps the decoder
     schema = DEEP_COMMON + (
-        Param("max_iter", int, 8000, "most self-training iterations (mini-batches)", low=0, high=200000),
-        Param("update_interval", int, 140, "iterations between target updates (T)", low=1, high=100000),
-        Param("tol", float, 0.001, "stop when fewer than this share of points change cluster", low=0.0, high=1.0),
-        Param("optimizer", str, "sgd", "self-training optimiser: sgd (momentum 0.9) or adam", choices=("sgd", "adam")),
-        Param("lr", float, 0.01, "self-training learning rate", low=1e-6, high=10.0, log=True),
-        Param("alpha", float, 1.0, "degrees of freedom of the Student's t kernel", low=0.01, high=100.0),
+        Param("max_iter", int, 8000, "most self-training iterations (mini-batches)", low=0, high=200000,
+              label="Most iterations"),
+        Param("update_interval", int, 140, "iterations between target updates (T)", low=1, high=100000,
+              advanced=True),
+        Param("tol", float, 0.001, "stop when fewer than this share of points change cluster", low=0.0, high=1.0,
+              label="Tolerance", advanced=True),
+        Param("optimizer", str, "sgd", "self-training optimiser: sgd (momentum 0.9) or adam", choices=("sgd", "adam"),
+              advanced=True),
+        Param("lr", float, 0.01, "self-training learning rate", low=1e-6, high=10.0, log=True,
+              label="Learning rate", advanced=True),
+        Param("alpha", float, 1.0, "degrees of freedom of the Student's t kernel", low=0.01, high=100.0,
+              label="Kernel degrees of freedom", advanced=True),
     )
 
     def __init__(self, n_clusters=10, hidden="500,500,2000", embedding_dim=10, pretrain_epochs=100, batch_size=256,
                  device="auto", seed=0, max_iter=8000, update_interval=140, tol=0.001, optimizer="sgd", lr=0.01,
                  alpha=1.0):
-        self.n_clusters = n_clusters
-        self.hidden = hidden
-        self.embedding_dim = embedding_dim
-        self.pretrain_epochs = pretrain_epochs
-        self.batch_size = batch_size
-        self.device = device
-        self.seed = seed
+        super().__init__(n_clusters=n_clusters, hidden=hidden, embedding_dim=embedding_dim,
+                         pretrain_epochs=pretrain_epochs, batch_size=batch_size, device=device, seed=seed)
         self.max_iter = max_iter
         self.update_interval = update_interval
         self.tol = tol
@@ -82,110 +78,106 @@ class DEC(Backend):
         self.lr = lr
         self.alpha = alpha
 
-    @classmethod
-    def refusal(cls, n, d, params):
-        if params.get("n_clusters", 10) > n:
-            return f"{cls.name}: n_clusters is more than the {n} rows."
-        return memory_refusal(cls.name.upper(), n * d * 4 * 3, "Reduce dimensions (PCA) or subsample first.")
-
     def fit(self, X, y=None, progress: TrainingProgress | None = None, cancel: threading.Event | None = None):
+        """Pretrain, start from k-means on the embedding, self-train until stable; labels by decreasing size."""
+        p, trainer, model, z = self._pretrain(X, progress, cancel)
+        state = self._initial_state(p, trainer, model, z)
+        replay = self._start_replay(p, z, state)
+        start = time.perf_counter()
+        while state.iteration < p["max_iter"]:
+            if state.iteration % p["update_interval"] == 0 and self._update_target(p, trainer, model, state, replay):
+                break
+            self._train_step(p, trainer, model, state)
+        trainer.seconds["cluster"] = time.perf_counter() - start
+        self._final_assignment(p, trainer, model, state, replay)
+        self._finish(p, trainer, model)
+        return self
+
+    # -- the steps of fit --------------------------------------------------------------------------------
+    def _initial_state(self, p: dict, trainer: Trainer, model, z: np.ndarray) -> SelfTraining:
+        """Centres from k-means (n_init 20) on the embedding, and the optimiser over encoder (+ decoder) and centres."""
         torch = torch_module()
-        p = self._params()
-        x = self._check_x(X)
-        scale = input_scale(x)
-        trainer = Trainer(x * np.float32(scale), TrainConfig.from_params(p), progress, cancel)
-        model = trainer.pretrained_autoencoder()
-        z = trainer.embed(model).cpu().numpy()
         start = time.perf_counter()
         centers, labels = kmeans_init(z, p["n_clusters"], p["seed"])
         trainer.seconds["kmeans_init"] = time.perf_counter() - start
         self.init_labels_ = labels.copy()
-        rng = np.random.default_rng(p["seed"])
-        sample = np.sort(rng.choice(len(x), size=min(REPLAY_SAMPLE, len(x)), replace=False))
-        project = replay_projector(z[sample])
-        replay = Replay(sample=sample)
-        replay.record(0, labels, project(z[sample]), 1.0, float("nan"))
-
         mu = torch.nn.Parameter(torch.as_tensor(centers, device=trainer.device))
-        parameters = list(model.encoder.parameters()) + [mu]
-        if self.improved:
-            parameters = list(model.parameters()) + [mu]
+        parameters = list(model.parameters() if self.improved else model.encoder.parameters()) + [mu]
         if p["optimizer"] == "sgd":
             optimizer = torch.optim.SGD(parameters, lr=p["lr"], momentum=0.9)
         else:
             optimizer = torch.optim.Adam(parameters, lr=p["lr"])
-        start = time.perf_counter()
-        last = labels
-        target = None
-        batches = trainer.batches()
-        iteration = 0
-        loss_value = float("nan")
-        self.converged_ = False
-        while iteration < p["max_iter"]:
-            if iteration % p["update_interval"] == 0:
-                z_all = trainer.embed(model)
-                with torch.no_grad():
-                    q_all = soft_assignment(z_all, mu.detach(), p["alpha"])
-                    target = target_distribution(q_all)
-                current = q_all.argmax(dim=1).cpu().numpy().astype(np.int32)
-                changed = float((current != last).mean())
-                last = current
-                if iteration > 0:
-                    replay.record(iteration, current, project(z_all[sample].cpu().numpy()), changed, loss_value)
-                trainer.report("cluster", iteration, p["max_iter"], loss_value, changed)
-                if iteration > 0 and changed < p["tol"]:
-                    self.converged_ = True
-                    break
-            index = next(batches, None)
-            if index is None:
-                batches = trainer.batches()
-                index = next(batches)
-            trainer.check_cancel()
-            batch = trainer.x[index]
-            with trainer.autocast():
-                z_batch, reconstruction = model(batch)
-            q = soft_assignment(z_batch.float(), mu, p["alpha"])
-            loss = kl_divergence(target[index], q)
-            if self.improved:
-                loss = p["gamma"] * loss + torch.nn.functional.mse_loss(reconstruction.float(), batch)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_value = float(loss.detach())
-            iteration += 1
-        trainer.seconds["cluster"] = time.perf_counter() - start
+        return SelfTraining(mu=mu, optimizer=optimizer, labels=labels)
+
+    def _start_replay(self, p: dict, z: np.ndarray, state: SelfTraining) -> Replay:
+        """A fixed sample of rows whose 2-D positions and labels are recorded at every target update."""
+        rng = np.random.default_rng(p["seed"])
+        sample = np.sort(rng.choice(len(z), size=min(REPLAY_SAMPLE, len(z)), replace=False))
+        state.project = replay_projector(z[sample])
+        replay = Replay(sample=sample)
+        replay.record(0, state.labels, state.project(z[sample]), 1.0, float("nan"))
+        return replay
+
+    def _update_target(self, p: dict, trainer: Trainer, model, state: SelfTraining, replay: Replay) -> bool:
+        """Recompute Q and the target P on all rows; True when fewer than `tol` of the rows changed cluster."""
+        torch = torch_module()
         z_all = trainer.embed(model)
         with torch.no_grad():
-            q_all = soft_assignment(z_all, mu.detach(), p["alpha"]).cpu().numpy()
+            q_all = soft_assignment(z_all, state.mu.detach(), p["alpha"])
+            state.target = target_distribution(q_all)
+        current = q_all.argmax(dim=1).cpu().numpy().astype(np.int32)
+        changed = float((current != state.labels).mean())
+        state.labels = current
+        if state.iteration > 0:
+            replay.record(state.iteration, current, state.project(z_all[replay.sample].cpu().numpy()), changed,
+                          state.loss)
+        trainer.report("cluster", state.iteration, p["max_iter"], state.loss, changed)
+        state.converged = state.iteration > 0 and changed < p["tol"]
+        return state.converged
+
+    def _train_step(self, p: dict, trainer: Trainer, model, state: SelfTraining) -> None:
+        """One mini-batch of KL(P‖Q) (plus reconstruction for IDEC)."""
+        torch = torch_module()
+        index = next(state.batches, None) if state.batches is not None else None
+        if index is None:
+            state.batches = trainer.batches()
+            index = next(state.batches)
+        trainer.check_cancel()
+        batch = trainer.x[index]
+        with trainer.autocast():
+            z_batch, reconstruction = model(batch)
+        q = soft_assignment(z_batch.float(), state.mu, p["alpha"])
+        loss = kl_divergence(state.target[index], q)
+        if self.improved:
+            loss = p["gamma"] * loss + torch.nn.functional.mse_loss(reconstruction.float(), batch)
+        state.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        state.optimizer.step()
+        state.loss = float(loss.detach())
+        state.iteration += 1
+
+    def _final_assignment(self, p: dict, trainer: Trainer, model, state: SelfTraining, replay: Replay) -> None:
+        """Labels and soft assignments from the final Q, numbered by size in the result and every replay frame."""
+        torch = torch_module()
+        z_all = trainer.embed(model)
+        with torch.no_grad():
+            q_all = soft_assignment(z_all, state.mu.detach(), p["alpha"]).cpu().numpy()
         raw = q_all.argmax(axis=1).astype(np.int32)
-        if not replay.iterations or replay.iterations[-1] != iteration:
-            replay.record(iteration, raw, project(z_all[sample].cpu().numpy()), float((raw != last).mean()), loss_value)
-        order = size_order(raw, p["n_clusters"])
-        self.labels_ = relabel_by_size(raw)
+        if not replay.iterations or replay.iterations[-1] != state.iteration:
+            replay.record(state.iteration, raw, state.project(z_all[replay.sample].cpu().numpy()),
+                          float((raw != state.labels).mean()), state.loss)
+        order = self._set_labels(raw, q_all)
         rank = np.empty(len(order), dtype=np.int16)
         rank[order] = np.arange(len(order), dtype=np.int16)
         replay.labels = [rank[frame] for frame in replay.labels]  # same numbering as labels_, in every frame
-        self.probabilities_ = q_all[:, order].astype(np.float32)
-        self.n_iter_ = iteration
-        self.device_ = trainer.device
-        self.seconds_ = dict(trainer.seconds)
-        self.pretrain_cached_ = trainer.pretrain_cached
+        self.converged_ = state.converged
+        self.n_iter_ = state.iteration
         self.replay_ = replay
-        self.model_ = model.cpu()
-        self.cluster_centers_ = mu.detach().cpu().numpy()[order]
-        self.config_ = {**p, "input_dim": int(x.shape[1]), "input_scale": scale}
-        return self
+        self.cluster_centers_ = state.mu.detach().cpu().numpy()[order]
 
-    # -- new points and persistence ------------------------------------------------------------
-    def transform(self, X) -> np.ndarray:
-        """Embedding of new points."""
-        torch = torch_module()
-        x = torch.as_tensor(np.asarray(X, dtype=np.float32) * np.float32(self.config_["input_scale"]))
-        self.model_.eval()
-        with torch.no_grad():
-            return self.model_.encoder(x).numpy()
-
+    # -- new points and persistence ------------------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
+        """Soft assignment (Student's t) of new points to the fitted centres."""
         torch = torch_module()
         z = torch.as_tensor(self.transform(X))
         with torch.no_grad():
@@ -194,15 +186,11 @@ class DEC(Backend):
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1).astype(np.int32)
 
-    def save(self, path) -> None:
-        save_model(path, self.name, self.config_, self.model_.state_dict(),
-                   {"centers": self.cluster_centers_})
+    def _extra(self) -> dict[str, np.ndarray]:
+        return {"centers": self.cluster_centers_}
 
-    @classmethod
-    def load(cls, path) -> "DEC":
-        estimator, extra = restore(cls, path)
-        estimator.cluster_centers_ = np.asarray(extra["centers"], dtype=np.float32)
-        return estimator
+    def _restore_extra(self, extra: dict[str, np.ndarray]) -> None:
+        self.cluster_centers_ = np.asarray(extra["centers"], dtype=np.float32)
 
 
 class IDEC(DEC):
@@ -211,10 +199,12 @@ class IDEC(DEC):
     description = "DEC whose loss keeps reconstruction, so the embedding keeps local structure (PyTorch)."
     improved = True
     schema = tuple(
-        Param("optimizer", str, "adam", p.help, choices=p.choices) if p.name == "optimizer"
-        else Param("lr", float, 0.001, p.help, low=p.low, high=p.high, log=True) if p.name == "lr" else p
+        Param("optimizer", str, "adam", p.help, choices=p.choices, advanced=True) if p.name == "optimizer"
+        else Param("lr", float, 0.001, p.help, low=p.low, high=p.high, log=True, label=p.label, advanced=True)
+        if p.name == "lr" else p
         for p in DEC.schema
-    ) + (Param("gamma", float, 0.1, "weight of the clustering (KL) loss against reconstruction", low=0.0, high=100.0),)
+    ) + (Param("gamma", float, 0.1, "weight of the clustering (KL) loss against reconstruction", low=0.0, high=100.0,
+               label="Clustering loss weight"),)
 
     def __init__(self, n_clusters=10, hidden="500,500,2000", embedding_dim=10, pretrain_epochs=100, batch_size=256,
                  device="auto", seed=0, max_iter=8000, update_interval=140, tol=0.001, optimizer="adam", lr=0.001,
