@@ -53,6 +53,10 @@ class KNNGraph:
     def k(self) -> int:
         return self.indices.shape[1]
 
+    def serves(self, n_rows: int, k: int, metric: str) -> bool:
+        """Whether this graph can stand for a k-neighbour graph of n_rows rows under `metric`."""
+        return self.n == n_rows and self.k >= k and self.metric == metric
+
     def igraph(self, kind: str = "umap"):
         """The weighted graph as an igraph Graph, built once and reused (re-runs skip it)."""
         key = f"igraph-{kind}"
@@ -358,3 +362,13 @@ def to_igraph(adjacency: sp.csr_matrix):
     graph.add_edges(np.column_stack([upper.row, upper.col]))  # from numpy: about 3x faster than from a list
     graph.es["weight"] = upper.data.astype(np.float64)
     return graph
+
+
+def reuse_or_build(knn: KNNGraph | None, x: np.ndarray, k: int, metric: str, seed: int = 0) -> KNNGraph:
+    """The given graph when it serves (same rows, at least k neighbours, same metric), else a new one.
+
+    The one rule every graph user (Leiden, spectral, agglomerative, UMAP) follows to share the pipeline's graph.
+    """
+    if knn is not None and knn.serves(len(x), k, metric):
+        return knn
+    return knn_graph(x, k, metric, seed=seed)

@@ -34,13 +34,6 @@ def prepared(dataset: Dataset, spec: str, seed: int = 0) -> np.ndarray:
     return _PREPROCESSED[key]
 
 
-def graph_k(params: dict) -> int | None:
-    for name in ("n_neighbors", "umap_neighbors"):
-        if name in params:
-            return int(params[name])
-    return None
-
-
 def check_feasible(method: str, n: int, d: int, params: dict | None = None) -> None:
     """Raise ParamError with the reason and an alternative when a run would be hopeless."""
     backend = get_backend(method)
@@ -78,15 +71,15 @@ def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int 
     estimator = backend_cls(**values)
     fit_kwargs: dict = {}
     info: dict = {}
-    k = graph_k(values)
-    if backend_cls.uses_graph and k is not None:
+    k = backend_cls.graph_size(values)
+    if k is not None:
         stage("neighbors", 0.1)
         t = time.perf_counter()
         graph = knn_graph(x, k, values.get("metric", "euclidean"), seed=values.get("seed", 0))
         seconds["neighbors"] = time.perf_counter() - t
         info["knn"] = {"k": graph.k, "exact": graph.exact, "recall": graph.recall, "cached": graph.cached}
         fit_kwargs["knn"] = graph
-    if getattr(backend_cls, "accepts_callbacks", False):
+    if backend_cls.accepts_callbacks:
         fit_kwargs["progress"] = _training_progress(progress) if progress else None
         fit_kwargs["cancel"] = cancel
     stage("cluster", 0.3)
@@ -94,14 +87,10 @@ def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int 
     estimator.fit(x, **fit_kwargs)
     seconds["cluster"] = time.perf_counter() - t
     stage("metrics", 0.95)
-    for attribute in ("reduction_used_", "device_", "n_iter_", "converged_", "pretrain_cached_"):
-        if hasattr(estimator, attribute):
-            info[attribute.rstrip("_")] = getattr(estimator, attribute)
-    for stage_name, stage_seconds in getattr(estimator, "seconds_", {}).items():
+    info.update(estimator.run_info())
+    for stage_name, stage_seconds in estimator.stage_seconds().items():
         seconds[f"cluster.{stage_name}"] = stage_seconds
-    artifacts = {"estimator": estimator}
-    if hasattr(estimator, "replay_"):
-        artifacts["replay"] = estimator.replay_
+    artifacts = {"estimator": estimator, **estimator.artifacts()}
     result_metrics = None
     if truth is not None:
         t = time.perf_counter()
@@ -113,8 +102,8 @@ def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int 
     return ClusterResult(
         labels=estimator.labels_, method=method, params=values, seed=values.get("seed"),
         preprocess=preprocess, dataset_fingerprint=dataset.fingerprint, seconds=seconds,
-        probabilities=getattr(estimator, "probabilities_", None), metrics=result_metrics,
-        device=getattr(estimator, "device_", None), info=info, artifacts=artifacts,
+        probabilities=estimator.probabilities_, metrics=result_metrics,
+        device=estimator.run_device(), info=info, artifacts=artifacts,
     )
 
 

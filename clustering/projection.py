@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from clustering.neighbors import KNNGraph, knn_graph
+from clustering.neighbors import KNNGraph, reuse_or_build
 from clustering.params import ParamError
 
 PROJECTIONS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}  # method -> name shown; the one list of layouts
@@ -24,8 +24,7 @@ def umap_embed(x: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_
     x = np.asarray(x, dtype=np.float32)
     n = len(x)
     k = min(n_neighbors, n - 1)
-    if knn is None or knn.k < k - 1 or knn.metric != metric or knn.n != n:
-        knn = knn_graph(x, max(k - 1, 1), metric, seed=seed)
+    knn = reuse_or_build(knn, x, max(k - 1, 1), metric, seed=seed)
     kk = min(k - 1, knn.k)
     indices = np.column_stack([np.arange(n), knn.indices[:, :kk]]).astype(np.int64)
     distances = np.column_stack([np.zeros(n), knn.distances[:, :kk]]).astype(np.float32)

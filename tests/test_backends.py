@@ -150,3 +150,22 @@ def test_hdbscan_implementations_agree_and_give_outlier_scores():
     assert np.array_equal(fast.labels_, package.labels_)  # both exact: the same clustering
     assert fast.implementation_ == "fast_hdbscan" and len(fast.outlier_scores_) == 3000
     assert np.allclose(fast.outlier_scores_, package.outlier_scores_)
+
+
+def test_hdbscan_selection_parameter_is_named_for_what_it_is_and_the_old_name_still_reads():
+    from clustering.backends import get_backend
+
+    hdbscan = get_backend("hdbscan")
+    assert hdbscan.checked({"cluster_selection_method": "leaf"})["cluster_selection_method"] == "leaf"
+    assert hdbscan.checked({"method": "leaf"})["cluster_selection_method"] == "leaf"  # saved configs still run
+    assert "method" not in hdbscan.defaults()
+
+
+def test_pipeline_reads_what_a_backend_declares(blobs):
+    from clustering.backends import BACKENDS
+    from clustering.data import Dataset
+    from clustering.pipeline import run
+
+    assert BACKENDS["leiden"].graph_size({"n_neighbors": 12}) == 12 and BACKENDS["kmeans"].graph_size({}) is None
+    result = run(Dataset(blobs[0]), "hdbscan", {"reduction": "umap", "reduce_dims": 2, "min_cluster_size": 20})
+    assert result.info["reduction_used"] == "umap" and result.info["knn"]["k"] == 15

@@ -92,3 +92,15 @@ def test_faiss_and_numpy_exact_agree(metric):
     slow_i, slow_d = _exact_numpy(x, 9, metric)
     assert np.allclose(fast_d, slow_d, atol=1e-4)
     assert (fast_i == slow_i).mean() > 0.999  # equal up to ties
+
+
+def test_a_graph_is_reused_only_for_the_same_rows_metric_and_enough_neighbours():
+    from clustering.neighbors import knn_graph, reuse_or_build
+
+    x = np.random.default_rng(0).normal(size=(200, 5)).astype(np.float32)
+    graph = knn_graph(x, 10, "euclidean")
+    assert reuse_or_build(graph, x, 8, "euclidean") is graph
+    assert reuse_or_build(graph, x, 12, "euclidean").k == 12
+    assert reuse_or_build(graph, x, 8, "cosine").metric == "cosine"
+    other = reuse_or_build(graph, x[:150], 8, "euclidean")  # another row count: never the old graph
+    assert other is not graph and other.n == 150

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clustering.backends.base import METRIC, Backend, Param, ParamError, memory_refusal, relabel_by_size
-from clustering.neighbors import KNNGraph, knn_graph
+from clustering.neighbors import KNNGraph, reuse_or_build
 
 CONNECTIVITY_ABOVE = 5_000
 UNCONNECTED_MAX = 30_000
@@ -14,7 +14,6 @@ class Agglomerative(Backend):
     name = "agglomerative"
     title = "Agglomerative"
     description = "Merges nearest groups bottom-up (Ward, average, complete or single linkage)."
-    uses_graph = True
     schema = (
         Param("n_clusters", int, 8, "number of clusters", low=1, high=5000, at_most_rows=True),
         Param("linkage", str, "ward", "how group distance is measured", choices=("ward", "average", "complete", "single")),
@@ -23,6 +22,10 @@ class Agglomerative(Backend):
         Param("n_neighbors", int, 15, "neighbours in the connectivity graph", low=2, high=200),
         METRIC,
     )
+
+    @classmethod
+    def graph_size(cls, params: dict) -> int | None:
+        return int(params["n_neighbors"])
 
     def __init__(self, n_clusters=8, linkage="ward", connectivity="auto", n_neighbors=15, metric="euclidean"):
         self.n_clusters = n_clusters
@@ -57,8 +60,7 @@ class Agglomerative(Backend):
             raise ParamError("ward linkage needs metric=euclidean; choose average or complete for cosine")
         connectivity = None
         if self._connected(len(x), p["connectivity"]):
-            if knn is None or knn.k < p["n_neighbors"] or knn.metric != p["metric"]:
-                knn = knn_graph(x, p["n_neighbors"], p["metric"])
+            knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"])
             connectivity = knn.connectivities("binary")
         model = AgglomerativeClustering(n_clusters=p["n_clusters"], linkage=p["linkage"],
                                         metric=p["metric"], connectivity=connectivity)

@@ -45,7 +45,8 @@ class Backend(ClusterMixin, BaseEstimator):
     title: ClassVar[str]
     description: ClassVar[str]
     schema: ClassVar[tuple[Param, ...]]
-    uses_graph: ClassVar[bool] = False  # fit accepts a precomputed kNN graph (knn=...)
+    accepts_callbacks: ClassVar[bool] = False  # fit takes progress= and cancel= (long methods)
+    aliases: ClassVar[dict[str, str]] = {}  # former parameter names, still read (saved configs and projects)
 
     labels_: np.ndarray
     probabilities_: np.ndarray | None = None
@@ -61,7 +62,30 @@ class Backend(ClusterMixin, BaseEstimator):
     @classmethod
     def checked(cls, params: dict[str, Any]) -> dict[str, Any]:
         """Full, validated parameter dict (defaults filled in); unknown names are refused."""
-        return check_params(cls.name, cls.schema, params)
+        renamed = {cls.aliases.get(name, name): value for name, value in params.items()}
+        return check_params(cls.name, cls.schema, renamed)
+
+    @classmethod
+    def graph_size(cls, params: dict[str, Any]) -> int | None:
+        """Neighbours of the shared kNN graph the pipeline builds and passes to fit (knn=...); None: no graph."""
+        return None
+
+    # -- what a fit tells the run record (read by the pipeline, never probed by attribute name) -----------
+    def run_info(self) -> dict[str, Any]:
+        """Facts about this fit kept with the run (reduction used, device, iterations, convergence...)."""
+        return {}
+
+    def run_device(self) -> str | None:
+        """The device the fit ran on, for methods that can use a GPU."""
+        return None
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds per internal stage of the fit (pretraining, clustering...)."""
+        return {}
+
+    def artifacts(self) -> dict[str, Any]:
+        """Non-JSON extras of the fit worth keeping in memory (a deep method's replay)."""
+        return {}
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "Backend":

@@ -87,6 +87,20 @@ class DeepBackend(Backend):
         self.pretrain_cached_ = trainer.pretrain_cached
         self.config_ = {**p, "input_dim": int(trainer.x.shape[1]), "input_scale": self.input_scale_}
 
+    # -- what the run record keeps ------------------------------------------------------------------
+    def run_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"device": self.device_, "pretrain_cached": self.pretrain_cached_}
+        for name in ("n_iter", "converged"):
+            if name + "_" in self.__dict__:
+                info[name] = self.__dict__[name + "_"]
+        return info
+
+    def run_device(self) -> str | None:
+        return self.device_
+
+    def stage_seconds(self) -> dict[str, float]:
+        return dict(self.seconds_)
+
     # -- new points and persistence ------------------------------------------------------------------
     def transform(self, X) -> np.ndarray:
         """Embedding of new points by the fitted encoder."""

@@ -175,6 +175,9 @@ class DEC(DeepBackend):
         self.replay_ = replay
         self.cluster_centers_ = state.mu.detach().cpu().numpy()[order]
 
+    def artifacts(self) -> dict:
+        return {"replay": self.replay_}
+
     # -- new points and persistence ------------------------------------------------------------------
     def predict_proba(self, X) -> np.ndarray:
         """Soft assignment (Student's t) of new points to the fitted centres."""

@@ -28,14 +28,14 @@ class HDBSCAN(Backend):
     name = "hdbscan"
     title = "HDBSCAN (density)"
     description = "Dense regions become clusters, sparse points noise (-1). Reduces dimensions first."
-    uses_graph = True
+    aliases = {"method": "cluster_selection_method"}  # its name before 2026-11
     schema = (
         Param("min_cluster_size", int, 15, "smallest group that counts as a cluster", low=2, log=True),
         Param("min_samples", int, None, "how conservative: more marks more points noise (empty = min_cluster_size)",
               low=1, nullable=True),
         Param("cluster_selection_epsilon", float, 0.0, "merge clusters closer than this distance", low=0.0),
-        Param("method", str, "eom", "eom (excess of mass: larger clusters) or leaf (finer clusters)",
-              choices=("eom", "leaf")),
+        Param("cluster_selection_method", str, "eom", "eom (excess of mass: larger clusters) or leaf (finer "
+              "clusters)", choices=("eom", "leaf"), label="Cluster selection", advanced=True),
         Param("reduction", str, "auto", "auto: none up to 16 dims, else UMAP; or none / pca / umap",
               choices=("auto", "none", "pca", "umap")),
         Param("reduce_dims", int, 10, "dimensions after reduction", low=2, high=100),
@@ -46,13 +46,17 @@ class HDBSCAN(Backend):
         SEED,
     )
 
-    def __init__(self, min_cluster_size=15, min_samples=None, cluster_selection_epsilon=0.0, method="eom",
-                 reduction="auto", reduce_dims=10, umap_neighbors=15, implementation="auto", metric="euclidean",
-                 seed=0):
+    @classmethod
+    def graph_size(cls, params: dict) -> int | None:
+        return int(params["umap_neighbors"])  # the UMAP reduction's graph
+
+    def __init__(self, min_cluster_size=15, min_samples=None, cluster_selection_epsilon=0.0,
+                 cluster_selection_method="eom", reduction="auto", reduce_dims=10, umap_neighbors=15,
+                 implementation="auto", metric="euclidean", seed=0):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.cluster_selection_epsilon = cluster_selection_epsilon
-        self.method = method
+        self.cluster_selection_method = cluster_selection_method
         self.reduction = reduction
         self.reduce_dims = reduce_dims
         self.umap_neighbors = umap_neighbors
@@ -76,6 +80,9 @@ class HDBSCAN(Backend):
         return umap_embed(x, n_components=p["reduce_dims"], n_neighbors=p["umap_neighbors"], min_dist=0.0,
                           metric=p["metric"], seed=p["seed"], knn=knn)
 
+    def run_info(self) -> dict:
+        return {"reduction_used": self.reduction_used_}
+
     def fit(self, X, y=None, knn: KNNGraph | None = None, reduced: np.ndarray | None = None):
         p = self._params()
         x = self._check_x(X)
@@ -88,7 +95,7 @@ class HDBSCAN(Backend):
 
             model = fast_hdbscan.HDBSCAN(
                 min_cluster_size=p["min_cluster_size"], min_samples=p["min_samples"],
-                cluster_selection_epsilon=p["cluster_selection_epsilon"], cluster_selection_method=p["method"])
+                cluster_selection_epsilon=p["cluster_selection_epsilon"], cluster_selection_method=p["cluster_selection_method"])
             model.fit(np.ascontiguousarray(space, dtype=np.float32))  # the dtype the app's warm-up compiles
         else:
             model = self._hdbscan_model(p)
@@ -106,7 +113,7 @@ class HDBSCAN(Backend):
 
         return hdbscan.HDBSCAN(
             min_cluster_size=p["min_cluster_size"], min_samples=p["min_samples"],
-            cluster_selection_epsilon=p["cluster_selection_epsilon"], cluster_selection_method=p["method"],
+            cluster_selection_epsilon=p["cluster_selection_epsilon"], cluster_selection_method=p["cluster_selection_method"],
             approx_min_span_tree=False, core_dist_n_jobs=os.cpu_count() or 1,
         )
 

@@ -12,14 +12,13 @@ import random
 import numpy as np
 
 from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
-from clustering.neighbors import KNNGraph, knn_graph
+from clustering.neighbors import KNNGraph, reuse_or_build
 
 
 class Leiden(Backend):
     name = "leiden"
     title = "Leiden (kNN graph)"
     description = "Communities of the kNN graph; resolution sets how many. Finds any shape, no noise label."
-    uses_graph = True
     schema = (
         Param("n_neighbors", int, 15, "neighbours per point in the kNN graph", low=2, high=500),
         METRIC,
@@ -32,6 +31,10 @@ class Leiden(Backend):
               choices=("igraph", "leidenalg")),
         SEED,
     )
+
+    @classmethod
+    def graph_size(cls, params: dict) -> int | None:
+        return int(params["n_neighbors"])
 
     def __init__(self, n_neighbors=15, metric="euclidean", weighting="umap", resolution=1.0,
                  objective="modularity", n_iterations=2, implementation="igraph", seed=0):
@@ -47,8 +50,7 @@ class Leiden(Backend):
     def fit(self, X, y=None, knn: KNNGraph | None = None):
         p = self._params()
         x = self._check_x(X)
-        if knn is None or knn.k < p["n_neighbors"] or knn.metric != p["metric"] or knn.n != len(x):
-            knn = knn_graph(x, p["n_neighbors"], p["metric"], seed=p["seed"])
+        knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"], seed=p["seed"])
         graph = knn.igraph(p["weighting"])
         if p["implementation"] == "igraph":
             random.seed(p["seed"])  # igraph draws from Python's random module

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
-from clustering.neighbors import KNNGraph, knn_graph
+from clustering.neighbors import KNNGraph, reuse_or_build
 
 MAX_ROWS = 50_000
 
@@ -12,7 +12,6 @@ class Spectral(Backend):
     name = "spectral"
     title = "Spectral (kNN graph)"
     description = "Embeds the kNN graph with its Laplacian's eigenvectors, then clusters there."
-    uses_graph = True
     schema = (
         Param("n_clusters", int, 8, "number of clusters", low=2, high=500, at_most_rows=True),
         Param("n_neighbors", int, 15, "neighbours in the affinity graph", low=2, high=200),
@@ -21,6 +20,10 @@ class Spectral(Backend):
         METRIC,
         SEED,
     )
+
+    @classmethod
+    def graph_size(cls, params: dict) -> int | None:
+        return int(params["n_neighbors"])
 
     def __init__(self, n_clusters=8, n_neighbors=15, assign_labels="cluster_qr", metric="euclidean", seed=0):
         self.n_clusters = n_clusters
@@ -41,8 +44,7 @@ class Spectral(Backend):
 
         p = self._params()
         x = self._check_x(X)
-        if knn is None or knn.k < p["n_neighbors"] or knn.metric != p["metric"]:
-            knn = knn_graph(x, p["n_neighbors"], p["metric"], seed=p["seed"])
+        knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"], seed=p["seed"])
         model = SpectralClustering(n_clusters=p["n_clusters"], affinity="precomputed",
                                    assign_labels=p["assign_labels"], random_state=p["seed"])
         self.labels_ = relabel_by_size(model.fit_predict(knn.connectivities("umap")))
