@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 import projects
+from history import RunEntry, find_run, runs  # noqa: F401 (find_run and runs re-exported for pages)
 from clustering.data import DataError, Dataset
 from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_names  # noqa: F401 (re-exported)
 
@@ -108,31 +109,26 @@ def choose_sample(name: str) -> None:
     st.session_state.pop("selection", None)
 
 
-def runs() -> list[dict]:
-    """Run history of this session (all datasets); each entry holds a ClusterResult."""
-    return st.session_state.setdefault("runs", [])
+def runs_for(data: Dataset) -> list[RunEntry]:
+    """The session's runs on this dataset, oldest first."""
+    return [r for r in runs() if r.fingerprint == data.fingerprint]
 
 
-def runs_for(data: Dataset) -> list[dict]:
-    return [r for r in runs() if r["fingerprint"] == data.fingerprint]
-
-
-def add_run(data: Dataset, result, name: str | None = None, rows: np.ndarray | None = None) -> dict:
+def add_run(data: Dataset, result, name: str | None = None, rows: np.ndarray | None = None) -> RunEntry:
     if name is None:
         from clustering.backends import get_backend
 
         defaults = get_backend(result.method).defaults()
         changed = {k: v for k, v in result.params.items() if defaults.get(k) != v}
-        number = sum(r["result"].method == result.method for r in runs_for(data)) + 1
+        number = sum(r.result.method == result.method for r in runs_for(data)) + 1
         name = f"{result.method} #{number}" + (f" ({', '.join(f'{k}={v}' for k, v in changed.items())})"
                                                 if changed else "")
         if "subset_rows" in result.info:
             name += f" on {result.info['subset_rows']:,} selected rows"
     run_id = projects.save_run(data, result, name, preprocess_spec())
-    entry = {"id": run_id or uuid.uuid4().hex[:8], "name": name, "result": result,
-             "fingerprint": data.fingerprint, "created": time.time(), "rows": rows}
+    entry = RunEntry(run_id or uuid.uuid4().hex[:8], name, result, data.fingerprint, rows=rows)
     runs().append(entry)
-    projects.set_active_run(entry["id"])
+    projects.set_active_run(entry.id)
     return entry
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
+from history import RunEntry
 
 from clustering.data import Dataset
 from clustering.report.export import joined_labels, table_bytes
@@ -53,7 +54,7 @@ def labels_buttons(data: Dataset, labels: np.ndarray, names: dict[int, str], con
                           icon=":material/download:")
 
 
-def report_buttons(data: Dataset, entries: list[dict], names: dict[str, dict[int, str]],
+def report_buttons(data: Dataset, entries: list[RunEntry], names: dict[str, dict[int, str]],
                    explanations: dict[str, dict | None], truth: str | None, projection: str, xy: np.ndarray,
                    key: str) -> None:
     """Title, perception choice and a download of the self-contained HTML report of the given runs."""
@@ -65,12 +66,12 @@ def report_buttons(data: Dataset, entries: list[dict], names: dict[str, dict[int
                                 help="Add what a person sees in the scatter: regions and a verdict per cluster.")
     runs = []
     for entry in entries:
-        result = entry["result"]
+        result = entry.result
         runs.append(ReportRun(
-            name=entry["name"], labels=result.labels, method=result.method, params=result.params, seed=result.seed,
+            name=entry.name, labels=result.labels, method=result.method, params=result.params, seed=result.seed,
             preprocess=result.preprocess, versions=result.versions, device=result.device, seconds=result.seconds,
-            confidence=result.confidence(), cluster_names=names.get(entry["id"], {}),
-            explanation=explanations.get(entry["id"])))
+            confidence=result.confidence(), cluster_names=names.get(entry.id, {}),
+            explanation=explanations.get(entry.id)))
     options = ReportOptions(title=title, truth=truth, projection=projection, perception=perception)
     st.download_button("Download report (HTML)", lambda: build_report(data, runs, options, xy=xy).encode("utf-8"),
                        file_name=f"{_safe_stem(title)}.html", mime="text/html", key=f"report-{key}",

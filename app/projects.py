@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from history import RunEntry
 
 from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
@@ -41,7 +42,7 @@ def sync_url() -> None:
                 open_project(wanted)
             except (StoreError, DataError) as error:
                 state["flash"] = ("error", f"Could not open project {wanted}: {error}")
-        if run and any(entry["id"] == run for entry in state.get("runs", [])):
+        if run and any(entry.id == run for entry in state.get("runs", [])):
             set_active_run(run)
     if state.get("project"):
         if params.get("project") != state["project"]:
@@ -72,13 +73,12 @@ def open_project(name: str) -> None:
                                seconds=run["seconds"] or {}, probabilities=confidence, metrics=run["metrics"],
                                device=run["device"], info=run["info"] or {}, versions=run["versions"] or {},
                                name=run["name"])
-        entries.append({"id": run["id"], "name": run["name"], "result": result, "fingerprint": ref.fingerprint,
-                        "created": run["created"], "rows": None})
+        entries.append(RunEntry(run["id"], run["name"], result, ref.fingerprint, created=run["created"]))
     state["runs"] = entries
     state["project"] = name
     state["project_fingerprint"] = ref.fingerprint
     if entries:
-        set_active_run(entries[-1]["id"])
+        set_active_run(entries[-1].id)
 
 
 def set_active_run(run_id: str) -> None:

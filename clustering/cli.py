@@ -587,14 +587,13 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
-def _truth_column(args: argparse.Namespace, dataset: Dataset) -> str | None:
-    """--truth as a metadata column name; a CSV file's labels are added to the metadata as column 'truth'."""
+def _with_truth(args: argparse.Namespace, dataset: Dataset) -> tuple[Dataset, str | None]:
+    """--truth as a metadata column name; a CSV file's labels become a new dataset's metadata column 'truth'."""
     if not args.truth:
-        return None
+        return dataset, None
     if args.truth in dataset.metadata.columns:
-        return args.truth
-    dataset.metadata["truth"] = read_truth(args.truth, dataset)
-    return "truth"
+        return dataset, args.truth
+    return dataset.with_metadata(truth=read_truth(args.truth, dataset)), "truth"
 
 
 def _layout_for(args: argparse.Namespace, dataset: Dataset, preprocess: str) -> np.ndarray:
@@ -640,7 +639,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         runs = runs_from_files(args.labels, dataset, read_labels)
         source = dataset.source
     preprocess = preprocess or "none"
-    options = ReportOptions(title=args.title or f"{dataset.name}: clustering report", truth=_truth_column(args, dataset),
+    dataset, truth_column = _with_truth(args, dataset)
+    options = ReportOptions(title=args.title or f"{dataset.name}: clustering report", truth=truth_column,
                             projection=args.projection, seed=args.seed, explain=args.explain,
                             perception=args.perception)
     progress = _tqdm_progress() if sys.stderr.isatty() else None
@@ -662,8 +662,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
     fmt = figure_format(out)
     if not 0.5 <= args.width <= 100 or not 0.5 <= args.height <= 100:
         raise UsageError("--width and --height are inches between 0.5 and 100.")
-    dataset = load_dataset(args)
-    truth_column = _truth_column(args, dataset)
+    dataset, truth_column = _with_truth(args, load_dataset(args))
     xy = _layout_for(args, dataset, args.preprocess or "none")
     if args.labels:
         labels = read_labels(args.labels, dataset)

@@ -14,6 +14,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn import metrics as skm
 
+from clustering.metrics import noise_as_singletons
+
 
 @dataclass
 class Labeling:
@@ -31,19 +33,11 @@ class Labeling:
         return self.labels >= 0 if self.is_truth else np.ones(len(self.labels), dtype=bool)
 
 
-def _singletons(labels: np.ndarray) -> np.ndarray:
-    """Noise (-1) points become clusters of their own, numbered after the real clusters."""
-    out = labels.copy()
-    noise = out < 0
-    out[noise] = out.max(initial=-1) + 1 + np.arange(noise.sum())
-    return out
-
-
 def _pair(a: Labeling, b: Labeling) -> tuple[np.ndarray, np.ndarray]:
     if len(a.labels) != len(b.labels):
         raise ValueError(f"'{a.name}' has {len(a.labels)} labels and '{b.name}' {len(b.labels)}: they must align.")
     keep = a.valid & b.valid
-    return _singletons(a.labels[keep]), _singletons(b.labels[keep])
+    return noise_as_singletons(a.labels[keep]), noise_as_singletons(b.labels[keep])
 
 
 def variation_of_information(a: np.ndarray, b: np.ndarray) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -23,9 +23,13 @@ def fingerprint_array(array: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dataset:
-    """Vectors (float32, n x d) with a metadata frame aligned by row."""
+    """Vectors (float32, n x d, read-only) with a metadata frame aligned by row.
+
+    A dataset is a value: nothing changes it after it is made (`dataclasses.replace` or `with_metadata` make a new
+    one), so its fingerprint, computed once, always describes its vectors.
+    """
 
     vectors: np.ndarray
     metadata: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -42,14 +46,16 @@ class Dataset:
         vectors = np.asarray(self.vectors)
         if vectors.ndim != 2:
             raise DataError(f"{self.name}: vectors must be 2-D (rows x features), got shape {vectors.shape}.")
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if self.metadata is None or len(self.metadata.columns) == 0:
-            self.metadata = pd.DataFrame(index=pd.RangeIndex(len(self.vectors)))
-        if len(self.metadata) != len(self.vectors):
-            raise DataError(
-                f"{self.name}: metadata has {len(self.metadata)} rows but there are {len(self.vectors)} vectors."
-            )
-        self.metadata = self.metadata.reset_index(drop=True)
+        vectors = np.array(vectors, dtype=np.float32, order="C", copy=not _owned_read_only(vectors))
+        vectors.setflags(write=False)
+        object.__setattr__(self, "vectors", vectors)
+        metadata = self.metadata
+        if metadata is None or len(metadata.columns) == 0:
+            metadata = pd.DataFrame(index=pd.RangeIndex(len(vectors)))
+        if len(metadata) != len(vectors):
+            raise DataError(f"{self.name}: metadata has {len(metadata)} rows but there are {len(vectors)} vectors.")
+        object.__setattr__(self, "metadata", metadata.reset_index(drop=True))
+        object.__setattr__(self, "warnings", list(self.warnings))
         if self.feature_names is not None and len(self.feature_names) != self.vectors.shape[1]:
             raise DataError(f"{self.name}: {len(self.feature_names)} feature names for {self.vectors.shape[1]} columns.")
 
@@ -93,6 +99,10 @@ class Dataset:
             image_shape=self.image_shape,
         )
 
+    def with_metadata(self, **columns) -> "Dataset":
+        """A new dataset with these metadata columns added or replaced (one value per row each)."""
+        return replace(self, metadata=self.metadata.assign(**columns))
+
     def summary(self) -> dict:
         return {
             "name": self.name,
@@ -105,6 +115,11 @@ class Dataset:
             "fingerprint": self.fingerprint,
             "warnings": list(self.warnings),
         }
+
+
+def _owned_read_only(array: np.ndarray) -> bool:
+    """A C-contiguous read-only float32 array is already a dataset's own: no copy needed."""
+    return array.dtype == np.float32 and array.flags.c_contiguous and not array.flags.writeable
 
 
 def encode_labels(values: pd.Series | np.ndarray) -> np.ndarray:

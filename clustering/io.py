@@ -270,7 +270,7 @@ def _read_npz(path: Path, opts: LoadOptions):
             raise DataError(f"{path}: the archive holds no arrays.")
         if opts.key is not None:
             if opts.key not in keys:
-                raise DataError(f"{path}: no array named '{opts.key}'; it holds {', '.join(keys)}. Pick one with --key.")
+                raise DataError(f"{path}: no array named '{opts.key}'; it holds {', '.join(keys)}. Pick one as the key (CLI: --key; app: Options on the Data page).")
             key = opts.key
         elif "embeddings" in keys:
             key = "embeddings"
@@ -280,7 +280,7 @@ def _read_npz(path: Path, opts: LoadOptions):
                 found = ", ".join(f"{k} {_npz_shape(archive, k)}" for k in keys)
                 raise DataError(
                     f"{path}: {'no' if not two_d else 'several'} 2-D arrays ({found}) and none named 'embeddings'. "
-                    "Name the array with --key."
+                    "Name the array as the key (CLI: --key; app: Options on the Data page)."
                 )
             key = two_d[0]
         array = _npz_get(archive, path, key)
@@ -470,7 +470,7 @@ def _read_parquet(path: Path, opts: LoadOptions):
         return _split_frame(frame, path, opts)
     if vector_column not in table.column_names:
         raise DataError(
-            f"{path}: no column '{vector_column}'; list columns here: {list_columns or 'none'}. Pick one with --key."
+            f"{path}: no column '{vector_column}'; list columns here: {list_columns or 'none'}. Pick one as the key (CLI: --key)."
         )
     column = table.column(vector_column).combine_chunks()
     if not (pa.types.is_list(column.type) or pa.types.is_large_list(column.type)
@@ -518,13 +518,13 @@ def _read_h5ad(path: Path, opts: LoadOptions):
     else:
         matrix = adata.X
         if matrix is None:
-            raise DataError(f"{path}: X is empty; name an embedding with --key (obsm: {list(adata.obsm.keys())}).")
+            raise DataError(f"{path}: X is empty; name an embedding as the key (CLI: --key; obsm: {list(adata.obsm.keys())}).")
         feature_names = [str(v) for v in adata.var_names]
     if sp.issparse(matrix):
         dense_mb = matrix.shape[0] * matrix.shape[1] * 4 / 2**20
         if dense_mb > opts.max_mb:
             raise DataError(
-                f"{path}: sparse X is {dense_mb:,.0f} MB dense, over the limit; use an obsm embedding (--key X_pca)."
+                f"{path}: sparse X is {dense_mb:,.0f} MB dense, over the limit; use an obsm embedding as the key (CLI: --key X_pca)."
             )
         matrix = matrix.toarray()
     metadata = adata.obs.reset_index(names="obs_name")

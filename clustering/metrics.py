@@ -26,11 +26,21 @@ def _prepare(truth: np.ndarray, labels: np.ndarray, noise: NoiseMode) -> tuple[n
     keep = truth >= 0
     if noise == "exclude":
         keep &= labels >= 0
-    truth, labels = truth[keep], labels[keep].copy()
+    truth, labels = truth[keep], labels[keep]
     if noise == "singletons":
-        is_noise = labels < 0
-        labels[is_noise] = labels.max(initial=-1) + 1 + np.arange(is_noise.sum())
+        labels = noise_as_singletons(labels)
     return truth, labels
+
+
+def noise_as_singletons(labels: np.ndarray) -> np.ndarray:
+    """A copy where each noise point (-1) is a cluster of its own, numbered after the real clusters.
+
+    How every agreement score here counts noise: as many one-point clusters, never as one big cluster.
+    """
+    out = np.asarray(labels).astype(np.int64, copy=True)
+    noise = out < 0
+    out[noise] = out.max(initial=-1) + 1 + np.arange(noise.sum())
+    return out
 
 
 def ari(truth, labels, noise: NoiseMode = "singletons") -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -61,14 +61,10 @@ def load_sample(name: str) -> Dataset:
     if not path.exists():
         raise DataError(f"sample:{name}: {path} is missing; rebuild with sample_data/make_samples.py {name}.")
     dataset = load(path, name=name, key=sample.key)
-    if sample.scale != 1.0:
-        dataset.vectors *= np.float32(sample.scale)
-        dataset.__dict__.pop("fingerprint", None)
-    dataset.source = f"sample:{name}"
-    dataset.image_shape = sample.image_shape
-    dataset.text_column = sample.text_column
-    dataset.warnings = [w for w in dataset.warnings if "constant column" not in w or sample.image_shape is None]
-    return dataset
+    vectors = dataset.vectors * np.float32(sample.scale) if sample.scale != 1.0 else dataset.vectors
+    warnings = [w for w in dataset.warnings if "constant column" not in w or sample.image_shape is None]
+    return replace(dataset, vectors=vectors, source=f"sample:{name}", image_shape=sample.image_shape,
+                   text_column=sample.text_column, warnings=warnings)
 
 
 def load_input(spec: str, **options) -> Dataset:

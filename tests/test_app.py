@@ -8,13 +8,28 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from clustering.samples import load_sample
+from history import RunEntry
 
 TIMEOUT = 240
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def app(page: str = "app/Home.py") -> AppTest:
-    return AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
+PAGE_SCRIPT = "from views import {page}\n{page}.render()\n"
+
+
+def app(page: str = "home") -> AppTest:
+    """The whole app (its st.navigation entry point opens Home), or one page's function run on its own."""
+    if page == "home":
+        return AppTest.from_file(str(ROOT / "app" / "Home.py"), default_timeout=TIMEOUT)
+    return AppTest.from_string(PAGE_SCRIPT.format(page=page), default_timeout=TIMEOUT)
+
+
+def go(at: AppTest, url_path: str) -> AppTest:
+    """Move a whole-app AppTest to another page (AppTest.switch_page only knows file pages, ours are functions)."""
+    found = [page_hash for page_hash, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
+    assert found, f"no page at /{url_path}"
+    at._page_hash = found[0]
+    return at
 
 
 def on_digits(at: AppTest) -> AppTest:
@@ -36,14 +51,14 @@ def test_home_demo_runs_three_methods():
     assert not at.exception and not at.error
     story = [m.value for m in at.markdown if m.value[:2] in ("1.", "2.", "3.", "4.")]
     assert len(story) == 4 and "Leiden" in story[0] and "HDBSCAN" in story[1] and "DEC" in story[2]
-    methods = [r["result"].method for r in at.session_state["runs"]]
+    methods = [r.result.method for r in at.session_state["runs"]]
     assert methods == ["leiden", "hdbscan", "dec"]
-    leiden = at.session_state["runs"][0]["result"]
+    leiden = at.session_state["runs"][0].result
     assert leiden.metrics["ari"] > 0.8
 
 
 def test_data_page_sample_and_preprocessing():
-    at = on_digits(app("app/pages/1_Data.py")).run()
+    at = on_digits(app("data")).run()
     assert not at.exception
     assert [m.value for m in at.metric][:2] == ["1,797", "64"]
     at.radio[1].set_value("pca").run()
@@ -57,7 +72,7 @@ def test_data_page_sample_and_preprocessing():
 ])
 def test_data_page_bad_upload_shows_message_not_traceback(filename, payload, message):
     data = payload()
-    at = app("app/pages/1_Data.py")
+    at = app("data")
     at.session_state["upload_bytes"] = data
     at.session_state["dataset_spec"] = {"kind": "upload", "digest": filename, "filename": filename, "key": "",
                                         "columns": None, "drop_nonfinite": False}
@@ -73,23 +88,23 @@ def _npy(array):
 
 
 def test_cluster_page_run_history_rename_delete():
-    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at = on_digits(app("cluster")).run()
     assert not at.exception
     at.selectbox(key="method").set_value("kmeans").run()
     at.number_input(key="param-kmeans-n_clusters").set_value(10).run()
     at.button(key="run").click().run()
     assert not at.exception and not at.error
     runs = at.session_state["runs"]
-    assert len(runs) == 1 and runs[0]["result"].n_clusters == 10
-    assert runs[0]["result"].metrics["ari"] > 0.45
-    at.text_input(key=f"rename-{runs[0]['id']}").set_value("my kmeans").run()
-    assert at.session_state["runs"][0]["name"] == "my kmeans"
-    at.button(key=f"delete-{runs[0]['id']}").click().run()
+    assert len(runs) == 1 and runs[0].result.n_clusters == 10
+    assert runs[0].result.metrics["ari"] > 0.45
+    at.text_input(key=f"rename-{runs[0].id}").set_value("my kmeans").run()
+    assert at.session_state["runs"][0].name == "my kmeans"
+    at.button(key=f"delete-{runs[0].id}").click().run()
     assert at.session_state["runs"] == []
 
 
 def test_cluster_page_says_how_the_knn_graph_was_found():
-    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at = on_digits(app("cluster")).run()
     at.selectbox(key="method").set_value("kmeans").run()
     at.button(key="run").click().run()
     at.selectbox(key="method").set_value("leiden").run()
@@ -100,7 +115,7 @@ def test_cluster_page_says_how_the_knn_graph_was_found():
 
 
 def test_cluster_page_refuses_hopeless_parameters():
-    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at = on_digits(app("cluster")).run()
     at.selectbox(key="method").set_value("kmeans").run()
     at.number_input(key="param-kmeans-n_clusters").set_value(5000).run()
     assert any("Not started" in e.value and "more than the 1797 rows" in e.value for e in at.error)
@@ -108,14 +123,14 @@ def test_cluster_page_refuses_hopeless_parameters():
 
 
 def test_cluster_page_bad_parameter_text():
-    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at = on_digits(app("cluster")).run()
     at.selectbox(key="method").set_value("hdbscan").run()
     at.text_input(key="param-hdbscan-min_samples").set_value("lots").run()
     assert any("min_samples" in e.value and "not a valid int" in e.value for e in at.error)
 
 
 def test_cluster_page_sweep_chart():
-    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at = on_digits(app("cluster")).run()
     at.selectbox(key="method").set_value("kmeans").run()
     at.selectbox(key="sweep-param").set_value("n_clusters").run()
     at.number_input(key="sweep-from").set_value(5.0).run()
@@ -129,7 +144,7 @@ def test_cluster_page_sweep_chart():
 
 
 def test_cluster_page_deep_run_has_replay():
-    at = on_digits(app("app/pages/2_Cluster.py")).run()
+    at = on_digits(app("cluster")).run()
     at.selectbox(key="method").set_value("dec").run()
     at.text_input(key="param-dec-hidden").set_value("32,32,64").run()
     at.number_input(key="param-dec-pretrain_epochs").set_value(3).run()
@@ -137,7 +152,7 @@ def test_cluster_page_deep_run_has_replay():
     at.number_input(key="param-dec-update_interval").set_value(40).run()
     at.button(key="run").click().run()
     assert not at.exception and not at.error
-    run_id = at.session_state["runs"][0]["id"]
+    run_id = at.session_state["runs"][0].id
     slider = at.slider(key=f"replay-{run_id}")
     assert slider.max >= 2
 
@@ -145,9 +160,9 @@ def test_cluster_page_deep_run_has_replay():
 def test_explore_page_colour_selection_and_drill_down():
     data = load_sample("digits")
     at = on_digits(app()).run()
-    at.switch_page("pages/2_Cluster.py").run()
+    go(at, "Cluster").run()
     at.button(key="run").click().run()  # Leiden, the default method
-    at.switch_page("pages/3_Explore.py")
+    go(at, "Explore")
     at.session_state["projection"] = "pca"
     at.run()
     assert at.selectbox(key="projection").value == "pca"
@@ -163,13 +178,13 @@ def test_explore_page_colour_selection_and_drill_down():
     at.button[-1].click().run()
     assert not at.exception and not at.error
     drill = at.session_state["runs"][-1]
-    assert drill["name"].endswith("on 300 selected rows")
-    labels = drill["result"].labels
+    assert drill.name.endswith("on 300 selected rows")
+    labels = drill.result.labels
     assert (labels[300:] == -1).all() and (labels[:300] >= 0).all()
 
 
 
-def digits_runs() -> list[dict]:
+def digits_runs() -> list:
     """Three finished runs on digits, as the Cluster page stores them."""
     from clustering.pipeline import run
 
@@ -178,13 +193,12 @@ def digits_runs() -> list[dict]:
     for i, (method, params) in enumerate([("kmeans", {"n_clusters": 10}), ("kmeans", {"n_clusters": 5}),
                                           ("leiden", {})]):
         result = run(data, method, params, seed=0)
-        entries.append({"id": f"run{i}", "name": f"{method} #{i + 1}", "result": result,
-                        "fingerprint": data.fingerprint, "created": float(i), "rows": None})
+        entries.append(RunEntry(f"run{i}", f"{method} #{i + 1}", result, data.fingerprint, created=float(i)))
     return entries
 
 
 def test_compare_page_three_runs_truth_stability_perception():
-    at = on_digits(app("app/pages/4_Compare.py"))
+    at = on_digits(app("compare"))
     at.session_state["runs"] = digits_runs()
     at.session_state["compare-layout"] = "pca"
     at.run()
@@ -195,7 +209,7 @@ def test_compare_page_three_runs_truth_stability_perception():
     assert not at.exception
     summary = at.dataframe[-1].value
     assert list(summary["clustering"]) == ["1. kmeans #1", "2. kmeans #2", "3. leiden #3", "4. truth: label"]
-    expected = [r["result"].n_clusters for r in at.session_state["runs"]] + [10]
+    expected = [r.result.n_clusters for r in at.session_state["runs"]] + [10]
     assert summary[["visible", "split", "merged", "hidden"]].to_numpy().sum(axis=1).tolist() == expected
     verdicts = at.dataframe[-2].value
     assert set(verdicts["verdict"]) <= {"visible", "split", "merged", "hidden"} and len(verdicts) == 10
@@ -214,7 +228,7 @@ def test_compare_page_three_runs_truth_stability_perception():
 
 
 def test_compare_page_needs_two_clusterings():
-    at = on_digits(app("app/pages/4_Compare.py"))
+    at = on_digits(app("compare"))
     at.session_state["runs"] = digits_runs()[:1]
     at.run()
     assert not at.exception
@@ -222,7 +236,7 @@ def test_compare_page_needs_two_clusterings():
 
 
 def test_explain_page_tree_and_rule_highlight():
-    at = on_digits(app("app/pages/5_Explain.py"))
+    at = on_digits(app("explain"))
     at.session_state["runs"] = digits_runs()
     at.session_state["active_run"] = "run0"
     at.session_state["explain-layout"] = "pca"
@@ -241,7 +255,7 @@ def test_explain_page_tree_and_rule_highlight():
 
 
 def test_explain_page_polyhedra_in_the_projection_space():
-    at = on_digits(app("app/pages/5_Explain.py"))
+    at = on_digits(app("explain"))
     at.session_state["runs"] = digits_runs()
     at.session_state["active_run"] = "run2"
     at.session_state["explain-layout"] = "pca"
@@ -259,21 +273,20 @@ def test_explain_page_polyhedra_in_the_projection_space():
 
 
 def test_explain_page_without_runs():
-    at = on_digits(app("app/pages/5_Explain.py")).run()
+    at = on_digits(app("explain")).run()
     assert not at.exception
     assert "Run a clustering" in at.info[0].value
 
 
 def test_explore_legend_shows_keywords_for_text():
-    at = app("app/pages/3_Explore.py")
+    at = app("explore")
     at.session_state["dataset_spec"] = {"kind": "sample", "name": "python-docs"}
     at.session_state["projection"] = "pca"
     from clustering.pipeline import run
 
     data = load_sample("python-docs")
     result = run(data, "kmeans", {"n_clusters": 5}, seed=0)
-    at.session_state["runs"] = [{"id": "text0", "name": "kmeans #1", "result": result, "fingerprint": data.fingerprint,
-                                 "created": 0.0, "rows": None}]
+    at.session_state["runs"] = [RunEntry("text0", "kmeans #1", result, data.fingerprint)]
     at.run()
     assert not at.exception and not at.error
     from common import cluster_keywords
@@ -297,7 +310,7 @@ def test_project_link_opens_its_runs_and_names_a_cluster():
     from clustering.store import Store
 
     run_id = saved_project("apptest link")
-    at = app("app/pages/2_Cluster.py")
+    at = app("cluster")
     at.query_params["project"] = "apptest link"
     at.run()
     assert not at.exception
@@ -351,7 +364,7 @@ def test_project_whose_file_changed_says_so(tmp_path):
     store.create("apptest changed", reference(data, str(path)))
     store.add_run("apptest changed", run(data, "kmeans", {"n_clusters": 2}), "k")
     pd.DataFrame(x + 1, columns=["a", "b", "c"]).to_csv(path, index=False)  # the file changes afterwards
-    at = app("app/pages/2_Cluster.py")
+    at = app("cluster")
     at.query_params["project"] = "apptest changed"
     at.run()
     assert not at.exception

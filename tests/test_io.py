@@ -306,3 +306,21 @@ def test_truncated_valid_files(tmp_path, cut):
             load(part)
         except DataError:
             pass
+
+
+def test_a_dataset_is_a_value_nothing_changes_it():
+    import dataclasses
+
+    from clustering.data import Dataset
+
+    data = Dataset(np.arange(12, dtype=np.float64).reshape(4, 3), pd.DataFrame({"a": list("wxyz")}))
+    fingerprint = data.fingerprint
+    with pytest.raises(ValueError):
+        data.vectors[0, 0] = 99  # read-only: the fingerprint always describes the vectors
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data.name = "other"
+    more = data.with_metadata(b=[1, 2, 3, 4])
+    assert list(more.metadata.columns) == ["a", "b"] and list(data.metadata.columns) == ["a"]
+    assert more.fingerprint == fingerprint
+    scaled = dataclasses.replace(data, vectors=data.vectors * 2)
+    assert scaled.fingerprint != fingerprint and data.fingerprint == fingerprint

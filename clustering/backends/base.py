@@ -15,7 +15,8 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from clustering.params import Param, ParamError, check_params
 from clustering.preprocess import fit_range
 
-__all__ = ["METRIC", "SEED", "Backend", "Cancelled", "Param", "ParamError", "memory_refusal", "relabel_by_size"]
+__all__ = ["METRIC", "SEED", "Backend", "Cancelled", "Param", "ParamError", "by_size", "memory_refusal",
+           "relabel_by_size", "size_order"]
 
 
 class Cancelled(RuntimeError):
@@ -143,3 +144,14 @@ def relabel_by_size(labels: np.ndarray) -> np.ndarray:
     rank[np.argsort(-counts, kind="stable")] = np.arange(len(values), dtype=np.int32)
     out[clustered] = rank[inverse]
     return out
+
+
+def size_order(labels: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Cluster ids by decreasing size (ties by id), the order relabel_by_size numbers them in; empty ids last."""
+    counts = np.bincount(np.asarray(labels)[np.asarray(labels) >= 0], minlength=n_clusters)
+    return np.argsort(-counts, kind="stable")
+
+
+def by_size(raw: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels renumbered by decreasing size, and the original ids in that order (to reorder centres or columns)."""
+    return relabel_by_size(raw), size_order(raw, n_clusters)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
+from clustering.backends.base import SEED, Backend, Param, by_size, memory_refusal
 from clustering.backends.deep import (
     TrainConfig,
     Trainer,
@@ -32,12 +32,6 @@ DEEP_COMMON = (
           advanced=True),
     SEED,
 )
-
-
-def size_order(labels: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Cluster ids by decreasing size (ties by id), matching relabel_by_size; empty clusters last."""
-    counts = np.bincount(labels, minlength=n_clusters)
-    return np.argsort(-counts, kind="stable")
 
 
 class DeepBackend(Backend):
@@ -74,8 +68,7 @@ class DeepBackend(Backend):
 
     def _set_labels(self, raw: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
         """labels_ renumbered by size and probabilities_ in the same order; returns the size order."""
-        order = size_order(raw, self.n_clusters)
-        self.labels_ = relabel_by_size(raw)
+        self.labels_, order = by_size(raw, self.n_clusters)
         self.probabilities_ = probabilities[:, order].astype(np.float32)
         return order
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, ParamError, memory_refusal, relabel_by_size
+from clustering.backends.base import SEED, Backend, Param, ParamError, by_size, memory_refusal
 
 
 class GMM(Backend):
@@ -52,9 +52,7 @@ class GMM(Backend):
                 raise
             raise ParamError(f"reg_covar={p['reg_covar']:g}: a component's covariance became singular. Raise "
                              "reg_covar (e.g. 1e-6 or more), use fewer components, or covariance_type=diag.") from None
-        self.labels_ = relabel_by_size(raw)
-        proba = model.predict_proba(x.astype(np.float64))
-        order = [int(raw[np.flatnonzero(self.labels_ == c)[0]]) for c in range(self.labels_.max() + 1)]
-        self.probabilities_ = proba[:, order].astype(np.float32)
+        self.labels_, order = by_size(raw, p["n_components"])
+        self.probabilities_ = model.predict_proba(x.astype(np.float64))[:, order].astype(np.float32)
         self.model_ = model
         return self

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
+from clustering.backends.base import SEED, Backend, Param, by_size, memory_refusal
 
 MINIBATCH_ABOVE = 200_000
 
@@ -47,9 +47,8 @@ class KMeans(Backend):
             model = SkKMeans(n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"],
                              random_state=p["seed"])
         raw = model.fit_predict(x)
-        self.labels_ = relabel_by_size(raw)
-        order = np.array([np.flatnonzero(self.labels_ == c)[0] for c in range(self.labels_.max() + 1)])
-        self.cluster_centers_ = model.cluster_centers_[raw[order]].astype(np.float32)
+        self.labels_, order = by_size(raw, p["n_clusters"])
+        self.cluster_centers_ = model.cluster_centers_[order[: self.labels_.max() + 1]].astype(np.float32)
         self.inertia_ = float(model.inertia_)
         self.model_ = model
         return self

@@ -159,7 +159,7 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
         existing = store.project(project)["dataset"]
         if existing.fingerprint and existing.fingerprint != ref.fingerprint:
             raise ConfigError(f"project {project!r} holds another dataset ({existing.source}); "
-                              "name a new project with --project.")
+                              "name a new project (CLI: --project).")
     else:
         store.create(project, ref)
     truth = dataset.labels()
