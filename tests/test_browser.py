@@ -170,7 +170,7 @@ def test_long_run_shows_progress_and_cancels(server, page):
     # the app stays usable: a quick run still works afterwards
     choose(page, "Method", "k-means")
     page.get_by_role("button", name="Run", exact=True).click()
-    wait_for_text(page, "Download labels (CSV)", 120)
+    wait_for_text(page, "Labels with metadata (CSV)", 120)
 
 
 def test_two_tabs_are_independent_sessions(server, browser):
