@@ -8,15 +8,16 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 import projects
-from history import RunEntry, find_run, runs  # noqa: F401 (find_run and runs re-exported for pages)
 from clustering.data import DataError, Dataset
 from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_names  # noqa: F401 (re-exported)
+from history import RunEntry, find_run, runs  # noqa: F401 (find_run and runs re-exported for pages)
 
 
 def page_setup(title: str) -> None:
@@ -53,8 +54,9 @@ def cached_sample(name: str) -> Dataset:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading upload…")
-def cached_upload(digest: str, filename: str, _data: bytes, key: str | None, columns: tuple[str, ...] | None,
-                  drop_nonfinite: bool) -> Dataset:
+def cached_upload(
+    digest: str, filename: str, _data: bytes, key: str | None, columns: tuple[str, ...] | None, drop_nonfinite: bool
+) -> Dataset:
     """Parse uploaded bytes through the same loader as files (a temporary copy; the upload is never changed)."""
     from clustering.io import load
 
@@ -63,22 +65,32 @@ def cached_upload(digest: str, filename: str, _data: bytes, key: str | None, col
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(_data)
         try:
-            dataset = load(path, name=Path(filename).stem, key=key or None, columns=list(columns) if columns else None,
-                           drop_nonfinite=drop_nonfinite)
+            dataset = load(
+                path,
+                name=Path(filename).stem,
+                key=key or None,
+                columns=list(columns) if columns else None,
+                drop_nonfinite=drop_nonfinite,
+            )
         except DataError as error:
             raise DataError(str(error).replace(str(path), filename)) from None
-    dataset.source = filename
-    return dataset
+    return replace(dataset, source=filename)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the project's data…")
-def cached_file(path: str, key: str | None, columns: tuple[str, ...] | None, name: str | None = None,
-                drop_nonfinite: bool = False) -> Dataset:
+def cached_file(
+    path: str, key: str | None, columns: tuple[str, ...] | None, name: str | None = None, drop_nonfinite: bool = False
+) -> Dataset:
     """A dataset a project names by path (a file, or the project's copy of an upload, shown under its own name)."""
     from clustering.io import load
 
-    return load(path, name=name or None, key=key or None, columns=list(columns) if columns else None,
-                drop_nonfinite=drop_nonfinite)
+    return load(
+        path,
+        name=name or None,
+        key=key or None,
+        columns=list(columns) if columns else None,
+        drop_nonfinite=drop_nonfinite,
+    )
 
 
 def upload_digest(data: bytes) -> str:
@@ -94,10 +106,21 @@ def dataset() -> Dataset:
     if spec["kind"] == "sample":
         return cached_sample(spec["name"])
     if spec["kind"] == "file":
-        return cached_file(spec["path"], spec.get("key"), tuple(spec["columns"]) if spec.get("columns") else None,
-                           spec.get("name"), bool(spec.get("drop_nonfinite", False)))
-    return cached_upload(spec["digest"], spec["filename"], state.get("upload_bytes", b""), spec.get("key"),
-                         spec.get("columns"), spec.get("drop_nonfinite", False))
+        return cached_file(
+            spec["path"],
+            spec.get("key"),
+            tuple(spec["columns"]) if spec.get("columns") else None,
+            spec.get("name"),
+            bool(spec.get("drop_nonfinite", False)),
+        )
+    return cached_upload(
+        spec["digest"],
+        spec["filename"],
+        state.get("upload_bytes", b""),
+        spec.get("key"),
+        spec.get("columns"),
+        spec.get("drop_nonfinite", False),
+    )
 
 
 def choose_sample(name: str) -> None:
@@ -121,8 +144,9 @@ def add_run(data: Dataset, result, name: str | None = None, rows: np.ndarray | N
         defaults = get_backend(result.method).defaults()
         changed = {k: v for k, v in result.params.items() if defaults.get(k) != v}
         number = sum(r.result.method == result.method for r in runs_for(data)) + 1
-        name = f"{result.method} #{number}" + (f" ({', '.join(f'{k}={v}' for k, v in changed.items())})"
-                                                if changed else "")
+        name = f"{result.method} #{number}" + (
+            f" ({', '.join(f'{k}={v}' for k, v in changed.items())})" if changed else ""
+        )
         if "subset_rows" in result.info:
             name += f" on {result.info['subset_rows']:,} selected rows"
     run_id = projects.save_run(data, result, name, preprocess_spec())

@@ -7,28 +7,42 @@ from clustering.projection import project
 from clustering.samples import load_sample
 
 DEMO_SAMPLE = "digits"
-DEMO_STEPS = [
-    ("leiden", {"resolution": 1.0},
-     "**Leiden** links every digit image to its 15 nearest neighbours and finds communities in that graph: "
-     "no number of clusters is given, the resolution decides."),
-    ("hdbscan", {"min_cluster_size": 15},
-     "**HDBSCAN** first squeezes the 64 pixels into 10 UMAP dimensions, then keeps only dense groups: "
-     "ambiguous scribbles become noise (grey) instead of being forced into a cluster."),
-    ("dec", {"n_clusters": 10, "hidden": "128,128,256", "pretrain_epochs": 30, "max_iter": 1500,
-             "update_interval": 50},
-     "**DEC** trains a small neural network to compress each image, then sharpens 10 clusters in that learned "
-     "space: the network and the clusters improve together."),
+DEMO_STEPS: list[tuple[str, dict, str]] = [
+    (
+        "leiden",
+        {"resolution": 1.0},
+        "**Leiden** links every digit image to its 15 nearest neighbours and finds communities in that graph: "
+        "no number of clusters is given, the resolution decides.",
+    ),
+    (
+        "hdbscan",
+        {"min_cluster_size": 15},
+        "**HDBSCAN** first squeezes the 64 pixels into 10 UMAP dimensions, then keeps only dense groups: "
+        "ambiguous scribbles become noise (grey) instead of being forced into a cluster.",
+    ),
+    (
+        "dec",
+        {"n_clusters": 10, "hidden": "128,128,256", "pretrain_epochs": 30, "max_iter": 1500, "update_interval": 50},
+        "**DEC** trains a small neural network to compress each image, then sharpens 10 clusters in that learned "
+        "space: the network and the clusters improve together.",
+    ),
 ]
-COMPARE_SENTENCE = ("**Compare** the three runs side by side (colours matched across panels) and ask the picture: a "
-                    "cluster is *visible* when the layout shows it as one region of its own, *merged* when it shares "
-                    "a region with others (the picture cannot tell them apart), *split* when it spans several regions "
-                    "and *hidden* when its points lie in sparse areas.")
-EXPLAIN_SENTENCE = ("**Explain** Leiden's clusters with rules on the layout itself: the **tree** (IMM) cuts the picture "
-                    "with one straight line at a time, so each cluster is a box (read its rule from the root down); "
-                    "the **polyhedra** use a few straight cuts per cluster, found by integer programming. "
-                    "*Accuracy* is the share of points that fall in their own cluster's region and no other.")
-LAYOUT_SENTENCE = ("The **UMAP** layout places similar images together; colour it by each run to see where the "
-                   "methods agree and where they split or merge digits.")
+COMPARE_SENTENCE = (
+    "**Compare** the three runs side by side (colours matched across panels) and ask the picture: a "
+    "cluster is *visible* when the layout shows it as one region of its own, *merged* when it shares "
+    "a region with others (the picture cannot tell them apart), *split* when it spans several regions "
+    "and *hidden* when its points lie in sparse areas."
+)
+EXPLAIN_SENTENCE = (
+    "**Explain** Leiden's clusters with rules on the layout itself: the **tree** (IMM) cuts the picture "
+    "with one straight line at a time, so each cluster is a box (read its rule from the root down); "
+    "the **polyhedra** use a few straight cuts per cluster, found by integer programming. "
+    "*Accuracy* is the share of points that fall in their own cluster's region and no other."
+)
+LAYOUT_SENTENCE = (
+    "The **UMAP** layout places similar images together; colour it by each run to see where the "
+    "methods agree and where they split or merge digits."
+)
 
 
 def run_demo(progress, cancel) -> dict:
@@ -37,6 +51,7 @@ def run_demo(progress, cancel) -> dict:
     truth = data.labels()
     results = []
     for i, (method, params, _) in enumerate(DEMO_STEPS):
+
         def step_progress(message, share, i=i, method=method):
             progress(f"step {i + 1}/{len(DEMO_STEPS) + 1}: {method} · {message}", (i + share) / (len(DEMO_STEPS) + 1))
 
@@ -51,9 +66,13 @@ def run_demo(progress, cancel) -> dict:
     progress("final step: UMAP layout and comparison", len(DEMO_STEPS) / (len(DEMO_STEPS) + 1))
     layout = project(data.vectors, "umap", seed=0)
     progress("final step: explanations", 0.95)
-    return {"sample": DEMO_SAMPLE, "results": results, "layout": layout,
-            "comparison": demo_comparison(results, truth, layout),
-            "explanations": demo_explanations(results[0], layout, cancel)}
+    return {
+        "sample": DEMO_SAMPLE,
+        "results": results,
+        "layout": layout,
+        "comparison": demo_comparison(results, truth, layout),
+        "explanations": demo_explanations(results[0], layout, cancel),
+    }
 
 
 def demo_explanations(result, layout, cancel=None) -> dict:
@@ -61,8 +80,10 @@ def demo_explanations(result, layout, cancel=None) -> dict:
     from clustering.explain import Space, explain
 
     space = Space("projection", layout, ["x", "y"])
-    return {"tree": explain(space, result.labels, "imm"),
-            "polyhedra": explain(space, result.labels, "polyhedra", time_limit=8, cancel=cancel)}
+    return {
+        "tree": explain(space, result.labels, "imm"),
+        "polyhedra": explain(space, result.labels, "polyhedra", time_limit=8, cancel=cancel),
+    }
 
 
 def demo_comparison(results: list, truth, layout) -> dict:
@@ -76,7 +97,12 @@ def demo_comparison(results: list, truth, layout) -> dict:
     rows = []
     for name in names:
         verdicts = list(seen[name]["verdicts"].values())
-        rows.append({"run": name, "ARI vs truth": round(float(report["ari"][names.index(name), -1]), 3),
-                     "ARI vs picture": round(seen[name]["ari"], 3),
-                     **{v: verdicts.count(v) for v in ("visible", "split", "merged", "hidden")}})
+        rows.append(
+            {
+                "run": name,
+                "ARI vs truth": round(float(report["ari"][names.index(name), -1]), 3),
+                "ARI vs picture": round(seen[name]["ari"], 3),
+                **{v: verdicts.count(v) for v in ("visible", "split", "merged", "hidden")},
+            }
+        )
     return {"table": rows, "ari": report["ari"].round(3).tolist(), "runs": report["runs"]}

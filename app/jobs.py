@@ -69,8 +69,9 @@ def start(label: str, fn: Callable, kwargs: dict, on_done: Callable[[Any], None]
     job = Job(label=label, on_done=on_done)
     receiver, sender = context.Pipe(duplex=False)
     job._cancel = context.Event()
-    job._process = context.Process(target=_child, args=(fn, kwargs, sender, job._cancel), daemon=True,
-                                   name=f"clusterlab-job-{label[:30]}")
+    job._process = context.Process(
+        target=_child, args=(fn, kwargs, sender, job._cancel), daemon=True, name=f"clusterlab-job-{label[:30]}"
+    )
     with _CONTEXT_LOCK:
         # Streamlit runs each page as `__main__`; multiprocessing would re-run that page in the worker to
         # rebuild `__main__`, so the worker is started while a neutral module stands in for it.
@@ -167,7 +168,9 @@ def _died(job: Job) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return (f"the job's process crashed ({name}); nothing was saved. The app and other users are not "
-                "affected. This usually comes from extreme values in the data or too little memory: try "
-                "preprocessing (standardize) or a sample of the rows.")
+        return (
+            f"the job's process crashed ({name}); nothing was saved. The app and other users are not "
+            "affected. This usually comes from extreme values in the data or too little memory: try "
+            "preprocessing (standardize) or a sample of the rows."
+        )
     return f"the job's process ended unexpectedly (exit code {code}); nothing was saved."

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-from history import RunEntry
 
 from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
 from clustering.result import ClusterResult
 from clustering.store import DatasetRef, Store, StoreError, reference
+from history import RunEntry
 
 
 @st.cache_resource(show_spinner=False)
@@ -60,19 +60,34 @@ def open_project(name: str) -> None:
     if ref.source.startswith("sample:"):
         state["dataset_spec"] = {"kind": "sample", "name": ref.source.split(":", 1)[1]}
     else:
-        state["dataset_spec"] = {"kind": "file", "path": ref.source, "key": ref.key, "name": ref.name or None,
-                                 "drop_nonfinite": ref.drop_nonfinite,
-                                 "columns": list(ref.columns) if ref.columns else None}
+        state["dataset_spec"] = {
+            "kind": "file",
+            "path": ref.source,
+            "key": ref.key,
+            "name": ref.name or None,
+            "drop_nonfinite": ref.drop_nonfinite,
+            "columns": list(ref.columns) if ref.columns else None,
+        }
     state.pop("upload_bytes", None)
     state["preprocess"] = ref.preprocess
     entries = []
     for run in found["runs"]:
         labels, confidence = store().labels(name, run["id"])
-        result = ClusterResult(labels=labels, method=run["method"], params=run["params"], seed=run["seed"],
-                               preprocess=run["preprocess"], dataset_fingerprint=ref.fingerprint,
-                               seconds=run["seconds"] or {}, probabilities=confidence, metrics=run["metrics"],
-                               device=run["device"], info=run["info"] or {}, versions=run["versions"] or {},
-                               name=run["name"])
+        result = ClusterResult(
+            labels=labels,
+            method=run["method"],
+            params=run["params"],
+            seed=run["seed"],
+            preprocess=run["preprocess"],
+            dataset_fingerprint=ref.fingerprint,
+            seconds=run["seconds"] or {},
+            probabilities=confidence,
+            metrics=run["metrics"],
+            device=run["device"],
+            info=run["info"] or {},
+            versions=run["versions"] or {},
+            name=run["name"],
+        )
         entries.append(RunEntry(run["id"], run["name"], result, ref.fingerprint, created=run["created"]))
     state["runs"] = entries
     state["project"] = name
@@ -92,9 +107,11 @@ def data_changed(data: Dataset) -> str | None:
     expected = st.session_state.get("project_fingerprint")
     if current() is None or not expected or expected == data.fingerprint:
         return None
-    return (f"The open project {current()!r} was made on other data (fingerprint {expected[:12]}, now "
-            f"{data.fingerprint[:12]}): its file changed since, or another dataset is loaded. Its runs are hidden "
-            "here; new runs go to a new project.")
+    return (
+        f"The open project {current()!r} was made on other data (fingerprint {expected[:12]}, now "
+        f"{data.fingerprint[:12]}): its file changed since, or another dataset is loaded. Its runs are hidden "
+        "here; new runs go to a new project."
+    )
 
 
 def close_project() -> None:
@@ -120,9 +137,14 @@ def dataset_reference(data: Dataset, preprocess: str) -> DatasetRef:
     if not path.exists():
         payload = st.session_state.get("upload_bytes", b"")
         atomic_write(path, lambda temporary: temporary.write_bytes(payload))
-    st.session_state["dataset_spec"] = {"kind": "file", "path": str(path), "key": spec.get("key"), "name": data.name,
-                                        "drop_nonfinite": drop,
-                                        "columns": list(spec["columns"]) if spec.get("columns") else None}
+    st.session_state["dataset_spec"] = {
+        "kind": "file",
+        "path": str(path),
+        "key": spec.get("key"),
+        "name": data.name,
+        "drop_nonfinite": drop,
+        "columns": list(spec["columns"]) if spec.get("columns") else None,
+    }
     return reference(data, str(path), preprocess, spec.get("key"), spec.get("columns"), drop)
 
 
@@ -177,21 +199,21 @@ def cluster_label(cluster: object, names: dict[int, str]) -> str:
 
 
 def rename_run(run_id: str, name: str) -> None:
-    if current():
+    if project := current():
         try:
-            store().rename_run(current(), run_id, name)
+            store().rename_run(project, run_id, name)
         except StoreError as error:
             st.session_state["flash"] = ("warning", f"The new name was not saved: {error}")
 
 
 def delete_run(run_id: str) -> None:
-    if current():
-        store().delete_run(current(), run_id)
+    if project := current():
+        store().delete_run(project, run_id)
 
 
 def name_cluster(run_id: str, cluster: int, name: str, note: str) -> None:
-    if current():
-        store().name_cluster(current(), run_id, cluster, name, note)
+    if project := current():
+        store().name_cluster(project, run_id, cluster, name, note)
 
 
 def _project_of(data: Dataset) -> str | None:
@@ -220,36 +242,38 @@ def keep_layout(data: Dataset, preprocess: str, method: str, seed: int, xy: np.n
 
 
 def keep_explanation(run_id: str, settings: dict, result: dict) -> None:
-    if current():
+    if project := current():
         try:
-            store().save_explanation(current(), run_id, settings, result)
+            store().save_explanation(project, run_id, settings, result)
         except StoreError as error:
             st.session_state["flash"] = ("warning", f"The explanation was not kept in the project: {error}")
 
 
 def kept_explanations(run_id: str) -> list[dict]:
-    if current() is None:
+    project = current()
+    if project is None:
         return []
     try:
-        return store().explanations(current(), run_id)
+        return store().explanations(project, run_id)
     except StoreError:
         return []
 
 
 def keep_stability(run_id: str, settings: dict, result: dict) -> None:
-    if current():
+    if project := current():
         try:
-            store().save_comparison(current(), "stability", [run_id], settings, result)
+            store().save_comparison(project, "stability", [run_id], settings, result)
         except StoreError as error:
             st.session_state["flash"] = ("warning", f"The stability result was not kept in the project: {error}")
 
 
 def kept_stability(run_ids: list[str]) -> dict | None:
     """The newest kept stability result of any of these runs, as the Compare page shows it."""
-    if current() is None:
+    project = current()
+    if project is None:
         return None
     try:
-        kept = store().comparisons(current(), "stability")
+        kept = store().comparisons(project, "stability")
     except StoreError:
         return None
     found = next((c for c in kept if c["run_ids"] and c["run_ids"][0] in run_ids), None)

@@ -26,14 +26,31 @@ IMAGE_MAX_ROWS = 70_000
 SCATTER_ASSETS = Path(clustering.report.__file__).parent / "scatter"
 
 
-__all__ = ["NOISE_CODE", "colour_codes", "hover_lines", "matched_colour_codes", "named_colour_codes", "palette",
-           "scatter"]
+__all__ = [
+    "NOISE_CODE",
+    "colour_codes",
+    "hover_lines",
+    "matched_colour_codes",
+    "named_colour_codes",
+    "palette",
+    "scatter",
+]
 _component = components.declare_component("clusterlab_scatter", path=str(SCATTER_ASSETS))
 
 
-def scatter(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, hover_text: str | None = None,
-            images: np.ndarray | None = None, image_shape: tuple[int, int] | None = None, height: int = 560,
-            key: str = "scatter", link: str | None = None, shapes: list[dict] | None = None) -> dict | None:
+def scatter(
+    xy: np.ndarray,
+    codes: np.ndarray,
+    legend: list[dict],
+    *,
+    hover_text: str | None = None,
+    images: np.ndarray | None = None,
+    image_shape: tuple[int, int] | None = None,
+    height: int = 560,
+    key: str = "scatter",
+    link: str | None = None,
+    shapes: list[dict] | None = None,
+) -> dict | None:
     """Draw the scatter; returns the last selection {'rows': [...], 'nonce': ...} or None.
 
     Panels sharing a `link` name mirror each other's hovered row and selection in the browser (no rerun).
@@ -48,7 +65,17 @@ def scatter(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, hover_text
     if images is not None and image_shape is not None and len(images) <= IMAGE_MAX_ROWS:
         image_data = image_bytes(images)
     return _component(
-        xy=xy.tobytes(), codes=codes.tobytes(), palette=[entry["colour"] for entry in legend] or ["#3b5bdb"],
-        legend=legend, hover_text=hover_text, images=image_data, image_shape=list(image_shape) if image_shape else None,
-        data_id=digest.hexdigest(), height=height, key=key, default=None, link=link, shapes=shapes or [],
+        xy=xy.tobytes(),
+        codes=codes.tobytes(),
+        palette=[entry["colour"] for entry in legend] or ["#3b5bdb"],
+        legend=legend,
+        hover_text=hover_text,
+        images=image_data,
+        image_shape=list(image_shape) if image_shape else None,
+        data_id=digest.hexdigest(),
+        height=height,
+        key=key,
+        default=None,
+        link=link,
+        shapes=shapes or [],
     )

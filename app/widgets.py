@@ -35,20 +35,34 @@ def param_widget(method: str, param: Param, key_prefix: str = "param"):
     key = f"{key_prefix}-{method}-{param.name}"
     label, tip = param.title, help_text(param)
     if param.choices:
-        return st.selectbox(label, list(param.choices), index=list(param.choices).index(param.default), help=tip,
-                            key=key)
+        return st.selectbox(
+            label, list(param.choices), index=list(param.choices).index(param.default), help=tip, key=key
+        )
     if param.kind is bool:
         return st.checkbox(label, value=bool(param.default), help=tip, key=key)
     if param.nullable or param.kind is str:
-        return st.text_input(label, value="" if param.default is None else str(param.default), placeholder="auto",
-                             help=tip, key=key)
+        return st.text_input(
+            label, value="" if param.default is None else str(param.default), placeholder="auto", help=tip, key=key
+        )
     if param.kind is int:
-        return st.number_input(label, value=int(param.default), step=1,
-                               min_value=int(param.low) if param.low is not None else None,
-                               max_value=int(param.high) if param.high is not None else None, help=tip, key=key)
-    return st.number_input(label, value=float(param.default), format="%g",
-                           min_value=float(param.low) if param.low is not None else None,
-                           max_value=float(param.high) if param.high is not None else None, help=tip, key=key)
+        return st.number_input(
+            label,
+            value=int(param.default),
+            step=1,
+            min_value=int(param.low) if param.low is not None else None,
+            max_value=int(param.high) if param.high is not None else None,
+            help=tip,
+            key=key,
+        )
+    return st.number_input(
+        label,
+        value=float(param.default),
+        format="%g",
+        min_value=float(param.low) if param.low is not None else None,
+        max_value=float(param.high) if param.high is not None else None,
+        help=tip,
+        key=key,
+    )
 
 
 def parameter_form(method: type[Schematic], columns: int = 3, key_prefix: str = "param") -> tuple[dict, str | None]:

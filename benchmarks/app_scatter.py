@@ -28,7 +28,9 @@ def measure(page, url: str, n: int) -> dict:
     runs_before = page.get_by_text("script runs:").first.inner_text()
     box = page.locator("iframe[title*='clusterlab_scatter']").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    frame.evaluate("() => { window.__frames = 0; const f = () => { window.__frames++; requestAnimationFrame(f); }; f(); }")
+    frame.evaluate(
+        "() => { window.__frames = 0; const f = () => { window.__frames++; requestAnimationFrame(f); }; f(); }"
+    )
     t = time.perf_counter()
     page.mouse.move(cx, cy)
     page.mouse.down()
@@ -41,9 +43,16 @@ def measure(page, url: str, n: int) -> dict:
     frames = frame.evaluate("() => window.__frames")
     time.sleep(1.0)
     runs_after = page.get_by_text("script runs:").first.inner_text()
-    return {"n": n, "payload_mb": n * (8 + 2) / 2**20, "first_draw_ms": stats["totalMs"], "gl_draw_ms": stats["drawMs"],
-            "page_load_seconds": page_seconds, "pan_seconds": pan_seconds, "pan_fps": frames / pan_seconds,
-            "python_reruns_during_pan": runs_before != runs_after}
+    return {
+        "n": n,
+        "payload_mb": n * (8 + 2) / 2**20,
+        "first_draw_ms": stats["totalMs"],
+        "gl_draw_ms": stats["drawMs"],
+        "page_load_seconds": page_seconds,
+        "pan_seconds": pan_seconds,
+        "pan_fps": frames / pan_seconds,
+        "python_reruns_during_pan": runs_before != runs_after,
+    }
 
 
 def main() -> None:
@@ -56,23 +65,29 @@ def main() -> None:
     rows = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS + ["--use-gl=swiftshader",
-                                                                                        "--enable-unsafe-swiftshader"])
+            browser = p.chromium.launch(
+                executable_path=chromium, args=CHROMIUM_ARGS + ["--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
+            )
             for n in (10_000, 100_000, 1_000_000):
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
                 row = measure(page, server.url, n)
                 rows.append(row)
-                print(f"{n:>9,} points: first draw {row['first_draw_ms']:.0f} ms (WebGL {row['gl_draw_ms']:.0f} ms), "
-                      f"page load {row['page_load_seconds']:.1f} s, pan {row['pan_fps']:.0f} fps, "
-                      f"python reruns while panning: {row['python_reruns_during_pan']}", flush=True)
+                print(
+                    f"{n:>9,} points: first draw {row['first_draw_ms']:.0f} ms (WebGL {row['gl_draw_ms']:.0f} ms), "
+                    f"page load {row['page_load_seconds']:.1f} s, pan {row['pan_fps']:.0f} fps, "
+                    f"python reruns while panning: {row['python_reruns_during_pan']}",
+                    flush=True,
+                )
                 page.close()
             browser.close()
     finally:
         server.stop()
     (ROOT / "benchmarks" / "results" / "app_scatter.json").write_text(json.dumps(rows, indent=2))
     big = rows[-1]
-    print(f"app_scatter: 1M points first draw {big['first_draw_ms'] / 1000:.2f} s (target < 5 s, "
-          f"x{big['first_draw_ms'] / 5000:.2f} of budget), payload {big['payload_mb']:.1f} MB binary")
+    print(
+        f"app_scatter: 1M points first draw {big['first_draw_ms'] / 1000:.2f} s (target < 5 s, "
+        f"x{big['first_draw_ms'] / 5000:.2f} of budget), payload {big['payload_mb']:.1f} MB binary"
+    )
 
 
 if __name__ == "__main__":

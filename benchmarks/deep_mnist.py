@@ -46,23 +46,38 @@ def main() -> None:
     for method in args.methods.split(","):
         start = time.perf_counter()
         result = run(data, method, plans[method], seed=args.seed, truth=truth)
-        row = {"method": method, "device": result.device or "cpu", "acc": result.metrics["acc"],
-               "ari": result.metrics["ari"], "nmi": result.metrics["nmi"],
-               "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
-               "wall": time.perf_counter() - start, "info": result.info}
+        row = {
+            "method": method,
+            "device": result.device or "cpu",
+            "acc": result.metrics["acc"],
+            "ari": result.metrics["ari"],
+            "nmi": result.metrics["nmi"],
+            "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
+            "wall": time.perf_counter() - start,
+            "info": result.info,
+        }
         estimator = result.artifacts["estimator"]
         if hasattr(estimator, "init_labels_"):
             row["kmeans_init_acc"] = metrics.acc(truth, estimator.init_labels_)
         rows.append(row)
-        print(f"{method:7s} {row['device']:5s} ACC {row['acc']:.3f} ARI {row['ari']:.3f} NMI {row['nmi']:.3f} "
-              f"{row['wall']:.1f}s {row['seconds']}", flush=True)
+        print(
+            f"{method:7s} {row['device']:5s} ACC {row['acc']:.3f} ARI {row['ari']:.3f} NMI {row['nmi']:.3f} "
+            f"{row['wall']:.1f}s {row['seconds']}",
+            flush=True,
+        )
     device = rows[-1]["device"]
     out = ROOT / "benchmarks" / "results" / f"deep_mnist-{device}.json"
-    out.write_text(json.dumps({"pretrain_epochs": args.pretrain_epochs, "max_iter": args.max_iter, "rows": rows},
-                              indent=2, default=float))
+    out.write_text(
+        json.dumps(
+            {"pretrain_epochs": args.pretrain_epochs, "max_iter": args.max_iter, "rows": rows}, indent=2, default=float
+        )
+    )
     base = next((r for r in rows if r["method"] == "kmeans"), None)
-    summary = ", ".join(f"{r['method']} ACC {r['acc']:.3f}" + (f" (x{r['acc'] / base['acc']:.2f} k-means)" if base
-                                                               and r is not base else "") for r in rows)
+    summary = ", ".join(
+        f"{r['method']} ACC {r['acc']:.3f}"
+        + (f" (x{r['acc'] / base['acc']:.2f} k-means)" if base and r is not base else "")
+        for r in rows
+    )
     print(f"deep_mnist [{device}]: {summary}")
 
 

@@ -21,8 +21,12 @@ warnings.filterwarnings("ignore")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from clustering.explain import Space, build_space, explain  # noqa: E402
-from clustering.explain import trees  # noqa: E402
+from clustering.explain import (  # noqa: E402
+    Space,
+    build_space,
+    explain,
+    trees,  # noqa: E402
+)
 from clustering.samples import load_sample  # noqa: E402
 
 
@@ -53,8 +57,7 @@ def imm_at_scale(n: int) -> dict:
     labels, centres = kmeans_labels(x, 10)
     space = Space("features", x, [f"f{j}" for j in range(50)])
     found, seconds = timed(explain, space, labels, "imm")
-    row = {"n": n, "d": 50, "k": 10, "imm_seconds": seconds, "imm_accuracy": found.accuracy,
-           "imm_price": found.price}
+    row = {"n": n, "d": 50, "k": 10, "imm_seconds": seconds, "imm_accuracy": found.accuracy, "imm_price": found.price}
     row["cart_accuracy"], row["cart_seconds"] = cart_accuracy(x, labels, 10)
     try:
         from ExKMC.Tree import Tree
@@ -99,36 +102,61 @@ def main() -> None:
     report: dict = {"machine_cores": __import__("os").cpu_count()}
 
     report["imm_100k"] = imm_at_scale(20_000 if args.quick else 100_000)
-    print(f"IMM {report['imm_100k']['n']:,} x 50: {report['imm_100k']['imm_seconds']:.2f} s, "
-          f"accuracy {report['imm_100k']['imm_accuracy']:.3f} (CART {report['imm_100k']['cart_seconds']:.2f} s, "
-          f"{report['imm_100k']['cart_accuracy']:.3f})", flush=True)
+    print(
+        f"IMM {report['imm_100k']['n']:,} x 50: {report['imm_100k']['imm_seconds']:.2f} s, "
+        f"accuracy {report['imm_100k']['imm_accuracy']:.3f} (CART {report['imm_100k']['cart_seconds']:.2f} s, "
+        f"{report['imm_100k']['cart_accuracy']:.3f})",
+        flush=True,
+    )
 
     rows = []
     for name, space, labels in datasets(args.quick):
         imm = explain(space, labels, "imm")
         exkmc = explain(space, labels, "exkmc", max_leaves=20)
-        poly, seconds = timed(explain, space, labels, "polyhedra", objective="accuracy",
-                              complexity_budget=imm.complexity["cost"], time_limit=args.time_limit)
+        poly, seconds = timed(
+            explain,
+            space,
+            labels,
+            "polyhedra",
+            objective="accuracy",
+            complexity_budget=imm.complexity["cost"],
+            time_limit=args.time_limit,
+        )
         cart, _ = cart_accuracy(space.values, labels, 10)
-        row = {"dataset": name, "n": int(len(labels)), "features": space.values.shape[1], "k": 10,
-               "imm_accuracy": imm.accuracy, "imm_cost": imm.complexity["cost"],
-               "exkmc20_accuracy": exkmc.accuracy, "exkmc20_cost": exkmc.complexity["cost"],
-               "cart10_accuracy": cart,
-               "polyhedra_accuracy": poly.accuracy, "polyhedra_cost": poly.complexity["cost"],
-               "polyhedra_halfspaces": poly.complexity["halfspaces"], "polyhedra_seconds": seconds,
-               "polyhedra_status": poly.info["status"], "polyhedra_units": poly.info["units"]}
+        row = {
+            "dataset": name,
+            "n": int(len(labels)),
+            "features": space.values.shape[1],
+            "k": 10,
+            "imm_accuracy": imm.accuracy,
+            "imm_cost": imm.complexity["cost"],
+            "exkmc20_accuracy": exkmc.accuracy,
+            "exkmc20_cost": exkmc.complexity["cost"],
+            "cart10_accuracy": cart,
+            "polyhedra_accuracy": poly.accuracy,
+            "polyhedra_cost": poly.complexity["cost"],
+            "polyhedra_halfspaces": poly.complexity["halfspaces"],
+            "polyhedra_seconds": seconds,
+            "polyhedra_status": poly.info["status"],
+            "polyhedra_units": poly.info["units"],
+        }
         rows.append(row)
-        print(f"{name:12} n={row['n']:>6,}: IMM {imm.accuracy:.3f} (cost {row['imm_cost']}) | polyhedra "
-              f"{poly.accuracy:.3f} (cost {row['polyhedra_cost']}, {seconds:.0f} s, {poly.info['status']}) | "
-              f"ExKMC-20 {exkmc.accuracy:.3f} (cost {row['exkmc20_cost']}) | CART-10 {cart:.3f}", flush=True)
+        print(
+            f"{name:12} n={row['n']:>6,}: IMM {imm.accuracy:.3f} (cost {row['imm_cost']}) | polyhedra "
+            f"{poly.accuracy:.3f} (cost {row['polyhedra_cost']}, {seconds:.0f} s, {poly.info['status']}) | "
+            f"ExKMC-20 {exkmc.accuracy:.3f} (cost {row['exkmc20_cost']}) | CART-10 {cart:.3f}",
+            flush=True,
+        )
     report["equal_complexity"] = rows
     report["polyhedra_10k"] = next((r for r in rows if r["dataset"] == "mnist-test"), None)
     wins = sum(r["polyhedra_accuracy"] >= r["imm_accuracy"] for r in rows)
     out = ROOT / "benchmarks" / "results" / "explain.json"
     out.write_text(json.dumps(report, indent=2))
-    summary = (f"summary: IMM {report['imm_100k']['n']:,}x50 {report['imm_100k']['imm_seconds']:.1f} s "
-               f"(CART x{report['imm_100k']['imm_seconds'] / report['imm_100k']['cart_seconds']:.2f}); "
-               f"polyhedra >= IMM at equal complexity on {wins}/{len(rows)} datasets")
+    summary = (
+        f"summary: IMM {report['imm_100k']['n']:,}x50 {report['imm_100k']['imm_seconds']:.1f} s "
+        f"(CART x{report['imm_100k']['imm_seconds'] / report['imm_100k']['cart_seconds']:.2f}); "
+        f"polyhedra >= IMM at equal complexity on {wins}/{len(rows)} datasets"
+    )
     if report["polyhedra_10k"]:
         summary += f"; polyhedra 10k x 10 x 10 in {report['polyhedra_10k']['polyhedra_seconds']:.0f} s"
     print(summary)

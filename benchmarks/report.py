@@ -19,7 +19,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
-
 from clustering.data import Dataset  # noqa: E402
 from clustering.report import ReportOptions, ReportRun, build_report  # noqa: E402
 from clustering.report.colours import hover_lines  # noqa: E402
@@ -30,12 +29,15 @@ def dataset(n: int) -> tuple[Dataset, np.ndarray, np.ndarray]:
 
     x, truth = make_blobs(n_samples=n, centers=12, n_features=32, cluster_std=2.0, random_state=0)
     rng = np.random.default_rng(0)
-    metadata = pd.DataFrame({"category": np.array(list("ABCDEFGHIJKL"))[truth], "price": rng.gamma(2, 20, n).round(2),
-                             "title": [f"item {i} of shelf {i % 97}" for i in range(n)]})
+    metadata = pd.DataFrame(
+        {
+            "category": np.array(list("ABCDEFGHIJKL"))[truth],
+            "price": rng.gamma(2, 20, n).round(2),
+            "title": [f"item {i} of shelf {i % 97}" for i in range(n)],
+        }
+    )
     xy = (x[:, :2] + rng.normal(size=(n, 2))).astype(np.float32)
     return Dataset(x.astype(np.float32), metadata, name=f"blobs-{n}"), truth, xy
-
-
 
 
 def main() -> None:
@@ -62,8 +64,16 @@ def main() -> None:
 
         start = time.perf_counter()
         hover = hover_lines(data.metadata, ["title", "category", "price"]).split("\n")
-        figure = go.Figure(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", text=hover, hoverinfo="text",
-                                        marker=dict(color=truth, colorscale="Turbo", size=3)))
+        figure = go.Figure(
+            go.Scattergl(
+                x=xy[:, 0],
+                y=xy[:, 1],
+                mode="markers",
+                text=hover,
+                hoverinfo="text",
+                marker=dict(color=truth, colorscale="Turbo", size=3),
+            )
+        )
         peer = work / f"plotly-{n}.html"
         figure.write_html(peer, include_plotlyjs=True)
         peer_build = time.perf_counter() - start
@@ -74,26 +84,41 @@ def main() -> None:
             start = time.perf_counter()
             page.goto(ours.as_uri())
             page.frame_locator("#scatter-frame").locator("canvas#plot[data-ready='1']").wait_for(
-                state="attached", timeout=600_000)
+                state="attached", timeout=600_000
+            )
             ours_draw = time.perf_counter() - start
             start = time.perf_counter()
             page.goto(peer.as_uri())
             page.locator(".js-plotly-plot .gl-container canvas, .js-plotly-plot canvas").first.wait_for(
-                state="attached", timeout=600_000)
-            page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullLayout !== undefined",
-                                   timeout=600_000)
+                state="attached", timeout=600_000
+            )
+            page.wait_for_function(
+                "() => document.querySelector('.js-plotly-plot')._fullLayout !== undefined", timeout=600_000
+            )
             peer_draw = time.perf_counter() - start
             browser.close()
-        row = {"n": n, "ours": {"build_s": round(ours_build, 2), "mb": round(ours.stat().st_size / 1e6, 2),
-                                "drawn_s": round(ours_draw, 2)},
-               "plotly": {"build_s": round(peer_build, 2), "mb": round(peer.stat().st_size / 1e6, 2),
-                          "drawn_s": round(peer_draw, 2)}}
+        row = {
+            "n": n,
+            "ours": {
+                "build_s": round(ours_build, 2),
+                "mb": round(ours.stat().st_size / 1e6, 2),
+                "drawn_s": round(ours_draw, 2),
+            },
+            "plotly": {
+                "build_s": round(peer_build, 2),
+                "mb": round(peer.stat().st_size / 1e6, 2),
+                "drawn_s": round(peer_draw, 2),
+            },
+        }
         results.append(row)
-        print(f"n={n:,}: report {ours_build:.1f} s, {row['ours']['mb']} MB, drawn in {ours_draw:.1f} s | plotly "
-              f"scatter only {peer_build:.1f} s, {row['plotly']['mb']} MB, drawn in {peer_draw:.1f} s | size ratio "
-              f"{row['ours']['mb'] / row['plotly']['mb']:.2f}, draw ratio {ours_draw / max(peer_draw, 1e-9):.2f}")
-    (out_dir / "report.json").write_text(json.dumps({"results": results, "machine_cores": __import__("os").cpu_count()},
-                                                    indent=2))
+        print(
+            f"n={n:,}: report {ours_build:.1f} s, {row['ours']['mb']} MB, drawn in {ours_draw:.1f} s | plotly "
+            f"scatter only {peer_build:.1f} s, {row['plotly']['mb']} MB, drawn in {peer_draw:.1f} s | size ratio "
+            f"{row['ours']['mb'] / row['plotly']['mb']:.2f}, draw ratio {ours_draw / max(peer_draw, 1e-9):.2f}"
+        )
+    (out_dir / "report.json").write_text(
+        json.dumps({"results": results, "machine_cores": __import__("os").cpu_count()}, indent=2)
+    )
     for path in work.iterdir():
         path.unlink()
     work.rmdir()

@@ -37,11 +37,14 @@ def ensure_folder(path: Path, setting: str) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise SettingError(f"{setting}: {path} is a file, not a folder. Point {setting} at a folder "
-                           "(it is created when missing).") from None
+        raise SettingError(
+            f"{setting}: {path} is a file, not a folder. Point {setting} at a folder (it is created when missing)."
+        ) from None
     except OSError as error:
-        raise SettingError(f"{setting}: cannot create the folder {path} ({error.strerror}). "
-                           f"Point {setting} at a folder you can write to.") from None
+        raise SettingError(
+            f"{setting}: cannot create the folder {path} ({error.strerror}). "
+            f"Point {setting} at a folder you can write to."
+        ) from None
     if not path.is_dir():
         raise SettingError(f"{setting}: {path} is not a folder. Point {setting} at a folder.")
     return path
@@ -52,7 +55,7 @@ def temporary_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp{path.suffix}")
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call write(temporary) and rename the temporary over `path`; on any failure remove the temporary."""
     path = Path(path)
     remove_stale_temporaries(path.parent)

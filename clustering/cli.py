@@ -67,8 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="sweep one parameter; clusters, noise, silhouette, stability")
     _input_arguments(sweep)
     _method_arguments(sweep)
-    sweep.add_argument("--param-range", required=True, metavar="NAME=START:STOP:COUNT",
-                       help="e.g. resolution=0.2:2.0:10 (ints are rounded), or NAME=v1,v2,v3")
+    sweep.add_argument(
+        "--param-range",
+        required=True,
+        metavar="NAME=START:STOP:COUNT",
+        help="e.g. resolution=0.2:2.0:10 (ints are rounded), or NAME=v1,v2,v3",
+    )
     sweep.add_argument("--seeds", type=int, default=3, help="runs per value for seed stability (default 3)")
     sweep.add_argument("--subsamples", type=int, default=3, help="80%% subsample runs per value (default 3)")
     sweep.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")
@@ -77,8 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="agreement (ARI, AMI, VI) and best matches between clusterings")
     _input_arguments(compare)
-    compare.add_argument("--labels", nargs="+", required=True, metavar="CSV",
-                         help="label files (from `clusterlab cluster --out`, or one column per file)")
+    compare.add_argument(
+        "--labels",
+        nargs="+",
+        required=True,
+        metavar="CSV",
+        help="label files (from `clusterlab cluster --out`, or one column per file)",
+    )
     compare.add_argument("--truth", help="metadata column or CSV file of true labels, compared as one more run")
     compare.add_argument("--json", action="store_true", help="print JSON")
     compare.set_defaults(handler=cmd_compare)
@@ -86,8 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     perceive = commands.add_parser("perceive", help="the clusters a person sees in the 2-D scatter, and verdicts")
     _input_arguments(perceive)
     perceive.add_argument("--labels", metavar="CSV", help="a run's labels: ARI against the picture and verdicts")
-    perceive.add_argument("--projection", default="umap", choices=["umap", "pca", "given"],
-                          help="2-D layout to look at; `given` uses a 2-column input unchanged (default umap)")
+    perceive.add_argument(
+        "--projection",
+        default="umap",
+        choices=["umap", "pca", "given"],
+        help="2-D layout to look at; `given` uses a 2-column input unchanged (default umap)",
+    )
     perceive.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N (before projecting)")
     perceive.add_argument("--seed", type=int, default=0, help="projection seed")
     perceive.add_argument("--width", type=int, default=600, help="plot width in pixels (default 600)")
@@ -101,22 +114,38 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="rules that describe each cluster, with accuracy and complexity")
     _input_arguments(explain)
     explain.add_argument("--labels", required=True, metavar="CSV", help="the run's labels (`clusterlab cluster --out`)")
-    explain.add_argument("--method", default="imm", choices=list(EXPLAINERS),
-                        help="explanation method (default imm; `clusterlab methods` lists their parameters)")
-    explain.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                         help="method setting, e.g. --param time_limit=30 (polyhedra), --param max_leaves=20 (exkmc)")
-    explain.add_argument("--space", default="auto",
-                         help="features | metadata | pca | projection | pixels | words | auto (default)")
+    explain.add_argument(
+        "--method",
+        default="imm",
+        choices=list(EXPLAINERS),
+        help="explanation method (default imm; `clusterlab methods` lists their parameters)",
+    )
+    explain.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="method setting, e.g. --param time_limit=30 (polyhedra), --param max_leaves=20 (exkmc)",
+    )
+    explain.add_argument(
+        "--space", default="auto", help="features | metadata | pca | projection | pixels | words | auto (default)"
+    )
     explain.add_argument("--components", type=int, default=10, help="principal components for --space pca (10)")
-    explain.add_argument("--projection", default="umap", choices=["umap", "pca", "given"],
-                         help="layout for --space projection; `given` reads a 2-column input (default umap)")
+    explain.add_argument(
+        "--projection",
+        default="umap",
+        choices=["umap", "pca", "given"],
+        help="layout for --space projection; `given` reads a 2-column input (default umap)",
+    )
     explain.add_argument("--seed", type=int, default=0, help="seed for PCA and layouts (default 0)")
     explain.add_argument("--out", required=True, help="rules JSON to write")
     explain.set_defaults(handler=cmd_explain)
 
     run_config = commands.add_parser("run", help="run a YAML config's runs into a project")
-    run_config.add_argument("config", help="YAML with data: (path or sample:NAME, key, columns, preprocess) "
-                                           "and runs: [{name, method, params, seed}]")
+    run_config.add_argument(
+        "config",
+        help="YAML with data: (path or sample:NAME, key, columns, preprocess) and runs: [{name, method, params, seed}]",
+    )
     run_config.add_argument("--project", help="project to run into (default: the config's file name)")
     run_config.add_argument("--json", action="store_true", help="one JSON summary per run, as `cluster --json`")
     run_config.set_defaults(handler=cmd_run)
@@ -134,8 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     labels = actions.add_parser("labels", help="a run's labels as CSV (row, cluster, cluster_name[, confidence])")
     labels.add_argument("name")
     labels.add_argument("--run", required=True, help="run name or id")
-    labels.add_argument("--metadata", action="store_true",
-                        help="join the data's metadata (id, cluster, cluster_name, confidence, columns...)")
+    labels.add_argument(
+        "--metadata",
+        action="store_true",
+        help="join the data's metadata (id, cluster, cluster_name, confidence, columns...)",
+    )
     labels.add_argument("--out", required=True, help="CSV or parquet file to write")
     delete = actions.add_parser("delete", help="delete a project, its runs and their label files")
     delete.add_argument("name")
@@ -153,8 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--truth", help="metadata column (or CSV file) of true labels: metrics and contingency")
     report.add_argument("--title", default=None, help="report title (default: the dataset's name)")
     _layout_arguments(report)
-    report.add_argument("--explain", default="imm", choices=["imm", "exkmc", "none"],
-                        help="rules per cluster for runs without a saved explanation (default imm)")
+    report.add_argument(
+        "--explain",
+        default="imm",
+        choices=["imm", "exkmc", "none"],
+        help="rules per cluster for runs without a saved explanation (default imm)",
+    )
     report.add_argument("--perception", action="store_true", help="add what a person sees: regions and verdicts")
     report.add_argument("--out", required=True, help="HTML file to write")
     report.set_defaults(handler=cmd_report)
@@ -198,8 +234,12 @@ def _method_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _layout_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--projection", default="umap", choices=["umap", "pca", "given"],
-                        help="2-D layout: umap, pca, or the input's two columns (default umap)")
+    parser.add_argument(
+        "--projection",
+        default="umap",
+        choices=["umap", "pca", "given"],
+        help="2-D layout: umap, pca, or the input's two columns (default umap)",
+    )
     parser.add_argument("--preprocess", default=None, help="none | standardize | l2 | pca:N before the layout")
     parser.add_argument("--seed", type=int, default=0, help="layout seed (default 0)")
 
@@ -293,8 +333,10 @@ def output_path(args: argparse.Namespace) -> Path:
     inputs = [args.input, getattr(args, "truth", None), *_as_list(getattr(args, "labels", None))]
     for given in inputs:
         if given and not str(given).startswith("sample:") and _same_file(out, Path(given)):
-            raise UsageError(f"--out {text} is also an input ({given}); write the result to another file, "
-                             "the input is never overwritten.")
+            raise UsageError(
+                f"--out {text} is also an input ({given}); write the result to another file, "
+                "the input is never overwritten."
+            )
     return out
 
 
@@ -369,8 +411,15 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     dataset = load_dataset(args)
     truth = read_truth(args.truth, dataset) if args.truth else None
     progress = _tqdm_progress() if not args.json and sys.stderr.isatty() else None
-    result = run(dataset, args.method, parse_params(args.param), seed=args.seed, preprocess=args.preprocess,
-                 truth=truth, progress=progress)
+    result = run(
+        dataset,
+        args.method,
+        parse_params(args.param),
+        seed=args.seed,
+        preprocess=args.preprocess,
+        truth=truth,
+        progress=progress,
+    )
     out = pd.DataFrame({"row": np.arange(dataset.n), "cluster": result.labels})
     if result.confidence() is not None:
         out["confidence"] = result.confidence()
@@ -414,9 +463,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     dataset = load_dataset(args)
     truth = read_truth(args.truth, dataset) if args.truth else None
     name, values = parse_range(args.param_range)
-    report = sweep(dataset, args.method, name, values, base_params=parse_params(args.param),
-                   preprocess=args.preprocess, seed=args.seed or 0, n_seeds=args.seeds,
-                   n_subsamples=args.subsamples, truth=truth, n_jobs=args.jobs)
+    report = sweep(
+        dataset,
+        args.method,
+        name,
+        values,
+        base_params=parse_params(args.param),
+        preprocess=args.preprocess,
+        seed=args.seed or 0,
+        n_seeds=args.seeds,
+        n_subsamples=args.subsamples,
+        truth=truth,
+        n_jobs=args.jobs,
+    )
     if args.json:
         print_json(report)
         return 0
@@ -454,16 +513,19 @@ def cmd_perceive(args: argparse.Namespace) -> int:
     dataset = load_dataset(args)
     if args.projection == "given":
         if dataset.d != 2:
-            raise UsageError(f"--projection given needs a 2-column input; {args.input} has {dataset.d} feature "
-                             "columns (name the two with --columns, e.g. --columns x,y).")
+            raise UsageError(
+                f"--projection given needs a 2-column input; {args.input} has {dataset.d} feature "
+                "columns (name the two with --columns, e.g. --columns x,y)."
+            )
         xy = dataset.vectors.astype(np.float64)
         x = None
     else:
         x = prepared(dataset, args.preprocess, seed=args.seed)
         xy = project(x, method=args.projection, n_components=2, seed=args.seed)
     labels = read_labels(args.labels, dataset) if args.labels else None
-    view = ViewModel(width_px=args.width, height_px=args.height, marker_px=args.marker, bandwidth_px=args.bandwidth,
-                     level=args.level)
+    view = ViewModel(
+        width_px=args.width, height_px=args.height, marker_px=args.marker, bandwidth_px=args.bandwidth, level=args.level
+    )
     report = perceive(xy, labels, view)
     report["projection"] = args.projection
     if x is not None and dataset.n > 25:
@@ -511,8 +573,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         terms = keywords(dataset.metadata[dataset.text_column], labels)
         report["keywords"] = {str(c): [t for t, _ in found] for c, found in terms.items()}
     write_text(out_path, json.dumps(json_safe(report), indent=2))
-    print(f"{result.method} in {result.space}: accuracy {result.accuracy:.3f}, complexity "
-          + ", ".join(f"{k} {v}" for k, v in result.complexity.items()))
+    print(
+        f"{result.method} in {result.space}: accuracy {result.accuracy:.3f}, complexity "
+        + ", ".join(f"{k} {v}" for k, v in result.complexity.items())
+    )
     for rule in result.clusters[:20]:
         print(f"  cluster {rule.cluster} (precision {rule.precision:.2f}, recall {rule.recall:.2f}): {rule.rule}")
     print(f"wrote {out_path}")
@@ -529,8 +593,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.json:
             print_json({**result.summary(), "project": project, "run": result.name, "run_id": run_id})
         else:
-            print(f"{project} / {result.name}: {result.method}, {result.n_clusters} clusters, {result.n_noise} "
-                  f"noise, {result.seconds['total']:.2f} s")
+            print(
+                f"{project} / {result.name}: {result.method}, {result.n_clusters} clusters, {result.n_noise} "
+                f"noise, {result.seconds['total']:.2f} s"
+            )
     return 0
 
 
@@ -553,8 +619,9 @@ def cmd_project(args: argparse.Namespace) -> int:
             return 0
         print(f"{args.name}: {payload['dataset']['source']} ({payload['dataset']['n_rows']:,} rows)")
         for run in found["runs"]:
-            print(f"  {run['name']} [{run['id']}]: {run['method']}, {run['n_clusters']} clusters, "
-                  f"{run['n_noise']} noise")
+            print(
+                f"  {run['name']} [{run['id']}]: {run['method']}, {run['n_clusters']} clusters, {run['n_noise']} noise"
+            )
         return 0
     if args.action == "export":
         out = output_path(args)
@@ -572,11 +639,20 @@ def cmd_project(args: argparse.Namespace) -> int:
         labels, confidence = store.labels(args.name, args.run)
         names = store.cluster_names(args.name, run["id"]) if run else {}
         if args.metadata:
-            frame = joined_labels(load_data(found["dataset"]), labels, confidence=confidence,
-                                  cluster_names={c: name for c, (name, _) in names.items() if name})
+            frame = joined_labels(
+                load_data(found["dataset"]),
+                labels,
+                confidence=confidence,
+                cluster_names={c: name for c, (name, _) in names.items() if name},
+            )
         else:
-            frame = pd.DataFrame({"row": np.arange(len(labels)), "cluster": labels,
-                                  "cluster_name": [names.get(int(c), ("", ""))[0] for c in labels]})
+            frame = pd.DataFrame(
+                {
+                    "row": np.arange(len(labels)),
+                    "cluster": labels,
+                    "cluster_name": [names.get(int(c), ("", ""))[0] for c in labels],
+                }
+            )
             if confidence is not None:
                 frame["confidence"] = confidence
         write_table(frame, out)
@@ -640,9 +716,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         source = dataset.source
     preprocess = preprocess or "none"
     dataset, truth_column = _with_truth(args, dataset)
-    options = ReportOptions(title=args.title or f"{dataset.name}: clustering report", truth=truth_column,
-                            projection=args.projection, seed=args.seed, explain=args.explain,
-                            perception=args.perception)
+    options = ReportOptions(
+        title=args.title or f"{dataset.name}: clustering report",
+        truth=truth_column,
+        projection=args.projection,
+        seed=args.seed,
+        explain=args.explain,
+        perception=args.perception,
+    )
     progress = _tqdm_progress() if sys.stderr.isatty() else None
     if xy is None:
         xy = _layout_for(args, dataset, preprocess)
@@ -667,7 +748,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
     if args.labels:
         labels = read_labels(args.labels, dataset)
         if truth_column:
-            codes, legend = matched_colour_codes(labels, dataset.labels(truth_column))
+            codes, legend = matched_colour_codes(labels, encode_labels(dataset.metadata[truth_column]))
         else:
             codes, legend = named_colour_codes(labels)
     elif truth_column:
@@ -689,8 +770,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     dataset = load_dataset(args)
     labels = read_labels(args.labels, dataset)
     header = pd.read_csv(args.labels, nrows=0).columns
-    confidence = pd.read_csv(args.labels, usecols=["confidence"])["confidence"].to_numpy() \
-        if "confidence" in header else None
+    confidence = (
+        pd.read_csv(args.labels, usecols=["confidence"])["confidence"].to_numpy() if "confidence" in header else None
+    )
     names = None
     if "cluster_name" in header:
         frame = pd.read_csv(args.labels, usecols=["cluster_name"], keep_default_na=False)

@@ -95,10 +95,17 @@ def best_matches(a: Labeling, b: Labeling) -> list[dict]:
         jaccard = np.where(real & (union > 0), table[r] / np.maximum(union, 1), -1.0)
         best = int(np.argmax(jaccard))
         found = jaccard[best] > 0
-        out.append({"run": a.name, "cluster": int(cluster), "size": int(sizes_a[r]), "other": b.name,
-                    "best_match": int(cols[best]) if found else None,
-                    "jaccard": float(jaccard[best]) if found else 0.0,
-                    "overlap": int(table[r, best]) if found else 0})
+        out.append(
+            {
+                "run": a.name,
+                "cluster": int(cluster),
+                "size": int(sizes_a[r]),
+                "other": b.name,
+                "best_match": int(cols[best]) if found else None,
+                "jaccard": float(jaccard[best]) if found else 0.0,
+                "overlap": int(table[r, best]) if found else 0,
+            }
+        )
     return out
 
 
@@ -168,10 +175,16 @@ def splits_and_merges(a: np.ndarray, b: np.ndarray, share: float = 0.2) -> dict:
     t = table[np.ix_(real_r, real_c)]
     row_share = t / np.maximum(t.sum(axis=1, keepdims=True), 1)
     col_share = t / np.maximum(t.sum(axis=0, keepdims=True), 1)
-    split = {int(rows[real_r][i]): [int(c) for c in cols[real_c][row_share[i] >= share]]
-             for i in range(t.shape[0]) if (row_share[i] >= share).sum() >= 2}
-    merged = {int(cols[real_c][j]): [int(r) for r in rows[real_r][col_share[:, j] >= share]]
-              for j in range(t.shape[1]) if (col_share[:, j] >= share).sum() >= 2}
+    split = {
+        int(rows[real_r][i]): [int(c) for c in cols[real_c][row_share[i] >= share]]
+        for i in range(t.shape[0])
+        if (row_share[i] >= share).sum() >= 2
+    }
+    merged = {
+        int(cols[real_c][j]): [int(r) for r in rows[real_r][col_share[:, j] >= share]]
+        for j in range(t.shape[1])
+        if (col_share[:, j] >= share).sum() >= 2
+    }
     return {"split": split, "merged": merged}
 
 

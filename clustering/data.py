@@ -19,7 +19,7 @@ def fingerprint_array(array: np.ndarray) -> str:
     contiguous = np.ascontiguousarray(array)
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{contiguous.shape}|{contiguous.dtype.str}".encode())
-    digest.update(memoryview(contiguous).cast("B"))
+    digest.update(memoryview(contiguous).cast("B"))  # type: ignore[arg-type]  # numpy arrays are buffers
     return digest.hexdigest()
 
 
@@ -57,7 +57,9 @@ class Dataset:
         object.__setattr__(self, "metadata", metadata.reset_index(drop=True))
         object.__setattr__(self, "warnings", list(self.warnings))
         if self.feature_names is not None and len(self.feature_names) != self.vectors.shape[1]:
-            raise DataError(f"{self.name}: {len(self.feature_names)} feature names for {self.vectors.shape[1]} columns.")
+            raise DataError(
+                f"{self.name}: {len(self.feature_names)} feature names for {self.vectors.shape[1]} columns."
+            )
 
     @property
     def n(self) -> int:
@@ -81,7 +83,7 @@ class Dataset:
             return None
         return encode_labels(self.metadata[column])
 
-    def subset(self, rows: np.ndarray, name: str | None = None) -> "Dataset":
+    def subset(self, rows: np.ndarray, name: str | None = None) -> Dataset:
         """A new dataset holding the given rows (indices into this one), metadata kept aligned."""
         rows = np.asarray(rows)
         metadata = self.metadata.iloc[rows].reset_index(drop=True)
@@ -99,7 +101,7 @@ class Dataset:
             image_shape=self.image_shape,
         )
 
-    def with_metadata(self, **columns) -> "Dataset":
+    def with_metadata(self, **columns) -> Dataset:
         """A new dataset with these metadata columns added or replaced (one value per row each)."""
         return replace(self, metadata=self.metadata.assign(**columns))
 

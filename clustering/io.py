@@ -60,8 +60,14 @@ def load(path: str | os.PathLike, *, name: str | None = None, **options) -> Data
             f"{label}: {size_mb:,.0f} MB is over the {opts.max_mb:,.0f} MB limit. "
             "Subsample the rows or raise the limit (CLUSTERLAB_MAX_MB)."
         )
-    reader = {".npy": _read_npy, ".npz": _read_npz, ".csv": _read_table, ".tsv": _read_table,
-              ".parquet": _read_parquet, ".h5ad": _read_h5ad}[suffix]
+    reader = {
+        ".npy": _read_npy,
+        ".npz": _read_npz,
+        ".csv": _read_table,
+        ".tsv": _read_table,
+        ".parquet": _read_parquet,
+        ".h5ad": _read_h5ad,
+    }[suffix]
     try:
         vectors, metadata, feature_names = reader(path, opts)
     except DataError:
@@ -97,8 +103,10 @@ def finish(
     if n < MIN_ROWS:
         raise DataError(f"{label}: only {n} row(s); clustering needs at least {MIN_ROWS} vectors.")
     if d > opts.max_columns:
-        raise DataError(f"{label}: {d:,} feature columns is over the limit of {opts.max_columns:,} "
-                        "(setting CLUSTERLAB_MAX_COLUMNS). Reduce dimensions first.")
+        raise DataError(
+            f"{label}: {d:,} feature columns is over the limit of {opts.max_columns:,} "
+            "(setting CLUSTERLAB_MAX_COLUMNS). Reduce dimensions first."
+        )
     if opts.max_rows is not None and n > opts.max_rows:
         raise DataError(f"{label}: {n:,} rows is over the limit of {opts.max_rows:,}. Subsample the rows first.")
     matrix_mb = n * d * 4 / 2**20
@@ -130,8 +138,16 @@ def finish(
     warnings.extend(_quality_warnings(vectors, feature_names))
     id_column = next((c for c in metadata.columns if str(c).lower() == "id" and metadata[c].is_unique), None)
     label_column = "label" if "label" in metadata.columns else None
-    return Dataset(vectors=vectors, metadata=metadata, name=name, source=source, feature_names=feature_names,
-                   id_column=id_column, label_column=label_column, warnings=warnings)
+    return Dataset(
+        vectors=vectors,
+        metadata=metadata,
+        name=name,
+        source=source,
+        feature_names=feature_names,
+        id_column=id_column,
+        label_column=label_column,
+        warnings=warnings,
+    )
 
 
 def _quality_warnings(vectors: np.ndarray, feature_names: list[str] | None) -> list[str]:
@@ -193,8 +209,10 @@ def _too_big(label: str, shape: tuple, dtype: np.dtype, opts: LoadOptions) -> No
             f"{opts.max_mb:,.0f} MB limit (setting CLUSTERLAB_MAX_MB). Subsample the rows or reduce dimensions."
         )
     if len(shape) == 2 and shape[1] > opts.max_columns:
-        raise DataError(f"{label}: {shape[1]:,} columns is over the limit of {opts.max_columns:,} "
-                        "(setting CLUSTERLAB_MAX_COLUMNS). Reduce dimensions first.")
+        raise DataError(
+            f"{label}: {shape[1]:,} columns is over the limit of {opts.max_columns:,} "
+            "(setting CLUSTERLAB_MAX_COLUMNS). Reduce dimensions first."
+        )
 
 
 def _npy_header(handle, label: str) -> tuple[tuple, np.dtype]:
@@ -204,8 +222,10 @@ def _npy_header(handle, label: str) -> tuple[tuple, np.dtype]:
     try:
         version = npy_format.read_magic(handle)
     except ValueError:
-        raise DataError(f"{label}: not a NumPy .npy array (the file does not start with NumPy's header). "
-                        "Save the vectors with np.save.") from None
+        raise DataError(
+            f"{label}: not a NumPy .npy array (the file does not start with NumPy's header). "
+            "Save the vectors with np.save."
+        ) from None
     try:
         reader = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
         shape, _, dtype = reader(handle)
@@ -226,8 +246,10 @@ def _read_npy(path: Path, opts: LoadOptions):
     _too_big(str(path), shape, dtype, opts)
     declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if declared > data_bytes:
-        raise DataError(f"{path}: the header declares shape {shape} ({declared:,} bytes) but the file holds "
-                        f"{data_bytes:,}; it is truncated or corrupt. Save it again.")
+        raise DataError(
+            f"{path}: the header declares shape {shape} ({declared:,} bytes) but the file holds "
+            f"{data_bytes:,}; it is truncated or corrupt. Save it again."
+        )
     return np.load(path, allow_pickle=False), None, None
 
 
@@ -237,8 +259,10 @@ def _check_npz_sizes(path: Path, opts: LoadOptions) -> None:
         members = [info for info in archive.infolist() if info.filename.endswith(".npy")]
         total_mb = sum(info.file_size for info in members) / 2**20
         if total_mb > opts.max_mb:
-            raise DataError(f"{path}: expands to {total_mb:,.0f} MB, over the {opts.max_mb:,.0f} MB limit "
-                            "(setting CLUSTERLAB_MAX_MB). Subsample the rows or reduce dimensions.")
+            raise DataError(
+                f"{path}: expands to {total_mb:,.0f} MB, over the {opts.max_mb:,.0f} MB limit "
+                "(setting CLUSTERLAB_MAX_MB). Subsample the rows or reduce dimensions."
+            )
         for info in members:
             with archive.open(info) as handle:
                 label = f"{path} (array '{info.filename[:-4]}')"
@@ -270,7 +294,10 @@ def _read_npz(path: Path, opts: LoadOptions):
             raise DataError(f"{path}: the archive holds no arrays.")
         if opts.key is not None:
             if opts.key not in keys:
-                raise DataError(f"{path}: no array named '{opts.key}'; it holds {', '.join(keys)}. Pick one as the key (CLI: --key; app: Options on the Data page).")
+                raise DataError(
+                    f"{path}: no array named '{opts.key}'; it holds {', '.join(keys)}. "
+                    "Pick one as the key (CLI: --key; app: Options on the Data page)."
+                )
             key = opts.key
         elif "embeddings" in keys:
             key = "embeddings"
@@ -325,8 +352,10 @@ def _read_table(path: Path, opts: LoadOptions):
         else:  # repeated names made unique here: pandas renames them in quadratic time (40k columns: 49 s)
             frame = pd.read_csv(path, sep=separator, low_memory=False, header=None, skiprows=1)
             if len(frame.columns) != len(names):
-                raise DataError(f"{path}: the header has {len(names):,} names but the rows have "
-                                f"{len(frame.columns):,} fields. Every row needs the same columns.")
+                raise DataError(
+                    f"{path}: the header has {len(names):,} names but the rows have "
+                    f"{len(frame.columns):,} fields. Every row needs the same columns."
+                )
             frame.columns = names
     except pd.errors.EmptyDataError as error:
         raise DataError(f"{path}: no columns to read; the file is empty or whitespace.") from error
@@ -355,12 +384,16 @@ def _header_names(path: Path, separator: str, opts: LoadOptions) -> list[str] | 
                 break
             first += chunk
             if first.count(separator.encode()) >= opts.max_columns:
-                raise DataError(f"{path}: the header has more than {opts.max_columns:,} columns, over the limit "
-                                "(setting CLUSTERLAB_MAX_COLUMNS). Save the embedding with fewer columns, or as "
-                                ".npy / parquet.")
+                raise DataError(
+                    f"{path}: the header has more than {opts.max_columns:,} columns, over the limit "
+                    "(setting CLUSTERLAB_MAX_COLUMNS). Save the embedding with fewer columns, or as "
+                    ".npy / parquet."
+                )
             if len(first) > HEADER_MAX_BYTES:
-                raise DataError(f"{path}: the first line is longer than {HEADER_MAX_BYTES // 2**20} MB; "
-                                "this is not a table header. Check the separator and line endings.")
+                raise DataError(
+                    f"{path}: the first line is longer than {HEADER_MAX_BYTES // 2**20} MB; "
+                    "this is not a table header. Check the separator and line endings."
+                )
     line = first.split(b"\n", 1)[0].rstrip(b"\r")
     try:
         names = next(csv.reader([line.decode("utf-8-sig")], delimiter=separator))
@@ -369,7 +402,8 @@ def _header_names(path: Path, separator: str, opts: LoadOptions) -> list[str] | 
     if len(set(names)) == len(names):
         return None
     seen: set[str] = set(names)
-    unique, counts = [], {}
+    unique: list[str] = []
+    counts: dict[str, int] = {}
     for name in names:
         if name in counts:
             while True:
@@ -449,16 +483,23 @@ def _read_parquet(path: Path, opts: LoadOptions):
     footer = pq.ParquetFile(path).metadata
     expanded_mb = sum(footer.row_group(i).total_byte_size for i in range(footer.num_row_groups)) / 2**20
     if expanded_mb > opts.max_mb:
-        raise DataError(f"{path}: expands to {expanded_mb:,.0f} MB, over the {opts.max_mb:,.0f} MB limit "
-                        "(setting CLUSTERLAB_MAX_MB). Read fewer columns or subsample the rows.")
+        raise DataError(
+            f"{path}: expands to {expanded_mb:,.0f} MB, over the {opts.max_mb:,.0f} MB limit "
+            "(setting CLUSTERLAB_MAX_MB). Read fewer columns or subsample the rows."
+        )
     if footer.num_columns > opts.max_columns:
-        raise DataError(f"{path}: {footer.num_columns:,} columns is over the limit of {opts.max_columns:,} "
-                        "(setting CLUSTERLAB_MAX_COLUMNS). Store the embedding as one list column.")
+        raise DataError(
+            f"{path}: {footer.num_columns:,} columns is over the limit of {opts.max_columns:,} "
+            "(setting CLUSTERLAB_MAX_COLUMNS). Store the embedding as one list column."
+        )
     table = pq.read_table(path)
     if table.num_rows == 0:
         raise DataError(f"{path}: the table has no rows.")
-    list_columns = [f.name for f in table.schema if pa.types.is_list(f.type) or pa.types.is_large_list(f.type)
-                    or pa.types.is_fixed_size_list(f.type)]
+    list_columns = [
+        f.name
+        for f in table.schema
+        if pa.types.is_list(f.type) or pa.types.is_large_list(f.type) or pa.types.is_fixed_size_list(f.type)
+    ]
     vector_column = opts.key
     if vector_column is None and DEFAULT_VECTOR_COLUMN in table.column_names:
         vector_column = DEFAULT_VECTOR_COLUMN
@@ -470,11 +511,13 @@ def _read_parquet(path: Path, opts: LoadOptions):
         return _split_frame(frame, path, opts)
     if vector_column not in table.column_names:
         raise DataError(
-            f"{path}: no column '{vector_column}'; list columns here: {list_columns or 'none'}. Pick one as the key (CLI: --key)."
+            f"{path}: no column '{vector_column}'; list columns here: {list_columns or 'none'}. "
+            "Pick one as the key (CLI: --key)."
         )
     column = table.column(vector_column).combine_chunks()
-    if not (pa.types.is_list(column.type) or pa.types.is_large_list(column.type)
-            or pa.types.is_fixed_size_list(column.type)):
+    if not (
+        pa.types.is_list(column.type) or pa.types.is_large_list(column.type) or pa.types.is_fixed_size_list(column.type)
+    ):
         raise DataError(f"{path}: column '{vector_column}' is {column.type}, not a list of numbers per row.")
     if column.null_count:
         row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
@@ -518,13 +561,16 @@ def _read_h5ad(path: Path, opts: LoadOptions):
     else:
         matrix = adata.X
         if matrix is None:
-            raise DataError(f"{path}: X is empty; name an embedding as the key (CLI: --key; obsm: {list(adata.obsm.keys())}).")
+            raise DataError(
+                f"{path}: X is empty; name an embedding as the key (CLI: --key; obsm: {list(adata.obsm.keys())})."
+            )
         feature_names = [str(v) for v in adata.var_names]
     if sp.issparse(matrix):
         dense_mb = matrix.shape[0] * matrix.shape[1] * 4 / 2**20
         if dense_mb > opts.max_mb:
             raise DataError(
-                f"{path}: sparse X is {dense_mb:,.0f} MB dense, over the limit; use an obsm embedding as the key (CLI: --key X_pca)."
+                f"{path}: sparse X is {dense_mb:,.0f} MB dense, over the limit; "
+                "use an obsm embedding as the key (CLI: --key X_pca)."
             )
         matrix = matrix.toarray()
     metadata = adata.obs.reset_index(names="obs_name")

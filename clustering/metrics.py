@@ -103,8 +103,9 @@ def internal(x: np.ndarray, labels: np.ndarray, seed: int = 0, sample_size: int 
     if n_clusters < 2 or n_clusters >= len(labels):
         return result
     sample = min(sample_size, len(labels))
-    result["silhouette"] = float(skm.silhouette_score(x, labels, sample_size=sample if sample < len(labels) else None,
-                                                      random_state=seed))
+    result["silhouette"] = float(
+        skm.silhouette_score(x, labels, sample_size=sample if sample < len(labels) else None, random_state=seed)
+    )
     result["silhouette_sample"] = sample
     result["davies_bouldin"] = float(skm.davies_bouldin_score(x, labels))
     result["calinski_harabasz"] = float(skm.calinski_harabasz_score(x, labels))

@@ -27,7 +27,7 @@ EXACT_MAX = 50_000
 RECALL_SAMPLE = 500
 TARGET_RECALL = 0.95
 CELLS_PER_ROOT = 2.0  # IVF cells = this x sqrt(rows)
-_MEMORY: "OrderedDict[str, KNNGraph]" = OrderedDict()
+_MEMORY: OrderedDict[str, KNNGraph] = OrderedDict()
 _MEMORY_SLOTS = 8
 
 
@@ -67,15 +67,27 @@ class KNNGraph:
     def connectivities(self, kind: str = "umap") -> sp.csr_matrix:
         """Symmetric weighted adjacency: UMAP fuzzy set union, Jaccard (SNN) overlap, or binary."""
         if kind not in self._weighted:
-            builders = {"umap": fuzzy_connectivities, "jaccard": jaccard_connectivities, "binary": binary_connectivities}
+            builders = {
+                "umap": fuzzy_connectivities,
+                "jaccard": jaccard_connectivities,
+                "binary": binary_connectivities,
+            }
             if kind not in builders:
                 raise ValueError(f"unknown graph weighting '{kind}'; choose {', '.join(builders)}")
             self._weighted[kind] = builders[kind](self.indices, self.distances)
         return self._weighted[kind]
 
 
-def knn_graph(x: np.ndarray, k: int = 15, metric: str = "euclidean", *, exact: bool | None = None,
-              use_cache: bool = True, seed: int = 0, n_threads: int | None = None) -> KNNGraph:
+def knn_graph(
+    x: np.ndarray,
+    k: int = 15,
+    metric: str = "euclidean",
+    *,
+    exact: bool | None = None,
+    use_cache: bool = True,
+    seed: int = 0,
+    n_threads: int | None = None,
+) -> KNNGraph:
     """kNN graph of x, from the memory or disk cache when the same (data, metric, k) was seen before."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     n = x.shape[0]
@@ -135,7 +147,8 @@ def graph_problem(indices: np.ndarray, distances: np.ndarray, n: int, k: int) ->
         return f"types {indices.dtype} / {distances.dtype}"
     missing = (indices < 0) | (indices >= n)
     if missing.any():
-        return f"{int(missing.any(axis=1).sum()):,} row(s) without {k} neighbours (first row {int(np.argmax(missing.any(axis=1)))})"
+        short = missing.any(axis=1)
+        return f"{int(short.sum()):,} row(s) without {k} neighbours (first row {int(np.argmax(short))})"
     if (indices == np.arange(n)[:, None]).any():
         return "a row lists itself as its neighbour"
     if not np.isfinite(distances).all() or (distances < 0).any():
@@ -149,8 +162,9 @@ def _from_disk(key: str, metric: str, exact: bool, n: int, k: int) -> KNNGraph |
         return None
     try:
         with np.load(path, allow_pickle=False) as stored:
-            graph = KNNGraph(stored["indices"], stored["distances"], metric, exact, key,
-                             float(stored["recall"]), 0.0, cached=True)
+            graph = KNNGraph(
+                stored["indices"], stored["distances"], metric, exact, key, float(stored["recall"]), 0.0, cached=True
+            )
         problem = graph_problem(graph.indices, graph.distances, n, k)
     except Exception as error:  # unreadable: rebuilt, never trusted
         problem = f"unreadable ({type(error).__name__})"
@@ -165,8 +179,9 @@ def _to_disk(graph: KNNGraph) -> None:
     path = cache_dir() / f"knn-{graph.key}.npz"
     recall = np.float64(graph.recall if graph.recall is not None else np.nan)
     try:
-        atomic_write(path, lambda temporary: np.savez(temporary, indices=graph.indices, distances=graph.distances,
-                                                      recall=recall))
+        atomic_write(
+            path, lambda temporary: np.savez(temporary, indices=graph.indices, distances=graph.distances, recall=recall)
+        )
     except OSError:
         pass  # a cache that cannot be written only costs time
 
@@ -229,8 +244,9 @@ def _exact_numpy(x: np.ndarray, k: int, metric: str, block: int = 2048) -> tuple
     return indices, distances.astype(np.float32)
 
 
-def _ivf(x: np.ndarray, k: int, metric: str, seed: int, n_threads: int | None,
-         target: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+def _ivf(
+    x: np.ndarray, k: int, metric: str, seed: int, n_threads: int | None, target: float | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Approximate neighbours with faiss IVF-flat; probes grow by a quarter until a row sample reaches `target` recall.
 
     Returns indices, distances and the recall measured on that sample (rows drawn before tuning).
@@ -278,8 +294,9 @@ def _overlap(truth: np.ndarray, found: np.ndarray) -> float:
     return float(hits / truth.size)
 
 
-def _drop_self(labels: np.ndarray, dists: np.ndarray, k: int,
-               ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _drop_self(
+    labels: np.ndarray, dists: np.ndarray, k: int, ids: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Remove each row's own index (ids[i], default i) or, when self was not returned, the farthest neighbour."""
     n = len(labels)
     ids = np.arange(n) if ids is None else ids
@@ -293,8 +310,9 @@ def _drop_self(labels: np.ndarray, dists: np.ndarray, k: int,
 # --- weighted graphs ------------------------------------------------------------------------------
 
 
-def fuzzy_connectivities(indices: np.ndarray, distances: np.ndarray, n_iter: int = 64,
-                         tolerance: float = 1e-5) -> sp.csr_matrix:
+def fuzzy_connectivities(
+    indices: np.ndarray, distances: np.ndarray, n_iter: int = 64, tolerance: float = 1e-5
+) -> sp.csr_matrix:
     """UMAP's fuzzy simplicial set (local connectivity 1, set union), vectorised in numpy.
 
     Written here rather than calling umap-learn because umap's numba kernels cost a long

@@ -50,8 +50,9 @@ class Param:
 
     def coerce(self, value: Any) -> Any:
         """Parse (from CLI text too) and validate one value."""
-        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "auto")
-                             and self.nullable):
+        if value is None or (
+            isinstance(value, str) and value.strip().lower() in ("", "none", "auto") and self.nullable
+        ):
             if self.nullable:
                 return None
             raise ParamError(f"{self.name}: a value is required. {self.describe()}")

@@ -4,9 +4,9 @@
 ClusterNet, Hartwig et al., that people group a scatterplot by the density of ink they see):
 the points are rasterised at screen resolution (the plot's pixel size, aspect kept, as the
 app draws it), smoothed with a Gaussian whose width in pixels follows the marker size, the
-plot size and the typical gap between points, and pixels denser than a share of the typical point's density form regions; the
-connected components of those pixels are the visual clusters. Points in sparse pixels, or in
-regions too small to notice, are unassigned (-1).
+plot size and the typical gap between points, and pixels denser than a share of the typical
+point's density form regions; the connected components of those pixels are the visual clusters.
+Points in sparse pixels, or in regions too small to notice, are unassigned (-1).
 
 `verdicts` then says, per cluster of a run, whether the picture shows it: *visible* (one clear
 region of its own), *split* (spread over several regions), *merged* (shares its region with
@@ -38,9 +38,13 @@ class ViewModel:
 
     def __post_init__(self) -> None:
         """Refuse settings that make no picture: zero or huge sizes, non-finite numbers."""
-        checks = [("width", self.width_px, 16, 10_000), ("height", self.height_px, 16, 10_000),
-                  ("marker", self.marker_px, 0.1, 100.0), ("level", self.level, 1e-4, 100.0),
-                  ("min_region_share", self.min_region_share, 0.0, 1.0)]
+        checks = [
+            ("width", self.width_px, 16, 10_000),
+            ("height", self.height_px, 16, 10_000),
+            ("marker", self.marker_px, 0.1, 100.0),
+            ("level", self.level, 1e-4, 100.0),
+            ("min_region_share", self.min_region_share, 0.0, 1.0),
+        ]
         if self.bandwidth_px is not None:
             checks.append(("bandwidth", self.bandwidth_px, 0.1, 1000.0))
         for name, value, low, high in checks:
@@ -164,19 +168,31 @@ def verdicts(labels: np.ndarray, visual: np.ndarray, part: float = 0.2, hidden_b
             verdict = "split"
         else:
             verdict = "visible"
-        out[int(cluster)] = {"verdict": verdict, "size": int(members.sum()), "shown_share": shown,
-                             "regions": own, "purity": [purity[r] for r in own]}
+        out[int(cluster)] = {
+            "verdict": verdict,
+            "size": int(members.sum()),
+            "shown_share": shown,
+            "regions": own,
+            "purity": [purity[r] for r in own],
+        }
     return out
 
 
 def perceive(xy: np.ndarray, labels: np.ndarray | None = None, view: ViewModel | None = None) -> dict:
     """The JSON of `clusterlab perceive`: visual labels, regions, and with labels ARI and verdicts."""
     visual = visual_clusters(xy, view)
-    out: dict = {"visual_labels": visual.labels, "n_regions": visual.n_regions,
-                 "unassigned_share": visual.unassigned_share,
-                 "view": {"width_px": visual.view.width_px, "height_px": visual.view.height_px,
-                          "marker_px": visual.view.marker_px, "bandwidth_px": visual.sigma,
-                          "level": visual.view.level}}
+    out: dict = {
+        "visual_labels": visual.labels,
+        "n_regions": visual.n_regions,
+        "unassigned_share": visual.unassigned_share,
+        "view": {
+            "width_px": visual.view.width_px,
+            "height_px": visual.view.height_px,
+            "marker_px": visual.view.marker_px,
+            "bandwidth_px": visual.sigma,
+            "level": visual.view.level,
+        },
+    }
     if labels is not None:
         labels = np.asarray(labels)
         if len(labels) != len(visual.labels):
@@ -203,8 +219,9 @@ def _neighbours(x: np.ndarray, k: int) -> np.ndarray:
     return NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x, return_distance=False)[:, 1:]
 
 
-def trustworthiness_continuity(high: np.ndarray, low: np.ndarray, k: int = 10, sample: int = 2000,
-                               seed: int = 0) -> dict:
+def trustworthiness_continuity(
+    high: np.ndarray, low: np.ndarray, k: int = 10, sample: int = 2000, seed: int = 0
+) -> dict:
     """Trustworthiness and continuity (Venna & Kaski) of a projection, on up to `sample` query points.
 
     Ranks are exact against all n points; above `sample` points the sums run over a random sample
@@ -220,23 +237,27 @@ def trustworthiness_continuity(high: np.ndarray, low: np.ndarray, k: int = 10, s
     queries = np.arange(n) if n <= sample else np.sort(np.random.default_rng(seed).choice(n, sample, replace=False))
     t_sum = c_sum = 0.0
     for start in range(0, len(queries), 256):
-        q = queries[start:start + 256]
+        q = queries[start : start + 256]
         dh = _sq_dist(high[q], high)
         dl = _sq_dist(low[q], low)
         for d in (dh, dl):
             d[np.arange(len(q)), q] = -1.0  # self first
-        nh = np.argsort(dh, axis=1)[:, 1:k + 1]
-        nl = np.argsort(dl, axis=1)[:, 1:k + 1]
+        nh = np.argsort(dh, axis=1)[:, 1 : k + 1]
+        nl = np.argsort(dl, axis=1)[:, 1 : k + 1]
         for i in range(len(q)):
             intruders = np.setdiff1d(nl[i], nh[i], assume_unique=True)
             if len(intruders):
-                t_sum += (_ranks_of(dh[i:i + 1], intruders[None, :]) - k).sum()
+                t_sum += (_ranks_of(dh[i : i + 1], intruders[None, :]) - k).sum()
             missing = np.setdiff1d(nh[i], nl[i], assume_unique=True)
             if len(missing):
-                c_sum += (_ranks_of(dl[i:i + 1], missing[None, :]) - k).sum()
+                c_sum += (_ranks_of(dl[i : i + 1], missing[None, :]) - k).sum()
     norm = 2.0 / (len(queries) * k * (2 * n - 3 * k - 1))
-    return {"trustworthiness": float(1 - norm * t_sum), "continuity": float(1 - norm * c_sum), "k": k,
-            "queries": int(len(queries))}
+    return {
+        "trustworthiness": float(1 - norm * t_sum),
+        "continuity": float(1 - norm * c_sum),
+        "k": k,
+        "queries": int(len(queries)),
+    }
 
 
 def _sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -244,8 +265,9 @@ def _sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0)
 
 
-def neighbourhood_preservation(high: np.ndarray, low: np.ndarray, k: int = 10,
-                               high_neighbours: np.ndarray | None = None) -> np.ndarray:
+def neighbourhood_preservation(
+    high: np.ndarray, low: np.ndarray, k: int = 10, high_neighbours: np.ndarray | None = None
+) -> np.ndarray:
     """Per point: share of its k nearest neighbours in the original space that stay among its k nearest in 2-D."""
     nh = high_neighbours[:, :k] if high_neighbours is not None else _neighbours(np.asarray(high), k)
     nl = _neighbours(np.asarray(low, dtype=np.float64), k)

@@ -19,7 +19,7 @@ from clustering.preprocess import preprocess as apply_preprocess
 from clustering.result import ClusterResult
 
 Progress = Callable[[str, float], None]
-_PREPROCESSED: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
+_PREPROCESSED: OrderedDict[tuple, np.ndarray] = OrderedDict()
 
 
 def prepared(dataset: Dataset, spec: str, seed: int = 0) -> np.ndarray:
@@ -43,9 +43,17 @@ def check_feasible(method: str, n: int, d: int, params: dict | None = None) -> N
         raise ParamError(reason)
 
 
-def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int | None = None,
-        preprocess: str = "none", truth: np.ndarray | None = None, progress: Progress | None = None,
-        cancel: threading.Event | None = None) -> ClusterResult:
+def run(
+    dataset: Dataset,
+    method: str,
+    params: dict | None = None,
+    *,
+    seed: int | None = None,
+    preprocess: str = "none",
+    truth: np.ndarray | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ClusterResult:
     """Cluster a dataset; returns a ClusterResult with labels, exact params, timings and metrics."""
     backend_cls = get_backend(method)
     given = dict(params or {})
@@ -100,10 +108,18 @@ def run(dataset: Dataset, method: str, params: dict | None = None, *, seed: int 
     if progress is not None:
         progress("done", 1.0)
     return ClusterResult(
-        labels=estimator.labels_, method=method, params=values, seed=values.get("seed"),
-        preprocess=preprocess, dataset_fingerprint=dataset.fingerprint, seconds=seconds,
-        probabilities=estimator.probabilities_, metrics=result_metrics,
-        device=estimator.run_device(), info=info, artifacts=artifacts,
+        labels=estimator.labels_,
+        method=method,
+        params=values,
+        seed=values.get("seed"),
+        preprocess=preprocess,
+        dataset_fingerprint=dataset.fingerprint,
+        seconds=seconds,
+        probabilities=estimator.probabilities_,
+        metrics=result_metrics,
+        device=estimator.run_device(),
+        info=info,
+        artifacts=artifacts,
     )
 
 
@@ -124,17 +140,31 @@ def _training_progress(progress: Progress):
     return report
 
 
-def run_subset(dataset: Dataset, rows: np.ndarray, method: str, params: dict | None = None, *,
-               preprocess: str = "none", progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> ClusterResult:
+def run_subset(
+    dataset: Dataset,
+    rows: np.ndarray,
+    method: str,
+    params: dict | None = None,
+    *,
+    preprocess: str = "none",
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ClusterResult:
     """Cluster only `rows` of a dataset (a drill-down); labels cover every row, -1 outside the selection."""
     rows = np.asarray(rows, dtype=np.int64)
     sub = run(dataset.subset(rows), method, params, preprocess=preprocess, progress=progress, cancel=cancel)
     full = np.full(dataset.n, -1, dtype=np.int32)
     full[rows] = sub.labels
-    return ClusterResult(labels=full, method=sub.method, params=sub.params, seed=sub.seed, preprocess=preprocess,
-                         dataset_fingerprint=dataset.fingerprint, seconds=sub.seconds,
-                         info={**sub.info, "subset_rows": int(len(rows))})
+    return ClusterResult(
+        labels=full,
+        method=sub.method,
+        params=sub.params,
+        seed=sub.seed,
+        preprocess=preprocess,
+        dataset_fingerprint=dataset.fingerprint,
+        seconds=sub.seconds,
+        info={**sub.info, "subset_rows": int(len(rows))},
+    )
 
 
 def run_array(x: np.ndarray, method: str, params: dict | None = None, **kwargs) -> ClusterResult:

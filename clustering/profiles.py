@@ -23,8 +23,14 @@ class ClusterProfile:
     exemplars: list[int] = field(default_factory=list)  # row indices, nearest the cluster mean first
 
     def to_dict(self) -> dict:
-        return {"cluster": self.cluster, "size": self.size, "share": self.share, "categories": self.categories,
-                "medians": self.medians, "exemplars": self.exemplars}
+        return {
+            "cluster": self.cluster,
+            "size": self.size,
+            "share": self.share,
+            "categories": self.categories,
+            "medians": self.medians,
+            "exemplars": self.exemplars,
+        }
 
 
 def column_kinds(metadata: pd.DataFrame, skip: tuple[str, ...] = ("row",)) -> dict[str, str]:
@@ -52,9 +58,16 @@ def column_kinds(metadata: pd.DataFrame, skip: tuple[str, ...] = ("row",)) -> di
     return kinds
 
 
-def cluster_profiles(metadata: pd.DataFrame, labels: np.ndarray, vectors: np.ndarray | None = None, *,
-                     top: int = 3, max_categories: int = 3, max_numeric: int = 6,
-                     exemplars: int = 3) -> list[ClusterProfile]:
+def cluster_profiles(
+    metadata: pd.DataFrame,
+    labels: np.ndarray,
+    vectors: np.ndarray | None = None,
+    *,
+    top: int = 3,
+    max_categories: int = 3,
+    max_numeric: int = 6,
+    exemplars: int = 3,
+) -> list[ClusterProfile]:
     """A profile per cluster (noise left out), largest cluster first.
 
     Category columns are ranked per cluster by how much their most common value is over-represented (its share
@@ -101,5 +114,5 @@ def exemplar_text(metadata: pd.DataFrame, row: int, columns: list[str] | None = 
     parts = []
     for column in shown:
         value = str(metadata.iloc[row][column]).replace("\n", " ")
-        parts.append(f"{column}: {value if len(value) <= width else value[:width - 1] + '…'}")
+        parts.append(f"{column}: {value if len(value) <= width else value[: width - 1] + '…'}")
     return f"row {row}" + (" · " + " · ".join(parts) if parts else "")

@@ -15,9 +15,16 @@ METHODS = tuple(PROJECTIONS)
 TSNE_MAX_ROWS = 50_000  # t-SNE above this takes too long here; UMAP or PCA instead
 
 
-def umap_embed(x: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: float = 0.1,
-               metric: str = "euclidean", seed: int = 0, knn: KNNGraph | None = None,
-               n_epochs: int | None = None) -> np.ndarray:
+def umap_embed(
+    x: np.ndarray,
+    n_components: int = 2,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    metric: str = "euclidean",
+    seed: int = 0,
+    knn: KNNGraph | None = None,
+    n_epochs: int | None = None,
+) -> np.ndarray:
     """UMAP fed with our cached kNN graph, so umap-learn skips pynndescent (and its JIT cold start)."""
     import umap
 
@@ -29,9 +36,15 @@ def umap_embed(x: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_
     indices = np.column_stack([np.arange(n), knn.indices[:, :kk]]).astype(np.int64)
     distances = np.column_stack([np.zeros(n), knn.distances[:, :kk]]).astype(np.float32)
     reducer = umap.UMAP(
-        n_components=n_components, n_neighbors=kk + 1, min_dist=min_dist, metric=metric,
-        random_state=seed, precomputed_knn=(indices, distances, None), n_epochs=n_epochs,
-        n_jobs=1, init="spectral" if n > n_components + 1 else "random",
+        n_components=n_components,
+        n_neighbors=kk + 1,
+        min_dist=min_dist,
+        metric=metric,
+        random_state=seed,
+        precomputed_knn=(indices, distances, None),
+        n_epochs=n_epochs,
+        n_jobs=1,
+        init="spectral" if n > n_components + 1 else "random",
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -49,8 +62,7 @@ def tsne_embed(x: np.ndarray, n_components: int = 2, perplexity: float = 30.0, s
     from sklearn.manifold import TSNE
 
     perplexity = min(perplexity, max(2.0, (len(x) - 1) / 3))
-    model = TSNE(n_components=n_components, perplexity=perplexity, random_state=seed, init="pca",
-                 n_jobs=os.cpu_count())
+    model = TSNE(n_components=n_components, perplexity=perplexity, random_state=seed, init="pca", n_jobs=os.cpu_count())
     return model.fit_transform(x).astype(np.float32)
 
 

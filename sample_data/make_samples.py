@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -73,8 +72,12 @@ def make_pbmc() -> None:
     source = Path(scanpy.__file__).parent / "datasets" / "10x_pbmc68k_reduced.h5ad"
     adata = anndata.read_h5ad(source)
     adata.obs["label"] = adata.obs["bulk_labels"].astype(str)
-    keep = anndata.AnnData(X=adata.X.astype(np.float32), obs=adata.obs[["label", "n_genes", "percent_mito", "n_counts"]],
-                           var=adata.var[[]], obsm={"X_pca": adata.obsm["X_pca"].astype(np.float32)})
+    keep = anndata.AnnData(
+        X=adata.X.astype(np.float32),
+        obs=adata.obs[["label", "n_genes", "percent_mito", "n_counts"]],
+        var=adata.var[[]],
+        obsm={"X_pca": adata.obsm["X_pca"].astype(np.float32)},
+    )
     keep.write_h5ad(HERE / "pbmc.h5ad", compression="gzip")
     print(f"wrote pbmc.h5ad: {keep.shape} {(HERE / 'pbmc.h5ad').stat().st_size / 1e6:.2f} MB")
 

@@ -65,17 +65,26 @@ def test_data_page_sample_and_preprocessing():
     assert at.session_state["preprocess"] == "pca:50"
 
 
-@pytest.mark.parametrize("filename, payload, message", [
-    ("bad.npy", lambda: _npy(np.arange(10.0)), "1-D array"),
-    ("bad.csv", lambda: b"a,b\n1,2\n3,oops\n5,6\n", "mixes numbers and text"),
-    ("bad.npz", lambda: b"not a zip", "bad.npz"),
-])
+@pytest.mark.parametrize(
+    "filename, payload, message",
+    [
+        ("bad.npy", lambda: _npy(np.arange(10.0)), "1-D array"),
+        ("bad.csv", lambda: b"a,b\n1,2\n3,oops\n5,6\n", "mixes numbers and text"),
+        ("bad.npz", lambda: b"not a zip", "bad.npz"),
+    ],
+)
 def test_data_page_bad_upload_shows_message_not_traceback(filename, payload, message):
     data = payload()
     at = app("data")
     at.session_state["upload_bytes"] = data
-    at.session_state["dataset_spec"] = {"kind": "upload", "digest": filename, "filename": filename, "key": "",
-                                        "columns": None, "drop_nonfinite": False}
+    at.session_state["dataset_spec"] = {
+        "kind": "upload",
+        "digest": filename,
+        "filename": filename,
+        "key": "",
+        "columns": None,
+        "drop_nonfinite": False,
+    }
     at.run()
     assert not at.exception
     assert any(message in e.value and filename in e.value for e in at.error)
@@ -183,15 +192,15 @@ def test_explore_page_colour_selection_and_drill_down():
     assert (labels[300:] == -1).all() and (labels[:300] >= 0).all()
 
 
-
 def digits_runs() -> list:
     """Three finished runs on digits, as the Cluster page stores them."""
     from clustering.pipeline import run
 
     data = load_sample("digits")
     entries = []
-    for i, (method, params) in enumerate([("kmeans", {"n_clusters": 10}), ("kmeans", {"n_clusters": 5}),
-                                          ("leiden", {})]):
+    for i, (method, params) in enumerate(
+        [("kmeans", {"n_clusters": 10}), ("kmeans", {"n_clusters": 5}), ("leiden", {})]
+    ):
         result = run(data, method, params, seed=0)
         entries.append(RunEntry(f"run{i}", f"{method} #{i + 1}", result, data.fingerprint, created=float(i)))
     return entries
@@ -338,9 +347,8 @@ def test_home_lists_projects_and_offers_the_config():
 
 
 def test_project_report_holds_its_runs_and_names():
-    from exports import project_report_html
-
     from clustering.store import Store
+    from exports import project_report_html
 
     run_id = saved_project("apptest report")
     Store().name_cluster("apptest report", run_id, 2, "curly <twos>")
@@ -369,3 +377,12 @@ def test_project_whose_file_changed_says_so(tmp_path):
     at.run()
     assert not at.exception
     assert any("was made on other data" in warning.value for warning in at.warning)
+
+
+def test_an_uploaded_file_loads_as_a_dataset_named_after_it():
+    from common import cached_upload
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(40, dtype=np.float32).reshape(10, 4))
+    data = cached_upload("digest-a", "vectors.npy", buffer.getvalue(), None, None, False)
+    assert data.source == "vectors.npy" and data.name == "vectors" and data.vectors.shape == (10, 4)

@@ -11,12 +11,18 @@ from clustering.backends import BACKENDS, ParamError, get_backend
 from clustering.pipeline import check_feasible, run
 from clustering.samples import load_sample
 
-SMALL = {"kmeans": {"n_clusters": 4}, "gmm": {"n_components": 4}, "agglomerative": {"n_clusters": 4},
-         "spectral": {"n_clusters": 4}, "kmedoids": {"n_clusters": 4}, "leiden": {"resolution": 0.3},
-         "hdbscan": {"min_cluster_size": 20},
-         "dec": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10, "max_iter": 300},
-         "idec": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10, "max_iter": 300},
-         "n2d": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10}}
+SMALL = {
+    "kmeans": {"n_clusters": 4},
+    "gmm": {"n_components": 4},
+    "agglomerative": {"n_clusters": 4},
+    "spectral": {"n_clusters": 4},
+    "kmedoids": {"n_clusters": 4},
+    "leiden": {"resolution": 0.3},
+    "hdbscan": {"min_cluster_size": 20},
+    "dec": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10, "max_iter": 300},
+    "idec": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10, "max_iter": 300},
+    "n2d": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10},
+}
 
 
 @pytest.mark.parametrize("name", list(BACKENDS))
@@ -61,11 +67,14 @@ def test_param_validation_messages():
     assert get_backend("kmeans").checked({"n_clusters": "12"})["n_clusters"] == 12
 
 
-@pytest.mark.parametrize("method, n, message", [
-    ("spectral", 200_000, "Use Leiden"),
-    ("agglomerative", 200_000, "Use Leiden or HDBSCAN"),
-    ("kmedoids", 100_000, "Use k-means"),
-])
+@pytest.mark.parametrize(
+    "method, n, message",
+    [
+        ("spectral", 200_000, "Use Leiden"),
+        ("agglomerative", 200_000, "Use Leiden or HDBSCAN"),
+        ("kmedoids", 100_000, "Use k-means"),
+    ],
+)
 def test_hopeless_runs_refused_up_front(method, n, message):
     with pytest.raises(ParamError, match=message):
         check_feasible(method, n, 50)

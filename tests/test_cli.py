@@ -33,8 +33,22 @@ def test_info_json(capsys):
 
 def test_done_when_kmeans_digits(tmp_path, capsys):
     out_path = tmp_path / "l.csv"
-    code, out, _ = run_cli(["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters=10",
-                            "--truth", "label", "--json", "--out", str(out_path)], capsys)
+    code, out, _ = run_cli(
+        [
+            "cluster",
+            "sample:digits",
+            "--method",
+            "kmeans",
+            "--param",
+            "n_clusters=10",
+            "--truth",
+            "label",
+            "--json",
+            "--out",
+            str(out_path),
+        ],
+        capsys,
+    )
     assert code == 0
     summary = json.loads(out)
     assert {"method", "params", "seed", "n_clusters", "n_noise", "seconds", "metrics"} <= set(summary)
@@ -52,24 +66,49 @@ def test_truth_from_file_and_id_column(tmp_path, capsys):
     frame = pd.DataFrame({"id": [f"p{i}" for i in range(20)], "a": x[:, 0], "b": x[:, 1]})
     frame.to_csv(tmp_path / "d.csv", index=False)
     pd.DataFrame({"label": [0] * 10 + [1] * 9 + [""]}).to_csv(tmp_path / "t.csv", index=False)
-    code, out, err = run_cli(["cluster", str(tmp_path / "d.csv"), "--method", "kmeans", "--param", "n_clusters=2",
-                              "--truth", str(tmp_path / "t.csv"), "--json", "--out", str(tmp_path / "o.csv")], capsys)
+    code, out, err = run_cli(
+        [
+            "cluster",
+            str(tmp_path / "d.csv"),
+            "--method",
+            "kmeans",
+            "--param",
+            "n_clusters=2",
+            "--truth",
+            str(tmp_path / "t.csv"),
+            "--json",
+            "--out",
+            str(tmp_path / "o.csv"),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert json.loads(out)["metrics"]["ari"] == pytest.approx(1.0)
     assert list(pd.read_csv(tmp_path / "o.csv").columns) == ["row", "cluster", "id"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["cluster", "nope.npy", "--method", "kmeans", "--out", "x.csv"], "file not found"),
-    (["cluster", "sample:digits", "--method", "nosuch", "--out", "x.csv"], "unknown method 'nosuch'"),
-    (["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters=abc", "--out", "x.csv"],
-     "n_clusters: 'abc' is not a valid int"),
-    (["cluster", "sample:digits", "--method", "kmeans", "--param", "bogus=1", "--out", "x.csv"], "unknown parameter"),
-    (["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters", "--out", "x.csv"], "KEY=VALUE"),
-    (["cluster", "sample:digits", "--method", "kmeans", "--truth", "nocol", "--out", "x.csv"], "neither a metadata"),
-    (["cluster", "sample:digits", "--method", "kmeans", "--preprocess", "pca:x", "--out", "x.csv"], "whole number"),
-    (["info", "sample:nosuch"], "no such sample"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["cluster", "nope.npy", "--method", "kmeans", "--out", "x.csv"], "file not found"),
+        (["cluster", "sample:digits", "--method", "nosuch", "--out", "x.csv"], "unknown method 'nosuch'"),
+        (
+            ["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters=abc", "--out", "x.csv"],
+            "n_clusters: 'abc' is not a valid int",
+        ),
+        (
+            ["cluster", "sample:digits", "--method", "kmeans", "--param", "bogus=1", "--out", "x.csv"],
+            "unknown parameter",
+        ),
+        (["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters", "--out", "x.csv"], "KEY=VALUE"),
+        (
+            ["cluster", "sample:digits", "--method", "kmeans", "--truth", "nocol", "--out", "x.csv"],
+            "neither a metadata",
+        ),
+        (["cluster", "sample:digits", "--method", "kmeans", "--preprocess", "pca:x", "--out", "x.csv"], "whole number"),
+        (["info", "sample:nosuch"], "no such sample"),
+    ],
+)
 def test_errors_exit_2_with_one_line(args, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(args, capsys)
@@ -80,6 +119,7 @@ def test_errors_exit_2_with_one_line(args, message, capsys, tmp_path, monkeypatc
 
 def test_console_script_subprocess(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((2, 2)))
-    proc = subprocess.run([sys.executable, "-m", "clustering.cli", "info", str(tmp_path / "x.npy")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "clustering.cli", "info", str(tmp_path / "x.npy")], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and proc.stderr.startswith("error:") and "Traceback" not in proc.stderr

@@ -56,7 +56,9 @@ def test_empty_clusters_do_not_count():
 
 
 def test_best_matches_jaccard():
-    found = {m["cluster"]: m for m in cmp.best_matches(cmp.Labeling("a", [0, 0, 0, 1]), cmp.Labeling("b", [0, 0, 1, 1]))}
+    found = {
+        m["cluster"]: m for m in cmp.best_matches(cmp.Labeling("a", [0, 0, 0, 1]), cmp.Labeling("b", [0, 0, 1, 1]))
+    }
     assert found[0]["best_match"] == 0 and found[0]["jaccard"] == pytest.approx(2 / 3)
     assert found[1]["best_match"] == 1 and found[1]["jaccard"] == pytest.approx(1 / 2)
     noise_only = cmp.best_matches(cmp.Labeling("a", [0, 0]), cmp.Labeling("b", [-1, -1]))

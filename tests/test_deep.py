@@ -112,7 +112,8 @@ def test_progress_reports_loss_and_changed_share(digits01):
     data, _ = digits01
     events = []
     DEC(hidden="64,64,128", pretrain_epochs=3, max_iter=120, update_interval=40, seed=5).fit(
-        data.vectors, progress=lambda *event: events.append(event))
+        data.vectors, progress=lambda *event: events.append(event)
+    )
     stages = [e[0] for e in events]
     assert stages.count("pretrain") == 3 and "cluster" in stages
     cluster_events = [e for e in events if e[0] == "cluster"]

@@ -68,8 +68,11 @@ def test_imm_has_one_leaf_per_cluster_and_follows_centres():
 
 
 def test_imm_matches_the_exkmc_package():
-    exkmc = pytest.importorskip("ExKMC.Tree", reason="ExKMC 0.0.3 does not build on Python 3.11 (its generated C "
-                                                    "includes longintrepr.h); see the closing note")
+    exkmc = pytest.importorskip(
+        "ExKMC.Tree",
+        reason="ExKMC 0.0.3 does not build on Python 3.11 (its generated C "
+        "includes longintrepr.h); see the closing note",
+    )
     x = load_sample("digits").vectors.astype(np.float64)
     for seed in range(2):
         kmeans = KMeans(10, n_init=3, random_state=seed).fit(x)
@@ -80,14 +83,20 @@ def test_imm_matches_the_exkmc_package():
         def same(a, b):
             if a.is_leaf():
                 return b.is_leaf and a.value == b.cluster
-            return (not b.is_leaf and a.feature == b.feature and abs(a.value - b.threshold) < 1e-4
-                    and same(a.left, b.left) and same(a.right, b.right))
+            return (
+                not b.is_leaf
+                and a.feature == b.feature
+                and abs(a.value - b.threshold) < 1e-4
+                and same(a.left, b.left)
+                and same(a.right, b.right)
+            )
 
         assert same(reference.tree, root)
         grown = exkmc.Tree(k=10, max_leaves=20)
         grown.fit(x, kmeans)
-        ours = trees.expand_tree(trees.imm_tree(x, kmeans.predict(x), kmeans.cluster_centers_), x,
-                                 kmeans.cluster_centers_, 20)
+        ours = trees.expand_tree(
+            trees.imm_tree(x, kmeans.predict(x), kmeans.cluster_centers_), x, kmeans.cluster_centers_, 20
+        )
         assert np.array_equal(grown.predict(x).astype(int), trees.predict(ours, x))
 
 
@@ -122,7 +131,7 @@ def test_kernel_rule_text_is_faithful_to_the_tree():
     found = explain(Space("features", x, ["u", "v"]), y, "kernel-imm", bandwidth=0.5, degree=2, max_leaves=4)
     # each printed interval set, evaluated on the data, agrees with the tree's own routing for almost all rows
     taylor = trees.TaylorMap.fit(x, 0.5, 2)
-    for leaf, path in trees.path_conditions(found.tree):
+    for _leaf, path in trees.path_conditions(found.tree):
         by_tree = np.ones(len(x), dtype=bool)
         features = taylor.transform(x)
         for column, threshold, left in path:
@@ -154,8 +163,17 @@ def test_polyhedra_separable_blobs_exact_with_stable_json():
 
 def test_polyhedra_grouping_refines_groups_in_error():
     x, y = make_blobs(3000, centers=[[0, 0], [4, 0], [2, 4]], cluster_std=0.9, random_state=2)
-    found = polyhedra.describe(x, y, time_limit=20, max_units=150, alpha=0.05, objective="complexity",
-                               complexity_budget=None, max_nonzeros=2, seed=0)
+    found = polyhedra.describe(
+        x,
+        y,
+        time_limit=20,
+        max_units=150,
+        alpha=0.05,
+        objective="complexity",
+        complexity_budget=None,
+        max_nonzeros=2,
+        seed=0,
+    )
     seen = [h["units"] for h in found.history if "units" in h]
     assert seen[0] == 150 and 150 < max(seen) < 3000  # 150 groups at first, then those in error split
     assert sum("ip" in h for h in found.history) >= 2 and found.accuracy > 0.9
@@ -168,8 +186,7 @@ def test_polyhedra_at_equal_complexity_beat_imm_on_oblique_clusters():
     y = (x[:, 0] + x[:, 1] > 10).astype(int)
     space = Space("features", x, ["a", "b"])
     imm = explain(space, y, "imm")
-    same = explain(space, y, "polyhedra", objective="accuracy", complexity_budget=imm.complexity["cost"],
-                   time_limit=10)
+    same = explain(space, y, "polyhedra", objective="accuracy", complexity_budget=imm.complexity["cost"], time_limit=10)
     assert same.complexity["cost"] <= imm.complexity["cost"] and same.accuracy >= imm.accuracy
     oblique = explain(space, y, "polyhedra", objective="accuracy", complexity_budget=6, time_limit=10)
     grown = explain(space, y, "exkmc", max_leaves=3)
@@ -178,8 +195,13 @@ def test_polyhedra_at_equal_complexity_beat_imm_on_oblique_clusters():
 
 def test_polyhedra_solver_helpers():
     h = polyhedra.HalfSpace(0, np.array([1.0, -1.0]), 0.0)
-    units = polyhedra.Units(np.array([[0.2, 0.0], [0.0, 0.5]]), np.array([[0.4, 0.1], [0.1, 0.6]]),
-                            np.array([1, 0]), np.ones(2), [np.array([0]), np.array([1])])
+    units = polyhedra.Units(
+        np.array([[0.2, 0.0], [0.0, 0.5]]),
+        np.array([[0.4, 0.1], [0.1, 0.6]]),
+        np.array([1, 0]),
+        np.ones(2),
+        [np.array([0]), np.array([1])],
+    )
     assert polyhedra.cuts(h, units).tolist() == [True, False]  # min of a - b over the first box is 0.1 > 0
     assert polyhedra.leaves_out(h, units).tolist() == [False, False]
     square = polyhedra.polygon_2d([(np.array([1.0, 0.0]), 0.5)], (0, 1, 0, 1))
@@ -205,8 +227,14 @@ def test_noise_is_left_out():
 
 
 def test_keywords_class_based_tfidf():
-    texts = ["the cat sat on the mat", "a cat and another cat", "cats purr and cats sleep",
-             "python code runs fast", "write python code daily", "code review of python"]
+    texts = [
+        "the cat sat on the mat",
+        "a cat and another cat",
+        "cats purr and cats sleep",
+        "python code runs fast",
+        "write python code daily",
+        "code review of python",
+    ]
     found = keywords(texts, np.array([0, 0, 0, 1, 1, 1]), top=2, ngrams=(1, 1), min_df=1)
     assert found[0][0][0] == "cat" and found[1][0][0] in {"python", "code"}
 
@@ -231,8 +259,23 @@ def test_cli_explain_writes_stable_json(tmp_path, capsys):
     path = tmp_path / "labels.csv"
     pd.DataFrame({"row": np.arange(len(labels)), "cluster": labels}).to_csv(path, index=False)
     out = tmp_path / "rules.json"
-    assert main(["explain", "sample:digits", "--labels", str(path), "--method", "exkmc", "--space", "pca",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "sample:digits",
+                "--labels",
+                str(path),
+                "--method",
+                "exkmc",
+                "--space",
+                "pca",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rules = json.loads(out.read_text())
     assert rules["method"] == "exkmc" and rules["space"] == "pca" and 0.5 < rules["accuracy"] <= 1
     assert {"leaves", "depth"} <= set(rules["complexity"]) and len(rules["clusters"]) == 10
@@ -246,10 +289,31 @@ def test_cli_explain_polyhedra_gives_halfspaces(tmp_path):
     pd.DataFrame(x, columns=["u", "v"]).to_csv(tmp_path / "xy.csv", index=False)
     pd.DataFrame({"cluster": y}).to_csv(tmp_path / "labels.csv", index=False)
     out = tmp_path / "rules.json"
-    assert main(["explain", str(tmp_path / "xy.csv"), "--labels", str(tmp_path / "labels.csv"), "--method",
-                 "polyhedra", "--space", "features", "--param", "alpha=0", "--param", "time_limit=10", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                str(tmp_path / "xy.csv"),
+                "--labels",
+                str(tmp_path / "labels.csv"),
+                "--method",
+                "polyhedra",
+                "--space",
+                "features",
+                "--param",
+                "alpha=0",
+                "--param",
+                "time_limit=10",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rules = json.loads(out.read_text())
     assert rules["accuracy"] == pytest.approx(1.0)
     assert all(set(h) >= {"weights", "bound"} for c in rules["clusters"] for h in c["halfspaces"])
     assert set(itertools.chain.from_iterable(h["weights"] for c in rules["clusters"] for h in c["halfspaces"])) <= {
-        "u", "v"}
+        "u",
+        "v",
+    }

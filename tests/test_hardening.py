@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clustering.backends import BACKENDS
-from clustering.explain import EXPLAINERS
 from clustering.backends.base import ParamError
 from clustering.cache import remove_stale_temporaries, temporary_for
 from clustering.data import DataError
+from clustering.explain import EXPLAINERS
 from clustering.io import load
 from clustering.neighbors import knn_graph
 
@@ -32,8 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def clusterlab(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "clustering.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "clustering.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def huge_blobs(path: Path, scale: float = 1e30) -> np.ndarray:
@@ -127,8 +133,13 @@ def test_no_pickle_loading_in_library_or_app():
     for folder in ("clustering", "app"):
         for path in (ROOT / folder).rglob("*.py"):
             text = path.read_text()
-            for needle in ("pickle.load", "joblib.Memory", "from joblib import Memory", "allow_pickle=True",
-                           "cloudpickle"):
+            for needle in (
+                "pickle.load",
+                "joblib.Memory",
+                "from joblib import Memory",
+                "allow_pickle=True",
+                "cloudpickle",
+            ):
                 if needle in text:
                     offenders.append(f"{path.name}: {needle}")
     assert offenders == []
@@ -168,12 +179,14 @@ def test_explain_out_equal_to_labels_is_refused(tmp_path):
     assert (tmp_path / "l.csv").read_bytes() == before
 
 
-@pytest.mark.parametrize("out, message", [("missing/l.csv", "does not exist"), ("", "--out is empty"),
-                                          (".", "is a folder")])
+@pytest.mark.parametrize(
+    "out, message", [("missing/l.csv", "does not exist"), ("", "--out is empty"), (".", "is a folder")]
+)
 def test_bad_out_fails_before_the_run(tmp_path, out, message):
     start = time.perf_counter()
-    done = clusterlab("cluster", "sample:digits", "--method", "dec", "--param", "pretrain_epochs=300",
-                      "--out", out, cwd=tmp_path)
+    done = clusterlab(
+        "cluster", "sample:digits", "--method", "dec", "--param", "pretrain_epochs=300", "--out", out, cwd=tmp_path
+    )
     assert done.returncode == 2 and message in done.stderr and done.stderr.count("\n") == 1
     assert time.perf_counter() - start < 60  # refused before training, which would take minutes
 
@@ -197,8 +210,16 @@ def test_stale_temporaries_of_killed_writers_are_removed(tmp_path, monkeypatch):
 
 def test_cache_setting_pointing_at_a_file_names_the_setting(tmp_path):
     (tmp_path / "afile").write_text("x")
-    done = clusterlab("cluster", "sample:digits", "--method", "leiden", "--out", "l.csv", cwd=tmp_path,
-                      env={"CLUSTERLAB_CACHE": str(tmp_path / "afile")})
+    done = clusterlab(
+        "cluster",
+        "sample:digits",
+        "--method",
+        "leiden",
+        "--out",
+        "l.csv",
+        cwd=tmp_path,
+        env={"CLUSTERLAB_CACHE": str(tmp_path / "afile")},
+    )
     assert done.returncode == 2 and "CLUSTERLAB_CACHE" in done.stderr and "is a file" in done.stderr
 
 
@@ -239,8 +260,7 @@ def test_npy_header_declaring_a_huge_array_is_refused(tmp_path):
 
     path = tmp_path / "liar.npy"
     with open(path, "wb") as handle:
-        npy_format.write_array_header_1_0(handle, {"descr": "<f4", "fortran_order": False,
-                                                   "shape": (10**9, 1000)})
+        npy_format.write_array_header_1_0(handle, {"descr": "<f4", "fortran_order": False, "shape": (10**9, 1000)})
         handle.write(b"\x00" * 64)
     with pytest.raises(DataError, match="CLUSTERLAB_MAX_MB"):
         load(path)
@@ -283,26 +303,43 @@ def test_parquet_wider_than_the_limit_refused_from_its_footer(tmp_path):
 # --- 5. non-finite numbers refused by the schema itself ------------------------------------------------------
 
 
-@pytest.mark.parametrize("method, name, value", [
-    ("leiden", "resolution", "nan"), ("dec", "lr", "nan"), ("dec", "alpha", "nan"), ("kmeans", "n_clusters", "inf"),
-    ("kmeans", "n_clusters", float("inf")), ("leiden", "resolution", float("-inf")), ("gmm", "reg_covar", "1e400"),
-])
+@pytest.mark.parametrize(
+    "method, name, value",
+    [
+        ("leiden", "resolution", "nan"),
+        ("dec", "lr", "nan"),
+        ("dec", "alpha", "nan"),
+        ("kmeans", "n_clusters", "inf"),
+        ("kmeans", "n_clusters", float("inf")),
+        ("leiden", "resolution", float("-inf")),
+        ("gmm", "reg_covar", "1e400"),
+    ],
+)
 def test_non_finite_parameters_are_refused(method, name, value):
     with pytest.raises(ParamError, match=name):
         BACKENDS[method].checked({name: value})
 
 
-@pytest.mark.parametrize("args, message", [
-    (["cluster", "sample:digits", "--method", "leiden", "--param", "resolution=nan", "--out", "l.csv"],
-     "resolution"),
-    (["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters=inf", "--out", "l.csv"],
-     "n_clusters"),
-    (["perceive", "sample:digits", "--projection", "pca", "--bandwidth", "nan"], "bandwidth"),
-    (["perceive", "sample:digits", "--projection", "pca", "--width", "0"], "width"),
-    (["cluster", "small.npy", "--method", "kmedoids", "--param", "n_clusters=50", "--out", "l.csv"],
-     "more than the 40 rows"),
-    (["cluster", "sample:digits", "--method", "dec", "--param", "hidden=abc", "--out", "l.csv"], "hidden"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["cluster", "sample:digits", "--method", "leiden", "--param", "resolution=nan", "--out", "l.csv"],
+            "resolution",
+        ),
+        (
+            ["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters=inf", "--out", "l.csv"],
+            "n_clusters",
+        ),
+        (["perceive", "sample:digits", "--projection", "pca", "--bandwidth", "nan"], "bandwidth"),
+        (["perceive", "sample:digits", "--projection", "pca", "--width", "0"], "width"),
+        (
+            ["cluster", "small.npy", "--method", "kmedoids", "--param", "n_clusters=50", "--out", "l.csv"],
+            "more than the 40 rows",
+        ),
+        (["cluster", "sample:digits", "--method", "dec", "--param", "hidden=abc", "--out", "l.csv"], "hidden"),
+    ],
+)
 def test_cli_bad_numbers_one_clear_line(tmp_path, args, message):
     np.save(tmp_path / "small.npy", np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32))
     done = clusterlab(*args, cwd=tmp_path)
@@ -322,13 +359,19 @@ def test_kernel_imm_zero_bandwidth_is_a_param_error():
 
 
 VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=12), st.sampled_from(["nan", "inf", "-1", "0", "1e400", "", "auto", " 3 ", "2.5", "abc,1"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["nan", "inf", "-1", "0", "1e400", "", "auto", " 3 ", "2.5", "abc,1"]),
 )
 
 
-SCHEMATIC = {**{f"cluster:{name}": cls for name, cls in BACKENDS.items()},
-             **{f"explain:{name}": cls for name, cls in EXPLAINERS.items() if cls.schema}}
+SCHEMATIC = {
+    **{f"cluster:{name}": cls for name, cls in BACKENDS.items()},
+    **{f"explain:{name}": cls for name, cls in EXPLAINERS.items() if cls.schema},
+}
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -425,8 +468,7 @@ def test_a_native_crash_ends_only_the_job():
     x = np.random.default_rng(0).normal(size=(60, 3)).astype(np.float32)
     from clustering.data import Dataset
 
-    after = jobs.start("kmeans", run, {"dataset": Dataset(vectors=x), "method": "kmeans",
-                                       "params": {"n_clusters": 3}})
+    after = jobs.start("kmeans", run, {"dataset": Dataset(vectors=x), "method": "kmeans", "params": {"n_clusters": 3}})
     assert after.wait(timeout=120) and after.error is None
     assert after.result.n_clusters == 3
 

@@ -61,8 +61,9 @@ def test_npz_only_2d_array_and_key(tmp_path, matrix):
 
 def test_csv_numeric_columns_are_vectors_others_metadata(tmp_path):
     path = tmp_path / "x.csv"
-    frame = pd.DataFrame({"id": range(5), "a": np.arange(5.0), "b": np.arange(5.0) ** 2, "text": list("vwxyz"),
-                          "label": [0, 1, 0, 1, 1]})
+    frame = pd.DataFrame(
+        {"id": range(5), "a": np.arange(5.0), "b": np.arange(5.0) ** 2, "text": list("vwxyz"), "label": [0, 1, 0, 1, 1]}
+    )
     frame.to_csv(path, index=False)
     ds = load(path)
     assert ds.feature_names == ["a", "b"]
@@ -295,8 +296,11 @@ def test_any_csv_text_gives_dataset_or_data_error(tmp_path, text):
 @given(cut=st.integers(min_value=1, max_value=400))
 def test_truncated_valid_files(tmp_path, cut):
     x = np.arange(60, dtype=np.float32).reshape(20, 3)
-    for suffix, write in ((".npy", lambda p: np.save(p, x)), (".npz", lambda p: np.savez(p, embeddings=x)),
-                          (".parquet", lambda p: pq.write_table(pa.table({"embedding": list(x)}), p))):
+    for suffix, write in (
+        (".npy", lambda p: np.save(p, x)),
+        (".npz", lambda p: np.savez(p, embeddings=x)),
+        (".parquet", lambda p: pq.write_table(pa.table({"embedding": list(x)}), p)),
+    ):
         full = tmp_path / f"full{suffix}"
         write(full)
         data = full.read_bytes()

@@ -19,9 +19,14 @@ from clustering.report.colours import colour_codes
 from clustering.report.export import joined_labels, write_table
 from clustering.report.figures import VECTOR_POINTS_MAX, figure_bytes, heatmap_figure, scatter_figure
 
-PAYLOADS = ["<script>window.__pwned = 1</script>", "<img src=x onerror=\"window.__pwned = 2\">",
-            "</script><script>window.__pwned = 3</script>", "[click](javascript:window.__pwned=4)",
-            "\u2028<svg onload=window.__pwned=5>", "{{ 7 * 7 }}"]
+PAYLOADS = [
+    "<script>window.__pwned = 1</script>",
+    '<img src=x onerror="window.__pwned = 2">',
+    "</script><script>window.__pwned = 3</script>",
+    "[click](javascript:window.__pwned=4)",
+    "\u2028<svg onload=window.__pwned=5>",
+    "{{ 7 * 7 }}",
+]
 
 
 def hostile_dataset(n: int = 240) -> tuple[Dataset, np.ndarray]:
@@ -29,13 +34,20 @@ def hostile_dataset(n: int = 240) -> tuple[Dataset, np.ndarray]:
     rng = np.random.default_rng(0)
     truth = np.repeat([0, 1, 2], n // 3)
     vectors = rng.normal(size=(n, 6)).astype(np.float32) + truth[:, None] * 6
-    metadata = pd.DataFrame({
-        PAYLOADS[1]: [PAYLOADS[i % len(PAYLOADS)] for i in range(n)],  # a column named as an attack
-        "kind": [PAYLOADS[t] for t in truth],  # categories: appear in legends, profiles and contingency tables
-        "price": rng.normal(size=n) * 10 + truth * 50,
-    })
-    dataset = Dataset(vectors, metadata, name=PAYLOADS[0], source=PAYLOADS[2],
-                      feature_names=[f"f{j}{PAYLOADS[1] if j == 0 else ''}" for j in range(6)])
+    metadata = pd.DataFrame(
+        {
+            PAYLOADS[1]: [PAYLOADS[i % len(PAYLOADS)] for i in range(n)],  # a column named as an attack
+            "kind": [PAYLOADS[t] for t in truth],  # categories: appear in legends, profiles and contingency tables
+            "price": rng.normal(size=n) * 10 + truth * 50,
+        }
+    )
+    dataset = Dataset(
+        vectors,
+        metadata,
+        name=PAYLOADS[0],
+        source=PAYLOADS[2],
+        feature_names=[f"f{j}{PAYLOADS[1] if j == 0 else ''}" for j in range(6)],
+    )
     return dataset, truth
 
 
@@ -47,8 +59,13 @@ def test_script_json_cannot_end_its_script_block():
 
 
 def test_profiles_show_what_sets_each_cluster_apart():
-    metadata = pd.DataFrame({"colour": ["red"] * 8 + ["blue"] * 2 + ["blue"] * 10, "price": list(range(20)),
-                             "id": [f"p{i}" for i in range(20)]})
+    metadata = pd.DataFrame(
+        {
+            "colour": ["red"] * 8 + ["blue"] * 2 + ["blue"] * 10,
+            "price": list(range(20)),
+            "id": [f"p{i}" for i in range(20)],
+        }
+    )
     labels = np.array([0] * 10 + [1] * 9 + [-1])
     kinds = column_kinds(metadata)
     assert kinds == {"colour": "category", "price": "numeric", "id": "id"}
@@ -69,19 +86,42 @@ def test_report_of_two_runs_with_truth_holds_every_part(tmp_path):
     runs = []
     for method, params in (("kmeans", {"n_clusters": 10}), ("leiden", {})):
         result = run(data, method, params, seed=0, preprocess="standardize")
-        runs.append(ReportRun(name=method, labels=result.labels, method=method, params=result.params, seed=0,
-                              preprocess="standardize", versions=result.versions, seconds=result.seconds,
-                              cluster_names={0: "zeros & <friends>"} if method == "kmeans" else {}))
+        runs.append(
+            ReportRun(
+                name=method,
+                labels=result.labels,
+                method=method,
+                params=result.params,
+                seed=0,
+                preprocess="standardize",
+                versions=result.versions,
+                seconds=result.seconds,
+                cluster_names={0: "zeros & <friends>"} if method == "kmeans" else {},
+            )
+        )
     html = build_report(data, runs, ReportOptions(title="Digits", truth="label", projection="pca"))
-    for part in ("Dataset", "Scatter", "Comparison", "Run: kmeans", "Run: leiden", "Contingency: kmeans",
-                 data.fingerprint, "n_clusters=10", "ari", "precision", "recall", "Exemplars"):
+    for part in (
+        "Dataset",
+        "Scatter",
+        "Comparison",
+        "Run: kmeans",
+        "Run: leiden",
+        "Contingency: kmeans",
+        data.fingerprint,
+        "n_clusters=10",
+        "ari",
+        "precision",
+        "recall",
+        "Exemplars",
+    ):
         assert part in html, part
     assert "zeros &amp; &lt;friends&gt;" in html and "<friends>" not in html
-    assert html.count('<tr><th>Against the truth</th>') == 2
+    assert html.count("<tr><th>Against the truth</th>") == 2
     assert "data:image/png;base64," in html  # digit exemplars drawn as images
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
-    payload = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html,
-                                   re.S).group(1))
+    payload = json.loads(
+        re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S).group(1)
+    )
     assert len(payload["xy"]) == 4 * ((8 * data.n + 2) // 3)  # float32 pairs, base64: binary, not JSON numbers
     assert [view["name"] for view in payload["views"]][:3] == ["run: kmeans", "run: leiden", "truth: label"]
 
@@ -89,11 +129,18 @@ def test_report_of_two_runs_with_truth_holds_every_part(tmp_path):
 def test_report_at_scale_packs_coordinates(tmp_path):
     rng = np.random.default_rng(1)
     n = 20_000
-    data = Dataset(rng.normal(size=(n, 4)).astype(np.float32),
-                   pd.DataFrame({"group": rng.integers(0, 5, n).astype(str)}), name="wide")
+    data = Dataset(
+        rng.normal(size=(n, 4)).astype(np.float32),
+        pd.DataFrame({"group": rng.integers(0, 5, n).astype(str)}),
+        name="wide",
+    )
     labels = rng.integers(-1, 8, n)
-    html = build_report(data, [ReportRun("r", labels)], ReportOptions(projection="pca", explain="none"),
-                        xy=rng.normal(size=(n, 2)).astype(np.float32))
+    html = build_report(
+        data,
+        [ReportRun("r", labels)],
+        ReportOptions(projection="pca", explain="none"),
+        xy=rng.normal(size=(n, 2)).astype(np.float32),
+    )
     per_point = len(html.encode()) / n
     assert per_point < 60, per_point  # xy (8 bytes) + codes (2 per view) + short hover text, base64
 
@@ -121,11 +168,14 @@ def test_figures_are_valid_files_of_the_asked_size():
 
 
 def test_joined_labels_keep_ids_names_confidence_and_metadata(tmp_path):
-    data = Dataset(np.zeros((4, 2), dtype=np.float32),
-                   pd.DataFrame({"pid": ["a", "b", "c", "d"], "cluster": [9, 9, 9, 9], "price": [1.0, 2, 3, 4]}),
-                   id_column="pid")
-    frame = joined_labels(data, np.array([0, 0, 1, -1]), cluster_names={0: "cheap"},
-                          confidence=np.array([0.9, 0.8, 0.7, 0.0]))
+    data = Dataset(
+        np.zeros((4, 2), dtype=np.float32),
+        pd.DataFrame({"pid": ["a", "b", "c", "d"], "cluster": [9, 9, 9, 9], "price": [1.0, 2, 3, 4]}),
+        id_column="pid",
+    )
+    frame = joined_labels(
+        data, np.array([0, 0, 1, -1]), cluster_names={0: "cheap"}, confidence=np.array([0.9, 0.8, 0.7, 0.0])
+    )
     assert list(frame.columns) == ["id", "cluster", "cluster_name", "confidence", "metadata_cluster", "price"]
     assert frame["id"].tolist() == ["a", "b", "c", "d"]
     assert frame["cluster_name"].tolist() == ["cheap", "cheap", "", "noise"]
@@ -145,41 +195,90 @@ def run_cli(args, capsys):
 
 def test_cli_report_figure_and_export(tmp_path, capsys):
     for method, extra in (("kmeans", ["--param", "n_clusters=10"]), ("gmm", ["--param", "n_components=10"])):
-        code, _, err = run_cli(["cluster", "sample:digits", "--method", method, *extra, "--seed", "0",
-                                "--out", str(tmp_path / f"{method}.csv")], capsys)
+        code, _, err = run_cli(
+            [
+                "cluster",
+                "sample:digits",
+                "--method",
+                method,
+                *extra,
+                "--seed",
+                "0",
+                "--out",
+                str(tmp_path / f"{method}.csv"),
+            ],
+            capsys,
+        )
         assert code == 0, err
     labels = [str(tmp_path / "kmeans.csv"), str(tmp_path / "gmm.csv")]
-    code, out, err = run_cli(["report", "sample:digits", "--labels", *labels, "--truth", "label", "--projection", "pca",
-                              "--title", "Two runs", "--out", str(tmp_path / "r.html")], capsys)
+    code, out, err = run_cli(
+        [
+            "report",
+            "sample:digits",
+            "--labels",
+            *labels,
+            "--truth",
+            "label",
+            "--projection",
+            "pca",
+            "--title",
+            "Two runs",
+            "--out",
+            str(tmp_path / "r.html"),
+        ],
+        capsys,
+    )
     assert code == 0, err
     html = (tmp_path / "r.html").read_text()
     assert "<title>Two runs</title>" in html and "Run: kmeans" in html and "Run: gmm" in html
-    code, out, err = run_cli(["figure", "sample:digits", "--labels", labels[0], "--truth", "label", "--projection",
-                              "pca", "--dpi", "50", "--width", "4", "--height", "3", "--out",
-                              str(tmp_path / "s.png")], capsys)
+    code, out, err = run_cli(
+        [
+            "figure",
+            "sample:digits",
+            "--labels",
+            labels[0],
+            "--truth",
+            "label",
+            "--projection",
+            "pca",
+            "--dpi",
+            "50",
+            "--width",
+            "4",
+            "--height",
+            "3",
+            "--out",
+            str(tmp_path / "s.png"),
+        ],
+        capsys,
+    )
     assert code == 0, err
     from PIL import Image
 
     assert Image.open(tmp_path / "s.png").size == (200, 150)
-    code, out, err = run_cli(["export", "sample:digits", "--labels", labels[1], "--out", str(tmp_path / "j.parquet")],
-                             capsys)
+    code, out, err = run_cli(
+        ["export", "sample:digits", "--labels", labels[1], "--out", str(tmp_path / "j.parquet")], capsys
+    )
     assert code == 0, err
     joined = pd.read_parquet(tmp_path / "j.parquet")
     assert list(joined.columns) == ["id", "cluster", "cluster_name", "confidence", "label"] and len(joined) == 1797
     assert joined["confidence"].between(0, 1).all()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["report", "sample:digits", "--out", "{tmp}/r.html"], "either --labels"),
-    (["report", "sample:digits", "--labels", "{tmp}/missing.csv", "--out", "{tmp}/r.html"], "no such file"),
-    (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/l.csv"], "also an input"),
-    (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/r.txt"], ".html"),
-    (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--truth", "nope", "--out", "{tmp}/r.html"], "nope"),
-    (["report", "--project", "no-such-project", "--out", "{tmp}/r.html"], "no project"),
-    (["figure", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/s.jpg"], ".png or .svg"),
-    (["figure", "sample:digits", "--labels", "{tmp}/short.csv", "--out", "{tmp}/s.png"], "labels for 1797 rows"),
-    (["export", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/j.json"], ".csv or .parquet"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["report", "sample:digits", "--out", "{tmp}/r.html"], "either --labels"),
+        (["report", "sample:digits", "--labels", "{tmp}/missing.csv", "--out", "{tmp}/r.html"], "no such file"),
+        (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/l.csv"], "also an input"),
+        (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/r.txt"], ".html"),
+        (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--truth", "nope", "--out", "{tmp}/r.html"], "nope"),
+        (["report", "--project", "no-such-project", "--out", "{tmp}/r.html"], "no project"),
+        (["figure", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/s.jpg"], ".png or .svg"),
+        (["figure", "sample:digits", "--labels", "{tmp}/short.csv", "--out", "{tmp}/s.png"], "labels for 1797 rows"),
+        (["export", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/j.json"], ".csv or .parquet"),
+    ],
+)
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, args, message):
     pd.DataFrame({"cluster": np.zeros(1797, dtype=int)}).to_csv(tmp_path / "l.csv", index=False)
     pd.DataFrame({"cluster": [0, 1]}).to_csv(tmp_path / "short.csv", index=False)
@@ -192,21 +291,44 @@ def test_cli_report_of_a_project_uses_names_rules_and_kept_layout(tmp_path, caps
     from clustering.store import Store
 
     config = tmp_path / "digits.yaml"
-    config.write_text("data:\n  path: sample:digits\n  preprocess: standardize\nruns:\n"
-                      "  - {name: km, method: kmeans, params: {n_clusters: 10}, seed: 0}\n"
-                      "  - {name: gm, method: gmm, params: {n_components: 10}, seed: 0}\n")
+    config.write_text(
+        "data:\n  path: sample:digits\n  preprocess: standardize\nruns:\n"
+        "  - {name: km, method: kmeans, params: {n_clusters: 10}, seed: 0}\n"
+        "  - {name: gm, method: gmm, params: {n_components: 10}, seed: 0}\n"
+    )
     code, _, err = run_cli(["run", str(config), "--project", "report-test"], capsys)
     assert code == 0, err
     store = Store()
     run_id = store.project("report-test")["runs"][0]["id"]
     store.name_cluster("report-test", run_id, 3, "round <ones>")
-    store.save_explanation("report-test", run_id, {"method": "imm"},
-                           {"method": "imm", "space": "pixels", "accuracy": 0.5,
-                            "clusters": [{"cluster": 3, "rule": "pixel(1,1) ≤ 2", "precision": 0.25, "recall": 0.75,
-                                          "size": 10}]})
+    store.save_explanation(
+        "report-test",
+        run_id,
+        {"method": "imm"},
+        {
+            "method": "imm",
+            "space": "pixels",
+            "accuracy": 0.5,
+            "clusters": [{"cluster": 3, "rule": "pixel(1,1) ≤ 2", "precision": 0.25, "recall": 0.75, "size": 10}],
+        },
+    )
     out_path = tmp_path / "p.html"
-    code, out, err = run_cli(["report", "--project", "report-test", "--runs", "km", "--projection", "pca",
-                              "--truth", "label", "--out", str(out_path)], capsys)
+    code, out, err = run_cli(
+        [
+            "report",
+            "--project",
+            "report-test",
+            "--runs",
+            "km",
+            "--projection",
+            "pca",
+            "--truth",
+            "label",
+            "--out",
+            str(out_path),
+        ],
+        capsys,
+    )
     assert code == 0, err
     html = out_path.read_text()
     assert "Run: km" in html and "Run: gm" not in html
@@ -219,25 +341,41 @@ def test_cli_report_of_a_project_uses_names_rules_and_kept_layout(tmp_path, caps
 def test_hostile_report_runs_nothing_offline_and_draws(tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
     data, truth = hostile_dataset()
-    runs = [ReportRun(name=PAYLOADS[2], labels=truth, method=PAYLOADS[1], params={PAYLOADS[0]: PAYLOADS[3]},
-                      cluster_names={0: PAYLOADS[1], 1: PAYLOADS[3], 2: PAYLOADS[4]}),
-            ReportRun(name=PAYLOADS[4], labels=np.where(truth == 2, 1, truth))]
+    runs = [
+        ReportRun(
+            name=PAYLOADS[2],
+            labels=truth,
+            method=PAYLOADS[1],
+            params={PAYLOADS[0]: PAYLOADS[3]},
+            cluster_names={0: PAYLOADS[1], 1: PAYLOADS[3], 2: PAYLOADS[4]},
+        ),
+        ReportRun(name=PAYLOADS[4], labels=np.where(truth == 2, 1, truth)),
+    ]
     data.metadata["truth"] = truth
-    html = build_report(data, runs, ReportOptions(title=PAYLOADS[0], truth="kind", projection="pca",
-                                                  perception=True))
+    html = build_report(data, runs, ReportOptions(title=PAYLOADS[0], truth="kind", projection="pca", perception=True))
     path = tmp_path / "hostile.html"
     path.write_text(html)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         context = browser.new_context(offline=True, viewport={"width": 1300, "height": 1000})
         requests, problems = [], []
-        context.route("**/*", lambda route: (requests.append(route.request.url),
-                                             route.continue_() if route.request.url.startswith("file:")
-                                             else route.abort()))
+        context.route(
+            "**/*",
+            lambda route: (
+                requests.append(route.request.url),
+                route.continue_() if route.request.url.startswith("file:") else route.abort(),
+            ),
+        )
         page = context.new_page()
         page.on("dialog", lambda dialog: (problems.append(f"dialog {dialog.message}"), dialog.dismiss()))
-        page.on("console", lambda message: problems.append(message.text)
-                if "Content Security Policy" in message.text or message.type == "error" else None)
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(message.text)
+                if "Content Security Policy" in message.text or message.type == "error"
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: problems.append(f"page error {error}"))
         page.goto(path.as_uri())
         frame = page.frame_locator("#scatter-frame")
@@ -270,8 +408,9 @@ def test_hostile_report_runs_nothing_offline_and_draws(tmp_path):
 
 def test_cli_project_labels_joined_with_metadata_as_parquet(tmp_path, capsys):
     config = tmp_path / "d.yaml"
-    config.write_text("data:\n  path: sample:digits\nruns:\n  - {name: km, method: kmeans, params: {n_clusters: 10}, "
-                      "seed: 0}\n")
+    config.write_text(
+        "data:\n  path: sample:digits\nruns:\n  - {name: km, method: kmeans, params: {n_clusters: 10}, seed: 0}\n"
+    )
     assert run_cli(["run", str(config), "--project", "joined-test"], capsys)[0] == 0
     out = tmp_path / "km.parquet"
     code, _, err = run_cli(["project", "labels", "joined-test", "--run", "km", "--metadata", "--out", str(out)], capsys)

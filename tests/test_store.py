@@ -26,8 +26,14 @@ runs:
 
 
 def clusterlab(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "clustering.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "CLUSTERLAB_HOME": str(home)})
+    return subprocess.run(
+        [sys.executable, "-m", "clustering.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CLUSTERLAB_HOME": str(home)},
+    )
 
 
 @pytest.fixture
@@ -62,14 +68,17 @@ def test_config_runs_show_export_rerun_identical(tmp_path):
     assert {p["name"] for p in json.loads(listed.stdout)["projects"]} == {"two", "copy"}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("data: {path: nowhere.npy}\nruns: [{method: leiden}]\n", "nowhere.npy: file not found"),
-    ("data: sample:digits\nruns: [{method: foo}]\n", "unknown method 'foo'"),
-    ("data: sample:digits\nruns: [{method: leiden, params: {resolution: nan}}]\n", "resolution"),
-    ("data: sample:digits\nruns: [{method: kmeans, params: {k: 3}}]\n", "unknown parameter"),
-    ("data: sample:digits\nruns: [{method: leiden\n", "not valid YAML (line"),
-    ("runs: [{method: leiden}]\n", "`data:` needs `path:`"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("data: {path: nowhere.npy}\nruns: [{method: leiden}]\n", "nowhere.npy: file not found"),
+        ("data: sample:digits\nruns: [{method: foo}]\n", "unknown method 'foo'"),
+        ("data: sample:digits\nruns: [{method: leiden, params: {resolution: nan}}]\n", "resolution"),
+        ("data: sample:digits\nruns: [{method: kmeans, params: {k: 3}}]\n", "unknown parameter"),
+        ("data: sample:digits\nruns: [{method: leiden\n", "not valid YAML (line"),
+        ("runs: [{method: leiden}]\n", "`data:` needs `path:`"),
+    ],
+)
 def test_bad_configs_give_one_clear_line(tmp_path, text, message):
     (tmp_path / "bad.yaml").write_text(text)
     done = clusterlab("run", "bad.yaml", cwd=tmp_path, home=tmp_path / "home")
@@ -202,8 +211,12 @@ for i in range(int(sys.argv[3])):
 def test_two_sessions_and_a_cli_write_at_once_and_lose_nothing(tmp_path):
     store = Store(tmp_path / "home")
     store.create("shared", DatasetRef(source="sample:digits"))
-    cli = subprocess.Popen([sys.executable, "-c", WRITER, str(store.folder), "shared", "8"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cli = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(store.folder), "shared", "8"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     errors: list[Exception] = []
 
     def session(tag: str) -> None:
@@ -229,8 +242,9 @@ def test_two_sessions_and_a_cli_write_at_once_and_lose_nothing(tmp_path):
 def test_kill_9_mid_write_loses_at_most_the_run_being_written(tmp_path):
     store = Store(tmp_path / "home")
     store.create("p", DatasetRef(source="sample:digits"))
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store.folder), "p", "1000"],
-                              stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(store.folder), "p", "1000"], stdout=subprocess.PIPE, text=True
+    )
     written = 0
     while written < 5:
         line = writer.stdout.readline()
@@ -267,8 +281,12 @@ def test_drop_nonfinite_is_part_of_the_reference(tmp_path):
     x[7, 1] = np.nan
     pd.DataFrame(x, columns=["a", "b", "c"]).to_csv(tmp_path / "d.csv", index=False)
     store = Store(tmp_path / "home")
-    config = parse_config({"data": {"path": str(tmp_path / "d.csv"), "drop_nonfinite": True},
-                           "runs": [{"name": "k", "method": "kmeans", "params": {"n_clusters": 2}}]})
+    config = parse_config(
+        {
+            "data": {"path": str(tmp_path / "d.csv"), "drop_nonfinite": True},
+            "runs": [{"name": "k", "method": "kmeans", "params": {"n_clusters": 2}}],
+        }
+    )
     run_config(config, store, "p")
     assert store.project("p")["dataset"].drop_nonfinite and store.project("p")["dataset"].n_rows == 49
     (tmp_path / "e.yaml").write_text(export_config(store, "p"))

@@ -29,7 +29,8 @@ def test_sweep_reports_and_extends_from_cache(blobs):
 
 def test_sweep_leiden_resolution(blobs):
     x, _ = blobs
-    report = sweep(Dataset(vectors=x), "leiden", "resolution", np.linspace(0.1, 2.0, 3), n_seeds=2,
-                   n_subsamples=2, n_jobs=2)
+    report = sweep(
+        Dataset(vectors=x), "leiden", "resolution", np.linspace(0.1, 2.0, 3), n_seeds=2, n_subsamples=2, n_jobs=2
+    )
     counts = [r["n_clusters"] for r in report["rows"]]
     assert counts == sorted(counts)

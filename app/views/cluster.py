@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+
 import projects
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
@@ -12,7 +13,6 @@ from clustering.pipeline import run
 from common import add_run, find_run, page_data, plain, runs, runs_for, start_job, truth_columns
 from exports import labels_buttons
 from widgets import parameter_form
-
 
 
 def neighbours_text(knn: dict | None) -> str:
@@ -34,8 +34,9 @@ def cluster_names_editor(run_id: str, labels: np.ndarray) -> None:
     with st.expander(f"Name clusters ({named} of {len(ids)} named)"):
         size_of = dict(zip(ids.tolist(), sizes.tolist()))
         c1, c2, c3 = st.columns([1, 2, 3])
-        cluster = c1.selectbox("Cluster", ids.tolist(), key=f"name-cluster-{run_id}",
-                               format_func=lambda c: f"{c} ({size_of[c]:,} rows)")
+        cluster = c1.selectbox(
+            "Cluster", ids.tolist(), key=f"name-cluster-{run_id}", format_func=lambda c: f"{c} ({size_of[c]:,} rows)"
+        )
         name_now, note_now = saved.get(int(cluster), ("", ""))
         name = c2.text_input("Name", value=name_now, key=f"name-text-{run_id}-{cluster}", max_chars=120)
         note = c3.text_input("Note", value=note_now, key=f"name-note-{run_id}-{cluster}", max_chars=2000)
@@ -43,23 +44,37 @@ def cluster_names_editor(run_id: str, labels: np.ndarray) -> None:
             projects.name_cluster(run_id, int(cluster), name, note)
             st.rerun()
         if saved:
-            st.dataframe(pd.DataFrame([{"cluster": c, "rows": size_of.get(c, 0), "name": n, "note": t}
-                                       for c, (n, t) in sorted(saved.items())]), hide_index=True,
-                         key=f"names-table-{run_id}")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {"cluster": c, "rows": size_of.get(c, 0), "name": n, "note": t}
+                        for c, (n, t) in sorted(saved.items())
+                    ]
+                ),
+                hide_index=True,
+                key=f"names-table-{run_id}",
+            )
 
 
 def render() -> None:
     data, preprocess = page_data("Cluster")
-    st.caption(f"**{plain(data.name)}** · {data.n:,} × {data.d:,} · preprocessing {preprocess} (change on the Data page)")
+    st.caption(
+        f"**{plain(data.name)}** · {data.n:,} × {data.d:,} · preprocessing {preprocess} (change on the Data page)"
+    )
 
     names = list(BACKENDS)
-    method = st.selectbox("Method", names, format_func=lambda n: f"{BACKENDS[n].title} — {BACKENDS[n].description}",
-                          key="method")
+    method = st.selectbox(
+        "Method", names, format_func=lambda n: f"{BACKENDS[n].title} — {BACKENDS[n].description}", key="method"
+    )
     backend = BACKENDS[method]
     params, problem = parameter_form(backend)
     truth_options = ["(none)"] + truth_columns(data)
-    truth_column = st.selectbox("Score against ground truth", truth_options, key="truth-column",
-                                index=1 if data.label_column in truth_options else 0)
+    truth_column = st.selectbox(
+        "Score against ground truth",
+        truth_options,
+        key="truth-column",
+        index=1 if data.label_column in truth_options else 0,
+    )
     truth = data.labels(truth_column) if truth_column != "(none)" else None
 
     refusal = None
@@ -77,34 +92,49 @@ def render() -> None:
         st.error(f"Not started: {plain(refusal)}")
 
     if st.button("Run", type="primary", disabled=bool(problem or refusal) or "job" in st.session_state, key="run"):
-        start_job(f"{backend.title}", run, {"dataset": data, "method": method, "params": dict(params),
-                                            "preprocess": preprocess, "truth": truth},
-                  lambda result: add_run(data, result))
+        start_job(
+            f"{backend.title}",
+            run,
+            {"dataset": data, "method": method, "params": dict(params), "preprocess": preprocess, "truth": truth},
+            lambda result: add_run(data, result),
+        )
         st.rerun()
 
     # --- run history ---------------------------------------------------------------------------------
     history = runs_for(data)
     st.subheader("Runs")
 
-
     if not history:
         st.caption("No runs yet on this dataset.")
     else:
-        table = pd.DataFrame([{
-            "name": r.name, "method": r.result.method, "clusters": r.result.n_clusters,
-            "noise %": round(100 * r.result.noise_share, 1), "seconds": round(r.result.seconds.get("total", 0), 2),
-            "ARI": None if not r.result.metrics else round(r.result.metrics["ari"], 3),
-            "ACC": None if not r.result.metrics else round(r.result.metrics["acc"], 3),
-            "device": r.result.device or "cpu", "kNN graph": neighbours_text(r.result.info.get("knn")),
-            "params": str(dict(r.result.params.items())),
-        } for r in history])
+        table = pd.DataFrame(
+            [
+                {
+                    "name": r.name,
+                    "method": r.result.method,
+                    "clusters": r.result.n_clusters,
+                    "noise %": round(100 * r.result.noise_share, 1),
+                    "seconds": round(r.result.seconds.get("total", 0), 2),
+                    "ARI": None if not r.result.metrics else round(r.result.metrics["ari"], 3),
+                    "ACC": None if not r.result.metrics else round(r.result.metrics["acc"], 3),
+                    "device": r.result.device or "cpu",
+                    "kNN graph": neighbours_text(r.result.info.get("knn")),
+                    "params": str(dict(r.result.params.items())),
+                }
+                for r in history
+            ]
+        )
         st.dataframe(table, width="stretch", hide_index=True)
         ids = [r.id for r in history]
         if st.session_state.get("active-select") not in ids:  # the picker's state is the source; the newest by default
             active = st.session_state.get("active_run")
             st.session_state["active-select"] = active if active in ids else ids[-1]
-        chosen = st.selectbox("Active run (colours the scatter on Explore)", ids,
-                              format_func=lambda i: find_run(history, i).name, key="active-select")
+        chosen = st.selectbox(
+            "Active run (colours the scatter on Explore)",
+            ids,
+            format_func=lambda i: find_run(history, i).name,
+            key="active-select",
+        )
         st.session_state["active_run"] = chosen
         entry = find_run(history, chosen)
         left, right = st.columns([3, 1])
@@ -120,8 +150,7 @@ def render() -> None:
             st.rerun()
         result = entry.result
         cluster_names_editor(chosen, result.labels)
-        labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name,
-                       key=chosen)
+        labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name, key=chosen)
         replay = result.artifacts.get("replay")
         if replay is not None and len(replay) > 1:
             st.markdown("**How the clusters formed** (deep clustering replay)")
@@ -141,7 +170,9 @@ def render() -> None:
             spec = backend.param(sweep_param)
             low_default = float(spec.low if spec.low is not None else 0.5 * spec.default) or 0.1
             c1, c2, c3 = st.columns(3)
-            start = c1.number_input("From", value=float(max(low_default, 0.2 * float(spec.default or 1))), key="sweep-from")
+            start = c1.number_input(
+                "From", value=float(max(low_default, 0.2 * float(spec.default or 1))), key="sweep-from"
+            )
             stop = c2.number_input("To", value=float(2 * (spec.default or 1)), key="sweep-to")
             count = c3.number_input("Values", min_value=2, max_value=30, value=6, key="sweep-count")
             if st.button("Run sweep", disabled="job" in st.session_state or bool(problem), key="run-sweep"):
@@ -153,10 +184,22 @@ def render() -> None:
                 def keep(report):
                     st.session_state["sweep_report"] = report
 
-                start_job(f"sweep of {sweep_param}", sweep,
-                          {"dataset": data, "method": method, "name": sweep_param, "values": values,
-                           "base_params": base, "preprocess": preprocess, "n_seeds": 3, "n_subsamples": 3,
-                           "truth": truth}, keep)
+                start_job(
+                    f"sweep of {sweep_param}",
+                    sweep,
+                    {
+                        "dataset": data,
+                        "method": method,
+                        "name": sweep_param,
+                        "values": values,
+                        "base_params": base,
+                        "preprocess": preprocess,
+                        "n_seeds": 3,
+                        "n_subsamples": 3,
+                        "truth": truth,
+                    },
+                    keep,
+                )
                 st.rerun()
         report = st.session_state.get("sweep_report")
         if report:

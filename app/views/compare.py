@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+
 import projects
 from clustering.compare import Labeling, compare, contingency, flows, matched_order, splits_and_merges
 from clustering.data import encode_labels
@@ -17,10 +18,25 @@ from common import find_run, page_data, page_layout, plain, runs_for, start_job,
 from exports import heatmap_buttons, report_buttons, scatter_buttons
 from scatter import colour_codes, hover_lines, matched_colour_codes, palette, scatter
 
-RAMP = ["#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac",
-        "#1a4f8a", "#053061"]  # red = neighbours lost, blue = kept
-VERDICT_TEXT = {"visible": "one clear region of its own", "split": "spread over several regions",
-                "merged": "shares its region with other clusters", "hidden": "mostly in sparse areas: not seen"}
+RAMP = [
+    "#b2182b",
+    "#d6604d",
+    "#f4a582",
+    "#fddbc7",
+    "#f7f7f7",
+    "#d1e5f0",
+    "#92c5de",
+    "#4393c3",
+    "#2166ac",
+    "#1a4f8a",
+    "#053061",
+]  # red = neighbours lost, blue = kept
+VERDICT_TEXT = {
+    "visible": "one clear region of its own",
+    "split": "spread over several regions",
+    "merged": "shares its region with other clusters",
+    "hidden": "mostly in sparse areas: not seen",
+}
 
 
 def keep_stability(run_id: str, repeats: int, out: dict) -> None:
@@ -35,62 +51,96 @@ def render() -> None:
 
     c1, c2, c3 = st.columns([3, 1, 1])
     names = {r.id: r.name for r in history}
-    chosen_ids = c1.multiselect("Runs to compare", list(names), default=list(names)[-3:], format_func=names.get,
-                                key="compare-runs")
+    chosen_ids = c1.multiselect(
+        "Runs to compare", list(names), default=list(names)[-3:], format_func=lambda i: names[i], key="compare-runs"
+    )
     truth_column = c2.selectbox("Ground truth", ["(none)"] + truths, key="compare-truth")
-    layout_method = c3.selectbox("Layout", list(PROJECTIONS), key="compare-layout",
-                                 format_func=PROJECTIONS.get)
+    layout_method = c3.selectbox(
+        "Layout", list(PROJECTIONS), key="compare-layout", format_func=lambda m: PROJECTIONS[m]
+    )
 
     labelings = [Labeling(names[i], find_run(history, i).result.labels) for i in chosen_ids]
     cluster_names = {names[i]: projects.legend_names(i) for i in chosen_ids}  # the user's names, by run name
     if truth_column != "(none)":
         labelings.append(Labeling(f"truth: {truth_column}", encode_labels(data.metadata[truth_column]), is_truth=True))
     if len(labelings) < 2:
-        st.info("Choose at least two runs, or one run and a ground-truth column. Runs come from the **Cluster** page "
-                "(or the demo on **Home**).")
+        st.info(
+            "Choose at least two runs, or one run and a ground-truth column. Runs come from the **Cluster** page "
+            "(or the demo on **Home**)."
+        )
         st.stop()
 
     xy = page_layout(data, preprocess, layout_method)
 
     with st.expander("Report of these runs (HTML, opens offline)"):
         chosen_entries = [find_run(history, i) for i in chosen_ids]
-        kept_rules = {i: next(iter(projects.kept_explanations(i)), {}).get("result") for i in chosen_ids}
-        report_buttons(data, chosen_entries, {i: projects.legend_names(i) for i in chosen_ids}, kept_rules,
-                       None if truth_column == "(none)" else truth_column, layout_method, xy, key="compare")
-
+        kept_rules = {i: kept[0]["result"] if (kept := projects.kept_explanations(i)) else None for i in chosen_ids}
+        report_buttons(
+            data,
+            chosen_entries,
+            {i: projects.legend_names(i) for i in chosen_ids},
+            kept_rules,
+            None if truth_column == "(none)" else truth_column,
+            layout_method,
+            xy,
+            key="compare",
+        )
 
     # --- small multiples ----------------------------------------------------------------------------------
     st.subheader("Side by side")
-    st.caption("The same layout coloured by each clustering. Colours are matched to the first panel (Hungarian "
-               "matching), so a group keeps its colour; hovering or lassoing in one panel marks the same rows in all.")
+    st.caption(
+        "The same layout coloured by each clustering. Colours are matched to the first panel (Hungarian "
+        "matching), so a group keeps its colour; hovering or lassoing in one panel marks the same rows in all."
+    )
     reference = labelings[-1].labels if labelings[-1].is_truth else labelings[0].labels
     hover = hover_lines(data.metadata, [data.text_column] if data.text_column else list(data.metadata.columns)[:1])
     per_row = 3 if len(labelings) >= 3 else 2
     ordered = ([labelings[-1]] + labelings[:-1]) if labelings[-1].is_truth else labelings
     for start in range(0, len(ordered), per_row):
         columns = st.columns(per_row)
-        for column, labeling in zip(columns, ordered[start:start + per_row]):
+        for column, labeling in zip(columns, ordered[start : start + per_row]):
             with column:
                 st.markdown(f"**{plain(labeling.name if len(labeling.name) <= 34 else labeling.name[:33] + '…')}**")
                 codes, legend = matched_colour_codes(labeling.labels, reference, cluster_names.get(labeling.name))
-                scatter(xy, codes, legend, hover_text=hover, images=data.vectors if data.image_shape else None,
-                        image_shape=data.image_shape, height=340, key=f"compare-{labeling.name}",
-                        link=f"compare-{data.fingerprint[:12]}")
+                scatter(
+                    xy,
+                    codes,
+                    legend,
+                    hover_text=hover,
+                    images=data.vectors if data.image_shape else None,
+                    image_shape=data.image_shape,
+                    height=340,
+                    key=f"compare-{labeling.name}",
+                    link=f"compare-{data.fingerprint[:12]}",
+                )
                 scatter_buttons(xy, codes, legend, labeling.name, key=f"compare-{labeling.name}")
 
     # --- agreement ----------------------------------------------------------------------------------------
     report = compare(labelings)
     short = [f"{i + 1}. {name if len(name) <= 24 else name[:23] + '…'}" for i, name in enumerate(report["runs"])]
     st.subheader("Agreement")
-    st.caption("ARI and AMI: 1 = identical, 0 = chance. Variation of information (VI, nats): 0 = identical, larger = "
-               "further apart. Noise counts as singletons; unlabelled truth rows are left out.")
+    st.caption(
+        "ARI and AMI: 1 = identical, 0 = chance. Variation of information (VI, nats): 0 = identical, larger = "
+        "further apart. Noise counts as singletons; unlabelled truth rows are left out."
+    )
     heat_columns = st.columns(3)
     for column, key, scale in zip(heat_columns, ("ari", "ami", "vi"), ("Blues", "Blues", "Reds")):
         matrix = np.asarray(report[key])
-        figure = go.Figure(go.Heatmap(z=matrix, x=short, y=short, colorscale=scale,
-                                      text=np.round(matrix, 2), texttemplate="%{text}", showscale=False,
-                                      reversescale=key != "vi"))
-        figure.update_layout(title=key.upper(), height=320, margin=dict(l=10, r=10, t=40, b=10), yaxis_autorange="reversed")
+        figure = go.Figure(
+            go.Heatmap(
+                z=matrix,
+                x=short,
+                y=short,
+                colorscale=scale,
+                text=np.round(matrix, 2),
+                texttemplate="%{text}",
+                showscale=False,
+                reversescale=key != "vi",
+            )
+        )
+        figure.update_layout(
+            title=key.upper(), height=320, margin=dict(l=10, r=10, t=40, b=10), yaxis_autorange="reversed"
+        )
         column.plotly_chart(figure, width="stretch", key=f"heat-{key}")
         with column:
             heatmap_buttons(matrix, short, short, f"{key.upper()} agreement", key=f"heat-{key}")
@@ -107,119 +157,199 @@ def render() -> None:
         st.markdown("**Best match in B for each cluster of A** (Jaccard index of the two sets of rows)")
         matches["cluster"] = [projects.cluster_label(c, names_a) for c in matches["cluster"]]
         matches["best_match"] = [projects.cluster_label(c, names_b) for c in matches["best_match"]]
-        st.dataframe(matches[["cluster", "size", "best_match", "jaccard", "overlap"]].round(3), hide_index=True,
-                     height=min(320, 40 + 35 * len(matches)))
+        st.dataframe(
+            matches[["cluster", "size", "best_match", "jaccard", "overlap"]].round(3),
+            hide_index=True,
+            height=min(320, 40 + 35 * len(matches)),
+        )
 
     keep = a.valid & b.valid
     table, rows, cols = contingency(a.labels[keep], b.labels[keep])
     if len(rows) and len(cols):
         order_r, order_c = matched_order(table)
         shown = table[np.ix_(order_r, order_c)]
-        figure = go.Figure(go.Heatmap(z=shown, x=[projects.cluster_label(v, names_b) for v in cols[order_c]],
-                                      y=[projects.cluster_label(v, names_a) for v in rows[order_r]],
-                                      colorscale="Blues", text=shown, texttemplate="%{text}", showscale=False))
-        figure.update_layout(title=f"Contingency (rows: {name_a}, columns: {name_b}, matched order)", height=420,
-                             margin=dict(l=10, r=10, t=40, b=10), yaxis_autorange="reversed",
-                             xaxis_type="category", yaxis_type="category")
+        figure = go.Figure(
+            go.Heatmap(
+                z=shown,
+                x=[projects.cluster_label(v, names_b) for v in cols[order_c]],
+                y=[projects.cluster_label(v, names_a) for v in rows[order_r]],
+                colorscale="Blues",
+                text=shown,
+                texttemplate="%{text}",
+                showscale=False,
+            )
+        )
+        figure.update_layout(
+            title=f"Contingency (rows: {name_a}, columns: {name_b}, matched order)",
+            height=420,
+            margin=dict(l=10, r=10, t=40, b=10),
+            yaxis_autorange="reversed",
+            xaxis_type="category",
+            yaxis_type="category",
+        )
         st.plotly_chart(figure, width="stretch", key="contingency")
-        heatmap_buttons(shown, [projects.cluster_label(v, names_a) for v in rows[order_r]],
-                        [projects.cluster_label(v, names_b) for v in cols[order_c]], f"Contingency {name_a} x {name_b}",
-                        key="contingency")
+        heatmap_buttons(
+            shown,
+            [projects.cluster_label(v, names_a) for v in rows[order_r]],
+            [projects.cluster_label(v, names_b) for v in cols[order_c]],
+            f"Contingency {name_a} x {name_b}",
+            key="contingency",
+        )
 
         links = flows(a.labels[keep], b.labels[keep])
         sources = sorted({link["source"] for link in links})
         targets = sorted({link["target"] for link in links})
-        nodes = ([f"A {projects.cluster_label(v, names_a)}" for v in sources]
-                 + [f"B {projects.cluster_label(v, names_b)}" for v in targets])
+        nodes = [f"A {projects.cluster_label(v, names_a)}" for v in sources] + [
+            f"B {projects.cluster_label(v, names_b)}" for v in targets
+        ]
         colours = palette(max(len(sources), 1))
-        figure = go.Figure(go.Sankey(
-            node=dict(label=nodes, pad=8, thickness=12),
-            link=dict(source=[sources.index(link["source"]) for link in links],
-                      target=[len(sources) + targets.index(link["target"]) for link in links],
-                      value=[link["count"] for link in links],
-                      color=[colours[sources.index(link["source"]) % len(colours)] + "66" for link in links])))
+        figure = go.Figure(
+            go.Sankey(
+                node=dict(label=nodes, pad=8, thickness=12),
+                link=dict(
+                    source=[sources.index(link["source"]) for link in links],
+                    target=[len(sources) + targets.index(link["target"]) for link in links],
+                    value=[link["count"] for link in links],
+                    color=[colours[sources.index(link["source"]) % len(colours)] + "66" for link in links],
+                ),
+            )
+        )
         figure.update_layout(title=f"Flows from {name_a} to {name_b}", height=460, margin=dict(l=10, r=10, t=40, b=10))
         st.plotly_chart(figure, width="stretch", key="sankey")
         changes = splits_and_merges(a.labels[keep], b.labels[keep])
         label_a = lambda c: plain(projects.cluster_label(c, names_a))  # noqa: E731
         label_b = lambda c: plain(projects.cluster_label(c, names_b))  # noqa: E731
-        lines = [f"A's cluster {label_a(c)} is split by B into {', '.join(map(label_b, parts))}"
-                 for c, parts in changes["split"].items()]
-        lines += [f"B's cluster {label_b(c)} merges A's {', '.join(map(label_a, parts))}"
-                  for c, parts in changes["merged"].items()]
-        st.markdown("\n".join(f"- {line}" for line in lines) if lines else "No cluster is split or merged (at 20% of "
-                    "its rows).")
+        lines = [
+            f"A's cluster {label_a(c)} is split by B into {', '.join(map(label_b, parts))}"
+            for c, parts in changes["split"].items()
+        ]
+        lines += [
+            f"B's cluster {label_b(c)} merges A's {', '.join(map(label_a, parts))}"
+            for c, parts in changes["merged"].items()
+        ]
+        st.markdown(
+            "\n".join(f"- {line}" for line in lines) if lines else "No cluster is split or merged (at 20% of its rows)."
+        )
 
     # --- stability ---------------------------------------------------------------------------------------
     st.subheader("Stability")
-    st.caption("Agreement (ARI) between runs of the same method and parameters with different seeds, and on random "
-               "80% subsamples (on their common rows): the MNIST-Nd protocol.")
+    st.caption(
+        "Agreement (ARI) between runs of the same method and parameters with different seeds, and on random "
+        "80% subsamples (on their common rows): the MNIST-Nd protocol."
+    )
     run_choices = list(chosen_ids)
     s1, s2, s3 = st.columns([3, 1, 1])
-    stability_run = s1.selectbox("Run", run_choices, format_func=names.get, key="stability-run") if run_choices else None
+    stability_run = (
+        s1.selectbox("Run", run_choices, format_func=lambda i: names[i], key="stability-run") if run_choices else None
+    )
     repeats = s2.number_input("Repeats", min_value=2, max_value=10, value=4, key="stability-repeats")
-
 
     if stability_run and s3.button("Measure stability", disabled="job" in st.session_state, key="measure-stability"):
         result = find_run(history, stability_run).result
 
         from clustering.sweep import stability as measure_stability
 
-        start_job("stability", measure_stability,
-                  {"dataset": data, "method": result.method, "params": dict(result.params),
-                   "preprocess": result.preprocess, "seed": result.seed or 0, "repeats": int(repeats)},
-                  lambda out, run_id=stability_run, repeats=int(repeats): keep_stability(run_id, repeats, out))
+        start_job(
+            "stability",
+            measure_stability,
+            {
+                "dataset": data,
+                "method": result.method,
+                "params": dict(result.params),
+                "preprocess": result.preprocess,
+                "seed": result.seed or 0,
+                "repeats": int(repeats),
+            },
+            lambda out, run_id=stability_run, repeats=int(repeats): keep_stability(run_id, repeats, out),
+        )
         st.rerun()
     stability = st.session_state.get("stability") or projects.kept_stability(list(names))
     if stability and stability["run"] in names:
         m1, m2 = st.columns(2)
-        m1.metric("Seed stability (mean ARI)", "n/a" if stability["seed_stability"] is None
-                  else f"{stability['seed_stability']:.3f}")
-        m2.metric("Subsample stability (mean ARI)", "n/a" if stability["subsample_stability"] is None
-                  else f"{stability['subsample_stability']:.3f}")
-        spread = pd.DataFrame([{"kind": "seeds", "ARI": v} for v in stability["seed_ari"]]
-                              + [{"kind": "80% subsamples", "ARI": v} for v in stability["subsample_ari"]])
+        m1.metric(
+            "Seed stability (mean ARI)",
+            "n/a" if stability["seed_stability"] is None else f"{stability['seed_stability']:.3f}",
+        )
+        m2.metric(
+            "Subsample stability (mean ARI)",
+            "n/a" if stability["subsample_stability"] is None else f"{stability['subsample_stability']:.3f}",
+        )
+        spread = pd.DataFrame(
+            [{"kind": "seeds", "ARI": v} for v in stability["seed_ari"]]
+            + [{"kind": "80% subsamples", "ARI": v} for v in stability["subsample_ari"]]
+        )
         if not spread.empty:
-            figure = go.Figure([go.Box(y=group["ARI"], name=kind, boxpoints="all") for kind, group in spread.groupby("kind")])
+            figure = go.Figure(
+                [go.Box(y=group["ARI"], name=kind, boxpoints="all") for kind, group in spread.groupby("kind")]
+            )
             figure.update_layout(height=300, margin=dict(l=10, r=10, t=20, b=10), yaxis_title="pairwise ARI")
             st.plotly_chart(figure, width="stretch", key="stability-box")
-        st.caption(f"Stability of {plain(names[stability['run']])}; seeds without effect (deterministic methods) give n/a.")
+        st.caption(
+            f"Stability of {plain(names[stability['run']])}; seeds without effect (deterministic methods) give n/a."
+        )
 
     # --- perception ---------------------------------------------------------------------------------------
     st.subheader("What the picture shows")
-    st.caption("A model of perception, not a learned one: the points are drawn at screen resolution, smoothed over a "
-               "few pixels, and dense areas form the regions a person would group together. Each cluster is then "
-               "*visible*, *split*, *merged* or *hidden* in this picture.")
+    st.caption(
+        "A model of perception, not a learned one: the points are drawn at screen resolution, smoothed over a "
+        "few pixels, and dense areas form the regions a person would group together. Each cluster is then "
+        "*visible*, *split*, *merged* or *hidden* in this picture."
+    )
     marker_default = 6.0 if data.n <= 5000 else 4.0 if data.n <= 20000 else 3.0 if data.n <= 100000 else 2.0
     with st.expander("How the picture is looked at"):
         v1, v2, v3, v4 = st.columns(4)
         plot_px = v1.slider("Plot size (px)", 200, 1200, 600, step=50, key="view-size")
         marker_px = v2.slider("Marker size (px)", 1.0, 10.0, marker_default, step=0.5, key="view-marker")
         level = v3.slider("Density threshold (share of the median)", 0.02, 0.5, 0.1, step=0.01, key="view-level")
-        bandwidth = v4.number_input("Smoothing (px, 0 = automatic)", min_value=0.0, max_value=100.0, value=0.0,
-                                    key="view-bandwidth")
-    view = ViewModel(width_px=plot_px, height_px=plot_px, marker_px=marker_px, bandwidth_px=bandwidth or None, level=level)
+        bandwidth = v4.number_input(
+            "Smoothing (px, 0 = automatic)", min_value=0.0, max_value=100.0, value=0.0, key="view-bandwidth"
+        )
+    view = ViewModel(
+        width_px=plot_px, height_px=plot_px, marker_px=marker_px, bandwidth_px=bandwidth or None, level=level
+    )
     visual = perceive(xy, None, view)
     perceived = {lab.name: verdicts(lab.labels, visual["visual_labels"]) for lab in labelings}
     summary = []
     for index, lab in enumerate(labelings):
         counts = pd.Series([d["verdict"] for d in perceived[lab.name].values()]).value_counts()
-        summary.append({"clustering": short[index], "ARI vs picture": round(ari(visual["visual_labels"], lab.labels), 3),
-                        **{verdict: int(counts.get(verdict, 0)) for verdict in VERDICT_TEXT}})
+        summary.append(
+            {
+                "clustering": short[index],
+                "ARI vs picture": round(ari(visual["visual_labels"], lab.labels), 3),
+                **{verdict: int(counts.get(verdict, 0)) for verdict in VERDICT_TEXT},
+            }
+        )
     left, right = st.columns([1, 1])
     with left:
-        st.markdown(f"**Visual clustering**: {visual['n_regions']} regions, "
-                    f"{100 * visual['unassigned_share']:.1f}% of points in sparse areas (grey)")
+        st.markdown(
+            f"**Visual clustering**: {visual['n_regions']} regions, "
+            f"{100 * visual['unassigned_share']:.1f}% of points in sparse areas (grey)"
+        )
         codes, legend = colour_codes(visual["visual_labels"])
         legend = [{**entry, "name": f"region {entry['name']}"} for entry in legend]
-        scatter(xy, codes, legend, hover_text=hover, height=360, key="perceived", link=f"compare-{data.fingerprint[:12]}")
+        scatter(
+            xy, codes, legend, hover_text=hover, height=360, key="perceived", link=f"compare-{data.fingerprint[:12]}"
+        )
     with right:
         detail_name = st.selectbox("Verdicts per cluster of", [lab.name for lab in labelings], key="verdict-run")
         details = perceived[detail_name]
-        st.dataframe(pd.DataFrame([{"cluster": int(c), "verdict": d["verdict"], "meaning": VERDICT_TEXT[d["verdict"]],
-                                    "size": d["size"], "in a region %": round(100 * d["shown_share"], 1),
-                                    "regions": ", ".join(map(str, d["regions"]))} for c, d in details.items()]),
-                     hide_index=True, height=320)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "cluster": int(c),
+                        "verdict": d["verdict"],
+                        "meaning": VERDICT_TEXT[d["verdict"]],
+                        "size": d["size"],
+                        "in a region %": round(100 * d["shown_share"], 1),
+                        "regions": ", ".join(map(str, d["regions"])),
+                    }
+                    for c, d in details.items()
+                ]
+            ),
+            hide_index=True,
+            height=320,
+        )
     st.dataframe(pd.DataFrame(summary), hide_index=True, key="verdict-summary")
 
     st.markdown("**Projection faithfulness** (k = 10): does the layout keep each point's neighbours?")
@@ -236,8 +366,17 @@ def render() -> None:
         f3.metric("Neighbours kept (mean)", f"{kept.mean():.2f}")
         steps = np.rint(kept * 10).astype(int)  # 0..10 tenths kept
         codes = steps.astype(np.uint16)
-        legend = [{"name": f"{10 * step}% kept", "colour": RAMP[step], "size": int((steps == step).sum()),
-                   "hidden": not (steps == step).any()} for step in range(11)]
+        legend = [
+            {
+                "name": f"{10 * step}% kept",
+                "colour": RAMP[step],
+                "size": int((steps == step).sum()),
+                "hidden": not (steps == step).any(),
+            }
+            for step in range(11)
+        ]
         scatter(xy, codes, legend, hover_text=hover, height=380, key="faithfulness-scatter")
-        st.caption(f"Estimated on {faith['queries']:,} query points. Colour: share of each point's 10 nearest neighbours "
-                   "in the original space that stay among its 10 nearest on the layout.")
+        st.caption(
+            f"Estimated on {faith['queries']:,} query points. Colour: share of each point's 10 nearest neighbours "
+            "in the original space that stay among its 10 nearest on the layout."
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+
 import projects
 from clustering.data import DataError
 from clustering.io import FORMATS
@@ -18,14 +19,20 @@ def render() -> None:
     if source == "Sample dataset":
         names = sample_names()
         current = st.session_state.get("dataset_spec", {}).get("name")
-        choice = st.selectbox("Sample", names, index=names.index(current) if current in names else 0,
-                              format_func=lambda n: f"{n} — {sample_caption(n)}")
+        choice = st.selectbox(
+            "Sample",
+            names,
+            index=names.index(current) if current in names else 0,
+            format_func=lambda n: f"{n} — {sample_caption(n)}",
+        )
         if st.button("Load sample", type="primary"):
             choose_sample(choice)
             st.rerun()
     else:
-        st.caption(f"Formats: {', '.join(FORMATS)} · up to {limit_mb:,} MB. An upload stays in this session until you "
-                   "run something on it; then the project keeps a copy (in CLUSTERLAB_HOME), so its link reopens it.")
+        st.caption(
+            f"Formats: {', '.join(FORMATS)} · up to {limit_mb:,} MB. An upload stays in this session until you "
+            "run something on it; then the project keeps a copy (in CLUSTERLAB_HOME), so its link reopens it."
+        )
         upload = st.file_uploader("Embeddings file", type=[f.lstrip(".") for f in FORMATS], key="uploader")
         with st.expander("Options"):
             key = st.text_input("Key: array in .npz, obsm key in .h5ad, vector column in .parquet", "")
@@ -33,8 +40,14 @@ def render() -> None:
             drop = st.checkbox("Drop rows with NaN/inf values instead of refusing the file")
         if upload is not None and st.button("Load file", type="primary"):
             data_bytes = upload.getvalue()
-            spec = {"kind": "upload", "digest": upload_digest(data_bytes), "filename": upload.name, "key": key.strip(),
-                    "columns": tuple(c.strip() for c in columns.split(",") if c.strip()) or None, "drop_nonfinite": drop}
+            spec = {
+                "kind": "upload",
+                "digest": upload_digest(data_bytes),
+                "filename": upload.name,
+                "key": key.strip(),
+                "columns": tuple(c.strip() for c in columns.split(",") if c.strip()) or None,
+                "drop_nonfinite": drop,
+            }
             try:
                 cached_upload(spec["digest"], spec["filename"], data_bytes, spec["key"], spec["columns"], drop)
             except DataError as error:
@@ -73,15 +86,20 @@ def render() -> None:
     st.subheader("Preprocessing")
     options = ["none", "standardize", "l2", "pca"]
     current = st.session_state.get("preprocess", "none")
-    kind = st.radio("Before neighbours and clustering", options, horizontal=True,
-                    index=options.index(current.split(":")[0]) if current.split(":")[0] in options else 0,
-                    help="standardize: zero mean, unit variance per dimension · l2: unit-length rows (cosine geometry) · "
-                         "pca: keep the first N principal components")
-    spec = kind
+    kind = st.radio(
+        "Before neighbours and clustering",
+        options,
+        horizontal=True,
+        index=options.index(current.split(":")[0]) if current.split(":")[0] in options else 0,
+        help="standardize: zero mean, unit variance per dimension · l2: unit-length rows (cosine geometry) · "
+        "pca: keep the first N principal components",
+    )
+    chosen_spec: str = kind
     if kind == "pca":
         default_n = int(current.split(":")[1]) if current.startswith("pca:") else 50
-        n_components = st.number_input("PCA components", min_value=2, max_value=max(2, min(data.d, 1000)),
-                                        value=min(default_n, data.d))
-        spec = f"pca:{int(n_components)}"
-    st.session_state["preprocess"] = spec
+        n_components = st.number_input(
+            "PCA components", min_value=2, max_value=max(2, min(data.d, 1000)), value=min(default_n, data.d)
+        )
+        chosen_spec = f"pca:{int(n_components)}"
+    st.session_state["preprocess"] = chosen_spec
     st.caption(f"Runs on this page's data use preprocessing **{spec}**.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+
 import projects
 from clustering.explain import EXPLAINERS, SPACES, available_spaces, explain_in_space
 from clustering.explain.keywords import keyword_labels
@@ -13,26 +14,36 @@ from common import find_run, page_data, page_layout, plain, runs_for, start_job
 from scatter import NOISE_CODE, hover_lines, scatter
 from widgets import parameter_form
 
-COVERAGE = [("rule holds, in the cluster", "#2f9e44"), ("rule holds, other cluster (wrong)", "#e03131"),
-            ("in the cluster, rule misses", "#f08c00")]
+COVERAGE = [
+    ("rule holds, in the cluster", "#2f9e44"),
+    ("rule holds, other cluster (wrong)", "#e03131"),
+    ("in the cluster, rule misses", "#f08c00"),
+]
 
 
 def render() -> None:
     data, preprocess = page_data("Explain")
     history = runs_for(data)
     if not history:
-        st.info("Run a clustering on the **Cluster** page first (or the demo on **Home**); its clusters are explained here.")
+        st.info(
+            "Run a clustering on the **Cluster** page first (or the demo on **Home**); its clusters are explained here."
+        )
         st.stop()
 
     names = {r.id: r.name for r in history}
     c1, c2, c3 = st.columns([2, 1, 2])
     active = st.session_state.get("active_run")
     ids = list(reversed(list(names)))
-    run_id = c1.selectbox("Run", ids, index=ids.index(active) if active in ids else 0, format_func=names.get,
-                          key="explain-run")
+    run_id = c1.selectbox(
+        "Run", ids, index=ids.index(active) if active in ids else 0, format_func=lambda i: names[i], key="explain-run"
+    )
     spaces = available_spaces(data)
-    space_name = c2.selectbox("Explain in", spaces, key="explain-space", help="\n".join(f"**{k}**: {v}" for k, v in
-                                                                                      SPACES.items() if k in spaces))
+    space_name = c2.selectbox(
+        "Explain in",
+        spaces,
+        key="explain-space",
+        help="\n".join(f"**{k}**: {v}" for k, v in SPACES.items() if k in spaces),
+    )
     method = c3.selectbox("Method", list(EXPLAINERS), format_func=lambda m: EXPLAINERS[m].title, key="explain-method")
     st.caption(EXPLAINERS[method].description)
     result = find_run(history, run_id).result
@@ -41,10 +52,15 @@ def render() -> None:
 
     with st.expander("Settings", expanded=bool(EXPLAINERS[method].schema)):
         s1, s2 = st.columns(2)
-        components = s1.number_input("Principal components", 2, 50, 10, key="explain-components",
-                                     disabled=space_name != "pca")
-        layout_method = s2.selectbox("Layout (for the scatter and the projection space)", list(PROJECTIONS),
-                                     format_func=PROJECTIONS.get, key="explain-layout")
+        components = s1.number_input(
+            "Principal components", 2, 50, 10, key="explain-components", disabled=space_name != "pca"
+        )
+        layout_method = s2.selectbox(
+            "Layout (for the scatter and the projection space)",
+            list(PROJECTIONS),
+            format_func=lambda m: PROJECTIONS[m],
+            key="explain-layout",
+        )
         params, problem = parameter_form(EXPLAINERS[method], columns=4, key_prefix="explain")
     if problem:
         st.error(plain(problem))
@@ -53,30 +69,56 @@ def render() -> None:
 
     key = (run_id, space_name, int(components), layout_method, method, tuple(sorted(params.items())))
     store = st.session_state.setdefault("explanations", {})
+
     def keep(out: dict) -> None:
         """The explanation for this page, and its rules and measures in the project."""
         store[key] = out
-        settings = {"method": method, "space": space_name, "components": int(components), "layout": layout_method,
-                    "params": dict(params)}
+        settings = {
+            "method": method,
+            "space": space_name,
+            "components": int(components),
+            "layout": layout_method,
+            "params": dict(params),
+        }
         projects.keep_explanation(run_id, settings, out["explanation"].to_json())
-
 
     kept = projects.kept_explanations(run_id)
     if kept:
         with st.expander(f"Explanations kept in the project for this run ({len(kept)})"):
-            st.dataframe(pd.DataFrame([{
-                "method": e["result"].get("method"), "space": e["result"].get("space"),
-                "accuracy": round(float(e["result"].get("accuracy") or 0), 3),
-                "rules": len(e["result"].get("clusters", [])),
-                "made": pd.to_datetime(e["created"], unit="s").strftime("%Y-%m-%d %H:%M")} for e in kept]),
-                hide_index=True, key="kept-explanations")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "method": e["result"].get("method"),
+                            "space": e["result"].get("space"),
+                            "accuracy": round(float(e["result"].get("accuracy") or 0), 3),
+                            "rules": len(e["result"].get("clusters", [])),
+                            "made": pd.to_datetime(e["created"], unit="s").strftime("%Y-%m-%d %H:%M"),
+                        }
+                        for e in kept
+                    ]
+                ),
+                hide_index=True,
+                key="kept-explanations",
+            )
 
-    if st.button("Explain", type="primary", disabled="job" in st.session_state or k < 2 or bool(problem),
-                 key="explain-go"):
-        start_job(f"{EXPLAINERS[method].title} explanation", explain_in_space,
-                  {"dataset": data, "labels": np.asarray(labels), "space_name": space_name, "method": method,
-                   "params": dict(params), "xy": xy, "n_components": int(components)},
-                  lambda out: keep(out))
+    if st.button(
+        "Explain", type="primary", disabled="job" in st.session_state or k < 2 or bool(problem), key="explain-go"
+    ):
+        start_job(
+            f"{EXPLAINERS[method].title} explanation",
+            explain_in_space,
+            {
+                "dataset": data,
+                "labels": np.asarray(labels),
+                "space_name": space_name,
+                "method": method,
+                "params": dict(params),
+                "xy": xy,
+                "n_components": int(components),
+            },
+            lambda out: keep(out),
+        )
         st.rerun()
     if k < 2:
         st.warning("This run has fewer than two clusters: there is nothing to explain.")
@@ -88,24 +130,39 @@ def render() -> None:
     explanation = found["explanation"]
 
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Description accuracy", f"{explanation.accuracy:.1%}",
-              help="share of points whose own cluster's rule holds for them, and no other cluster's")
+    m1.metric(
+        "Description accuracy",
+        f"{explanation.accuracy:.1%}",
+        help="share of points whose own cluster's rule holds for them, and no other cluster's",
+    )
     complexity = explanation.complexity
     if explanation.tree is not None:
         m2.metric("Leaves / depth", f"{complexity['leaves']} / {complexity['depth']}")
         m3.metric("Conditions in the rules", complexity["literals"])
-        m4.metric("Price of explainability", f"{explanation.price:.3f}",
-                  help="k-means cost of the tree's clusters / of the run's clusters, in this space (1 = no loss)")
+        m4.metric(
+            "Price of explainability",
+            f"{explanation.price:.3f}",
+            help="k-means cost of the tree's clusters / of the run's clusters, in this space (1 = no loss)",
+        )
     else:
         m2.metric("Half-spaces", complexity["halfspaces"])
         m3.metric("Non-zeros / features used", f"{complexity['nonzeros']} / {complexity['features_used']}")
-        m4.metric("Solver", explanation.info.get("status", "").split(";")[0],
-                  help=explanation.info.get("status", ""))
+        m4.metric("Solver", explanation.info.get("status", "").split(";")[0], help=explanation.info.get("status", ""))
     if explanation.info.get("n_noise"):
         st.caption(f"{explanation.info['n_noise']:,} noise points are not a cluster and are left out of the measures.")
 
-    table = pd.DataFrame([{"cluster": c.cluster, "size": c.size, "precision": round(c.precision, 3),
-                           "recall": round(c.recall, 3), "rule": c.rule} for c in explanation.clusters])
+    table = pd.DataFrame(
+        [
+            {
+                "cluster": c.cluster,
+                "size": c.size,
+                "precision": round(c.precision, 3),
+                "recall": round(c.recall, 3),
+                "rule": c.rule,
+            }
+            for c in explanation.clusters
+        ]
+    )
     user_names = projects.legend_names(run_id)
     if user_names:
         table.insert(1, "name", [user_names.get(c, "") for c in table["cluster"]])
@@ -113,8 +170,14 @@ def render() -> None:
         terms = keyword_labels(data.metadata[data.text_column], labels)
         table.insert(1, "keywords", [terms.get(c, "") for c in table["cluster"]])
     st.markdown("**Rules** (click a row, or pick a cluster below, to see where its rule holds)")
-    picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="rules-table",
-                          column_config={"rule": st.column_config.TextColumn(width="large")})
+    picked = st.dataframe(
+        table,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="rules-table",
+        column_config={"rule": st.column_config.TextColumn(width="large")},
+    )
     rows_picked = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
     clusters = [c.cluster for c in explanation.clusters]
     if rows_picked and rows_picked != st.session_state.get("rules-picked"):  # a newly clicked row wins once
@@ -122,8 +185,12 @@ def render() -> None:
     st.session_state["rules-picked"] = rows_picked
     if st.session_state.get("rule-cluster") not in clusters:
         st.session_state.pop("rule-cluster", None)
-    cluster = st.selectbox("Highlight the rule of cluster", clusters, key="rule-cluster",
-                           format_func=lambda c: projects.cluster_label(c, user_names))
+    cluster = st.selectbox(
+        "Highlight the rule of cluster",
+        clusters,
+        key="rule-cluster",
+        format_func=lambda c: projects.cluster_label(c, user_names),
+    )
     rule = next(c for c in explanation.clusters if c.cluster == cluster)
     st.markdown(f"**Cluster {plain(projects.cluster_label(cluster, user_names))}**: {plain(rule.rule)}")
 
@@ -133,7 +200,9 @@ def render() -> None:
     codes[holds & members] = 0
     codes[holds & ~members] = 1
     codes[~holds & members] = 2
-    legend = [{"name": name, "colour": colour, "size": int((codes == i).sum())} for i, (name, colour) in enumerate(COVERAGE)]
+    legend = [
+        {"name": name, "colour": colour, "size": int((codes == i).sum())} for i, (name, colour) in enumerate(COVERAGE)
+    ]
     shapes = []
     if space_name == "projection" and explanation.polygons:
         for polygon in explanation.polygons.get(cluster, []):
@@ -141,12 +210,22 @@ def render() -> None:
                 shapes.append({"points": polygon, "colour": "#3b5bdb", "opacity": 0.12})
     left, right = st.columns([3, 2]) if explanation.tree is not None or data.image_shape else (st.container(), None)
     with left:
-        scatter(xy, codes, legend, hover_text=hover_lines(data.metadata, list(data.metadata.columns)[:2]),
-                images=data.vectors if data.image_shape else None, image_shape=data.image_shape, height=460,
-                key="explain-scatter", shapes=shapes)
-        st.caption("Green: the rule holds and the point is in the cluster; red: the rule holds for a point of another "
-                   "cluster; orange: a point of the cluster the rule misses; grey: the rest."
-                   + (" The shaded region is the rule on the layout." if shapes else ""))
+        scatter(
+            xy,
+            codes,
+            legend,
+            hover_text=hover_lines(data.metadata, list(data.metadata.columns)[:2]),
+            images=data.vectors if data.image_shape else None,
+            image_shape=data.image_shape,
+            height=460,
+            key="explain-scatter",
+            shapes=shapes,
+        )
+        st.caption(
+            "Green: the rule holds and the point is in the cluster; red: the rule holds for a point of another "
+            "cluster; orange: a point of the cluster the rule misses; grey: the rest."
+            + (" The shaded region is the rule on the layout." if shapes else "")
+        )
     if right is not None:
         with right:
             if data.image_shape and space_name == "pixels":
@@ -154,16 +233,23 @@ def render() -> None:
                 signs = explanation.signs.get(cluster, {})
                 mask = np.full((h, w, 3), 238, dtype=np.uint8)  # grey: pixels the rule does not use
                 for feature, sign in signs.items():
-                    mask[feature // w, feature % w] = (220, 60, 60) if sign > 0 else (60, 90, 220) if sign < 0 else \
-                        (150, 80, 200)
+                    mask[feature // w, feature % w] = (
+                        (220, 60, 60) if sign > 0 else (60, 90, 220) if sign < 0 else (150, 80, 200)
+                    )
                 mean = data.vectors[members].mean(axis=0).reshape(h, w)
                 mean = (255 - 255 * mean / max(float(mean.max()), 1e-9)).astype(np.uint8)
                 scale = max(1, 168 // w)
                 i1, i2 = st.columns(2)
-                i1.image(np.kron(mask, np.ones((scale, scale, 1), dtype=np.uint8)), caption="rule mask: red = ink "
-                         "required, blue = blank required", width="content")
-                i2.image(np.kron(mean, np.ones((scale, scale), dtype=np.uint8)), caption=f"mean image of cluster {cluster}",
-                         width="content")
+                i1.image(
+                    np.kron(mask, np.ones((scale, scale, 1), dtype=np.uint8)),
+                    caption="rule mask: red = ink required, blue = blank required",
+                    width="content",
+                )
+                i2.image(
+                    np.kron(mean, np.ones((scale, scale), dtype=np.uint8)),
+                    caption=f"mean image of cluster {cluster}",
+                    width="content",
+                )
             if explanation.tree is not None:
                 st.graphviz_chart(explanation.to_dot(), width="stretch")
 

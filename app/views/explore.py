@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+
 import projects
 from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
@@ -18,26 +19,27 @@ def render() -> None:
     data, preprocess = page_data("Explore")
 
     c1, c2, c3 = st.columns([1, 2, 2])
-    method = c1.selectbox("Projection", list(PROJECTIONS), key="projection",
-                          format_func=PROJECTIONS.get)
+    method = c1.selectbox("Projection", list(PROJECTIONS), key="projection", format_func=lambda m: PROJECTIONS[m])
     history = runs_for(data)
-    colourable = [c for c in data.metadata.columns  # numbers, or categories few enough for a legend
-                  if pd.api.types.is_numeric_dtype(data.metadata[c]) or data.metadata[c].nunique() <= 100]
+    colourable = [
+        c
+        for c in data.metadata.columns  # numbers, or categories few enough for a legend
+        if pd.api.types.is_numeric_dtype(data.metadata[c]) or data.metadata[c].nunique() <= 100
+    ]
     colour_options = [f"run:{r.id}" for r in reversed(history)] + [f"column:{c}" for c in colourable]
     if not colour_options:
         colour_options = ["none"]
     active = st.session_state.get("active_run")
     default_colour = f"run:{active}" if f"run:{active}" in colour_options else colour_options[0]
 
-
     def describe(option: str) -> str:
         if option.startswith("run:"):
             return "run: " + find_run(history, option[4:]).name
         return option.replace("column:", "column: ")
 
-
-    colour = c2.selectbox("Colour by", colour_options, index=colour_options.index(default_colour), format_func=describe,
-                          key="colour-by")
+    colour = c2.selectbox(
+        "Colour by", colour_options, index=colour_options.index(default_colour), format_func=describe, key="colour-by"
+    )
     hover_default = [data.text_column] if data.text_column else [c for c in data.metadata.columns][:2]
     hover_columns = c3.multiselect("Hover shows", list(data.metadata.columns), default=hover_default, key="hover-cols")
 
@@ -48,23 +50,39 @@ def render() -> None:
         codes, legend = colour_codes(result.labels)
         terms = cluster_keywords(data, colour[4:], result.labels) if data.text_column else {}
         terms = {**terms, **projects.legend_names(colour[4:])}  # the user's names win
-        legend = [{**entry, "name": f"cluster {entry['name']}" + (f": {terms[int(entry['name'])]}"
-                                                                  if terms.get(int(entry["name"])) else "")}
-                  for entry in legend]
+        legend = [
+            {
+                **entry,
+                "name": f"cluster {entry['name']}"
+                + (f": {terms[int(entry['name'])]}" if terms.get(int(entry["name"])) else ""),
+            }
+            for entry in legend
+        ]
     elif colour.startswith("column:"):
         codes, legend = colour_codes(data.metadata[colour[7:]], noise_negative=False)
     else:
         codes, legend = np.zeros(data.n, dtype=np.uint16), [{"name": "all", "colour": "#3b5bdb", "size": data.n}]
 
-    selection = scatter(xy, codes, legend, hover_text=hover_lines(data.metadata, hover_columns),
-                        images=data.vectors if data.image_shape else None, image_shape=data.image_shape,
-                        key=f"scatter-{data.fingerprint[:8]}")
-    st.caption("Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "
-               "highlight that group. Noise is grey and drawn behind.")
+    selection = scatter(
+        xy,
+        codes,
+        legend,
+        hover_text=hover_lines(data.metadata, hover_columns),
+        images=data.vectors if data.image_shape else None,
+        image_shape=data.image_shape,
+        key=f"scatter-{data.fingerprint[:8]}",
+    )
+    st.caption(
+        "Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "
+        "highlight that group. Noise is grey and drawn behind."
+    )
     scatter_buttons(xy, codes, legend, f"{data.name} · {describe(colour)} · {method.upper()}", key="explore")
     if selection and selection.get("nonce") != st.session_state.get("selection_nonce"):
         st.session_state["selection_nonce"] = selection.get("nonce")
-        st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": np.asarray(selection["rows"], dtype=int)}
+        st.session_state["selection"] = {
+            "fingerprint": data.fingerprint,
+            "rows": np.asarray(selection["rows"], dtype=int),
+        }
 
     chosen = st.session_state.get("selection")
     if chosen is not None and chosen["fingerprint"] == data.fingerprint and len(chosen["rows"]):
@@ -75,18 +93,30 @@ def render() -> None:
         if colour.startswith("run:"):
             table.insert(1, "cluster", result.labels[rows])
         st.dataframe(table.head(1000), width="stretch", hide_index=True, height=240)
-        st.download_button("Download selected rows (CSV)", table.to_csv(index=False), file_name="selection.csv",
-                           mime="text/csv")
+        st.download_button(
+            "Download selected rows (CSV)", table.to_csv(index=False), file_name="selection.csv", mime="text/csv"
+        )
         st.markdown("**Re-cluster the selection** (drill down: a new run on just these rows)")
         d1, d2 = st.columns([2, 1])
-        drill_method = d1.selectbox("Method", list(BACKENDS), key="drill-method",
-                                    format_func=lambda n: BACKENDS[n].title)
+        drill_method = d1.selectbox(
+            "Method", list(BACKENDS), key="drill-method", format_func=lambda n: BACKENDS[n].title
+        )
         if d2.button("Re-cluster selection", type="primary", disabled="job" in st.session_state or len(rows) < 3):
+
             def show_new_run(res):
                 entry = add_run(data, res)
                 st.session_state["colour-by"] = f"run:{entry.id}"
 
-            start_job(f"re-clustering {len(rows):,} rows", run_subset,
-                      {"dataset": data, "rows": np.asarray(rows), "method": drill_method, "params": {},
-                       "preprocess": preprocess}, show_new_run)
+            start_job(
+                f"re-clustering {len(rows):,} rows",
+                run_subset,
+                {
+                    "dataset": data,
+                    "rows": np.asarray(rows),
+                    "method": drill_method,
+                    "params": {},
+                    "preprocess": preprocess,
+                },
+                show_new_run,
+            )
             st.rerun()

@@ -16,9 +16,16 @@ class Agglomerative(Backend):
     description = "Merges nearest groups bottom-up (Ward, average, complete or single linkage)."
     schema = (
         Param("n_clusters", int, 8, "number of clusters", low=1, high=5000, at_most_rows=True),
-        Param("linkage", str, "ward", "how group distance is measured", choices=("ward", "average", "complete", "single")),
-        Param("connectivity", str, "auto", f"merge only kNN neighbours: auto (above {CONNECTIVITY_ABOVE:,} rows), "
-              "always, never", choices=("auto", "always", "never")),
+        Param(
+            "linkage", str, "ward", "how group distance is measured", choices=("ward", "average", "complete", "single")
+        ),
+        Param(
+            "connectivity",
+            str,
+            "auto",
+            f"merge only kNN neighbours: auto (above {CONNECTIVITY_ABOVE:,} rows), always, never",
+            choices=("auto", "always", "never"),
+        ),
         Param("n_neighbors", int, 15, "neighbours in the connectivity graph", low=2, high=200),
         METRIC,
     )
@@ -43,11 +50,15 @@ class Agglomerative(Backend):
         if params.get("linkage", "ward") == "ward" and params.get("metric", "euclidean") != "euclidean":
             return "ward linkage needs metric=euclidean; choose linkage average or complete for cosine."
         if n > MAX_ROWS:
-            return (f"Agglomerative clustering of {n:,} rows would take hours (limit {MAX_ROWS:,}). "
-                    "Use Leiden or HDBSCAN, or k-means, which scale to millions.")
+            return (
+                f"Agglomerative clustering of {n:,} rows would take hours (limit {MAX_ROWS:,}). "
+                "Use Leiden or HDBSCAN, or k-means, which scale to millions."
+            )
         if not cls._connected(n, params.get("connectivity", "auto")) and n > UNCONNECTED_MAX:
-            return (f"Agglomerative without connectivity on {n:,} rows needs all pairwise distances. "
-                    "Set connectivity=auto or always.")
+            return (
+                f"Agglomerative without connectivity on {n:,} rows needs all pairwise distances. "
+                "Set connectivity=auto or always."
+            )
         need = 8 * n * n / 2 if not cls._connected(n, params.get("connectivity", "auto")) else 8 * n * 60
         return memory_refusal("Agglomerative", need, "Use connectivity=always, or Leiden.")
 
@@ -62,8 +73,9 @@ class Agglomerative(Backend):
         if self._connected(len(x), p["connectivity"]):
             knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"])
             connectivity = knn.connectivities("binary")
-        model = AgglomerativeClustering(n_clusters=p["n_clusters"], linkage=p["linkage"],
-                                        metric=p["metric"], connectivity=connectivity)
+        model = AgglomerativeClustering(
+            n_clusters=p["n_clusters"], linkage=p["linkage"], metric=p["metric"], connectivity=connectivity
+        )
         self.labels_ = relabel_by_size(model.fit_predict(x))
         self.model_ = model
         return self

@@ -15,8 +15,18 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from clustering.params import Param, ParamError, check_params
 from clustering.preprocess import fit_range
 
-__all__ = ["METRIC", "SEED", "Backend", "Cancelled", "Param", "ParamError", "by_size", "memory_refusal",
-           "relabel_by_size", "size_order"]
+__all__ = [
+    "METRIC",
+    "SEED",
+    "Backend",
+    "Cancelled",
+    "Param",
+    "ParamError",
+    "by_size",
+    "memory_refusal",
+    "relabel_by_size",
+    "size_order",
+]
 
 
 class Cancelled(RuntimeError):
@@ -89,7 +99,7 @@ class Backend(ClusterMixin, BaseEstimator):
         return {}
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> "Backend":
+    def from_params(cls, params: dict[str, Any]) -> Backend:
         return cls(**cls.checked(params))
 
     @classmethod
@@ -103,8 +113,7 @@ class Backend(ClusterMixin, BaseEstimator):
         for param in cls.schema:
             value = params.get(param.name)
             if param.at_most_rows and value is not None and value > n:
-                return (f"{cls.name}: {param.name}={value} is more than the {n} rows to cluster. "
-                        f"Choose at most {n}.")
+                return f"{cls.name}: {param.name}={value} is more than the {n} rows to cluster. Choose at most {n}."
         return cls.refusal(n, d, params)
 
     def _params(self) -> dict[str, Any]:
@@ -128,8 +137,10 @@ def memory_refusal(method: str, need_bytes: float, alternative: str) -> str | No
     budget = 0.6 * available_memory_bytes()
     if need_bytes <= budget:
         return None
-    return (f"{method} would need about {need_bytes / 2**30:.1f} GiB of memory here "
-            f"(available {budget / 0.6 / 2**30:.1f} GiB). {alternative}")
+    return (
+        f"{method} would need about {need_bytes / 2**30:.1f} GiB of memory here "
+        f"(available {budget / 0.6 / 2**30:.1f} GiB). {alternative}"
+    )
 
 
 def relabel_by_size(labels: np.ndarray) -> np.ndarray:

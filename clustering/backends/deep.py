@@ -108,7 +108,7 @@ def _autoencoder_class() -> type:
                     layers.append(nn.ReLU())
             return nn.Sequential(*layers)
 
-        class AutoEncoder(nn.Module):
+        class AutoEncoder(nn.Module):  # type: ignore[name-defined]  # torch is imported lazily
             def __init__(self, dims: list[int]) -> None:
                 super().__init__()
                 self.encoder = stack(dims)
@@ -160,14 +160,21 @@ class TrainConfig:
     device: str = "auto"
 
     @classmethod
-    def from_params(cls, p: dict) -> "TrainConfig":
+    def from_params(cls, p: dict) -> TrainConfig:
         """The autoencoder settings out of a deep backend's validated parameters."""
-        return cls(hidden=parse_hidden(p["hidden"]), embedding_dim=p["embedding_dim"],
-                   pretrain_epochs=p["pretrain_epochs"], batch_size=p["batch_size"], seed=p["seed"], device=p["device"])
+        return cls(
+            hidden=parse_hidden(p["hidden"]),
+            embedding_dim=p["embedding_dim"],
+            pretrain_epochs=p["pretrain_epochs"],
+            batch_size=p["batch_size"],
+            seed=p["seed"],
+            device=p["device"],
+        )
 
     def key(self, fingerprint: str) -> str:
-        text = json.dumps({**self.__dict__, "hidden": list(self.hidden), "device": "any", "data": fingerprint},
-                          sort_keys=True)
+        text = json.dumps(
+            {**self.__dict__, "hidden": list(self.hidden), "device": "any", "data": fingerprint}, sort_keys=True
+        )
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
@@ -196,8 +203,13 @@ class Replay:
 class Trainer:
     """Holds data on the device and runs autoencoder pretraining and the self-training loop."""
 
-    def __init__(self, x: np.ndarray, config: TrainConfig, progress: TrainingProgress | None = None,
-                 cancel: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        x: np.ndarray,
+        config: TrainConfig,
+        progress: TrainingProgress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
         torch = torch_module()
         set_threads()
         self.config = config
@@ -233,7 +245,7 @@ class Trainer:
         torch = torch_module()
         order = torch.randperm(self.n, generator=self.generator).to(self.device)
         for start in range(0, self.n, self.config.batch_size):
-            yield order[start:start + self.config.batch_size]
+            yield order[start : start + self.config.batch_size]
 
     def embed(self, model, x=None):
         torch = torch_module()
@@ -242,7 +254,7 @@ class Trainer:
         parts = []
         with torch.no_grad(), self.autocast():
             for start in range(0, len(x), 8192):
-                parts.append(model.encoder(x[start:start + 8192]).float())
+                parts.append(model.encoder(x[start : start + 8192]).float())
         model.train()
         return torch.cat(parts)
 
@@ -298,7 +310,8 @@ def _cached_weights(path: Path, expected: dict) -> dict | None:
             arrays = {name: stored[name] for name in stored.files}
         sound = set(arrays) == set(expected) and all(
             arrays[k].shape == tuple(v.shape) and arrays[k].dtype == np.float32 and np.isfinite(arrays[k]).all()
-            for k, v in expected.items())
+            for k, v in expected.items()
+        )
     except Exception:  # unreadable: rebuilt, never trusted
         sound = False
     if not sound:
@@ -364,8 +377,10 @@ def load_payload(path: str | Path) -> dict:
             state = {k[6:]: torch.from_numpy(stored[k].copy()) for k in stored.files if k.startswith("state/")}
             extra = {k[6:]: stored[k] for k in stored.files if k.startswith("extra/")}
     except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError) as error:
-        raise ValueError(f"{path}: not a Clusterlab deep clustering model file ({error}). "
-                         "Save the model again with the estimator's save().") from None
+        raise ValueError(
+            f"{path}: not a Clusterlab deep clustering model file ({error}). "
+            "Save the model again with the estimator's save()."
+        ) from None
     if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
         raise ValueError(f"{path}: not a Clusterlab deep clustering model file")
     return {"kind": header.get("kind"), "config": header.get("config", {}), "state_dict": state, "extra": extra}

@@ -22,14 +22,35 @@ from clustering.backends.deep import (
 
 DEEP_COMMON = (
     Param("n_clusters", int, 10, "number of clusters", low=2, high=500, at_most_rows=True, label="Clusters"),
-    Param("hidden", str, "500,500,2000", "encoder widths, comma-separated (decoder mirrors them)",
-          check=hidden_problem, label="Encoder widths", advanced=True),
-    Param("embedding_dim", int, 10, "size of the embedding the clusters live in", low=2, high=256,
-          label="Embedding size", advanced=True),
+    Param(
+        "hidden",
+        str,
+        "500,500,2000",
+        "encoder widths, comma-separated (decoder mirrors them)",
+        check=hidden_problem,
+        label="Encoder widths",
+        advanced=True,
+    ),
+    Param(
+        "embedding_dim",
+        int,
+        10,
+        "size of the embedding the clusters live in",
+        low=2,
+        high=256,
+        label="Embedding size",
+        advanced=True,
+    ),
     Param("pretrain_epochs", int, 100, "autoencoder pretraining epochs (reconstruction MSE, Adam)", low=0, high=5000),
     Param("batch_size", int, 256, "mini-batch size", low=8, high=65536, log=True, advanced=True),
-    Param("device", str, "auto", "auto uses a CUDA GPU when present, else the CPU", choices=("auto", "cpu", "cuda"),
-          advanced=True),
+    Param(
+        "device",
+        str,
+        "auto",
+        "auto uses a CUDA GPU when present, else the CPU",
+        choices=("auto", "cpu", "cuda"),
+        advanced=True,
+    ),
     SEED,
 )
 
@@ -40,8 +61,16 @@ class DeepBackend(Backend):
     accepts_callbacks: ClassVar[bool] = True
     schema: ClassVar[tuple[Param, ...]] = DEEP_COMMON
 
-    def __init__(self, n_clusters=10, hidden="500,500,2000", embedding_dim=10, pretrain_epochs=100, batch_size=256,
-                 device="auto", seed=0):
+    def __init__(
+        self,
+        n_clusters=10,
+        hidden="500,500,2000",
+        embedding_dim=10,
+        pretrain_epochs=100,
+        batch_size=256,
+        device="auto",
+        seed=0,
+    ):
         self.n_clusters = n_clusters
         self.hidden = hidden
         self.embedding_dim = embedding_dim

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -31,19 +32,23 @@ from clustering.backends.deep import (
 from clustering.backends.deep_base import DEEP_COMMON, DeepBackend
 
 
+def _unset_projector(z: np.ndarray) -> np.ndarray:
+    raise RuntimeError("the replay's projector is set when the replay starts")
+
+
 @dataclass
 class SelfTraining:
     """The state of DEC's self-training loop."""
 
-    mu: object  # cluster centres (a torch Parameter)
-    optimizer: object
+    mu: Any  # cluster centres (a torch Parameter)
+    optimizer: Any
     labels: np.ndarray  # assignment at the last target update
-    target: object = None  # P, recomputed every update_interval iterations
+    target: Any = None  # P, recomputed every update_interval iterations
     iteration: int = 0
     loss: float = float("nan")
     converged: bool = False
-    batches: Iterator | None = None  # the current epoch's mini-batches
-    project: Callable[[np.ndarray], np.ndarray] | None = None  # embedding -> 2-D, for the replay
+    batches: Iterator[Any] | None = None  # the current epoch's mini-batches
+    project: Callable[[np.ndarray], np.ndarray] = _unset_projector  # embedding -> 2-D, for the replay
 
 
 class DEC(DeepBackend):
@@ -51,26 +56,83 @@ class DEC(DeepBackend):
     title = "DEC (deep embedded clustering)"
     description = "Learns an autoencoder embedding and sharpens k clusters in it by self-training (PyTorch)."
     improved = False  # IDEC keeps the decoder
-    schema = DEEP_COMMON + (
-        Param("max_iter", int, 8000, "most self-training iterations (mini-batches)", low=0, high=200000,
-              label="Most iterations"),
-        Param("update_interval", int, 140, "iterations between target updates (T)", low=1, high=100000,
-              advanced=True),
-        Param("tol", float, 0.001, "stop when fewer than this share of points change cluster", low=0.0, high=1.0,
-              label="Tolerance", advanced=True),
-        Param("optimizer", str, "sgd", "self-training optimiser: sgd (momentum 0.9) or adam", choices=("sgd", "adam"),
-              advanced=True),
-        Param("lr", float, 0.01, "self-training learning rate", low=1e-6, high=10.0, log=True,
-              label="Learning rate", advanced=True),
-        Param("alpha", float, 1.0, "degrees of freedom of the Student's t kernel", low=0.01, high=100.0,
-              label="Kernel degrees of freedom", advanced=True),
+    schema: ClassVar[tuple[Param, ...]] = DEEP_COMMON + (
+        Param(
+            "max_iter",
+            int,
+            8000,
+            "most self-training iterations (mini-batches)",
+            low=0,
+            high=200000,
+            label="Most iterations",
+        ),
+        Param("update_interval", int, 140, "iterations between target updates (T)", low=1, high=100000, advanced=True),
+        Param(
+            "tol",
+            float,
+            0.001,
+            "stop when fewer than this share of points change cluster",
+            low=0.0,
+            high=1.0,
+            label="Tolerance",
+            advanced=True,
+        ),
+        Param(
+            "optimizer",
+            str,
+            "sgd",
+            "self-training optimiser: sgd (momentum 0.9) or adam",
+            choices=("sgd", "adam"),
+            advanced=True,
+        ),
+        Param(
+            "lr",
+            float,
+            0.01,
+            "self-training learning rate",
+            low=1e-6,
+            high=10.0,
+            log=True,
+            label="Learning rate",
+            advanced=True,
+        ),
+        Param(
+            "alpha",
+            float,
+            1.0,
+            "degrees of freedom of the Student's t kernel",
+            low=0.01,
+            high=100.0,
+            label="Kernel degrees of freedom",
+            advanced=True,
+        ),
     )
 
-    def __init__(self, n_clusters=10, hidden="500,500,2000", embedding_dim=10, pretrain_epochs=100, batch_size=256,
-                 device="auto", seed=0, max_iter=8000, update_interval=140, tol=0.001, optimizer="sgd", lr=0.01,
-                 alpha=1.0):
-        super().__init__(n_clusters=n_clusters, hidden=hidden, embedding_dim=embedding_dim,
-                         pretrain_epochs=pretrain_epochs, batch_size=batch_size, device=device, seed=seed)
+    def __init__(
+        self,
+        n_clusters=10,
+        hidden="500,500,2000",
+        embedding_dim=10,
+        pretrain_epochs=100,
+        batch_size=256,
+        device="auto",
+        seed=0,
+        max_iter=8000,
+        update_interval=140,
+        tol=0.001,
+        optimizer="sgd",
+        lr=0.01,
+        alpha=1.0,
+    ):
+        super().__init__(
+            n_clusters=n_clusters,
+            hidden=hidden,
+            embedding_dim=embedding_dim,
+            pretrain_epochs=pretrain_epochs,
+            batch_size=batch_size,
+            device=device,
+            seed=seed,
+        )
         self.max_iter = max_iter
         self.update_interval = update_interval
         self.tol = tol
@@ -129,8 +191,9 @@ class DEC(DeepBackend):
         changed = float((current != state.labels).mean())
         state.labels = current
         if state.iteration > 0:
-            replay.record(state.iteration, current, state.project(z_all[replay.sample].cpu().numpy()), changed,
-                          state.loss)
+            replay.record(
+                state.iteration, current, state.project(z_all[replay.sample].cpu().numpy()), changed, state.loss
+            )
         trainer.report("cluster", state.iteration, p["max_iter"], state.loss, changed)
         state.converged = state.iteration > 0 and changed < p["tol"]
         return state.converged
@@ -164,8 +227,13 @@ class DEC(DeepBackend):
             q_all = soft_assignment(z_all, state.mu.detach(), p["alpha"]).cpu().numpy()
         raw = q_all.argmax(axis=1).astype(np.int32)
         if not replay.iterations or replay.iterations[-1] != state.iteration:
-            replay.record(state.iteration, raw, state.project(z_all[replay.sample].cpu().numpy()),
-                          float((raw != state.labels).mean()), state.loss)
+            replay.record(
+                state.iteration,
+                raw,
+                state.project(z_all[replay.sample].cpu().numpy()),
+                float((raw != state.labels).mean()),
+                state.loss,
+            )
         order = self._set_labels(raw, q_all)
         rank = np.empty(len(order), dtype=np.int16)
         rank[order] = np.arange(len(order), dtype=np.int16)
@@ -202,18 +270,54 @@ class IDEC(DEC):
     description = "DEC whose loss keeps reconstruction, so the embedding keeps local structure (PyTorch)."
     improved = True
     schema = tuple(
-        Param("optimizer", str, "adam", p.help, choices=p.choices, advanced=True) if p.name == "optimizer"
+        Param("optimizer", str, "adam", p.help, choices=p.choices, advanced=True)
+        if p.name == "optimizer"
         else Param("lr", float, 0.001, p.help, low=p.low, high=p.high, log=True, label=p.label, advanced=True)
-        if p.name == "lr" else p
+        if p.name == "lr"
+        else p
         for p in DEC.schema
-    ) + (Param("gamma", float, 0.1, "weight of the clustering (KL) loss against reconstruction", low=0.0, high=100.0,
-               label="Clustering loss weight"),)
+    ) + (
+        Param(
+            "gamma",
+            float,
+            0.1,
+            "weight of the clustering (KL) loss against reconstruction",
+            low=0.0,
+            high=100.0,
+            label="Clustering loss weight",
+        ),
+    )
 
-    def __init__(self, n_clusters=10, hidden="500,500,2000", embedding_dim=10, pretrain_epochs=100, batch_size=256,
-                 device="auto", seed=0, max_iter=8000, update_interval=140, tol=0.001, optimizer="adam", lr=0.001,
-                 alpha=1.0, gamma=0.1):
-        super().__init__(n_clusters=n_clusters, hidden=hidden, embedding_dim=embedding_dim,
-                         pretrain_epochs=pretrain_epochs, batch_size=batch_size, device=device, seed=seed,
-                         max_iter=max_iter, update_interval=update_interval, tol=tol, optimizer=optimizer, lr=lr,
-                         alpha=alpha)
+    def __init__(
+        self,
+        n_clusters=10,
+        hidden="500,500,2000",
+        embedding_dim=10,
+        pretrain_epochs=100,
+        batch_size=256,
+        device="auto",
+        seed=0,
+        max_iter=8000,
+        update_interval=140,
+        tol=0.001,
+        optimizer="adam",
+        lr=0.001,
+        alpha=1.0,
+        gamma=0.1,
+    ):
+        super().__init__(
+            n_clusters=n_clusters,
+            hidden=hidden,
+            embedding_dim=embedding_dim,
+            pretrain_epochs=pretrain_epochs,
+            batch_size=batch_size,
+            device=device,
+            seed=seed,
+            max_iter=max_iter,
+            update_interval=update_interval,
+            tol=tol,
+            optimizer=optimizer,
+            lr=lr,
+            alpha=alpha,
+        )
         self.gamma = gamma

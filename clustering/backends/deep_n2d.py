@@ -22,19 +22,61 @@ class N2D(DeepBackend):
     title = "N2D (autoencoder + UMAP + GMM)"
     description = "Autoencoder embedding, UMAP on it, Gaussian mixture there: the strongest deep recipe."
     schema = DEEP_COMMON + (
-        Param("umap_neighbors", int, 20, "UMAP neighbours on the embedding", low=2, high=200,
-              label="UMAP neighbours", advanced=True),
+        Param(
+            "umap_neighbors",
+            int,
+            20,
+            "UMAP neighbours on the embedding",
+            low=2,
+            high=200,
+            label="UMAP neighbours",
+            advanced=True,
+        ),
         Param("umap_dims", int, 10, "UMAP output dimensions", low=2, high=50, label="UMAP dimensions", advanced=True),
-        Param("umap_min_dist", float, 0.0, "UMAP min_dist (0 packs clusters tightly)", low=0.0, high=1.0,
-              label="UMAP min_dist", advanced=True),
-        Param("covariance_type", str, "full", "GMM component shape", choices=("full", "tied", "diag", "spherical"),
-              label="Mixture shape", advanced=True),
+        Param(
+            "umap_min_dist",
+            float,
+            0.0,
+            "UMAP min_dist (0 packs clusters tightly)",
+            low=0.0,
+            high=1.0,
+            label="UMAP min_dist",
+            advanced=True,
+        ),
+        Param(
+            "covariance_type",
+            str,
+            "full",
+            "GMM component shape",
+            choices=("full", "tied", "diag", "spherical"),
+            label="Mixture shape",
+            advanced=True,
+        ),
     )
 
-    def __init__(self, n_clusters=10, hidden="500,500,2000", embedding_dim=10, pretrain_epochs=100, batch_size=256,
-                 device="auto", seed=0, umap_neighbors=20, umap_dims=10, umap_min_dist=0.0, covariance_type="full"):
-        super().__init__(n_clusters=n_clusters, hidden=hidden, embedding_dim=embedding_dim,
-                         pretrain_epochs=pretrain_epochs, batch_size=batch_size, device=device, seed=seed)
+    def __init__(
+        self,
+        n_clusters=10,
+        hidden="500,500,2000",
+        embedding_dim=10,
+        pretrain_epochs=100,
+        batch_size=256,
+        device="auto",
+        seed=0,
+        umap_neighbors=20,
+        umap_dims=10,
+        umap_min_dist=0.0,
+        covariance_type="full",
+    ):
+        super().__init__(
+            n_clusters=n_clusters,
+            hidden=hidden,
+            embedding_dim=embedding_dim,
+            pretrain_epochs=pretrain_epochs,
+            batch_size=batch_size,
+            device=device,
+            seed=seed,
+        )
         self.umap_neighbors = umap_neighbors
         self.umap_dims = umap_dims
         self.umap_min_dist = umap_min_dist
@@ -48,14 +90,16 @@ class N2D(DeepBackend):
         trainer.check_cancel()
         trainer.report("umap", 0, 2, float("nan"))
         start = time.perf_counter()
-        manifold = umap_embed(z, n_components=p["umap_dims"], n_neighbors=p["umap_neighbors"],
-                              min_dist=p["umap_min_dist"], seed=p["seed"])
+        manifold = umap_embed(
+            z, n_components=p["umap_dims"], n_neighbors=p["umap_neighbors"], min_dist=p["umap_min_dist"], seed=p["seed"]
+        )
         trainer.seconds["umap"] = time.perf_counter() - start
         trainer.check_cancel()
         trainer.report("gmm", 1, 2, float("nan"))
         start = time.perf_counter()
-        gmm = GaussianMixture(n_components=p["n_clusters"], covariance_type=p["covariance_type"],
-                              random_state=p["seed"]).fit(manifold.astype(np.float64))
+        gmm = GaussianMixture(
+            n_components=p["n_clusters"], covariance_type=p["covariance_type"], random_state=p["seed"]
+        ).fit(manifold.astype(np.float64))
         proba = gmm.predict_proba(manifold.astype(np.float64))
         self._set_labels(proba.argmax(axis=1).astype(np.int32), proba)
         trainer.seconds["gmm"] = time.perf_counter() - start

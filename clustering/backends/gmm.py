@@ -42,16 +42,23 @@ class GMM(Backend):
 
         p = self._params()
         x = self._check_x(X)
-        model = GaussianMixture(n_components=p["n_components"], covariance_type=p["covariance_type"],
-                                n_init=p["n_init"], max_iter=p["max_iter"], reg_covar=p["reg_covar"],
-                                random_state=p["seed"])
+        model = GaussianMixture(
+            n_components=p["n_components"],
+            covariance_type=p["covariance_type"],
+            n_init=p["n_init"],
+            max_iter=p["max_iter"],
+            reg_covar=p["reg_covar"],
+            random_state=p["seed"],
+        )
         try:
             raw = model.fit_predict(x.astype(np.float64))
         except ValueError as error:  # a singular covariance: sklearn's message names its own internals
             if "covariance" not in str(error):
                 raise
-            raise ParamError(f"reg_covar={p['reg_covar']:g}: a component's covariance became singular. Raise "
-                             "reg_covar (e.g. 1e-6 or more), use fewer components, or covariance_type=diag.") from None
+            raise ParamError(
+                f"reg_covar={p['reg_covar']:g}: a component's covariance became singular. Raise "
+                "reg_covar (e.g. 1e-6 or more), use fewer components, or covariance_type=diag."
+            ) from None
         self.labels_, order = by_size(raw, p["n_components"])
         self.probabilities_ = model.predict_proba(x.astype(np.float64))[:, order].astype(np.float32)
         self.model_ = model

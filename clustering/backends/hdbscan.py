@@ -31,17 +31,40 @@ class HDBSCAN(Backend):
     aliases = {"method": "cluster_selection_method"}  # its name before 2026-11
     schema = (
         Param("min_cluster_size", int, 15, "smallest group that counts as a cluster", low=2, log=True),
-        Param("min_samples", int, None, "how conservative: more marks more points noise (empty = min_cluster_size)",
-              low=1, nullable=True),
+        Param(
+            "min_samples",
+            int,
+            None,
+            "how conservative: more marks more points noise (empty = min_cluster_size)",
+            low=1,
+            nullable=True,
+        ),
         Param("cluster_selection_epsilon", float, 0.0, "merge clusters closer than this distance", low=0.0),
-        Param("cluster_selection_method", str, "eom", "eom (excess of mass: larger clusters) or leaf (finer "
-              "clusters)", choices=("eom", "leaf"), label="Cluster selection", advanced=True),
-        Param("reduction", str, "auto", "auto: none up to 16 dims, else UMAP; or none / pca / umap",
-              choices=("auto", "none", "pca", "umap")),
+        Param(
+            "cluster_selection_method",
+            str,
+            "eom",
+            "eom (excess of mass: larger clusters) or leaf (finer clusters)",
+            choices=("eom", "leaf"),
+            label="Cluster selection",
+            advanced=True,
+        ),
+        Param(
+            "reduction",
+            str,
+            "auto",
+            "auto: none up to 16 dims, else UMAP; or none / pca / umap",
+            choices=("auto", "none", "pca", "umap"),
+        ),
         Param("reduce_dims", int, 10, "dimensions after reduction", low=2, high=100),
         Param("umap_neighbors", int, 15, "UMAP neighbours for the reduction", low=2, high=200),
-        Param("implementation", str, "auto", "auto: fast_hdbscan from 20,000 rows, else hdbscan (same labels)",
-              choices=("auto", "hdbscan", "fast_hdbscan")),
+        Param(
+            "implementation",
+            str,
+            "auto",
+            "auto: fast_hdbscan from 20,000 rows, else hdbscan (same labels)",
+            choices=("auto", "hdbscan", "fast_hdbscan"),
+        ),
         METRIC,
         SEED,
     )
@@ -50,9 +73,19 @@ class HDBSCAN(Backend):
     def graph_size(cls, params: dict) -> int | None:
         return int(params["umap_neighbors"])  # the UMAP reduction's graph
 
-    def __init__(self, min_cluster_size=15, min_samples=None, cluster_selection_epsilon=0.0,
-                 cluster_selection_method="eom", reduction="auto", reduce_dims=10, umap_neighbors=15,
-                 implementation="auto", metric="euclidean", seed=0):
+    def __init__(
+        self,
+        min_cluster_size=15,
+        min_samples=None,
+        cluster_selection_epsilon=0.0,
+        cluster_selection_method="eom",
+        reduction="auto",
+        reduce_dims=10,
+        umap_neighbors=15,
+        implementation="auto",
+        metric="euclidean",
+        seed=0,
+    ):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.cluster_selection_epsilon = cluster_selection_epsilon
@@ -77,8 +110,15 @@ class HDBSCAN(Backend):
             return x
         if reduction == "pca":
             return pca_embed(x, p["reduce_dims"], seed=p["seed"])
-        return umap_embed(x, n_components=p["reduce_dims"], n_neighbors=p["umap_neighbors"], min_dist=0.0,
-                          metric=p["metric"], seed=p["seed"], knn=knn)
+        return umap_embed(
+            x,
+            n_components=p["reduce_dims"],
+            n_neighbors=p["umap_neighbors"],
+            min_dist=0.0,
+            metric=p["metric"],
+            seed=p["seed"],
+            knn=knn,
+        )
 
     def run_info(self) -> dict:
         return {"reduction_used": self.reduction_used_}
@@ -94,8 +134,11 @@ class HDBSCAN(Backend):
             import fast_hdbscan
 
             model = fast_hdbscan.HDBSCAN(
-                min_cluster_size=p["min_cluster_size"], min_samples=p["min_samples"],
-                cluster_selection_epsilon=p["cluster_selection_epsilon"], cluster_selection_method=p["cluster_selection_method"])
+                min_cluster_size=p["min_cluster_size"],
+                min_samples=p["min_samples"],
+                cluster_selection_epsilon=p["cluster_selection_epsilon"],
+                cluster_selection_method=p["cluster_selection_method"],
+            )
             model.fit(np.ascontiguousarray(space, dtype=np.float32))  # the dtype the app's warm-up compiles
         else:
             model = self._hdbscan_model(p)
@@ -112,9 +155,12 @@ class HDBSCAN(Backend):
         import hdbscan
 
         return hdbscan.HDBSCAN(
-            min_cluster_size=p["min_cluster_size"], min_samples=p["min_samples"],
-            cluster_selection_epsilon=p["cluster_selection_epsilon"], cluster_selection_method=p["cluster_selection_method"],
-            approx_min_span_tree=False, core_dist_n_jobs=os.cpu_count() or 1,
+            min_cluster_size=p["min_cluster_size"],
+            min_samples=p["min_samples"],
+            cluster_selection_epsilon=p["cluster_selection_epsilon"],
+            cluster_selection_method=p["cluster_selection_method"],
+            approx_min_span_tree=False,
+            core_dist_n_jobs=os.cpu_count() or 1,
         )
 
     @property

@@ -17,8 +17,13 @@ class KMeans(Backend):
         Param("n_clusters", int, 8, "number of clusters k", low=1, high=5000, at_most_rows=True),
         Param("n_init", int, 10, "restarts; the best (lowest inertia) is kept", low=1, high=100),
         Param("max_iter", int, 300, "iterations per restart", low=1, high=10000),
-        Param("algorithm", str, "auto", f"auto: mini-batch above {MINIBATCH_ABOVE:,} rows; lloyd; minibatch",
-              choices=("auto", "lloyd", "minibatch")),
+        Param(
+            "algorithm",
+            str,
+            "auto",
+            f"auto: mini-batch above {MINIBATCH_ABOVE:,} rows; lloyd; minibatch",
+            choices=("auto", "lloyd", "minibatch"),
+        ),
         SEED,
     )
 
@@ -41,11 +46,17 @@ class KMeans(Backend):
         x = self._check_x(X)
         minibatch = p["algorithm"] == "minibatch" or (p["algorithm"] == "auto" and len(x) > MINIBATCH_ABOVE)
         if minibatch:
-            model = MiniBatchKMeans(n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"],
-                                    random_state=p["seed"], batch_size=4096)
+            model = MiniBatchKMeans(
+                n_clusters=p["n_clusters"],
+                n_init=p["n_init"],
+                max_iter=p["max_iter"],
+                random_state=p["seed"],
+                batch_size=4096,
+            )
         else:
-            model = SkKMeans(n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"],
-                             random_state=p["seed"])
+            model = SkKMeans(
+                n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"], random_state=p["seed"]
+            )
         raw = model.fit_predict(x)
         self.labels_, order = by_size(raw, p["n_clusters"])
         self.cluster_centers_ = model.cluster_centers_[order[: self.labels_.max() + 1]].astype(np.float32)

@@ -29,8 +29,10 @@ class KMedoids(Backend):
     @classmethod
     def refusal(cls, n, d, params):
         if n > MAX_ROWS:
-            return (f"k-medoids keeps all {n:,}^2 distances (limit {MAX_ROWS:,} rows). "
-                    "Use k-means, or run k-medoids on a sample.")
+            return (
+                f"k-medoids keeps all {n:,}^2 distances (limit {MAX_ROWS:,} rows). "
+                "Use k-means, or run k-medoids on a sample."
+            )
         return memory_refusal("k-medoids", 8.0 * n * n, "Use k-means instead.")
 
     def fit(self, X, y=None):
@@ -40,13 +42,15 @@ class KMedoids(Backend):
         p = self._params()
         x = self._check_x(X)
         distances = pairwise_distances(x, metric=p["metric"], n_jobs=-1).astype(np.float64)
-        result = kmedoids.fasterpam(distances, p["n_clusters"], max_iter=p["max_iter"], init="random",
-                                    random_state=p["seed"])
+        result = kmedoids.fasterpam(
+            distances, p["n_clusters"], max_iter=p["max_iter"], init="random", random_state=p["seed"]
+        )
         raw = np.asarray(result.labels)
         self.labels_ = relabel_by_size(raw)
         medoids = np.asarray(result.medoids)
-        self.medoid_indices_ = np.array([medoids[raw[np.flatnonzero(self.labels_ == c)[0]]]
-                                         for c in range(self.labels_.max() + 1)])
+        self.medoid_indices_ = np.array(
+            [medoids[raw[np.flatnonzero(self.labels_ == c)[0]]] for c in range(self.labels_.max() + 1)]
+        )
         self.cluster_centers_ = x[self.medoid_indices_]
         self.inertia_ = float(result.loss)
         return self

@@ -22,13 +22,19 @@ class Leiden(Backend):
     schema = (
         Param("n_neighbors", int, 15, "neighbours per point in the kNN graph", low=2, high=500),
         METRIC,
-        Param("weighting", str, "umap", "edge weights: UMAP fuzzy connectivities or Jaccard overlap (SNN)",
-              choices=("umap", "jaccard")),
+        Param(
+            "weighting",
+            str,
+            "umap",
+            "edge weights: UMAP fuzzy connectivities or Jaccard overlap (SNN)",
+            choices=("umap", "jaccard"),
+        ),
         Param("resolution", float, 1.0, "higher gives more, smaller clusters", low=0.0, high=50.0, log=True),
         Param("objective", str, "modularity", "quality function", choices=("modularity", "CPM")),
         Param("n_iterations", int, 2, "Leiden passes; -1 runs until the partition is stable", low=-1, high=100),
-        Param("implementation", str, "igraph", "igraph (fast) or leidenalg (reference)",
-              choices=("igraph", "leidenalg")),
+        Param(
+            "implementation", str, "igraph", "igraph (fast) or leidenalg (reference)", choices=("igraph", "leidenalg")
+        ),
         SEED,
     )
 
@@ -36,8 +42,17 @@ class Leiden(Backend):
     def graph_size(cls, params: dict) -> int | None:
         return int(params["n_neighbors"])
 
-    def __init__(self, n_neighbors=15, metric="euclidean", weighting="umap", resolution=1.0,
-                 objective="modularity", n_iterations=2, implementation="igraph", seed=0):
+    def __init__(
+        self,
+        n_neighbors=15,
+        metric="euclidean",
+        weighting="umap",
+        resolution=1.0,
+        objective="modularity",
+        n_iterations=2,
+        implementation="igraph",
+        seed=0,
+    ):
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.weighting = weighting
@@ -55,7 +70,9 @@ class Leiden(Backend):
         if p["implementation"] == "igraph":
             random.seed(p["seed"])  # igraph draws from Python's random module
             partition = graph.community_leiden(
-                objective_function=p["objective"], weights="weight", resolution=p["resolution"],
+                objective_function=p["objective"],
+                weights="weight",
+                resolution=p["resolution"],
                 n_iterations=p["n_iterations"],
             )
             membership = partition.membership
@@ -64,11 +81,14 @@ class Leiden(Backend):
 
             kind = leidenalg.CPMVertexPartition if p["objective"] == "CPM" else leidenalg.RBConfigurationVertexPartition
             partition = leidenalg.find_partition(
-                graph, kind, weights="weight", resolution_parameter=p["resolution"],
-                n_iterations=p["n_iterations"], seed=p["seed"],
+                graph,
+                kind,
+                weights="weight",
+                resolution_parameter=p["resolution"],
+                n_iterations=p["n_iterations"],
+                seed=p["seed"],
             )
             membership = partition.membership
         self.labels_ = relabel_by_size(np.asarray(membership))
         self.knn_ = knn
         return self
-

@@ -15,8 +15,13 @@ class Spectral(Backend):
     schema = (
         Param("n_clusters", int, 8, "number of clusters", low=2, high=500, at_most_rows=True),
         Param("n_neighbors", int, 15, "neighbours in the affinity graph", low=2, high=200),
-        Param("assign_labels", str, "cluster_qr", "how labels are read from the eigenvectors",
-              choices=("kmeans", "discretize", "cluster_qr")),
+        Param(
+            "assign_labels",
+            str,
+            "cluster_qr",
+            "how labels are read from the eigenvectors",
+            choices=("kmeans", "discretize", "cluster_qr"),
+        ),
         METRIC,
         SEED,
     )
@@ -35,8 +40,10 @@ class Spectral(Backend):
     @classmethod
     def refusal(cls, n, d, params):
         if n > MAX_ROWS:
-            return (f"Spectral clustering of {n:,} rows needs an eigendecomposition too slow to wait for "
-                    f"(limit {MAX_ROWS:,}). Use Leiden on the same kNN graph instead.")
+            return (
+                f"Spectral clustering of {n:,} rows needs an eigendecomposition too slow to wait for "
+                f"(limit {MAX_ROWS:,}). Use Leiden on the same kNN graph instead."
+            )
         return None
 
     def fit(self, X, y=None, knn: KNNGraph | None = None):
@@ -45,7 +52,8 @@ class Spectral(Backend):
         p = self._params()
         x = self._check_x(X)
         knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"], seed=p["seed"])
-        model = SpectralClustering(n_clusters=p["n_clusters"], affinity="precomputed",
-                                   assign_labels=p["assign_labels"], random_state=p["seed"])
+        model = SpectralClustering(
+            n_clusters=p["n_clusters"], affinity="precomputed", assign_labels=p["assign_labels"], random_state=p["seed"]
+        )
         self.labels_ = relabel_by_size(model.fit_predict(knn.connectivities("umap")))
         return self

@@ -13,6 +13,22 @@ from clustering.explain.polyhedra.explainer import halfspace_text
 from clustering.explain.registry import EXPLAINERS, METHODS, explain, explain_in_space, get_explainer
 from clustering.explain.spaces import SPACES, Space, available_spaces, build_space
 
-__all__ = ["EXPLAINERS", "METHODS", "SPACES", "ClusterRule", "Explainer", "Explanation", "Space", "available_spaces",
-           "build_space", "dot_text", "explain", "explain_in_space", "get_explainer", "halfspace_text", "leaf_curve",
-           "polyhedra", "trees"]
+__all__ = [
+    "EXPLAINERS",
+    "METHODS",
+    "SPACES",
+    "ClusterRule",
+    "Explainer",
+    "Explanation",
+    "Space",
+    "available_spaces",
+    "build_space",
+    "dot_text",
+    "explain",
+    "explain_in_space",
+    "get_explainer",
+    "halfspace_text",
+    "leaf_curve",
+    "polyhedra",
+    "trees",
+]

@@ -29,8 +29,9 @@ class Explainer:
         """Full, validated settings (defaults filled in); unknown names are refused with the known ones."""
         return check_params(cls.name, cls.schema, params)
 
-    def describe(self, problem: Problem, params: dict[str, Any], progress=None,
-                 cancel=None) -> tuple[Explanation, list[str], list[list[dict]] | None]:
+    def describe(
+        self, problem: Problem, params: dict[str, Any], progress=None, cancel=None
+    ) -> tuple[Explanation, list[str], list[list[dict]] | None]:
         """The explanation (its `holds` filled in), each cluster's rule text, and polyhedra's half-spaces."""
         raise NotImplementedError
 
@@ -56,8 +57,11 @@ class Explainer:
         problem = Problem.of(space, labels)
         start = time.perf_counter()
         explanation, rule_text, halfspaces = self.describe(problem, checked, progress=progress, cancel=cancel)
-        explanation.info = {"n_explained": int(problem.clustered.sum()), "n_noise": int((~problem.clustered).sum()),
-                            **explanation.info}
+        explanation.info = {
+            "n_explained": int(problem.clustered.sum()),
+            "n_noise": int((~problem.clustered).sum()),
+            **explanation.info,
+        }
         measure(explanation, problem, rule_text, halfspaces)
         explanation.info["seconds"] = time.perf_counter() - start
         return explanation

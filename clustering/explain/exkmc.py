@@ -8,8 +8,16 @@ from clustering.explain.explanation import Problem
 from clustering.explain.imm import TreeExplainer
 from clustering.params import Param
 
-MAX_LEAVES = Param("max_leaves", int, None, "leaves of the tree (default: twice the clusters)", low=2, high=10_000,
-                   nullable=True, label="Leaves")
+MAX_LEAVES = Param(
+    "max_leaves",
+    int,
+    None,
+    "leaves of the tree (default: twice the clusters)",
+    low=2,
+    high=10_000,
+    nullable=True,
+    label="Leaves",
+)
 
 
 class ExKMC(TreeExplainer):

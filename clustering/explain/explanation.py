@@ -29,8 +29,13 @@ class ClusterRule:
     halfspaces: list[dict] | None = None  # polyhedra: {"weights": {feature: w}, "bound": b}, w . x <= b
 
     def to_dict(self) -> dict:
-        out = {"cluster": self.cluster, "rule": self.rule, "precision": self.precision, "recall": self.recall,
-               "size": self.size}
+        out = {
+            "cluster": self.cluster,
+            "rule": self.rule,
+            "precision": self.precision,
+            "recall": self.recall,
+            "size": self.size,
+        }
         if self.halfspaces is not None:
             out["halfspaces"] = self.halfspaces
         return out
@@ -65,8 +70,13 @@ class Explanation:
 
     def to_json(self) -> dict:
         """The stable shape written by `clusterlab explain --out`."""
-        out = {"method": self.method, "space": self.space, "accuracy": self.accuracy, "complexity": self.complexity,
-               "clusters": [c.to_dict() for c in self.clusters]}
+        out = {
+            "method": self.method,
+            "space": self.space,
+            "accuracy": self.accuracy,
+            "complexity": self.complexity,
+            "clusters": [c.to_dict() for c in self.clusters],
+        }
         if self.price is not None:
             out["price_of_explainability"] = self.price
         out.update({k: v for k, v in self.info.items() if k not in out and not k.startswith("_")})
@@ -83,13 +93,16 @@ class Explanation:
             name = f"n{counter[0]}"
             counter[0] += 1
             if node.is_leaf:
-                cluster = int(self.cluster_ids[node.cluster])
+                cluster = int(self.cluster_ids[node.leaf_cluster])
                 lines.append(f'{name} [label="cluster {cluster}\\n{node.samples} rows", fillcolor="#e7f0ff"];')
                 return name
-            label = self.info.get("_split_text", {}).get(id(node)) or (
-                f"{self.feature_names[node.feature]} ≤ {trees._fmt(node.shown if node.shown is not None else node.threshold)}")
+            feature, threshold, left_child, right_child = node.split
+            shown = node.shown if node.shown is not None else threshold
+            label = (
+                self.info.get("_split_text", {}).get(id(node)) or f"{self.feature_names[feature]} ≤ {trees._fmt(shown)}"
+            )
             lines.append(f'{name} [label="{dot_text(label)}\\n{node.samples} rows", fillcolor="#f6f6f6"];')
-            left, right = visit(node.left), visit(node.right)
+            left, right = visit(left_child), visit(right_child)
             lines.append(f'{name} -> {left} [label="yes"];')
             lines.append(f'{name} -> {right} [label="no"];')
             return name
@@ -125,8 +138,15 @@ class Problem:
         cluster_ids = np.unique(labels[clustered])
         if len(cluster_ids) < 2:
             raise ValueError("there is nothing to explain: the run has fewer than two clusters.")
-        return cls(space, values, labels, clustered, cluster_ids, values[clustered],
-                   np.searchsorted(cluster_ids, labels[clustered]))
+        return cls(
+            space,
+            values,
+            labels,
+            clustered,
+            cluster_ids,
+            values[clustered],
+            np.searchsorted(cluster_ids, labels[clustered]),
+        )
 
     def plot_box(self) -> tuple[float, float, float, float]:
         """The 2-D space's extent with a 10% margin (for drawing rule regions)."""
@@ -135,8 +155,9 @@ class Problem:
         return (low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1])
 
 
-def measure(explanation: Explanation, problem: Problem, rule_text: list[str],
-            halfspaces: list[list[dict]] | None = None) -> Explanation:
+def measure(
+    explanation: Explanation, problem: Problem, rule_text: list[str], halfspaces: list[list[dict]] | None = None
+) -> Explanation:
     """Fill in accuracy (rows whose own rule, and only it, holds) and each cluster's rule, precision and recall."""
     y = problem.y
     h = explanation.holds[problem.clustered]
@@ -147,8 +168,14 @@ def measure(explanation: Explanation, problem: Problem, rule_text: list[str],
         members = y == c
         covered = h[:, c]
         hits = int((covered & members).sum())
-        explanation.clusters.append(ClusterRule(
-            cluster=int(problem.cluster_ids[c]), rule=rule_text[c], size=int(members.sum()),
-            precision=float(hits / covered.sum()) if covered.any() else 0.0, recall=float(hits / members.sum()),
-            halfspaces=halfspaces[c] if halfspaces is not None else None))
+        explanation.clusters.append(
+            ClusterRule(
+                cluster=int(problem.cluster_ids[c]),
+                rule=rule_text[c],
+                size=int(members.sum()),
+                precision=float(hits / covered.sum()) if covered.any() else 0.0,
+                recall=float(hits / members.sum()),
+                halfspaces=halfspaces[c] if halfspaces is not None else None,
+            )
+        )
     return explanation

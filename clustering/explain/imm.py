@@ -27,8 +27,9 @@ class TreeExplainer(Explainer):
         """How many leaves to grow the IMM tree to (k: no growth)."""
         return problem.k
 
-    def describe(self, problem: Problem, params: dict[str, Any], progress=None,
-                 cancel=None) -> tuple[Explanation, list[str], None]:
+    def describe(
+        self, problem: Problem, params: dict[str, Any], progress=None, cancel=None
+    ) -> tuple[Explanation, list[str], None]:
         k, values = problem.k, problem.values
         taylor = self.taylor_map(problem, params)
         features = taylor.transform(problem.x) if taylor is not None else problem.x
@@ -38,16 +39,33 @@ class TreeExplainer(Explainer):
             root = trees.expand_tree(root, features, centres, self.leaves(problem, params))
         predicted = trees.predict(root, taylor.transform(values) if taylor is not None else values)
         holds = predicted[:, None] == np.arange(k)[None, :]
-        rules, signs, literals = tree_rules(root, problem.space.names, taylor, values, k,
-                                            bool(problem.space.info.get("binary")))
+        rules, signs, literals = tree_rules(
+            root, problem.space.names, taylor, values, k, bool(problem.space.info.get("binary"))
+        )
         leaves = root.leaves()
-        complexity = {"leaves": len(leaves), "depth": root.depth(), "conditions": len(leaves) - 1,
-                      "literals": literals, "cost": 2 * literals}
+        complexity = {
+            "leaves": len(leaves),
+            "depth": root.depth(),
+            "conditions": len(leaves) - 1,
+            "literals": literals,
+            "cost": 2 * literals,
+        }
         price = kmeans_cost(problem.x, predicted[problem.clustered]) / max(kmeans_cost(problem.x, problem.y), 1e-12)
         info: dict = {"bandwidth": params["bandwidth"], "degree": params["degree"]} if taylor is not None else {}
-        explanation = Explanation(self.name, problem.space.name, problem.space.names, [], 0.0, complexity, holds,
-                                  problem.cluster_ids, price=price, tree=root, info=info,
-                                  signs={int(problem.cluster_ids[c]): v for c, v in signs.items()})
+        explanation = Explanation(
+            self.name,
+            problem.space.name,
+            problem.space.names,
+            [],
+            0.0,
+            complexity,
+            holds,
+            problem.cluster_ids,
+            price=price,
+            tree=root,
+            info=info,
+            signs={int(problem.cluster_ids[c]): v for c, v in signs.items()},
+        )
         if taylor is not None:
             explanation.info["_split_text"] = kernel_split_text(root, taylor, problem.space.names, values)
         elif values.shape[1] == 2:
@@ -105,13 +123,13 @@ def tree_rules(root: trees.Node, names: list[str], taylor, values: np.ndarray, k
                     grids[j] = trees.feature_grid(values[:, j])
             text, count = trees.kernel_leaf_rule(path, taylor, names, grids)
         literals += count
-        per_cluster[leaf.cluster].append(text)
+        per_cluster[leaf.leaf_cluster].append(text)
         for column, _, left in path:
             feature = taylor.columns[column][0] if taylor is not None else column
             sign = 0 if taylor is not None else (-1 if left else 1)
-            signs.setdefault(leaf.cluster, {})
-            previous = signs[leaf.cluster].get(feature)
-            signs[leaf.cluster][feature] = sign if previous in (None, sign) else 0
+            own = signs.setdefault(leaf.leaf_cluster, {})
+            previous = own.get(feature)
+            own[feature] = sign if previous in (None, sign) else 0
     rules = []
     for c in range(k):
         parts = per_cluster[c]
@@ -132,8 +150,9 @@ def kernel_split_text(root: trees.Node, taylor, names: list[str], values: np.nda
         node = stack.pop()
         if node.is_leaf:
             continue
-        j, m = taylor.columns[node.feature]
+        feature, threshold, left, right = node.split
+        j, m = taylor.columns[feature]
         grid = trees.feature_grid(values[:, j])
-        out[id(node)] = trees.mask_text(names[j], grid, taylor.allowed(j, m, node.threshold, True, grid)) or "always"
-        stack += [node.left, node.right]
+        out[id(node)] = trees.mask_text(names[j], grid, taylor.allowed(j, m, threshold, True, grid)) or "always"
+        stack += [left, right]
     return out

@@ -16,14 +16,31 @@ from clustering.params import Param
 class KernelIMM(TreeExplainer):
     name = "kernel-imm"
     title = "Kernel IMM"
-    description = ("Kernel IMM: a tree on Gaussian-kernel Taylor features, for non-convex clusters (Fleissner et al. "
-                   "2024); more leaves than clusters grow it as kernel ExKMC")
+    description = (
+        "Kernel IMM: a tree on Gaussian-kernel Taylor features, for non-convex clusters (Fleissner et al. "
+        "2024); more leaves than clusters grow it as kernel ExKMC"
+    )
     schema = (
-        Param("bandwidth", float, 1.0, "Gaussian width in standard-deviation units", low=0.01, high=100.0,
-              label="Kernel width (std units)"),
+        Param(
+            "bandwidth",
+            float,
+            1.0,
+            "Gaussian width in standard-deviation units",
+            low=0.01,
+            high=100.0,
+            label="Kernel width (std units)",
+        ),
         Param("degree", int, 3, "Taylor degree of the kernel's features", low=1, high=6, label="Taylor degree"),
-        Param("max_leaves", int, None, "leaves; more than the clusters grows it as kernel ExKMC (default: one per "
-              "cluster)", low=2, high=10_000, nullable=True, label="Leaves"),
+        Param(
+            "max_leaves",
+            int,
+            None,
+            "leaves; more than the clusters grows it as kernel ExKMC (default: one per cluster)",
+            low=2,
+            high=10_000,
+            nullable=True,
+            label="Leaves",
+        ),
     )
 
     def taylor_map(self, problem: Problem, params: dict[str, Any]) -> trees.TaylorMap:

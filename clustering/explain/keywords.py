@@ -7,8 +7,9 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 
-def keywords(texts: pd.Series | list[str], labels: np.ndarray, top: int = 6, ngrams: tuple[int, int] = (1, 2),
-             min_df: int = 2) -> dict[int, list[tuple[str, float]]]:
+def keywords(
+    texts: pd.Series | list[str], labels: np.ndarray, top: int = 6, ngrams: tuple[int, int] = (1, 2), min_df: int = 2
+) -> dict[int, list[tuple[str, float]]]:
     """Top terms per cluster: tf of term t in cluster c x log(1 + A / f_t), A = mean words per cluster.
 
     The documents of each cluster are treated as one document; noise (-1) is left out.
@@ -21,8 +22,12 @@ def keywords(texts: pd.Series | list[str], labels: np.ndarray, top: int = 6, ngr
     if len(clusters) == 0:
         return {}
     documents = [" ".join(texts[labels == c]) for c in clusters]
-    vectorizer = CountVectorizer(stop_words="english", ngram_range=ngrams, min_df=min(min_df, len(clusters)),
-                                 token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]{2,}\b")
+    vectorizer = CountVectorizer(
+        stop_words="english",
+        ngram_range=ngrams,
+        min_df=min(min_df, len(clusters)),
+        token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]{2,}\b",
+    )
     try:
         counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
     except ValueError:  # no words at all

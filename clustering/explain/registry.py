@@ -24,8 +24,9 @@ def get_explainer(name: str) -> type[Explainer]:
     return EXPLAINERS[name]
 
 
-def explain(space: Space, labels: np.ndarray, method: str = "imm", *, progress=None, cancel=None,
-            **params) -> Explanation:
+def explain(
+    space: Space, labels: np.ndarray, method: str = "imm", *, progress=None, cancel=None, **params
+) -> Explanation:
     """Rules for each cluster of `labels` in the features of `space`, with accuracy and complexity.
 
     Parameters
@@ -47,8 +48,18 @@ def explain(space: Space, labels: np.ndarray, method: str = "imm", *, progress=N
     return get_explainer(method)().explain(space, labels, progress=progress, cancel=cancel, **params)
 
 
-def explain_in_space(dataset, labels: np.ndarray, space_name: str, method: str, params: dict, *,
-                     xy: np.ndarray | None = None, n_components: int = 10, progress=None, cancel=None) -> dict:
+def explain_in_space(
+    dataset,
+    labels: np.ndarray,
+    space_name: str,
+    method: str,
+    params: dict,
+    *,
+    xy: np.ndarray | None = None,
+    n_components: int = 10,
+    progress=None,
+    cancel=None,
+) -> dict:
     """Build the named feature space, explain the labels there; ExKMC adds its accuracy-by-leaves curve."""
     checked = get_explainer(method).checked(params)  # refused before the space is built
     if progress is not None:

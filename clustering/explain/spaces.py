@@ -51,12 +51,25 @@ def available_spaces(dataset: Dataset, has_projection: bool = True) -> list[str]
 
 def _numeric_metadata(dataset: Dataset) -> list[str]:
     skip = {dataset.label_column, dataset.id_column}
-    return [c for c in dataset.metadata.columns if c not in skip and pd.api.types.is_numeric_dtype(dataset.metadata[c])
-            and dataset.metadata[c].notna().all() and dataset.metadata[c].nunique() > 1]
+    return [
+        c
+        for c in dataset.metadata.columns
+        if c not in skip
+        and pd.api.types.is_numeric_dtype(dataset.metadata[c])
+        and dataset.metadata[c].notna().all()
+        and dataset.metadata[c].nunique() > 1
+    ]
 
 
-def build_space(dataset: Dataset, name: str, *, xy: np.ndarray | None = None, n_components: int = 10,
-                vocabulary: int = 300, seed: int = 0) -> Space:
+def build_space(
+    dataset: Dataset,
+    name: str,
+    *,
+    xy: np.ndarray | None = None,
+    n_components: int = 10,
+    vocabulary: int = 300,
+    seed: int = 0,
+) -> Space:
     """The feature matrix and names of one explanation space; ValueError says why a space is unavailable."""
     if name == "features":
         return Space(name, dataset.vectors.astype(np.float64), dataset.features())
@@ -77,8 +90,12 @@ def build_space(dataset: Dataset, name: str, *, xy: np.ndarray | None = None, n_
         count = max(1, min(n_components, dataset.d, dataset.n))
         pca = PCA(n_components=count, random_state=seed).fit(dataset.vectors)
         values = pca.transform(dataset.vectors).astype(np.float64)
-        return Space(name, values, [f"PC{j + 1}" for j in range(count)],
-                     info={"explained_variance": pca.explained_variance_ratio_.round(4).tolist()})
+        return Space(
+            name,
+            values,
+            [f"PC{j + 1}" for j in range(count)],
+            info={"explained_variance": pca.explained_variance_ratio_.round(4).tolist()},
+        )
     if name == "projection":
         if xy is None:
             raise ValueError("the projection space needs the 2-D layout; compute it first.")
@@ -89,8 +106,13 @@ def build_space(dataset: Dataset, name: str, *, xy: np.ndarray | None = None, n_
         from sklearn.feature_extraction.text import CountVectorizer
 
         text = dataset.metadata[dataset.text_column].fillna("").astype(str)
-        vectorizer = CountVectorizer(binary=True, stop_words="english", max_features=vocabulary, min_df=2,
-                                     token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]{2,}\b")
+        vectorizer = CountVectorizer(
+            binary=True,
+            stop_words="english",
+            max_features=vocabulary,
+            min_df=2,
+            token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]{2,}\b",
+        )
         values = vectorizer.fit_transform(text).toarray().astype(np.float64)
         names = [f'"{word}"' for word in vectorizer.get_feature_names_out()]
         return Space(name, values, names, info={"binary": True})

@@ -30,8 +30,8 @@ class Node:
     cluster: int | None = None  # leaf: the cluster (index into the centres) it assigns
     feature: int | None = None  # split: x[feature] <= threshold goes left
     threshold: float | None = None
-    left: "Node | None" = None
-    right: "Node | None" = None
+    left: Node | None = None
+    right: Node | None = None
     samples: int = 0
     mistakes: int = 0
     shown: float | None = None  # threshold as printed: the largest data value not above it (same split of the data)
@@ -40,19 +40,43 @@ class Node:
     def is_leaf(self) -> bool:
         return self.feature is None
 
-    def leaves(self) -> list["Node"]:
+    @property
+    def split(self) -> tuple[int, float, Node, Node]:
+        """A split node's feature, threshold and children (left: x[feature] <= threshold)."""
+        if self.feature is None or self.threshold is None or self.left is None or self.right is None:
+            raise ValueError("a leaf has no split")
+        return self.feature, self.threshold, self.left, self.right
+
+    @property
+    def leaf_cluster(self) -> int:
+        """A leaf's cluster (index into the centres)."""
+        if self.cluster is None:
+            raise ValueError("a split node has no cluster")
+        return self.cluster
+
+    def leaves(self) -> list[Node]:
         if self.is_leaf:
             return [self]
-        return self.left.leaves() + self.right.leaves()
+        _, _, left, right = self.split
+        return left.leaves() + right.leaves()
 
     def depth(self) -> int:
-        return 0 if self.is_leaf else 1 + max(self.left.depth(), self.right.depth())
+        if self.is_leaf:
+            return 0
+        _, _, left, right = self.split
+        return 1 + max(left.depth(), right.depth())
 
     def to_dict(self, names: list[str] | None = None) -> dict:
         if self.is_leaf:
             return {"cluster": self.cluster, "samples": self.samples, "mistakes": self.mistakes}
-        return {"feature": names[self.feature] if names else self.feature, "threshold": self.threshold,
-                "samples": self.samples, "left": self.left.to_dict(names), "right": self.right.to_dict(names)}
+        feature, threshold, left, right = self.split
+        return {
+            "feature": names[feature] if names else feature,
+            "threshold": threshold,
+            "samples": self.samples,
+            "left": left.to_dict(names),
+            "right": right.to_dict(names),
+        }
 
 
 def predict(root: Node, values: np.ndarray) -> np.ndarray:
@@ -62,11 +86,12 @@ def predict(root: Node, values: np.ndarray) -> np.ndarray:
     while stack:
         node, rows = stack.pop()
         if node.is_leaf:
-            out[rows] = node.cluster
+            out[rows] = node.leaf_cluster
             continue
-        left = values[rows, node.feature] <= node.threshold
-        stack.append((node.left, rows[left]))
-        stack.append((node.right, rows[~left]))
+        feature, threshold, left_child, right_child = node.split
+        left = values[rows, feature] <= threshold
+        stack.append((left_child, rows[left]))
+        stack.append((right_child, rows[~left]))
     return out
 
 
@@ -81,7 +106,7 @@ def leaf_boxes(root: Node, box: tuple[float, float, float, float]) -> list[tuple
             else:
                 y0, y1 = (y0, min(y1, threshold)) if left else (max(y0, threshold), y1)
         corners = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
-        out.append((leaf.cluster, [[float(a), float(b)] for a, b in corners]))
+        out.append((leaf.leaf_cluster, [[float(a), float(b)] for a, b in corners]))
     return out
 
 
@@ -96,9 +121,10 @@ def leaf_of(root: Node, values: np.ndarray) -> tuple[np.ndarray, list[Node]]:
         if node.is_leaf:
             out[rows] = index[id(node)]
             continue
-        left = values[rows, node.feature] <= node.threshold
-        stack.append((node.left, rows[left]))
-        stack.append((node.right, rows[~left]))
+        feature, threshold, left_child, right_child = node.split
+        left = values[rows, feature] <= threshold
+        stack.append((left_child, rows[left]))
+        stack.append((right_child, rows[~left]))
     return out, leaves
 
 
@@ -116,9 +142,11 @@ def min_mistakes_cut(x: np.ndarray, y: np.ndarray, centres: np.ndarray, valid: n
         xj = x[:, j]
         mj = centres[y, j]
         candidates = np.unique(np.concatenate([xj[(xj >= low) & (xj < high)], values[values < high]]))
-        mistakes = (np.searchsorted(np.sort(xj), candidates, side="right")
-                    + np.searchsorted(np.sort(mj), candidates, side="right")
-                    - 2 * np.searchsorted(np.sort(np.maximum(xj, mj)), candidates, side="right"))
+        mistakes = (
+            np.searchsorted(np.sort(xj), candidates, side="right")
+            + np.searchsorted(np.sort(mj), candidates, side="right")
+            - 2 * np.searchsorted(np.sort(np.maximum(xj, mj)), candidates, side="right")
+        )
         at = int(np.argmin(mistakes))
         if best is None or mistakes[at] < best[2]:
             best = (j, float(candidates[at]), int(mistakes[at]))
@@ -145,8 +173,13 @@ def imm_tree(values: np.ndarray, y: np.ndarray, centres: np.ndarray) -> Node:
         kept = goes_left == centre_left
         left_valid = valid & (centres[:, j] <= threshold)
         right_valid = valid & (centres[:, j] > threshold)
-        node = Node(feature=j, threshold=threshold, samples=len(rows), mistakes=int((~kept).sum()),
-                    shown=_shown_threshold(values[:, j], threshold))
+        node = Node(
+            feature=j,
+            threshold=threshold,
+            samples=len(rows),
+            mistakes=int((~kept).sum()),
+            shown=_shown_threshold(values[:, j], threshold),
+        )
         node.left = build(rows[goes_left & kept], left_valid)
         node.right = build(rows[~goes_left & kept], right_valid)
         return node
@@ -204,7 +237,7 @@ def _best_surrogate_split(x: np.ndarray, dots: np.ndarray, norms: np.ndarray) ->
 def expand_tree(root: Node, values: np.ndarray, centres: np.ndarray, max_leaves: int) -> Node:
     """ExKMC: add leaves to the tree, each time the split that lowers the surrogate cost the most."""
     values = np.asarray(values, dtype=np.float64)
-    norms = (centres ** 2).sum(axis=1)
+    norms = (centres**2).sum(axis=1)
     dots = values @ centres.T
     leaf_index, leaves = leaf_of(root, values)
     rows_of = {id(leaf): np.flatnonzero(leaf_index == i) for i, leaf in enumerate(leaves)}
@@ -251,7 +284,7 @@ class TaylorMap:
     columns: list[tuple[int, int]] = field(default_factory=list)  # (feature, degree) per column
 
     @classmethod
-    def fit(cls, values: np.ndarray, bandwidth: float = 1.0, degree: int = 3) -> "TaylorMap":
+    def fit(cls, values: np.ndarray, bandwidth: float = 1.0, degree: int = 3) -> TaylorMap:
         mean = values.mean(axis=0)
         scale = values.std(axis=0)
         scale[scale == 0] = 1.0
@@ -260,7 +293,7 @@ class TaylorMap:
 
     def feature(self, t: np.ndarray, j: int, m: int) -> np.ndarray:
         z = (t - self.mean[j]) / self.scale[j] / self.bandwidth
-        return np.exp(-z * z / 2) * z ** m / math.sqrt(math.factorial(m))
+        return np.exp(-z * z / 2) * z**m / math.sqrt(math.factorial(m))
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         return np.column_stack([self.feature(values[:, j], j, m) for j, m in self.columns])
@@ -304,9 +337,10 @@ def path_conditions(root: Node, shown: bool = False) -> list[tuple[Node, list[tu
         if node.is_leaf:
             out.append((node, path))
             continue
-        threshold = node.shown if shown and node.shown is not None else node.threshold
-        stack.append((node.right, path + [(node.feature, threshold, False)]))
-        stack.append((node.left, path + [(node.feature, threshold, True)]))
+        feature, split_at, left_child, right_child = node.split
+        threshold = node.shown if shown and node.shown is not None else split_at
+        stack.append((right_child, path + [(feature, threshold, False)]))
+        stack.append((left_child, path + [(feature, threshold, True)]))
     return out
 
 
@@ -327,8 +361,9 @@ def leaf_rule(path: list[tuple[int, float, bool]], names: list[str], binary: boo
     return " AND ".join(p for p in parts if p) or "always", literals
 
 
-def kernel_leaf_rule(path: list[tuple[int, float, bool]], taylor: TaylorMap, names: list[str],
-                     grids: dict[int, np.ndarray]) -> tuple[str, int]:
+def kernel_leaf_rule(
+    path: list[tuple[int, float, bool]], taylor: TaylorMap, names: list[str], grids: dict[int, np.ndarray]
+) -> tuple[str, int]:
     """Conditions on Taylor features, read back as sets of intervals of the original features."""
     masks: dict[int, np.ndarray] = {}
     for column, threshold, left in path:

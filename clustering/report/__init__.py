@@ -3,5 +3,13 @@
 from clustering.report.content import ReportOptions, ReportRun, report_content, runs_from_files, runs_from_project
 from clustering.report.html import build_report, render_report, script_json
 
-__all__ = ["ReportOptions", "ReportRun", "build_report", "render_report", "report_content", "runs_from_files",
-           "runs_from_project", "script_json"]
+__all__ = [
+    "ReportOptions",
+    "ReportRun",
+    "build_report",
+    "render_report",
+    "report_content",
+    "runs_from_files",
+    "runs_from_project",
+    "script_json",
+]

@@ -9,9 +9,28 @@ import pandas as pd
 
 NOISE_CODE = 65535
 NOISE_COLOUR = "#b8b8bd"
-TAB20 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-         "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5",
-         "#dbdb8d", "#393b79"]
+TAB20 = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#9edae5",
+    "#dbdb8d",
+    "#393b79",
+]
 RAMP = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"]
 HOVER_TEXT_MAX_ROWS = 200_000
 
@@ -19,7 +38,7 @@ HOVER_TEXT_MAX_ROWS = 200_000
 def palette(count: int) -> list[str]:
     """`count` distinct colours: tab20, then golden-angle hues beyond 20 groups."""
     if count <= len(TAB20):
-        return TAB20[:max(count, 1)]
+        return TAB20[: max(count, 1)]
     colours = []
     for i in range(count):
         r, g, b = colorsys.hls_to_rgb((i * 0.618034) % 1.0, 0.5 + 0.12 * ((i // 7) % 2), 0.65)
@@ -53,7 +72,9 @@ def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) ->
         colours = palette(len(names))
     codes = np.asarray(codes)
     sizes = np.bincount(codes[codes >= 0], minlength=len(names))
-    legend = [{"name": name, "colour": colours[i % len(colours)], "size": int(sizes[i])} for i, name in enumerate(names)]
+    legend = [
+        {"name": name, "colour": colours[i % len(colours)], "size": int(sizes[i])} for i, name in enumerate(names)
+    ]
     out = np.where(codes >= 0, codes, NOISE_CODE).astype(np.uint16)
     return out, legend
 
@@ -68,8 +89,9 @@ def named_colour_codes(labels: np.ndarray, names: dict[int, str] | None = None) 
     return codes, legend
 
 
-def matched_colour_codes(labels: np.ndarray, reference: np.ndarray,
-                         names: dict[int, str] | None = None) -> tuple[np.ndarray, list[dict]]:
+def matched_colour_codes(
+    labels: np.ndarray, reference: np.ndarray, names: dict[int, str] | None = None
+) -> tuple[np.ndarray, list[dict]]:
     """Colour codes matched to a reference clustering (Hungarian), so one group keeps its colour across panels.
 
     `names` (the user's cluster names) replace the cluster numbers in the legend where given.
@@ -86,8 +108,14 @@ def matched_colour_codes(labels: np.ndarray, reference: np.ndarray,
         own = np.unique(labels[members])
         shown = [f"{v} · {names[int(v)]}" if names and int(v) in names else str(v) for v in own[:3]]
         name = ("cluster " + ", ".join(shown)) if len(own) else ""
-        legend.append({"name": name, "colour": colours[code % len(colours)], "size": int(members.sum()),
-                       "hidden": not members.any()})
+        legend.append(
+            {
+                "name": name,
+                "colour": colours[code % len(colours)],
+                "size": int(members.sum()),
+                "hidden": not members.any(),
+            }
+        )
     return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), legend
 
 

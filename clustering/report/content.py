@@ -88,8 +88,10 @@ def truth_labels(dataset: Dataset, column: str | None) -> tuple[np.ndarray | Non
     if column is None:
         return None, {}
     if column not in dataset.metadata.columns:
-        raise ValueError(f"truth column {column!r} is not in the metadata (columns: "
-                         f"{', '.join(map(str, dataset.metadata.columns[:15]))}).")
+        raise ValueError(
+            f"truth column {column!r} is not in the metadata (columns: "
+            f"{', '.join(map(str, dataset.metadata.columns[:15]))})."
+        )
     values = dataset.metadata[column]
     codes = encode_labels(values)
     names = {}
@@ -106,8 +108,9 @@ def layout(dataset: Dataset, options: ReportOptions, x: np.ndarray | None = None
         return dataset.vectors.astype(np.float32)
     from clustering.projection import project
 
-    return project(dataset.vectors if x is None else x, method=options.projection, n_components=2,
-                   seed=options.seed).astype(np.float32)
+    return project(
+        dataset.vectors if x is None else x, method=options.projection, n_components=2, seed=options.seed
+    ).astype(np.float32)
 
 
 def _explanation(dataset: Dataset, run: ReportRun, method: str, seed: int) -> dict | None:
@@ -119,8 +122,15 @@ def _explanation(dataset: Dataset, run: ReportRun, method: str, seed: int) -> di
     return explain(space, run.labels, method).to_json()
 
 
-def _cluster_rows(dataset: Dataset, run: ReportRun, legend: list[dict], codes_of: dict[int, int],
-                  explanation: dict | None, keyword_names: dict[int, str], verdicts: dict) -> list[dict]:
+def _cluster_rows(
+    dataset: Dataset,
+    run: ReportRun,
+    legend: list[dict],
+    codes_of: dict[int, int],
+    explanation: dict | None,
+    keyword_names: dict[int, str],
+    verdicts: dict,
+) -> list[dict]:
     rules = {int(c["cluster"]): c for c in (explanation or {}).get("clusters", [])}
     text_columns = [dataset.text_column] if dataset.text_column else None
     out = []
@@ -132,28 +142,40 @@ def _cluster_rows(dataset: Dataset, run: ReportRun, legend: list[dict], codes_of
             image = _image_uri(dataset.vectors[row], dataset.image_shape) if dataset.image_shape else None
             entry = {"text": exemplar_text(dataset.metadata, row, text_columns), "image": image}
             exemplars.append(entry)
-        out.append({
-            "cluster": cluster,
-            "colour": legend[codes_of[cluster]]["colour"] if cluster in codes_of else NOISE_COLOUR,
-            "name": run.cluster_names.get(cluster) or keyword_names.get(cluster, ""),
-            "named_by": "user" if run.cluster_names.get(cluster) else ("keywords" if cluster in keyword_names else ""),
-            "size": profile.size, "share": profile.share,
-            "categories": [{"column": c["column"],
-                            "values": [{"value": v, "share": s, "overall": o} for v, s, o in c["values"]]}
-                           for c in profile.categories],
-            "medians": [{"column": m["column"], "median": _fmt(m["median"]), "overall": _fmt(m["overall"])}
-                        for m in profile.medians],
-            "exemplars": exemplars,
-            "rule": rule["rule"] if rule else None,
-            "precision": rule["precision"] if rule else None,
-            "recall": rule["recall"] if rule else None,
-            "verdict": verdicts.get(str(cluster)),
-        })
+        out.append(
+            {
+                "cluster": cluster,
+                "colour": legend[codes_of[cluster]]["colour"] if cluster in codes_of else NOISE_COLOUR,
+                "name": run.cluster_names.get(cluster) or keyword_names.get(cluster, ""),
+                "named_by": "user"
+                if run.cluster_names.get(cluster)
+                else ("keywords" if cluster in keyword_names else ""),
+                "size": profile.size,
+                "share": profile.share,
+                "categories": [
+                    {
+                        "column": c["column"],
+                        "values": [{"value": v, "share": s, "overall": o} for v, s, o in c["values"]],
+                    }
+                    for c in profile.categories
+                ],
+                "medians": [
+                    {"column": m["column"], "median": _fmt(m["median"]), "overall": _fmt(m["overall"])}
+                    for m in profile.medians
+                ],
+                "exemplars": exemplars,
+                "rule": rule["rule"] if rule else None,
+                "precision": rule["precision"] if rule else None,
+                "recall": rule["recall"] if rule else None,
+                "verdict": verdicts.get(str(cluster)),
+            }
+        )
     return out
 
 
-def _contingency(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, a_names: dict[int, str],
-                 b_names: dict[int, str]) -> dict:
+def _contingency(
+    a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, a_names: dict[int, str], b_names: dict[int, str]
+) -> dict:
     from clustering.compare import contingency, matched_order
 
     keep = b >= 0 if b_name == "truth" else np.ones(len(b), dtype=bool)
@@ -168,15 +190,24 @@ def _contingency(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, a_names
 
     shown = table[np.ix_(row_order, col_order)]
     peak = max(int(shown.max(initial=0)), 1)
-    return {"a": a_name, "b": b_name, "columns": [label(int(cols[c]), b_names) for c in col_order],
-            "rows": [{"name": label(int(rows[r]), a_names),
-                      "cells": [{"count": int(v), "shade": round(float(v) / peak, 3)} for v in table[r, col_order]]}
-                     for r in row_order],
-            "cut": table.shape[0] > CONTINGENCY_MAX or table.shape[1] > CONTINGENCY_MAX}
+    return {
+        "a": a_name,
+        "b": b_name,
+        "columns": [label(int(cols[c]), b_names) for c in col_order],
+        "rows": [
+            {
+                "name": label(int(rows[r]), a_names),
+                "cells": [{"count": int(v), "shade": round(float(v) / peak, 3)} for v in table[r, col_order]],
+            }
+            for r in row_order
+        ],
+        "cut": table.shape[0] > CONTINGENCY_MAX or table.shape[1] > CONTINGENCY_MAX,
+    }
 
 
-def report_content(dataset: Dataset, runs: list[ReportRun], options: ReportOptions, *,
-                   xy: np.ndarray | None = None, progress=None) -> dict:
+def report_content(
+    dataset: Dataset, runs: list[ReportRun], options: ReportOptions, *, xy: np.ndarray | None = None, progress=None
+) -> dict:
     """Every value the report template shows, with the scatter's binary data packed as base64."""
     from clustering.compare import Labeling, agreement_matrices
     from clustering.metrics import agreement
@@ -207,8 +238,10 @@ def report_content(dataset: Dataset, runs: list[ReportRun], options: ReportOptio
             from clustering.explain.keywords import keyword_labels
 
             keyword_names[run.name] = keyword_labels(dataset.metadata[dataset.text_column], run.labels)
-        shown_names = {c: run.cluster_names.get(c) or keyword_names.get(run.name, {}).get(c, "")
-                       for c in np.unique(run.labels[run.labels >= 0]).tolist()}
+        shown_names = {
+            c: run.cluster_names.get(c) or keyword_names.get(run.name, {}).get(c, "")
+            for c in np.unique(run.labels[run.labels >= 0]).tolist()
+        }
         if truth is not None:
             codes, legend = matched_colour_codes(run.labels, truth, {c: n for c, n in shown_names.items() if n})
             matched_codes = codes.astype(np.int64)
@@ -229,21 +262,40 @@ def report_content(dataset: Dataset, runs: list[ReportRun], options: ReportOptio
             found = perceive(xy, run.labels)
             perception = {"n_regions": found["n_regions"], "ari": found["ari"], "verdicts": found["verdicts"]}
         metrics = agreement(truth, run.labels) if truth is not None else None
-        run_entries.append({
-            "anchor": f"run-{index + 1}", "name": run.name, "method": run.method or "labels file",
-            "source": run.source, "params": [(k, _fmt(v)) for k, v in run.params.items()],
-            "seed": run.seed, "preprocess": run.preprocess, "device": run.device,
-            "versions": list(run.versions.items()),
-            "seconds": [(k, f"{v:.2f} s") for k, v in run.seconds.items()],
-            "n_clusters": int(len(np.unique(run.labels[run.labels >= 0]))),
-            "n_noise": int((run.labels < 0).sum()),
-            "metrics": [(k, _fmt(v)) for k, v in metrics.items()] if metrics else [],
-            "explanation": {"method": explanation.get("method"), "space": explanation.get("space"),
-                            "accuracy": explanation.get("accuracy")} if explanation else None,
-            "perception": perception,
-            "clusters": _cluster_rows(dataset, run, legend, codes_of, explanation,
-                                      keyword_names.get(run.name, {}), (perception or {}).get("verdicts", {})),
-        })
+        run_entries.append(
+            {
+                "anchor": f"run-{index + 1}",
+                "name": run.name,
+                "method": run.method or "labels file",
+                "source": run.source,
+                "params": [(k, _fmt(v)) for k, v in run.params.items()],
+                "seed": run.seed,
+                "preprocess": run.preprocess,
+                "device": run.device,
+                "versions": list(run.versions.items()),
+                "seconds": [(k, f"{v:.2f} s") for k, v in run.seconds.items()],
+                "n_clusters": int(len(np.unique(run.labels[run.labels >= 0]))),
+                "n_noise": int((run.labels < 0).sum()),
+                "metrics": [(k, _fmt(v)) for k, v in metrics.items()] if metrics else [],
+                "explanation": {
+                    "method": explanation.get("method"),
+                    "space": explanation.get("space"),
+                    "accuracy": explanation.get("accuracy"),
+                }
+                if explanation
+                else None,
+                "perception": perception,
+                "clusters": _cluster_rows(
+                    dataset,
+                    run,
+                    legend,
+                    codes_of,
+                    explanation,
+                    keyword_names.get(run.name, {}),
+                    (perception or {}).get("verdicts", {}),
+                ),
+            }
+        )
 
     step("comparisons", 0.85)
     labelings = [Labeling(run.name, run.labels) for run in runs]
@@ -258,26 +310,40 @@ def report_content(dataset: Dataset, runs: list[ReportRun], options: ReportOptio
         for run in runs:
             contingencies.append(_contingency(run.labels, truth, run.name, "truth", names_of[run.name], truth_names))
     elif len(runs) >= 2:
-        contingencies.append(_contingency(runs[0].labels, runs[1].labels, runs[0].name, runs[1].name,
-                                          names_of[runs[0].name], names_of[runs[1].name]))
+        contingencies.append(
+            _contingency(
+                runs[0].labels,
+                runs[1].labels,
+                runs[0].name,
+                runs[1].name,
+                names_of[runs[0].name],
+                names_of[runs[1].name],
+            )
+        )
     comparison = None
     if len(labelings) >= 2:
         found = agreement_matrices(labelings)
-        comparison = {"names": found["runs"],
-                      "ari": [[{"text": _fmt(float(v)), "shade": round(max(float(np.nan_to_num(v)), 0.0), 3)}
-                               for v in row] for row in found["ari"]],
-                      "ami": [[{"text": _fmt(float(v)), "shade": round(max(float(np.nan_to_num(v)), 0.0), 3)}
-                               for v in row] for row in found["ami"]],
-                      "contingencies": contingencies}
+        comparison = {
+            "names": found["runs"],
+            "ari": [
+                [{"text": _fmt(float(v)), "shade": round(max(float(np.nan_to_num(v)), 0.0), 3)} for v in row]
+                for row in found["ari"]
+            ],
+            "ami": [
+                [{"text": _fmt(float(v)), "shade": round(max(float(np.nan_to_num(v)), 0.0), 3)} for v in row]
+                for row in found["ami"]
+            ],
+            "contingencies": contingencies,
+        }
 
     kinds = column_kinds(dataset.metadata)
-    for column in [c for c, kind in kinds.items() if kind == "category" and c != options.truth][
-            :COLOUR_BY_MAX_COLUMNS]:
+    for column in [c for c, kind in kinds.items() if kind == "category" and c != options.truth][:COLOUR_BY_MAX_COLUMNS]:
         codes, legend = colour_codes(dataset.metadata[column], noise_negative=False)
         views.append({"name": f"metadata: {column}", "codes": _b64(codes.tobytes()), "legend": legend})
 
     hover_columns = ([dataset.text_column] if dataset.text_column else []) + [
-        c for c in dataset.metadata.columns if c not in ("row", dataset.text_column)][:HOVER_COLUMNS]
+        c for c in dataset.metadata.columns if c not in ("row", dataset.text_column)
+    ][:HOVER_COLUMNS]
     hover = hover_lines(dataset.metadata, hover_columns[:HOVER_COLUMNS], width=80)
     images = None
     if dataset.image_shape is not None and dataset.n <= IMAGE_MAX_ROWS:
@@ -287,16 +353,27 @@ def report_content(dataset: Dataset, runs: list[ReportRun], options: ReportOptio
         "title": options.title,
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "clusterlab": versions.get("clusterlab", ""),
-        "dataset": {"name": dataset.name, "source": dataset.source, "rows": f"{dataset.n:,}",
-                    "features": f"{dataset.d:,}", "fingerprint": dataset.fingerprint,
-                    "preprocess": ", ".join(sorted({r.preprocess for r in runs if r.preprocess})) or "none",
-                    "metadata": list(map(str, dataset.metadata.columns)), "truth": options.truth},
+        "dataset": {
+            "name": dataset.name,
+            "source": dataset.source,
+            "rows": f"{dataset.n:,}",
+            "features": f"{dataset.d:,}",
+            "fingerprint": dataset.fingerprint,
+            "preprocess": ", ".join(sorted({r.preprocess for r in runs if r.preprocess})) or "none",
+            "metadata": list(map(str, dataset.metadata.columns)),
+            "truth": options.truth,
+        },
         "projection": options.projection,
         "runs": run_entries,
         "comparison": comparison,
-        "scatter": {"xy": _b64(xy.tobytes()), "views": views, "hover": hover, "images": images,
-                    "image_shape": list(dataset.image_shape) if images and dataset.image_shape else None,
-                    "n": dataset.n},
+        "scatter": {
+            "xy": _b64(xy.tobytes()),
+            "views": views,
+            "hover": hover,
+            "images": images,
+            "image_shape": list(dataset.image_shape) if images and dataset.image_shape else None,
+            "n": dataset.n,
+        },
     }
 
 
@@ -329,8 +406,10 @@ def runs_from_project(store, project: str, run_names: list[str] | None = None) -
         for wanted in run_names:
             match = next((r for r in reversed(saved) if wanted in (r["id"], r["name"])), None)
             if match is None:
-                raise ValueError(f"project {project!r} has no run {wanted!r}; it has: "
-                                 f"{', '.join(r['name'] for r in saved) or 'no runs'}.")
+                raise ValueError(
+                    f"project {project!r} has no run {wanted!r}; it has: "
+                    f"{', '.join(r['name'] for r in saved) or 'no runs'}."
+                )
             chosen.append(match)
     else:
         chosen = [r for r in saved if not (r["info"] or {}).get("subset_rows")]
@@ -341,10 +420,21 @@ def runs_from_project(store, project: str, run_names: list[str] | None = None) -
     for entry in chosen:
         labels, confidence = store.labels(project, entry["id"])
         kept = store.explanations(project, entry["id"])
-        runs.append(ReportRun(
-            name=entry["name"], labels=labels, method=entry["method"], params=entry["params"] or {},
-            seed=entry["seed"], preprocess=entry["preprocess"] or "", versions=entry["versions"] or {},
-            device=entry["device"], seconds=entry["seconds"] or {}, confidence=confidence,
-            cluster_names={c: name for c, (name, _) in store.cluster_names(project, entry["id"]).items() if name},
-            explanation=kept[0]["result"] if kept else None, source=f"project {project}"))
+        runs.append(
+            ReportRun(
+                name=entry["name"],
+                labels=labels,
+                method=entry["method"],
+                params=entry["params"] or {},
+                seed=entry["seed"],
+                preprocess=entry["preprocess"] or "",
+                versions=entry["versions"] or {},
+                device=entry["device"],
+                seconds=entry["seconds"] or {},
+                confidence=confidence,
+                cluster_names={c: name for c, (name, _) in store.cluster_names(project, entry["id"]).items() if name},
+                explanation=kept[0]["result"] if kept else None,
+                source=f"project {project}",
+            )
+        )
     return dataset, runs

@@ -21,8 +21,13 @@ def table_format(path: str | Path) -> str:
     return suffix
 
 
-def joined_labels(dataset: Dataset, labels: np.ndarray, *, cluster_names: dict[int, str] | None = None,
-                  confidence: np.ndarray | None = None) -> pd.DataFrame:
+def joined_labels(
+    dataset: Dataset,
+    labels: np.ndarray,
+    *,
+    cluster_names: dict[int, str] | None = None,
+    confidence: np.ndarray | None = None,
+) -> pd.DataFrame:
     """One row per input row: id, cluster, cluster_name, confidence (where the method has one), then the metadata.
 
     `id` is the dataset's id column when it has one, else the row number. Metadata columns that clash with these

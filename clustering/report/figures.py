@@ -33,8 +33,16 @@ def figure_format(path: str | Path) -> str:
     return suffix
 
 
-def scatter_figure(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, title: str = "",
-                   width: float = 8.0, height: float = 6.0, point_size: float | None = None):
+def scatter_figure(
+    xy: np.ndarray,
+    codes: np.ndarray,
+    legend: list[dict],
+    *,
+    title: str = "",
+    width: float = 8.0,
+    height: float = 6.0,
+    point_size: float | None = None,
+):
     """A matplotlib Figure of the scatter coloured as the app colours it (codes and legend of `colour_codes`)."""
     from matplotlib.lines import Line2D
 
@@ -48,20 +56,36 @@ def scatter_figure(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, tit
     rasterized = len(xy) > VECTOR_POINTS_MAX
     noise = codes == NOISE_CODE
     if noise.any():
-        axes.scatter(xy[noise, 0], xy[noise, 1], s=size, c=NOISE_COLOUR, linewidths=0, rasterized=rasterized,
-                     label=f"noise ({int(noise.sum()):,})")
+        axes.scatter(
+            xy[noise, 0],
+            xy[noise, 1],
+            s=size,
+            c=NOISE_COLOUR,
+            linewidths=0,
+            rasterized=rasterized,
+            label=f"noise ({int(noise.sum()):,})",
+        )
     order = np.random.default_rng(0).permutation(np.flatnonzero(~noise))  # no group painted wholly on top
     colours = np.array([entry["colour"] for entry in legend] or ["#3b5bdb"])
-    axes.scatter(xy[order, 0], xy[order, 1], s=size, c=colours[codes[order].astype(int) % len(colours)],
-                 linewidths=0, rasterized=rasterized)
+    axes.scatter(
+        xy[order, 0],
+        xy[order, 1],
+        s=size,
+        c=colours[codes[order].astype(int) % len(colours)],
+        linewidths=0,
+        rasterized=rasterized,
+    )
     shown = [entry for entry in legend if not entry.get("hidden")]
-    handles = [Line2D([], [], marker="o", linestyle="", color=entry["colour"],
-                          label=f"{entry['name']} ({entry['size']:,})") for entry in shown[:LEGEND_MAX]]
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=entry["colour"], label=f"{entry['name']} ({entry['size']:,})")
+        for entry in shown[:LEGEND_MAX]
+    ]
     if len(shown) > LEGEND_MAX:
         handles.append(Line2D([], [], linestyle="", label=f"… {len(shown) - LEGEND_MAX} more"))
     if noise.any():
-        handles.append(Line2D([], [], marker="o", linestyle="", color=NOISE_COLOUR,
-                                  label=f"noise ({int(noise.sum()):,})"))
+        handles.append(
+            Line2D([], [], marker="o", linestyle="", color=NOISE_COLOUR, label=f"noise ({int(noise.sum()):,})")
+        )
     if handles:
         axes.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
     axes.set_xticks([])
@@ -74,8 +98,16 @@ def scatter_figure(xy: np.ndarray, codes: np.ndarray, legend: list[dict], *, tit
     return figure
 
 
-def heatmap_figure(matrix: np.ndarray, rows: list[str], columns: list[str], *, title: str = "",
-                   width: float = 6.0, height: float = 5.0, annotate: bool = True):
+def heatmap_figure(
+    matrix: np.ndarray,
+    rows: list[str],
+    columns: list[str],
+    *,
+    title: str = "",
+    width: float = 6.0,
+    height: float = 5.0,
+    annotate: bool = True,
+):
     """A heatmap (agreement or contingency), darker for larger values."""
     matrix = np.asarray(matrix, dtype=np.float64)
     figure = _figure(width, height)
@@ -87,8 +119,15 @@ def heatmap_figure(matrix: np.ndarray, rows: list[str], columns: list[str], *, t
         peak = np.nanmax(matrix) if np.isfinite(matrix).any() else 1.0
         for (i, j), value in np.ndenumerate(matrix):
             text = "" if not np.isfinite(value) else (f"{value:.2f}" if value != round(value) else f"{int(value)}")
-            axes.text(j, i, text, ha="center", va="center", fontsize=7,
-                      color="white" if np.isfinite(value) and value > 0.6 * peak else "#1f2430")
+            axes.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if np.isfinite(value) and value > 0.6 * peak else "#1f2430",
+            )
     if title:
         axes.set_title(title, fontsize=11)
     return figure

@@ -22,7 +22,8 @@ _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 
 def script_json(value) -> str:
     """JSON for a <script type="application/json"> block: '<', '>', '&' and U+2028/9 written as \\u escapes."""
     return json.dumps(json_safe(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(
-        _JSON_ESCAPES)
+        _JSON_ESCAPES
+    )
 
 
 def _sha256(text: str) -> str:
@@ -39,20 +40,37 @@ def scatter_document() -> tuple[str, str]:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(ASSETS / "templates"), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ASSETS / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render_report(content: dict) -> str:
     """The report page for `report_content(...)`'s values."""
     scatter_page, scatter_script = scatter_document()
     page_script = (ASSETS / "templates" / "report.js").read_text(encoding="utf-8")
-    policy = ("default-src 'none'; script-src " + _sha256(page_script) + " " + _sha256(scatter_script)
-              + "; style-src 'unsafe-inline'; img-src data:; frame-src 'self' about: data:; base-uri 'none'; "
-              "form-action 'none'; connect-src 'none'")
-    return _environment().get_template("report.html.j2").render(
-        report=content, page_script=page_script, policy=policy,
-        data_json=script_json({**content["scatter"], "page": scatter_page}))
+    policy = (
+        "default-src 'none'; script-src "
+        + _sha256(page_script)
+        + " "
+        + _sha256(scatter_script)
+        + "; style-src 'unsafe-inline'; img-src data:; frame-src 'self' about: data:; base-uri 'none'; "
+        "form-action 'none'; connect-src 'none'"
+    )
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=content,
+            page_script=page_script,
+            policy=policy,
+            data_json=script_json({**content["scatter"], "page": scatter_page}),
+        )
+    )
 
 
 def build_report(dataset, runs, options, *, xy=None, progress=None) -> str:

@@ -80,9 +80,14 @@ def parse_config(raw: object, label: str = "config") -> Config:
         parse_preprocess(preprocess)
     except ValueError as error:
         raise ConfigError(f"{label}: data.preprocess: {error}") from None
-    ref = DatasetRef(source=str(data["path"]), key=data.get("key"), columns=tuple(columns) if columns else None,
-                     preprocess=preprocess, fingerprint=str(data.get("fingerprint") or ""),
-                     drop_nonfinite=bool(data.get("drop_nonfinite", False)))
+    ref = DatasetRef(
+        source=str(data["path"]),
+        key=data.get("key"),
+        columns=tuple(columns) if columns else None,
+        preprocess=preprocess,
+        fingerprint=str(data.get("fingerprint") or ""),
+        drop_nonfinite=bool(data.get("drop_nonfinite", False)),
+    )
     runs_raw = raw.get("runs")
     if not isinstance(runs_raw, list) or not runs_raw:
         raise ConfigError(f"{label}: `runs:` needs a list of runs, each with `method:`.")
@@ -132,16 +137,32 @@ def load_data(ref: DatasetRef) -> Dataset:
         options["columns"] = list(ref.columns)
     dataset = load_input(ref.source, **options)
     if ref.fingerprint and dataset.fingerprint != ref.fingerprint:
-        raise ConfigError(f"{ref.source}: the data changed since this project was made (fingerprint "
-                          f"{dataset.fingerprint[:12]}, expected {ref.fingerprint[:12]}); its labels would not match.")
+        raise ConfigError(
+            f"{ref.source}: the data changed since this project was made (fingerprint "
+            f"{dataset.fingerprint[:12]}, expected {ref.fingerprint[:12]}); its labels would not match."
+        )
     return dataset
 
 
-def reference(dataset: Dataset, source: str, preprocess: str = "none", key: str | None = None,
-              columns: list[str] | None = None, drop_nonfinite: bool = False) -> DatasetRef:
-    return DatasetRef(source=source, key=key, columns=tuple(columns) if columns else None, preprocess=preprocess,
-                      fingerprint=dataset.fingerprint, n_rows=dataset.n, n_features=dataset.d, name=dataset.name,
-                      drop_nonfinite=drop_nonfinite)
+def reference(
+    dataset: Dataset,
+    source: str,
+    preprocess: str = "none",
+    key: str | None = None,
+    columns: list[str] | None = None,
+    drop_nonfinite: bool = False,
+) -> DatasetRef:
+    return DatasetRef(
+        source=source,
+        key=key,
+        columns=tuple(columns) if columns else None,
+        preprocess=preprocess,
+        fingerprint=dataset.fingerprint,
+        n_rows=dataset.n,
+        n_features=dataset.d,
+        name=dataset.name,
+        drop_nonfinite=drop_nonfinite,
+    )
 
 
 def run_config(config: Config, store: Store, project: str, progress=None) -> list[tuple[str, ClusterResult]]:
@@ -153,20 +174,34 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
         source = config.data.source
     else:
         source = str(Path(config.data.source).resolve())
-    ref = reference(dataset, source, config.data.preprocess, config.data.key,
-                    list(config.data.columns) if config.data.columns else None, config.data.drop_nonfinite)
+    ref = reference(
+        dataset,
+        source,
+        config.data.preprocess,
+        config.data.key,
+        list(config.data.columns) if config.data.columns else None,
+        config.data.drop_nonfinite,
+    )
     if store.exists(project):
         existing = store.project(project)["dataset"]
         if existing.fingerprint and existing.fingerprint != ref.fingerprint:
-            raise ConfigError(f"project {project!r} holds another dataset ({existing.source}); "
-                              "name a new project (CLI: --project).")
+            raise ConfigError(
+                f"project {project!r} holds another dataset ({existing.source}); name a new project (CLI: --project)."
+            )
     else:
         store.create(project, ref)
     truth = dataset.labels()
     done = []
     for spec in config.runs:
-        result = run(dataset, spec.method, spec.params, seed=spec.seed, preprocess=config.data.preprocess,
-                     truth=truth, progress=progress)
+        result = run(
+            dataset,
+            spec.method,
+            spec.params,
+            seed=spec.seed,
+            preprocess=config.data.preprocess,
+            truth=truth,
+            progress=progress,
+        )
         result.name = spec.name
         done.append((store.add_run(project, result, spec.name), result))
     return done
@@ -185,12 +220,16 @@ def export_config(store: Store, project: str) -> str:
         data["columns"] = list(ref.columns)
     if ref.drop_nonfinite:
         data["drop_nonfinite"] = True
-    runs, versions = [], {}
+    runs: list[dict] = []
+    versions: dict[str, str] = {}
     for entry in found["runs"]:
         if (entry["info"] or {}).get("subset_rows"):
             continue  # drill-downs on a selection are not re-runnable from the whole data
-        run = {"name": entry["name"], "method": entry["method"],
-               "params": {k: v for k, v in entry["params"].items() if k != "seed"}}
+        run = {
+            "name": entry["name"],
+            "method": entry["method"],
+            "params": {k: v for k, v in entry["params"].items() if k != "seed"},
+        }
         if entry["seed"] is not None:
             run["seed"] = entry["seed"]
         runs.append(run)

@@ -102,30 +102,39 @@ def _open(path: Path, duckdb):
                 time.sleep(0.05 + 0.1 * random.random())  # another process holds the file for a moment
                 continue
             if "lock" in text.lower():
-                raise StoreError(f"{path}: another program has held the project store for over "
-                                 f"{LOCK_WAIT_SECONDS:.0f} s. Close it and try again.") from None
-            raise StoreError(f"{path}: not a Clusterlab project store ({text.splitlines()[0][:160]}). It was left "
-                             f"untouched: move it away, or point {HOME_SETTING} at another folder.") from None
+                raise StoreError(
+                    f"{path}: another program has held the project store for over "
+                    f"{LOCK_WAIT_SECONDS:.0f} s. Close it and try again."
+                ) from None
+            raise StoreError(
+                f"{path}: not a Clusterlab project store ({text.splitlines()[0][:160]}). It was left "
+                f"untouched: move it away, or point {HOME_SETTING} at another folder."
+            ) from None
 
 
 def _ensure_schema(connection, path: Path) -> None:
     tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "meta" not in tables:
         if tables:
-            raise StoreError(f"{path}: a DuckDB database with other tables ({', '.join(sorted(tables)[:5])}), not a "
-                             f"Clusterlab project store. It was left untouched: point {HOME_SETTING} elsewhere.")
+            raise StoreError(
+                f"{path}: a DuckDB database with other tables ({', '.join(sorted(tables)[:5])}), not a "
+                f"Clusterlab project store. It was left untouched: point {HOME_SETTING} elsewhere."
+            )
         for statement in SCHEMA:
             connection.execute(statement)
-        connection.execute("INSERT INTO meta VALUES ('app', 'clusterlab'), ('schema_version', ?)",
-                           [str(SCHEMA_VERSION)])
+        connection.execute(
+            "INSERT INTO meta VALUES ('app', 'clusterlab'), ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
         return
     found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
     if found.get("app") != "clusterlab":
         raise StoreError(f"{path}: not a Clusterlab project store (its meta table says {found.get('app')!r}).")
     version = int(found.get("schema_version", "0"))
     if version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: written by a newer Clusterlab (store schema {version}, this one reads up to "
-                         f"{SCHEMA_VERSION}). Upgrade Clusterlab; the store was left untouched.")
+        raise StoreError(
+            f"{path}: written by a newer Clusterlab (store schema {version}, this one reads up to "
+            f"{SCHEMA_VERSION}). Upgrade Clusterlab; the store was left untouched."
+        )
     while version < SCHEMA_VERSION:
         for statement in MIGRATIONS[version]:
             connection.execute(statement)

@@ -39,17 +39,32 @@ class DatasetRef:
     drop_nonfinite: bool = False
 
     def to_json(self) -> dict:
-        return {"source": self.source, "key": self.key, "columns": list(self.columns) if self.columns else None,
-                "preprocess": self.preprocess, "fingerprint": self.fingerprint, "n_rows": self.n_rows,
-                "n_features": self.n_features, "name": self.name, "drop_nonfinite": self.drop_nonfinite}
+        return {
+            "source": self.source,
+            "key": self.key,
+            "columns": list(self.columns) if self.columns else None,
+            "preprocess": self.preprocess,
+            "fingerprint": self.fingerprint,
+            "n_rows": self.n_rows,
+            "n_features": self.n_features,
+            "name": self.name,
+            "drop_nonfinite": self.drop_nonfinite,
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "DatasetRef":
+    def from_json(cls, data: dict) -> DatasetRef:
         columns = data.get("columns")
-        return cls(source=str(data["source"]), key=data.get("key"), columns=tuple(columns) if columns else None,
-                   preprocess=data.get("preprocess") or "none", fingerprint=data.get("fingerprint", ""),
-                   n_rows=int(data.get("n_rows", 0)), n_features=int(data.get("n_features", 0)),
-                   name=data.get("name", ""), drop_nonfinite=bool(data.get("drop_nonfinite", False)))
+        return cls(
+            source=str(data["source"]),
+            key=data.get("key"),
+            columns=tuple(columns) if columns else None,
+            preprocess=data.get("preprocess") or "none",
+            fingerprint=data.get("fingerprint", ""),
+            n_rows=int(data.get("n_rows", 0)),
+            n_features=int(data.get("n_features", 0)),
+            name=data.get("name", ""),
+            drop_nonfinite=bool(data.get("drop_nonfinite", False)),
+        )
 
 
 def check_name(name: str, what: str = "project") -> str:
@@ -82,8 +97,10 @@ class Store:
                 SELECT p.name, p.dataset, p.created, p.updated, count(r.id)
                 FROM projects p LEFT JOIN runs r ON r.project_id = p.id
                 GROUP BY p.name, p.dataset, p.created, p.updated ORDER BY p.updated DESC""").fetchall()
-        return [{"name": name, "dataset": json.loads(dataset), "created": created, "updated": updated,
-                 "runs": int(count)} for name, dataset, created, updated, count in rows]
+        return [
+            {"name": name, "dataset": json.loads(dataset), "created": created, "updated": updated, "runs": int(count)}
+            for name, dataset, created, updated, count in rows
+        ]
 
     def create(self, name: str, dataset: DatasetRef) -> str:
         name = check_name(name)
@@ -91,8 +108,10 @@ class Store:
         with connect(self.path) as db:
             if db.execute("SELECT 1 FROM projects WHERE name = ?", [name]).fetchone():
                 raise StoreError(f"project {name!r} exists already; pick another name or open it.")
-            db.execute("INSERT INTO projects VALUES (?, ?, ?, '', ?, ?)",
-                       [uuid.uuid4().hex, name, _json(dataset.to_json()), now, now])
+            db.execute(
+                "INSERT INTO projects VALUES (?, ?, ?, '', ?, ?)",
+                [uuid.uuid4().hex, name, _json(dataset.to_json()), now, now],
+            )
         return name
 
     def exists(self, name: str) -> bool:
@@ -102,24 +121,49 @@ class Store:
     def project(self, name: str) -> dict:
         """One project: name, dataset reference, note, times, and its runs (without labels)."""
         with connect(self.path) as db:
-            found = db.execute("SELECT id, dataset, note, created, updated FROM projects WHERE name = ?",
-                               [name]).fetchone()
+            found = db.execute(
+                "SELECT id, dataset, note, created, updated FROM projects WHERE name = ?", [name]
+            ).fetchone()
             if found is None:
                 raise StoreError(f"no project named {name!r}; `clusterlab project list` shows them.")
             project_id, dataset, note, created, updated = found
-            runs = db.execute("""SELECT id, name, method, params, seed, preprocess, versions, device, seconds,
+            runs = db.execute(
+                """SELECT id, name, method, params, seed, preprocess, versions, device, seconds,
                                         metrics, info, n_rows, n_clusters, n_noise, created
-                                 FROM runs WHERE project_id = ? ORDER BY created""", [project_id]).fetchall()
-        keys = ["id", "name", "method", "params", "seed", "preprocess", "versions", "device", "seconds", "metrics",
-                "info", "n_rows", "n_clusters", "n_noise", "created"]
+                                 FROM runs WHERE project_id = ? ORDER BY created""",
+                [project_id],
+            ).fetchall()
+        keys = [
+            "id",
+            "name",
+            "method",
+            "params",
+            "seed",
+            "preprocess",
+            "versions",
+            "device",
+            "seconds",
+            "metrics",
+            "info",
+            "n_rows",
+            "n_clusters",
+            "n_noise",
+            "created",
+        ]
         parsed = []
         for row in runs:
             entry = dict(zip(keys, row))
             for key in ("params", "versions", "seconds", "metrics", "info"):
                 entry[key] = json.loads(entry[key]) if entry[key] is not None else None
             parsed.append(entry)
-        return {"name": name, "dataset": DatasetRef.from_json(json.loads(dataset)), "note": note,
-                "created": created, "updated": updated, "runs": parsed}
+        return {
+            "name": name,
+            "dataset": DatasetRef.from_json(json.loads(dataset)),
+            "note": note,
+            "created": created,
+            "updated": updated,
+            "runs": parsed,
+        }
 
     def rename(self, name: str, new_name: str) -> str:
         new_name = check_name(new_name)
@@ -159,12 +203,30 @@ class Store:
         digest = _sha256(path)
         with connect(self.path) as db:
             project_id = self._id(db, project)  # deleted meanwhile: refused, the file is removed below
-            db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                project_id, run_id, check_name(name or result.name or result.method, "run"), result.method,
-                _json(result.params), result.seed, result.preprocess, result.dataset_fingerprint,
-                _json(result.versions), result.device, _json(result.seconds),
-                _json(result.metrics) if result.metrics is not None else None, _json(result.info),
-                int(len(result.labels)), result.n_clusters, result.n_noise, path.name, digest, time.time()])
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    project_id,
+                    run_id,
+                    check_name(name or result.name or result.method, "run"),
+                    result.method,
+                    _json(result.params),
+                    result.seed,
+                    result.preprocess,
+                    result.dataset_fingerprint,
+                    _json(result.versions),
+                    result.device,
+                    _json(result.seconds),
+                    _json(result.metrics) if result.metrics is not None else None,
+                    _json(result.info),
+                    int(len(result.labels)),
+                    result.n_clusters,
+                    result.n_noise,
+                    path.name,
+                    digest,
+                    time.time(),
+                ],
+            )
             db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
         return run_id
 
@@ -174,16 +236,20 @@ class Store:
 
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            found = db.execute("SELECT labels_file, labels_sha256, n_rows FROM runs WHERE project_id = ? AND "
-                               "(id = ? OR name = ?) ORDER BY created DESC", [project_id, run, run]).fetchone()
+            found = db.execute(
+                "SELECT labels_file, labels_sha256, n_rows FROM runs WHERE project_id = ? AND "
+                "(id = ? OR name = ?) ORDER BY created DESC",
+                [project_id, run, run],
+            ).fetchone()
         if found is None:
-            raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists "
-                             "them.")
+            raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists them.")
         file_name, digest, n_rows = found
         path = self.arrays / project_id / file_name
         if not path.exists() or _sha256(path) != digest:
-            raise StoreError(f"{path}: the labels of run {run!r} are missing or changed since they were saved. "
-                             "Run it again (`clusterlab project export` keeps its exact settings).")
+            raise StoreError(
+                f"{path}: the labels of run {run!r} are missing or changed since they were saved. "
+                "Run it again (`clusterlab project export` keeps its exact settings)."
+            )
         table = pq.read_table(path)
         labels = table.column("cluster").to_numpy().astype(np.int32)
         if len(labels) != n_rows or (labels < -1).any():
@@ -194,26 +260,32 @@ class Store:
     def rename_run(self, project: str, run_id: str, new_name: str) -> None:
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            db.execute("UPDATE runs SET name = ? WHERE project_id = ? AND id = ?",
-                       [check_name(new_name, "run"), project_id, run_id])
+            db.execute(
+                "UPDATE runs SET name = ? WHERE project_id = ? AND id = ?",
+                [check_name(new_name, "run"), project_id, run_id],
+            )
 
     def delete_run(self, project: str, run_id: str) -> None:
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            found = db.execute("SELECT labels_file FROM runs WHERE project_id = ? AND id = ?",
-                               [project_id, run_id]).fetchone()
+            found = db.execute(
+                "SELECT labels_file FROM runs WHERE project_id = ? AND id = ?", [project_id, run_id]
+            ).fetchone()
             for table in ("cluster_names", "explanations"):
                 db.execute(f"DELETE FROM {table} WHERE project_id = ? AND run_id = ?", [project_id, run_id])
             db.execute("DELETE FROM runs WHERE project_id = ? AND id = ?", [project_id, run_id])
-            db.execute("DELETE FROM comparisons WHERE project_id = ? AND list_contains(CAST(run_ids AS VARCHAR[]), ?)",
-                       [project_id, run_id])
+            db.execute(
+                "DELETE FROM comparisons WHERE project_id = ? AND list_contains(CAST(run_ids AS VARCHAR[]), ?)",
+                [project_id, run_id],
+            )
         if found:
             (self.arrays / project_id / found[0]).unlink(missing_ok=True)
 
     # --- layouts and explanations ------------------------------------------------------------------------
 
-    def save_layout(self, project: str, method: str, preprocess: str, seed: int, xy: np.ndarray,
-                    seconds: float | None = None) -> None:
+    def save_layout(
+        self, project: str, method: str, preprocess: str, seed: int, xy: np.ndarray, seconds: float | None = None
+    ) -> None:
         """Keep a 2-D layout (parquet x, y), replacing one made with the same method, preprocessing and seed."""
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -226,13 +298,18 @@ class Store:
         path = folder / f"layout-{uuid.uuid4().hex[:12]}.parquet"
         atomic_write(path, lambda temporary: pq.write_table(pa.table({"x": xy[:, 0], "y": xy[:, 1]}), temporary))
         with connect(self.path) as db:
-            old = db.execute("SELECT file FROM layouts WHERE project_id = ? AND method = ? AND preprocess = ? AND "
-                             "seed = ?", [project_id, method, preprocess, int(seed)]).fetchone()
-            db.execute("DELETE FROM layouts WHERE project_id = ? AND method = ? AND preprocess = ? AND seed = ?",
-                       [project_id, method, preprocess, int(seed)])
-            db.execute("INSERT INTO layouts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       [project_id, method, preprocess, int(seed), len(xy), path.name, _sha256(path), seconds,
-                        time.time()])
+            old = db.execute(
+                "SELECT file FROM layouts WHERE project_id = ? AND method = ? AND preprocess = ? AND seed = ?",
+                [project_id, method, preprocess, int(seed)],
+            ).fetchone()
+            db.execute(
+                "DELETE FROM layouts WHERE project_id = ? AND method = ? AND preprocess = ? AND seed = ?",
+                [project_id, method, preprocess, int(seed)],
+            )
+            db.execute(
+                "INSERT INTO layouts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [project_id, method, preprocess, int(seed), len(xy), path.name, _sha256(path), seconds, time.time()],
+            )
         if old:
             (folder / old[0]).unlink(missing_ok=True)
 
@@ -242,8 +319,11 @@ class Store:
 
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            found = db.execute("SELECT file, sha256, n_rows FROM layouts WHERE project_id = ? AND method = ? AND "
-                               "preprocess = ? AND seed = ?", [project_id, method, preprocess, int(seed)]).fetchone()
+            found = db.execute(
+                "SELECT file, sha256, n_rows FROM layouts WHERE project_id = ? AND method = ? AND "
+                "preprocess = ? AND seed = ?",
+                [project_id, method, preprocess, int(seed)],
+            ).fetchone()
         if found is None or found[2] != n_rows:
             return None
         path = self.arrays / project_id / found[0]
@@ -258,9 +338,19 @@ class Store:
         explanation_id = uuid.uuid4().hex[:12]
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            db.execute("INSERT INTO explanations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [project_id, run_id, explanation_id, str(result.get("method", "")),
-                        str(result.get("space", "")), _json(settings), _json(result), time.time()])
+            db.execute(
+                "INSERT INTO explanations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    project_id,
+                    run_id,
+                    explanation_id,
+                    str(result.get("method", "")),
+                    str(result.get("space", "")),
+                    _json(settings),
+                    _json(result),
+                    time.time(),
+                ],
+            )
             db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
         return explanation_id
 
@@ -268,20 +358,25 @@ class Store:
         """Kept explanations (newest first), of one run or of every run."""
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            rows = db.execute("SELECT id, run_id, settings, result, created FROM explanations WHERE project_id = ? "
-                              "AND (? IS NULL OR run_id = ?) ORDER BY created DESC",
-                              [project_id, run_id, run_id]).fetchall()
-        return [{"id": i, "run_id": r, "settings": json.loads(s), "result": json.loads(x), "created": c}
-                for i, r, s, x, c in rows]
+            rows = db.execute(
+                "SELECT id, run_id, settings, result, created FROM explanations WHERE project_id = ? "
+                "AND (? IS NULL OR run_id = ?) ORDER BY created DESC",
+                [project_id, run_id, run_id],
+            ).fetchall()
+        return [
+            {"id": i, "run_id": r, "settings": json.loads(s), "result": json.loads(x), "created": c}
+            for i, r, s, x, c in rows
+        ]
 
     def save_comparison(self, project: str, kind: str, run_ids: list[str], settings: dict, result: dict) -> str:
         """Keep a comparison's result (stability across seeds and subsamples, say) with the runs it is about."""
         comparison_id = uuid.uuid4().hex[:12]
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            db.execute("INSERT INTO comparisons VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [project_id, comparison_id, kind, _json(list(run_ids)), _json(settings), _json(result),
-                        time.time()])
+            db.execute(
+                "INSERT INTO comparisons VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [project_id, comparison_id, kind, _json(list(run_ids)), _json(settings), _json(result), time.time()],
+            )
             db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
         return comparison_id
 
@@ -289,11 +384,22 @@ class Store:
         """Kept comparisons (newest first), of one kind or all."""
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            rows = db.execute("SELECT id, kind, run_ids, settings, result, created FROM comparisons WHERE "
-                              "project_id = ? AND (? IS NULL OR kind = ?) ORDER BY created DESC",
-                              [project_id, kind, kind]).fetchall()
-        return [{"id": i, "kind": k, "run_ids": json.loads(r), "settings": json.loads(s), "result": json.loads(x),
-                 "created": c} for i, k, r, s, x, c in rows]
+            rows = db.execute(
+                "SELECT id, kind, run_ids, settings, result, created FROM comparisons WHERE "
+                "project_id = ? AND (? IS NULL OR kind = ?) ORDER BY created DESC",
+                [project_id, kind, kind],
+            ).fetchall()
+        return [
+            {
+                "id": i,
+                "kind": k,
+                "run_ids": json.loads(r),
+                "settings": json.loads(s),
+                "result": json.loads(x),
+                "created": c,
+            }
+            for i, k, r, s, x, c in rows
+        ]
 
     # --- cluster names and notes ----------------------------------------------------------------------------
 
@@ -302,18 +408,23 @@ class Store:
         name, note = str(name).strip()[:120], str(note).strip()[:2000]
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            db.execute("DELETE FROM cluster_names WHERE project_id = ? AND run_id = ? AND cluster = ?",
-                       [project_id, run_id, int(cluster)])
+            db.execute(
+                "DELETE FROM cluster_names WHERE project_id = ? AND run_id = ? AND cluster = ?",
+                [project_id, run_id, int(cluster)],
+            )
             if name or note:
-                db.execute("INSERT INTO cluster_names VALUES (?, ?, ?, ?, ?)",
-                           [project_id, run_id, int(cluster), name, note])
+                db.execute(
+                    "INSERT INTO cluster_names VALUES (?, ?, ?, ?, ?)", [project_id, run_id, int(cluster), name, note]
+                )
             db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
 
     def cluster_names(self, project: str, run_id: str) -> dict[int, tuple[str, str]]:
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            rows = db.execute("SELECT cluster, name, note FROM cluster_names WHERE project_id = ? AND run_id = ?",
-                              [project_id, run_id]).fetchall()
+            rows = db.execute(
+                "SELECT cluster, name, note FROM cluster_names WHERE project_id = ? AND run_id = ?",
+                [project_id, run_id],
+            ).fetchall()
         return {int(cluster): (name, note) for cluster, name, note in rows}
 
     @staticmethod

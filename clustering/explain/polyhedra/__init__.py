@@ -26,17 +26,29 @@ call bounded by what is left of the user's time limit; the best description foun
 
 from clustering.explain.polyhedra.master import Master
 from clustering.explain.polyhedra.model import (
-                                               HalfSpace,
-                                               PolyhedraResult,
-                                               Units,
-                                               cuts,
-                                               leaves_out,
-                                               make_units,
-                                               polygon_2d,
-                                               scale,
-                                               split_units,
+    HalfSpace,
+    PolyhedraResult,
+    Units,
+    cuts,
+    leaves_out,
+    make_units,
+    polygon_2d,
+    scale,
+    split_units,
 )
 from clustering.explain.polyhedra.search import describe, local_search
 
-__all__ = ["HalfSpace", "Master", "PolyhedraResult", "Units", "cuts", "describe", "leaves_out", "local_search",
-           "make_units", "polygon_2d", "scale", "split_units"]
+__all__ = [
+    "HalfSpace",
+    "Master",
+    "PolyhedraResult",
+    "Units",
+    "cuts",
+    "describe",
+    "leaves_out",
+    "local_search",
+    "make_units",
+    "polygon_2d",
+    "scale",
+    "split_units",
+]

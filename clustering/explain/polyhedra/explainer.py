@@ -19,37 +19,94 @@ class Polyhedra(Explainer):
     title = "Polyhedra"
     description = "Polyhedra: a few sparse half-spaces per cluster, by integer programming (Lawless & Günlük 2023)"
     schema = (
-        Param("objective", str, "complexity", "complexity: fewest (non-zeros + 1); sparsity: fewest features; "
-              "accuracy: fewest errors within a complexity budget", choices=("complexity", "sparsity", "accuracy"),
-              label="Objective"),
-        Param("time_limit", float, 30.0, "seconds; the best description found is kept", low=1.0, high=86_400.0,
-              label="Time limit (s)"),
-        Param("alpha", float, 0.05, "error budget, share of points the rules may get wrong", low=0.0, high=1.0,
-              label="Error budget (share of points)"),
+        Param(
+            "objective",
+            str,
+            "complexity",
+            "complexity: fewest (non-zeros + 1); sparsity: fewest features; "
+            "accuracy: fewest errors within a complexity budget",
+            choices=("complexity", "sparsity", "accuracy"),
+            label="Objective",
+        ),
+        Param(
+            "time_limit",
+            float,
+            30.0,
+            "seconds; the best description found is kept",
+            low=1.0,
+            high=86_400.0,
+            label="Time limit (s)",
+        ),
+        Param(
+            "alpha",
+            float,
+            0.05,
+            "error budget, share of points the rules may get wrong",
+            low=0.0,
+            high=1.0,
+            label="Error budget (share of points)",
+        ),
         Param("max_nonzeros", int, 2, "features per half-space", low=1, high=20, label="Features per half-space"),
-        Param("complexity_budget", float, None, "most sum(non-zeros + 1); needed by the accuracy objective",
-              low=1.0, high=1e6, nullable=True, label="Complexity budget", advanced=True),
-        Param("max_units", int, 600, "most groups of points in the integer program", low=10, high=100_000,
-              label="Groups of points", advanced=True),
+        Param(
+            "complexity_budget",
+            float,
+            None,
+            "most sum(non-zeros + 1); needed by the accuracy objective",
+            low=1.0,
+            high=1e6,
+            nullable=True,
+            label="Complexity budget",
+            advanced=True,
+        ),
+        Param(
+            "max_units",
+            int,
+            600,
+            "most groups of points in the integer program",
+            low=10,
+            high=100_000,
+            label="Groups of points",
+            advanced=True,
+        ),
         Param("seed", int, 0, "seed for grouping points", low=0, label="Seed", advanced=True),
     )
 
-    def describe(self, problem: Problem, params: dict[str, Any], progress=None,
-                 cancel=None) -> tuple[Explanation, list[str], list[list[dict]]]:
+    def describe(
+        self, problem: Problem, params: dict[str, Any], progress=None, cancel=None
+    ) -> tuple[Explanation, list[str], list[list[dict]]]:
         k, values = problem.k, problem.values
         result = describe(problem.x, problem.y, progress=progress, cancel=cancel, **params)
         holds = result.covered(values, k)
         rule_text, halfspaces, signs = polyhedra_rules(result, problem.space.names, k)
         used = {int(j) for h in result.halfspaces for j in np.flatnonzero(h.weights)}
-        complexity = {"halfspaces": len(result.halfspaces), "nonzeros": sum(h.nonzeros for h in result.halfspaces),
-                      "cost": sum(h.cost for h in result.halfspaces), "features_used": len(used)}
-        info = {"status": result.status, "iterations": result.iterations, "columns": result.columns,
-                "units": result.units, "objective": params["objective"], "alpha": params["alpha"]}
+        complexity = {
+            "halfspaces": len(result.halfspaces),
+            "nonzeros": sum(h.nonzeros for h in result.halfspaces),
+            "cost": sum(h.cost for h in result.halfspaces),
+            "features_used": len(used),
+        }
+        info = {
+            "status": result.status,
+            "iterations": result.iterations,
+            "columns": result.columns,
+            "units": result.units,
+            "objective": params["objective"],
+            "alpha": params["alpha"],
+        }
         if params["complexity_budget"]:
             info["complexity_budget"] = params["complexity_budget"]
-        explanation = Explanation(self.name, problem.space.name, problem.space.names, [], 0.0, complexity, holds,
-                                  problem.cluster_ids, info=info,
-                                  signs={int(problem.cluster_ids[c]): v for c, v in signs.items()})
+        explanation = Explanation(
+            self.name,
+            problem.space.name,
+            problem.space.names,
+            [],
+            0.0,
+            complexity,
+            holds,
+            problem.cluster_ids,
+            info=info,
+            signs={int(problem.cluster_ids[c]): v for c, v in signs.items()},
+        )
         if values.shape[1] == 2:
             for c in range(k):
                 own = [result.original_units(h) for h in result.halfspaces if h.cluster == c]
@@ -78,17 +135,24 @@ def halfspace_text(weights: np.ndarray, bound: float, names: list[str]) -> str:
 
 def polyhedra_rules(result: PolyhedraResult, names: list[str], k: int):
     """Rule text, half-spaces (in original units) and feature signs per cluster."""
-    rules, halfspaces, signs = [], [], {}
+    rules: list[str] = []
+    halfspaces: list[list[dict]] = []
+    signs: dict[int, dict[int, int]] = {}
     for c in range(k):
-        texts, entries = [], []
+        texts: list[str] = []
+        entries: list[dict] = []
         for h in result.halfspaces:
             if h.cluster != c:
                 continue
             weights, bound = result.original_units(h)
             texts.append(halfspace_text(weights, bound, names))
-            entries.append({"weights": {names[j]: float(weights[j]) for j in np.flatnonzero(weights)},
-                            "bound": bound,
-                            "integer_weights": {names[j]: int(h.weights[j]) for j in np.flatnonzero(h.weights)}})
+            entries.append(
+                {
+                    "weights": {names[j]: float(weights[j]) for j in np.flatnonzero(weights)},
+                    "bound": bound,
+                    "integer_weights": {names[j]: int(h.weights[j]) for j in np.flatnonzero(h.weights)},
+                }
+            )
             for j in np.flatnonzero(weights):
                 signs.setdefault(c, {})[int(j)] = -1 if weights[j] > 0 else 1
         rules.append(" AND ".join(texts) if texts else "always (no other cluster needs cutting off)")

@@ -20,18 +20,30 @@ from clustering.explain.polyhedra.model import (
 class Master:
     """Rows and columns of the master problem for a set of half-spaces over a set of units."""
 
-    def __init__(self, columns: list[HalfSpace], units: Units, n_clusters: int, objective: str, alpha: float,
-                 complexity_budget: float | None, n_features: int):
+    def __init__(
+        self,
+        columns: list[HalfSpace],
+        units: Units,
+        n_clusters: int,
+        objective: str,
+        alpha: float,
+        complexity_budget: float | None,
+        n_features: int,
+    ):
         self.columns, self.units, self.k = columns, units, n_clusters
-        self.objective, self.alpha, self.budget, self.p = objective, alpha, complexity_budget, n_features
+        self.objective, self.alpha, self.p = objective, alpha, n_features
+        self.budget = float(complexity_budget) if complexity_budget is not None else float("inf")  # accuracy only
         u, m = len(units), len(columns)
         self.n_z, self.n_e = m, u
         features_used = [np.flatnonzero(c.weights) for c in columns]
         self.n_s = n_features if objective == "sparsity" else 0
-        rows, cols, vals, lower = [], [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        lower: list[float] = []
         row = 0
         # separation: for cluster k and unit u outside k
-        self.sep_row = {}
+        self.sep_row: dict[tuple[int, int], int] = {}
         cut_sets = [np.flatnonzero(cuts(c, units)) for c in columns]
         by_cluster_unit: dict[tuple[int, int], list[int]] = {}
         for j, (c, units_cut) in enumerate(zip(columns, cut_sets)):
@@ -40,8 +52,12 @@ class Master:
         for k in range(n_clusters):
             for unit in np.flatnonzero(units.cluster != k):
                 for j in by_cluster_unit.get((k, int(unit)), []):
-                    rows.append(row), cols.append(j), vals.append(1.0)
-                rows.append(row), cols.append(m + unit), vals.append(1.0)
+                    rows.append(row)
+                    cols.append(j)
+                    vals.append(1.0)
+                rows.append(row)
+                cols.append(m + int(unit))
+                vals.append(1.0)
                 lower.append(1.0)
                 self.sep_row[(k, int(unit))] = row
                 row += 1
@@ -50,7 +66,7 @@ class Master:
         for j, c in enumerate(columns):
             for unit in np.flatnonzero(leaves_out(c, units)):
                 rows += [row, row]
-                cols += [m + unit, j]
+                cols += [m + int(unit), j]
                 vals += [1.0, -1.0]
                 lower.append(0.0)
                 self.own_rows.append(row)
@@ -60,7 +76,7 @@ class Master:
             if self.n_s:
                 for f in used:
                     rows += [row, row]
-                    cols += [m + u + f, j]
+                    cols += [m + u + int(f), j]
                     vals += [1.0, -1.0]
                     lower.append(0.0)
                     row += 1
@@ -77,7 +93,7 @@ class Master:
         if objective == "accuracy":
             self.c = np.concatenate([np.zeros(m), weights, np.zeros(self.n_s), [0.0]])
             ub = np.concatenate([costs, np.zeros(u + self.n_s), [0.0]])
-            self.b_ub = np.array([float(complexity_budget)])
+            self.b_ub = np.array([self.budget])
         else:
             first = 0.01 * costs if objective == "sparsity" else costs
             self.c = np.concatenate([first, np.zeros(u), np.ones(self.n_s), [EXCESS_PENALTY]])
@@ -92,8 +108,7 @@ class Master:
         """Duals of the LP relaxation: separation duals per (cluster, unit) and the budget's."""
         A = sparse.vstack([-self.A_ge, self.A_ub]).tocsr()
         b = np.concatenate([-self.b_ge, self.b_ub])
-        result = linprog(self.c, A_ub=A, b_ub=b, bounds=list(zip(np.zeros(len(self.c)), self.upper)),
-                         method="highs")
+        result = linprog(self.c, A_ub=A, b_ub=b, bounds=list(zip(np.zeros(len(self.c)), self.upper)), method="highs")
         if result.status != 0:
             return None, None
         marginals = -result.ineqlin.marginals  # >= 0
@@ -142,14 +157,17 @@ class Master:
                 break
         return best
 
-
     def solve_ip(self, time_limit: float) -> tuple[np.ndarray | None, str]:
         A = sparse.vstack([self.A_ge, self.A_ub]).tocsr()
         low = np.concatenate([self.b_ge, np.full(len(self.b_ub), -np.inf)])
         high = np.concatenate([np.full(len(self.b_ge), np.inf), self.b_ub])
-        result = quiet_milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
-                      constraints=LinearConstraint(A, low, high),
-                      options={"time_limit": max(1.0, time_limit), "disp": False, "mip_rel_gap": 0.01})
+        result = quiet_milp(
+            self.c,
+            integrality=self.integrality,
+            bounds=Bounds(0, self.upper),
+            constraints=LinearConstraint(A, low, high),
+            options={"time_limit": max(1.0, time_limit), "disp": False, "mip_rel_gap": 0.01},
+        )
         if result.x is None:
             return None, result.message
         status = "optimal" if result.status == 0 else "time limit (best found)"

@@ -149,8 +149,9 @@ def split_units(units: Units, z: np.ndarray, which: np.ndarray, seed: int = 0) -
     return Units(np.array(low), np.array(high), np.array(cluster), np.array(weight, dtype=float), members)
 
 
-def unit_correct(chosen: np.ndarray, excluded: np.ndarray, column_cluster: np.ndarray, unit_cluster: np.ndarray,
-                 k: int) -> np.ndarray:
+def unit_correct(
+    chosen: np.ndarray, excluded: np.ndarray, column_cluster: np.ndarray, unit_cluster: np.ndarray, k: int
+) -> np.ndarray:
     """Units whose own polyhedron keeps them whole and every other polyhedron cuts them off."""
     inside = np.ones((k, excluded.shape[1]), dtype=bool)
     for cluster in range(k):
@@ -179,7 +180,6 @@ def cuts(h: HalfSpace, units: Units) -> np.ndarray:
 def leaves_out(h: HalfSpace, units: Units) -> np.ndarray:
     """Units of its own cluster that it does not keep entirely."""
     return (units.cluster == h.cluster) & (box_max(h, units) > h.bound + TOLERANCE)
-
 
 
 def polygon_2d(halfspaces: list[tuple[np.ndarray, float]], box: tuple[float, float, float, float]) -> list:

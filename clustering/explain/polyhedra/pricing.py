@@ -66,8 +66,18 @@ def _suffix_sum(edges: np.ndarray, amounts: np.ndarray, thresholds: np.ndarray) 
     return tail[np.searchsorted(sorted_edges, thresholds + TOLERANCE, side="right")]
 
 
-def mip_pricing(units: Units, k: int, prize: np.ndarray, penalty: np.ndarray, unit_cost: float, features: np.ndarray,
-                max_nonzeros: int, max_weight: int, time_limit: float, max_rows: int = 400) -> tuple | None:
+def mip_pricing(
+    units: Units,
+    k: int,
+    prize: np.ndarray,
+    penalty: np.ndarray,
+    unit_cost: float,
+    features: np.ndarray,
+    max_nonzeros: int,
+    max_weight: int,
+    time_limit: float,
+    max_rows: int = 400,
+) -> tuple | None:
     """A sparse integer-weight half-space for cluster k maximising prize of cut units minus penalties (HiGHS MIP)."""
     own = np.flatnonzero(units.cluster == k)
     other = np.flatnonzero((units.cluster != k) & (prize > TOLERANCE))
@@ -85,49 +95,60 @@ def mip_pricing(units: Units, k: int, prize: np.ndarray, penalty: np.ndarray, un
     iv, iw = 3 * q + 1, 3 * q + 1 + n_o
     big = 2 * max_weight * max_nonzeros + 1
     c = np.zeros(total)
-    c[isv:isv + q] = unit_cost
-    c[iv:iv + n_o] = -prize[other]
-    c[iw:iw + n_w] = penalty[own]
+    c[isv : isv + q] = unit_cost
+    c[iv : iv + n_o] = -prize[other]
+    c[iw : iw + n_w] = penalty[own]
     rows = []
     low_b, high_b = [], []
     lo_o, hi_o = units.low[other][:, features], units.high[other][:, features]
     lo_w, hi_w = units.low[own][:, features], units.high[own][:, features]
     for r in range(n_o):  # min over box > b + margin if v: a+ lo - a- hi - b - big v >= margin - big
         row = np.zeros(total)
-        row[ia:ia + q], row[ib:ib + q], row[ibv] = lo_o[r], -hi_o[r], -1.0
+        row[ia : ia + q], row[ib : ib + q], row[ibv] = lo_o[r], -hi_o[r], -1.0
         row[iv + r] = -big
-        rows.append(row), low_b.append(MARGIN - big), high_b.append(np.inf)
+        rows.append(row)
+        low_b.append(MARGIN - big)
+        high_b.append(np.inf)
     for r in range(n_w):  # max over box <= b unless w: a+ hi - a- lo - b - big w <= 0
         row = np.zeros(total)
-        row[ia:ia + q], row[ib:ib + q], row[ibv] = hi_w[r], -lo_w[r], -1.0
+        row[ia : ia + q], row[ib : ib + q], row[ibv] = hi_w[r], -lo_w[r], -1.0
         row[iw + r] = -big
-        rows.append(row), low_b.append(-np.inf), high_b.append(0.0)
+        rows.append(row)
+        low_b.append(-np.inf)
+        high_b.append(0.0)
     for f in range(q):  # a+ + a- <= M s
         row = np.zeros(total)
         row[ia + f], row[ib + f], row[isv + f] = 1.0, 1.0, -max_weight
-        rows.append(row), low_b.append(-np.inf), high_b.append(0.0)
+        rows.append(row)
+        low_b.append(-np.inf)
+        high_b.append(0.0)
     row = np.zeros(total)
-    row[isv:isv + q] = 1.0
-    rows.append(row), low_b.append(1.0), high_b.append(float(max_nonzeros))
+    row[isv : isv + q] = 1.0
+    rows.append(row)
+    low_b.append(1.0)
+    high_b.append(float(max_nonzeros))
     upper = np.concatenate([np.full(2 * q, max_weight), np.ones(q), [max_weight * max_nonzeros], np.ones(n_o + n_w)])
     lower = np.concatenate([np.zeros(3 * q), [-max_weight * max_nonzeros], np.zeros(n_o + n_w)])
     integrality = np.ones(total)
     integrality[ibv] = 0
-    result = quiet_milp(c, integrality=integrality,
-                  bounds=Bounds(lower, upper), constraints=LinearConstraint(sparse.csr_matrix(np.array(rows)),
-                                                                           low_b, high_b),
-                  options={"time_limit": max(0.5, time_limit), "disp": False})
+    result = quiet_milp(
+        c,
+        integrality=integrality,
+        bounds=Bounds(lower, upper),
+        constraints=LinearConstraint(sparse.csr_matrix(np.array(rows)), low_b, high_b),
+        options={"time_limit": max(0.5, time_limit), "disp": False},
+    )
     if result.x is None:
         return None
     x = result.x
-    weights_q = np.round(x[ia:ia + q]) - np.round(x[ib:ib + q])
+    weights_q = np.round(x[ia : ia + q]) - np.round(x[ib : ib + q])
     if not weights_q.any():
         return None
     weights = np.zeros(units.low.shape[1])
     weights[features] = weights_q
     # the tightest bound that keeps the own units the MIP kept: the largest box max among them
     h = HalfSpace(k, weights, 0.0)
-    kept = np.round(x[iw:iw + n_w]) < 0.5
+    kept = np.round(x[iw : iw + n_w]) < 0.5
     maxima = box_max(h, units)[own]
     h.bound = float(maxima[kept].max()) if kept.any() else float(x[ibv])
     return unit_cost * (h.nonzeros + 1) - _value(h, units, prize, penalty), h
@@ -146,10 +167,11 @@ def initial_columns(z: np.ndarray, y: np.ndarray, units: Units, n_clusters: int,
 
     columns = []
     sample = np.random.default_rng(seed).choice(len(z), size=min(len(z), 20_000), replace=False)
-    tree = DecisionTreeClassifier(max_leaf_nodes=max(2, 3 * n_clusters), random_state=seed,
-                                  min_samples_leaf=max(1, len(sample) // 500)).fit(z[sample], y[sample])
+    tree = DecisionTreeClassifier(
+        max_leaf_nodes=max(2, 3 * n_clusters), random_state=seed, min_samples_leaf=max(1, len(sample) // 500)
+    ).fit(z[sample], y[sample])
     t = tree.tree_
-    stack = [(0, [])]
+    stack: list[tuple[int, list[tuple[int, float, bool]]]] = [(0, [])]
     while stack:
         node, path = stack.pop()
         if t.children_left[node] == -1:
@@ -187,14 +209,13 @@ def imm_columns(z: np.ndarray, y: np.ndarray, n_clusters: int) -> list[HalfSpace
             if np.isfinite(high):
                 weights = np.zeros(z.shape[1])
                 weights[j] = 1.0
-                columns.append(HalfSpace(leaf.cluster, weights, float(high)))
+                columns.append(HalfSpace(leaf.leaf_cluster, weights, float(high)))
             if np.isfinite(low):  # x > low on the data is x >= the next data value above it
                 above = z[:, j][z[:, j] > low]
                 weights = np.zeros(z.shape[1])
                 weights[j] = -1.0
-                columns.append(HalfSpace(leaf.cluster, weights, -float(above.min() if len(above) else low)))
+                columns.append(HalfSpace(leaf.leaf_cluster, weights, -float(above.min() if len(above) else low)))
     return columns
-
 
 
 def price_columns(units, n_clusters, duals, objective, master, max_nonzeros, max_weight, deadline, time_limit, columns):
@@ -220,8 +241,17 @@ def price_columns(units, n_clusters, duals, objective, master, max_nonzeros, max
         if max_nonzeros >= 2 and left > MIP_PRICING_MIN_LEFT_SHARE * time_limit:
             scores = np.abs(_feature_scores(units, k, prize))
             features = np.argsort(-scores)[: min(12, len(scores))]
-            found = mip_pricing(units, k, prize, penalty, unit_cost, features, max_nonzeros, max_weight,
-                                time_limit=min(1.0, left - MIP_PRICING_RESERVE_SHARE * time_limit))
+            found = mip_pricing(
+                units,
+                k,
+                prize,
+                penalty,
+                unit_cost,
+                features,
+                max_nonzeros,
+                max_weight,
+                time_limit=min(1.0, left - MIP_PRICING_RESERVE_SHARE * time_limit),
+            )
             if found and found[0] < -1e-6 and found[1].key() not in known:
                 added.append(found[1])
                 known.add(found[1].key())

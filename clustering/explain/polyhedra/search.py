@@ -25,9 +25,23 @@ LOCAL_SEARCH_SHARE = 0.15  # at most this long for local search from the best st
 REFINE_RESERVE_SHARE = 0.20  # no new round of finer groups with less than this share left
 
 
-def describe(values: np.ndarray, y: np.ndarray, *, objective: str, alpha: float, complexity_budget: float | None,
-             max_nonzeros: int, time_limit: float, max_units: int, seed: int, max_weight: int = 3,
-             max_iterations: int = 30, refine_rounds: int = 3, progress=None, cancel=None) -> PolyhedraResult:
+def describe(
+    values: np.ndarray,
+    y: np.ndarray,
+    *,
+    objective: str,
+    alpha: float,
+    complexity_budget: float | None,
+    max_nonzeros: int,
+    time_limit: float,
+    max_units: int,
+    seed: int,
+    max_weight: int = 3,
+    max_iterations: int = 30,
+    refine_rounds: int = 3,
+    progress=None,
+    cancel=None,
+) -> PolyhedraResult:
     """Polyhedral descriptions of clusters y (0..k-1) in `values`; see the package text.
 
     The user's settings (and their defaults) are the `Polyhedra` explainer's schema; `max_weight`,
@@ -46,25 +60,38 @@ def describe(values: np.ndarray, y: np.ndarray, *, objective: str, alpha: float,
     tree_columns = imm_columns(z, y, n_clusters)
     columns = initial_columns(z, y, units, n_clusters, seed) + tree_columns
     best: PolyhedraResult | None = None
-    history = []
+    history: list[dict] = []
     iterations = 0
-    for round_ in range(refine_rounds + 1):
+    for _round in range(refine_rounds + 1):
         columns = _deduplicate(columns)
         for _ in range(max_iterations):
-            if time.perf_counter() > deadline - (1 - COLUMN_GENERATION_SHARE) * time_limit or (cancel is not None and cancel.is_set()):
+            if time.perf_counter() > deadline - (1 - COLUMN_GENERATION_SHARE) * time_limit or (
+                cancel is not None and cancel.is_set()
+            ):
                 break
             master = Master(columns, units, n_clusters, objective, alpha, complexity_budget, z.shape[1])
             duals, bound = master.solve_lp()
             iterations += 1
             if duals is None:
                 break
-            added = price_columns(units, n_clusters, duals, objective, master, max_nonzeros, max_weight, deadline,
-                           time_limit, columns)
-            history.append({"iteration": iterations, "lp": bound, "columns": len(columns), "added": len(added),
-                            "seconds": time.perf_counter() - start, "units": len(units)})
+            added = price_columns(
+                units, n_clusters, duals, objective, master, max_nonzeros, max_weight, deadline, time_limit, columns
+            )
+            history.append(
+                {
+                    "iteration": iterations,
+                    "lp": bound,
+                    "columns": len(columns),
+                    "added": len(added),
+                    "seconds": time.perf_counter() - start,
+                    "units": len(units),
+                }
+            )
             if progress:
-                progress(f"column generation: {len(columns)} half-spaces, LP {bound:.2f}",
-                         min(0.9, (time.perf_counter() - start) / time_limit))
+                progress(
+                    f"column generation: {len(columns)} half-spaces, LP {bound:.2f}",
+                    min(0.9, (time.perf_counter() - start) / time_limit),
+                )
             if not added or _stalled(history):
                 break
             columns.extend(added)
@@ -83,21 +110,24 @@ def describe(values: np.ndarray, y: np.ndarray, *, objective: str, alpha: float,
         as_tree = np.array([c.key() in tree_keys for c in master.columns])
         if as_tree.sum() == len(tree_keys):
             candidates.append(("the IMM tree's polyhedra", as_tree, ""))
-        starts = [c for c in candidates if c[1] is not None]
+        starts = [(name, choice) for name, choice, _ in candidates if choice is not None]
         if starts:  # local search from the best start, while the time lasts
-            first = min(starts, key=lambda c: master.score(c[1]))
+            first_name, first_choice = min(starts, key=lambda c: master.score(c[1]))
             search_end = min(deadline, time.perf_counter() + LOCAL_SEARCH_SHARE * time_limit)
-            candidates.append((f"local search from {first[0]}", local_search(master, first[1], search_end), ""))
-        history.append({"ip": status, "seconds": time.perf_counter() - start, "ip_seconds": time.perf_counter() - ip_start})
+            candidates.append((f"local search from {first_name}", local_search(master, first_choice, search_end), ""))
+        history.append(
+            {"ip": status, "seconds": time.perf_counter() - start, "ip_seconds": time.perf_counter() - ip_start}
+        )
         for name, choice, detail in candidates:  # judged on the points themselves, not on the groups' boxes
             if choice is None:
                 continue
             picked = [c for c, on in zip(master.columns, choice) if on]
             label = detail if name == "integer program" else f"{name} (integer program: {status})"
-            result = PolyhedraResult(picked, low, span, label, iterations, len(columns), len(units), 0.0,
-                                     history=history)
+            result = PolyhedraResult(
+                picked, low, span, label, iterations, len(columns), len(units), 0.0, history=history
+            )
             result.accuracy = _accuracy(result, values, y, n_clusters)
-            if objective == "accuracy" and sum(h.cost for h in picked) > complexity_budget + 1e-9:
+            if objective == "accuracy" and sum(h.cost for h in picked) > (complexity_budget or 0.0) + 1e-9:
                 continue
             if best is None or _better(result, best, objective, alpha, len(y)):
                 best = result
@@ -110,12 +140,12 @@ def describe(values: np.ndarray, y: np.ndarray, *, objective: str, alpha: float,
     if best is not None and objective != "accuracy" and 1 - best.accuracy > alpha + 1e-9:
         best.status += f"; error {1 - best.accuracy:.1%} is above the budget {alpha:.1%}"
     if best is None:
-        raise RuntimeError("no polyhedral description found within the time limit; allow more time or a larger "
-                           "error budget.")
+        raise RuntimeError(
+            "no polyhedral description found within the time limit; allow more time or a larger error budget."
+        )
     best.seconds = time.perf_counter() - start
     best.history = history
     return best
-
 
 
 def _stalled(history: list[dict], window: int = 3, share: float = 0.01) -> bool:
@@ -144,6 +174,7 @@ def _accuracy(result: PolyhedraResult, values: np.ndarray, y: np.ndarray, n_clus
 
 def _better(result: PolyhedraResult, best: PolyhedraResult, objective: str, alpha: float, n: int) -> bool:
     """Compare two descriptions by the master's objective, errors counted on the points."""
+
     def value(r: PolyhedraResult) -> tuple:
         cost = sum(h.cost for h in r.halfspaces)
         if objective == "accuracy":
@@ -164,16 +195,19 @@ def _groups_in_error(result, values, y, units: Units, n_clusters: int) -> np.nda
     return np.array([len(m) > 1 and 0 < correct[m].sum() < len(m) for m in units.members])
 
 
-
 def local_search(master: Master, start: np.ndarray, deadline: float) -> np.ndarray:
     """Local search from a choice of columns: add, drop or swap one column while the score improves."""
     best, best_score = start.copy(), master.score(start)
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
-        moves = [(j,) for j in range(master.n_z)]
-        moves += [(out, into) for out in np.flatnonzero(best) for into in np.flatnonzero(~best)
-                  if master.column_cluster[out] == master.column_cluster[into]]
+        moves: list[tuple[int, ...]] = [(j,) for j in range(master.n_z)]
+        moves += [
+            (int(out), int(into))
+            for out in np.flatnonzero(best)
+            for into in np.flatnonzero(~best)
+            if master.column_cluster[out] == master.column_cluster[into]
+        ]
         for move in moves:
             if time.perf_counter() > deadline:
                 break
