@@ -693,6 +693,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if bool(args.project) == bool(args.labels):
         raise UsageError("give either --labels CSV [CSV ...] with INPUT, or --project NAME.")
     xy = None
+    store = None
     preprocess = args.preprocess
     if args.project:
         if args.input:
@@ -727,7 +728,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     progress = _tqdm_progress() if sys.stderr.isatty() else None
     if xy is None:
         xy = _layout_for(args, dataset, preprocess)
-        if args.project and args.projection != "given":
+        if store is not None and args.projection != "given":
             store.save_layout(args.project, args.projection, preprocess, args.seed, xy)
     html = build_report(dataset, runs, options, xy=xy, progress=progress)
     write_text(out, html)

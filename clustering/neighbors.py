@@ -160,6 +160,7 @@ def _from_disk(key: str, metric: str, exact: bool, n: int, k: int) -> KNNGraph |
     path = cache_dir() / f"knn-{key}.npz"
     if not path.exists():
         return None
+    graph: KNNGraph | None = None
     try:
         with np.load(path, allow_pickle=False) as stored:
             graph = KNNGraph(
@@ -168,7 +169,7 @@ def _from_disk(key: str, metric: str, exact: bool, n: int, k: int) -> KNNGraph |
         problem = graph_problem(graph.indices, graph.distances, n, k)
     except Exception as error:  # unreadable: rebuilt, never trusted
         problem = f"unreadable ({type(error).__name__})"
-    if problem:  # damaged or planted: rebuilt, never trusted
+    if problem or graph is None:  # damaged or planted: rebuilt, never trusted
         path.unlink(missing_ok=True)
         return None
     _remember(graph)

@@ -44,6 +44,7 @@ def _cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, float] | None:
     """A cached run's labels when the file is sound (one int label per row, -1 or a cluster id)."""
     if not path.exists():
         return None
+    labels, seconds = np.zeros(0, dtype=np.int32), 0.0
     try:
         with np.load(path, allow_pickle=False) as stored:
             labels, seconds = stored["labels"], float(stored["seconds"])

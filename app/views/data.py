@@ -102,4 +102,4 @@ def render() -> None:
         )
         chosen_spec = f"pca:{int(n_components)}"
     st.session_state["preprocess"] = chosen_spec
-    st.caption(f"Runs on this page's data use preprocessing **{spec}**.")
+    st.caption(f"Runs on this page's data use preprocessing **{chosen_spec}**.")

@@ -45,8 +45,10 @@ def render() -> None:
 
     xy = page_layout(data, preprocess, method)
 
+    run_labels = None  # the colouring run's labels, for the selection table
     if colour.startswith("run:"):
         result = find_run(history, colour[4:]).result
+        run_labels = result.labels
         codes, legend = colour_codes(result.labels)
         terms = cluster_keywords(data, colour[4:], result.labels) if data.text_column else {}
         terms = {**terms, **projects.legend_names(colour[4:])}  # the user's names win
@@ -90,8 +92,8 @@ def render() -> None:
         st.subheader(f"Selection: {len(rows):,} rows")
         table = data.metadata.iloc[rows].copy()
         table.insert(0, "row", rows)
-        if colour.startswith("run:"):
-            table.insert(1, "cluster", result.labels[rows])
+        if run_labels is not None:
+            table.insert(1, "cluster", run_labels[rows])
         st.dataframe(table.head(1000), width="stretch", hide_index=True, height=240)
         st.download_button(
             "Download selected rows (CSV)", table.to_csv(index=False), file_name="selection.csv", mime="text/csv"

@@ -305,6 +305,7 @@ def _cached_weights(path: Path, expected: dict) -> dict | None:
     if not path.exists():
         return None
     torch = torch_module()
+    arrays: dict[str, np.ndarray] = {}
     try:
         with np.load(path, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
