@@ -237,19 +237,6 @@ def plain(text: object) -> str:
     return _MARKDOWN_LINE_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}", escaped)
 
 
-def truth_columns(data: Dataset) -> list[str]:
-    """Metadata columns that can serve as ground truth (few distinct values)."""
-    columns = []
-    for column in data.metadata.columns:
-        unique = data.metadata[column].nunique(dropna=True)
-        if 1 < unique <= min(500, max(2, data.n // 3)):
-            columns.append(str(column))
-    if data.label_column and data.label_column in columns:
-        columns.remove(data.label_column)
-        columns.insert(0, data.label_column)
-    return columns
-
-
 def preprocess_spec() -> str:
     return st.session_state.get("preprocess", "none")
 

@@ -101,6 +101,19 @@ class Dataset:
             image_shape=self.image_shape,
         )
 
+    def truth_candidates(self, max_classes: int = 500) -> list[str]:
+        """Metadata columns that can serve as ground truth (2 to max_classes distinct values, at most a third of
+        the rows), the dataset's label column first."""
+        columns = []
+        for column in self.metadata.columns:
+            distinct = self.metadata[column].nunique(dropna=True)
+            if 1 < distinct <= min(max_classes, max(2, self.n // 3)):
+                columns.append(str(column))
+        if self.label_column in columns:
+            columns.remove(self.label_column)
+            columns.insert(0, self.label_column)
+        return columns
+
     def with_metadata(self, **columns) -> Dataset:
         """A new dataset with these metadata columns added or replaced (one value per row each)."""
         return replace(self, metadata=self.metadata.assign(**columns))

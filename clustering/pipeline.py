@@ -34,6 +34,17 @@ def prepared(dataset: Dataset, spec: str, seed: int = 0) -> np.ndarray:
     return _PREPROCESSED[key]
 
 
+def refusal(dataset: Dataset, method: str, params: dict, preprocess: str = "none") -> str | None:
+    """Why running `method` on this dataset after `preprocess` would be hopeless (with an alternative), or None.
+
+    The width after preprocessing is read from the spec (pca:N keeps N), so nothing is computed to answer.
+    """
+    kind, count = parse_preprocess(preprocess)
+    width = min(count, dataset.d) if kind == "pca" and count else dataset.d
+    backend = get_backend(method)
+    return backend.why_not(dataset.n, width, backend.checked(params))
+
+
 def check_feasible(method: str, n: int, d: int, params: dict | None = None) -> None:
     """Raise ParamError with the reason and an alternative when a run would be hopeless."""
     backend = get_backend(method)

@@ -178,3 +178,23 @@ def test_pipeline_reads_what_a_backend_declares(blobs):
     assert BACKENDS["leiden"].graph_size({"n_neighbors": 12}) == 12 and BACKENDS["kmeans"].graph_size({}) is None
     result = run(Dataset(blobs[0]), "hdbscan", {"reduction": "umap", "reduce_dims": 2, "min_cluster_size": 20})
     assert result.info["reduction_used"] == "umap" and result.info["knn"]["k"] == 15
+
+
+def test_refusal_reads_the_width_after_preprocessing_without_computing_it():
+    from clustering.data import Dataset
+    from clustering.pipeline import refusal
+
+    wide = Dataset(np.zeros((60_000, 300), dtype=np.float32))
+    assert "60,000 rows" in (refusal(wide, "spectral", {}) or "")  # too many rows whatever the width
+    assert refusal(wide, "kmeans", {"n_clusters": 5}, "pca:20") is None
+    assert "more than the" in (refusal(Dataset(np.zeros((5, 3), dtype=np.float32)), "kmedoids", {"n_clusters": 9}) or "")
+
+
+def test_truth_candidates_put_the_label_column_first():
+    import pandas as pd
+
+    from clustering.data import Dataset
+
+    metadata = pd.DataFrame({"id": range(30), "kind": list("ab") * 15, "label": [0, 1, 2] * 10})
+    data = Dataset(np.zeros((30, 2), dtype=np.float32), metadata, label_column="label")
+    assert data.truth_candidates() == ["label", "kind"]

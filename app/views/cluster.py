@@ -9,8 +9,9 @@ import streamlit as st
 import projects
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
+from clustering.pipeline import refusal as run_refusal
 from clustering.pipeline import run
-from common import add_run, find_run, page_data, plain, runs, runs_for, start_job, truth_columns
+from common import add_run, find_run, page_data, plain, runs, runs_for, start_job
 from exports import labels_buttons
 from widgets import parameter_form
 
@@ -68,7 +69,7 @@ def render() -> None:
     )
     backend = BACKENDS[method]
     params, problem = parameter_form(backend)
-    truth_options = ["(none)"] + truth_columns(data)
+    truth_options = ["(none)"] + data.truth_candidates()
     truth_column = st.selectbox(
         "Score against ground truth",
         truth_options,
@@ -80,10 +81,7 @@ def render() -> None:
     refusal = None
     if problem is None:
         try:
-            from clustering.pipeline import prepared
-
-            width = prepared(data, preprocess).shape[1] if preprocess != "none" else data.d
-            refusal = backend.why_not(data.n, width, params)
+            refusal = run_refusal(data, method, params, preprocess)
         except ParamError as error:
             refusal = str(error)
     if problem:

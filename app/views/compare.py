@@ -14,7 +14,7 @@ from clustering.metrics import ari
 from clustering.perception import ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity, verdicts
 from clustering.pipeline import prepared
 from clustering.projection import PROJECTIONS
-from common import find_run, page_data, page_layout, plain, runs_for, start_job, truth_columns
+from common import find_run, page_data, page_layout, plain, runs_for, start_job
 from exports import heatmap_buttons, report_buttons, scatter_buttons
 from scatter import colour_codes, hover_lines, matched_colour_codes, palette, scatter
 
@@ -47,7 +47,7 @@ def keep_stability(run_id: str, repeats: int, out: dict) -> None:
 def render() -> None:
     data, preprocess = page_data("Compare")
     history = runs_for(data)
-    truths = truth_columns(data)
+    truths = data.truth_candidates()
 
     c1, c2, c3 = st.columns([3, 1, 1])
     names = {r.id: r.name for r in history}
