@@ -189,7 +189,20 @@ def splits_and_merges(a: np.ndarray, b: np.ndarray, share: float = 0.2) -> dict:
 
 
 def compare(labelings: list[Labeling]) -> dict:
-    """Everything `clusterlab compare --json` prints: names, ari, ami, vi matrices and best matches."""
+    """Agreement between clusterings (runs, and a truth with `is_truth=True`).
+
+    Parameters
+    ----------
+    labelings : list of Labeling
+        Two or more, with distinct names and one label per row each.
+
+    Returns
+    -------
+    dict
+        ``runs`` (names), ``ari``, ``ami`` and ``vi`` matrices (noise as singletons, unlabelled truth rows left
+        out), ``matches`` (each cluster's best Jaccard match in every other labeling) and ``n_clusters``; what
+        `clusterlab compare --json` prints.
+    """
     if len(labelings) < 2:
         raise ValueError("compare needs at least two clusterings (runs, or one run and the truth).")
     names = [lab.name for lab in labelings]

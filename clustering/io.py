@@ -39,7 +39,29 @@ class LoadOptions:
 
 
 def load(path: str | os.PathLike, *, name: str | None = None, **options) -> Dataset:
-    """Load a file into a Dataset; raise DataError with an actionable message on bad input."""
+    """Load a file into a Dataset.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A .npy, .npz, .csv, .tsv, .parquet or .h5ad file.
+    name : str, optional
+        The dataset's name (default: the file's stem).
+    **options
+        `LoadOptions`: ``key`` (array in .npz, obsm key in .h5ad, vector column in .parquet), ``columns``
+        (feature columns of a table), ``drop_nonfinite``, ``max_mb``.
+
+    Returns
+    -------
+    Dataset
+        Vectors (float32) and the metadata aligned by row.
+
+    Raises
+    ------
+    DataError
+        On any bad input, naming the file, row or column and what to do; sizes are checked from what the file
+        declares before anything is read, and nothing is ever unpickled.
+    """
     opts = LoadOptions(**options)
     path = Path(path)
     label = str(path)

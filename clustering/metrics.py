@@ -78,7 +78,21 @@ def acc(truth, labels) -> float:
 
 
 def agreement(truth, labels) -> dict[str, float]:
-    """The stable set of agreement scores reported by the CLI and app."""
+    """Scores of labels against a truth, as the CLI, app and reports give them.
+
+    Parameters
+    ----------
+    truth : array of int
+        True classes, -1 for unlabelled rows (left out).
+    labels : array of int
+        A run's labels, -1 for noise (each noise point its own cluster, so noise counts against the score).
+
+    Returns
+    -------
+    dict
+        ``ari``, ``ami``, ``nmi``, ``acc`` (Hungarian-matched accuracy), ``ari_clustered`` (noise left out),
+        ``clustered_share`` and ``n_labelled``.
+    """
     labels = np.asarray(labels)
     truth = np.asarray(truth)
     labelled = truth >= 0

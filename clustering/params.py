@@ -101,6 +101,32 @@ class Param:
         return value
 
 
+def numpydoc_parameters(schema: tuple[Param, ...]) -> str:
+    """A numpydoc "Parameters" section written from a schema, so docstrings never repeat (or contradict) it."""
+    lines = ["Parameters", "----------"]
+    for param in schema:
+        kind = param.kind.__name__ + (" or None" if param.nullable else "")
+        if param.choices:
+            kind = "{" + ", ".join(repr(c) for c in param.choices) + "}"
+        lines.append(f"{param.name} : {kind}, default={param.default!r}")
+        bounds = []
+        if param.low is not None:
+            bounds.append(f"at least {param.low:g}")
+        if param.high is not None:
+            bounds.append(f"at most {param.high:g}")
+        lines.append(f"    {param.help}" + (f" ({', '.join(bounds)})." if bounds else "."))
+    return "\n".join(lines)
+
+
+def with_schema_doc(cls: type) -> None:
+    """Append the numpydoc Parameters section of `cls.schema` to the class docstring (once per class)."""
+    schema = cls.__dict__.get("schema")
+    if schema is None:
+        return
+    summary = (cls.__dict__.get("__doc__") or cls.__dict__.get("description") or cls.__name__).strip()
+    cls.__doc__ = summary + "\n\n" + numpydoc_parameters(schema)
+
+
 def check_params(owner: str, schema: tuple[Param, ...], params: dict[str, Any]) -> dict[str, Any]:
     """Full, validated parameters (defaults filled in); unknown names are refused with the known ones."""
     known = {p.name: p for p in schema}

@@ -65,7 +65,34 @@ def run(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ClusterResult:
-    """Cluster a dataset; returns a ClusterResult with labels, exact params, timings and metrics."""
+    """Cluster a dataset with one method.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The vectors to cluster.
+    method : str
+        A key of `clustering.backends.BACKENDS` (leiden, hdbscan, kmeans, gmm, dec, ...).
+    params : dict, optional
+        The method's parameters (its schema, `BACKENDS[method].schema`); text values are parsed, defaults fill
+        the rest, anything out of range raises ParamError.
+    seed : int, optional
+        Overrides the method's seed parameter.
+    preprocess : str
+        ``none``, ``standardize``, ``l2`` or ``pca:N``, applied (and cached) before clustering.
+    truth : ndarray of int, optional
+        True labels (-1 unlabelled): the result then carries ARI, AMI, NMI and ACC.
+    progress : callable, optional
+        ``progress(stage, share)``, called as the run advances.
+    cancel : threading.Event, optional
+        Set it to stop the run (raises Cancelled).
+
+    Returns
+    -------
+    ClusterResult
+        Labels (-1 noise), probabilities where the method has them, the exact parameters, seed, versions,
+        device, timings per stage, metrics and run info.
+    """
     backend_cls = get_backend(method)
     given = dict(params or {})
     if seed is not None and "seed" in {p.name for p in backend_cls.schema}:

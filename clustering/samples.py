@@ -71,7 +71,18 @@ def sample_names() -> list[str]:
 
 
 def load_sample(name: str) -> Dataset:
-    """Load a bundled sample by name."""
+    """Load a bundled sample.
+
+    Parameters
+    ----------
+    name : str
+        One of `sample_names()` (mnist-test, digits, python-docs, pbmc).
+
+    Returns
+    -------
+    Dataset
+        With its source (``sample:NAME``), image shape or text column set.
+    """
     if name not in SAMPLES:
         raise DataError(f"sample:{name}: no such sample. Available: {', '.join(sample_names())}.")
     sample = SAMPLES[name]
@@ -92,7 +103,19 @@ def load_sample(name: str) -> Dataset:
 
 
 def load_input(spec: str, **options) -> Dataset:
-    """A file path or `sample:NAME`."""
+    """Load a file path or ``sample:NAME``.
+
+    Parameters
+    ----------
+    spec : str
+        A path (see `clustering.io.load`) or ``sample:NAME``.
+    **options
+        Passed to `clustering.io.load` for files.
+
+    Returns
+    -------
+    Dataset
+    """
     if spec.startswith("sample:"):
         return load_sample(spec.split(":", 1)[1])
     return load(spec, **options)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from clustering.params import Param, ParamError, check_params
+from clustering.params import Param, ParamError, check_params, with_schema_doc
 from clustering.preprocess import fit_range
 
 __all__ = [
@@ -61,6 +61,10 @@ class Backend(ClusterMixin, BaseEstimator):
 
     labels_: np.ndarray
     probabilities_: np.ndarray | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        with_schema_doc(cls)  # numpydoc Parameters from the schema: one source for docs, CLI, widgets
 
     @classmethod
     def param(cls, name: str) -> Param:

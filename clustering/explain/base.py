@@ -9,7 +9,7 @@ import numpy as np
 
 from clustering.explain.explanation import Explanation, Problem, measure
 from clustering.explain.spaces import Space
-from clustering.params import Param, check_params
+from clustering.params import Param, check_params, with_schema_doc
 
 
 class Explainer:
@@ -19,6 +19,10 @@ class Explainer:
     title: ClassVar[str]
     description: ClassVar[str]
     schema: ClassVar[tuple[Param, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        with_schema_doc(cls)  # numpydoc Parameters from the schema
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:

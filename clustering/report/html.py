@@ -74,7 +74,26 @@ def render_report(content: dict) -> str:
 
 
 def build_report(dataset, runs, options, *, xy=None, progress=None) -> str:
-    """Report HTML for runs of one dataset (see `report_content` for what goes in)."""
+    """A self-contained HTML report of runs of one dataset.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The data the runs clustered.
+    runs : list of ReportRun
+        Labels and, where known, how each run was made, its cluster names and a kept explanation.
+    options : ReportOptions
+        Title, truth column, layout method, explanation method for runs without one, perception verdicts.
+    xy : ndarray of shape (n, 2), optional
+        The layout to draw (default: computed by ``options.projection``).
+    progress : callable, optional
+        ``progress(stage, share)``.
+
+    Returns
+    -------
+    str
+        One HTML page: every script inlined and allowed by hash, no request leaves it, all user text escaped.
+    """
     from clustering.report.content import report_content
 
     return render_report(report_content(dataset, runs, options, xy=xy, progress=progress))
