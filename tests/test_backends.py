@@ -187,7 +187,8 @@ def test_refusal_reads_the_width_after_preprocessing_without_computing_it():
     wide = Dataset(np.zeros((60_000, 300), dtype=np.float32))
     assert "60,000 rows" in (refusal(wide, "spectral", {}) or "")  # too many rows whatever the width
     assert refusal(wide, "kmeans", {"n_clusters": 5}, "pca:20") is None
-    assert "more than the" in (refusal(Dataset(np.zeros((5, 3), dtype=np.float32)), "kmedoids", {"n_clusters": 9}) or "")
+    tiny = Dataset(np.zeros((5, 3), dtype=np.float32))
+    assert "more than the" in (refusal(tiny, "kmedoids", {"n_clusters": 9}) or "")
 
 
 def test_truth_candidates_put_the_label_column_first():
