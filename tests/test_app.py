@@ -386,3 +386,17 @@ def test_an_uploaded_file_loads_as_a_dataset_named_after_it():
     np.save(buffer, np.arange(40, dtype=np.float32).reshape(10, 4))
     data = cached_upload("digest-a", "vectors.npy", buffer.getvalue(), None, None, False)
     assert data.source == "vectors.npy" and data.name == "vectors" and data.vectors.shape == (10, 4)
+
+
+def test_compare_names_truth_categories_and_named_clusters():
+    import pandas as pd
+
+    from views.compare import Comparison, truth_names
+
+    names = truth_names(pd.Series(["shoes", "books", "shoes", None, "toys"]))
+    assert names == {0: "books", 1: "shoes", 2: "toys"}
+    comparison = Comparison(
+        None, "none", [], {}, [], [], {"truth: kind": names, "km": {1: "cheap"}}, "kind", "pca", np.zeros((1, 2)), None
+    )  # type: ignore[arg-type]
+    assert comparison.label("truth: kind", 1) == "shoes" and comparison.label("truth: kind", -1) == "unlabelled"
+    assert comparison.label("km", 1) == "1 · cheap" and comparison.label("km", 0) == "0"
