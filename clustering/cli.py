@@ -396,6 +396,9 @@ def cmd_info(args: argparse.Namespace) -> int:
         print_json(summary)
         return 0
     print(f"{summary['source']}: {dataset.n:,} rows x {dataset.d:,} features, {summary['dtype']}")
+    features = dataset.features()
+    shown = ", ".join(features) if len(features) <= 8 else f"{', '.join(features[:3])} … {features[-1]}"
+    print(f"features ({len(features)}): {shown}")
     print(f"metadata columns: {', '.join(summary['metadata_columns']) or '(none)'}")
     print(f"NaN values: {summary['nan_count']}")
     print(f"fingerprint: {summary['fingerprint']}")

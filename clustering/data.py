@@ -125,6 +125,7 @@ class Dataset:
             "n_rows": self.n,
             "n_features": self.d,
             "dtype": str(self.vectors.dtype),
+            "feature_columns": self.features(),
             "metadata_columns": list(map(str, self.metadata.columns)),
             "nan_count": int(np.isnan(self.vectors).sum()),
             "fingerprint": self.fingerprint,

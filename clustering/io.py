@@ -7,8 +7,9 @@ Nothing is written to the user's file.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ DEFAULT_VECTOR_COLUMN = "embedding"
 # Numeric columns with these names describe rows, not features: kept as metadata unless named in `columns`.
 METADATA_NAMES = {"id", "label", "labels", "class", "target", "cluster", "y", "index", "row", "topic", "unnamed: 0"}
 MIN_ROWS = 3
+SCALE_WARNING_RATIO = 10.0  # a feature whose spread is this many times the median feature's is said
 
 
 @dataclass
@@ -101,7 +103,9 @@ def load(path: str | os.PathLike, *, name: str | None = None, **options) -> Data
             f"{label}: could not be read as {suffix[1:]} ({type(error).__name__}: {_short(error)}). "
             "The file may be truncated or corrupt, or not really this format: export it again."
         ) from error
-    return finish(vectors, metadata, feature_names, name=name or path.stem, source=label, opts=opts)
+    dataset = finish(vectors, metadata, feature_names, name=name or path.stem, source=label, opts=opts)
+    note = split_note(dataset) if suffix in (".csv", ".tsv", ".parquet") and not opts.columns else None
+    return replace(dataset, warnings=[*dataset.warnings, note]) if note else dataset
 
 
 def finish(
@@ -179,6 +183,19 @@ def _quality_warnings(vectors: np.ndarray, feature_names: list[str] | None) -> l
         names = ", ".join(_column_name(int(j), feature_names) for j in constant[:5])
         more = f" and {len(constant) - 5} more" if len(constant) > 5 else ""
         warnings.append(f"{len(constant)} constant column(s) carry no information: {names}{more}")
+    spread = vectors.std(axis=0, dtype=np.float64) if len(vectors) <= 2_000_000 else vectors[:200_000].std(axis=0)
+    varying = spread[spread > 0]
+    if vectors.shape[1] >= 3 and len(varying) >= 2:
+        typical = float(np.median(varying))
+        wide = np.flatnonzero(
+            (spread > SCALE_WARNING_RATIO * typical) | ((spread > 0) & (spread < typical / SCALE_WARNING_RATIO))
+        )
+        if len(wide):
+            names = ", ".join(f"{_column_name(int(j), feature_names)} ({spread[j] / typical:.3g}x)" for j in wide[:5])
+            warnings.append(
+                f"feature scale: {names} vary far more or less than the median feature; they would dominate or "
+                "vanish in distances. Standardize (preprocessing), or leave them out of the feature columns."
+            )
     if len(vectors) <= 2_000_000:
         rows = np.ascontiguousarray(vectors).view(np.dtype((np.void, vectors.dtype.itemsize * vectors.shape[1])))
         n_unique = len(np.unique(rows.ravel()))
@@ -451,15 +468,16 @@ def _split_frame(frame: pd.DataFrame, path: Path, opts: LoadOptions):
         for column in features:
             _require_numeric(frame[column], column, path)
     else:
-        features = []
+        numeric = []
         for column in frame.columns:
             series = frame[column]
             if str(column).lower() in METADATA_NAMES:
                 continue
             if _is_numeric(series):
-                features.append(column)
+                numeric.append(column)
             elif series.dtype == object and _mostly_numeric(series):
                 _require_numeric(series, column, path)  # raises with the first bad row
+        features = embedding_columns(numeric)
         if not features:
             raise DataError(
                 f"{path}: no numeric feature columns (columns: {list(frame.columns)[:20]}). "
@@ -468,6 +486,46 @@ def _split_frame(frame: pd.DataFrame, path: Path, opts: LoadOptions):
     vectors = frame[features].to_numpy(dtype=np.float64)
     metadata = frame.drop(columns=features)
     return vectors, metadata, features
+
+
+EMBEDDING_NAME = re.compile(r"^(.*?)[_\-. ]?(\d+)$")  # emb_0, dim12, f-3, x.7: a shared stem and a number
+
+
+def embedding_columns(numeric: list[str]) -> list[str]:
+    """The numeric columns that form the embedding: the largest group sharing a name stem with a number
+    (emb_0 ... emb_15) when there is one of at least two columns; otherwise every numeric column.
+
+    So numeric metadata such as `price` beside `emb_0 ... emb_15` stays metadata instead of silently becoming a
+    17th dimension.
+    """
+    groups: dict[str, list[str]] = {}
+    for column in numeric:
+        found = EMBEDDING_NAME.match(str(column))
+        if found:
+            groups.setdefault(found.group(1).lower(), []).append(column)
+    if not groups:
+        return list(numeric)
+    stem, members = max(groups.items(), key=lambda item: len(item[1]))
+    if len(members) < 2 or len(members) == len(numeric):
+        return list(numeric)
+    return members
+
+
+def split_note(dataset: Dataset) -> str | None:
+    """A line saying which numeric columns were kept as metadata because they are not part of the embedding."""
+    kept = [
+        str(c)
+        for c in dataset.metadata.columns
+        if str(c).lower() not in METADATA_NAMES and _is_numeric(dataset.metadata[c])
+    ]
+    if not kept or not dataset.feature_names:
+        return None
+    first, last = dataset.feature_names[0], dataset.feature_names[-1]
+    return (
+        f"features: the {dataset.d} columns {first} … {last} form the embedding; numeric column(s) "
+        f"{', '.join(kept[:8])}{' …' if len(kept) > 8 else ''} kept as metadata. Choose the feature columns to "
+        "change this (CLI: --columns; app: Data page)."
+    )
 
 
 def _is_numeric(series: pd.Series) -> bool:

@@ -135,13 +135,39 @@ def test_bad_upload_shows_error(server, page, tmp_path):
     nav(page, "Data")
     wait_for_text(page, "Preprocessing")
     page.get_by_text("Upload a file").click()
-    page.locator("input[type='file']").set_input_files(str(bad))
-    page.get_by_role("button", name="Load file").click()
+    page.locator("input[type='file']").set_input_files(str(bad))  # a picked file loads at once
     wait_for_text(page, "Could not load vectors.npy", 60)
     text = page.get_by_text("Could not load vectors.npy").first.inner_text()
     assert "1-D array" in text and "reshape" in text
     assert page.get_by_text("Traceback").count() == 0
     shot(page, "06-bad-upload")
+
+
+def test_products_csv_keeps_price_as_metadata_and_clusters_by_the_embedding(server, page, tmp_path):
+    from sklearn.datasets import make_blobs
+
+    x, y = make_blobs(600, n_features=16, centers=5, random_state=0)
+    frame = pd.DataFrame(x, columns=[f"emb_{i}" for i in range(16)])
+    frame["price"] = np.random.default_rng(0).gamma(2, 50, 600)
+    frame["category"] = np.array(["shoes", "books", "toys", "games", "tools"])[y]
+    frame.to_csv(tmp_path / "products.csv", index=False)
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    nav(page, "Data")
+    wait_for_text(page, "Preprocessing")
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type='file']").set_input_files(str(tmp_path / "products.csv"))
+    wait_for_text(page, "price kept as metadata", 60)  # said, not silent
+    assert page.get_by_text("Features (16)").count() == 1
+    shot(page, "06b-products-split")
+    nav(page, "Cluster")
+    wait_for_text(page, "Score against ground truth")
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_for_text(page, "Labels with metadata (CSV)", 180)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Labels with metadata (CSV)").click()
+    joined = pd.read_csv(download.value.path())
+    assert joined["cluster"].nunique() == 5 and {"price", "category"} <= set(joined.columns)
 
 
 def choose(page, label, option_text):

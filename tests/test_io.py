@@ -328,3 +328,43 @@ def test_a_dataset_is_a_value_nothing_changes_it():
     assert more.fingerprint == fingerprint
     scaled = dataclasses.replace(data, vectors=data.vectors * 2)
     assert scaled.fingerprint != fingerprint and data.fingerprint == fingerprint
+
+
+def products_csv(path, with_price=True):
+    from sklearn.datasets import make_blobs
+
+    x, y = make_blobs(600, n_features=16, centers=5, random_state=0)
+    frame = pd.DataFrame(x, columns=[f"emb_{i}" for i in range(16)])
+    if with_price:
+        frame["price"] = np.random.default_rng(0).gamma(2, 50, 600)
+    frame["category"] = np.array(list("ABCDE"))[y]
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_numeric_metadata_beside_a_named_embedding_stays_metadata(tmp_path):
+    from clustering.io import load
+
+    data = load(products_csv(tmp_path / "products.csv"))
+    assert data.feature_names == [f"emb_{i}" for i in range(16)]
+    assert list(data.metadata.columns) == ["price", "category"]
+    assert any("price kept as metadata" in w for w in data.warnings)
+    chosen = load(tmp_path / "products.csv", columns=[f"emb_{i}" for i in range(16)] + ["price"])
+    assert chosen.d == 17 and not any("kept as metadata" in w for w in chosen.warnings)
+    assert any("feature scale: 'price'" in w for w in chosen.warnings)  # said when price is chosen as a feature
+
+
+def test_unrelated_numeric_names_are_all_features(tmp_path):
+    from clustering.io import load
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 3)), columns=["height", "width", "depth"])
+    frame.to_csv(tmp_path / "plain.csv", index=False)
+    assert load(tmp_path / "plain.csv").feature_names == ["height", "width", "depth"]
+
+
+def test_cli_info_prints_the_feature_and_metadata_split(tmp_path, capsys):
+    from clustering.cli import main
+
+    assert main(["info", str(products_csv(tmp_path / "p.csv"))]) == 0
+    out = capsys.readouterr().out
+    assert "features (16): emb_0, emb_1, emb_2 … emb_15" in out and "metadata columns: price, category" in out

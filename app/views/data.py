@@ -2,12 +2,80 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import projects
-from clustering.data import DataError
+from clustering.data import DataError, Dataset
 from clustering.io import FORMATS
 from common import cached_upload, choose_sample, dataset, page_setup, plain, sample_caption, sample_names, upload_digest
+
+
+def load_upload(spec: dict, data_bytes: bytes) -> None:
+    """Parse an upload now: an error is shown at once; a good file becomes the session's data."""
+    try:
+        cached_upload(
+            spec["digest"], spec["filename"], data_bytes, spec["key"], spec["columns"], spec["drop_nonfinite"]
+        )
+    except DataError as error:
+        st.error(f"Could not load {plain(error)}")  # the loader's message starts with the file name
+        return
+    projects.close_project()  # new data, new work: an open project stays saved as it is
+    st.session_state["upload_bytes"] = data_bytes
+    st.session_state["dataset_spec"] = spec
+    st.session_state.pop("selection", None)
+    st.rerun()
+
+
+def feature_split(data: Dataset) -> None:
+    """Which columns of a table are the embedding and which are metadata; changeable with a multiselect."""
+    spec = st.session_state.get("dataset_spec", {})
+    if spec.get("kind") not in ("upload", "file") or not data.feature_names:
+        return
+    candidates = list(data.feature_names) + [
+        str(c)
+        for c in data.metadata.columns
+        if pd.api.types.is_numeric_dtype(data.metadata[c]) and not pd.api.types.is_bool_dtype(data.metadata[c])
+    ]
+    st.markdown(
+        f"**Features** ({data.d}): the columns that form the embedding. **Metadata** "
+        f"({len(data.metadata.columns)}): {plain(', '.join(map(str, data.metadata.columns))) or 'none'}."
+    )
+    chosen = st.multiselect(
+        "Feature columns",
+        candidates,
+        default=list(data.feature_names),
+        key=f"features-{data.fingerprint[:8]}",
+        help="Numeric columns that are not part of the embedding (a price, a count) belong in the metadata: as "
+        "features they change every distance.",
+    )
+    if chosen and chosen != list(data.feature_names) and st.button("Use these feature columns", key="use-features"):
+        changed = {**spec, "columns": tuple(chosen)}
+        try:
+            if spec["kind"] == "upload":
+                cached_upload(
+                    changed["digest"],
+                    changed["filename"],
+                    st.session_state.get("upload_bytes", b""),
+                    changed.get("key"),
+                    changed["columns"],
+                    changed.get("drop_nonfinite", False),
+                )
+        except DataError as error:
+            st.error(plain(error))
+            return
+        projects.close_project()
+        st.session_state["dataset_spec"] = changed
+        st.rerun()
+
+
+def show_images(data: Dataset, count: int = 12) -> None:
+    """The first rows of an image dataset as images (a table of pixel values says little)."""
+    shape = data.image_shape
+    assert shape is not None
+    images = data.vectors[:count].reshape(-1, *shape)
+    peak = max(float(images.max()), 1e-9)
+    st.image([1.0 - image / peak for image in images], width=56, caption=[f"row {i}" for i in range(len(images))])
 
 
 def render() -> None:
@@ -36,28 +104,21 @@ def render() -> None:
         upload = st.file_uploader("Embeddings file", type=[f.lstrip(".") for f in FORMATS], key="uploader")
         with st.expander("Options"):
             key = st.text_input("Key: array in .npz, obsm key in .h5ad, vector column in .parquet", "")
-            columns = st.text_input("Feature columns (comma-separated, CSV/parquet; empty = all numeric)", "")
             drop = st.checkbox("Drop rows with NaN/inf values instead of refusing the file")
-        if upload is not None and st.button("Load file", type="primary"):
+        if upload is not None:  # a picked file loads at once; options changed afterwards reload it
             data_bytes = upload.getvalue()
             spec = {
                 "kind": "upload",
                 "digest": upload_digest(data_bytes),
                 "filename": upload.name,
                 "key": key.strip(),
-                "columns": tuple(c.strip() for c in columns.split(",") if c.strip()) or None,
+                "columns": None,
                 "drop_nonfinite": drop,
             }
-            try:
-                cached_upload(spec["digest"], spec["filename"], data_bytes, spec["key"], spec["columns"], drop)
-            except DataError as error:
-                st.error(f"Could not load {plain(error)}")  # the loader's message starts with the file name
-            else:
-                projects.close_project()  # new data, new work: an open project stays saved as it is
-                st.session_state["upload_bytes"] = data_bytes
-                st.session_state["dataset_spec"] = spec
-                st.session_state.pop("selection", None)
-                st.rerun()
+            current_spec = st.session_state.get("dataset_spec", {})
+            same = all(current_spec.get(k) == spec[k] for k in ("kind", "digest", "key", "drop_nonfinite"))
+            if not same:
+                load_upload(spec, data_bytes)
 
     try:
         data = dataset()
@@ -73,12 +134,15 @@ def render() -> None:
     st.caption(f"Source: {plain(data.source)} · fingerprint {data.fingerprint[:12]}")
     for warning in data.warnings:
         st.warning(plain(warning))
+    feature_split(data)
 
     preview = data.metadata.head(200).copy()
     shown = min(data.d, 8)
     names = data.features()
     for j in range(shown):
         preview[names[j]] = data.vectors[:200, j]
+    if data.image_shape is not None:
+        show_images(data)
     st.dataframe(preview, width="stretch", height=260)
     if data.d > shown:
         st.caption(f"First {shown} of {data.d} dimensions shown.")
