@@ -50,10 +50,12 @@ def scatter(
     key: str = "scatter",
     link: str | None = None,
     shapes: list[dict] | None = None,
+    marked: np.ndarray | None = None,
 ) -> dict | None:
     """Draw the scatter; returns the last selection {'rows': [...], 'nonce': ...} or None.
 
     Panels sharing a `link` name mirror each other's hovered row and selection in the browser (no rerun).
+    `marked` rows (a search's matches) are shown as a selection in the browser, without a rerun or a reply.
     `shapes` are polygons {points: [[x, y], ...] in data coordinates, colour, opacity} shaded over the points.
     """
     xy = np.ascontiguousarray(xy, dtype=np.float32)
@@ -78,4 +80,8 @@ def scatter(
         default=None,
         link=link,
         shapes=shapes or [],
+        marked=np.ascontiguousarray(marked, dtype=np.uint32).tobytes() if marked is not None else None,
+        marked_id=hashlib.blake2b(np.ascontiguousarray(marked, dtype=np.uint32).tobytes(), digest_size=8).hexdigest()
+        if marked is not None
+        else "",
     )

@@ -170,6 +170,39 @@ def test_products_csv_keeps_price_as_metadata_and_clusters_by_the_embedding(serv
     assert joined["cluster"].nunique() == 5 and {"price", "category"} <= set(joined.columns)
 
 
+def test_text_search_and_a_word_tree_on_python_docs(server, page):
+    from clustering.samples import load_sample
+    from clustering.search import search_rows
+
+    expected = len(search_rows(load_sample("python-docs").metadata, "file"))
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    page.get_by_role("button", name="Open python-docs").click()
+    wait_for_text(page, "Loaded python-docs")
+    nav(page, "Cluster")
+    wait_for_text(page, "Score against ground truth")
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_for_text(page, "Labels with metadata (CSV)", 180)
+
+    nav(page, "Explore")
+    frame = scatter_frame(page)
+    search = page.get_by_role("textbox", name="Search points")
+    search.fill("file")
+    search.press("Enter")
+    frame.wait_for_function(f"() => window.__scatterMarked === {expected}", timeout=30_000)
+    assert f"{expected} matches" in frame.locator("#status").inner_text()
+    shot(page, "13-search")
+
+    nav(page, "Explain")  # words in the text, with quotes in them: the tree diagram must still draw
+    wait_for_text(page, "Explain in", 60)
+    page.get_by_role("button", name="Explain", exact=True).click()
+    wait_for_text(page, "Description accuracy", 120)
+    tree = page.locator("[data-testid='stGraphVizChart'] svg").first
+    tree.wait_for(state="visible", timeout=30_000)
+    assert tree.locator("g.node").count() >= 3
+    shot(page, "14-word-tree")
+
+
 def choose(page, label, option_text):
     box = page.locator("[data-testid='stSelectbox']", has_text=label).first
     box.click()

@@ -20,3 +20,15 @@ def test_each_sample_loads_fast_with_label(name):
         assert ds.image_shape == (28, 28)
     if name == "python-docs":
         assert ds.d == 384 and {"text", "topic"} <= set(ds.metadata.columns)
+
+
+def test_search_finds_words_and_metadata_values_ignoring_case():
+    import pandas as pd
+
+    from clustering.search import search_rows
+
+    metadata = pd.DataFrame({"text": ["Open a FILE", "read files", "sockets"], "price": [12, 120, 3]})
+    assert search_rows(metadata, "file").tolist() == [0, 1]
+    assert search_rows(metadata, "12").tolist() == [0, 1]  # 12 and 120
+    assert search_rows(metadata, "  ").tolist() == []
+    assert search_rows(metadata, "file", columns=["price"]).tolist() == []

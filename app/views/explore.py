@@ -10,6 +10,7 @@ import projects
 from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
 from clustering.projection import PROJECTIONS
+from clustering.search import search_rows
 from common import add_run, cluster_keywords, find_run, page_data, page_layout, runs_for, start_job
 from exports import scatter_buttons
 from scatter import colour_codes, hover_lines, scatter
@@ -65,6 +66,18 @@ def render() -> None:
     else:
         codes, legend = np.zeros(data.n, dtype=np.uint16), [{"name": "all", "colour": "#3b5bdb", "size": data.n}]
 
+    s1, s2 = st.columns([3, 1])
+    query = s1.text_input(
+        "Search points",
+        key="search",
+        placeholder="a word of the text, or a metadata value",
+        help="Rows whose text or any metadata value contains this (case ignored) are marked on the scatter.",
+    )
+    matches = search_rows(data.metadata, query) if query.strip() else None
+    if matches is not None:
+        s2.metric("Matches", f"{len(matches):,}")
+        if len(matches) and st.button("Use the matches as the selection", key="search-select"):
+            st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": matches}
     selection = scatter(
         xy,
         codes,
@@ -73,6 +86,7 @@ def render() -> None:
         images=data.vectors if data.image_shape else None,
         image_shape=data.image_shape,
         key=f"scatter-{data.fingerprint[:8]}",
+        marked=matches,
     )
     st.caption(
         "Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "

@@ -507,6 +507,24 @@
   function tell(type, extra) { if (channel) channel.postMessage(Object.assign({ from: me, type }, extra)); }
 
   // ---------------------------------------------------------------- Streamlit protocol
+  // rows marked from Python (a search): shown as a selection, not sent back
+  let lastMarked = null;
+  function applyMarked(args) {
+    const id = args.marked_id || "";
+    if (id === lastMarked) return;
+    const wasMarked = !!lastMarked;
+    lastMarked = id;
+    const bytes = asBytes(args.marked);
+    const rows = bytes && bytes.byteLength ? Array.from(aligned(bytes, Uint32Array)) : [];
+    if (!id) {  // the search was cleared
+      if (wasMarked) { applySelection([], false); window.__scatterMarked = 0; }
+      return;
+    }
+    applySelection(rows, false);
+    status.textContent = `${rows.length.toLocaleString()} match${rows.length === 1 ? "" : "es"}`;
+    window.__scatterMarked = rows.length;
+  }
+
   window.addEventListener("message", (event) => {
     const data = event.data;
     if (!data || data.type !== "streamlit:render") return;
@@ -533,9 +551,12 @@
       plot.dataset.totalMs = total.toFixed(1);
       plot.dataset.ready = "1";
       status.textContent = `${state.n.toLocaleString()} points · drawn in ${total.toFixed(0)} ms`;
+      lastMarked = null;
+      applyMarked(args);
     } else if (state) {
       const shapes = args.shapes || [];
       if (JSON.stringify(shapes) !== JSON.stringify(state.shapes)) { state.shapes = shapes; redraw(); }
+      applyMarked(args);
     }
   });
   let linkName = null;
