@@ -258,6 +258,8 @@ def test_explain_page_tree_and_rule_highlight():
     assert float(labels["Description accuracy"].rstrip("%")) > 50
     rules = at.dataframe[0].value
     assert len(rules) == 10 and rules["rule"].str.contains("pixel").all()
+    profiles = next(frame.value for frame in at.dataframe if "top categories" in frame.value.columns)
+    assert len(profiles) == 10 and profiles["top categories"].str.startswith("label: ").all()
     at.selectbox(key="rule-cluster").set_value(3).run()
     assert any(m.value.startswith("**Cluster 3**:") for m in at.markdown)
     assert not at.exception

@@ -317,3 +317,21 @@ def test_cli_explain_polyhedra_gives_halfspaces(tmp_path):
         "u",
         "v",
     }
+
+
+def test_category_metadata_explains_clusters_in_its_own_words(tmp_path):
+    import pandas as pd
+
+    from clustering.data import Dataset
+
+    rng = np.random.default_rng(0)
+    kind = np.array(["shoes", "books", "toys"])[np.repeat([0, 1, 2], 40)]
+    data = Dataset(rng.normal(size=(120, 3)).astype(np.float32), pd.DataFrame({"kind": kind, "price": rng.random(120)}))
+    assert "metadata" in available_spaces(data, has_projection=False)
+    space = build_space(data, "metadata")
+    assert "kind = shoes" in space.names and "price" in space.names
+    found = explain(space, np.repeat([0, 1, 2], 40), "imm")
+    assert found.accuracy == 1.0
+    rules = {c.cluster: c.rule for c in found.clusters}
+    assert any(rule == "kind = shoes" for rule in rules.values())
+    assert all("≠" not in rule or "=" not in rule.replace("≠", "") for rule in rules.values())

@@ -7,8 +7,10 @@ import pandas as pd
 import streamlit as st
 
 import projects
+from clustering.data import Dataset
 from clustering.explain import EXPLAINERS, SPACES, available_spaces, explain_in_space
 from clustering.explain.keywords import keyword_labels
+from clustering.profiles import cluster_profiles, exemplar_text
 from clustering.projection import PROJECTIONS
 from common import find_run, page_data, page_layout, plain, runs_for, start_job
 from scatter import NOISE_CODE, hover_lines, scatter
@@ -19,6 +21,34 @@ COVERAGE = [
     ("rule holds, other cluster (wrong)", "#e03131"),
     ("in the cluster, rule misses", "#f08c00"),
 ]
+
+
+def profiles_table(data: Dataset, labels: np.ndarray) -> None:
+    """What each cluster holds in the metadata's own terms, beside its rule."""
+    profiles = cluster_profiles(data.metadata, labels, data.vectors)
+    if not profiles or not any(p.categories or p.medians for p in profiles):
+        return
+    text_columns = [data.text_column] if data.text_column else None
+    rows = []
+    for profile in profiles:
+        rows.append(
+            {
+                "cluster": profile.cluster,
+                "size": profile.size,
+                "top categories": " · ".join(
+                    f"{c['column']}: " + ", ".join(f"{v} {100 * share:.0f}%" for v, share, _ in c["values"])
+                    for c in profile.categories
+                ),
+                "medians (all rows)": " · ".join(
+                    f"{m['column']} {m['median']:.3g} ({m['overall']:.3g})" for m in profile.medians
+                ),
+                "nearest the centre": exemplar_text(data.metadata, profile.exemplars[0], text_columns, width=90)
+                if profile.exemplars
+                else "",
+            }
+        )
+    st.markdown("**Profiles**: what each cluster holds in the metadata (shares within the cluster)")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="profiles-table")
 
 
 def render() -> None:
@@ -179,6 +209,7 @@ def render() -> None:
         column_config={"rule": st.column_config.TextColumn(width="large")},
     )
     rows_picked = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
+    profiles_table(data, labels)
     clusters = [c.cluster for c in explanation.clusters]
     if rows_picked and rows_picked != st.session_state.get("rules-picked"):  # a newly clicked row wins once
         st.session_state["rule-cluster"] = clusters[rows_picked[0]]

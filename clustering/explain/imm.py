@@ -40,7 +40,12 @@ class TreeExplainer(Explainer):
         predicted = trees.predict(root, taylor.transform(values) if taylor is not None else values)
         holds = predicted[:, None] == np.arange(k)[None, :]
         rules, signs, literals = tree_rules(
-            root, problem.space.names, taylor, values, k, bool(problem.space.info.get("binary"))
+            root,
+            problem.space.names,
+            taylor,
+            values,
+            k,
+            problem.space.info.get("binary_columns") or bool(problem.space.info.get("binary")),
         )
         leaves = root.leaves()
         complexity = {
@@ -107,7 +112,7 @@ def leaf_curve(space: Space, labels: np.ndarray, max_leaves: int) -> list[dict]:
     return out
 
 
-def tree_rules(root: trees.Node, names: list[str], taylor, values: np.ndarray, k: int, binary: bool = False):
+def tree_rules(root: trees.Node, names: list[str], taylor, values: np.ndarray, k: int, binary: bool | set[int] = False):
     """Rule text per cluster (its leaves' conjunctions, OR-ed), feature signs, total literals."""
     per_cluster: dict[int, list[str]] = {c: [] for c in range(k)}
     signs: dict[int, dict[int, int]] = {}

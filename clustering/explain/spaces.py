@@ -39,7 +39,7 @@ def available_spaces(dataset: Dataset, has_projection: bool = True) -> list[str]
         out.append("words")
     if dataset.feature_names and dataset.d <= 200:
         out.append("features")
-    if _numeric_metadata(dataset):
+    if _numeric_metadata(dataset) or _category_metadata(dataset):
         out.append("metadata")
     out.append("pca")
     if has_projection:
@@ -47,6 +47,21 @@ def available_spaces(dataset: Dataset, has_projection: bool = True) -> list[str]
     if "features" not in out and dataset.d <= 64 and not dataset.image_shape:
         out.append("features")
     return out
+
+
+CATEGORY_MAX_VALUES = 30  # a category column with more values is an id or free text, not a rule's feature
+
+
+def _category_metadata(dataset: Dataset) -> list[str]:
+    """Text or category metadata columns with 2 to CATEGORY_MAX_VALUES values (the truth column left out)."""
+    skip = {dataset.label_column, dataset.id_column, dataset.text_column}
+    return [
+        c
+        for c in dataset.metadata.columns
+        if c not in skip
+        and not pd.api.types.is_numeric_dtype(dataset.metadata[c])
+        and 1 < dataset.metadata[c].nunique() <= CATEGORY_MAX_VALUES
+    ]
 
 
 def _numeric_metadata(dataset: Dataset) -> list[str]:
@@ -81,9 +96,18 @@ def build_space(
         return Space(name, dataset.vectors.astype(np.float64), names, image_shape=(h, w))
     if name == "metadata":
         columns = _numeric_metadata(dataset)
-        if not columns:
-            raise ValueError(f"{dataset.name} has no complete numeric metadata columns to explain with.")
-        return Space(name, dataset.metadata[columns].to_numpy(dtype=np.float64), [str(c) for c in columns])
+        categories = _category_metadata(dataset)
+        if not columns and not categories:
+            raise ValueError(f"{dataset.name} has no numeric or category metadata columns to explain with.")
+        parts = [dataset.metadata[columns].to_numpy(dtype=np.float64)] if columns else []
+        names = [str(c) for c in columns]
+        for column in categories:  # one 0/1 feature per category: rules read `kind = shoes` / `kind ≠ shoes`
+            values = dataset.metadata[column].astype(str).where(dataset.metadata[column].notna(), "missing")
+            for value in sorted(values.unique()):
+                parts.append((values == value).to_numpy(dtype=np.float64)[:, None])
+                names.append(f"{column} = {value}")
+        binary = set(range(len(columns), len(names)))
+        return Space(name, np.hstack(parts), names, info={"binary_columns": binary})
     if name == "pca":
         from sklearn.decomposition import PCA
 

@@ -344,19 +344,27 @@ def path_conditions(root: Node, shown: bool = False) -> list[tuple[Node, list[tu
     return out
 
 
-def leaf_rule(path: list[tuple[int, float, bool]], names: list[str], binary: bool = False) -> tuple[str, int]:
+def leaf_rule(
+    path: list[tuple[int, float, bool]], names: list[str], binary: bool | set[int] = False
+) -> tuple[str, int]:
     """One conjunction per leaf, conditions on the same feature merged into one interval; (text, literals).
 
-    With binary (0/1) features, conditions read as presence: `"word"` or `no "word"`.
+    Binary (0/1) features (all with `binary=True`, or the given column indices) read as presence: `"word"` or
+    `no "word"`, and a category's `kind = shoes` or `kind ≠ shoes`.
     """
     bounds: dict[int, list[float]] = {}
     for j, threshold, left in path:
         low, high = bounds.setdefault(j, [-np.inf, np.inf])
         bounds[j] = [low, min(high, threshold)] if left else [max(low, threshold), high]
-    if binary:
-        parts = [f"no {names[j]}" if high < 1 else names[j] for j, (low, high) in bounds.items()]
-    else:
-        parts = [interval_text(names[j], low, high) for j, (low, high) in bounds.items()]
+    parts = []
+    for j, (low, high) in bounds.items():
+        if binary is True or (isinstance(binary, set) and j in binary):
+            absent = names[j].replace(" = ", " ≠ ", 1) if " = " in names[j] else f"no {names[j]}"
+            parts.append(absent if high < 1 else names[j])
+        else:
+            parts.append(interval_text(names[j], low, high))
+    known = {p.split(" = ", 1)[0] for p in parts if " = " in p}  # `kind = shoes` says every `kind ≠ x` already
+    parts = [p for p in parts if " ≠ " not in p or p.split(" ≠ ", 1)[0] not in known]
     literals = sum(int(np.isfinite(low)) + int(np.isfinite(high)) for low, high in bounds.values())
     return " AND ".join(p for p in parts if p) or "always", literals
 
