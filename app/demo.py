@@ -27,6 +27,11 @@ DEMO_STEPS: list[tuple[str, dict, str]] = [
         "space: the network and the clusters improve together.",
     ),
 ]
+SCORES_SENTENCE = (
+    "**ARI** counts pairs of images: 1 when every pair the digits put together the clustering also puts together "
+    "(and apart), 0 for a random grouping. **ACC** is the share of images in the right group once each cluster "
+    "is matched to one digit."
+)
 COMPARE_SENTENCE = (
     "**Compare** the three runs side by side (colours matched across panels) and ask the picture: a "
     "cluster is *visible* when the layout shows it as one region of its own, *merged* when it shares "

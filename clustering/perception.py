@@ -204,6 +204,26 @@ def perceive(xy: np.ndarray, labels: np.ndarray | None = None, view: ViewModel |
     return out
 
 
+ADVICE = {
+    "merged": "Every cluster shares its region with others: the picture shows fewer groups ({regions} regions) "
+    "than the run has clusters. Smooth less (a smaller smoothing in pixels), use a layout that pulls groups "
+    "apart (UMAP with more neighbours or a smaller min_dist), or cluster coarser (a lower resolution).",
+    "split": "Every cluster is spread over several regions: the picture shows more groups ({regions} regions) than "
+    "the run. Smooth more (a larger smoothing in pixels), or cluster finer (a higher resolution).",
+    "hidden": "Most clusters lie in sparse areas the eye does not group: lower the density threshold or draw "
+    "larger markers.",
+}
+
+
+def advice(details: dict[int, dict], n_regions: int) -> str | None:
+    """What to change when every cluster gets the same bad verdict (merged, split or hidden); None otherwise."""
+    kinds = {d["verdict"] for d in details.values()}
+    if len(details) < 2 or len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    return ADVICE[kind].format(regions=n_regions) if kind in ADVICE else None
+
+
 # --- projection faithfulness -------------------------------------------------------------------------
 
 

@@ -209,3 +209,13 @@ def test_cli_perceive_given_coordinates(tmp_path, capsys):
     assert set(report["verdicts"].values()) == {"visible"} and 0 <= report["unassigned_share"] < 0.1
     assert main(["perceive", "sample:digits", "--projection", "given"]) == 2
     assert "2-column input" in capsys.readouterr().err
+
+
+def test_perception_says_what_to_change_when_every_verdict_is_the_same():
+    from clustering.perception import advice
+
+    merged = {0: {"verdict": "merged"}, 1: {"verdict": "merged"}, 2: {"verdict": "merged"}}
+    assert "fewer groups (2 regions)" in advice(merged, 2) and "resolution" in advice(merged, 2)
+    assert "Smooth more" in advice({0: {"verdict": "split"}, 1: {"verdict": "split"}}, 5)
+    assert advice({0: {"verdict": "merged"}, 1: {"verdict": "visible"}}, 2) is None
+    assert advice({0: {"verdict": "visible"}, 1: {"verdict": "visible"}}, 2) is None

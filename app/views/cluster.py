@@ -123,6 +123,11 @@ def render() -> None:
             ]
         )
         st.dataframe(table, width="stretch", hide_index=True)
+        if any(r.result.metrics for r in history):
+            st.caption(
+                "ARI: how many pairs of rows the run groups as the truth does (1 = the same grouping, 0 = chance). "
+                "ACC: the share of rows in their true class once each cluster is matched to one class."
+            )
         ids = [r.id for r in history]
         if st.session_state.get("active-select") not in ids:  # the picker's state is the source; the newest by default
             active = st.session_state.get("active_run")

@@ -14,6 +14,7 @@ from clustering.compare import Labeling, compare, contingency, flows, matched_or
 from clustering.data import Dataset, encode_labels
 from clustering.metrics import ari
 from clustering.perception import ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity, verdicts
+from clustering.perception import advice as perception_advice
 from clustering.pipeline import prepared
 from clustering.projection import PROJECTIONS
 from common import find_run, page_data, page_layout, plain, runs_for, start_job
@@ -446,6 +447,14 @@ def perception_section(chosen: Comparison, short: list[str]) -> None:
             height=320,
         )
     st.dataframe(pd.DataFrame(summary), hide_index=True, key="verdict-summary")
+    st.caption(
+        "ARI vs picture: how closely a clustering matches the groups a person sees in this scatter (1 = the same "
+        "groups, 0 = no more alike than chance)."
+    )
+    for lab in chosen.labelings:
+        tip = perception_advice(perceived[lab.name], visual["n_regions"])
+        if tip:
+            st.info(f"{plain(lab.name)}: {tip}")
 
     st.markdown("**Projection faithfulness** (k = 10): does the layout keep each point's neighbours?")
     if st.toggle("Measure trustworthiness, continuity and per-point neighbourhood preservation", key="faithfulness"):

@@ -22,7 +22,7 @@ from common import (
     show_job,
     start_job,
 )
-from demo import COMPARE_SENTENCE, DEMO_STEPS, EXPLAIN_SENTENCE, LAYOUT_SENTENCE, run_demo
+from demo import COMPARE_SENTENCE, DEMO_STEPS, EXPLAIN_SENTENCE, LAYOUT_SENTENCE, SCORES_SENTENCE, run_demo
 from exports import project_report_button
 from scatter import colour_codes, hover_lines, matched_colour_codes, scatter
 
@@ -170,6 +170,7 @@ def render() -> None:
                 }
             )
         st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.caption(SCORES_SENTENCE)
         st.markdown(f"{len(rows) + 1}. {LAYOUT_SENTENCE}")
         names = [m for m, _, _ in DEMO_STEPS] + ["true digit"]
         shown = st.radio("Colour by", names, horizontal=True, key="demo-colour")

@@ -15,7 +15,10 @@ class Agglomerative(Backend):
     title = "Agglomerative"
     description = "Merges nearest groups bottom-up (Ward, average, complete or single linkage)."
     schema = (
-        Param("n_clusters", int, 8, "number of clusters", low=1, high=5000, at_most_rows=True),
+        Param(
+            "n_clusters", int, 8, "number of clusters; it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=1, high=5000,
+            at_most_rows=True, label="Clusters: choose it",
+        ),
         Param(
             "linkage", str, "ward", "how group distance is measured", choices=("ward", "average", "complete", "single")
         ),

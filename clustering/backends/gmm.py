@@ -12,7 +12,10 @@ class GMM(Backend):
     title = "Gaussian mixture"
     description = "Elliptical clusters with soft membership; best on low-dimensional embeddings."
     schema = (
-        Param("n_components", int, 8, "number of mixture components (clusters)", low=1, high=1000, at_most_rows=True),
+        Param(
+            "n_components", int, 8, "number of mixture components (clusters); it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=1,
+            high=1000, at_most_rows=True, label="Components (clusters): choose it",
+        ),
         Param("covariance_type", str, "full", "shape of each component", choices=("full", "tied", "diag", "spherical")),
         Param("n_init", int, 1, "restarts; the best likelihood is kept", low=1, high=50),
         Param("max_iter", int, 200, "EM iterations", low=1, high=10000),

@@ -14,7 +14,10 @@ class KMeans(Backend):
     title = "k-means"
     description = "k round clusters around centres; fast baseline. Every point gets a cluster."
     schema = (
-        Param("n_clusters", int, 8, "number of clusters k", low=1, high=5000, at_most_rows=True),
+        Param(
+            "n_clusters", int, 8, "number of clusters k; it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=1, high=5000,
+            at_most_rows=True, label="Clusters (k): choose it",
+        ),
         Param("n_init", int, 10, "restarts; the best (lowest inertia) is kept", low=1, high=100),
         Param("max_iter", int, 300, "iterations per restart", low=1, high=10000),
         Param(

@@ -14,7 +14,10 @@ class KMedoids(Backend):
     title = "k-medoids (FasterPAM)"
     description = "Like k-means, but each centre is a real data point; robust to outliers, any distance."
     schema = (
-        Param("n_clusters", int, 8, "number of clusters", low=1, high=1000, at_most_rows=True),
+        Param(
+            "n_clusters", int, 8, "number of clusters; it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=1, high=1000,
+            at_most_rows=True, label="Clusters (k): choose it",
+        ),
         Param("metric", str, "euclidean", "distance", choices=("euclidean", "cosine", "manhattan")),
         Param("max_iter", int, 100, "swap iterations", low=1, high=10000),
         SEED,

@@ -13,7 +13,10 @@ class Spectral(Backend):
     title = "Spectral (kNN graph)"
     description = "Embeds the kNN graph with its Laplacian's eigenvectors, then clusters there."
     schema = (
-        Param("n_clusters", int, 8, "number of clusters", low=2, high=500, at_most_rows=True),
+        Param(
+            "n_clusters", int, 8, "number of clusters; it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=2, high=500,
+            at_most_rows=True, label="Clusters: choose it",
+        ),
         Param("n_neighbors", int, 15, "neighbours in the affinity graph", low=2, high=200),
         Param(
             "assign_labels",
