@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clustering.backends.base import METRIC, Backend, Param, ParamError, memory_refusal, relabel_by_size
+from clustering.backends.base import CHOOSE_K, METRIC, Backend, Param, ParamError, memory_refusal, relabel_by_size
 from clustering.neighbors import KNNGraph, reuse_or_build
 
 CONNECTIVITY_ABOVE = 5_000
@@ -16,8 +16,14 @@ class Agglomerative(Backend):
     description = "Merges nearest groups bottom-up (Ward, average, complete or single linkage)."
     schema = (
         Param(
-            "n_clusters", int, 8, "number of clusters; it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=1, high=5000,
-            at_most_rows=True, label="Clusters: choose it",
+            "n_clusters",
+            int,
+            8,
+            "number of clusters; " + CHOOSE_K,
+            low=1,
+            high=5000,
+            at_most_rows=True,
+            label="Clusters: choose it",
         ),
         Param(
             "linkage", str, "ward", "how group distance is measured", choices=("ward", "average", "complete", "single")

@@ -33,6 +33,7 @@ class Cancelled(RuntimeError):
     """The user cancelled a long run; nothing was changed."""
 
 
+CHOOSE_K = "it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)"
 SEED = Param("seed", int, 0, "random seed; the same seed gives the same labels", low=0)
 METRIC = Param("metric", str, "euclidean", "distance between vectors", choices=("euclidean", "cosine"))
 

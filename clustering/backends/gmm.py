@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, ParamError, by_size, memory_refusal
+from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, ParamError, by_size, memory_refusal
 
 
 class GMM(Backend):
@@ -13,8 +13,14 @@ class GMM(Backend):
     description = "Elliptical clusters with soft membership; best on low-dimensional embeddings."
     schema = (
         Param(
-            "n_components", int, 8, "number of mixture components (clusters); it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=1,
-            high=1000, at_most_rows=True, label="Components (clusters): choose it",
+            "n_components",
+            int,
+            8,
+            "number of mixture components (clusters); " + CHOOSE_K,
+            low=1,
+            high=1000,
+            at_most_rows=True,
+            label="Components (clusters): choose it",
         ),
         Param("covariance_type", str, "full", "shape of each component", choices=("full", "tied", "diag", "spherical")),
         Param("n_init", int, 1, "restarts; the best likelihood is kept", low=1, high=50),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, by_size, memory_refusal
+from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, by_size, memory_refusal
 
 MINIBATCH_ABOVE = 200_000
 
@@ -15,8 +15,14 @@ class KMeans(Backend):
     description = "k round clusters around centres; fast baseline. Every point gets a cluster."
     schema = (
         Param(
-            "n_clusters", int, 8, "number of clusters k; it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=1, high=5000,
-            at_most_rows=True, label="Clusters (k): choose it",
+            "n_clusters",
+            int,
+            8,
+            "number of clusters k; " + CHOOSE_K,
+            low=1,
+            high=5000,
+            at_most_rows=True,
+            label="Clusters (k): choose it",
         ),
         Param("n_init", int, 10, "restarts; the best (lowest inertia) is kept", low=1, high=100),
         Param("max_iter", int, 300, "iterations per restart", low=1, high=10000),

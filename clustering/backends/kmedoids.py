@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
+from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, memory_refusal, relabel_by_size
 
 MAX_ROWS = 30_000
 
@@ -15,8 +15,14 @@ class KMedoids(Backend):
     description = "Like k-means, but each centre is a real data point; robust to outliers, any distance."
     schema = (
         Param(
-            "n_clusters", int, 8, "number of clusters; it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=1, high=1000,
-            at_most_rows=True, label="Clusters (k): choose it",
+            "n_clusters",
+            int,
+            8,
+            "number of clusters; " + CHOOSE_K,
+            low=1,
+            high=1000,
+            at_most_rows=True,
+            label="Clusters (k): choose it",
         ),
         Param("metric", str, "euclidean", "distance", choices=("euclidean", "cosine", "manhattan")),
         Param("max_iter", int, 100, "swap iterations", low=1, high=10000),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
+from clustering.backends.base import CHOOSE_K, METRIC, SEED, Backend, Param, relabel_by_size
 from clustering.neighbors import KNNGraph, reuse_or_build
 
 MAX_ROWS = 50_000
@@ -14,8 +14,14 @@ class Spectral(Backend):
     description = "Embeds the kNN graph with its Laplacian's eigenvectors, then clusters there."
     schema = (
         Param(
-            "n_clusters", int, 8, "number of clusters; it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)", low=2, high=500,
-            at_most_rows=True, label="Clusters: choose it",
+            "n_clusters",
+            int,
+            8,
+            "number of clusters; " + CHOOSE_K,
+            low=2,
+            high=500,
+            at_most_rows=True,
+            label="Clusters: choose it",
         ),
         Param("n_neighbors", int, 15, "neighbours in the affinity graph", low=2, high=200),
         Param(
