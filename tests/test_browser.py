@@ -267,11 +267,29 @@ def frames_of(page, count: int, timeout: float = 180) -> list:
 def test_demo_comparison_and_compare_page_with_three_runs(server, page, tmp_path):
     page.goto(server.url)
     wait_for_text(page, "Sample datasets", 60)
+    started = time.perf_counter()
     page.get_by_role("button", name="Start the demo").click()
-    wait_for_text(page, "shares a region with others", 240)
-    frames_of(page, 4)  # the story's scatter and the three matched panels
-    assert page.locator("[data-testid='stDataFrame']").count() >= 2  # run scores, verdict counts
+    wait_for_text(page, "Step 1 of 7: The data", 30)
+    seconds = {1: round(time.perf_counter() - started, 1)}
+    for step, title in enumerate(["The picture", "Leiden", "HDBSCAN", "Deep clustering", "Compare"], start=2):
+        clicked = time.perf_counter()
+        page.get_by_role("button", name="Next ▶").click()
+        wait_for_text(page, f"Step {step} of 7: {title}", 240)
+        seconds[step] = round(time.perf_counter() - clicked, 1)
+        if step == 3:
+            shot(page, "09a-demo-leiden")
+    print(f"demo: seconds per step {seconds}, {time.perf_counter() - started:.0f} s to the comparison")  # reported
+    wait_for_text(page, "shares a region with others", 60)
+    frames_of(page, 3)  # the three runs, colours matched to the digits
     shot(page, "09-demo-comparison")
+    page.get_by_role("button", name="◀ Back").click()
+    wait_for_text(page, "Step 5 of 7: Deep clustering", 60)
+    page.get_by_role("button", name="Next ▶").click()
+    wait_for_text(page, "Step 6 of 7: Compare", 60)
+    page.get_by_role("button", name="Next ▶").click()
+    wait_for_text(page, "Step 7 of 7", 120)
+    wait_for_text(page, "red squares must be inked", 60)
+    shot(page, "09b-demo-explain")
 
     nav(page, "Compare")
     wait_for_text(page, "What the picture shows", 240)

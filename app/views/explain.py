@@ -10,6 +10,7 @@ import projects
 from clustering.data import Dataset
 from clustering.explain import EXPLAINERS, SPACES, available_spaces, explain_in_space
 from clustering.explain.keywords import keyword_labels
+from clustering.explain.masks import mean_image, rule_mask
 from clustering.profiles import cluster_profiles, exemplar_text
 from clustering.projection import PROJECTIONS
 from common import find_run, page_data, page_layout, plain, runs_for, start_job
@@ -260,24 +261,15 @@ def render() -> None:
     if right is not None:
         with right:
             if data.image_shape and space_name == "pixels":
-                h, w = data.image_shape
-                signs = explanation.signs.get(cluster, {})
-                mask = np.full((h, w, 3), 238, dtype=np.uint8)  # grey: pixels the rule does not use
-                for feature, sign in signs.items():
-                    mask[feature // w, feature % w] = (
-                        (220, 60, 60) if sign > 0 else (60, 90, 220) if sign < 0 else (150, 80, 200)
-                    )
-                mean = data.vectors[members].mean(axis=0).reshape(h, w)
-                mean = (255 - 255 * mean / max(float(mean.max()), 1e-9)).astype(np.uint8)
-                scale = max(1, 168 // w)
+                scale = max(1, 168 // data.image_shape[1])
                 i1, i2 = st.columns(2)
                 i1.image(
-                    np.kron(mask, np.ones((scale, scale, 1), dtype=np.uint8)),
+                    rule_mask(explanation, cluster, data.image_shape, scale),
                     caption="rule mask: red = ink required, blue = blank required",
                     width="content",
                 )
                 i2.image(
-                    np.kron(mean, np.ones((scale, scale), dtype=np.uint8)),
+                    mean_image(data.vectors, members, data.image_shape, scale),
                     caption=f"mean image of cluster {cluster}",
                     width="content",
                 )
