@@ -200,12 +200,22 @@ def test_explore_page_colour_selection_and_drill_down():
     at.run()
     assert any("Selection: 300 rows" in h.value for h in at.subheader)
     at.selectbox(key="drill-method").set_value("kmeans").run()
-    at.button[-1].click().run()
+    at.number_input(key="drill-kmeans-n_clusters").set_value(4).run()  # the drill-down has its own parameters
+    next(b for b in at.button if b.label == "Re-cluster selection").click().run()
     assert not at.exception and not at.error
     drill = at.session_state["runs"][-1]
-    assert drill.name.endswith("on 300 selected rows")
+    assert drill.name.endswith("on 300 selected rows") and drill.result.params["n_clusters"] == 4
     labels = drill.result.labels
-    assert (labels[300:] == -1).all() and (labels[:300] >= 0).all()
+    assert (labels[300:] == -1).all() and (labels[:300] >= 0).all() and len(np.unique(labels[:300])) == 4
+    assert drill.rows is not None and len(drill.rows) == 300
+    assert any("zoomed in" in c.value for c in at.caption)  # drawn on its own rows
+    at.number_input(key="drill-kmeans-n_clusters").set_value(5).run()
+    next(b for b in at.button if b.label == "Re-cluster selection").click().run()
+    go(at, "Compare")
+    at.session_state["compare-runs"] = [r.id for r in at.session_state["runs"][-2:]]
+    at.run()
+    assert not at.exception and not at.error
+    assert any("compared on the 300 rows" in c.value for c in at.caption)
 
 
 def digits_runs() -> list:

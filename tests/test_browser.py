@@ -115,15 +115,23 @@ def test_load_cluster_explore_select_recluster(server, page):
     selected = int(heading.split(":")[1].split()[0].replace(",", ""))
     assert 0 < selected < 1797
 
+    choose(page, "Method", "k-means")  # the drill-down's own method and parameters
+    clusters = page.get_by_role("spinbutton", name="Clusters (k): choose it")
+    clusters.fill("3")
+    clusters.press("Enter")
+    time.sleep(1.0)
     page.get_by_role("button", name="Re-cluster selection").click()
     colour_box = page.locator("[data-testid='stSelectbox']", has_text="Colour by")
     wanted = f"on {selected:,} selected rows"
     deadline = time.time() + 180
     while wanted not in colour_shown(colour_box) and time.time() < deadline:
         time.sleep(0.5)
-    assert wanted in colour_shown(colour_box)
+    assert wanted in colour_shown(colour_box) and "n_clusters=3" in colour_shown(colour_box)
+    wait_for_text(page, "zoomed in", 60)
     frame = scatter_frame(page)
     assert frame.evaluate(NON_BLANK_JS) > 500
+    assert frame.locator("canvas#plot").get_attribute("data-n") == str(selected)  # only the drill-down's rows
+    assert frame.locator("#legend .item").count() == 3  # its legend, shown
     shot(page, "05-reclustered")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,9 @@ class Comparison:
     layout_method: str
     xy: np.ndarray
     hover: str | None
+    full_data: Dataset  # the whole dataset (reports and stability run on it)
+    full_xy: np.ndarray
+    rows: np.ndarray | None = None  # drill-downs: compared on the rows they all clustered
 
     def label(self, labeling: str, cluster: object) -> str:
         """A cluster as people call it: the truth's category, or 'id · name' for a named cluster."""
@@ -112,17 +116,27 @@ def choose(data: Dataset, preprocess: str) -> Comparison | None:
     layout_method = c3.selectbox(
         "Layout", list(PROJECTIONS), key="compare-layout", format_func=lambda m: PROJECTIONS[m]
     )
-    labelings = [Labeling(names[i], find_run(history, i).result.labels) for i in chosen_ids]
+    entries = [find_run(history, i) for i in chosen_ids]
+    drilled = [np.asarray(e.rows) for e in entries if e.rows is not None]
+    rows = functools.reduce(np.intersect1d, drilled) if drilled else None  # drill-downs: their common rows only
+    view = data if rows is None else data.subset(rows)
+    labelings = [Labeling(names[e.id], e.result.labels if rows is None else e.result.labels[rows]) for e in entries]
     cluster_names = {names[i]: projects.legend_names(i) for i in chosen_ids}  # the user's names, by run name
     if truth_column != "(none)":
-        values = data.metadata[truth_column]
+        values = view.metadata[truth_column]
         labelings.append(Labeling(f"truth: {truth_column}", encode_labels(values), is_truth=True))
         cluster_names[f"truth: {truth_column}"] = truth_names(values)
     if len(labelings) < 2:
         return None
-    hover = hover_lines(data.metadata, [data.text_column] if data.text_column else list(data.metadata.columns)[:1])
+    if rows is not None:
+        st.caption(
+            f"Drill-downs are compared on the {len(rows):,} rows they all clustered; the other rows are left "
+            "out (they would count as noise)."
+        )
+    hover = hover_lines(view.metadata, [view.text_column] if view.text_column else list(data.metadata.columns)[:1])
+    full_xy = page_layout(data, preprocess, layout_method)
     return Comparison(
-        data,
+        view,
         preprocess,
         history,
         names,
@@ -131,8 +145,11 @@ def choose(data: Dataset, preprocess: str) -> Comparison | None:
         cluster_names,
         None if truth_column == "(none)" else truth_column,
         layout_method,
-        page_layout(data, preprocess, layout_method),
+        full_xy if rows is None else full_xy[rows],
         hover,
+        data,
+        full_xy,
+        rows,
     )
 
 
@@ -144,7 +161,14 @@ def report_section(chosen: Comparison) -> None:
         }
         names = {i: projects.legend_names(i) for i in chosen.chosen_ids}
         report_buttons(
-            chosen.data, entries, names, kept_rules, chosen.truth_column, chosen.layout_method, chosen.xy, key="compare"
+            chosen.full_data,
+            entries,
+            names,
+            kept_rules,
+            chosen.truth_column,
+            chosen.layout_method,
+            chosen.full_xy,
+            key="compare",
         )
 
 
@@ -340,7 +364,7 @@ def stability_section(chosen: Comparison) -> None:
             "stability",
             measure_stability,
             {
-                "dataset": chosen.data,
+                "dataset": chosen.full_data,
                 "method": result.method,
                 "params": dict(result.params),
                 "preprocess": result.preprocess,

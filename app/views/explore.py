@@ -11,9 +11,10 @@ from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
 from clustering.projection import PROJECTIONS
 from clustering.search import search_rows
-from common import add_run, cluster_keywords, find_run, page_data, page_layout, runs_for, start_job
+from common import add_run, cluster_keywords, find_run, page_data, page_layout, plain, runs_for, start_job
 from exports import scatter_buttons
 from scatter import colour_codes, hover_lines, scatter
+from widgets import parameter_form
 
 
 def render() -> None:
@@ -47,9 +48,13 @@ def render() -> None:
     xy = page_layout(data, preprocess, method)
 
     run_labels = None  # the colouring run's labels, for the selection table
+    shown_rows: np.ndarray | None = None  # a drill-down is drawn on its own rows, zoomed in
     if colour.startswith("run:"):
-        result = find_run(history, colour[4:]).result
+        entry = find_run(history, colour[4:])
+        result = entry.result
         run_labels = result.labels
+        if entry.rows is not None and st.toggle("Zoom to the drill-down's rows", value=True, key="drill-zoom"):
+            shown_rows = np.asarray(entry.rows)
         codes, legend = colour_codes(result.labels)
         terms = cluster_keywords(data, colour[4:], result.labels) if data.text_column else {}
         terms = {**terms, **projects.legend_names(colour[4:])}  # the user's names win
@@ -78,21 +83,30 @@ def render() -> None:
         s2.metric("Matches", f"{len(matches):,}")
         if len(matches) and st.button("Use the matches as the selection", key="search-select"):
             st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": matches}
+    view = shown_rows if shown_rows is not None else np.arange(data.n)
+    if shown_rows is not None and run_labels is not None:  # legend and colours of the drill-down's rows only
+        codes, legend = colour_codes(run_labels[shown_rows])
+        legend = [{**entry, "name": f"cluster {entry['name']}"} for entry in legend]
+        st.caption(f"The drill-down's {len(shown_rows):,} rows, zoomed in; the other rows are not drawn.")
+    else:
+        shown_rows = None
     selection = scatter(
-        xy,
+        xy[view],
         codes,
         legend,
-        hover_text=hover_lines(data.metadata, hover_columns),
-        images=data.vectors if data.image_shape else None,
+        hover_text=hover_lines(data.metadata.iloc[view].reset_index(drop=True), hover_columns),
+        images=data.vectors[view] if data.image_shape else None,
         image_shape=data.image_shape,
-        key=f"scatter-{data.fingerprint[:8]}",
-        marked=matches,
+        key=f"scatter-{data.fingerprint[:8]}" + ("-zoom" if shown_rows is not None else ""),
+        marked=None if matches is None else np.flatnonzero(np.isin(view, matches)),
     )
+    if selection and shown_rows is not None:  # rows of the zoomed view back to the data's rows
+        selection = {**selection, "rows": [int(view[i]) for i in selection.get("rows", [])]}
     st.caption(
         "Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "
         "highlight that group. Noise is grey and drawn behind."
     )
-    scatter_buttons(xy, codes, legend, f"{data.name} · {describe(colour)} · {method.upper()}", key="explore")
+    scatter_buttons(xy[view], codes, legend, f"{data.name} · {describe(colour)} · {method.upper()}", key="explore")
     if selection and selection.get("nonce") != st.session_state.get("selection_nonce"):
         st.session_state["selection_nonce"] = selection.get("nonce")
         st.session_state["selection"] = {
@@ -113,14 +127,18 @@ def render() -> None:
             "Download selected rows (CSV)", table.to_csv(index=False), file_name="selection.csv", mime="text/csv"
         )
         st.markdown("**Re-cluster the selection** (drill down: a new run on just these rows)")
-        d1, d2 = st.columns([2, 1])
-        drill_method = d1.selectbox(
+        drill_method = st.selectbox(
             "Method", list(BACKENDS), key="drill-method", format_func=lambda n: BACKENDS[n].title
         )
-        if d2.button("Re-cluster selection", type="primary", disabled="job" in st.session_state or len(rows) < 3):
+        drill_params, problem = parameter_form(BACKENDS[drill_method], key_prefix="drill")
+        if problem:
+            st.error(plain(problem))
+        busy = "job" in st.session_state or len(rows) < 3 or bool(problem)
+        if st.button("Re-cluster selection", type="primary", disabled=busy):
+            picked_rows = np.asarray(rows)
 
-            def show_new_run(res):
-                entry = add_run(data, res)
+            def show_new_run(res, picked_rows=picked_rows):
+                entry = add_run(data, res, rows=picked_rows)
                 st.session_state["colour-by"] = f"run:{entry.id}"
 
             start_job(
@@ -130,7 +148,7 @@ def render() -> None:
                     "dataset": data,
                     "rows": np.asarray(rows),
                     "method": drill_method,
-                    "params": {},
+                    "params": drill_params,
                     "preprocess": preprocess,
                 },
                 show_new_run,
