@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 format: $(STAMP)
-	$(VENV)/bin/ruff check --fix $(LINTED)
+	$(VENV)/bin/ruff check --fix --exit-zero --quiet $(LINTED)
 	$(VENV)/bin/ruff format $(LINTED)
 
 test: $(STAMP) browser lint

@@ -424,7 +424,19 @@ def test_compare_names_truth_categories_and_named_clusters():
     names = truth_names(pd.Series(["shoes", "books", "shoes", None, "toys"]))
     assert names == {0: "books", 1: "shoes", 2: "toys"}
     comparison = Comparison(
-        None, "none", [], {}, [], [], {"truth: kind": names, "km": {1: "cheap"}}, "kind", "pca", np.zeros((1, 2)), None
+        None,
+        "none",
+        [],
+        {},
+        [],
+        [],
+        {"truth: kind": names, "km": {1: "cheap"}},
+        "kind",
+        "pca",
+        np.zeros((1, 2)),
+        None,
+        None,
+        np.zeros((1, 2)),
     )  # type: ignore[arg-type]
     assert comparison.label("truth: kind", 1) == "shoes" and comparison.label("truth: kind", -1) == "unlabelled"
     assert comparison.label("km", 1) == "1 · cheap" and comparison.label("km", 0) == "0"

@@ -26,7 +26,12 @@ class Agglomerative(Backend):
             label="Clusters: choose it",
         ),
         Param(
-            "linkage", str, "ward", "how group distance is measured", choices=("ward", "average", "complete", "single")
+            "linkage",
+            str,
+            "ward",
+            "how group distance is measured",
+            choices=("ward", "average", "complete", "single"),
+            label="Linkage",
         ),
         Param(
             "connectivity",
@@ -34,8 +39,19 @@ class Agglomerative(Backend):
             "auto",
             f"merge only kNN neighbours: auto (above {CONNECTIVITY_ABOVE:,} rows), always, never",
             choices=("auto", "always", "never"),
+            label="Merge only neighbours",
+            advanced=True,
         ),
-        Param("n_neighbors", int, 15, "neighbours in the connectivity graph", low=2, high=200),
+        Param(
+            "n_neighbors",
+            int,
+            15,
+            "neighbours in the connectivity graph",
+            low=2,
+            high=200,
+            label="Neighbours in the graph",
+            advanced=True,
+        ),
         METRIC,
     )
 

@@ -34,8 +34,16 @@ class Cancelled(RuntimeError):
 
 
 CHOOSE_K = "it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)"
-SEED = Param("seed", int, 0, "random seed; the same seed gives the same labels", low=0)
-METRIC = Param("metric", str, "euclidean", "distance between vectors", choices=("euclidean", "cosine"))
+SEED = Param("seed", int, 0, "random seed; the same seed gives the same labels", low=0, label="Seed", advanced=True)
+METRIC = Param(
+    "metric",
+    str,
+    "euclidean",
+    "distance between vectors",
+    choices=("euclidean", "cosine"),
+    label="Distance",
+    advanced=True,
+)
 
 
 def available_memory_bytes() -> int:

@@ -22,10 +22,28 @@ class GMM(Backend):
             at_most_rows=True,
             label="Components (clusters): choose it",
         ),
-        Param("covariance_type", str, "full", "shape of each component", choices=("full", "tied", "diag", "spherical")),
-        Param("n_init", int, 1, "restarts; the best likelihood is kept", low=1, high=50),
-        Param("max_iter", int, 200, "EM iterations", low=1, high=10000),
-        Param("reg_covar", float, 1e-6, "added to covariance diagonals for stability", low=0.0, log=True),
+        Param(
+            "covariance_type",
+            str,
+            "full",
+            "shape of each component",
+            choices=("full", "tied", "diag", "spherical"),
+            label="Component shape",
+        ),
+        Param(
+            "n_init", int, 1, "restarts; the best likelihood is kept", low=1, high=50, label="Restarts", advanced=True
+        ),
+        Param("max_iter", int, 200, "EM iterations", low=1, high=10000, label="EM iterations", advanced=True),
+        Param(
+            "reg_covar",
+            float,
+            1e-6,
+            "added to covariance diagonals for stability",
+            low=0.0,
+            log=True,
+            label="Covariance regularisation",
+            advanced=True,
+        ),
         SEED,
     )
 

@@ -24,8 +24,8 @@ class KMedoids(Backend):
             at_most_rows=True,
             label="Clusters (k): choose it",
         ),
-        Param("metric", str, "euclidean", "distance", choices=("euclidean", "cosine", "manhattan")),
-        Param("max_iter", int, 100, "swap iterations", low=1, high=10000),
+        Param("metric", str, "euclidean", "distance", choices=("euclidean", "cosine", "manhattan"), label="Distance"),
+        Param("max_iter", int, 100, "swap iterations", low=1, high=10000, label="Swap iterations", advanced=True),
         SEED,
     )
 

@@ -20,7 +20,16 @@ class Leiden(Backend):
     title = "Leiden (kNN graph)"
     description = "Communities of the kNN graph; resolution sets how many. Finds any shape, no noise label."
     schema = (
-        Param("n_neighbors", int, 15, "neighbours per point in the kNN graph", low=2, high=500),
+        Param(
+            "n_neighbors",
+            int,
+            15,
+            "neighbours per point in the kNN graph",
+            low=2,
+            high=500,
+            label="Neighbours per point",
+            advanced=True,
+        ),
         METRIC,
         Param(
             "weighting",
@@ -28,12 +37,46 @@ class Leiden(Backend):
             "umap",
             "edge weights: UMAP fuzzy connectivities or Jaccard overlap (SNN)",
             choices=("umap", "jaccard"),
+            label="Edge weights",
+            advanced=True,
         ),
-        Param("resolution", float, 1.0, "higher gives more, smaller clusters", low=0.0, high=50.0, log=True),
-        Param("objective", str, "modularity", "quality function", choices=("modularity", "CPM")),
-        Param("n_iterations", int, 2, "Leiden passes; -1 runs until the partition is stable", low=-1, high=100),
         Param(
-            "implementation", str, "igraph", "igraph (fast) or leidenalg (reference)", choices=("igraph", "leidenalg")
+            "resolution",
+            float,
+            1.0,
+            "higher gives more, smaller clusters",
+            low=0.0,
+            high=50.0,
+            log=True,
+            label="Resolution (more = more clusters)",
+        ),
+        Param(
+            "objective",
+            str,
+            "modularity",
+            "quality function",
+            choices=("modularity", "CPM"),
+            label="Quality function",
+            advanced=True,
+        ),
+        Param(
+            "n_iterations",
+            int,
+            2,
+            "Leiden passes; -1 runs until the partition is stable",
+            low=-1,
+            high=100,
+            label="Passes",
+            advanced=True,
+        ),
+        Param(
+            "implementation",
+            str,
+            "igraph",
+            "igraph (fast) or leidenalg (reference)",
+            choices=("igraph", "leidenalg"),
+            label="Implementation",
+            advanced=True,
         ),
         SEED,
     )

@@ -23,7 +23,16 @@ class Spectral(Backend):
             at_most_rows=True,
             label="Clusters: choose it",
         ),
-        Param("n_neighbors", int, 15, "neighbours in the affinity graph", low=2, high=200),
+        Param(
+            "n_neighbors",
+            int,
+            15,
+            "neighbours in the affinity graph",
+            low=2,
+            high=200,
+            label="Neighbours in the graph",
+            advanced=True,
+        ),
         Param(
             "assign_labels",
             str,
