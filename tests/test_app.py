@@ -440,3 +440,16 @@ def test_compare_names_truth_categories_and_named_clusters():
     )  # type: ignore[arg-type]
     assert comparison.label("truth: kind", 1) == "shoes" and comparison.label("truth: kind", -1) == "unlabelled"
     assert comparison.label("km", 1) == "1 · cheap" and comparison.label("km", 0) == "0"
+
+
+def test_demo_replays_dec_with_play_and_fixed_axes():
+    at = app().run()
+    at.button(key="start-demo").click().run()
+    for _ in range(4):  # data -> picture -> leiden -> hdbscan -> deep
+        at.button(key="demo-next").click().run()
+    at.button(key="demo-dec").click().run()
+    assert not at.exception and not at.error
+    figure = next(chart for chart in at.get("plotly_chart"))
+    spec = __import__("json").loads(figure.proto.spec)
+    assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["Play", "Pause"]
+    assert spec["layout"]["xaxis"]["autorange"] is False and len(spec["frames"]) >= 3

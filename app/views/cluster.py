@@ -13,6 +13,7 @@ from clustering.pipeline import refusal as run_refusal
 from clustering.pipeline import run
 from common import add_run, find_run, page_data, plain, runs, runs_for, start_job
 from exports import labels_buttons
+from replay import replay_figure
 from widgets import parameter_form
 
 
@@ -156,12 +157,8 @@ def render() -> None:
         labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name, key=chosen)
         replay = result.artifacts.get("replay")
         if replay is not None and len(replay) > 1:
-            st.markdown("**How the clusters formed** (deep clustering replay)")
-            step = st.slider("Target update", 0, len(replay) - 1, len(replay) - 1, key=f"replay-{chosen}")
-            frame = pd.DataFrame(replay.positions[step], columns=["x", "y"])
-            frame["cluster"] = replay.labels[step][replay.sample].astype(str)
-            st.caption(f"iteration {replay.iterations[step]} · {100 * replay.changed[step]:.2f}% of labels changed")
-            st.scatter_chart(frame, x="x", y="y", color="cluster", height=380)
+            st.markdown("**How the clusters formed** (deep clustering replay: press Play)")
+            st.plotly_chart(replay_figure(replay), width="stretch", key=f"replay-{chosen}")
 
     # --- sweeps --------------------------------------------------------------------------------------
     with st.expander("Sweep a parameter (clusters and stability across seeds and 80% subsamples)"):

@@ -32,12 +32,14 @@ from demo import (
     DEMO_STEPS,
     EXPLAIN_SENTENCE,
     LAYOUT_SENTENCE,
+    REPLAY_SENTENCE,
     SCORES_SENTENCE,
     STEP_TITLES,
     demo_step,
     honest_sentence,
 )
 from exports import project_report_button, scatter_buttons
+from replay import replay_figure
 from scatter import colour_codes, hover_lines, matched_colour_codes, scatter
 
 
@@ -122,6 +124,8 @@ def show_step(name: str, story: dict, data) -> None:
         st.caption(SCORES_SENTENCE + " Colours are matched to the true digits, so a colour means the same digit.")
         codes, legend = matched_colour_codes(result.labels, truth)
         demo_scatter(layout, codes, legend, data, key=f"demo-{name}", title=f"{STEP_TITLES[name]} clusters")
+        if name == "n2d":
+            replay_section(story, truth)
         return
     if name == "compare":
         st.markdown(COMPARE_SENTENCE)
@@ -176,6 +180,26 @@ def show_step(name: str, story: dict, data) -> None:
         for c in explanation.clusters:
             st.markdown(f"**Cluster {c.cluster}**: {plain(c.rule)}")
     st.caption("Every demo run is also in the run history: open **Explore** to hover, lasso and drill down.")
+
+
+def replay_section(story: dict, truth: np.ndarray) -> None:
+    """DEC's self-training as an animation (optional: about a minute of training)."""
+    st.markdown(REPLAY_SENTENCE)
+    done = story["done"]
+    if "dec" not in done:
+        if st.button("Watch DEC learn (about a minute)", key="demo-dec", disabled="job" in st.session_state):
+
+            def keep(value) -> None:
+                done["dec"] = value
+
+            start_job("demo: DEC self-training", demo_step, {"name": "dec"}, keep)
+            st.rerun()
+        return
+    result = done["dec"]
+    st.caption(f"DEC: ACC {result.metrics['acc']:.3f}, ARI {result.metrics['ari']:.3f}.")
+    replay = result.artifacts.get("replay")
+    if replay is not None and len(replay) > 1:
+        st.plotly_chart(replay_figure(replay), width="stretch", key="demo-replay")
 
 
 def demo_scatter(layout, codes, legend, data, key: str, title: str) -> None:
