@@ -14,6 +14,7 @@ from clustering.explain.masks import mean_image, rule_mask
 from clustering.profiles import cluster_profiles, exemplar_text
 from clustering.projection import PROJECTIONS
 from common import find_run, page_data, page_layout, plain, runs_for, start_job
+from exports import scatter_buttons
 from scatter import NOISE_CODE, hover_lines, scatter
 from widgets import parameter_form
 
@@ -258,6 +259,7 @@ def render() -> None:
             "cluster; orange: a point of the cluster the rule misses; grey: the rest."
             + (" The shaded region is the rule on the layout." if shapes else "")
         )
+        scatter_buttons(xy, codes, legend, f"{data.name} rule of cluster {cluster}", key="explain-scatter")
     if right is not None:
         with right:
             if data.image_shape and space_name == "pixels":
