@@ -22,7 +22,7 @@ def _safe_stem(text: str) -> str:
 
 def figure_buttons(make: Callable[[], object], stem: str, key: str) -> None:
     """PNG and SVG buttons for a matplotlib figure made by `make()` when a button is clicked."""
-    left, right, _ = st.columns([1, 1, 4])
+    left, right = st.columns(2)
     name = _safe_stem(stem)
     left.download_button(
         "PNG",
