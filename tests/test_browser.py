@@ -176,6 +176,17 @@ def test_products_csv_keeps_price_as_metadata_and_clusters_by_the_embedding(serv
         page.get_by_role("button", name="Labels with metadata (CSV)").click()
     joined = pd.read_csv(download.value.path())
     assert joined["cluster"].nunique() == 5 and {"price", "category"} <= set(joined.columns)
+    nav(page, "Compare")  # the truth's categories by name, in the legend and the tables
+    box = page.locator("[data-testid='stSelectbox']", has_text="Ground truth").first
+    box.wait_for(timeout=60_000)
+    box.click()
+    page.keyboard.type("category")
+    page.keyboard.press("Enter")
+    wait_for_text(page, "Agreement", 120)
+    panel = frames_of(page, 2)[0]  # the truth's panel comes first
+    panel.locator("#legend-toggle").click()  # narrow panels start with the legend folded away
+    assert "shoes" in panel.locator("#legend").inner_text()
+    shot(page, "06c-products-compare")
 
 
 def test_text_search_and_a_word_tree_on_python_docs(server, page):

@@ -450,6 +450,7 @@ def perception_section(chosen: Comparison, short: list[str]) -> None:
             key="perceived",
             link=f"compare-{chosen.data.fingerprint[:12]}",
         )
+        scatter_buttons(chosen.xy, codes, legend, "regions a person sees", key="perceived")
     with right:
         detail_name = st.selectbox("Verdicts per cluster of", [lab.name for lab in chosen.labelings], key="verdict-run")
         details = perceived[detail_name]
@@ -506,6 +507,7 @@ def perception_section(chosen: Comparison, short: list[str]) -> None:
             for step in range(11)
         ]
         scatter(chosen.xy, codes, legend, hover_text=chosen.hover, height=380, key="faithfulness-scatter")
+        scatter_buttons(chosen.xy, codes, legend, "neighbours kept by the layout", key="faithfulness-scatter")
         st.caption(
             f"Estimated on {faith['queries']:,} query points. Colour: share of each point's 10 nearest neighbours "
             "in the original space that stay among its 10 nearest on the layout."

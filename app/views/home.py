@@ -143,6 +143,9 @@ def show_step(name: str, story: dict, data) -> None:
                     key=f"demo-panel-{method}",
                     link="demo",
                 )
+                scatter_buttons(
+                    layout, codes, legend, f"{STEP_TITLES[method]} matched to the digits", key=f"demo-panel-{method}"
+                )
         st.dataframe(pd.DataFrame(done["compare"]["table"]), hide_index=True, key="demo-verdicts")
         return
     explanation = done["explain"]
