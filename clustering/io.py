@@ -506,6 +506,7 @@ def embedding_columns(numeric: list[str]) -> list[str]:
     if not groups:
         return list(numeric)
     stem, members = max(groups.items(), key=lambda item: len(item[1]))
+    members = [c for c in numeric if c in members or str(c).lower() == stem]  # `x` beside `x.1, x.2`: one group
     if len(members) < 2 or len(members) == len(numeric):
         return list(numeric)
     return members

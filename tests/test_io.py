@@ -368,3 +368,11 @@ def test_cli_info_prints_the_feature_and_metadata_split(tmp_path, capsys):
     assert main(["info", str(products_csv(tmp_path / "p.csv"))]) == 0
     out = capsys.readouterr().out
     assert "features (16): emb_0, emb_1, emb_2 … emb_15" in out and "metadata columns: price, category" in out
+
+
+def test_a_bare_stem_beside_its_numbered_columns_is_one_embedding(tmp_path):
+    from clustering.io import embedding_columns
+
+    assert embedding_columns(["x", "x.1", "x.2"]) == ["x", "x.1", "x.2"]
+    assert embedding_columns(["emb_0", "emb_1", "price"]) == ["emb_0", "emb_1"]
+    assert embedding_columns(["a1", "b2", "c3"]) == ["a1", "b2", "c3"]  # no shared stem: all numeric columns
