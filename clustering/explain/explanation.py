@@ -148,6 +148,23 @@ class Problem:
             np.searchsorted(cluster_ids, labels[clustered]),
         )
 
+    def explanation(
+        self, method: str, complexity: dict, holds: np.ndarray, signs: dict[int, dict[int, int]], **extra
+    ) -> Explanation:
+        """An Explanation of this problem (measures filled in later by `measure`); signs keyed by class 0..k-1."""
+        return Explanation(
+            method,
+            self.space.name,
+            self.space.names,
+            [],
+            0.0,
+            complexity,
+            holds,
+            self.cluster_ids,
+            signs={int(self.cluster_ids[c]): v for c, v in signs.items()},
+            **extra,
+        )
+
     def plot_box(self) -> tuple[float, float, float, float]:
         """The 2-D space's extent with a 10% margin (for drawing rule regions)."""
         low, high = self.values.min(axis=0), self.values.max(axis=0)

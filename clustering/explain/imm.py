@@ -57,20 +57,7 @@ class TreeExplainer(Explainer):
         }
         price = kmeans_cost(problem.x, predicted[problem.clustered]) / max(kmeans_cost(problem.x, problem.y), 1e-12)
         info: dict = {"bandwidth": params["bandwidth"], "degree": params["degree"]} if taylor is not None else {}
-        explanation = Explanation(
-            self.name,
-            problem.space.name,
-            problem.space.names,
-            [],
-            0.0,
-            complexity,
-            holds,
-            problem.cluster_ids,
-            price=price,
-            tree=root,
-            info=info,
-            signs={int(problem.cluster_ids[c]): v for c, v in signs.items()},
-        )
+        explanation = problem.explanation(self.name, complexity, holds, signs, price=price, tree=root, info=info)
         if taylor is not None:
             explanation.info["_split_text"] = kernel_split_text(root, taylor, problem.space.names, values)
         elif values.shape[1] == 2:

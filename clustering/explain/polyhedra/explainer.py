@@ -95,18 +95,7 @@ class Polyhedra(Explainer):
         }
         if params["complexity_budget"]:
             info["complexity_budget"] = params["complexity_budget"]
-        explanation = Explanation(
-            self.name,
-            problem.space.name,
-            problem.space.names,
-            [],
-            0.0,
-            complexity,
-            holds,
-            problem.cluster_ids,
-            info=info,
-            signs={int(problem.cluster_ids[c]): v for c, v in signs.items()},
-        )
+        explanation = problem.explanation(self.name, complexity, holds, signs, info=info)
         if values.shape[1] == 2:
             for c in range(k):
                 own = [result.original_units(h) for h in result.halfspaces if h.cluster == c]
