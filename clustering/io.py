@@ -481,7 +481,7 @@ def _split_frame(frame: pd.DataFrame, path: Path, opts: LoadOptions):
         if not features:
             raise DataError(
                 f"{path}: no numeric feature columns (columns: {list(frame.columns)[:20]}). "
-                "Vectors must be numbers; name the feature columns (--columns in the CLI)."
+                "Vectors must be numbers; name the feature columns (CLI: --columns; app: Data page)."
             )
     vectors = frame[features].to_numpy(dtype=np.float64)
     metadata = frame.drop(columns=features)
@@ -551,7 +551,7 @@ def _require_numeric(series: pd.Series, column: str, path: Path) -> None:
         raise DataError(
             f"{path}: column '{column}' mixes numbers and text: row {row + 1} holds {str(series.iloc[row])[:40]!r} "
             f"({len(bad)} such row(s)). Fix those cells, or leave the column out of the feature columns "
-            "(--columns in the CLI)."
+            "(CLI: --columns; app: Data page)."
         )
     if not pd.api.types.is_numeric_dtype(parsed):
         raise DataError(f"{path}: column '{column}' is not numeric. Vectors must be numbers.")
