@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from clustering.cache import atomic_write, write_text
 from clustering.data import DataError, Dataset, encode_labels
 from clustering.explain.registry import EXPLAINERS, get_explainer
 from clustering.result import json_safe
+from clustering.scale.sampled import SAMPLE_ROWS as SAMPLE_DEFAULT
 
 
 class UsageError(ValueError):
@@ -60,9 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
     cluster = commands.add_parser("cluster", help="cluster INPUT and write one label per row")
     _input_arguments(cluster)
     _method_arguments(cluster)
-    cluster.add_argument("--out", required=True, help="labels CSV to write (columns row, cluster[, confidence][, id])")
+    _scale_arguments(cluster)
+    cluster.add_argument("--layout", choices=["umap", "pca"], help="also write a 2-D layout (columns x, y)")
+    cluster.add_argument(
+        "--out",
+        required=True,
+        help="labels .csv or .parquet (columns row, cluster[, confidence][, x, y][, id]); "
+        "out of core: a new folder for part-*.parquet and run.json",
+    )
     cluster.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
     cluster.set_defaults(handler=cmd_cluster)
+
+    layout = commands.add_parser("layout", help="a 2-D layout of INPUT alone (UMAP or PCA), as parquet")
+    _input_arguments(layout)
+    _scale_arguments(layout)
+    layout.add_argument("--method", default="umap", choices=["umap", "pca"], help="umap (default) or pca")
+    layout.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
+    layout.add_argument("--seed", type=int, default=0, help="layout seed (default 0)")
+    layout.add_argument("--out", required=True, help="xy.parquet (columns row, x, y), or a new folder out of core")
+    layout.set_defaults(handler=cmd_layout)
 
     sweep = commands.add_parser("sweep", help="sweep one parameter; clusters, noise, silhouette, stability")
     _input_arguments(sweep)
@@ -76,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seeds", type=int, default=3, help="runs per value for seed stability (default 3)")
     sweep.add_argument("--subsamples", type=int, default=3, help="80%% subsample runs per value (default 3)")
     sweep.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")
+    _dask_arguments(sweep)
+    sweep.add_argument("--sample", default=None, help="sweep on this many random rows (default: every row)")
     sweep.add_argument("--json", action="store_true", help="print JSON")
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -223,6 +243,30 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", help="array in .npz, obsm key in .h5ad, vector column in .parquet")
     parser.add_argument("--columns", help="comma-separated feature columns (CSV/parquet)")
     parser.add_argument("--drop-nonfinite", action="store_true", help="drop rows with NaN/inf instead of failing")
+
+
+def _scale_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sample",
+        default="auto",
+        help="fit on N random rows and assign the rest by their nearest sample rows; "
+        "auto (default: above the method's limit, e.g. 200,000 rows for Leiden) or none",
+    )
+    _dask_arguments(parser)
+    parser.add_argument("--keep", help="out of core: comma-separated input columns copied into the output parts")
+
+
+def _dask_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dask", action="store_true", help="run out of core on Dask (automatic for a parquet folder or a .zarr input)"
+    )
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler (default: a local cluster)")
+    parser.add_argument("--workers", type=int, default=None, help="local cluster: worker processes (default: cores)")
+    parser.add_argument(
+        "--worker-memory",
+        default=None,
+        help="local cluster: memory limit per worker, e.g. 4GB (setting CLUSTERLAB_WORKER_MEMORY, default 4GB)",
+    )
 
 
 def _method_arguments(parser: argparse.ArgumentParser) -> None:
@@ -410,6 +454,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_cluster(args: argparse.Namespace) -> int:
     from clustering.pipeline import run
 
+    if _out_of_core(args):
+        return _cluster_out_of_core(args)
     out_path = output_path(args)
     dataset = load_dataset(args)
     truth = read_truth(args.truth, dataset) if args.truth else None
@@ -422,13 +468,17 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         preprocess=args.preprocess,
         truth=truth,
         progress=progress,
+        sample=args.sample,
+        layout=args.layout,
     )
     out = pd.DataFrame({"row": np.arange(dataset.n), "cluster": result.labels})
     if result.confidence() is not None:
         out["confidence"] = result.confidence()
+    if "layout" in result.artifacts:
+        out["x"], out["y"] = result.artifacts["layout"][:, 0], result.artifacts["layout"][:, 1]
     if dataset.id_column:
         out[dataset.id_column] = dataset.metadata[dataset.id_column].to_numpy()
-    atomic_write(out_path, lambda temporary: out.to_csv(temporary, index=False))
+    write_table(out, out_path)
     if args.json:
         print_json(result.summary())
     else:
@@ -436,7 +486,111 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         if result.metrics:
             line += "; " + ", ".join(f"{k} {result.metrics[k]:.3f}" for k in ("ari", "ami", "nmi", "acc"))
         print(line)
+        if "sample" in result.info:
+            sample = result.info["sample"]
+            print(f"fitted on {sample['sample_rows']:,} random rows; the rest labelled by {sample['voters']} nearest")
         print(f"wrote {out_path}")
+    return 0
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """CSV, or parquet for a .parquet name; written atomically."""
+    if path.suffix == ".parquet":
+        atomic_write(path, lambda temporary: frame.to_parquet(temporary, index=False))
+    else:
+        atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False))
+
+
+def _out_of_core(args: argparse.Namespace) -> bool:
+    path = Path(args.input)
+    return bool(args.dask or args.scheduler or path.is_dir() or path.suffix == ".zarr")
+
+
+def _open_source(args: argparse.Namespace, truth: str | None = None):
+    from clustering.scale.sources import open_source
+
+    keep = [c.strip() for c in (getattr(args, "keep", None) or "").split(",") if c.strip()]
+    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    source = open_source(args.input, columns=columns, key=args.key, keep=keep + ([truth] if truth else []))
+    return source, tuple(keep)
+
+
+def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) -> int:
+    from clustering.scale.dask_run import check_output_folder, dask_client, run_on_dask
+
+    method = method if method is not None else args.method
+    truth = getattr(args, "truth", None) if method else None
+    source, keep = _open_source(args, truth)
+    out = Path(args.out)
+    check_output_folder(out, source)
+    sample = SAMPLE_DEFAULT if args.sample in (None, "auto", "none") else int(args.sample)
+    progress = _line_progress() if not getattr(args, "json", False) else None
+    print(f"{source.name}: {source.n_rows:,} rows x {source.dim} in {len(source.parts)} parts", file=sys.stderr)
+    with dask_client(args.scheduler, args.workers, args.worker_memory) as client:
+        summary = run_on_dask(
+            client,
+            source,
+            method or None,
+            parse_params(args.param) if method else None,
+            out,
+            sample_rows=sample,
+            layout=getattr(args, "layout", None) if method else args.method,
+            preprocess=args.preprocess,
+            seed=args.seed or 0,
+            truth_column=truth,
+            keep=keep,
+            progress=progress,
+        )
+    if getattr(args, "json", False):
+        print_json(summary)
+        return 0
+    if method:
+        line = f"{method}: {summary['n_clusters']} clusters, {summary['noise']:,} noise"
+        line += f", {summary['seconds']['total']:.1f} s on {summary['workers']} workers"
+        if "ari" in summary:
+            line += f"; ari {summary['ari']:.3f}"
+        print(line)
+    print(f"wrote {len(summary['files'])} parts and run.json to {out}")
+    return 0
+
+
+def cmd_layout(args: argparse.Namespace) -> int:
+    from clustering.pipeline import prepared
+    from clustering.projection import project
+    from clustering.scale.sampled import LAYOUT_FULL_ROWS, layout_sampled
+
+    if _out_of_core(args):
+        return _cluster_out_of_core(args, method="")
+    out_path = output_path(args)
+    if out_path.suffix != ".parquet":
+        raise UsageError(f"--out {args.out}: write the layout as .parquet (columns row, x, y).")
+    dataset = load_dataset(args)
+    progress = _tqdm_progress() if sys.stderr.isatty() else None
+    sample = args.sample
+    if sample == "auto":
+        sample = SAMPLE_DEFAULT if args.method == "umap" and dataset.n > LAYOUT_FULL_ROWS else None
+    elif sample == "none":
+        sample = None
+    start = time.perf_counter()
+    if sample is not None and int(sample) < dataset.n:
+        xy, info = layout_sampled(
+            dataset.vectors,
+            args.method,
+            sample_rows=int(sample),
+            preprocess=args.preprocess,
+            seed=args.seed,
+            progress=progress,
+        )
+        note = f"fitted on {info['sample_rows']:,} random rows, the rest placed among their {info['voters']} nearest"
+    else:
+        xy = project(prepared(dataset, args.preprocess, seed=args.seed), args.method, seed=args.seed)
+        note = "fitted on every row"
+    out = pd.DataFrame({"row": np.arange(dataset.n), "x": xy[:, 0], "y": xy[:, 1]})
+    if dataset.id_column:
+        out[dataset.id_column] = dataset.metadata[dataset.id_column].to_numpy()
+    write_table(out, out_path)
+    print(f"{args.method} layout of {dataset.n:,} rows in {time.perf_counter() - start:.1f} s ({note})")
+    print(f"wrote {out_path}")
     return 0
 
 
@@ -461,24 +615,16 @@ def parse_range(text: str) -> tuple[str, list]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
+    from clustering.scale.dask_run import dask_client
     from clustering.sweep import sweep
 
-    dataset = load_dataset(args)
-    truth = read_truth(args.truth, dataset) if args.truth else None
     name, values = parse_range(args.param_range)
-    report = sweep(
-        dataset,
-        args.method,
-        name,
-        values,
-        base_params=parse_params(args.param),
-        preprocess=args.preprocess,
-        seed=args.seed or 0,
-        n_seeds=args.seeds,
-        n_subsamples=args.subsamples,
-        truth=truth,
-        n_jobs=args.jobs,
-    )
+    on_dask = _out_of_core(args)
+    with dask_client(args.scheduler, args.workers, args.worker_memory) if on_dask else nullcontext() as client:
+        dataset, truth = _sweep_data(args, client)
+        report = _sweep(sweep, args, dataset, truth, name, values, client)
     if args.json:
         print_json(report)
         return 0
@@ -487,6 +633,47 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         columns.append("ari")
     print(pd.DataFrame(report["rows"])[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0
+
+
+def _sweep_data(args: argparse.Namespace, client) -> tuple[Dataset, np.ndarray | None]:
+    """The data a sweep runs on: the input, or a random sample of it (read by the Dask workers out of core)."""
+    from clustering.scale.dask_run import read_sample
+    from clustering.scale.sampled import choose_rows
+
+    if client is None:
+        dataset = load_dataset(args)
+        if args.sample not in (None, "none"):
+            dataset = dataset.subset(choose_rows(dataset.n, int(args.sample), args.seed or 0))
+        return dataset, read_truth(args.truth, dataset) if args.truth else None
+    source, _ = _open_source(args)
+    rows = choose_rows(source.n_rows, int(args.sample or SAMPLE_DEFAULT), args.seed or 0)
+    vectors = read_sample(client, source, rows)
+    dataset = Dataset(vectors=vectors, name=f"{source.name} (sample of {len(rows):,})")
+    if args.truth:
+        raise UsageError("--truth: out of core, a sweep has no truth; compare its chosen run with `cluster --truth`.")
+    return dataset, None
+
+
+def _sweep(sweep, args: argparse.Namespace, dataset: Dataset, truth, name: str, values: list, client) -> dict:
+    """The sweep's runs: local processes, or tasks on the Dask cluster (joblib's dask backend)."""
+    from contextlib import nullcontext
+
+    import joblib
+
+    with joblib.parallel_config(backend="dask") if client is not None else nullcontext():
+        return sweep(
+            dataset,
+            args.method,
+            name,
+            values,
+            base_params=parse_params(args.param),
+            preprocess=args.preprocess,
+            seed=args.seed or 0,
+            n_seeds=args.seeds,
+            n_subsamples=args.subsamples,
+            truth=truth,
+            n_jobs=-1 if client is not None else args.jobs,
+        )
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -784,6 +971,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     write_table(joined_labels(dataset, labels, cluster_names=names, confidence=confidence), out)
     print(f"wrote {out} ({dataset.n:,} rows)")
     return 0
+
+
+def _line_progress():
+    """Progress for long runs: a bar on a terminal, else one line per tenth on stderr (logs of batch jobs)."""
+    if sys.stderr.isatty():
+        return _tqdm_progress()
+    last = [-1]
+
+    def update(stage: str, share: float) -> None:
+        tenth = int(share * 10)
+        if tenth > last[0]:
+            last[0] = tenth
+            print(f"{100 * share:3.0f}% {stage}", file=sys.stderr, flush=True)
+
+    return update
 
 
 def _tqdm_progress():

@@ -48,6 +48,33 @@ def ari(truth, labels, noise: NoiseMode = "singletons") -> float:
     return float(skm.adjusted_rand_score(t, p)) if len(t) else float("nan")
 
 
+def ari_from_contingency(counts: dict[tuple, int]) -> float:
+    """ARI from {(true label, cluster): rows} counts, as `ari` scores it (noise singletons, truth < 0 left out).
+
+    For runs whose labels never sit in one process (a Dask run sums each part's counts).
+    """
+    pairs = 0.0
+    true_sizes: dict = {}
+    cluster_sizes: dict = {}
+    n = 0
+    for (true, cluster), count in counts.items():
+        if isinstance(true, (int, np.integer)) and true < 0:
+            continue
+        n += count
+        true_sizes[true] = true_sizes.get(true, 0) + count
+        if cluster >= 0:  # a noise row is a cluster of one: it makes no pair
+            pairs += count * (count - 1) / 2
+            cluster_sizes[cluster] = cluster_sizes.get(cluster, 0) + count
+    if n < 2:
+        return float("nan")
+    total = n * (n - 1) / 2
+    true_pairs = sum(c * (c - 1) / 2 for c in true_sizes.values())
+    cluster_pairs = sum(c * (c - 1) / 2 for c in cluster_sizes.values())
+    expected = true_pairs * cluster_pairs / total
+    best = (true_pairs + cluster_pairs) / 2
+    return 1.0 if best == expected else float((pairs - expected) / (best - expected))
+
+
 def ami(truth, labels, noise: NoiseMode = "singletons") -> float:
     t, p = _prepare(truth, labels, noise)
     return float(skm.adjusted_mutual_info_score(t, p)) if len(t) else float("nan")

@@ -64,6 +64,8 @@ def run(
     truth: np.ndarray | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    sample: int | str | None = None,
+    layout: str | None = None,
 ) -> ClusterResult:
     """Cluster a dataset with one method.
 
@@ -86,6 +88,13 @@ def run(
         ``progress(stage, share)``, called as the run advances.
     cancel : threading.Event, optional
         Set it to stop the run (raises Cancelled).
+    sample : int or "auto", optional
+        Fit on this many random rows and label the rest by their nearest sample rows
+        (`clustering.scale.sampled`); ``"auto"`` samples the method's `sample_rows` when the data has more
+        than its `full_fit_rows`. None (default): fit on every row.
+    layout : str, optional
+        Also compute a 2-D layout (``umap`` or ``pca``), kept in ``artifacts["layout"]``; with a sample it is
+        fitted on the sample and the rest placed among their neighbours.
 
     Returns
     -------
@@ -94,6 +103,22 @@ def run(
         device, timings per stage, metrics and run info.
     """
     backend_cls = get_backend(method)
+    sample_rows = sample_size(method, dataset.n, sample)
+    if sample_rows is not None:
+        from clustering.scale.sampled import run_sampled
+
+        return run_sampled(
+            dataset,
+            method,
+            params,
+            sample_rows=sample_rows,
+            layout=layout,
+            preprocess=preprocess,
+            seed=seed if seed is not None else 0,
+            truth=truth,
+            progress=progress,
+            cancel=cancel,
+        )
     given = dict(params or {})
     if seed is not None and "seed" in {p.name for p in backend_cls.schema}:
         given["seed"] = seed
@@ -137,6 +162,14 @@ def run(
     for stage_name, stage_seconds in estimator.stage_seconds().items():
         seconds[f"cluster.{stage_name}"] = stage_seconds
     artifacts = {"estimator": estimator, **estimator.artifacts()}
+    if layout is not None:
+        from clustering.projection import project
+
+        stage(f"{layout} layout", 0.9)
+        t = time.perf_counter()
+        artifacts["layout"] = project(x, layout, seed=values.get("seed", 0) or 0)
+        seconds["layout"] = time.perf_counter() - t
+        info["layout"] = {"method": layout, "fitted_on_sample_rows": None}
     result_metrics = None
     if truth is not None:
         t = time.perf_counter()
@@ -159,6 +192,22 @@ def run(
         info=info,
         artifacts=artifacts,
     )
+
+
+def sample_size(method: str, n: int, sample: int | str | None) -> int | None:
+    """Rows to fit on when sampling applies (fewer than n), else None; "auto" follows the method's limits."""
+    if sample is None or sample == "none":
+        return None
+    if sample == "auto":
+        backend = get_backend(method)
+        return backend.sample_rows if n > backend.full_fit_rows else None
+    try:
+        rows = int(sample)
+    except (TypeError, ValueError):
+        raise ParamError(f"sample={sample!r}: give a number of rows, 'auto' or 'none'.") from None
+    if rows < 100:
+        raise ParamError(f"sample={rows}: fit on at least 100 rows (or 'none' for every row).")
+    return rows if rows < n else None
 
 
 def _training_progress(progress: Progress):

@@ -66,7 +66,9 @@ class Backend(ClusterMixin, BaseEstimator):
     description: ClassVar[str]
     schema: ClassVar[tuple[Param, ...]]
     accepts_callbacks: ClassVar[bool] = False  # fit takes progress= and cancel= (long methods)
-    aliases: ClassVar[dict[str, str]] = {}  # former parameter names, still read (saved configs and projects)
+    aliases: ClassVar[dict[str, str]] = {}
+    full_fit_rows: ClassVar[int] = 200_000  # above this, sample="auto" fits on `sample_rows` random rows
+    sample_rows: ClassVar[int] = 50_000  # former parameter names, still read (saved configs and projects)
 
     labels_: np.ndarray
     probabilities_: np.ndarray | None = None

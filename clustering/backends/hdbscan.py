@@ -29,6 +29,8 @@ class HDBSCAN(Backend):
     title = "HDBSCAN (density)"
     description = "Dense regions become clusters, sparse points noise (-1). Reduces dimensions first."
     aliases = {"method": "cluster_selection_method"}  # its name before 2026-11
+    full_fit_rows = 50_000  # the UMAP reduction dominates: 100k x 50 took 170 s on every row
+    sample_rows = 10_000  # 100k x 50 in 22 s warm (20k: 30 s); see benchmarks/scale.py
     schema = (
         Param(
             "min_cluster_size",

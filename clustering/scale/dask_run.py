@@ -1,0 +1,278 @@
+"""Ten million rows out of core, on Dask: sample, fit, broadcast the fitted state, assign every part.
+
+1. Each worker reads its parts and returns only the sampled rows (SAMPLE_ROWS in all).
+2. The client fits the method and the layout on the sample (`clustering.scale.sampled.fit_sample`).
+3. The fitted `SampleModel` (sample vectors, labels, layout, a faiss index) is scattered to every worker once.
+4. One task per part reads it, labels and places its rows, and writes `part-NNNNN.parquet` (row_id, cluster,
+   confidence, x, y and any kept columns) into the output folder; it returns counts, never rows.
+
+No process holds the whole matrix: a worker holds one part (PART_ROWS rows or a parquet row group) and the
+model. Workers are bounded by the setting CLUSTERLAB_WORKER_MEMORY (`--worker-memory`); Dask spills, pauses
+and restarts a worker that goes past it. Progress counts rows written; a set `cancel` event cancels every
+pending task.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from clustering.backends.base import Cancelled
+from clustering.data import DataError
+from clustering.scale.model import SampleModel
+from clustering.scale.sampled import SAMPLE_ROWS, choose_rows, fit_sample
+from clustering.scale.sources import Part, Source
+
+WORKER_MEMORY = os.environ.get("CLUSTERLAB_WORKER_MEMORY", "4GB")  # memory limit of each local worker
+POLL_SECONDS = 0.25  # how often a waiting run looks at its cancel event
+
+Progress = Callable[[str, float], None]
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None, worker_memory: str | None = None) -> Iterator:
+    """A `distributed.Client`: to the scheduler at `scheduler`, else to a new LocalCluster closed on exit.
+
+    The LocalCluster has `workers` single-threaded worker processes (default: one per core), each limited to
+    `worker_memory` (default: the setting CLUSTERLAB_WORKER_MEMORY, 4GB).
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as error:
+            raise DataError(
+                f"could not reach the Dask scheduler at {scheduler} ({error}); "
+                "check the address, or leave the scheduler setting empty for a local cluster."
+            ) from error
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        memory_limit=worker_memory or WORKER_MEMORY,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def check_output_folder(out: Path, source: Source) -> None:
+    """The output folder must be new or empty and lie outside the input."""
+    inputs = Path(source.path).resolve()
+    target = out.resolve()
+    if target == inputs or inputs in target.parents:
+        raise DataError(f"--out {out} is inside the input {source.path}; write the labels to another folder.")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise DataError(f"--out {out} exists and is not an empty folder; name a new folder, nothing is overwritten.")
+
+
+def _sample_part(source: Source, part: Part, rows: np.ndarray) -> np.ndarray:
+    return source.take(part, rows)
+
+
+def _assign_part(
+    source: Source, part: Part, model: SampleModel, out: str, truth_column: str | None, keep: tuple[str, ...]
+) -> dict:
+    """Label, place and write one part; return its row count, cluster sizes and truth contingency."""
+    import faiss
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    faiss.omp_set_num_threads(1)  # one task per worker thread
+    rows = np.arange(part.start, part.start + part.rows, dtype=np.int64)
+    done = model.assign(source.read(part), rows=rows)
+    columns: dict = {"row_id": rows}
+    if model.clustered:
+        columns.update(cluster=done.labels, confidence=done.confidence)
+    if done.xy is not None:
+        columns["x"], columns["y"] = done.xy[:, 0], done.xy[:, 1]
+    for name in keep:
+        columns[name] = source.read_column(part, name)
+    target = Path(out) / f"part-{part.index:05d}.parquet"
+    temporary = target.with_suffix(".parquet.tmp")
+    pq.write_table(pa.table(columns), temporary)
+    os.replace(temporary, target)
+    summary: dict = {"rows": part.rows, "sizes": Counter(done.labels.tolist())}
+    if truth_column:
+        truth = source.read_column(part, truth_column)
+        summary["contingency"] = Counter(zip(truth.tolist(), done.labels.tolist()))
+    return summary
+
+
+def run_on_dask(
+    client,
+    source: Source,
+    method: str | None,
+    params: dict | None,
+    out: str | Path,
+    *,
+    sample_rows: int = SAMPLE_ROWS,
+    layout: str | None = "umap",
+    preprocess: str = "none",
+    seed: int = 0,
+    truth_column: str | None = None,
+    keep: tuple[str, ...] = (),
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> dict:
+    """Cluster every row of `source` on the Dask cluster behind `client`; write partitioned parquet to `out`.
+
+    Returns the run's summary (also written to ``out/run.json``): method, exact parameters, sample, timings,
+    cluster sizes and, with `truth_column`, the ARI against it.
+    """
+    from clustering.metrics import ari_from_contingency
+
+    out = Path(out)
+    check_output_folder(out, source)
+    start = time.perf_counter()
+    rows = choose_rows(source.n_rows, sample_rows, seed)
+    sample = read_sample(client, source, rows, progress, cancel)
+    read = time.perf_counter()
+    model, result = fit_sample(
+        sample,
+        rows,
+        method,
+        params,
+        preprocess=preprocess,
+        seed=seed,
+        layout=layout,
+        progress=lambda stage, share: _say(progress, stage, 0.1 + 0.3 * share),
+        cancel=cancel,
+    )
+    del sample
+    fitted = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    shared = client.scatter(model, broadcast=True)
+    futures = [
+        client.submit(
+            _assign_part, source, part, shared, str(out), truth_column if method else None, tuple(keep), pure=False
+        )
+        for part in source.parts
+    ]
+    outputs = _gather(client, futures, progress, cancel, "assigned", source.n_rows, 0.4, 1.0)
+    sizes: Counter = Counter()
+    contingency: Counter = Counter()
+    for output in outputs:
+        sizes.update(output["sizes"])
+        contingency.update(output.get("contingency", {}))
+    summary = {
+        "input": source.path,
+        "rows": source.n_rows,
+        "dim": source.dim,
+        "parts": len(source.parts),
+        "method": method,
+        "params": result.params if result is not None else None,
+        "seed": seed,
+        "preprocess": preprocess,
+        "layout": layout,
+        "sample": model.describe(),
+        "n_clusters": len([c for c in sizes if c >= 0]) if method else None,
+        "noise": int(sizes.get(-1, 0)) if method else None,
+        "sizes": {str(c): int(n) for c, n in sorted(sizes.items())} if method else None,
+        "workers": len(client.scheduler_info()["workers"]),
+        "seconds": {
+            "sample_read": read - start,
+            "sample_fit": fitted - read,
+            "assign": time.perf_counter() - fitted,
+            "total": time.perf_counter() - start,
+        },
+        "files": sorted(p.name for p in out.glob("part-*.parquet")),
+    }
+    if truth_column and method:
+        summary["truth_column"] = truth_column
+        summary["ari"] = ari_from_contingency(contingency)
+    (out / "run.json").write_text(json.dumps(summary, indent=2, default=str))
+    _say(progress, "done", 1.0)
+    return summary
+
+
+def read_sample(
+    client, source: Source, rows: np.ndarray, progress: Progress | None = None, cancel: threading.Event | None = None
+) -> np.ndarray:
+    """The rows `rows` (sorted ids) of the source, each part read by a worker that returns only its share."""
+    _say(progress, f"reading a sample of {len(rows):,} rows from {len(source.parts)} parts", 0.01)
+    futures = []
+    for part in source.parts:
+        low, high = np.searchsorted(rows, [part.start, part.start + part.rows])
+        if high > low:
+            futures.append(client.submit(_sample_part, source, part, rows[low:high], pure=False))
+    return np.concatenate(_gather(client, futures, progress, cancel, "sampled", len(rows), 0.01, 0.1))
+
+
+def _gather(client, futures: list, progress, cancel, verb: str, total: int, low: float, high: float) -> list:
+    """Results in submission order, waiting with progress (rows) and cancel."""
+    pending = set(futures)
+    try:
+        _wait_all(client, futures, pending, progress, cancel, verb, total, low, high)
+    except BaseException:  # an error, Ctrl-C or a cancel: nothing of this run keeps running
+        client.cancel(futures)
+        raise
+    return [future.result() for future in futures]
+
+
+def _wait_all(client, futures, pending, progress, cancel, verb, total, low, high) -> None:
+    from distributed import wait
+
+    done_rows = 0
+    while pending:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"cancelled: {done_rows:,} of {total:,} rows {verb}")
+        try:
+            finished, pending = wait(pending, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+        except TimeoutError:  # nothing finished yet: look at the cancel event again
+            continue
+        for future in finished:
+            value = future.result()  # a failed task raises its own error (a DataError naming file and row)
+            done_rows += value["rows"] if isinstance(value, dict) else len(value)
+        if finished:
+            _say(progress, f"{done_rows:,} / {total:,} rows {verb}", low + (high - low) * done_rows / max(total, 1))
+
+
+def _say(progress: Progress | None, message: str, share: float) -> None:
+    if progress is not None:
+        progress(message, share)
+
+
+def read_labels(out: str | Path) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """A Dask run's output folder read back in full (row order): labels, confidence and layout (or None).
+
+    For inputs that fit in memory (tests, the app's sampled view); the parts are checked to cover every row.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = Path(out)
+    files = sorted(folder.glob("part-*.parquet"))
+    if not files:
+        raise DataError(f"{folder}: no part-*.parquet files; is this a run's output folder?")
+    table = pa.concat_tables([pq.read_table(file) for file in files]).sort_by("row_id")
+    row_id = table.column("row_id").to_numpy()
+    if not np.array_equal(row_id, np.arange(len(row_id))):
+        raise DataError(f"{folder}: the parts do not cover rows 0..{len(row_id) - 1} exactly once.")
+    labels = confidence = None
+    if "cluster" in table.column_names:
+        labels = table.column("cluster").to_numpy().astype(np.int32)
+        confidence = table.column("confidence").to_numpy()
+    xy = None
+    if "x" in table.column_names:
+        xy = np.column_stack([table.column("x").to_numpy(), table.column("y").to_numpy()]).astype(np.float32)
+    return labels, confidence, xy
