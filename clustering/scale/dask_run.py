@@ -111,7 +111,7 @@ def _assign_part(
     temporary = target.with_suffix(".parquet.tmp")
     pq.write_table(pa.table(columns), temporary)
     os.replace(temporary, target)
-    summary: dict = {"rows": part.rows, "sizes": Counter(done.labels.tolist())}
+    summary: dict = {"rows": part.rows, "sizes": Counter(done.labels.tolist()), "peak_rss_mb": _peak_rss_mb()}
     if truth_column:
         truth = source.read_column(part, truth_column)
         summary["contingency"] = Counter(zip(truth.tolist(), done.labels.tolist()))
@@ -171,6 +171,7 @@ def run_on_dask(
     outputs = _gather(client, futures, progress, cancel, "assigned", source.n_rows, 0.4, 1.0)
     sizes: Counter = Counter()
     contingency: Counter = Counter()
+    peak = max(output["peak_rss_mb"] for output in outputs)
     for output in outputs:
         sizes.update(output["sizes"])
         contingency.update(output.get("contingency", {}))
@@ -189,6 +190,7 @@ def run_on_dask(
         "noise": int(sizes.get(-1, 0)) if method else None,
         "sizes": {str(c): int(n) for c, n in sorted(sizes.items())} if method else None,
         "workers": len(client.scheduler_info()["workers"]),
+        "worker_peak_rss_mb": round(peak, 1),
         "seconds": {
             "sample_read": read - start,
             "sample_fit": fitted - read,
@@ -245,6 +247,13 @@ def _wait_all(client, futures, pending, progress, cancel, verb, total, low, high
             done_rows += value["rows"] if isinstance(value, dict) else len(value)
         if finished:
             _say(progress, f"{done_rows:,} / {total:,} rows {verb}", low + (high - low) * done_rows / max(total, 1))
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports KB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _say(progress: Progress | None, message: str, share: float) -> None:

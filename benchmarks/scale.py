@@ -1,0 +1,380 @@
+"""Scale: 10k / 100k / 1M rows on one machine, 10M out of core on Dask, each against a peer in the same run.
+
+Every case is a cold `clusterlab` process (fresh kNN cache), timed wall-clock with its peak RSS (os.wait4).
+Data: labelled Gaussian blobs, 20 centres in [-10, 10]^d, unit spread (`blobs`).
+
+- ours: `clusterlab cluster --method leiden --layout umap` (fit on a 50k sample above 200k rows, the rest
+  labelled and placed by their nearest sample rows); ARI against the truth.
+- full fit: the same with `--sample none` (100k with its layout; 1M labels only, as a full UMAP of 1M takes
+  about 15 minutes here): ARI between the sample-fit and the full-fit labels.
+- layout peer: umap-learn with n_jobs=-1 on every row (10k, 100k); trustworthiness (k=15) of each layout on the
+  same 3,000 random rows.
+- HDBSCAN at 100k x 50: ours (`--method hdbscan`, sample fit) against umap-learn's 10-d reduction (n_jobs=-1)
+  then fast_hdbscan, both cold.
+- 10M x 64 parquet (20 files): ours on a LocalCluster (2 workers, 4GB each) against Dask-ML's KMeans on the same
+  cluster (workers restarted between the two, so each peak RSS is its own).
+
+Writes benchmarks/results/scale.json and docs/scale.png. Usage:
+    python benchmarks/scale.py [--cases small,1m,1m384,full1m,hdbscan,10m] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CLI = [PY, "-m", "clustering.cli"]
+CENTERS = 20
+TRUST_ROWS = 3_000
+ALL_CASES = ("small", "1m", "1m384", "full1m", "hdbscan", "10m")
+
+
+def blobs(n: int, d: int, seed: int = 0, center_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n rows around CENTERS fixed centres (from center_seed); membership and noise from seed."""
+    centers = np.random.default_rng(center_seed).uniform(-10, 10, (CENTERS, d)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, CENTERS, n)
+    x = centers[truth] + rng.standard_normal((n, d), dtype=np.float32)
+    return x, truth
+
+
+def write_npy(path: Path, n: int, d: int, seed: int = 0) -> np.ndarray:
+    """Blobs written in chunks of 1M rows (memory stays small); returns the truth."""
+    if path.exists() and path.with_suffix(".truth.npy").exists():
+        return np.load(path.with_suffix(".truth.npy"))
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, d))
+    truths = []
+    for i, start in enumerate(range(0, n, 1_000_000)):
+        x, truth = blobs(min(1_000_000, n - start), d, seed=seed * 1000 + i, center_seed=seed)
+        out[start : start + len(x)] = x
+        truths.append(truth)
+    out.flush()
+    truth = np.concatenate(truths)
+    np.save(path.with_suffix(".truth.npy"), truth)
+    return truth
+
+
+def run(command: list[str], env: dict | None = None) -> dict:
+    """Run a cold process; wall seconds, its peak RSS (MB), stdout."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=err, text=True, env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS, unlike RUSAGE_CHILDREN
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"{' '.join(command[:6])} failed: {stderr[-2000:]}")
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024), "stdout": stdout}
+
+
+def ours(path: Path, out: Path, method: str, extra: list[str], cache: Path) -> dict:
+    result = run(
+        [*CLI, "cluster", str(path), "--method", method, *extra, "--out", str(out), "--json"],
+        env={"CLUSTERLAB_CACHE": str(cache)},
+    )
+    import pandas as pd
+
+    frame = pd.read_parquet(out)
+    result["labels"] = frame["cluster"].to_numpy()
+    result["xy"] = frame[["x", "y"]].to_numpy() if "x" in frame else None
+    result.pop("stdout")
+    return result
+
+
+UMAP_PEER = """
+import sys, numpy as np, umap, warnings
+warnings.simplefilter("ignore")
+x = np.load(sys.argv[1], mmap_mode="r")
+xy = umap.UMAP(n_components=int(sys.argv[3]), n_jobs=-1, min_dist=float(sys.argv[4])).fit_transform(np.asarray(x))
+if len(sys.argv) > 5:
+    import fast_hdbscan
+    labels = fast_hdbscan.HDBSCAN(min_cluster_size=15).fit(xy.astype(np.float32)).labels_
+    np.save(sys.argv[5], labels)
+np.save(sys.argv[2], xy)
+"""
+
+
+def umap_peer(path: Path, out: Path, components: int = 2, min_dist: float = 0.1, labels: Path | None = None) -> dict:
+    command = [PY, "-c", UMAP_PEER, str(path), str(out), str(components), str(min_dist)]
+    result = run(command + ([str(labels)] if labels else []))
+    result.pop("stdout")
+    return result
+
+
+def trust(x: np.ndarray, xy: np.ndarray, seed: int = 0) -> float:
+    from sklearn.manifold import trustworthiness
+
+    rows = np.sort(np.random.default_rng(seed).choice(len(x), min(TRUST_ROWS, len(x)), replace=False))
+    return round(float(trustworthiness(np.asarray(x[rows]), xy[rows], n_neighbors=15)), 4)
+
+
+def ari(a, b) -> float:
+    from clustering.metrics import ari as score
+
+    return round(score(a, b), 4)
+
+
+def case_sizes(work: Path, sizes: list[int], d: int, full_layout_max: int, results: list) -> None:
+    for n in sizes:
+        path = work / f"blobs-{n}x{d}.npy"
+        truth = write_npy(path, n, d)
+        x = np.load(path, mmap_mode="r")
+        row: dict = {"case": f"{n:,} x {d}", "rows": n, "dim": d}
+        mine = ours(path, work / "ours.parquet", "leiden", ["--layout", "umap"], Path(tempfile.mkdtemp()))
+        row["ours"] = {
+            "seconds": mine["seconds"],
+            "peak_rss_mb": mine["peak_rss_mb"],
+            "ari": ari(truth, mine["labels"]),
+        }
+        row["ours"]["trustworthiness"] = trust(x, mine["xy"])
+        if n <= full_layout_max:
+            full = ours(
+                path,
+                work / "full.parquet",
+                "leiden",
+                ["--layout", "umap", "--sample", "none"],
+                Path(tempfile.mkdtemp()),
+            )
+            row["full_fit"] = {
+                "seconds": full["seconds"],
+                "peak_rss_mb": full["peak_rss_mb"],
+                "ari": ari(truth, full["labels"]),
+                "trustworthiness": trust(x, full["xy"]),
+            }
+            row["ari_sample_vs_full"] = ari(full["labels"], mine["labels"])
+            peer = umap_peer(path, work / "peer-xy.npy")
+            row["umap_learn"] = {**peer, "trustworthiness": trust(x, np.load(work / "peer-xy.npy"))}
+            row["layout_ratio"] = round(peer["seconds"] / mine["seconds"], 2)
+        print(json.dumps(row), flush=True)
+        results.append(row)
+
+
+def case_full_1m(work: Path, results: list) -> None:
+    """Leiden on every row of 1M x 64 (no layout) against the sample fit's labels."""
+    path = work / "blobs-1000000x64.npy"
+    truth = write_npy(path, 1_000_000, 64)
+    mine = ours(path, work / "ours.parquet", "leiden", [], Path(tempfile.mkdtemp()))
+    full = ours(path, work / "full.parquet", "leiden", ["--sample", "none"], Path(tempfile.mkdtemp()))
+    row = {
+        "case": "1,000,000 x 64 labels only: sample fit vs full fit",
+        "rows": 1_000_000,
+        "ours": {"seconds": mine["seconds"], "peak_rss_mb": mine["peak_rss_mb"], "ari": ari(truth, mine["labels"])},
+        "full_fit": {"seconds": full["seconds"], "peak_rss_mb": full["peak_rss_mb"], "ari": ari(truth, full["labels"])},
+        "ari_sample_vs_full": ari(full["labels"], mine["labels"]),
+        "ratio": round(full["seconds"] / mine["seconds"], 2),
+    }
+    print(json.dumps(row), flush=True)
+    results.append(row)
+
+
+def case_hdbscan(work: Path, results: list) -> None:
+    n, d = 100_000, 50
+    path = work / f"blobs-{n}x{d}.npy"
+    truth = write_npy(path, n, d, seed=1)
+    mine = ours(path, work / "ours.parquet", "hdbscan", [], Path(tempfile.mkdtemp()))
+    peer = umap_peer(path, work / "peer-10d.npy", components=10, min_dist=0.0, labels=work / "peer-labels.npy")
+    peer_labels = np.load(work / "peer-labels.npy")
+    row = {
+        "case": "HDBSCAN 100,000 x 50",
+        "rows": n,
+        "ours": {
+            "seconds": mine["seconds"],
+            "peak_rss_mb": mine["peak_rss_mb"],
+            "ari": ari(truth, mine["labels"]),
+            "noise_share": round(float((mine["labels"] < 0).mean()), 4),
+        },
+        "umap_learn_fast_hdbscan": {
+            **peer,
+            "ari": ari(truth, peer_labels),
+            "noise_share": round(float((peer_labels < 0).mean()), 4),
+        },
+        "ratio": round(peer["seconds"] / mine["seconds"], 2),
+    }
+    print(json.dumps(row), flush=True)
+    results.append(row)
+
+
+def write_parquet_folder(folder: Path, n: int, d: int, files: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if folder.exists() and len(list(folder.glob("*.parquet"))) == files:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = n // files
+    for i in range(files):
+        x, truth = blobs(rows, d, seed=10_000 + i)
+        table = pa.table({**{f"f{j}": x[:, j] for j in range(d)}, "label": truth.astype(np.int32)})
+        pq.write_table(table, folder / f"part-{i:03d}.parquet", row_group_size=250_000)
+
+
+def case_ten_million(work: Path, results: list) -> None:
+    from distributed import Client, LocalCluster
+
+    folder = work / "blobs-10m"
+    write_parquet_folder(folder, 10_000_000, 64, 20)
+    out = work / "out-10m"
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="4GB", dashboard_address=None)
+    client = Client(cluster)
+    try:
+        mine = run(
+            [
+                *CLI,
+                "cluster",
+                str(folder),
+                "--method",
+                "leiden",
+                "--layout",
+                "umap",
+                "--truth",
+                "label",
+                "--scheduler",
+                cluster.scheduler_address,
+                "--out",
+                str(out),
+                "--json",
+            ],
+            env={"CLUSTERLAB_CACHE": tempfile.mkdtemp()},
+        )
+        summary = json.loads(mine["stdout"])
+        client.restart()
+        peer = dask_ml_kmeans(client, folder)
+    finally:
+        client.close()
+        cluster.close()
+    row = {
+        "case": "10,000,000 x 64 parquet, out of core (2 workers x 4GB)",
+        "rows": 10_000_000,
+        "ours": {
+            "seconds": mine["seconds"],
+            "client_peak_rss_mb": mine["peak_rss_mb"],
+            "worker_peak_rss_mb": summary["worker_peak_rss_mb"],
+            "ari": round(summary["ari"], 4),
+            "clusters": summary["n_clusters"],
+            "parts": summary["parts"],
+            "stages": summary["seconds"],
+        },
+        "dask_ml_kmeans": peer,
+        "ratio": round(peer["seconds"] / mine["seconds"], 2) if peer.get("seconds") else None,
+    }
+    print(json.dumps(row), flush=True)
+    results.append(row)
+
+
+def dask_ml_kmeans(client, folder: Path) -> dict:
+    import dask.dataframe as dd
+    from dask_ml.cluster import KMeans
+
+    from clustering.metrics import ari_from_contingency
+
+    start = time.perf_counter()
+    frame = dd.read_parquet(str(folder))
+    x = frame[[f"f{j}" for j in range(64)]].to_dask_array(lengths=True)
+    model = KMeans(n_clusters=CENTERS, random_state=0).fit(x)
+    labels = model.labels_.compute()
+    seconds = time.perf_counter() - start
+    truth = frame["label"].compute().to_numpy()
+    from collections import Counter
+
+    peak = max(client.run(lambda: __import__("resource").getrusage(0).ru_maxrss / 1024).values())
+    return {
+        "seconds": round(seconds, 1),
+        "worker_peak_rss_mb": round(peak),
+        "ari": round(ari_from_contingency(Counter(zip(truth.tolist(), labels.tolist()))), 4),
+    }
+
+
+def plot(results: list, path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 4.2), dpi=120)
+    axes = figure.subplots()
+    rows = [r for r in results if r.get("dim") == 64 and "ours" in r]
+    if rows:
+        axes.loglog(
+            [r["rows"] for r in rows],
+            [r["ours"]["seconds"] for r in rows],
+            "o-",
+            label="Clusterlab: Leiden + UMAP layout (cold)",
+        )
+    peers = [r for r in rows if "umap_learn" in r]
+    if peers:
+        axes.loglog(
+            [r["rows"] for r in peers],
+            [r["umap_learn"]["seconds"] for r in peers],
+            "s--",
+            label="umap-learn layout alone (n_jobs=-1)",
+        )
+    full = [r for r in results if "full_fit" in r and r.get("rows")]
+    if full:
+        axes.loglog(
+            [r["rows"] for r in full],
+            [r["full_fit"]["seconds"] for r in full],
+            "^:",
+            label="Clusterlab fitted on every row",
+        )
+    ten = [r for r in results if r["rows"] == 10_000_000]
+    for r in ten:
+        axes.loglog([r["rows"]], [r["ours"]["seconds"]], "D", color="C0", label="Clusterlab on Dask, out of core")
+        if r["dask_ml_kmeans"].get("seconds"):
+            axes.loglog([r["rows"]], [r["dask_ml_kmeans"]["seconds"]], "x", color="C3", label="Dask-ML KMeans")
+    axes.axhline(120, color="grey", lw=0.8)
+    axes.text(1.1e4, 130, "2 minutes", color="grey", fontsize=8)
+    axes.set_xlabel("rows (64-d blobs)")
+    axes.set_ylabel("seconds, cold process, 2 cores")
+    axes.legend(fontsize=7, loc="upper left")
+    axes.grid(True, which="both", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default=",".join(ALL_CASES), help=f"comma-separated: {', '.join(ALL_CASES)}")
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "clusterlab-scale"), help="data folder")
+    args = parser.parse_args()
+    cases = set(args.cases.split(","))
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    out = ROOT / "benchmarks" / "results" / "scale.json"
+    results: list = json.loads(out.read_text())["results"] if out.exists() else []
+    done = {r["case"] for r in results}
+    fresh: list = []
+    if "small" in cases:
+        case_sizes(work, [10_000, 100_000], 64, 100_000, fresh)
+    if "1m" in cases:
+        case_sizes(work, [1_000_000], 64, 0, fresh)
+    if "1m384" in cases:
+        case_sizes(work, [1_000_000], 384, 0, fresh)
+    if "full1m" in cases:
+        case_full_1m(work, fresh)
+    if "hdbscan" in cases:
+        case_hdbscan(work, fresh)
+    if "10m" in cases:
+        case_ten_million(work, fresh)
+    replaced = {r["case"] for r in fresh}
+    results = [r for r in results if r["case"] not in replaced] + fresh
+    results.sort(key=lambda r: (r["rows"], r["case"]))
+    out.write_text(json.dumps({"machine": f"{os.cpu_count()} cores", "results": results}, indent=2))
+    plot(results, ROOT / "docs" / "scale.png")
+    print(f"wrote {out} and docs/scale.png ({len(done & replaced)} cases replaced)")
+
+
+if __name__ == "__main__":
+    main()
