@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tempfile
 import threading
@@ -164,14 +165,15 @@ def sample_caption(name: str) -> str:
 # Cancel button, and a native crash ends only that job -------------------------------------------------------
 
 
-def start_job(label: str, fn, kwargs: dict, on_done) -> None:
+def start_job(label: str, fn, kwargs: dict, on_done, children: bool = False) -> None:
     """Run fn(**kwargs, progress=, cancel=) in a worker process; on_done(result) runs on the rerun that sees it end.
 
     fn must be importable (a library function), and kwargs plain values: they travel to the worker.
+    `children`: fn starts processes (a Dask local cluster).
     """
     import jobs
 
-    st.session_state["job"] = jobs.start(label, fn, kwargs, on_done)
+    st.session_state["job"] = jobs.start(label, fn, kwargs, on_done, children=children)
 
 
 def show_job() -> None:
@@ -246,9 +248,45 @@ def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int,
     """2-D layout, cached per dataset fingerprint, preprocessing and method."""
     from clustering.pipeline import prepared
     from clustering.projection import project
+    from clustering.scale.sampled import LAYOUT_FULL_ROWS, layout_sampled
 
     x = prepared(_data, preprocess)
+    if method == "umap" and len(x) > LAYOUT_FULL_ROWS:
+        return layout_sampled(x, "umap", seed=seed)[0]
     return project(x, method=method, n_components=2, seed=seed)
+
+
+def layout_note(n: int, method: str) -> str | None:
+    """How a layout of n rows was made, when it was not fitted on every row."""
+    from clustering.scale.model import VOTERS
+    from clustering.scale.sampled import LAYOUT_FULL_ROWS, SAMPLE_ROWS
+
+    if method != "umap" or n <= LAYOUT_FULL_ROWS:
+        return None
+    return (
+        f"UMAP fitted on {SAMPLE_ROWS:,} random rows; the other {n - SAMPLE_ROWS:,} are placed at the weighted "
+        f"mean of their {VOTERS} nearest sample rows."
+    )
+
+
+BROWSER_POINTS = int(os.environ.get("CLUSTERLAB_BROWSER_POINTS", "1000000"))  # most points one scatter draws
+
+
+def drawn_rows(n: int) -> np.ndarray | None:
+    """The rows a scatter draws when n is over BROWSER_POINTS: one fixed uniform sample; None draws every row."""
+    from clustering.scale.sampled import choose_rows
+
+    return choose_rows(n, BROWSER_POINTS, seed=0) if n > BROWSER_POINTS else None
+
+
+def rows_in_polygon(xy: np.ndarray, polygon: list) -> np.ndarray:
+    """Every row whose layout point lies inside a lasso or box (data coordinates): drawn or not."""
+    from matplotlib.path import Path as Polygon
+
+    points = np.asarray(polygon, dtype=float)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) < 3:  # the browser sends boxes as 4 corners
+        return np.zeros(0, dtype=int)
+    return np.flatnonzero(Polygon(points).contains_points(xy))
 
 
 def page_layout(data: Dataset, preprocess: str, method: str) -> np.ndarray:

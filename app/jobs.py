@@ -9,6 +9,7 @@ job to stop and ends its process if it does not within a few seconds.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import signal
 import sys
@@ -63,15 +64,23 @@ class Job:
         return self.done
 
 
-def start(label: str, fn: Callable, kwargs: dict, on_done: Callable[[Any], None] | None = None) -> Job:
-    """Run fn(**kwargs, progress=, cancel=) in a worker process; returns at once."""
+def start(
+    label: str, fn: Callable, kwargs: dict, on_done: Callable[[Any], None] | None = None, children: bool = False
+) -> Job:
+    """Run fn(**kwargs, progress=, cancel=) in a worker process; returns at once.
+
+    `children`: the job starts processes of its own (a Dask LocalCluster), which a daemon process may not; such a
+    job is ended when the server exits instead.
+    """
     context = _context()
     job = Job(label=label, on_done=on_done)
     receiver, sender = context.Pipe(duplex=False)
     job._cancel = context.Event()
     job._process = context.Process(
-        target=_child, args=(fn, kwargs, sender, job._cancel), daemon=True, name=f"clusterlab-job-{label[:30]}"
+        target=_child, args=(fn, kwargs, sender, job._cancel), daemon=not children, name=f"clusterlab-job-{label[:30]}"
     )
+    if children:
+        _PARENTS.add(job._process)
     with _CONTEXT_LOCK:
         # Streamlit runs each page as `__main__`; multiprocessing would re-run that page in the worker to
         # rebuild `__main__`, so the worker is started while a neutral module stands in for it.
@@ -85,6 +94,16 @@ def start(label: str, fn: Callable, kwargs: dict, on_done: Callable[[Any], None]
     sender.close()
     threading.Thread(target=_watch, args=(job, receiver), daemon=True, name="clusterlab-job-watch").start()
     return job
+
+
+_PARENTS: set = set()  # non-daemon jobs, ended at exit (multiprocessing would otherwise wait for them)
+
+
+@atexit.register
+def _end_parents() -> None:
+    for process in list(_PARENTS):
+        if process.is_alive():
+            process.terminate()
 
 
 def _child(fn: Callable, kwargs: dict, sender, cancel) -> None:

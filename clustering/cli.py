@@ -516,31 +516,30 @@ def _open_source(args: argparse.Namespace, truth: str | None = None):
 
 
 def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) -> int:
-    from clustering.scale.dask_run import check_output_folder, dask_client, run_on_dask
+    from clustering.scale.dask_run import cluster_out_of_core
 
     method = method if method is not None else args.method
     truth = getattr(args, "truth", None) if method else None
-    source, keep = _open_source(args, truth)
+    keep = tuple(c.strip() for c in (getattr(args, "keep", None) or "").split(",") if c.strip())
+    summary = cluster_out_of_core(
+        args.input,
+        method or None,
+        parse_params(args.param) if method else None,
+        args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        worker_memory=args.worker_memory,
+        columns=[c.strip() for c in args.columns.split(",")] if args.columns else None,
+        key=args.key,
+        keep=keep,
+        truth_column=truth,
+        sample_rows=SAMPLE_DEFAULT if args.sample in (None, "auto", "none") else int(args.sample),
+        layout=getattr(args, "layout", None) if method else args.method,
+        preprocess=args.preprocess,
+        seed=args.seed or 0,
+        progress=_line_progress() if not getattr(args, "json", False) else None,
+    )
     out = Path(args.out)
-    check_output_folder(out, source)
-    sample = SAMPLE_DEFAULT if args.sample in (None, "auto", "none") else int(args.sample)
-    progress = _line_progress() if not getattr(args, "json", False) else None
-    print(f"{source.name}: {source.n_rows:,} rows x {source.dim} in {len(source.parts)} parts", file=sys.stderr)
-    with dask_client(args.scheduler, args.workers, args.worker_memory) as client:
-        summary = run_on_dask(
-            client,
-            source,
-            method or None,
-            parse_params(args.param) if method else None,
-            out,
-            sample_rows=sample,
-            layout=getattr(args, "layout", None) if method else args.method,
-            preprocess=args.preprocess,
-            seed=args.seed or 0,
-            truth_column=truth,
-            keep=keep,
-            progress=progress,
-        )
     if getattr(args, "json", False):
         print_json(summary)
         return 0

@@ -34,15 +34,19 @@ def prepared(dataset: Dataset, spec: str, seed: int = 0) -> np.ndarray:
     return _PREPROCESSED[key]
 
 
-def refusal(dataset: Dataset, method: str, params: dict, preprocess: str = "none") -> str | None:
+def refusal(
+    dataset: Dataset, method: str, params: dict, preprocess: str = "none", sample: int | str | None = None
+) -> str | None:
     """Why running `method` on this dataset after `preprocess` would be hopeless (with an alternative), or None.
 
-    The width after preprocessing is read from the spec (pca:N keeps N), so nothing is computed to answer.
+    The width after preprocessing is read from the spec (pca:N keeps N), so nothing is computed to answer; with
+    `sample` (as `run` takes it) the method is judged on the rows it would be fitted on.
     """
     kind, count = parse_preprocess(preprocess)
     width = min(count, dataset.d) if kind == "pca" and count else dataset.d
     backend = get_backend(method)
-    return backend.why_not(dataset.n, width, backend.checked(params))
+    rows = sample_size(method, dataset.n, sample) or dataset.n
+    return backend.why_not(rows, width, backend.checked(params))
 
 
 def check_feasible(method: str, n: int, d: int, params: dict | None = None) -> None:

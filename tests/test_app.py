@@ -453,3 +453,37 @@ def test_demo_replays_dec_with_play_and_fixed_axes():
     spec = json.loads(figure.proto.spec)
     assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["Play", "Pause"]
     assert spec["layout"]["xaxis"]["autorange"] is False and len(spec["frames"]) >= 3
+
+
+def test_cluster_page_fits_on_a_sample_above_the_methods_limit(monkeypatch):
+    from clustering.backends.kmeans import KMeans
+
+    monkeypatch.setattr(KMeans, "full_fit_rows", 1_000)  # digits (1,797 rows) stands for data over the limit
+    monkeypatch.setattr(KMeans, "sample_rows", 600)
+    at = on_digits(app("cluster")).run()
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.number_input(key="param-kmeans-n_clusters").set_value(10).run()
+    assert any("fitted on 600 random rows" in c.value for c in at.caption)
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["runs"][0].result
+    assert result.info["sample"]["sample_rows"] == 600 and len(result.labels) == 1797
+    assert result.metrics["ari"] > 0.45  # every row labelled, about as well as a full fit
+    at.checkbox(key="fit-every-row").check().run()
+    at.button(key="run").click().run()
+    assert list(at.dataframe[0].value["fitted on"]) == ["600 sampled rows", "every row"]
+
+
+def test_explore_draws_a_sample_over_the_browser_budget(monkeypatch):
+    import common
+
+    monkeypatch.setattr(common, "BROWSER_POINTS", 500)
+    at = on_digits(app("explore"))
+    at.session_state["projection"] = "pca"
+    at.run()
+    assert not at.exception and not at.error
+    assert any("Showing 500 of 1,797 points (28%)" in i.value for i in at.info)
+    xy = np.array([[0, 0], [1, 1], [2, 2], [5, 5]], dtype=np.float32)
+    box = [[-0.5, -0.5], [2.5, -0.5], [2.5, 2.5], [-0.5, 2.5]]  # as the browser sends a box: four corners
+    assert common.rows_in_polygon(xy, box).tolist() == [0, 1, 2]
+    assert common.rows_in_polygon(xy, [[0, 0]]).tolist() == []

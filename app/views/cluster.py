@@ -10,7 +10,8 @@ import projects
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
 from clustering.pipeline import refusal as run_refusal
-from clustering.pipeline import run
+from clustering.pipeline import run, sample_size
+from clustering.scale.model import VOTERS
 from common import add_run, find_run, page_data, plain, runs, runs_for, start_job
 from exports import labels_buttons
 from replay import replay_figure
@@ -79,10 +80,25 @@ def render() -> None:
     )
     truth = data.labels(truth_column) if truth_column != "(none)" else None
 
+    sample: int | None = None
+    sampled_rows = sample_size(method, data.n, "auto")
+    if sampled_rows is not None:
+        every = st.checkbox(
+            f"Fit on every row (slow: {backend.title} fits on a sample above {backend.full_fit_rows:,} rows)",
+            value=False,
+            key="fit-every-row",
+        )
+        sample = None if every else sampled_rows
+        if not every:
+            st.caption(
+                f"{data.n:,} rows: the method is fitted on {sampled_rows:,} random rows, and every other row takes "
+                f"the label most of its {VOTERS} nearest sample rows have (distance-weighted); its vote share is "
+                "kept as the row's confidence."
+            )
     refusal = None
     if problem is None:
         try:
-            refusal = run_refusal(data, method, params, preprocess)
+            refusal = run_refusal(data, method, params, preprocess, sample=sample)
         except ParamError as error:
             refusal = str(error)
     if problem:
@@ -94,7 +110,14 @@ def render() -> None:
         start_job(
             f"{backend.title}",
             run,
-            {"dataset": data, "method": method, "params": dict(params), "preprocess": preprocess, "truth": truth},
+            {
+                "dataset": data,
+                "method": method,
+                "params": dict(params),
+                "preprocess": preprocess,
+                "truth": truth,
+                "sample": sample,
+            },
             lambda result: add_run(data, result),
         )
         st.rerun()
@@ -118,6 +141,9 @@ def render() -> None:
                     "ACC": None if not r.result.metrics else round(r.result.metrics["acc"], 3),
                     "device": r.result.device or "cpu",
                     "kNN graph": neighbours_text(r.result.info.get("knn")),
+                    "fitted on": f"{r.result.info['sample']['sample_rows']:,} sampled rows"
+                    if "sample" in r.result.info
+                    else "every row",
                     "params": str(dict(r.result.params.items())),
                 }
                 for r in history

@@ -83,7 +83,14 @@ def render() -> None:
     st.title("Data")
     limit_mb = st.get_option("server.maxUploadSize")
 
-    source = st.radio("Source", ["Sample dataset", "Upload a file"], horizontal=True, key="data-source")
+    source = st.radio(
+        "Source", ["Sample dataset", "Upload a file", "Out of core (Dask)"], horizontal=True, key="data-source"
+    )
+    if source == "Out of core (Dask)":
+        from views.out_of_core import section
+
+        section()
+        return
     if source == "Sample dataset":
         names = sample_names()
         current = st.session_state.get("dataset_spec", {}).get("name")

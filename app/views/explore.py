@@ -11,7 +11,19 @@ from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
 from clustering.projection import PROJECTIONS
 from clustering.search import search_rows
-from common import add_run, cluster_keywords, find_run, page_data, page_layout, plain, runs_for, start_job
+from common import (
+    add_run,
+    cluster_keywords,
+    drawn_rows,
+    find_run,
+    layout_note,
+    page_data,
+    page_layout,
+    plain,
+    rows_in_polygon,
+    runs_for,
+    start_job,
+)
 from exports import scatter_buttons
 from scatter import colour_codes, hover_lines, scatter
 from widgets import parameter_form
@@ -83,13 +95,23 @@ def render() -> None:
         s2.metric("Matches", f"{len(matches):,}")
         if len(matches) and st.button("Use the matches as the selection", key="search-select"):
             st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": matches}
-    view = shown_rows if shown_rows is not None else np.arange(data.n)
+    drawn = drawn_rows(data.n)  # over the browser budget: a uniform sample is drawn, selections cover every row
+    view = shown_rows if shown_rows is not None else drawn if drawn is not None else np.arange(data.n)
     if shown_rows is not None and run_labels is not None:  # legend and colours of the drill-down's rows only
         codes, legend = colour_codes(run_labels[shown_rows])
         legend = [{**entry, "name": f"cluster {entry['name']}"} for entry in legend]
         st.caption(f"The drill-down's {len(shown_rows):,} rows, zoomed in; the other rows are not drawn.")
     else:
         shown_rows = None
+        if drawn is not None:
+            codes = codes[drawn]
+            st.info(
+                f"Showing {len(drawn):,} of {data.n:,} points ({100 * len(drawn) / data.n:.0f}%), a uniform random "
+                "sample; legend counts are of every row, and a lasso or box selects every row inside it, drawn or not."
+            )
+    note = layout_note(data.n, method)
+    if note:
+        st.caption(note)
     selection = scatter(
         xy[view],
         codes,
@@ -100,7 +122,9 @@ def render() -> None:
         key=f"scatter-{data.fingerprint[:8]}" + ("-zoom" if shown_rows is not None else ""),
         marked=None if matches is None else np.flatnonzero(np.isin(view, matches)),
     )
-    if selection and shown_rows is not None:  # rows of the zoomed view back to the data's rows
+    if selection and shown_rows is None and drawn is not None and selection.get("polygon"):
+        selection = {**selection, "rows": rows_in_polygon(xy, selection["polygon"]).tolist()}  # drawn or not
+    elif selection and (shown_rows is not None or drawn is not None):  # rows of the view back to the data's rows
         selection = {**selection, "rows": [int(view[i]) for i in selection.get("rows", [])]}
     st.caption(
         "Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "

@@ -64,7 +64,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, worker
         n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
         memory_limit=worker_memory or WORKER_MEMORY,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: two clusters (or a user's own) never clash over 8787
         silence_logs=logging.ERROR,
     )
     client = Client(cluster)
@@ -177,6 +177,7 @@ def run_on_dask(
         contingency.update(output.get("contingency", {}))
     summary = {
         "input": source.path,
+        "out": str(out),
         "rows": source.n_rows,
         "dim": source.dim,
         "parts": len(source.parts),
@@ -205,6 +206,53 @@ def run_on_dask(
     (out / "run.json").write_text(json.dumps(summary, indent=2, default=str))
     _say(progress, "done", 1.0)
     return summary
+
+
+def cluster_out_of_core(
+    path: str,
+    method: str | None,
+    params: dict | None,
+    out: str,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    worker_memory: str | None = None,
+    columns: list[str] | None = None,
+    key: str | None = None,
+    keep: tuple[str, ...] = (),
+    truth_column: str | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    layout: str | None = "umap",
+    preprocess: str = "none",
+    seed: int = 0,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> dict:
+    """Open the input at `path` (`open_source`), connect (`dask_client`) and run (`run_on_dask`); the summary.
+
+    One call for the CLI and the app: plain values in, plain values out, so it can run in a worker process.
+    """
+    from clustering.scale.sources import open_source
+
+    source = open_source(path, columns=columns, key=key, keep=[*keep, *([truth_column] if truth_column else [])])
+    check_output_folder(Path(out), source)
+    _say(progress, f"starting Dask ({'scheduler ' + scheduler if scheduler else 'local cluster'})", 0.0)
+    with dask_client(scheduler, workers, worker_memory) as client:
+        return run_on_dask(
+            client,
+            source,
+            method,
+            params,
+            out,
+            sample_rows=sample_rows,
+            layout=layout,
+            preprocess=preprocess,
+            seed=seed,
+            truth_column=truth_column,
+            keep=keep,
+            progress=progress,
+            cancel=cancel,
+        )
 
 
 def read_sample(
@@ -259,6 +307,28 @@ def _peak_rss_mb() -> float:
 def _say(progress: Progress | None, message: str, share: float) -> None:
     if progress is not None:
         progress(message, share)
+
+
+def read_drawn(out: str | Path, most: int, seed: int = 0) -> dict:
+    """At most `most` random rows of a run's output (row_id, cluster, x, y), for a scatter of a huge run."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted(Path(out).glob("part-*.parquet"))
+    if not files:
+        raise DataError(f"{out}: no part-*.parquet files; is this a run's output folder?")
+    total = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    rng = np.random.default_rng(seed)
+    share = min(1.0, most / max(total, 1))
+    pieces = []
+    for file in files:
+        table = pq.read_table(
+            file, columns=[c for c in ("row_id", "cluster", "x", "y") if c in pq.read_schema(file).names]
+        )
+        keep = rng.random(table.num_rows) < share if share < 1 else np.ones(table.num_rows, bool)
+        pieces.append(table.filter(pa.array(keep)))
+    table = pa.concat_tables(pieces)
+    return {"total": total, **{name: table.column(name).to_numpy() for name in table.column_names}}
 
 
 def read_labels(out: str | Path) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:

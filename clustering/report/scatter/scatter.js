@@ -411,11 +411,12 @@
       if (x < minX || x > maxX || y < minY || y > maxY) continue;
       if (pointInPolygon(x, y, polygonData)) { mask[i] = 1; rows.push(i); }
     }
-    applySelection(rows, true);
+    applySelection(rows, true, polygonData);
     tell("select", { rows });
   }
 
-  function applySelection(rows, own) {
+  // `polygon` (data coordinates) goes back with the rows, so Python can select the rows not drawn (a sampled view).
+  function applySelection(rows, own, polygon) {
     let mask = null;
     if (rows.length) { mask = new Uint8Array(state.n); for (const i of rows) if (i >= 0 && i < state.n) mask[i] = 1; }
     selected = mask;
@@ -423,7 +424,7 @@
     redraw();
     status.textContent = rows.length ? `${rows.length.toLocaleString()} selected` + (own ? "" : " (in a linked panel)") : "";
     window.__scatterSelected = rows.length;
-    if (own) send("streamlit:setComponentValue", { value: { rows: rows, nonce: Date.now() }, dataType: "json" });
+    if (own) send("streamlit:setComponentValue", { value: { rows: rows, polygon: polygon || null, nonce: Date.now() }, dataType: "json" });
   }
 
   let drag = null;
