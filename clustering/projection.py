@@ -24,11 +24,17 @@ def umap_embed(
     seed: int = 0,
     knn: KNNGraph | None = None,
     n_epochs: int | None = None,
+    device: str = "auto",
 ) -> np.ndarray:
-    """UMAP fed with our cached kNN graph, so umap-learn skips pynndescent (and its JIT cold start)."""
+    """UMAP fed with our cached kNN graph, so umap-learn skips pynndescent (and its JIT cold start); cuML's UMAP
+    on a GPU when RAPIDS is installed and `device` allows (`clustering.rapids`)."""
     import umap
 
+    from clustering import rapids
+
     x = np.asarray(x, dtype=np.float32)
+    if rapids.use_gpu(device) and metric == "euclidean" and len(x) > n_neighbors:
+        return rapids.umap(x, n_components, n_neighbors, min_dist, seed)
     n = len(x)
     k = min(n_neighbors, n - 1)
     knn = reuse_or_build(knn, x, max(k - 1, 1), metric, seed=seed)

@@ -13,12 +13,15 @@ uses it from FAST_MIN_ROWS rows, where it saves more than its load time, and the
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
+from clustering import rapids
 from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
 from clustering.neighbors import KNNGraph
 from clustering.projection import pca_embed, umap_embed
+from clustering.rapids import DEVICES, device_refusal, use_gpu
 
 AUTO_MAX_DIMS = 16
 FAST_MIN_ROWS = 20_000
@@ -106,9 +109,22 @@ class HDBSCAN(Backend):
             label="Implementation",
             advanced=True,
         ),
+        Param(
+            "device",
+            str,
+            "auto",
+            "auto: cuML's UMAP and HDBSCAN on a GPU when RAPIDS is installed, else the CPU implementation",
+            choices=DEVICES,
+            label="Device",
+            advanced=True,
+        ),
         METRIC,
         SEED,
     )
+
+    @classmethod
+    def refusal(cls, n: int, d: int, params: dict) -> str | None:
+        return device_refusal(params["device"])
 
     @classmethod
     def graph_size(cls, params: dict) -> int | None:
@@ -124,6 +140,7 @@ class HDBSCAN(Backend):
         reduce_dims=10,
         umap_neighbors=15,
         implementation="auto",
+        device="auto",
         metric="euclidean",
         seed=0,
     ):
@@ -135,6 +152,7 @@ class HDBSCAN(Backend):
         self.reduce_dims = reduce_dims
         self.umap_neighbors = umap_neighbors
         self.implementation = implementation
+        self.device = device
         self.metric = metric
         self.seed = seed
 
@@ -151,6 +169,8 @@ class HDBSCAN(Backend):
             return x
         if reduction == "pca":
             return pca_embed(x, p["reduce_dims"], seed=p["seed"])
+        if use_gpu(p["device"]) and p["metric"] == "euclidean":
+            return rapids.umap(x, p["reduce_dims"], p["umap_neighbors"], 0.0, p["seed"])
         return umap_embed(
             x,
             n_components=p["reduce_dims"],
@@ -164,11 +184,28 @@ class HDBSCAN(Backend):
     def run_info(self) -> dict:
         return {"reduction_used": self.reduction_used_}
 
+    def run_device(self) -> str | None:
+        return self.device_
+
     def fit(self, X, y=None, knn: KNNGraph | None = None, reduced: np.ndarray | None = None):
         p = self._params()
         x = self._check_x(X)
         space = self.reduce(x, knn) if reduced is None else np.asarray(reduced, dtype=np.float32)
         implementation = p["implementation"]
+        self.device_ = "cpu"
+        if use_gpu(p["device"]):
+            implementation, self.device_ = "cuml", rapids.GPU_NAMES["hdbscan"]
+        if implementation == "cuml":
+            labels, probabilities = rapids.hdbscan(
+                space,
+                p["min_cluster_size"],
+                p["min_samples"],
+                p["cluster_selection_epsilon"],
+                p["cluster_selection_method"],
+            )
+            self.labels_, self.probabilities_ = relabel_by_size(labels), probabilities
+            self.model_, self.implementation_, self.reduced_ = None, implementation, space
+            return self
         if implementation == "auto":
             implementation = "fast_hdbscan" if len(space) >= FAST_MIN_ROWS else "hdbscan"
         if implementation == "fast_hdbscan":
@@ -208,8 +245,8 @@ class HDBSCAN(Backend):
     def outlier_scores_(self) -> np.ndarray:
         """GLOSH outlier scores (computed on first access: they cost as much as a quarter of the fit)."""
         if not hasattr(self, "_outlier_scores"):
-            model = self.model_
-            if self.implementation_ == "fast_hdbscan":  # fast_hdbscan has no GLOSH: the same tree via hdbscan
+            model: Any = self.model_
+            if self.implementation_ in ("fast_hdbscan", "cuml"):  # no GLOSH there: the same tree via hdbscan
                 model = self._hdbscan_model(self._params()).fit(self.reduced_.astype(np.float64))
             self._outlier_scores = np.nan_to_num(np.asarray(model.outlier_scores_, dtype=np.float32))
         return self._outlier_scores

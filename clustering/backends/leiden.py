@@ -11,8 +11,10 @@ import random
 
 import numpy as np
 
+from clustering import rapids
 from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
 from clustering.neighbors import KNNGraph, reuse_or_build
+from clustering.rapids import DEVICES, device_refusal, use_gpu
 
 
 class Leiden(Backend):
@@ -78,6 +80,15 @@ class Leiden(Backend):
             label="Implementation",
             advanced=True,
         ),
+        Param(
+            "device",
+            str,
+            "auto",
+            "auto: cuGraph on a GPU when RAPIDS is installed (modularity only), else the CPU implementation",
+            choices=DEVICES,
+            label="Device",
+            advanced=True,
+        ),
         SEED,
     )
 
@@ -94,6 +105,7 @@ class Leiden(Backend):
         objective="modularity",
         n_iterations=2,
         implementation="igraph",
+        device="auto",
         seed=0,
     ):
         self.n_neighbors = n_neighbors
@@ -103,12 +115,21 @@ class Leiden(Backend):
         self.objective = objective
         self.n_iterations = n_iterations
         self.implementation = implementation
+        self.device = device
         self.seed = seed
 
     def fit(self, X, y=None, knn: KNNGraph | None = None):
         p = self._params()
         x = self._check_x(X)
         knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"], seed=p["seed"])
+        self.device_ = "cpu"
+        if use_gpu(p["device"]) and p["objective"] == "modularity":
+            membership = rapids.leiden(
+                knn.connectivities(p["weighting"]), p["resolution"], p["n_iterations"], p["seed"]
+            )
+            self.device_ = rapids.GPU_NAMES["leiden"]
+            self.knn_ = knn
+            return self._finish(membership)
         graph = knn.igraph(p["weighting"])
         if p["implementation"] == "igraph":
             random.seed(p["seed"])  # igraph draws from Python's random module
@@ -132,6 +153,16 @@ class Leiden(Backend):
                 seed=p["seed"],
             )
             membership = partition.membership
-        self.labels_ = relabel_by_size(np.asarray(membership))
         self.knn_ = knn
+        return self._finish(membership)
+
+    def _finish(self, membership) -> Leiden:
+        self.labels_ = relabel_by_size(np.asarray(membership))
         return self
+
+    def run_device(self) -> str | None:
+        return self.device_
+
+    @classmethod
+    def refusal(cls, n: int, d: int, params: dict) -> str | None:
+        return device_refusal(params["device"])
