@@ -87,6 +87,12 @@ def wait_for_text(page, text: str, timeout: float = 120) -> None:
     page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=timeout * 1000)
 
 
+def settled(page, timeout: float = 60) -> None:
+    """Wait until Streamlit has finished running the page (its running indicator gone), so a click is not lost."""
+    time.sleep(0.3)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=timeout * 1000)
+
+
 def scatter_frame(page, timeout: float = 180):
     """The scatter component's iframe, once its canvas has drawn."""
     locator = page.frame_locator("iframe[title*='clusterlab_scatter']").locator("canvas#plot[data-ready='1']")

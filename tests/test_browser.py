@@ -9,7 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from browser import ARTIFACTS, CHROMIUM_ARGS, NON_BLANK_JS, StreamlitServer, chromium_path, scatter_frame, wait_for_text
+from browser import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    NON_BLANK_JS,
+    StreamlitServer,
+    chromium_path,
+    scatter_frame,
+    settled,
+    wait_for_text,
+)
 from clustering.backends import BACKENDS
 
 pytestmark = pytest.mark.browser
@@ -291,6 +300,7 @@ def test_demo_comparison_and_compare_page_with_three_runs(server, page, tmp_path
     wait_for_text(page, "Step 1 of 7: The data", 30)
     seconds = {1: round(time.perf_counter() - started, 1)}
     for step, title in enumerate(["The picture", "Leiden", "HDBSCAN", "Deep clustering", "Compare"], start=2):
+        settled(page)  # a click during a rerun of the previous step can be lost
         clicked = time.perf_counter()
         page.get_by_role("button", name="Next ▶").click()
         wait_for_text(page, f"Step {step} of 7: {title}", 240)
