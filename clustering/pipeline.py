@@ -118,7 +118,7 @@ def run(
             sample_rows=sample_rows,
             layout=layout,
             preprocess=preprocess,
-            seed=seed if seed is not None else 0,
+            seed=seed if seed is not None else int(backend_cls.checked(params or {}).get("seed") or 0),
             truth=truth,
             progress=progress,
             cancel=cancel,

@@ -281,3 +281,29 @@ def test_cli_out_of_core_and_sweep_on_a_local_cluster(tmp_path, capsys):
     assert main([*sweep, "--sample", "2000", "--seeds", "2", "--subsamples", "1", "--workers", "2", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert [r["n_clusters"] for r in rows] == [4, 5] and rows[1]["seed_stability"] > 0.99
+
+
+def test_a_sampled_run_exports_to_a_config_that_reruns_it_identically(tmp_path):
+    from clustering.store import Store, export_config, run_config
+    from clustering.store.config import ConfigError, load_config, parse_config
+
+    x, _ = blobs(3_000)
+    np.save(tmp_path / "x.npy", x)
+    store = Store(tmp_path / "home")
+    runs = [{"name": "s", "method": "kmeans", "params": {"n_clusters": 5, "seed": 4}, "sample": 400}]
+    run_config(parse_config({"data": {"path": str(tmp_path / "x.npy")}, "runs": runs}), store, "p")
+    assert store.project("p")["runs"][0]["info"]["sample"]["sample_rows"] == 400
+    (tmp_path / "e.yaml").write_text(export_config(store, "p"))
+    assert "sample: 400" in (tmp_path / "e.yaml").read_text()
+    run_config(load_config(tmp_path / "e.yaml"), store, "q")
+    np.testing.assert_array_equal(store.labels("p", "s")[0], store.labels("q", "s")[0])
+    with pytest.raises(ConfigError, match="at least 100"):
+        parse_config({"data": {"path": str(tmp_path / "x.npy")}, "runs": [{"method": "kmeans", "sample": 5}]})
+
+
+def test_the_method_seed_chooses_the_sample_when_no_seed_is_given():
+    x, _ = blobs(5_000)
+    data = Dataset(vectors=x, name="b")
+    a = run(data, "kmeans", {"n_clusters": 5, "seed": 1}, sample=300)
+    b = run(data, "kmeans", {"n_clusters": 5}, seed=1, sample=300)
+    assert a.params["seed"] == 1 and np.array_equal(a.labels, b.labels)

@@ -4,6 +4,7 @@
 data: {path: sample:digits, preprocess: none}      # or a file, with key: / columns: [a, b]
 runs:
   - {name: leiden-fine, method: leiden, params: {resolution: 1.5}, seed: 0}
+  - {name: leiden-big, method: leiden, sample: 50000}   # fit on 50,000 random rows, assign the rest
 versions: {numpy: 2.1.0, ...}                       # written by export: what produced the labels
 ```
 Every run is checked (method, each parameter against its schema) before the first one starts.
@@ -33,6 +34,7 @@ class RunSpec:
     method: str
     params: dict
     seed: int | None = None
+    sample: int | None = None  # fitted on this many random rows, the rest assigned (clustering.scale)
 
 
 @dataclass
@@ -95,7 +97,7 @@ def parse_config(raw: object, label: str = "config") -> Config:
     for index, entry in enumerate(runs_raw, start=1):
         where = f"{label}: runs[{index}]"
         if not isinstance(entry, dict) or "method" not in entry:
-            raise ConfigError(f"{where}: each run needs `method:` (and optional name, params, seed).")
+            raise ConfigError(f"{where}: each run needs `method:` (and optional name, params, seed, sample).")
         method = str(entry["method"])
         if method not in BACKENDS:
             raise ConfigError(f"{where}: unknown method {method!r}; choose one of {', '.join(BACKENDS)}.")
@@ -109,6 +111,9 @@ def parse_config(raw: object, label: str = "config") -> Config:
             BACKENDS[method].checked(params)
         except ParamError as error:
             raise ConfigError(f"{where} ({method}): {error}") from None
+        sample = entry.get("sample")
+        if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 100):
+            raise ConfigError(f"{where}: `sample:` is a number of rows, at least 100 (got {sample!r}).")
         name = str(entry.get("name") or f"{method}-{index}")
         try:
             check_name(name, "run")
@@ -117,7 +122,7 @@ def parse_config(raw: object, label: str = "config") -> Config:
         if name in names:
             raise ConfigError(f"{where}: the run name {name!r} is used twice; names must differ.")
         names.add(name)
-        runs.append(RunSpec(name=name, method=method, params=dict(params), seed=seed))
+        runs.append(RunSpec(name=name, method=method, params=dict(params), seed=seed, sample=sample))
     versions = raw.get("versions") or {}
     return Config(data=ref, runs=runs, versions=versions if isinstance(versions, dict) else {})
 
@@ -201,6 +206,7 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
             preprocess=config.data.preprocess,
             truth=truth,
             progress=progress,
+            sample=spec.sample,
         )
         result.name = spec.name
         done.append((store.add_run(project, result, spec.name), result))
@@ -232,6 +238,9 @@ def export_config(store: Store, project: str) -> str:
         }
         if entry["seed"] is not None:
             run["seed"] = entry["seed"]
+        sampled = (entry["info"] or {}).get("sample")
+        if sampled:
+            run["sample"] = int(sampled["sample_rows"])
         runs.append(run)
         versions.update(entry["versions"] or {})
     header = f"# Clusterlab project {project!r}: `clusterlab run THIS.yaml --project NEW` re-runs it.\n"
