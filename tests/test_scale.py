@@ -105,7 +105,7 @@ def test_transform_fitted_on_the_sample_matches_preprocess(spec):
 def test_sample_setting_is_checked_and_auto_follows_the_method():
     assert sample_size("leiden", 10_000, "auto") is None
     assert sample_size("leiden", 1_000_000, "auto") == 50_000
-    assert sample_size("hdbscan", 100_000, "auto") == 10_000
+    assert sample_size("hdbscan", 100_000, "auto") == 12_000
     assert sample_size("kmeans", 500, 1_000) is None  # more than the rows: every row
     with pytest.raises(ParamError, match="number of rows"):
         sample_size("kmeans", 500, "lots")
