@@ -11,6 +11,8 @@ Data: labelled Gaussian blobs, 20 centres in [-10, 10]^d, unit spread (`blobs`).
   same 3,000 random rows.
 - HDBSCAN at 100k x 50: ours (`--method hdbscan`, sample fit) against umap-learn's 10-d reduction (n_jobs=-1)
   then fast_hdbscan, both cold.
+- Peak RSS: each case's own (os.wait4); data is made in child processes, because Linux carries a process's peak
+  RSS into the children it starts, and Dask workers report their own peak (resource.getrusage in each task).
 - 10M x 64 parquet (20 files): ours on a LocalCluster (2 workers, 4GB each) against Dask-ML's KMeans on the same
   cluster (workers restarted between the two, so each peak RSS is its own).
 
@@ -49,9 +51,17 @@ def blobs(n: int, d: int, seed: int = 0, center_seed: int = 0) -> tuple[np.ndarr
 
 
 def write_npy(path: Path, n: int, d: int, seed: int = 0) -> np.ndarray:
-    """Blobs written in chunks of 1M rows (memory stays small); returns the truth."""
-    if path.exists() and path.with_suffix(".truth.npy").exists():
-        return np.load(path.with_suffix(".truth.npy"))
+    """Blobs of n x d at `path` (and the truth beside it), made in a child process; returns the truth.
+
+    Never here: Linux hands a process's peak RSS on to every child it starts (fork copies it, exec keeps it), so
+    making 1.5 GB of data in this process would inflate every later measurement.
+    """
+    if not (path.exists() and path.with_suffix(".truth.npy").exists()):
+        subprocess.run([PY, __file__, "--make-npy", str(path), str(n), str(d), str(seed)], check=True)
+    return np.load(path.with_suffix(".truth.npy"))
+
+
+def make_npy(path: Path, n: int, d: int, seed: int = 0) -> None:
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, d))
     truths = []
     for i, start in enumerate(range(0, n, 1_000_000)):
@@ -59,9 +69,7 @@ def write_npy(path: Path, n: int, d: int, seed: int = 0) -> np.ndarray:
         out[start : start + len(x)] = x
         truths.append(truth)
     out.flush()
-    truth = np.concatenate(truths)
-    np.save(path.with_suffix(".truth.npy"), truth)
-    return truth
+    np.save(path.with_suffix(".truth.npy"), np.concatenate(truths))
 
 
 def run(command: list[str], env: dict | None = None) -> dict:
@@ -207,11 +215,15 @@ def case_hdbscan(work: Path, results: list) -> None:
 
 
 def write_parquet_folder(folder: Path, n: int, d: int, files: int) -> None:
+    """n x d blobs as `files` parquet files with a `label` column, made in a child process (see write_npy)."""
+    if not (folder.exists() and len(list(folder.glob("*.parquet"))) == files):
+        subprocess.run([PY, __file__, "--make-parquet", str(folder), str(n), str(d), str(files)], check=True)
+
+
+def make_parquet(folder: Path, n: int, d: int, files: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if folder.exists() and len(list(folder.glob("*.parquet"))) == files:
-        return
     folder.mkdir(parents=True, exist_ok=True)
     rows = n // files
     for i in range(files):
@@ -254,7 +266,10 @@ def case_ten_million(work: Path, results: list) -> None:
         )
         summary = json.loads(mine["stdout"])
         client.restart()
-        peer = dask_ml_kmeans(client, folder)
+        try:
+            peer = dask_ml_kmeans(client, folder)
+        except Exception as error:  # the peer failing (memory, API) is a result too
+            peer = {"error": f"{type(error).__name__}: {str(error)[:300]}"}
     finally:
         client.close()
         cluster.close()
@@ -348,7 +363,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(ALL_CASES), help=f"comma-separated: {', '.join(ALL_CASES)}")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "clusterlab-scale"), help="data folder")
+    parser.add_argument("--make-npy", nargs=4, metavar=("PATH", "N", "D", "SEED"), help=argparse.SUPPRESS)
+    parser.add_argument("--make-parquet", nargs=4, metavar=("FOLDER", "N", "D", "FILES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make_npy:
+        return make_npy(Path(args.make_npy[0]), *(int(v) for v in args.make_npy[1:]))
+    if args.make_parquet:
+        return make_parquet(Path(args.make_parquet[0]), *(int(v) for v in args.make_parquet[1:]))
     cases = set(args.cases.split(","))
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)

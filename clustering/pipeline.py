@@ -98,7 +98,8 @@ def run(
         than its `full_fit_rows`. None (default): fit on every row.
     layout : str, optional
         Also compute a 2-D layout (``umap`` or ``pca``), kept in ``artifacts["layout"]``; with a sample it is
-        fitted on the sample and the rest placed among their neighbours.
+        fitted on the sample and the rest placed among their neighbours. With ``sample="auto"`` a UMAP of more
+        than LAYOUT_FULL_ROWS rows is fitted on a sample even when the method fits every row.
 
     Returns
     -------
@@ -168,12 +169,19 @@ def run(
     artifacts = {"estimator": estimator, **estimator.artifacts()}
     if layout is not None:
         from clustering.projection import project
+        from clustering.scale.sampled import layout_sample_size, layout_sampled
 
         stage(f"{layout} layout", 0.9)
         t = time.perf_counter()
-        artifacts["layout"] = project(x, layout, seed=values.get("seed", 0) or 0)
+        layout_seed = values.get("seed", 0) or 0
+        layout_rows = layout_sample_size(layout, len(x), sample)
+        if layout_rows is None:
+            artifacts["layout"] = project(x, layout, seed=layout_seed)
+            info["layout"] = {"method": layout, "fitted_on_sample_rows": None}
+        else:  # the method fitted every row, the layout a sample (a UMAP of every row is the slow part)
+            artifacts["layout"], placed = layout_sampled(x, layout, sample_rows=layout_rows, seed=layout_seed)
+            info["layout"] = {"method": layout, "fitted_on_sample_rows": layout_rows, "placed_by": placed["search"]}
         seconds["layout"] = time.perf_counter() - t
-        info["layout"] = {"method": layout, "fitted_on_sample_rows": None}
     result_metrics = None
     if truth is not None:
         t = time.perf_counter()

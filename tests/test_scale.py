@@ -307,3 +307,18 @@ def test_the_method_seed_chooses_the_sample_when_no_seed_is_given():
     a = run(data, "kmeans", {"n_clusters": 5, "seed": 1}, sample=300)
     b = run(data, "kmeans", {"n_clusters": 5}, seed=1, sample=300)
     assert a.params["seed"] == 1 and np.array_equal(a.labels, b.labels)
+
+
+def test_a_full_fit_lays_out_a_sample_above_the_layout_limit(monkeypatch):
+    import clustering.scale.sampled as sampled
+
+    monkeypatch.setattr(sampled, "LAYOUT_FULL_ROWS", 1_000)
+    monkeypatch.setattr(sampled, "SAMPLE_ROWS", 800)
+    x, _ = blobs(3_000)
+    data = Dataset(vectors=x, name="b")
+    result = run(data, "kmeans", {"n_clusters": 5}, sample="auto", layout="umap")
+    assert "sample" not in result.info  # k-means fitted every row
+    assert result.info["layout"]["fitted_on_sample_rows"] == 800
+    assert result.artifacts["layout"].shape == (3_000, 2)
+    full = run(data, "kmeans", {"n_clusters": 5}, layout="pca")  # sample=None: every row, for both
+    assert full.info["layout"]["fitted_on_sample_rows"] is None

@@ -18,7 +18,7 @@ from clustering.data import Dataset
 from clustering.scale.model import SampleModel, Transform
 
 SAMPLE_ROWS = 50_000  # rows the method and the layout are fitted on
-LAYOUT_FULL_ROWS = 100_000  # a UMAP layout of more rows is fitted on a sample (100k took 86 s on 2 cores)
+LAYOUT_FULL_ROWS = 50_000  # a UMAP layout of more rows is fitted on a sample (100k took 86 s on 2 cores)
 CHUNK_ROWS = 100_000  # rows labelled and placed at a time (25 MB of 64-d float32)
 
 Progress = Callable[[str, float], None]
@@ -29,6 +29,17 @@ def choose_rows(n: int, size: int, seed: int = 0) -> np.ndarray:
     if size >= n:
         return np.arange(n, dtype=np.int64)
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False)).astype(np.int64)
+
+
+def layout_sample_size(method: str, n: int, sample: int | str | None) -> int | None:
+    """Rows a layout of n rows is fitted on (None: every row): `sample` as `pipeline.run` takes it; "auto"
+    samples a UMAP above LAYOUT_FULL_ROWS (PCA of every row is fast)."""
+    if sample is None or sample == "none":
+        return None
+    if sample == "auto":
+        return SAMPLE_ROWS if method == "umap" and n > LAYOUT_FULL_ROWS else None
+    rows = int(sample)
+    return rows if rows < n else None
 
 
 def fit_sample(
