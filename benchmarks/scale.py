@@ -38,7 +38,7 @@ PY = sys.executable
 CLI = [PY, "-m", "clustering.cli"]
 CENTERS = 20
 TRUST_ROWS = 3_000
-ALL_CASES = ("small", "1m", "1m384", "full1m", "hdbscan", "10m")
+ALL_CASES = ("small", "1m", "1m384", "full1m", "hdbscan", "10m")  # and "100k": the 100k row of "small" alone
 
 
 def blobs(n: int, d: int, seed: int = 0, center_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -388,6 +388,8 @@ def main() -> None:
     fresh: list = []
     if "small" in cases:
         case_sizes(work, [10_000, 100_000], 64, 100_000, fresh)
+    if "100k" in cases:
+        case_sizes(work, [100_000], 64, 100_000, fresh)
     if "1m" in cases:
         case_sizes(work, [1_000_000], 64, 0, fresh)
     if "1m384" in cases:
