@@ -94,10 +94,12 @@ def settled(page, timeout: float = 60) -> None:
 
 
 def scatter_frame(page, timeout: float = 180):
-    """The scatter component's iframe, once its canvas has drawn."""
-    locator = page.frame_locator("iframe[title*='clusterlab_scatter']").locator("canvas#plot[data-ready='1']")
+    """The scatter component's iframe, once its canvas has drawn (the newest one: while Streamlit swaps a scatter for
+    one under another key, both are briefly on the page)."""
+    locator = page.frame_locator("iframe[title*='clusterlab_scatter']").last.locator("canvas#plot[data-ready='1']")
     locator.wait_for(state="attached", timeout=timeout * 1000)
-    for frame in page.frames:
+    settled(page, timeout)
+    for frame in reversed(page.frames):
         if frame.url and "clusterlab_scatter" in frame.url:
             return frame
     raise AssertionError("scatter iframe not found")
