@@ -163,6 +163,9 @@ def test_bad_parts_are_named(tmp_path):
         open_source(tmp_path / "pq")
     with pytest.raises(DataError, match="not a folder of .parquet"):
         open_source(tmp_path)
+    other.write_text("not parquet")
+    with pytest.raises(DataError, match=r"part-9\.parquet: not a readable parquet file"):
+        open_source(tmp_path / "pq")
 
 
 # -- Dask, on a real LocalCluster ------------------------------------------------------------------------------

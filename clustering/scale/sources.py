@@ -162,11 +162,22 @@ def _zarr_source(path: Path, key: str | None) -> Source:
     return Source(path=str(path), kind="zarr", n_rows=n, dim=d, parts=parts)
 
 
-def _parquet_source(path: Path, files: list[Path], columns, key, keep: list[str]) -> Source:
-    import pyarrow as pa
+def _parquet_file(file: Path):
+    """pyarrow's ParquetFile, or a DataError naming the file that is not parquet."""
     import pyarrow.parquet as pq
 
-    schema = pq.ParquetFile(files[0]).schema_arrow
+    try:
+        return pq.ParquetFile(file)
+    except Exception as error:
+        raise DataError(
+            f"{file}: not a readable parquet file ({error}). Remove it from the folder or rewrite it."
+        ) from error
+
+
+def _parquet_source(path: Path, files: list[Path], columns, key, keep: list[str]) -> Source:
+    import pyarrow as pa
+
+    schema = _parquet_file(files[0]).schema_arrow
     names = list(schema.names)
     for column in keep:
         if column not in names:
@@ -181,7 +192,7 @@ def _parquet_source(path: Path, files: list[Path], columns, key, keep: list[str]
         if vector_column not in names:
             raise DataError(f"{files[0]}: no column '{vector_column}' (columns: {names[:20]}).")
         features: list[str] = [vector_column]
-        first = pq.ParquetFile(files[0]).read_row_group(0, columns=[vector_column]).column(0)
+        first = _parquet_file(files[0]).read_row_group(0, columns=[vector_column]).column(0)
         dim = len(first[0]) if len(first) else 0
     elif columns:
         missing = [c for c in columns if c not in names]
@@ -203,7 +214,7 @@ def _parquet_source(path: Path, files: list[Path], columns, key, keep: list[str]
     parts: list[Part] = []
     start = 0
     for file in files:
-        handle = pq.ParquetFile(file)
+        handle = _parquet_file(file)
         if handle.schema_arrow.names != names:
             raise DataError(f"{file}: its columns differ from {files[0].name}'s; every file needs the same columns.")
         for group in range(handle.metadata.num_row_groups):
