@@ -14,7 +14,7 @@ from clustering.backends import BACKENDS
 from clustering.scale.dask_run import WORKER_MEMORY, cluster_out_of_core, read_drawn
 from clustering.scale.sampled import SAMPLE_ROWS
 from clustering.store.database import home
-from common import BROWSER_POINTS, plain, show_job, start_job
+from common import BROWSER_POINTS, plain, show_flash, show_job, start_job
 from scatter import colour_codes, scatter
 from widgets import parameter_form
 
@@ -71,6 +71,7 @@ def section() -> None:
         )
         st.rerun()
     show_job()
+    show_flash()  # a failed or cancelled run says so here, on this page
     summary = st.session_state.get("ooc-summary")
     if summary:
         show_summary(summary)
