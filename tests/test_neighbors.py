@@ -52,6 +52,20 @@ def test_memory_and_disk_cache(points, tmp_path, monkeypatch):
     assert list(tmp_path.glob("knn-*.npz"))
 
 
+def test_fewer_neighbours_come_from_a_wider_graph_in_memory(points, tmp_path, monkeypatch):
+    """UMAP's 14 neighbours after Leiden's 15 reuse the search: the same columns, no second search."""
+    monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
+    neighbors._MEMORY.clear()
+    wide = knn_graph(points, 9)
+    narrow = knn_graph(points, 6)
+    assert narrow.cached and narrow.k == 6 and narrow.metric == wide.metric
+    np.testing.assert_array_equal(narrow.indices, wide.indices[:, :6])
+    np.testing.assert_array_equal(narrow.distances, wide.distances[:, :6])
+    np.testing.assert_array_equal(narrow.indices, knn_graph(points, 6, use_cache=False).indices)
+    assert not knn_graph(points, 6, metric="cosine").cached  # another metric is another search
+    assert not knn_graph(points + 1, 6).cached  # other data too
+
+
 def test_damaged_cache_is_rebuilt(points, tmp_path, monkeypatch):
     monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
     graph = knn_graph(points, 5)
