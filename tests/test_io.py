@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clustering.data import DataError, Dataset
-from clustering.io import load
+from clustering.io import column_std, load
 
 
 @pytest.fixture
@@ -376,3 +376,10 @@ def test_a_bare_stem_beside_its_numbered_columns_is_one_embedding(tmp_path):
     assert embedding_columns(["x", "x.1", "x.2"]) == ["x", "x.1", "x.2"]
     assert embedding_columns(["emb_0", "emb_1", "price"]) == ["emb_0", "emb_1"]
     assert embedding_columns(["a1", "b2", "c3"]) == ["a1", "b2", "c3"]  # no shared stem: all numeric columns
+
+
+def test_column_spread_in_blocks_matches_numpy_at_any_offset_and_scale():
+    """The scale warning's spread, computed a block at a time, is numpy's float64 std (even far from zero)."""
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(10_001, 4)) * [1, 1e-3, 1e3, 0] + [1e6, 0, -5, 7]).astype(np.float32)
+    np.testing.assert_allclose(column_std(x, block_rows=999), x.std(axis=0, dtype=np.float64), rtol=1e-9, atol=1e-12)
