@@ -168,7 +168,7 @@ def run(
         seconds[f"cluster.{stage_name}"] = stage_seconds
     artifacts = {"estimator": estimator, **estimator.artifacts()}
     if layout is not None:
-        from clustering.projection import project
+        from clustering.projection import execution, project
         from clustering.scale.sampled import layout_sample_size, layout_sampled
 
         stage(f"{layout} layout", 0.9)
@@ -177,10 +177,15 @@ def run(
         layout_rows = layout_sample_size(layout, len(x), sample)
         if layout_rows is None:
             artifacts["layout"] = project(x, layout, seed=layout_seed)
-            info["layout"] = {"method": layout, "fitted_on_sample_rows": None}
+            info["layout"] = {"method": layout, "fitted_on_sample_rows": None, **execution(layout)}
         else:  # the method fitted every row, the layout a sample (a UMAP of every row is the slow part)
             artifacts["layout"], placed = layout_sampled(x, layout, sample_rows=layout_rows, seed=layout_seed)
-            info["layout"] = {"method": layout, "fitted_on_sample_rows": layout_rows, "placed_by": placed["search"]}
+            info["layout"] = {
+                "method": layout,
+                "fitted_on_sample_rows": layout_rows,
+                "placed_by": placed["search"],
+                **execution(layout),
+            }
         seconds["layout"] = time.perf_counter() - t
     result_metrics = None
     if truth is not None:

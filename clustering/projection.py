@@ -72,6 +72,17 @@ def tsne_embed(x: np.ndarray, n_components: int = 2, perplexity: float = 30.0, s
     return model.fit_transform(x).astype(np.float32)
 
 
+def execution(method: str) -> dict:
+    """How a layout runs, as a run records it. umap-learn runs on one thread so that a fixed seed gives the same
+    picture every time (its parallel epochs race and differ run to run); PCA and t-SNE use every core and are
+    still reproducible; cuML's UMAP on a GPU is fast but not bit-for-bit reproducible."""
+    from clustering import rapids
+
+    if method == "umap" and rapids.use_gpu("auto"):
+        return {"device": rapids.GPU_NAMES["umap"], "threads": None, "reproducible": False}
+    return {"device": "cpu", "threads": 1 if method == "umap" else os.cpu_count(), "reproducible": True}
+
+
 def project(x: np.ndarray, method: str = "umap", n_components: int = 2, seed: int = 0, **options) -> np.ndarray:
     """A low-dimensional layout of x by one of `PROJECTIONS`; t-SNE above TSNE_MAX_ROWS is refused."""
     if method == "tsne" and len(x) > TSNE_MAX_ROWS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import threading
 
@@ -198,6 +199,7 @@ def test_dask_run_writes_partitioned_labels(client, tmp_path):
     )
     assert summary["ari"] > 0.95 and summary["n_clusters"] == 5
     assert summary["workers"] == 2 and summary["parts"] == 8
+    assert summary["layout"] == {"method": "pca", "device": "cpu", "threads": os.cpu_count(), "reproducible": True}
     assert len(list((tmp_path / "out").glob("part-*.parquet"))) == 8
     assert json.loads((tmp_path / "out" / "run.json").read_text())["rows"] == 40_000
     labels, confidence, xy = read_labels(tmp_path / "out")
@@ -322,6 +324,7 @@ def test_a_full_fit_lays_out_a_sample_above_the_layout_limit(monkeypatch):
     result = run(data, "kmeans", {"n_clusters": 5}, sample="auto", layout="umap")
     assert "sample" not in result.info  # k-means fitted every row
     assert result.info["layout"]["fitted_on_sample_rows"] == 800
+    assert result.info["layout"]["threads"] == 1 and result.info["layout"]["reproducible"]  # umap-learn, seeded
     assert result.artifacts["layout"].shape == (3_000, 2)
     full = run(data, "kmeans", {"n_clusters": 5}, layout="pca")  # sample=None: every row, for both
     assert full.info["layout"]["fitted_on_sample_rows"] is None

@@ -28,6 +28,7 @@ import numpy as np
 
 from clustering.backends.base import Cancelled
 from clustering.data import DataError
+from clustering.projection import execution
 from clustering.scale.model import SampleModel
 from clustering.scale.sampled import SAMPLE_ROWS, choose_rows, fit_sample
 from clustering.scale.sources import Part, Source
@@ -185,7 +186,7 @@ def run_on_dask(
         "params": result.params if result is not None else None,
         "seed": seed,
         "preprocess": preprocess,
-        "layout": layout,
+        "layout": {"method": layout, **execution(layout)} if layout else None,
         "sample": model.describe(),
         "n_clusters": len([c for c in sizes if c >= 0]) if method else None,
         "noise": int(sizes.get(-1, 0)) if method else None,

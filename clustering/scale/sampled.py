@@ -142,7 +142,14 @@ def run_sampled(
     seconds["total"] = time.perf_counter() - start
     info = {**sample_result.info, "sample": model.describe()}
     if layout is not None:
-        info["layout"] = {"method": layout, "fitted_on_sample_rows": int(len(rows)), "placed_by": "sample neighbours"}
+        from clustering.projection import execution
+
+        info["layout"] = {
+            "method": layout,
+            "fitted_on_sample_rows": int(len(rows)),
+            "placed_by": "sample neighbours",
+            **execution(layout),
+        }
     if progress is not None:
         progress("done", 1.0)
     return ClusterResult(
