@@ -487,3 +487,20 @@ def test_explore_draws_a_sample_over_the_browser_budget(monkeypatch):
     box = [[-0.5, -0.5], [2.5, -0.5], [2.5, 2.5], [-0.5, 2.5]]  # as the browser sends a box: four corners
     assert common.rows_in_polygon(xy, box).tolist() == [0, 1, 2]
     assert common.rows_in_polygon(xy, [[0, 0]]).tolist() == []
+
+
+def test_out_of_core_output_folder_is_named_after_the_input_when_the_run_starts(monkeypatch, tmp_path):
+    """The output field starts empty (a widget's default is frozen at its first drawing, before a path is typed);
+    the run's folder is named from the input and the method at the click."""
+    monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path))
+    from views.out_of_core import default_output
+
+    at = on_digits(app("data")).run()
+    at.radio(key="data-source").set_value("Out of core (Dask)").run()
+    assert not at.exception
+    assert at.text_input(key="ooc-out").value == ""
+    at.text_input(key="ooc-path").input("/data/emb-parquet/").run()
+    assert at.text_input(key="ooc-out").value == ""
+    folder = default_output("/data/emb-parquet/", "leiden")
+    assert folder.parent.name == "out-of-core" and folder.name.startswith("emb-parquet-leiden-")
+    assert default_output("/data/vectors.zarr", "hdbscan").name.startswith("vectors-hdbscan-")

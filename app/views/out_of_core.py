@@ -41,9 +41,12 @@ def section() -> None:
         a, b = st.columns(2)
         workers = a.number_input("Local workers", 1, 256, os.cpu_count() or 1, key="ooc-workers")
         memory = b.text_input("Memory per local worker (CLUSTERLAB_WORKER_MEMORY)", WORKER_MEMORY, key="ooc-memory")
-    stem = Path(path.strip().rstrip("/")).stem or "input"
-    default_out = home() / "out-of-core" / f"{stem}-{method}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out = st.text_input("Output folder (created; must be new or empty)", str(default_out), key="ooc-out")
+    # Chosen when the run starts: a widget's default is fixed at its first drawing, before a path is typed.
+    out = st.text_input(
+        "Output folder (created; must be new or empty)",
+        key="ooc-out",
+        placeholder=str(home() / "out-of-core" / "INPUT-METHOD-TIME (when left empty)"),
+    )
     if problem:
         st.error(plain(problem))
     busy = "job" in st.session_state
@@ -52,7 +55,7 @@ def section() -> None:
             "path": path.strip(),
             "method": method,
             "params": dict(params),
-            "out": out.strip(),
+            "out": out.strip() or str(default_output(path, method)),
             "scheduler": scheduler.strip() or None,
             "workers": int(workers),
             "worker_memory": memory.strip() or None,
@@ -75,6 +78,12 @@ def section() -> None:
     summary = st.session_state.get("ooc-summary")
     if summary:
         show_summary(summary)
+
+
+def default_output(path: str, method: str) -> Path:
+    """A new folder for a run's parts: ~/.clusterlab/out-of-core/<input>-<method>-<time>."""
+    stem = Path(path.strip().rstrip("/")).stem or "input"
+    return home() / "out-of-core" / f"{stem}-{method}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def show_summary(summary: dict) -> None:
