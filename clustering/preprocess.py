@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from clustering.data import DataError
@@ -13,15 +15,19 @@ CHOICES = ("none", "standardize", "l2", "pca:N")
 RANGE_EXPONENT = 40
 
 
-def fit_range(x: np.ndarray) -> np.ndarray:
-    """x scaled by a power of two when its largest |value| is outside the safe float32 range; else x itself."""
+def range_exponent(x: np.ndarray) -> int:
+    """The power of two that brings x's largest |value| inside the safe float32 range (0 when it is inside)."""
     largest = float(np.abs(x).max()) if x.size else 0.0
     if largest == 0.0 or not np.isfinite(largest):
-        return x
+        return 0
     exponent = int(np.frexp(largest)[1])  # largest = m * 2^exponent, 0.5 <= m < 1
-    if -RANGE_EXPONENT <= exponent <= RANGE_EXPONENT:
-        return x
-    return np.ldexp(x, -exponent).astype(np.float32)
+    return 0 if -RANGE_EXPONENT <= exponent <= RANGE_EXPONENT else exponent
+
+
+def fit_range(x: np.ndarray) -> np.ndarray:
+    """x scaled by a power of two when its largest |value| is outside the safe float32 range; else x itself."""
+    exponent = range_exponent(x)
+    return np.ldexp(x, -exponent).astype(np.float32) if exponent else x
 
 
 def parse(spec: str | None) -> tuple[str, int | None]:
@@ -41,22 +47,61 @@ def parse(spec: str | None) -> tuple[str, int | None]:
     raise DataError(f"preprocess '{spec}': unknown; choose one of {', '.join(CHOICES)}.")
 
 
+@dataclass
+class Preprocessing:
+    """A preprocessing fitted on some rows and applied to any rows: the same numbers for every chunk of a large
+    input whose transform was fitted on a sample (`clustering.scale`), and the whole of `preprocess`."""
+
+    kind: str  # none | standardize | l2 | pca
+    exponent: int = 0  # values are scaled by 2^-exponent first (see fit_range)
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    components: np.ndarray | None = None
+    unit: bool = False  # rows scaled to unit length last (cosine metric)
+
+    @classmethod
+    def fit(cls, rows: np.ndarray, spec: str | None, seed: int = 0, unit: bool = False) -> Preprocessing:
+        kind, n_components = parse(spec)
+        x = np.asarray(rows, dtype=np.float32)
+        exponent = range_exponent(x)
+        x = np.ldexp(x, -exponent).astype(np.float32) if exponent else x
+        fitted = cls(kind=kind, exponent=exponent, unit=unit)
+        if kind == "standardize":
+            std = x.std(axis=0)
+            std[std == 0] = 1.0
+            fitted.mean, fitted.scale = x.mean(axis=0), std
+        elif kind == "pca":
+            from sklearn.decomposition import PCA
+
+            count = min(n_components or 50, x.shape[1], x.shape[0])
+            solver = "randomized" if min(x.shape) > 2 * count else "full"
+            pca = PCA(n_components=count, svd_solver=solver, random_state=seed).fit(x)
+            fitted.mean, fitted.components = pca.mean_.astype(np.float32), pca.components_.astype(np.float32)
+        return fitted
+
+    def apply(self, rows: np.ndarray) -> np.ndarray:
+        """`rows` transformed as fitted, as contiguous float32 (the input is never modified)."""
+        x = np.asarray(rows, dtype=np.float32)
+        if self.exponent:
+            x = np.ldexp(x, -self.exponent).astype(np.float32)
+        if self.kind == "standardize" and self.mean is not None and self.scale is not None:
+            x = (x - self.mean) / self.scale
+        elif self.kind == "l2":
+            x = unit_rows(x)
+        elif self.kind == "pca" and self.mean is not None and self.components is not None:
+            x = (x - self.mean) @ self.components.T
+        if self.unit:
+            x = unit_rows(x)
+        return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (all-zero rows left as they are)."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (x / norms).astype(np.float32)
+
+
 def preprocess(vectors: np.ndarray, spec: str | None, seed: int = 0) -> np.ndarray:
     """Return a float32 matrix transformed as the spec says (the input is never modified)."""
-    kind, n_components = parse(spec)
-    x = fit_range(np.asarray(vectors, dtype=np.float32))
-    if kind == "none":
-        return x
-    if kind == "standardize":
-        std = x.std(axis=0)
-        std[std == 0] = 1.0
-        return fit_range(((x - x.mean(axis=0)) / std).astype(np.float32))
-    if kind == "l2":
-        norms = np.linalg.norm(x, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return (x / norms).astype(np.float32)
-    from sklearn.decomposition import PCA
-
-    n_components = min(n_components, x.shape[1], x.shape[0])
-    solver = "randomized" if min(x.shape) > 2 * n_components else "full"
-    return PCA(n_components=n_components, svd_solver=solver, random_state=seed).fit_transform(x).astype(np.float32)
+    return Preprocessing.fit(vectors, spec, seed=seed).apply(vectors)

@@ -17,7 +17,8 @@ from clustering.cli import main
 from clustering.data import DataError, Dataset
 from clustering.params import ParamError
 from clustering.pipeline import run, sample_size
-from clustering.scale.model import SampleModel, Transform
+from clustering.preprocess import Preprocessing
+from clustering.scale.model import SampleModel
 from clustering.scale.sampled import choose_rows, fit_sample, layout_sampled
 from clustering.scale.sources import open_source
 
@@ -85,7 +86,7 @@ def test_noise_votes_and_wins_in_empty_space():
     labels = np.where(np.arange(4_000) % 2 == 0, 0, -1).astype(np.int32)
     labels[:2_000] = 0
     labels[2_000:] = -1
-    model = SampleModel.build(Transform.fit(x, "none"), x, labels, np.arange(4_000), None)
+    model = SampleModel.build(Preprocessing.fit(x, "none"), x, labels, np.arange(4_000), None)
     assert set(np.unique(model.assign(x[2_000:2_100]).labels)) == {-1}
     assert model.assign(far).labels.shape == (5,)
 
@@ -95,7 +96,7 @@ def test_transform_fitted_on_the_sample_matches_preprocess(spec):
     from clustering.preprocess import preprocess
 
     x, _ = blobs(2_000)
-    transform = Transform.fit(x, spec)
+    transform = Preprocessing.fit(x, spec)
     expected = preprocess(x, spec)
     got = transform.apply(x)
     if spec.startswith("pca"):  # components are defined up to sign

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustering.preprocess import parse as parse_preprocess
+from clustering.preprocess import Preprocessing
 
 VOTERS = 15  # sample neighbours that vote for a row's cluster and place it on the layout
 EXACT_SAMPLE_MAX = 5_000  # below this many sample rows the search is exact (flat)
@@ -22,60 +22,6 @@ PROBE_ROWS = 1_000  # sample rows used to tune the index
 AGREEMENT_TARGET = 0.99  # share of probe rows whose label must match exact search
 PLACEMENT_TOLERANCE = 0.01  # median distance from the exact placement, as a share of the layout's spread
 PROBES = (1, 2, 4, 8, 16, 32, 64, 128)
-
-
-@dataclass
-class Transform:
-    """Preprocessing fitted on the sample and applied chunk by chunk (the same numbers for every row)."""
-
-    kind: str  # none | standardize | l2 | pca
-    exponent: int = 0  # values are scaled by 2^-exponent (see preprocess.fit_range)
-    mean: np.ndarray | None = None
-    scale: np.ndarray | None = None
-    components: np.ndarray | None = None
-    unit: bool = False  # rows scaled to unit length last (cosine metric)
-
-    @classmethod
-    def fit(cls, sample: np.ndarray, spec: str, seed: int = 0, unit: bool = False) -> Transform:
-        kind, count = parse_preprocess(spec)
-        x = np.asarray(sample, dtype=np.float32)
-        largest = float(np.abs(x).max()) if x.size else 0.0
-        exponent = int(np.frexp(largest)[1]) if largest > 0 and np.isfinite(largest) else 0
-        exponent = exponent if abs(exponent) > 40 else 0
-        x = np.ldexp(x, -exponent).astype(np.float32) if exponent else x
-        transform = cls(kind=kind, exponent=exponent, unit=unit)
-        if kind == "standardize":
-            std = x.std(axis=0)
-            std[std == 0] = 1.0
-            transform.mean, transform.scale = x.mean(axis=0), std
-        elif kind == "pca":
-            from sklearn.decomposition import PCA
-
-            count = min(count or 50, x.shape[1], x.shape[0])
-            solver = "randomized" if min(x.shape) > 2 * count else "full"
-            pca = PCA(n_components=count, svd_solver=solver, random_state=seed).fit(x)
-            transform.mean, transform.components = pca.mean_.astype(np.float32), pca.components_.astype(np.float32)
-        return transform
-
-    def apply(self, chunk: np.ndarray) -> np.ndarray:
-        x = np.asarray(chunk, dtype=np.float32)
-        if self.exponent:
-            x = np.ldexp(x, -self.exponent).astype(np.float32)
-        if self.kind == "standardize" and self.mean is not None and self.scale is not None:
-            x = (x - self.mean) / self.scale
-        elif self.kind == "l2":
-            x = _unit_rows(x)
-        elif self.kind == "pca" and self.mean is not None and self.components is not None:
-            x = (x - self.mean) @ self.components.T
-        if self.unit:
-            x = _unit_rows(x)
-        return np.ascontiguousarray(x, dtype=np.float32)
-
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (x / norms).astype(np.float32)
 
 
 @dataclass
@@ -91,7 +37,7 @@ class Assignment:
 class SampleModel:
     """What a sample fit leaves behind to label and place the remaining rows."""
 
-    transform: Transform
+    transform: Preprocessing
     vectors: np.ndarray  # (m, d) the sample in the fitted space, float32
     labels: np.ndarray  # (m,) int32
     rows: np.ndarray  # (m,) sorted row ids of the sample in the full data
@@ -111,7 +57,7 @@ class SampleModel:
     @classmethod
     def build(
         cls,
-        transform: Transform,
+        transform: Preprocessing,
         vectors: np.ndarray,
         labels: np.ndarray | None,
         rows: np.ndarray,

@@ -15,7 +15,8 @@ import numpy as np
 
 from clustering.backends.base import Cancelled
 from clustering.data import Dataset
-from clustering.scale.model import SampleModel, Transform
+from clustering.preprocess import Preprocessing
+from clustering.scale.model import SampleModel
 
 SAMPLE_ROWS = 50_000  # rows the method and the layout are fitted on
 LAYOUT_FULL_ROWS = 50_000  # a UMAP layout of more rows is fitted on a sample (100k took 86 s on 2 cores)
@@ -62,7 +63,7 @@ def fit_sample(
     from clustering.projection import project
 
     metric = (params or {}).get("metric", "euclidean")
-    transform = Transform.fit(sample, preprocess, seed=seed, unit=metric == "cosine")
+    transform = Preprocessing.fit(sample, preprocess, seed=seed, unit=metric == "cosine")
     x = transform.apply(sample)
     result = None
     labels = None
