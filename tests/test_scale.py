@@ -329,3 +329,14 @@ def test_a_full_fit_lays_out_a_sample_above_the_layout_limit(monkeypatch):
     assert result.artifacts["layout"].shape == (3_000, 2)
     full = run(data, "kmeans", {"n_clusters": 5}, layout="pca")  # sample=None: every row, for both
     assert full.info["layout"]["fitted_on_sample_rows"] is None
+
+
+def test_worker_peak_memory_is_its_own_not_its_parents():
+    """A process started by a large one reports its own peak (ru_maxrss would start at the parent's RSS)."""
+    import subprocess
+    import sys
+
+    ballast = np.ones(400 * 2**20 // 8)  # 400 MB resident in this process when the child starts
+    code = "from clustering.scale.dask_run import _peak_rss_mb; print(_peak_rss_mb())"
+    reported = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert ballast.sum() > 0 and 10 < reported < 300

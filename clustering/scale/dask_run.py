@@ -299,10 +299,15 @@ def _wait_all(client, futures, pending, progress, cancel, verb, total, low, high
 
 
 def _peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB (Linux reports KB)."""
-    import resource
+    """This process's own peak resident memory so far, in MB: Linux's VmHWM. ru_maxrss would start at the RSS its
+    parent had when it forked (a worker spawned by a 2 GB process read 2 GB), so it is only the fallback."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        import resource
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _say(progress: Progress | None, message: str, share: float) -> None:
