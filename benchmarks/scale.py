@@ -7,12 +7,13 @@ Data: labelled Gaussian blobs, 20 centres in [-10, 10]^d, unit spread (`blobs`).
   labelled and placed by their nearest sample rows); ARI against the truth.
 - full fit: the same with `--sample none` (100k with its layout; 1M labels only, as a full UMAP of 1M takes
   about 15 minutes here): ARI between the sample-fit and the full-fit labels.
-- layout peer: umap-learn with n_jobs=-1 on every row (10k, 100k); trustworthiness (k=15) of each layout on the
-  same 3,000 random rows.
+- layout peer: umap-learn with n_jobs=-1 on every row (10k, 100k, and 1M x 64 with 25 minutes to finish);
+  trustworthiness (k=15) of each layout on the same 3,000 random rows.
 - HDBSCAN at 100k x 50: ours (`--method hdbscan`, sample fit) against umap-learn's 10-d reduction (n_jobs=-1)
   then fast_hdbscan, both cold.
-- Peak RSS: each case's own (os.wait4); data is made in child processes, because Linux carries a process's peak
-  RSS into the children it starts, and Dask workers report their own peak (resource.getrusage in each task).
+- Peak RSS: each process's own high-water mark (VmHWM, written by PEAK_WRAPPER at exit; ru_maxrss would carry
+  the benchmark process's RSS into its children); data is made in child processes; Dask workers report their
+  own peak (resource.getrusage in each task).
 - 10M x 64 parquet (20 files): ours on a LocalCluster (2 workers, 4GB each) against Dask-ML's KMeans on the same
   cluster (workers restarted between the two, so each peak RSS is its own).
 
@@ -73,10 +74,35 @@ def make_npy(path: Path, n: int, d: int, seed: int = 0) -> None:
 
 
 PEER_LIMIT_SECONDS = 300  # a peer still running after this is stopped and reported as not finished
+DASK_ML_LIMIT_SECONDS = 900  # Dask-ML's KMeans on 10M rows gets 15 minutes
+UMAP_1M_LIMIT_SECONDS = 1500  # umap-learn on every one of 1M rows gets 25 minutes
+
+
+# Runs a Python command line (`-m module ...` or `-c code ...`) and writes its own peak RSS (VmHWM, kB) to a file
+# at exit. ru_maxrss is not enough: Linux starts a child's at the RSS its parent had when it forked, so a
+# benchmark process holding earlier results inflated its children's peaks (1M labels only read 1.9 GB).
+PEAK_WRAPPER = """
+import atexit, runpy, sys
+peak_file, mode, target = sys.argv[1:4]
+def peak():
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(peak_file, "w") as out:
+        out.write(kb)
+atexit.register(peak)
+sys.argv = [target if mode == "-m" else "-c", *sys.argv[4:]]
+if mode == "-m":
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    exec(compile(target, "<peer>", "exec"), {"__name__": "__main__"})
+"""
 
 
 def run(command: list[str], env: dict | None = None, limit: float | None = None) -> dict:
-    """Run a cold process; wall seconds, its peak RSS (MB), stdout; {"unfinished_after": limit} past `limit`."""
+    """Run a cold process; wall seconds, its own peak RSS (MB), stdout; {"unfinished_after": limit} past `limit`."""
+    peak_file = Path(tempfile.mkdtemp()) / "peak-kb"
+    if command[0] == PY and command[1] in ("-m", "-c"):
+        command = [PY, "-c", PEAK_WRAPPER, str(peak_file), *command[1:]]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, stderr=err, text=True, env={**os.environ, **(env or {})})
@@ -93,7 +119,8 @@ def run(command: list[str], env: dict | None = None, limit: float | None = None)
         stdout, stderr = out.read(), err.read()
     if os.waitstatus_to_exitcode(status):
         raise RuntimeError(f"{' '.join(command[:6])} failed: {stderr[-2000:]}")
-    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024), "stdout": stdout}
+    peak_kb = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_kb / 1024), "stdout": stdout}
 
 
 def ours(path: Path, out: Path, method: str, extra: list[str], cache: Path) -> dict:
@@ -123,9 +150,16 @@ np.save(sys.argv[2], xy)
 """
 
 
-def umap_peer(path: Path, out: Path, components: int = 2, min_dist: float = 0.1, labels: Path | None = None) -> dict:
+def umap_peer(
+    path: Path,
+    out: Path,
+    components: int = 2,
+    min_dist: float = 0.1,
+    labels: Path | None = None,
+    limit: float | None = None,
+) -> dict:
     command = [PY, "-c", UMAP_PEER, str(path), str(out), str(components), str(min_dist)]
-    result = run(command + ([str(labels)] if labels else []), limit=PEER_LIMIT_SECONDS)
+    result = run(command + ([str(labels)] if labels else []), limit=limit or PEER_LIMIT_SECONDS)
     result.pop("stdout", None)
     return result
 
@@ -143,7 +177,17 @@ def ari(a, b) -> float:
     return round(score(a, b), 4)
 
 
-def case_sizes(work: Path, sizes: list[int], d: int, full_layout_max: int, results: list) -> None:
+def case_sizes(
+    work: Path,
+    sizes: list[int],
+    d: int,
+    full_layout_max: int,
+    results: list,
+    peer_max: int | None = None,
+    peer_limit: float | None = None,
+) -> None:
+    """Ours at each size; a full fit up to full_layout_max rows; umap-learn up to peer_max (default: the same)."""
+    peer_max = full_layout_max if peer_max is None else peer_max
     for n in sizes:
         path = work / f"blobs-{n}x{d}.npy"
         truth = write_npy(path, n, d)
@@ -171,10 +215,11 @@ def case_sizes(work: Path, sizes: list[int], d: int, full_layout_max: int, resul
                 "trustworthiness": trust(x, full["xy"]),
             }
             row["ari_sample_vs_full"] = ari(full["labels"], mine["labels"])
-            peer = umap_peer(path, work / "peer-xy.npy")
+        if n <= peer_max:
+            peer = umap_peer(path, work / "peer-xy.npy", limit=peer_limit)
             if "seconds" in peer:
                 peer["trustworthiness"] = trust(x, np.load(work / "peer-xy.npy"))
-                row["layout_ratio"] = round(peer["seconds"] / mine["seconds"], 2)
+            row["layout_ratio"] = round(peer.get("seconds", peer.get("unfinished_after", 0)) / mine["seconds"], 2)
             row["umap_learn"] = peer
         print(json.dumps(row), flush=True)
         results.append(row)
@@ -295,13 +340,17 @@ def case_ten_million(work: Path, results: list) -> None:
             "stages": summary["seconds"],
         },
         "dask_ml_kmeans": peer,
-        "ratio": round(peer["seconds"] / mine["seconds"], 2) if peer.get("seconds") else None,
+        # at least this much when the peer was stopped unfinished
+        "ratio": round(peer.get("seconds", peer.get("unfinished_after", 0)) / mine["seconds"], 2) or None,
     }
     print(json.dumps(row), flush=True)
     results.append(row)
 
 
-def dask_ml_kmeans(client, folder: Path) -> dict:
+def dask_ml_kmeans(client, folder: Path, limit: float = DASK_ML_LIMIT_SECONDS) -> dict:
+    """Dask-ML's KMeans on the same cluster; stopped (workers restarted) when it runs past `limit`."""
+    import threading
+
     import dask.dataframe as dd
     from dask_ml.cluster import KMeans
 
@@ -309,14 +358,31 @@ def dask_ml_kmeans(client, folder: Path) -> dict:
 
     start = time.perf_counter()
     frame = dd.read_parquet(str(folder))
-    x = frame[[f"f{j}" for j in range(64)]].to_dask_array(lengths=True)
-    model = KMeans(n_clusters=CENTERS, random_state=0).fit(x)
-    labels = model.labels_.compute()
+    fitted: dict = {}
+
+    def fit() -> None:
+        try:
+            x = frame[[f"f{j}" for j in range(64)]].to_dask_array(lengths=True)
+            fitted["labels"] = KMeans(n_clusters=CENTERS, random_state=0).fit(x).labels_.compute()
+        except Exception as error:  # stopped by the restart below, or failed: reported either way
+            fitted["error"] = f"{type(error).__name__}: {str(error)[:300]}"
+
+    worker = threading.Thread(target=fit, daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        client.restart()
+        return {"unfinished_after": limit}
+    if "error" in fitted:
+        return {"error": fitted["error"]}
+    labels = fitted["labels"]
     seconds = time.perf_counter() - start
     truth = frame["label"].compute().to_numpy()
     from collections import Counter
 
-    peak = max(client.run(lambda: __import__("resource").getrusage(0).ru_maxrss / 1024).values())
+    from clustering.scale.dask_run import _peak_rss_mb
+
+    peak = max(client.run(_peak_rss_mb).values())
     return {
         "seconds": round(seconds, 1),
         "worker_peak_rss_mb": round(peak),
@@ -345,6 +411,16 @@ def plot(results: list, path: Path) -> None:
             "s--",
             label="umap-learn layout alone (n_jobs=-1)",
         )
+    stopped = [r for r in rows if "unfinished_after" in r.get("umap_learn", {})]
+    if stopped:
+        axes.loglog(
+            [r["rows"] for r in stopped],
+            [r["umap_learn"]["unfinished_after"] for r in stopped],
+            "s",
+            mfc="none",
+            color="C1",
+            label="umap-learn stopped unfinished at its limit",
+        )
     full = [r for r in results if "full_fit" in r and r.get("rows")]
     if full:
         axes.loglog(
@@ -358,6 +434,14 @@ def plot(results: list, path: Path) -> None:
         axes.loglog([r["rows"]], [r["ours"]["seconds"]], "D", color="C0", label="Clusterlab on Dask, out of core")
         if r["dask_ml_kmeans"].get("seconds"):
             axes.loglog([r["rows"]], [r["dask_ml_kmeans"]["seconds"]], "x", color="C3", label="Dask-ML KMeans")
+        elif r["dask_ml_kmeans"].get("unfinished_after"):
+            axes.loglog(
+                [r["rows"]],
+                [r["dask_ml_kmeans"]["unfinished_after"]],
+                "x",
+                color="C3",
+                label="Dask-ML KMeans stopped unfinished",
+            )
     axes.axhline(120, color="grey", lw=0.8)
     axes.text(1.1e4, 130, "2 minutes", color="grey", fontsize=8)
     axes.set_xlabel("rows (64-d blobs)")
@@ -391,7 +475,7 @@ def main() -> None:
     if "100k" in cases:
         case_sizes(work, [100_000], 64, 100_000, fresh)
     if "1m" in cases:
-        case_sizes(work, [1_000_000], 64, 0, fresh)
+        case_sizes(work, [1_000_000], 64, 0, fresh, peer_max=1_000_000, peer_limit=UMAP_1M_LIMIT_SECONDS)
     if "1m384" in cases:
         case_sizes(work, [1_000_000], 384, 0, fresh)
     if "full1m" in cases:
