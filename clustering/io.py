@@ -197,11 +197,23 @@ def _quality_warnings(vectors: np.ndarray, feature_names: list[str] | None) -> l
                 "vanish in distances. Standardize (preprocessing), or leave them out of the feature columns."
             )
     if len(vectors) <= 2_000_000:
-        rows = np.ascontiguousarray(vectors).view(np.dtype((np.void, vectors.dtype.itemsize * vectors.shape[1])))
-        n_unique = len(np.unique(rows.ravel()))
-        if n_unique < len(vectors):
-            warnings.append(f"{len(vectors) - n_unique} duplicate row(s): they will share a cluster")
+        repeated = duplicate_rows(vectors)
+        if repeated:
+            warnings.append(f"{repeated} duplicate row(s): they will share a cluster")
     return warnings
+
+
+def duplicate_rows(x: np.ndarray) -> int:
+    """How many rows repeat an earlier row. Each row's bytes are hashed (Python's 64-bit hash) and only rows that
+    share a hash are compared exactly: np.unique over whole rows copied the matrix twice (1M x 384: 3 GB more)."""
+    x = np.ascontiguousarray(x)
+    if len(x) < 2:
+        return 0
+    rows = x.view(np.dtype((np.void, x.dtype.itemsize * x.shape[1]))).ravel()
+    hashes = np.fromiter((hash(row.tobytes()) for row in rows), dtype=np.int64, count=len(rows))
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    shared = np.flatnonzero(counts[inverse] > 1)
+    return int(len(shared) - len(np.unique(rows[shared]))) if len(shared) else 0
 
 
 def column_std(x: np.ndarray, block_rows: int = 16_384) -> np.ndarray:

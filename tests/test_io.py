@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clustering.data import DataError, Dataset
-from clustering.io import column_std, load
+from clustering.io import column_std, duplicate_rows, load
 
 
 @pytest.fixture
@@ -383,3 +383,14 @@ def test_column_spread_in_blocks_matches_numpy_at_any_offset_and_scale():
     rng = np.random.default_rng(0)
     x = (rng.normal(size=(10_001, 4)) * [1, 1e-3, 1e3, 0] + [1e6, 0, -5, 7]).astype(np.float32)
     np.testing.assert_allclose(column_std(x, block_rows=999), x.std(axis=0, dtype=np.float64), rtol=1e-9, atol=1e-12)
+
+
+def test_duplicate_rows_are_counted_exactly_even_when_hashes_collide(monkeypatch):
+    """Rows that share a hash are compared byte for byte: a hash that collides for every row changes nothing."""
+    import clustering.io as io_module
+
+    x = np.random.default_rng(1).normal(size=(500, 7)).astype(np.float32)
+    repeated = np.vstack([x, x[:20], x[:3], x[7:8]])
+    assert duplicate_rows(x) == 0 and duplicate_rows(repeated) == 24
+    monkeypatch.setattr(io_module, "hash", lambda _: 7, raising=False)
+    assert duplicate_rows(x) == 0 and duplicate_rows(repeated) == 24
