@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clustering.data import DataError, Dataset
-from clustering.io import column_std, duplicate_rows, load
+from clustering.io import column_std, duplicate_rows, load, nonfinite_rows
 
 
 @pytest.fixture
@@ -394,3 +394,10 @@ def test_duplicate_rows_are_counted_exactly_even_when_hashes_collide(monkeypatch
     assert duplicate_rows(x) == 0 and duplicate_rows(repeated) == 24
     monkeypatch.setattr(io_module, "hash", lambda _: 7, raising=False)
     assert duplicate_rows(x) == 0 and duplicate_rows(repeated) == 24
+
+
+def test_nonfinite_rows_found_across_blocks():
+    x = np.zeros((1_000, 5), dtype=np.float32)
+    x[[0, 99, 100, 999], [4, 0, 2, 1]] = [np.nan, np.inf, -np.inf, np.nan]
+    np.testing.assert_array_equal(nonfinite_rows(x, block_rows=100), [0, 99, 100, 999])
+    assert len(nonfinite_rows(x[1:99], block_rows=7)) == 0
