@@ -142,12 +142,20 @@ def test_hdbscan_on_raw_high_dims_is_why_we_reduce():
 
 @pytest.mark.slow
 def test_mnist_test_pca50_leiden_and_umap_hdbscan():
-    """MNIST-test (10k x 784): PCA-50 + Leiden (scanpy's 0.791 here) and UMAP-10 + HDBSCAN."""
+    """MNIST-test (10k x 784): PCA-50 + Leiden (scanpy's 0.791 here) and UMAP-10 + HDBSCAN, whose clustering is
+    scikit-learn's exact HDBSCAN's on the same reduction (ARI of the clustered points 0.64 here: the 0.7 once
+    asserted came from the `hdbscan` package's approximate tree, turned off as luck; see backends/hdbscan.py)."""
+    from sklearn.cluster import HDBSCAN as ScikitHDBSCAN
+
+    from clustering.metrics import ari
+
     data = load_sample("mnist-test")
     leiden = run(data, "leiden", {}, preprocess="pca:50", seed=0, truth=data.labels())
     assert leiden.metrics["ari"] >= 0.8
     hdbscan = run(data, "hdbscan", {"min_cluster_size": 100}, preprocess="pca:50", seed=0, truth=data.labels())
-    assert hdbscan.metrics["ari_clustered"] >= 0.7
+    assert hdbscan.metrics["ari_clustered"] >= 0.6 and hdbscan.noise_share < 0.2
+    peer = ScikitHDBSCAN(min_cluster_size=100).fit(hdbscan.artifacts["estimator"].reduced_.astype(np.float64))
+    assert ari(peer.labels_, hdbscan.labels) == pytest.approx(1.0)
 
 
 def test_hdbscan_implementations_agree_and_give_outlier_scores():
