@@ -163,6 +163,8 @@ def finish(
         if len(vectors) < MIN_ROWS:
             raise DataError(f"{label}: only {len(vectors)} row(s) left after dropping NaN/inf rows; need {MIN_ROWS}.")
     warnings.extend(_quality_warnings(vectors, feature_names))
+    if vectors.flags.c_contiguous:
+        vectors.setflags(write=False)  # read from the file here, so the Dataset can own it without a copy
     id_column = next((c for c in metadata.columns if str(c).lower() == "id" and metadata[c].is_unique), None)
     label_column = "label" if "label" in metadata.columns else None
     return Dataset(
@@ -204,8 +206,14 @@ def _quality_warnings(vectors: np.ndarray, feature_names: list[str] | None) -> l
     return warnings
 
 
-def nonfinite_rows(x: np.ndarray, block_rows: int = 16_384) -> np.ndarray:
+def block_rows_for(x: np.ndarray) -> int:
+    """Rows per block for the load-time checks: about 256k values (2 MB as float64)."""
+    return max(64, 2**18 // max(x.shape[1], 1))
+
+
+def nonfinite_rows(x: np.ndarray, block_rows: int | None = None) -> np.ndarray:
     """Indices of rows holding NaN or infinity, a block at a time (a whole-matrix mask of 1M x 384 is 0.8 GB)."""
+    block_rows = block_rows or block_rows_for(x)
     found = [
         start + np.flatnonzero(~np.isfinite(x[start : start + block_rows]).all(axis=1))
         for start in range(0, len(x), block_rows)
@@ -226,9 +234,10 @@ def duplicate_rows(x: np.ndarray) -> int:
     return int(len(shared) - len(np.unique(rows[shared]))) if len(shared) else 0
 
 
-def column_std(x: np.ndarray, block_rows: int = 16_384) -> np.ndarray:
+def column_std(x: np.ndarray, block_rows: int | None = None) -> np.ndarray:
     """Each column's standard deviation in float64, two passes over row blocks: numpy's std(dtype=float64) of a
     1M x 384 float32 matrix makes a 3 GB float64 copy and took 7 s; this takes a block at a time."""
+    block_rows = block_rows or block_rows_for(x)
     n = len(x)
     total = np.zeros(x.shape[1])
     for start in range(0, n, block_rows):
