@@ -118,3 +118,14 @@ def test_a_graph_is_reused_only_for_the_same_rows_metric_and_enough_neighbours()
     assert reuse_or_build(graph, x, 8, "cosine").metric == "cosine"
     other = reuse_or_build(graph, x[:150], 8, "euclidean")  # another row count: never the old graph
     assert other is not graph and other.n == 150
+
+
+def test_wide_data_under_the_row_limit_is_searched_by_ivf_when_exact_costs_too_much(monkeypatch):
+    """Exact search costs rows^2 x dims: past EXACT_WORK the tuned IVF index answers, with its recall."""
+    monkeypatch.setattr(neighbors, "EXACT_WORK", 2_000**2 * 8)
+    rng = np.random.default_rng(0)
+    wide = rng.normal(size=(2_000, 16)).astype(np.float32)
+    narrow = wide[:, :8].copy()
+    graph = knn_graph(wide, 10, use_cache=False)
+    assert not graph.exact and graph.recall >= neighbors.TARGET_RECALL
+    assert knn_graph(narrow, 10, use_cache=False).exact
