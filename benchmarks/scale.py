@@ -13,7 +13,7 @@ Data: labelled Gaussian blobs, 20 centres in [-10, 10]^d, unit spread (`blobs`).
   then fast_hdbscan, both cold.
 - Peak RSS: each process's own high-water mark (VmHWM, written by PEAK_WRAPPER at exit; ru_maxrss would carry
   the benchmark process's RSS into its children); data is made in child processes; Dask workers report their
-  own peak (resource.getrusage in each task).
+  own peak the same way (`clustering.scale.dask_run.peak_rss_mb` in each task).
 - 10M x 64 parquet (20 files): ours on a LocalCluster (2 workers, 4GB each) against Dask-ML's KMeans on the same
   cluster (workers restarted between the two, so each peak RSS is its own).
 
@@ -80,7 +80,8 @@ UMAP_1M_LIMIT_SECONDS = 1500  # umap-learn on every one of 1M rows gets 25 minut
 
 # Runs a Python command line (`-m module ...` or `-c code ...`) and writes its own peak RSS (VmHWM, kB) to a file
 # at exit. ru_maxrss is not enough: Linux starts a child's at the RSS its parent had when it forked, so a
-# benchmark process holding earlier results inflated its children's peaks (1M labels only read 1.9 GB).
+# benchmark process holding earlier results inflated its children's peaks (1M labels only read 1.9 GB). It reads
+# VmHWM itself rather than import clustering's peak_rss_mb, so that a peer's process loads nothing of ours.
 PEAK_WRAPPER = """
 import atexit, runpy, sys
 peak_file, mode, target = sys.argv[1:4]
@@ -380,9 +381,9 @@ def dask_ml_kmeans(client, folder: Path, limit: float = DASK_ML_LIMIT_SECONDS) -
     truth = frame["label"].compute().to_numpy()
     from collections import Counter
 
-    from clustering.scale.dask_run import _peak_rss_mb
+    from clustering.scale.dask_run import peak_rss_mb
 
-    peak = max(client.run(_peak_rss_mb).values())
+    peak = max(client.run(peak_rss_mb).values())
     return {
         "seconds": round(seconds, 1),
         "worker_peak_rss_mb": round(peak),
@@ -432,16 +433,10 @@ def plot(results: list, path: Path) -> None:
     ten = [r for r in results if r["rows"] == 10_000_000]
     for r in ten:
         axes.loglog([r["rows"]], [r["ours"]["seconds"]], "D", color="C0", label="Clusterlab on Dask, out of core")
-        if r["dask_ml_kmeans"].get("seconds"):
-            axes.loglog([r["rows"]], [r["dask_ml_kmeans"]["seconds"]], "x", color="C3", label="Dask-ML KMeans")
-        elif r["dask_ml_kmeans"].get("unfinished_after"):
-            axes.loglog(
-                [r["rows"]],
-                [r["dask_ml_kmeans"]["unfinished_after"]],
-                "x",
-                color="C3",
-                label="Dask-ML KMeans stopped unfinished",
-            )
+        peer = r["dask_ml_kmeans"]
+        if peer.get("seconds") or peer.get("unfinished_after"):
+            label = "Dask-ML KMeans" if "seconds" in peer else "Dask-ML KMeans stopped unfinished"
+            axes.loglog([r["rows"]], [peer.get("seconds", peer.get("unfinished_after"))], "x", color="C3", label=label)
     axes.axhline(120, color="grey", lw=0.8)
     axes.text(1.1e4, 130, "2 minutes", color="grey", fontsize=8)
     axes.set_xlabel("rows (64-d blobs)")

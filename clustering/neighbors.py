@@ -103,9 +103,10 @@ def knn_graph(
     exact = n <= EXACT_MAX and n * n * x.shape[1] <= EXACT_WORK if exact is None else exact
     if not np.isfinite(x).all():
         raise DataError("the vectors hold NaN or infinite values; neighbours need finite numbers.")
-    key = f"{fingerprint_array(x)}-{metric}-k{k}-{'exact' if exact else 'ivf'}"
+    rows_key = f"{fingerprint_array(x)}-{metric}-"
+    key = f"{rows_key}k{k}-{'exact' if exact else 'ivf'}"
     if use_cache:
-        hit = _from_memory(key) or _from_wider(key, k) or _from_disk(key, metric, exact, n, k)
+        hit = _from_memory(key) or _from_wider(rows_key, key, exact, k) or _from_disk(key, metric, exact, n, k)
         if hit is not None:
             return hit
     start = time.perf_counter()
@@ -137,14 +138,11 @@ def _from_memory(key: str) -> KNNGraph | None:
     return None
 
 
-def _from_wider(key: str, k: int) -> KNNGraph | None:
-    """The first k columns of a graph in memory with more neighbours of the same rows (UMAP's 14 after
-    Leiden's 15: without this, a sample fit searched its neighbours twice)."""
-    prefix = key.rsplit("-k", 1)[0]
-    exactness = key.rsplit("-", 1)[1]
+def _from_wider(rows_key: str, key: str, exact: bool, k: int) -> KNNGraph | None:
+    """The first k columns of a graph in memory of the same rows and metric with more neighbours, as
+    `KNNGraph.serves` allows (UMAP's 14 after Leiden's 15: without this, a sample fit searched twice)."""
     for graph in reversed(_MEMORY.values()):
-        head, _, tail = graph.key.rpartition("-k")
-        if head == prefix and tail.endswith(exactness) and graph.k > k:
+        if graph.key.startswith(rows_key) and graph.exact == exact and graph.k > k:
             indices = np.ascontiguousarray(graph.indices[:, :k])
             distances = np.ascontiguousarray(graph.distances[:, :k])
             return KNNGraph(indices, distances, graph.metric, graph.exact, key, graph.recall, 0.0, cached=True)

@@ -200,6 +200,7 @@ def test_dask_run_writes_partitioned_labels(client, tmp_path):
     )
     assert summary["ari"] > 0.95 and summary["n_clusters"] == 5
     assert summary["workers"] == 2 and summary["parts"] == 8
+    assert 50 < summary["worker_peak_rss_mb"] < 4_000  # each worker's own peak, under its memory limit
     assert summary["layout"] == {"method": "pca", "device": "cpu", "threads": os.cpu_count(), "reproducible": True}
     assert len(list((tmp_path / "out").glob("part-*.parquet"))) == 8
     assert json.loads((tmp_path / "out" / "run.json").read_text())["rows"] == 40_000
@@ -337,6 +338,6 @@ def test_worker_peak_memory_is_its_own_not_its_parents():
     import sys
 
     ballast = np.ones(400 * 2**20 // 8)  # 400 MB resident in this process when the child starts
-    code = "from clustering.scale.dask_run import _peak_rss_mb; print(_peak_rss_mb())"
+    code = "from clustering.scale.dask_run import peak_rss_mb; print(peak_rss_mb())"
     reported = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert ballast.sum() > 0 and 10 < reported < 300

@@ -112,7 +112,7 @@ def _assign_part(
     temporary = target.with_suffix(".parquet.tmp")
     pq.write_table(pa.table(columns), temporary)
     os.replace(temporary, target)
-    summary: dict = {"rows": part.rows, "sizes": Counter(done.labels.tolist()), "peak_rss_mb": _peak_rss_mb()}
+    summary: dict = {"rows": part.rows, "sizes": Counter(done.labels.tolist()), "peak_rss_mb": peak_rss_mb()}
     if truth_column:
         truth = source.read_column(part, truth_column)
         summary["contingency"] = Counter(zip(truth.tolist(), done.labels.tolist()))
@@ -298,7 +298,7 @@ def _wait_all(client, futures, pending, progress, cancel, verb, total, low, high
             _say(progress, f"{done_rows:,} / {total:,} rows {verb}", low + (high - low) * done_rows / max(total, 1))
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     """This process's own peak resident memory so far, in MB: Linux's VmHWM. ru_maxrss would start at the RSS its
     parent had when it forked (a worker spawned by a 2 GB process read 2 GB), so it is only the fallback."""
     try:
