@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import tempfile
 import threading
@@ -16,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 import projects
+from clustering import limits
 from clustering.data import DataError, Dataset
 from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample, sample_names  # noqa: F401 (re-exported)
 from history import RunEntry, find_run, runs  # noqa: F401 (find_run and runs re-exported for pages)
@@ -269,7 +269,7 @@ def layout_note(n: int, method: str) -> str | None:
     )
 
 
-BROWSER_POINTS = int(os.environ.get("CLUSTERLAB_BROWSER_POINTS", "1000000"))  # most points one scatter draws
+BROWSER_POINTS = limits.BROWSER_POINTS.whole()  # most points one scatter draws
 
 
 def drawn_rows(n: int) -> np.ndarray | None:

@@ -18,6 +18,7 @@ import pandas as pd
 from clustering.cache import atomic_write, write_text
 from clustering.data import DataError, Dataset, encode_labels
 from clustering.explain.registry import EXPLAINERS, get_explainer
+from clustering.labelfile import LabelFile, read_label_file
 from clustering.result import json_safe
 from clustering.scale.sampled import SAMPLE_ROWS as SAMPLE_DEFAULT
 
@@ -233,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="joined.csv or joined.parquet")
     export.set_defaults(handler=cmd_export)
 
+    for sub in (cluster, sweep, compare, perceive, explain, report, figure, export):
+        sub.add_argument(
+            "--allow-unlabelled",
+            action="store_true",
+            help="leave data rows that a labels or truth file does not name unlabelled (default: refuse)",
+        )
     methods = commands.add_parser("methods", help="list clustering methods and their parameters")
     methods.set_defaults(handler=cmd_methods)
     return parser
@@ -309,56 +316,38 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
     return params
 
 
-def read_truth(spec: str, dataset: Dataset) -> np.ndarray:
-    """A metadata column name, or a CSV whose `label` column (or only column) has one label per row."""
+def read_truth(spec: str, dataset: Dataset, allow_unlabelled: bool = False) -> np.ndarray:
+    """A metadata column name, or a truth file joined to the data by its ids (`label` column, see labelfile)."""
+    return truth_values(spec, dataset, allow_unlabelled).pipe(encode_labels)
+
+
+def truth_values(spec: str, dataset: Dataset, allow_unlabelled: bool = False) -> pd.Series:
+    """The truth as values with their names: a metadata column, or a file's labels joined by id (None: none)."""
     if spec in dataset.metadata.columns:
-        return encode_labels(dataset.metadata[spec])
-    path = Path(spec)
-    if not path.exists():
+        return dataset.metadata[spec]
+    if not Path(spec).exists():
         raise UsageError(
             f"--truth {spec}: neither a metadata column (columns: {list(dataset.metadata.columns)[:15]}) "
             "nor an existing file."
         )
-    try:
-        frame = pd.read_csv(path, keep_default_na=True)
-    except Exception as error:
-        raise DataError(f"{path}: could not read the truth CSV ({error}).") from error
-    if "label" in frame.columns:
-        column = frame["label"]
-    elif len(frame.columns) == 1:
-        column = frame.iloc[:, 0]
-    else:
-        raise DataError(f"{path}: name the truth column 'label' (found {list(frame.columns)[:10]}).")
-    if len(column) != dataset.n:
-        raise DataError(f"{path}: {len(column)} labels for {dataset.n} rows; give one label per input row.")
-    return encode_labels(column)
+    found = read_label_file(spec, dataset, truth=True, allow_unlabelled=allow_unlabelled)
+    _say_unlabelled(found)
+    return found.named_values()
 
 
-def read_labels(path_text: str, dataset: Dataset) -> np.ndarray:
-    """A labels CSV: column `cluster` (as `clusterlab cluster --out` writes), `label`, or its only column."""
-    path = Path(path_text)
-    if not path.exists():
-        raise UsageError(f"--labels {path_text}: no such file.")
-    try:
-        frame = pd.read_csv(path)
-    except Exception as error:
-        raise DataError(f"{path}: could not read the labels CSV ({error}).") from error
-    for name in ("cluster", "label"):
-        if name in frame.columns:
-            column = frame[name]
-            break
-    else:
-        if len(frame.columns) != 1:
-            raise DataError(f"{path}: name the labels column 'cluster' or 'label' (found {list(frame.columns)[:10]}).")
-        column = frame.iloc[:, 0]
-    if len(column) != dataset.n:
-        raise DataError(f"{path}: {len(column)} labels for {dataset.n} rows; give one label per input row.")
-    if column.isna().any():
-        raise DataError(f"{path}: row {int(np.flatnonzero(column.isna())[0]) + 2} has no label; write -1 for noise.")
-    numeric = pd.to_numeric(column, errors="coerce")
-    if numeric.notna().all() and (numeric == numeric.round()).all():
-        return numeric.astype(np.int64).to_numpy()  # keep the ids (and -1 noise) as written
-    return encode_labels(column).astype(np.int64)  # text labels: one id per distinct value
+def read_labels(path_text: str, dataset: Dataset, allow_unlabelled: bool = False) -> LabelFile:
+    """A labels file joined to the data by its ids: `row`, `id` or the data's key (see clustering.labelfile)."""
+    found = read_label_file(path_text, dataset, option="--labels", allow_unlabelled=allow_unlabelled)
+    _say_unlabelled(found)
+    return found
+
+
+def _say_unlabelled(found: LabelFile) -> None:
+    if found.unlabelled:
+        print(
+            f"note: {found.path}: {found.unlabelled:,} data rows have no label and are left unlabelled (-1).",
+            file=sys.stderr,
+        )
 
 
 def output_path(args: argparse.Namespace) -> Path:
@@ -458,7 +447,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         return _cluster_out_of_core(args)
     out_path = output_path(args)
     dataset = load_dataset(args)
-    truth = read_truth(args.truth, dataset) if args.truth else None
+    truth = read_truth(args.truth, dataset, args.allow_unlabelled) if args.truth else None
     progress = _tqdm_progress() if not args.json and sys.stderr.isatty() else None
     result = run(
         dataset,
@@ -643,7 +632,7 @@ def _sweep_data(args: argparse.Namespace, client) -> tuple[Dataset, np.ndarray |
         dataset = load_dataset(args)
         if args.sample not in (None, "none"):
             dataset = dataset.subset(choose_rows(dataset.n, int(args.sample), args.seed or 0))
-        return dataset, read_truth(args.truth, dataset) if args.truth else None
+        return dataset, read_truth(args.truth, dataset, args.allow_unlabelled) if args.truth else None
     source, _ = _open_source(args)
     rows = choose_rows(source.n_rows, int(args.sample or SAMPLE_DEFAULT), args.seed or 0)
     vectors = read_sample(client, source, rows)
@@ -679,9 +668,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from clustering.compare import Labeling, compare
 
     dataset = load_dataset(args)
-    labelings = [Labeling(name, read_labels(path, dataset)) for name, path in zip(_run_names(args.labels), args.labels)]
+    labelings = [
+        Labeling(name, read_labels(path, dataset, args.allow_unlabelled).labels)
+        for name, path in zip(_run_names(args.labels), args.labels)
+    ]
     if args.truth:
-        labelings.append(Labeling("truth", read_truth(args.truth, dataset), is_truth=True))
+        labelings.append(Labeling("truth", read_truth(args.truth, dataset, args.allow_unlabelled), is_truth=True))
     if len(labelings) < 2:
         raise UsageError("compare needs two label files, or one and --truth.")
     report = compare(labelings)
@@ -711,7 +703,7 @@ def cmd_perceive(args: argparse.Namespace) -> int:
     else:
         x = prepared(dataset, args.preprocess, seed=args.seed)
         xy = project(x, method=args.projection, n_components=2, seed=args.seed)
-    labels = read_labels(args.labels, dataset) if args.labels else None
+    labels = read_labels(args.labels, dataset, args.allow_unlabelled).labels if args.labels else None
     view = ViewModel(
         width_px=args.width, height_px=args.height, marker_px=args.marker, bandwidth_px=args.bandwidth, level=args.level
     )
@@ -740,7 +732,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     out_path = output_path(args)
     params = get_explainer(args.method).checked(parse_params(args.param))  # refused before any work
     dataset = load_dataset(args)
-    labels = read_labels(args.labels, dataset)
+    labels = read_labels(args.labels, dataset, args.allow_unlabelled).labels
     space_name = args.space
     if space_name == "auto":
         space_name = available_spaces(dataset, has_projection=False)[0]
@@ -858,7 +850,7 @@ def _with_truth(args: argparse.Namespace, dataset: Dataset) -> tuple[Dataset, st
         return dataset, None
     if args.truth in dataset.metadata.columns:
         return dataset, args.truth
-    return dataset.with_metadata(truth=read_truth(args.truth, dataset)), "truth"
+    return dataset.with_metadata(truth=truth_values(args.truth, dataset, args.allow_unlabelled)), "truth"
 
 
 def _layout_for(args: argparse.Namespace, dataset: Dataset, preprocess: str) -> np.ndarray:
@@ -902,7 +894,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.runs:
             raise UsageError("--runs chooses runs of a --project; with label files, list the files in --labels.")
         dataset = load_dataset(args)
-        runs = runs_from_files(args.labels, dataset, read_labels)
+        runs = runs_from_files(args.labels, dataset, lambda path, data: read_labels(path, data, args.allow_unlabelled))
         source = dataset.source
     preprocess = preprocess or "none"
     dataset, truth_column = _with_truth(args, dataset)
@@ -917,8 +909,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     progress = _tqdm_progress() if sys.stderr.isatty() else None
     if xy is None:
         xy = _layout_for(args, dataset, preprocess)
-        if store is not None and args.projection != "given":
-            store.save_layout(args.project, args.projection, preprocess, args.seed, xy)
     html = build_report(dataset, runs, options, xy=xy, progress=progress)
     write_text(out, html)
     print(f"wrote {out} ({len(html.encode()) / 1e6:.1f} MB, {len(runs)} run(s) of {source})")
@@ -936,11 +926,12 @@ def cmd_figure(args: argparse.Namespace) -> int:
     dataset, truth_column = _with_truth(args, load_dataset(args))
     xy = _layout_for(args, dataset, args.preprocess or "none")
     if args.labels:
-        labels = read_labels(args.labels, dataset)
+        found = read_labels(args.labels, dataset, args.allow_unlabelled)
         if truth_column:
-            codes, legend = matched_colour_codes(labels, encode_labels(dataset.metadata[truth_column]))
+            reference = encode_labels(dataset.metadata[truth_column])
+            codes, legend = matched_colour_codes(found.labels, reference, found.names)
         else:
-            codes, legend = named_colour_codes(labels)
+            codes, legend = named_colour_codes(found.labels, found.names)
     elif truth_column:
         codes, legend = colour_codes(dataset.metadata[truth_column], noise_negative=False)
     else:
@@ -958,16 +949,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = output_path(args)
     table_format(out)
     dataset = load_dataset(args)
-    labels = read_labels(args.labels, dataset)
-    header = pd.read_csv(args.labels, nrows=0).columns
-    confidence = (
-        pd.read_csv(args.labels, usecols=["confidence"])["confidence"].to_numpy() if "confidence" in header else None
-    )
-    names = None
-    if "cluster_name" in header:
-        frame = pd.read_csv(args.labels, usecols=["cluster_name"], keep_default_na=False)
-        names = {int(c): str(n) for c, n in zip(labels, frame["cluster_name"]) if c >= 0 and str(n)}
-    write_table(joined_labels(dataset, labels, cluster_names=names, confidence=confidence), out)
+    found = read_labels(args.labels, dataset, args.allow_unlabelled)
+    frame = joined_labels(dataset, found.labels, cluster_names=found.names, confidence=found.confidence)
+    write_table(frame, out)
     print(f"wrote {out} ({dataset.n:,} rows)")
     return 0
 

@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from clustering.data import DataError, Dataset
+from clustering.limits import MAX_COLUMNS, MAX_MB
 
 FORMATS = (".npy", ".npz", ".csv", ".tsv", ".parquet", ".h5ad")
 # Limits, each checked from what a file declares (header, zip directory, parquet footer, HDF5 shapes) before
 # anything is read or decompressed. Settings: CLUSTERLAB_MAX_MB, CLUSTERLAB_MAX_COLUMNS.
-DEFAULT_MAX_MB = float(os.environ.get("CLUSTERLAB_MAX_MB", "4096"))  # a file, or the matrix it expands to
-DEFAULT_MAX_COLUMNS = int(os.environ.get("CLUSTERLAB_MAX_COLUMNS", "100000"))  # columns of a table / features
+DEFAULT_MAX_MB = MAX_MB.value()  # a file, or the matrix it expands to
+DEFAULT_MAX_COLUMNS = MAX_COLUMNS.whole()  # columns of a table / features
 HEADER_MAX_BYTES = 16 * 2**20  # a table's first line; longer is not a header a person wrote
 DEFAULT_VECTOR_COLUMN = "embedding"
 # Numeric columns with these names describe rows, not features: kept as metadata unless named in `columns`.

@@ -65,7 +65,8 @@ def test_truth_from_file_and_id_column(tmp_path, capsys):
     x = np.vstack([np.zeros((10, 2)), np.ones((10, 2)) * 10]) + np.random.default_rng(0).normal(size=(20, 2)) * 0.1
     frame = pd.DataFrame({"id": [f"p{i}" for i in range(20)], "a": x[:, 0], "b": x[:, 1]})
     frame.to_csv(tmp_path / "d.csv", index=False)
-    pd.DataFrame({"label": [0] * 10 + [1] * 9 + [""]}).to_csv(tmp_path / "t.csv", index=False)
+    truth = pd.DataFrame({"id": [f"p{i}" for i in range(20)], "label": [0] * 10 + [1] * 9 + [""]})
+    truth.iloc[::-1].to_csv(tmp_path / "t.csv", index=False)  # joined by id, in any order
     code, out, err = run_cli(
         [
             "cluster",

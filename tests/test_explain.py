@@ -287,7 +287,7 @@ def test_cli_explain_writes_stable_json(tmp_path, capsys):
 def test_cli_explain_polyhedra_gives_halfspaces(tmp_path):
     x, y = make_blobs(200, centers=[[0, 0], [5, 0], [2, 5]], cluster_std=0.5, random_state=0)
     pd.DataFrame(x, columns=["u", "v"]).to_csv(tmp_path / "xy.csv", index=False)
-    pd.DataFrame({"cluster": y}).to_csv(tmp_path / "labels.csv", index=False)
+    pd.DataFrame({"row": np.arange(len(y)), "cluster": y}).to_csv(tmp_path / "labels.csv", index=False)
     out = tmp_path / "rules.json"
     assert (
         main(

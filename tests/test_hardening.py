@@ -172,7 +172,7 @@ def test_out_equal_to_input_is_refused(tmp_path, suffix):
 
 
 def test_explain_out_equal_to_labels_is_refused(tmp_path):
-    pd.DataFrame({"cluster": np.arange(1797) % 3}).to_csv(tmp_path / "l.csv", index=False)
+    pd.DataFrame({"row": np.arange(1797), "cluster": np.arange(1797) % 3}).to_csv(tmp_path / "l.csv", index=False)
     before = (tmp_path / "l.csv").read_bytes()
     done = clusterlab("explain", "sample:digits", "--labels", "l.csv", "--out", "l.csv", cwd=tmp_path)
     assert done.returncode == 2 and "is also an input" in done.stderr

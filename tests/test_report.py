@@ -275,13 +275,16 @@ def test_cli_report_figure_and_export(tmp_path, capsys):
         (["report", "sample:digits", "--labels", "{tmp}/l.csv", "--truth", "nope", "--out", "{tmp}/r.html"], "nope"),
         (["report", "--project", "no-such-project", "--out", "{tmp}/r.html"], "no project"),
         (["figure", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/s.jpg"], ".png or .svg"),
-        (["figure", "sample:digits", "--labels", "{tmp}/short.csv", "--out", "{tmp}/s.png"], "labels for 1797 rows"),
+        (
+            ["figure", "sample:digits", "--labels", "{tmp}/short.csv", "--out", "{tmp}/s.png"],
+            "1,795 of the data's 1,797 rows have no label",
+        ),
         (["export", "sample:digits", "--labels", "{tmp}/l.csv", "--out", "{tmp}/j.json"], ".csv or .parquet"),
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, args, message):
-    pd.DataFrame({"cluster": np.zeros(1797, dtype=int)}).to_csv(tmp_path / "l.csv", index=False)
-    pd.DataFrame({"cluster": [0, 1]}).to_csv(tmp_path / "short.csv", index=False)
+    pd.DataFrame({"row": np.arange(1797), "cluster": np.zeros(1797, dtype=int)}).to_csv(tmp_path / "l.csv", index=False)
+    pd.DataFrame({"row": [0, 1], "cluster": [0, 1]}).to_csv(tmp_path / "short.csv", index=False)
     code, out, err = run_cli([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
     assert code == 2
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from clustering.data import Dataset, encode_labels
 from clustering.profiles import cluster_profiles, column_kinds, exemplar_text
@@ -378,7 +377,7 @@ def report_content(
 
 
 def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[ReportRun]:
-    """Label CSVs as runs named after their files (`read_labels(path, dataset)` parses one)."""
+    """Label files as runs named after their files; `read_labels(path, dataset)` returns a joined LabelFile."""
     from pathlib import Path
 
     runs, seen = [], set()
@@ -387,11 +386,16 @@ def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[Rep
         while name in seen:
             name = name + "'"
         seen.add(name)
-        labels = read_labels(path, dataset)  # checks the file first: missing, unreadable or of another length
-        confidence = None
-        if "confidence" in pd.read_csv(path, nrows=0).columns:
-            confidence = pd.read_csv(path, usecols=["confidence"])["confidence"].to_numpy(dtype=np.float64)
-        runs.append(ReportRun(name=name, labels=labels, source=str(path), confidence=confidence))
+        found = read_labels(path, dataset)  # joined by id; missing, repeated or unknown ids refused
+        runs.append(
+            ReportRun(
+                name=name,
+                labels=found.labels,
+                source=str(path),
+                confidence=found.confidence,
+                cluster_names=dict(found.names),
+            )
+        )
     return runs
 
 
