@@ -29,7 +29,10 @@ class UsageError(ValueError):
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse has printed the usage and its one error line
+        return int(stop.code or 0) if isinstance(stop.code, int) else 2
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
@@ -43,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         known = (DataError, UsageError, ValueError, OSError)
         text = str(error) if isinstance(error, known) else f"{type(error).__name__}: {error}"
-        print(f"error: {text.strip().splitlines()[0] if text.strip() else type(error).__name__}", file=sys.stderr)
+        line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        print(f"error: {terminal_text(line)}", file=sys.stderr)
         return 2
 
 
@@ -79,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scale_arguments(layout)
     layout.add_argument("--method", default="umap", choices=["umap", "pca"], help="umap (default) or pca")
     layout.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
-    layout.add_argument("--seed", type=int, default=0, help="layout seed (default 0)")
+    layout.add_argument("--seed", type=seed_value, default=0, help="layout seed (default 0)")
     layout.add_argument("--out", required=True, help="xy.parquet (columns row, x, y), or a new folder out of core")
     layout.set_defaults(handler=cmd_layout)
 
@@ -123,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="2-D layout to look at; `given` uses a 2-column input unchanged (default umap)",
     )
     perceive.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N (before projecting)")
-    perceive.add_argument("--seed", type=int, default=0, help="projection seed")
+    perceive.add_argument("--seed", type=seed_value, default=0, help="projection seed")
     perceive.add_argument("--width", type=int, default=600, help="plot width in pixels (default 600)")
     perceive.add_argument("--height", type=int, default=600, help="plot height in pixels (default 600)")
     perceive.add_argument("--marker", type=float, default=3.0, help="marker size in pixels (default 3)")
@@ -158,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["umap", "pca", "given"],
         help="layout for --space projection; `given` reads a 2-column input (default umap)",
     )
-    explain.add_argument("--seed", type=int, default=0, help="seed for PCA and layouts (default 0)")
+    explain.add_argument("--seed", type=seed_value, default=0, help="seed for PCA and layouts (default 0)")
     explain.add_argument("--out", required=True, help="rules JSON to write")
     explain.set_defaults(handler=cmd_explain)
 
@@ -279,7 +283,7 @@ def _dask_arguments(parser: argparse.ArgumentParser) -> None:
 def _method_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", required=True, help="leiden, hdbscan, kmeans, gmm, ... (see `clusterlab methods`)")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--seed", type=seed_value, default=None, help="random seed")
     parser.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
     parser.add_argument("--truth", help="metadata column or CSV file of true labels (column `label`, or only column)")
 
@@ -292,7 +296,7 @@ def _layout_arguments(parser: argparse.ArgumentParser) -> None:
         help="2-D layout: umap, pca, or the input's two columns (default umap)",
     )
     parser.add_argument("--preprocess", default=None, help="none | standardize | l2 | pca:N before the layout")
-    parser.add_argument("--seed", type=int, default=0, help="layout seed (default 0)")
+    parser.add_argument("--seed", type=seed_value, default=0, help="layout seed (default 0)")
 
 
 def load_dataset(args: argparse.Namespace) -> Dataset:
@@ -304,6 +308,16 @@ def load_dataset(args: argparse.Namespace) -> Dataset:
     if args.columns:
         options["columns"] = [c.strip() for c in args.columns.split(",") if c.strip()]
     return load_input(args.input, **options)
+
+
+def seed_value(text: str) -> int:
+    """A --seed: a whole number from 0 to 2**31 - 1, checked before any work."""
+    from clustering.backends.base import SEED, ParamError
+
+    try:
+        return int(SEED.coerce(text))
+    except ParamError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -390,6 +404,20 @@ def _run_names(paths: list[str]) -> list[str]:
     if len(set(names)) != len(names):
         names = [str(Path(p)) for p in paths]
     return names
+
+
+def terminal_text(text: object) -> str:
+    """Text safe to print: control, format (bidi) and surrogate characters shown as escapes, never acted on."""
+    import unicodedata
+
+    out = []
+    for char in str(text):
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def print_json(payload: dict) -> None:
@@ -790,7 +818,7 @@ def cmd_project(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"projects": projects})
         for entry in [] if args.json else projects:
-            print(f"{entry['name']}: {entry['dataset']['source']}, {entry['runs']} run(s)")
+            print(terminal_text(f"{entry['name']}: {entry['dataset']['source']}, {entry['runs']} run(s)"))
         return 0
     if args.action == "show":
         found = store.project(args.name)
@@ -798,11 +826,12 @@ def cmd_project(args: argparse.Namespace) -> int:
         if args.json:
             print_json(payload)
             return 0
-        print(f"{args.name}: {payload['dataset']['source']} ({payload['dataset']['n_rows']:,} rows)")
+        print(terminal_text(f"{args.name}: {payload['dataset']['source']} ({payload['dataset']['n_rows']:,} rows)"))
         for run in found["runs"]:
-            print(
+            line = (
                 f"  {run['name']} [{run['id']}]: {run['method']}, {run['n_clusters']} clusters, {run['n_noise']} noise"
             )
+            print(terminal_text(line))
         return 0
     if args.action == "export":
         out = output_path(args)
@@ -812,13 +841,13 @@ def cmd_project(args: argparse.Namespace) -> int:
     if args.action == "labels":
         out = output_path(args)
         found = store.project(args.name)
-        run = next((r for r in reversed(found["runs"]) if args.run in (r["id"], r["name"])), None)
+        run = store.find_run(args.name, args.run)
         from clustering.report.export import joined_labels, table_format, write_table
         from clustering.store import load_data
 
         table_format(out)
-        labels, confidence = store.labels(args.name, args.run)
-        names = store.cluster_names(args.name, run["id"]) if run else {}
+        labels, confidence = store.labels(args.name, run["id"])
+        names = store.cluster_names(args.name, run["id"])
         if args.metadata:
             frame = joined_labels(
                 load_data(found["dataset"]),

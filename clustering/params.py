@@ -70,10 +70,13 @@ class Param:
             elif self.kind is int:
                 if isinstance(value, (bool, np.bool_)):
                     raise ValueError(value)
-                number = float(value)
-                if not math.isfinite(number) or number != int(number):
-                    raise ValueError(value)
-                value = int(number)
+                if isinstance(value, (int, np.integer)) or (isinstance(value, str) and value.lstrip("+-").isdigit()):
+                    value = int(value)  # exactly: 2**70 stays 2**70 and is then refused by its bounds
+                else:
+                    number = float(value)
+                    if not math.isfinite(number) or number != int(number):
+                        raise ValueError(value)
+                    value = int(number)
             elif self.kind is float:
                 if isinstance(value, (bool, np.bool_)):
                     raise ValueError(value)

@@ -336,7 +336,7 @@ def test_cli_report_of_a_project_uses_names_rules_and_kept_layout(tmp_path, caps
     html = out_path.read_text()
     assert "Run: km" in html and "Run: gm" not in html
     assert "round &lt;ones&gt;" in html and "pixel(1,1) ≤ 2" in html and "precision 0.25" in html
-    assert store.layout("report-test", "pca", "standardize", 0, 1797) is not None  # kept for the next report
+    assert store.layout("report-test", "pca", "standardize", 0, 1797) is None  # a report never writes the store
 
 
 @pytest.mark.browser

@@ -163,7 +163,9 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
         for statement in database.SCHEMA[:4]:
             db.execute(statement)
         db.execute("INSERT INTO meta VALUES ('app', 'clusterlab'), ('schema_version', '1')")
-        db.execute("INSERT INTO projects VALUES ('p1', 'kept', '{\"source\": \"sample:digits\"}', '', 1.0, 1.0)")
+        db.execute(
+            "INSERT INTO projects VALUES ('0123456789abcdef0123456789abcdef', 'kept', '{\"source\": \"sample:digits\"}', '', 1.0, 1.0)"
+        )
     store = Store(folder)
     assert [p["name"] for p in store.projects()] == ["kept"]
     store.save_layout("kept", "pca", "none", 0, np.zeros((5, 2), dtype=np.float32))

@@ -34,7 +34,16 @@ class Cancelled(RuntimeError):
 
 
 CHOOSE_K = "it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)"
-SEED = Param("seed", int, 0, "random seed; the same seed gives the same labels", low=0, label="Seed", advanced=True)
+SEED = Param(
+    "seed",
+    int,
+    0,
+    "random seed; the same seed gives the same labels",
+    low=0,
+    high=2**31 - 1,
+    label="Seed",
+    advanced=True,
+)
 METRIC = Param(
     "metric",
     str,

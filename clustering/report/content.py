@@ -406,15 +406,7 @@ def runs_from_project(store, project: str, run_names: list[str] | None = None) -
     found = store.project(project)
     saved = found["runs"]
     if run_names:
-        chosen = []
-        for wanted in run_names:
-            match = next((r for r in reversed(saved) if wanted in (r["id"], r["name"])), None)
-            if match is None:
-                raise ValueError(
-                    f"project {project!r} has no run {wanted!r}; it has: "
-                    f"{', '.join(r['name'] for r in saved) or 'no runs'}."
-                )
-            chosen.append(match)
+        chosen = [store.find_run(project, wanted) for wanted in run_names]
     else:
         chosen = [r for r in saved if not (r["info"] or {}).get("subset_rows")]
     if not chosen:

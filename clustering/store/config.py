@@ -18,6 +18,7 @@ from pathlib import Path
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
 from clustering.data import Dataset
+from clustering.limits import CONFIG_MAX_DEPTH, CONFIG_MAX_KB, CONFIG_MAX_RUNS
 from clustering.preprocess import parse as parse_preprocess
 from clustering.result import ClusterResult
 from clustering.store.database import StoreError
@@ -44,87 +45,201 @@ class Config:
     versions: dict = field(default_factory=dict)
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and check a YAML config; ConfigError names the first problem."""
-    import yaml
+DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite")
+RUN_KEYS = ("name", "method", "params", "seed", "sample")
+TOP_KEYS = ("data", "runs", "versions")
 
+
+def load_config(path: str | Path) -> Config:
+    """Read and check a YAML config; ConfigError names the first problem.
+
+    The YAML is read without aliases and anchors (no alias bombs), with duplicate keys refused and its size and
+    depth bounded (settings CLUSTERLAB_CONFIG_MAX_KB, CLUSTERLAB_CONFIG_MAX_DEPTH), then checked against the
+    schema: unknown keys are named with the closest valid one, and every value's type is checked.
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file.")
+    size_kb = path.stat().st_size / 1024
+    if size_kb > CONFIG_MAX_KB.value():
+        raise ConfigError(
+            f"{path}: {size_kb:,.0f} KB is over the {CONFIG_MAX_KB.value():,.0f} KB limit for a config "
+            "(setting CLUSTERLAB_CONFIG_MAX_KB)."
+        )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text.") from None
+    return parse_config(read_yaml(text, str(path)), str(path))
+
+
+def read_yaml(text: str, label: str = "config") -> object:
+    """Plain YAML data: aliases, anchors and tags other than the standard ones refused, duplicate keys refused."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_strict_loader(label))  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}.") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text.") from None
-    return parse_config(raw, str(path))
+        raise ConfigError(f"{label}: not valid YAML{where}: {problem}.") from None
+
+
+def _strict_loader(label: str):
+    import yaml
+
+    max_depth = int(CONFIG_MAX_DEPTH.value())
+
+    class StrictLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent, index):
+            event = self.peek_event()
+            where = f" (line {event.start_mark.line + 1})"
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise ConfigError(
+                    f"{label}{where}: YAML anchors and aliases (&, *) are not accepted; write values out."
+                )
+            self.depth += 1
+            if self.depth > max_depth:
+                raise ConfigError(
+                    f"{label}{where}: nested more than {max_depth} levels deep (setting CLUSTERLAB_CONFIG_MAX_DEPTH)."
+                )
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+        def construct_mapping(self, node, deep=False):
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise ConfigError(f"{label} (line {key_node.start_mark.line + 1}): a key must be plain text.")
+                if key in seen:
+                    raise ConfigError(
+                        f"{label} (line {key_node.start_mark.line + 1}): the key {key!r} appears twice in one "
+                        "mapping; keep one."
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return StrictLoader
+
+
+def _check_keys(mapping: dict, allowed: tuple[str, ...], where: str) -> None:
+    import difflib
+
+    for key in mapping:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(f"{where}: unknown key {key!r}; {hint}valid keys: {', '.join(allowed)}.")
+
+
+def _expect(value: object, kinds: tuple[type, ...], where: str, what: str) -> None:
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        raise ConfigError(f"{where}: {what} (got {type(value).__name__} {str(value)[:40]!r}).")
 
 
 def parse_config(raw: object, label: str = "config") -> Config:
+    """Check a config's data against the schema (keys, types, sizes); ConfigError names the place."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{label}: expected a mapping with `data:` and `runs:`.")
-    unknown = sorted(set(raw) - {"data", "runs", "versions"})
-    if unknown:
-        raise ConfigError(f"{label}: unknown section(s) {', '.join(map(str, unknown))}; use data, runs, versions.")
-    data = raw.get("data")
+    _check_keys(raw, TOP_KEYS, label)
+    ref = _data_ref(raw.get("data"), f"{label}: data")
+    runs_raw = raw.get("runs")
+    if not isinstance(runs_raw, list) or not runs_raw:
+        raise ConfigError(f"{label}: `runs:` needs a list of runs, each with `method:`.")
+    if len(runs_raw) > CONFIG_MAX_RUNS.value():
+        raise ConfigError(
+            f"{label}: {len(runs_raw):,} runs is over the limit of {CONFIG_MAX_RUNS.value():,.0f} "
+            "(setting CLUSTERLAB_CONFIG_MAX_RUNS); split the config."
+        )
+    runs, names = [], set()
+    for index, entry in enumerate(runs_raw, start=1):
+        spec = _run_spec(entry, f"{label}: runs[{index}]", index)
+        if spec.name in names:
+            raise ConfigError(f"{label}: runs[{index}]: the run name {spec.name!r} is used twice; names must differ.")
+        names.add(spec.name)
+        runs.append(spec)
+    versions = raw.get("versions") or {}
+    _expect(versions, (dict,), f"{label}: versions", "a mapping of package: version")
+    return Config(data=ref, runs=runs, versions={str(k): str(v) for k, v in versions.items()})
+
+
+def _data_ref(data: object, where: str) -> DatasetRef:
     if isinstance(data, str):
         data = {"path": data}
     if not isinstance(data, dict) or not data.get("path"):
-        raise ConfigError(f"{label}: `data:` needs `path:` (a file, or sample:NAME).")
+        raise ConfigError(f"{where}: `data:` needs `path:` (a file, or sample:NAME).")
+    _check_keys(data, DATA_KEYS, where)
+    _expect(data["path"], (str,), f"{where}.path", "a file path or sample:NAME")
+    source = str(data["path"])
+    if source.startswith("sample:"):
+        for option in ("key", "columns"):
+            if data.get(option) is not None:
+                raise ConfigError(
+                    f"{where}.{option}: a bundled sample has its own vectors; `{option}:` applies to files only."
+                )
     columns = data.get("columns")
     if isinstance(columns, str):
         columns = [c.strip() for c in columns.split(",") if c.strip()]
+    if columns is not None:
+        _expect(columns, (list,), f"{where}.columns", "a list of column names, e.g. [a, b]")
+        if not all(isinstance(c, str) and c.strip() for c in columns):
+            raise ConfigError(f"{where}.columns: each column is a name (text), e.g. [emb_0, emb_1].")
+    for option in ("key", "fingerprint", "preprocess"):
+        if data.get(option) is not None:
+            _expect(data[option], (str,), f"{where}.{option}", "text")
+    drop = data.get("drop_nonfinite", False)
+    _expect(drop, (bool,), f"{where}.drop_nonfinite", "true or false (without quotes)")
     preprocess = str(data.get("preprocess") or "none")
     try:
         parse_preprocess(preprocess)
     except ValueError as error:
-        raise ConfigError(f"{label}: data.preprocess: {error}") from None
-    ref = DatasetRef(
-        source=str(data["path"]),
+        raise ConfigError(f"{where}.preprocess: {error}") from None
+    return DatasetRef(
+        source=source,
         key=data.get("key"),
         columns=tuple(columns) if columns else None,
         preprocess=preprocess,
         fingerprint=str(data.get("fingerprint") or ""),
-        drop_nonfinite=bool(data.get("drop_nonfinite", False)),
+        drop_nonfinite=bool(drop),
     )
-    runs_raw = raw.get("runs")
-    if not isinstance(runs_raw, list) or not runs_raw:
-        raise ConfigError(f"{label}: `runs:` needs a list of runs, each with `method:`.")
-    runs, names = [], set()
-    for index, entry in enumerate(runs_raw, start=1):
-        where = f"{label}: runs[{index}]"
-        if not isinstance(entry, dict) or "method" not in entry:
-            raise ConfigError(f"{where}: each run needs `method:` (and optional name, params, seed, sample).")
-        method = str(entry["method"])
-        if method not in BACKENDS:
-            raise ConfigError(f"{where}: unknown method {method!r}; choose one of {', '.join(BACKENDS)}.")
-        params = entry.get("params") or {}
-        if not isinstance(params, dict):
-            raise ConfigError(f"{where}: `params:` must be a mapping like {{resolution: 1.0}}.")
-        seed = entry.get("seed")
-        try:
-            if seed is not None:
-                seed = BACKENDS[method].param("seed").coerce(seed) if _has_seed(method) else None
-            BACKENDS[method].checked(params)
-        except ParamError as error:
-            raise ConfigError(f"{where} ({method}): {error}") from None
-        sample = entry.get("sample")
-        if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 100):
-            raise ConfigError(f"{where}: `sample:` is a number of rows, at least 100 (got {sample!r}).")
-        name = str(entry.get("name") or f"{method}-{index}")
-        try:
-            check_name(name, "run")
-        except StoreError as error:
-            raise ConfigError(f"{where}: {error}") from None
-        if name in names:
-            raise ConfigError(f"{where}: the run name {name!r} is used twice; names must differ.")
-        names.add(name)
-        runs.append(RunSpec(name=name, method=method, params=dict(params), seed=seed, sample=sample))
-    versions = raw.get("versions") or {}
-    return Config(data=ref, runs=runs, versions=versions if isinstance(versions, dict) else {})
+
+
+def _run_spec(entry: object, where: str, index: int) -> RunSpec:
+    if not isinstance(entry, dict) or "method" not in entry:
+        raise ConfigError(f"{where}: each run needs `method:` (and optional name, params, seed, sample).")
+    _check_keys(entry, RUN_KEYS, where)
+    _expect(entry["method"], (str,), f"{where}.method", "a method name")
+    method = str(entry["method"])
+    if method not in BACKENDS:
+        raise ConfigError(f"{where}: unknown method {method!r}; choose one of {', '.join(BACKENDS)}.")
+    params = entry.get("params") or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where}: `params:` must be a mapping like {{resolution: 1.0}}.")
+    seed = entry.get("seed")
+    try:
+        if seed is not None:
+            seed = BACKENDS[method].param("seed").coerce(seed) if _has_seed(method) else None
+        BACKENDS[method].checked({str(k): v for k, v in params.items()})
+    except ParamError as error:
+        raise ConfigError(f"{where} ({method}): {error}") from None
+    sample = entry.get("sample")
+    if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 100):
+        raise ConfigError(f"{where}: `sample:` is a number of rows, at least 100 (got {sample!r}).")
+    name = entry.get("name")
+    if name is not None:
+        _expect(name, (str, int, float), f"{where}.name", "text")
+    name = str(name if name is not None else f"{method}-{index}")
+    try:
+        check_name(name, "run")
+    except StoreError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    return RunSpec(name=name, method=method, params={str(k): v for k, v in params.items()}, seed=seed, sample=sample)
 
 
 def _has_seed(method: str) -> bool:
@@ -174,6 +289,7 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
     """Run every run of a config into a project (created when missing); returns (run id, result) pairs."""
     from clustering.pipeline import run
 
+    project = check_name(project)  # refused before any work, so a failure leaves nothing behind
     dataset = load_data(config.data)
     if config.data.source.startswith("sample:") or Path(config.data.source).is_absolute():
         source = config.data.source
@@ -228,11 +344,17 @@ def export_config(store: Store, project: str) -> str:
         data["drop_nonfinite"] = True
     runs: list[dict] = []
     versions: dict[str, str] = {}
+    taken: set[str] = set()
     for entry in found["runs"]:
         if (entry["info"] or {}).get("subset_rows"):
             continue  # drill-downs on a selection are not re-runnable from the whole data
+        name, copy = entry["name"], 1
+        while name in taken:  # names repeat in a project (ids tell them apart); a config's names may not
+            copy += 1
+            name = f"{entry['name']} ({copy})"
+        taken.add(name)
         run = {
-            "name": entry["name"],
+            "name": name,
             "method": entry["method"],
             "params": {k: v for k, v in entry["params"].items() if k != "seed"},
         }

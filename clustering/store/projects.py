@@ -21,7 +21,14 @@ from clustering.cache import atomic_write
 from clustering.result import ClusterResult, json_safe
 from clustering.store.database import DATABASE_NAME, StoreError, connect, home
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (C0, C1), bidi overrides and lone surrogates: a name shows as written everywhere or is refused.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Every path the store builds from its database must have one of these forms and stay inside the store folder:
+# a crafted or damaged database must never make a command read, write or delete a file elsewhere.
+PROJECT_ID = re.compile(r"[0-9a-f]{32}")
+RUN_ID = re.compile(r"[0-9a-f]{12}")
+RUN_FILE = re.compile(r"[0-9a-f]{12}\.parquet")
+LAYOUT_FILE = re.compile(r"layout-[0-9a-f]{12}\.parquet")
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,21 @@ class DatasetRef:
 
 
 def check_name(name: str, what: str = "project") -> str:
-    """A project or run name: 1-200 characters without control characters (names are values, never paths)."""
-    name = str(name).strip()
+    """A project or run name: 1-200 characters without control or bidi characters (names are values, never paths).
+
+    Leading and trailing spaces are refused rather than trimmed, so the name a person typed is the name kept; a run
+    name may not have the form of a run id (12 hex digits), so a name never shadows another run's id.
+    """
+    name = str(name)
     if not 1 <= len(name) <= 200 or CONTROL.search(name):
-        raise StoreError(f"{what} name {name!r}: use 1-200 printable characters.")
+        raise StoreError(
+            f"{what} name {name.encode('unicode_escape').decode()[:80]!r}: use 1-200 printable characters "
+            "(no control, bidi-override or unpaired surrogate characters)."
+        )
+    if name != name.strip():
+        raise StoreError(f"{what} name {name!r}: remove the spaces at its start or end.")
+    if what == "run" and RUN_ID.fullmatch(name):
+        raise StoreError(f"run name {name!r} has the form of a run id (12 hex digits); pick another name.")
     return name
 
 
@@ -175,12 +193,15 @@ class Store:
         return new_name
 
     def delete(self, name: str) -> None:
+        """Delete a project's rows and its folder of arrays (refused, touching nothing, if the id is not one)."""
         with connect(self.path) as db:
             project_id = self._id(db, name)
+            folder = self._project_folder(project_id)
             for table in ("cluster_names", "runs", "layouts", "explanations", "comparisons"):
                 db.execute(f"DELETE FROM {table} WHERE project_id = ?", [project_id])
             db.execute("DELETE FROM projects WHERE id = ?", [project_id])
-        shutil.rmtree(self.arrays / project_id, ignore_errors=True)
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
 
     # --- runs -----------------------------------------------------------------------------------------------
 
@@ -189,10 +210,13 @@ class Store:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        run_name = check_name(name or result.name or result.method, "run")  # checked before any file is written
+        if result.seed is not None and not 0 <= int(result.seed) <= 2**31 - 1:
+            raise StoreError(f"run {run_name!r}: seed {result.seed} is outside 0 .. 2**31 - 1.")
         with connect(self.path) as db:
             project_id = self._id(db, project)
         run_id = uuid.uuid4().hex[:12]
-        folder = self.arrays / project_id
+        folder = self._project_folder(project_id)
         folder.mkdir(parents=True, exist_ok=True)
         columns = {"cluster": pa.array(np.asarray(result.labels, dtype=np.int32))}
         confidence = result.confidence()
@@ -201,6 +225,16 @@ class Store:
         path = folder / f"{run_id}.parquet"
         atomic_write(path, lambda temporary: pq.write_table(pa.table(columns), temporary))
         digest = _sha256(path)
+        try:
+            self._insert_run(project, run_id, run_name, result, path, digest)
+        except BaseException:
+            path.unlink(missing_ok=True)  # no orphan file when the row cannot be written
+            raise
+        return run_id
+
+    def _insert_run(
+        self, project: str, run_id: str, run_name: str, result: ClusterResult, path: Path, digest: str
+    ) -> None:
         with connect(self.path) as db:
             project_id = self._id(db, project)  # deleted meanwhile: refused, the file is removed below
             db.execute(
@@ -208,7 +242,7 @@ class Store:
                 [
                     project_id,
                     run_id,
-                    check_name(name or result.name or result.method, "run"),
+                    run_name,
                     result.method,
                     _json(result.params),
                     result.seed,
@@ -228,46 +262,53 @@ class Store:
                 ],
             )
             db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
-        return run_id
 
     def labels(self, project: str, run: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """A run's labels (and confidence where the method has one), checked against the saved checksum."""
+        """A run's labels (and confidence where the method has one), checked against the saved checksum,
+        dtype, length and range."""
         import pyarrow.parquet as pq
 
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            found = db.execute(
-                "SELECT labels_file, labels_sha256, n_rows FROM runs WHERE project_id = ? AND "
-                "(id = ? OR name = ?) ORDER BY created DESC",
-                [project_id, run, run],
+            run_id = self._run_id(db, project_id, project, run)
+            file_name, digest, n_rows = db.execute(
+                "SELECT labels_file, labels_sha256, n_rows FROM runs WHERE project_id = ? AND id = ?",
+                [project_id, run_id],
             ).fetchone()
-        if found is None:
-            raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists them.")
-        file_name, digest, n_rows = found
-        path = self.arrays / project_id / file_name
-        if not path.exists() or _sha256(path) != digest:
+        path = self._array_path(project_id, file_name, RUN_FILE)
+        if not path.is_file() or _sha256(path) != digest:
             raise StoreError(
                 f"{path}: the labels of run {run!r} are missing or changed since they were saved. "
                 "Run it again (`clusterlab project export` keeps its exact settings)."
             )
         table = pq.read_table(path)
-        labels = table.column("cluster").to_numpy().astype(np.int32)
-        if len(labels) != n_rows or (labels < -1).any():
-            raise StoreError(f"{path}: holds {len(labels)} labels for {n_rows} rows.")
-        confidence = table.column("confidence").to_numpy() if "confidence" in table.column_names else None
-        return labels, confidence
+        labels = _column(table, "cluster", path, "iu")
+        if labels is None or len(labels) != n_rows or (labels < -1).any() or (labels > np.iinfo(np.int32).max).any():
+            raise StoreError(f"{path}: does not hold {n_rows} integer labels from -1 up; run {run!r} again.")
+        confidence = _column(table, "confidence", path, "f")
+        if confidence is not None and (len(confidence) != n_rows or not np.isfinite(confidence).all()):
+            raise StoreError(f"{path}: its confidence column does not hold {n_rows} finite numbers.")
+        return labels.astype(np.int32), confidence
+
+    def find_run(self, project: str, run: str) -> dict:
+        """A run's entry (as in `project()`), by id first, then by name (the newest run of that name)."""
+        runs = self.project(project)["runs"]
+        found = next((r for r in runs if r["id"] == run), None)
+        found = found or next((r for r in reversed(runs) if r["name"] == run), None)
+        if found is None:
+            raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists them.")
+        return found
 
     def rename_run(self, project: str, run_id: str, new_name: str) -> None:
         with connect(self.path) as db:
             project_id = self._id(db, project)
-            db.execute(
-                "UPDATE runs SET name = ? WHERE project_id = ? AND id = ?",
-                [check_name(new_name, "run"), project_id, run_id],
-            )
+            name = check_name(new_name, "run")
+            db.execute("UPDATE runs SET name = ? WHERE project_id = ? AND id = ?", [name, project_id, run_id])
 
     def delete_run(self, project: str, run_id: str) -> None:
         with connect(self.path) as db:
             project_id = self._id(db, project)
+            self._project_folder(project_id)
             found = db.execute(
                 "SELECT labels_file FROM runs WHERE project_id = ? AND id = ?", [project_id, run_id]
             ).fetchone()
@@ -279,7 +320,7 @@ class Store:
                 [project_id, run_id],
             )
         if found:
-            (self.arrays / project_id / found[0]).unlink(missing_ok=True)
+            self._array_path(project_id, found[0], RUN_FILE).unlink(missing_ok=True)
 
     # --- layouts and explanations ------------------------------------------------------------------------
 
@@ -293,7 +334,7 @@ class Store:
         xy = np.asarray(xy, dtype=np.float32)
         with connect(self.path) as db:
             project_id = self._id(db, project)
-        folder = self.arrays / project_id
+        folder = self._project_folder(project_id)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"layout-{uuid.uuid4().hex[:12]}.parquet"
         atomic_write(path, lambda temporary: pq.write_table(pa.table({"x": xy[:, 0], "y": xy[:, 1]}), temporary))
@@ -310,8 +351,8 @@ class Store:
                 "INSERT INTO layouts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [project_id, method, preprocess, int(seed), len(xy), path.name, _sha256(path), seconds, time.time()],
             )
-        if old:
-            (folder / old[0]).unlink(missing_ok=True)
+        if old and LAYOUT_FILE.fullmatch(str(old[0])):
+            self._array_path(project_id, old[0], LAYOUT_FILE).unlink(missing_ok=True)
 
     def layout(self, project: str, method: str, preprocess: str, seed: int, n_rows: int) -> np.ndarray | None:
         """A kept layout, or None when there is none or its file is missing, changed or of another size."""
@@ -324,13 +365,16 @@ class Store:
                 "preprocess = ? AND seed = ?",
                 [project_id, method, preprocess, int(seed)],
             ).fetchone()
-        if found is None or found[2] != n_rows:
+        if found is None or found[2] != n_rows or not LAYOUT_FILE.fullmatch(str(found[0])):
             return None
-        path = self.arrays / project_id / found[0]
-        if not path.exists() or _sha256(path) != found[1]:
+        path = self._array_path(project_id, found[0], LAYOUT_FILE)
+        if not path.is_file() or _sha256(path) != found[1]:
             return None  # recomputed by the caller, never trusted
         table = pq.read_table(path)
-        xy = np.column_stack([table.column("x").to_numpy(), table.column("y").to_numpy()]).astype(np.float32)
+        x, y = _column(table, "x", path, "f"), _column(table, "y", path, "f")
+        if x is None or y is None:
+            return None
+        xy = np.column_stack([x, y]).astype(np.float32)
         return xy if len(xy) == n_rows and np.isfinite(xy).all() else None
 
     def save_explanation(self, project: str, run_id: str, settings: dict, result: dict) -> str:
@@ -433,6 +477,55 @@ class Store:
         if found is None:
             raise StoreError(f"no project named {name!r}; `clusterlab project list` shows them.")
         return found[0]
+
+    @staticmethod
+    def _run_id(db, project_id: str, project: str, run: str) -> str:
+        """A run by its id first, then by name (newest of that name)."""
+        found = db.execute("SELECT id FROM runs WHERE project_id = ? AND id = ?", [project_id, run]).fetchone()
+        if found is None:
+            found = db.execute(
+                "SELECT id FROM runs WHERE project_id = ? AND name = ? ORDER BY created DESC", [project_id, run]
+            ).fetchone()
+        if found is None:
+            raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists them.")
+        return str(found[0])
+
+    def _project_folder(self, project_id: str) -> Path:
+        """The folder of a project's arrays; an id of another form (a path, `..`) is refused before any use."""
+        if not PROJECT_ID.fullmatch(str(project_id)):
+            raise StoreError(
+                f"{self.path}: a project's id {str(project_id)[:80]!r} is not of the store's form; the store is "
+                "damaged or was edited by hand. Nothing was read, written or deleted."
+            )
+        return self._inside(self.arrays / project_id)
+
+    def _array_path(self, project_id: str, file_name: str, form: re.Pattern) -> Path:
+        """A file of the project's folder named by the database, refused unless of the expected form and inside."""
+        if not form.fullmatch(str(file_name)):
+            raise StoreError(
+                f"{self.path}: a stored file name {str(file_name)[:80]!r} is not of the store's form; the store is "
+                "damaged or was edited by hand. Nothing was read, written or deleted."
+            )
+        return self._inside(self._project_folder(project_id) / file_name)
+
+    def _inside(self, path: Path) -> Path:
+        root = self.folder.resolve()
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root):
+            raise StoreError(
+                f"{path}: leads outside the store folder {root} (a link?); nothing was read, written or deleted."
+            )
+        return path
+
+
+def _column(table, name: str, path: Path, kinds: str) -> np.ndarray | None:
+    """A stored column as numbers of the expected kinds (`iu` integers, `f` floats), or None when absent."""
+    if name not in table.column_names:
+        return None
+    values = table.column(name).to_numpy(zero_copy_only=False)
+    if values.dtype.kind not in kinds:
+        raise StoreError(f"{path}: column {name!r} holds {values.dtype}, not numbers of the expected kind.")
+    return values
 
 
 def _sha256(path: Path) -> str:
