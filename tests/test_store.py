@@ -164,7 +164,7 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
             db.execute(statement)
         db.execute("INSERT INTO meta VALUES ('app', 'clusterlab'), ('schema_version', '1')")
         db.execute(
-            "INSERT INTO projects VALUES ('0123456789abcdef0123456789abcdef', 'kept', '{\"source\": \"sample:digits\"}', '', 1.0, 1.0)"
+            "INSERT INTO projects VALUES (?, 'kept', '{\"source\": \"sample:digits\"}', '', 1.0, 1.0)", ["0" * 32]
         )
     store = Store(folder)
     assert [p["name"] for p in store.projects()] == ["kept"]
