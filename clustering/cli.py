@@ -566,6 +566,8 @@ def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) ->
         if "ari" in summary:
             line += f"; ari {summary['ari']:.3f}"
         print(line)
+    for column, renamed in (summary.get("renamed_columns") or {}).items():
+        print(f"kept column {column!r} is written as {renamed!r}: {column!r} holds the computed values")
     print(f"wrote {len(summary['files'])} parts and run.json to {out}")
     return 0
 
@@ -946,12 +948,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_figure(args: argparse.Namespace) -> int:
     from clustering.report.colours import colour_codes, matched_colour_codes, named_colour_codes
-    from clustering.report.figures import figure_bytes, figure_format, scatter_figure
+    from clustering.report.figures import check_figure_size, figure_bytes, figure_format, scatter_figure
 
     out = output_path(args)
     fmt = figure_format(out)
     if not 0.5 <= args.width <= 100 or not 0.5 <= args.height <= 100:
         raise UsageError("--width and --height are inches between 0.5 and 100.")
+    try:
+        check_figure_size(args.width, args.height, args.dpi)  # before any work
+    except ValueError as error:
+        raise UsageError(f"--width/--height/--dpi: {error}") from None
     dataset, truth_column = _with_truth(args, load_dataset(args))
     xy = _layout_for(args, dataset, args.preprocess or "none")
     if args.labels:

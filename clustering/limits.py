@@ -38,19 +38,26 @@ class Limit:
 MAX_MB = Limit("CLUSTERLAB_MAX_MB", 4096, "MB of one input file, or of the matrix it expands to (every format)")
 MAX_COLUMNS = Limit("CLUSTERLAB_MAX_COLUMNS", 100_000, "columns of one input table")
 BROWSER_POINTS = Limit("CLUSTERLAB_BROWSER_POINTS", 1_000_000, "points the app's scatter draws (a sample above)")
+OUT_OF_CORE_MAX_MB = Limit(
+    "CLUSTERLAB_OUT_OF_CORE_MAX_MB", 1_048_576, "MB of the float32 matrix an out-of-core input declares (1 TB)"
+)
 CONFIG_MAX_KB = Limit("CLUSTERLAB_CONFIG_MAX_KB", 1024, "KB of one YAML config file")
 CONFIG_MAX_RUNS = Limit("CLUSTERLAB_CONFIG_MAX_RUNS", 500, "runs in one YAML config")
 CONFIG_MAX_DEPTH = Limit("CLUSTERLAB_CONFIG_MAX_DEPTH", 16, "nesting depth of a YAML config")
 SWEEP_MAX_RUNS = Limit("CLUSTERLAB_SWEEP_MAX_RUNS", 1000, "fits in one sweep (values x seeds)")
 FIGURE_MAX_PIXELS = Limit("CLUSTERLAB_FIGURE_MAX_PIXELS", 100_000_000, "pixels of one figure (width x height x dpi^2)")
 
+EXPLAIN_MAX_CLUSTERS = Limit("CLUSTERLAB_EXPLAIN_MAX_CLUSTERS", 500, "clusters one explanation writes rules for")
+
 ALL_LIMITS = (
     MAX_MB,
     MAX_COLUMNS,
     BROWSER_POINTS,
+    OUT_OF_CORE_MAX_MB,
     CONFIG_MAX_KB,
     CONFIG_MAX_RUNS,
     CONFIG_MAX_DEPTH,
     SWEEP_MAX_RUNS,
     FIGURE_MAX_PIXELS,
+    EXPLAIN_MAX_CLUSTERS,
 )

@@ -22,6 +22,7 @@ from clustering.backends import get_backend
 from clustering.backends.base import Cancelled, ParamError
 from clustering.cache import atomic_write, cache_dir
 from clustering.data import Dataset
+from clustering.limits import SWEEP_MAX_RUNS
 from clustering.pipeline import prepared
 
 SUBSAMPLE_SHARE = 0.8
@@ -114,6 +115,17 @@ def sweep(
         raise ParamError(f"{method} has no parameter '{name}'; it has {', '.join(p.name for p in backend.schema)}.")
     has_seed = "seed" in {p.name for p in backend.schema}
     n_seeds = max(1, n_seeds if has_seed else 1)
+    if n_subsamples < 0:
+        raise ParamError(f"subsamples: {n_subsamples} is below 0; give 0 or more.")
+    fits = len(values) * (n_seeds + n_subsamples)
+    if fits > SWEEP_MAX_RUNS.value():
+        raise ParamError(
+            f"this sweep needs {fits:,} fits ({len(values)} values x ({n_seeds} seeds + {n_subsamples} subsamples)), "
+            f"over the limit of {SWEEP_MAX_RUNS.value():,.0f} (setting CLUSTERLAB_SWEEP_MAX_RUNS); "
+            "sweep fewer values, seeds or subsamples."
+        )
+    if not values:
+        raise ParamError(f"the sweep over {name} has no values; give at least one.")
     if backend.param(name).kind is int:  # a range over an int parameter is rounded, repeats dropped
         values = list(dict.fromkeys(int(round(float(v))) for v in values))
     x = prepared(dataset, preprocess, seed=seed)
@@ -121,6 +133,10 @@ def sweep(
     for value in values:
         params = backend.checked({**(base_params or {}), name: value})
         reason = backend.why_not(x.shape[0], x.shape[1], params)
+        if not reason and n_subsamples:
+            reason = backend.why_not(len(_run_rows(x.shape[0], 1)), x.shape[1], params)
+            if reason:
+                reason += f" (a subsample run clusters 80% of the {x.shape[0]:,} rows; set subsamples to 0)"
         if reason:
             raise ParamError(reason)
         settings.append(params)

@@ -303,3 +303,26 @@ def test_any_permutation_gives_identical_compare_report_and_export(tmp_path_fact
         assert run_cli([*args, "--title", "t", "--out", str(report)], capsys)[0] == 0
         results.append((payload["ari"], payload["ami"], export.read_bytes(), report.read_text().replace(path, "")))
     assert results[0] == results[1]
+
+
+# --- exports: computed columns win, spreadsheet formulas neutralised ------------------------------------------
+
+
+def test_export_never_passes_metadata_off_as_the_runs_own_columns(tmp_path):
+    from clustering.report.export import joined_labels, write_table
+
+    metadata = pd.DataFrame(
+        {
+            "confidence": [0.9] * 6,
+            "cluster": ["m"] * 6,
+            "title": ['=HYPERLINK("http://x")', "+1", "-2", "@a", "ok", "\tx"],
+        }
+    )
+    data = Dataset(np.arange(12, dtype=np.float32).reshape(6, 2), metadata=metadata)
+    frame = joined_labels(data, np.array([0, 0, 1, 1, -1, 1]), cluster_names={0: "=cmd|' /C calc'!A0"})
+    assert list(frame.columns[:3]) == ["id", "cluster", "cluster_name"] and "confidence" not in frame.columns
+    assert {"metadata_confidence", "metadata_cluster"} <= set(frame.columns)
+    write_table(frame, tmp_path / "e.csv")
+    written = pd.read_csv(tmp_path / "e.csv", keep_default_na=False)
+    assert written["title"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@a", "ok", "'\tx"]
+    assert written["cluster_name"][0] == "'=cmd|' /C calc'!A0" and written["cluster"].tolist() == [0, 0, 1, 1, -1, 1]

@@ -215,6 +215,34 @@ def test_dask_run_writes_partitioned_labels(client, tmp_path):
     assert any("40,000 / 40,000 rows assigned" in message for message, _ in messages)
 
 
+def test_kept_columns_never_replace_computed_ones(client, tmp_path):
+    from clustering.scale.dask_run import run_on_dask
+
+    x, truth = blobs(4_000)
+    write_folder(tmp_path / "pq", x, truth, files=2)
+    for file in (tmp_path / "pq").glob("*.parquet"):
+        frame = pd.read_parquet(file)
+        frame["cluster"], frame["row_id"] = "theirs", -7
+        frame.to_parquet(file, row_group_size=1_000)
+    source = open_source(tmp_path / "pq", keep=["cluster", "row_id", "name"])
+    summary = run_on_dask(
+        client,
+        source,
+        "kmeans",
+        {"n_clusters": 5},
+        tmp_path / "out",
+        sample_rows=1_000,
+        layout=None,
+        keep=("cluster", "row_id", "name"),
+    )
+    assert summary["renamed_columns"] == {"cluster": "input_cluster", "row_id": "input_row_id"}
+    part = pd.read_parquet(tmp_path / "out" / "part-00001.parquet")
+    assert list(part.columns) == ["row_id", "cluster", "confidence", "input_cluster", "input_row_id", "name"]
+    assert (
+        (part["row_id"] >= 0).all() and part["cluster"].dtype.kind == "i" and (part["input_cluster"] == "theirs").all()
+    )
+
+
 def test_dask_workers_have_the_memory_setting(client):
     limits = {w["memory_limit"] for w in client.scheduler_info()["workers"].values()}
     assert limits == {10**9}

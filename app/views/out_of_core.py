@@ -103,6 +103,10 @@ def show_summary(summary: dict) -> None:
         f"{summary['worker_peak_rss_mb']:,.0f} MB each. Output: {plain(summary['out'])} "
         f"({len(summary['files'])} parts and run.json)."
     )
+    for column, renamed in (summary.get("renamed_columns") or {}).items():
+        st.caption(
+            f"Kept column {plain(column)} is written as {plain(renamed)}: {plain(column)} holds the computed values."
+        )
     st.dataframe(pd.DataFrame([summary["seconds"]]).round(1), hide_index=True)
     if not summary.get("layout"):
         return

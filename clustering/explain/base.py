@@ -9,7 +9,8 @@ import numpy as np
 
 from clustering.explain.explanation import Explanation, Problem, measure
 from clustering.explain.spaces import Space
-from clustering.params import Param, check_params, with_schema_doc
+from clustering.limits import EXPLAIN_MAX_CLUSTERS
+from clustering.params import Param, ParamError, check_params, with_schema_doc
 
 
 class Explainer:
@@ -58,6 +59,7 @@ class Explainer:
         Explanation
         """
         checked = self.checked(params)
+        check_cluster_count(labels)
         problem = Problem.of(space, labels)
         start = time.perf_counter()
         explanation, rule_text, halfspaces = self.describe(problem, checked, progress=progress, cancel=cancel)
@@ -69,3 +71,13 @@ class Explainer:
         measure(explanation, problem, rule_text, halfspaces)
         explanation.info["seconds"] = time.perf_counter() - start
         return explanation
+
+
+def check_cluster_count(labels: np.ndarray) -> None:
+    """Rules for thousands of clusters are neither readable nor cheap: refused over EXPLAIN_MAX_CLUSTERS."""
+    count = len(np.unique(np.asarray(labels)[np.asarray(labels) >= 0]))
+    if count > EXPLAIN_MAX_CLUSTERS.value():
+        raise ParamError(
+            f"{count:,} clusters is over the limit of {EXPLAIN_MAX_CLUSTERS.value():,.0f} for rules (setting "
+            "CLUSTERLAB_EXPLAIN_MAX_CLUSTERS); explain a coarser run, or a drill-down on some of its clusters."
+        )

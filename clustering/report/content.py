@@ -116,7 +116,10 @@ def _explanation(dataset: Dataset, run: ReportRun, method: str, seed: int) -> di
     if run.explanation is not None or method == "none" or len(np.unique(run.labels[run.labels >= 0])) < 2:
         return run.explanation
     from clustering.explain import available_spaces, build_space, explain
+    from clustering.limits import EXPLAIN_MAX_CLUSTERS
 
+    if len(np.unique(run.labels[run.labels >= 0])) > EXPLAIN_MAX_CLUSTERS.value():
+        return None  # too many clusters for rules: the table shows none (the CLI's explain says why)
     space = build_space(dataset, available_spaces(dataset, has_projection=False)[0], seed=seed)
     return explain(space, run.labels, method).to_json()
 

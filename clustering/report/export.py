@@ -11,6 +11,7 @@ from clustering.cache import atomic_write
 from clustering.data import Dataset
 
 TABLE_FORMATS = ("csv", "parquet")
+RESERVED_COLUMNS = ("id", "row", "cluster", "cluster_name", "confidence")
 
 
 def table_format(path: str | Path) -> str:
@@ -52,17 +53,36 @@ def joined_labels(
         if column == dataset.id_column or (column == "row" and not dataset.id_column):
             continue
         name = str(column)
-        while name in frame.columns:
+        while name in frame.columns or name in RESERVED_COLUMNS:  # a run's own columns are never impersonated
             name = f"metadata_{name}"
         frame[name] = metadata[column].to_numpy()
     return frame
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells and column names a spreadsheet would run as a formula (`=HYPERLINK(...)`) get a leading `'`
+    (OWASP's rule for CSV injection); numbers are left alone."""
+
+    def safe(value: object) -> object:
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(safe)
+    out.columns = [safe(str(c)) for c in out.columns]
+    return out
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write CSV or parquet (chosen by the suffix) atomically: a reader never sees half a file."""
+    """Write CSV (spreadsheet-safe text) or parquet (chosen by the suffix) atomically."""
     path = Path(path)
     if table_format(path) == "csv":
-        atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False))
+        safe = spreadsheet_safe(frame)
+        atomic_write(path, lambda temporary: safe.to_csv(temporary, index=False))
     else:
         atomic_write(path, lambda temporary: frame.to_parquet(temporary, index=False))
     return path
@@ -71,7 +91,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
 def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     """The table as CSV or parquet bytes (for a download button)."""
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        return spreadsheet_safe(frame).to_csv(index=False).encode("utf-8")
     if fmt == "parquet":
         return frame.to_parquet(index=False)
     raise ValueError(f"table format must be one of {', '.join(TABLE_FORMATS)}; got {fmt!r}.")

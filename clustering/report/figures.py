@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clustering.limits import FIGURE_MAX_PIXELS
 from clustering.report.colours import NOISE_CODE, NOISE_COLOUR
 
 VECTOR_POINTS_MAX = 5_000
@@ -133,12 +134,25 @@ def heatmap_figure(
     return figure
 
 
+def check_figure_size(width: float, height: float, dpi: int) -> None:
+    """Refuse a size that no one can draw: dpi 10-1200 and at most FIGURE_MAX_PIXELS in all (SVG rasterises
+    its points at this dpi too)."""
+    if not 10 <= dpi <= 1200:
+        raise ValueError(f"dpi must be between 10 and 1200; got {dpi}.")
+    pixels = width * height * dpi * dpi
+    if pixels > FIGURE_MAX_PIXELS.value():
+        raise ValueError(
+            f"a {width:g} x {height:g} inch figure at {dpi} dpi is {pixels / 1e6:,.0f} megapixels, over the limit of "
+            f"{FIGURE_MAX_PIXELS.value() / 1e6:,.0f} (setting CLUSTERLAB_FIGURE_MAX_PIXELS); lower the dpi or the size."
+        )
+
+
 def figure_bytes(figure, fmt: str, dpi: int = 150) -> bytes:
     """The figure as PNG (at `dpi`) or SVG bytes."""
     if fmt not in FORMATS:
         raise ValueError(f"figure format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
-    if not 10 <= dpi <= 1200:
-        raise ValueError(f"dpi must be between 10 and 1200; got {dpi}.")
+    width, height = figure.get_size_inches()
+    check_figure_size(float(width), float(height), dpi)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, dpi=dpi, metadata={"Software": "Clusterlab"} if fmt == "png" else None)
     return buffer.getvalue()

@@ -66,7 +66,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, worker
         threads_per_worker=1,
         memory_limit=worker_memory or WORKER_MEMORY,
         dashboard_address=":0",  # any free port: two clusters (or a user's own) never clash over 8787
-        silence_logs=logging.ERROR,
+        silence_logs=logging.CRITICAL,  # a failed task is reported once, as one DataError line, not as worker logs
     )
     client = Client(cluster)
     try:
@@ -84,6 +84,20 @@ def check_output_folder(out: Path, source: Source) -> None:
         raise DataError(f"--out {out} is inside the input {source.path}; write the labels to another folder.")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise DataError(f"--out {out} exists and is not an empty folder; name a new folder, nothing is overwritten.")
+
+
+COMPUTED_COLUMNS = ("row_id", "cluster", "confidence", "x", "y")
+
+
+def kept_column_names(keep: tuple[str, ...]) -> dict[str, str]:
+    """Each kept input column's name in the output: computed columns win, a clashing kept one becomes `input_NAME`."""
+    names: dict[str, str] = {}
+    for column in keep:
+        name = column
+        while name in COMPUTED_COLUMNS or name in names.values():
+            name = f"input_{name}"
+        names[column] = name
+    return names
 
 
 def _sample_part(source: Source, part: Part, rows: np.ndarray) -> np.ndarray:
@@ -106,8 +120,8 @@ def _assign_part(
         columns.update(cluster=done.labels, confidence=done.confidence)
     if done.xy is not None:
         columns["x"], columns["y"] = done.xy[:, 0], done.xy[:, 1]
-    for name in keep:
-        columns[name] = source.read_column(part, name)
+    for name, output in kept_column_names(keep).items():
+        columns[output] = source.read_column(part, name)
     target = Path(out) / f"part-{part.index:05d}.parquet"
     temporary = target.with_suffix(".parquet.tmp")
     pq.write_table(pa.table(columns), temporary)
@@ -200,6 +214,7 @@ def run_on_dask(
             "total": time.perf_counter() - start,
         },
         "files": sorted(p.name for p in out.glob("part-*.parquet")),
+        "renamed_columns": {k: v for k, v in kept_column_names(tuple(keep)).items() if k != v},
     }
     if truth_column and method:
         summary["truth_column"] = truth_column

@@ -16,6 +16,7 @@ import numpy as np
 
 from clustering.data import DataError
 from clustering.io import DEFAULT_VECTOR_COLUMN, METADATA_NAMES, embedding_columns
+from clustering.limits import MAX_MB, OUT_OF_CORE_MAX_MB
 
 PART_ROWS = 250_000  # rows per part of an .npy or zarr input (64 MB of 64-d float32)
 
@@ -50,14 +51,27 @@ class Source:
         return Path(self.path).name
 
     def read(self, part: Part) -> np.ndarray:
-        """The part's vectors as float32, checked."""
-        if self.kind == "npy":
-            x = np.load(part.file, mmap_mode="r", allow_pickle=False)[part.offset : part.offset + part.rows]
-        elif self.kind == "zarr":
-            x = _open_zarr(part.file)[part.offset : part.offset + part.rows]
-        else:
-            x = self._read_table(part, self.columns)
-        return _checked(np.asarray(x), part, self.dim)
+        """The part's vectors as float32, checked; any failure to read is a DataError naming the file and rows."""
+        try:
+            if self.kind == "npy":
+                x = np.load(part.file, mmap_mode="r", allow_pickle=False)[part.offset : part.offset + part.rows]
+            elif self.kind == "zarr":
+                x = _open_zarr(part.file)[part.offset : part.offset + part.rows]
+            else:
+                x = self._read_table(part, self.columns)
+            x = np.asarray(x)
+        except DataError:
+            raise
+        except Exception as error:  # a damaged chunk, a false dtype, ragged lists, a file cut off
+            text = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+            where = f" (row group {part.row_group})" if part.row_group >= 0 else ""
+            raise DataError(
+                f"{part.file}{where}: could not read rows {part.start:,} to {part.start + part.rows - 1:,} ({text}). "
+                "The file is damaged or not what its metadata says; write it again."
+            ) from None
+        if x.shape[:1] != (part.rows,):
+            raise DataError(f"{part.file}: held {len(x):,} rows where {part.rows:,} were expected; write it again.")
+        return _checked(x, part, self.dim)
 
     def read_column(self, part: Part, column: str) -> np.ndarray:
         """One carried-through parquet column of the part."""
@@ -121,11 +135,35 @@ def _npy_source(path: Path) -> Source:
     if len(shape) != 2 or dtype.kind not in "fiu":
         raise DataError(f"{path}: holds a {len(shape)}-d {dtype} array; give a 2-D numeric matrix (rows x features).")
     n, d = int(shape[0]), int(shape[1])
+    _check_size(path, n, d, min(n, PART_ROWS))
+    expected = n * d * dtype.itemsize  # a file shorter than its data (plus header) was cut off
+    if path.stat().st_size < expected:
+        raise DataError(
+            f"{path}: the header declares {n:,} x {d:,} {dtype} ({expected:,} bytes of data) but the file holds "
+            f"{path.stat().st_size:,} bytes: it was cut off. Write it again."
+        )
     parts = tuple(
         Part(index=i, file=str(path), start=start, rows=min(PART_ROWS, n - start), offset=start)
         for i, start in enumerate(range(0, n, PART_ROWS))
     )
     return Source(path=str(path), kind="npy", n_rows=n, dim=d, parts=parts)
+
+
+def _check_size(path: Path, n: int, d: int, part_rows: int) -> None:
+    """Bounds from what a file declares, before anything is read: the whole matrix, and one part in memory."""
+    total_mb = n * d * 4 / 2**20
+    if total_mb > OUT_OF_CORE_MAX_MB.value():
+        raise DataError(
+            f"{path}: declares {n:,} x {d:,} values ({total_mb:,.0f} MB as float32), over the "
+            f"{OUT_OF_CORE_MAX_MB.value():,.0f} MB limit for out-of-core inputs "
+            "(setting CLUSTERLAB_OUT_OF_CORE_MAX_MB)."
+        )
+    part_mb = part_rows * d * 4 / 2**20
+    if part_mb > MAX_MB.value():
+        raise DataError(
+            f"{path}: one part ({part_rows:,} rows: a chunk or row group) needs {part_mb:,.0f} MB, over the "
+            f"{MAX_MB.value():,.0f} MB limit (setting CLUSTERLAB_MAX_MB). Write it with smaller chunks or row groups."
+        )
 
 
 def _open_zarr(path: str, key: str | None = None) -> Any:
@@ -154,6 +192,16 @@ def _zarr_source(path: Path, key: str | None) -> Source:
     n, d = (int(s) for s in array.shape)
     chunk = int(array.chunks[0])
     step = max(chunk, PART_ROWS // chunk * chunk)  # whole chunks per part
+    _check_size(path, n, d, min(n, step))
+    try:
+        stored, expected = int(array.nchunks_initialized), int(array.nchunks)
+    except Exception as error:  # a store zarr cannot list
+        raise DataError(f"{path}: could not list the zarr array's chunks ({error}).") from None
+    if stored < expected:
+        raise DataError(
+            f"{path}: {expected - stored:,} of its {expected:,} chunks are missing (zarr would read them as rows of "
+            f"{array.fill_value!r}, not data). Write the array again, or trim its shape to the rows it holds."
+        )
     file = str(path if key is None else path / key)
     parts = tuple(
         Part(index=i, file=file, start=start, rows=min(step, n - start), offset=start)
@@ -224,6 +272,7 @@ def _parquet_source(path: Path, files: list[Path], columns, key, keep: list[str]
                 start += rows
     if start == 0:
         raise DataError(f"{path}: the parquet files hold no rows.")
+    _check_size(path, start, dim, max(part.rows for part in parts))
     return Source(
         path=str(path),
         kind="parquet",

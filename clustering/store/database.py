@@ -70,41 +70,79 @@ def home() -> Path:
 
 
 @contextmanager
-def connect(path: Path) -> Iterator:
-    """A connection inside one transaction, committed on success and rolled back on any error."""
+def connect(path: Path, read_only: bool = False) -> Iterator:
+    """A connection inside one transaction, committed on success and rolled back on any error.
+
+    `read_only` opens an existing file without asking to write it, so reading works on a store a person may only
+    read (a shared or archived folder); such a store is never created or migrated.
+    """
     import duckdb
 
+    read_only = read_only and path.exists()
     with _PROCESS_LOCK:
-        connection = _open(path, duckdb)
+        connection = _open(path, duckdb, read_only)
         try:
             connection.execute("BEGIN TRANSACTION")
-            _ensure_schema(connection, path)
+            _ensure_schema(connection, path, read_only)
             yield connection
             connection.execute("COMMIT")
-        except BaseException:
+        except BaseException as error:
             try:
                 connection.execute("ROLLBACK")
             except duckdb.Error:
                 pass
+            if isinstance(error, duckdb.Error):
+                raise _store_error(path, error) from None
             raise
         finally:
             connection.close()
 
 
-def _open(path: Path, duckdb):
+def _store_error(path: Path, error: Exception) -> StoreError:
+    """A DuckDB failure inside the store, in words that name the file and what to do."""
+    text = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+    if "corrupt" in text.lower() or "checksum" in text.lower():
+        return StoreError(
+            f"{path}: the project store is damaged ({text}). It was left untouched: restore it from a backup, or "
+            f"move it away and point {HOME_SETTING} at another folder."
+        )
+    return StoreError(
+        f"{path}: the project store does not hold what Clusterlab wrote ({text}). It was left untouched: it may "
+        "have been edited by hand or by another program; restore it from a backup, or move it away."
+    )
+
+
+def is_lock_error(text: str) -> bool:
+    """DuckDB's words for a file another process holds (not merely "lock" inside "block" of a corrupt file)."""
+    lowered = text.lower()
+    return "could not set lock" in lowered or "conflicting lock" in lowered
+
+
+def _open(path: Path, duckdb, read_only: bool = False):
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            return duckdb.connect(str(path))
+            return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as error:
             text = str(error)
-            if "lock" in text.lower() and time.monotonic() < deadline:
+            locked = is_lock_error(text)
+            if locked and time.monotonic() < deadline:
                 time.sleep(0.05 + 0.1 * random.random())  # another process holds the file for a moment
                 continue
-            if "lock" in text.lower():
+            if locked:
                 raise StoreError(
                     f"{path}: another program has held the project store for over "
                     f"{LOCK_WAIT_SECONDS:.0f} s. Close it and try again."
+                ) from None
+            if "permission denied" in text.lower() or "read-only" in text.lower():
+                raise StoreError(
+                    f"{path}: the project store cannot be written here ({text.splitlines()[0][:120]}). Reading it "
+                    f"works; to save runs, point {HOME_SETTING} at a folder you can write."
+                ) from None
+            if "corrupt" in text.lower() or "checksum" in text.lower():
+                raise StoreError(
+                    f"{path}: the project store is damaged ({text.splitlines()[0][:160]}). It was left untouched: "
+                    f"restore it from a backup, or move it away and point {HOME_SETTING} at another folder."
                 ) from None
             raise StoreError(
                 f"{path}: not a Clusterlab project store ({text.splitlines()[0][:160]}). It was left "
@@ -112,9 +150,11 @@ def _open(path: Path, duckdb):
             ) from None
 
 
-def _ensure_schema(connection, path: Path) -> None:
+def _ensure_schema(connection, path: Path, read_only: bool = False) -> None:
     tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "meta" not in tables:
+        if read_only and not tables:
+            raise StoreError(f"{path}: an empty database, not yet a Clusterlab project store; open it writable once.")
         if tables:
             raise StoreError(
                 f"{path}: a DuckDB database with other tables ({', '.join(sorted(tables)[:5])}), not a "
@@ -134,6 +174,11 @@ def _ensure_schema(connection, path: Path) -> None:
         raise StoreError(
             f"{path}: written by a newer Clusterlab (store schema {version}, this one reads up to "
             f"{SCHEMA_VERSION}). Upgrade Clusterlab; the store was left untouched."
+        )
+    if read_only and version < SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: a store of schema {version} that must be upgraded to {SCHEMA_VERSION} before it can be read; "
+            "open it once where it can be written."
         )
     while version < SCHEMA_VERSION:
         for statement in MIGRATIONS[version]:

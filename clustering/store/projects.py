@@ -110,7 +110,7 @@ class Store:
 
     def projects(self) -> list[dict]:
         """Every project: name, dataset source, number of runs, last change (newest first)."""
-        with connect(self.path) as db:
+        with connect(self.path, read_only=True) as db:
             rows = db.execute("""
                 SELECT p.name, p.dataset, p.created, p.updated, count(r.id)
                 FROM projects p LEFT JOIN runs r ON r.project_id = p.id
@@ -133,12 +133,12 @@ class Store:
         return name
 
     def exists(self, name: str) -> bool:
-        with connect(self.path) as db:
+        with connect(self.path, read_only=True) as db:
             return db.execute("SELECT 1 FROM projects WHERE name = ?", [name]).fetchone() is not None
 
     def project(self, name: str) -> dict:
         """One project: name, dataset reference, note, times, and its runs (without labels)."""
-        with connect(self.path) as db:
+        with connect(self.path, read_only=True) as db:
             found = db.execute(
                 "SELECT id, dataset, note, created, updated FROM projects WHERE name = ?", [name]
             ).fetchone()
@@ -268,7 +268,7 @@ class Store:
         dtype, length and range."""
         import pyarrow.parquet as pq
 
-        with connect(self.path) as db:
+        with connect(self.path, read_only=True) as db:
             project_id = self._id(db, project)
             run_id = self._run_id(db, project_id, project, run)
             file_name, digest, n_rows = db.execute(
@@ -358,7 +358,7 @@ class Store:
         """A kept layout, or None when there is none or its file is missing, changed or of another size."""
         import pyarrow.parquet as pq
 
-        with connect(self.path) as db:
+        with connect(self.path, read_only=True) as db:
             project_id = self._id(db, project)
             found = db.execute(
                 "SELECT file, sha256, n_rows FROM layouts WHERE project_id = ? AND method = ? AND "
@@ -400,7 +400,7 @@ class Store:
 
     def explanations(self, project: str, run_id: str | None = None) -> list[dict]:
         """Kept explanations (newest first), of one run or of every run."""
-        with connect(self.path) as db:
+        with connect(self.path, read_only=True) as db:
             project_id = self._id(db, project)
             rows = db.execute(
                 "SELECT id, run_id, settings, result, created FROM explanations WHERE project_id = ? "
@@ -426,7 +426,7 @@ class Store:
 
     def comparisons(self, project: str, kind: str | None = None) -> list[dict]:
         """Kept comparisons (newest first), of one kind or all."""
-        with connect(self.path) as db:
+        with connect(self.path, read_only=True) as db:
             project_id = self._id(db, project)
             rows = db.execute(
                 "SELECT id, kind, run_ids, settings, result, created FROM comparisons WHERE "
@@ -463,7 +463,7 @@ class Store:
             db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
 
     def cluster_names(self, project: str, run_id: str) -> dict[int, tuple[str, str]]:
-        with connect(self.path) as db:
+        with connect(self.path, read_only=True) as db:
             project_id = self._id(db, project)
             rows = db.execute(
                 "SELECT cluster, name, note FROM cluster_names WHERE project_id = ? AND run_id = ?",
