@@ -420,3 +420,32 @@ def test_cli_project_labels_joined_with_metadata_as_parquet(tmp_path, capsys):
     assert code == 0, err
     frame = pd.read_parquet(out)
     assert list(frame.columns) == ["id", "cluster", "cluster_name", "label"] and len(frame) == 1797
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_path() is None, reason="Debian chromium is not installed (make browser)")
+def test_ten_thousand_clusters_are_drawn_in_colour_with_a_counted_legend(tmp_path):
+    """10,000 clusters once drew every point black: a one-row palette texture over the GPU's size limit."""
+    import matplotlib.image
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    n = 20_000
+    x = np.random.default_rng(0).normal(size=(n, 2)).astype(np.float32)
+    run = ReportRun(name="many", labels=np.arange(n) % 10_000)
+    path = tmp_path / "many.html"
+    path.write_text(build_report(Dataset(x), [run], ReportOptions(projection="given", explain="none")))
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_context(offline=True, viewport={"width": 1300, "height": 1000}).new_page()
+        page.goto(path.as_uri())
+        frame = page.frame_locator("#scatter-frame")
+        frame.locator("canvas#plot[data-ready='1']").wait_for(state="attached", timeout=30_000)
+        frame.locator("canvas#plot").screenshot(path=str(tmp_path / "canvas.png"))
+        legend = frame.locator("#legend").inner_text()
+        browser.close()
+    pixels = (matplotlib.image.imread(tmp_path / "canvas.png")[..., :3] * 255).astype(int).reshape(-1, 3)
+    drawn = pixels[~(pixels > 240).all(axis=1)]
+    assert len(drawn) > 1000
+    assert (drawn < 40).all(axis=1).mean() < 0.05  # the old texture drew 88% of them black
+    assert len(np.unique(drawn, axis=0)) > 1000
+    assert "300 of 10,000 groups listed" in legend

@@ -75,7 +75,7 @@ def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) ->
     legend = [
         {"name": name, "colour": colours[i % len(colours)], "size": int(sizes[i])} for i, name in enumerate(names)
     ]
-    out = np.where(codes >= 0, codes, NOISE_CODE).astype(np.uint16)
+    out = np.where(codes >= 0, codes % NOISE_CODE, NOISE_CODE).astype(np.uint16)  # past 65,534 groups colours repeat
     return out, legend
 
 

@@ -31,10 +31,12 @@
   }
 
   // ---------------------------------------------------------------- WebGL program
+  const PALETTE_WIDTH = 256; // texels per palette row (65,535 codes fit in 256 rows)
+  const LEGEND_MAX = 300; // legend entries listed; the rest are counted on a last line
   const vertexSource = `
     attribute vec2 position; attribute float code; attribute float chosen;
     uniform vec2 scale; uniform vec2 offset; uniform float pointSize; uniform float pass; uniform float highlight;
-    uniform float anySelected; uniform sampler2D palette; uniform float paletteSize;
+    uniform float anySelected; uniform sampler2D palette; uniform float paletteSize; uniform float paletteRows;
     varying vec4 colour;
     void main() {
       bool noise = code > 65534.0;
@@ -44,8 +46,13 @@
       float dimmed = 0.0;
       if (highlight >= 0.0 && abs(code - highlight) > 0.5) dimmed = 1.0;
       if (anySelected > 0.5 && chosen < 0.5) dimmed = 1.0;
+      // the palette is PALETTE_WIDTH texels wide and as many rows as it needs: one row of 10,000 texels is
+      // over many GPUs' texture size limit and used to draw every point black
+      float index = mod(code, paletteSize);
+      float column = mod(index, ${PALETTE_WIDTH}.0);
+      float row = floor(index / ${PALETTE_WIDTH}.0);
       vec3 base = noise ? vec3(0.72, 0.72, 0.74)
-                        : texture2D(palette, vec2((mod(code, paletteSize) + 0.5) / paletteSize, 0.5)).rgb;
+                        : texture2D(palette, vec2((column + 0.5) / ${PALETTE_WIDTH}.0, (row + 0.5) / paletteRows)).rgb;
       colour = vec4(mix(base, vec3(0.92, 0.92, 0.93), dimmed * 0.8), 1.0);
       gl_PointSize = pointSize * ((chosen > 0.5 || (highlight >= 0.0 && dimmed < 0.5)) ? 1.6 : 1.0);
     }`;
@@ -71,10 +78,11 @@
   gl.useProgram(program);
   const loc = {};
   ["position", "code", "chosen"].forEach((n) => (loc[n] = gl.getAttribLocation(program, n)));
-  ["scale", "offset", "pointSize", "pass", "highlight", "anySelected", "palette", "paletteSize"].forEach(
+  ["scale", "offset", "pointSize", "pass", "highlight", "anySelected", "palette", "paletteSize", "paletteRows"].forEach(
     (n) => (loc[n] = gl.getUniformLocation(program, n)));
   const buffers = { position: gl.createBuffer(), code: gl.createBuffer(), chosen: gl.createBuffer() };
   const paletteTexture = gl.createTexture();
+  let paletteRows = 1;
 
   function hexToRgb(hex) {
     const v = parseInt(hex.replace("#", ""), 16);
@@ -83,10 +91,12 @@
 
   function uploadPalette(colours) {
     const size = Math.max(1, colours.length);
-    const pixels = new Uint8Array(size * 4);
+    const rows = Math.ceil(size / PALETTE_WIDTH);
+    const pixels = new Uint8Array(PALETTE_WIDTH * rows * 4);
     colours.forEach((c, i) => { const [r, g, b] = hexToRgb(c); pixels.set([r, g, b, 255], i * 4); });
+    paletteRows = rows;
     gl.bindTexture(gl.TEXTURE_2D, paletteTexture);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, size, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, PALETTE_WIDTH, rows, 0, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
@@ -251,6 +261,7 @@
     gl.uniform1f(loc.highlight, highlight);
     gl.uniform1f(loc.anySelected, selected ? 1 : 0);
     gl.uniform1f(loc.paletteSize, state.paletteSize);
+    gl.uniform1f(loc.paletteRows, paletteRows);
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D, paletteTexture);
     gl.uniform1i(loc.palette, 0);
@@ -379,8 +390,12 @@
     document.getElementById("legend-toggle").classList.toggle("on", !!show);
     if (!show) { legend.style.display = "none"; return; }
     legend.style.display = "block";
+    const present = state.legend.filter((entry) => !entry.hidden).length;
+    let listed = 0;
     state.legend.forEach((entry, code) => {
       if (entry.hidden) return; // keeps its code (and colour) but has no rows here
+      if (listed >= LEGEND_MAX) return;
+      listed += 1;
       const item = document.createElement("div");
       item.className = "item" + (highlight >= 0 && highlight !== code ? " dim" : "");
       item.dataset.code = code;
@@ -389,6 +404,12 @@
       item.onclick = () => { highlight = highlight === code ? -1 : code; buildLegend(); redraw(); };
       legend.appendChild(item);
     });
+    if (present > listed) {
+      const more = document.createElement("div");
+      more.className = "item more";
+      more.textContent = `${listed.toLocaleString()} of ${present.toLocaleString()} groups listed; every group is drawn in its colour`;
+      legend.appendChild(more);
+    }
   }
 
   // ---------------------------------------------------------------- selection
