@@ -144,6 +144,35 @@ def test_load_cluster_explore_select_recluster(server, page):
     shot(page, "05-reclustered")
 
 
+def test_a_labels_file_imports_joined_by_id_with_its_names(server, page, tmp_path):
+    from clustering.samples import load_input
+
+    digits = load_input("sample:digits")
+    names = np.array([f"digit-{d}" for d in range(10)])[digits.metadata["label"].to_numpy()]
+    frame = pd.DataFrame({"row": np.arange(1797), "cluster": names}).sample(frac=1, random_state=0)
+    frame.to_csv(tmp_path / "theirs.csv", index=False)
+    frame.iloc[[0, 0, *range(1, 1797)]].to_csv(tmp_path / "twice.csv", index=False)
+    open_digits_on_cluster_page(page, server.url)
+    page.get_by_text("Import labels from a file").click()
+    page.locator("input[type='file']").set_input_files(str(tmp_path / "twice.csv"))
+    time.sleep(2)
+    settled(page)
+    page.get_by_role("button", name="Import as a run").click()
+    wait_for_text(page, "Not imported", 60)
+    assert "appear more than once" in page.get_by_text("Not imported").first.inner_text()
+    assert "/tmp/" not in page.get_by_text("Not imported").first.inner_text()
+    page.locator("input[type='file']").set_input_files(str(tmp_path / "theirs.csv"))
+    time.sleep(2)  # the upload's own rerun starts after a moment; a click during it can be lost
+    settled(page)
+    page.get_by_role("button", name="Import as a run").click()
+    wait_for_text(page, "Imported theirs.csv: 10 clusters joined by row", 60)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Labels with metadata (CSV)").click()
+    joined = pd.read_csv(download.value.path())
+    assert (joined["cluster_name"] == names).all()  # in the data's order, with their own names
+    shot(page, "02b-imported-labels")
+
+
 def test_bad_upload_shows_error(server, page, tmp_path):
     bad = tmp_path / "vectors.npy"
     np.save(bad, np.arange(10.0))

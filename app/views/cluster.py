@@ -59,6 +59,55 @@ def cluster_names_editor(run_id: str, labels: np.ndarray) -> None:
             )
 
 
+def import_labels(data, preprocess: str) -> None:
+    """A clustering made elsewhere as a run: a labels file joined to this data by its ids, names kept."""
+    with st.expander("Import labels from a file (CSV or parquet, joined by row, id or the data's key)"):
+        st.caption(
+            "The file names each row by an id column (`row`, `id` or this data's key) and gives its label in "
+            "`cluster` or `label`: integers (-1 = noise) or text, kept with their names. Rows may be in any order."
+        )
+        upload = st.file_uploader("Labels file", type=["csv", "tsv", "parquet"], key="labels-upload")
+        allow = st.checkbox("Leave data rows the file does not name unlabelled", key="labels-allow")
+        if upload is None or not st.button("Import as a run", key="labels-import"):
+            return
+        import tempfile
+        from pathlib import Path
+
+        from clustering.data import DataError
+        from clustering.labelfile import read_label_file
+        from clustering.result import ClusterResult
+
+        file_name = Path(upload.name).name
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / file_name
+            path.write_bytes(upload.getvalue())
+            try:
+                found = read_label_file(path, data, allow_unlabelled=allow)
+            except DataError as error:
+                st.error(f"Not imported: {plain(str(error).replace(folder + '/', ''))}")
+                return
+        confidence = None if found.confidence is None else np.nan_to_num(found.confidence, nan=0.0)
+        result = ClusterResult(
+            labels=found.labels,
+            method="imported",
+            params={"file": file_name},
+            seed=None,
+            preprocess=preprocess,
+            dataset_fingerprint=data.fingerprint,
+            probabilities=confidence,
+            info={"imported_from": file_name, "id_column": found.id_column, "unlabelled": found.unlabelled},
+        )
+        entry = add_run(data, result, name=Path(file_name).stem)
+        for code, name in found.names.items():
+            projects.name_cluster(entry.id, code, name[:120], "")
+        st.session_state["flash"] = (
+            "success",
+            f"Imported {file_name}: {result.n_clusters} clusters joined by {found.id_column}"
+            + (f"; {found.unlabelled:,} rows left unlabelled" if found.unlabelled else ""),
+        )
+        st.rerun()
+
+
 def render() -> None:
     data, preprocess = page_data("Cluster")
     st.caption(
@@ -125,6 +174,7 @@ def render() -> None:
     # --- run history ---------------------------------------------------------------------------------
     history = runs_for(data)
     st.subheader("Runs")
+    import_labels(data, preprocess)
 
     if not history:
         st.caption("No runs yet on this dataset.")

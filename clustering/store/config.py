@@ -346,8 +346,8 @@ def export_config(store: Store, project: str) -> str:
     versions: dict[str, str] = {}
     taken: set[str] = set()
     for entry in found["runs"]:
-        if (entry["info"] or {}).get("subset_rows"):
-            continue  # drill-downs on a selection are not re-runnable from the whole data
+        if (entry["info"] or {}).get("subset_rows") or entry["method"] not in BACKENDS:
+            continue  # drill-downs on a selection and imported labels are not re-runnable from the whole data
         name, copy = entry["name"], 1
         while name in taken:  # names repeat in a project (ids tell them apart); a config's names may not
             copy += 1
