@@ -19,6 +19,7 @@ from clustering.cache import atomic_write, write_text
 from clustering.data import DataError, Dataset, encode_labels
 from clustering.explain.registry import EXPLAINERS, get_explainer
 from clustering.labelfile import LabelFile, read_label_file
+from clustering.limits import SWEEP_MAX_RUNS
 from clustering.result import json_safe
 from clustering.scale.sampled import SAMPLE_ROWS as SAMPLE_DEFAULT
 
@@ -100,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--subsamples", type=int, default=3, help="80%% subsample runs per value (default 3)")
     sweep.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")
     _dask_arguments(sweep)
-    sweep.add_argument("--sample", default=None, help="sweep on this many random rows (default: every row)")
+    sweep.add_argument(
+        "--sample", type=sample_value, default=None, help="sweep on this many random rows (default: every row)"
+    )
     sweep.add_argument("--json", action="store_true", help="print JSON")
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -259,6 +262,7 @@ def _input_arguments(parser: argparse.ArgumentParser) -> None:
 def _scale_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sample",
+        type=sample_value,
         default="auto",
         help="fit on N random rows and assign the rest by their nearest sample rows; "
         "auto (default: above the method's limit, e.g. 200,000 rows for Leiden) or none",
@@ -318,6 +322,16 @@ def seed_value(text: str) -> int:
         return int(SEED.coerce(text))
     except ParamError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def sample_value(text: str) -> str | int:
+    """A --sample: 'auto', 'none' or a whole number of rows (at least 100), checked before any work."""
+    word = text.strip().lower()
+    if word in ("auto", "none"):
+        return word
+    if not word.isdigit() or int(word) < 100:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of rows (at least 100), 'auto' or 'none'.")
+    return int(word)
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
@@ -473,6 +487,11 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
     if _out_of_core(args):
         return _cluster_out_of_core(args)
+    if args.keep:
+        raise UsageError(
+            "--keep copies columns into an out-of-core run's parts (a parquet folder, a .zarr, or --dask); "
+            "for a file in memory, `clusterlab export` joins every metadata column to the labels."
+        )
     out_path = output_path(args)
     dataset = load_dataset(args)
     truth = read_truth(args.truth, dataset, args.allow_unlabelled) if args.truth else None
@@ -550,7 +569,7 @@ def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) ->
         key=args.key,
         keep=keep,
         truth_column=truth,
-        sample_rows=SAMPLE_DEFAULT if args.sample in (None, "auto", "none") else int(args.sample),
+        sample_rows=args.sample if isinstance(args.sample, int) else SAMPLE_DEFAULT,
         layout=getattr(args, "layout", None) if method else args.method,
         preprocess=args.preprocess,
         seed=args.seed or 0,
@@ -624,8 +643,11 @@ def parse_range(text: str) -> tuple[str, list]:
             start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
         except ValueError:
             raise UsageError(f"--param-range {text!r}: START and STOP are numbers, COUNT a whole number") from None
-        if count < 1:
-            raise UsageError(f"--param-range {text!r}: COUNT must be at least 1")
+        if not 1 <= count <= SWEEP_MAX_RUNS.value():
+            raise UsageError(
+                f"--param-range {text!r}: COUNT must be from 1 to {SWEEP_MAX_RUNS.value():,.0f} "
+                "(setting CLUSTERLAB_SWEEP_MAX_RUNS)"
+            )
         values = list(np.linspace(start, stop, count))
     else:
         values = [v.strip() for v in spec.split(",") if v.strip()]
@@ -660,11 +682,13 @@ def _sweep_data(args: argparse.Namespace, client) -> tuple[Dataset, np.ndarray |
 
     if client is None:
         dataset = load_dataset(args)
-        if args.sample not in (None, "none"):
-            dataset = dataset.subset(choose_rows(dataset.n, int(args.sample), args.seed or 0))
-        return dataset, read_truth(args.truth, dataset, args.allow_unlabelled) if args.truth else None
+        truth = read_truth(args.truth, dataset, args.allow_unlabelled) if args.truth else None  # joined on all rows
+        if isinstance(args.sample, int):
+            rows = choose_rows(dataset.n, args.sample, args.seed or 0)
+            dataset, truth = dataset.subset(rows), None if truth is None else truth[rows]
+        return dataset, truth
     source, _ = _open_source(args)
-    rows = choose_rows(source.n_rows, int(args.sample or SAMPLE_DEFAULT), args.seed or 0)
+    rows = choose_rows(source.n_rows, args.sample if isinstance(args.sample, int) else SAMPLE_DEFAULT, args.seed or 0)
     vectors = read_sample(client, source, rows)
     dataset = Dataset(vectors=vectors, name=f"{source.name} (sample of {len(rows):,})")
     if args.truth:

@@ -241,3 +241,45 @@ def test_internal_exception_names_never_reach_the_user(tmp_path, capsys):
     for args in cases:
         code, _, err = run_cli(args, capsys)
         assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 and not internal.search(err), err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["cluster", "sample:digits", "--method", "kmeans", "--sample", "abc", "--out", "{tmp}/o.csv"],
+            "'abc': give a number of rows",
+        ),
+        (
+            ["layout", "sample:digits", "--sample", "12", "--out", "{tmp}/xy.parquet"],
+            "'12': give a number of rows (at least 100)",
+        ),
+        (
+            ["cluster", "sample:digits", "--method", "kmeans", "--keep", "label", "--out", "{tmp}/o.csv"],
+            "--keep copies columns into an out-of-core run",
+        ),
+        (
+            ["sweep", "sample:digits", "--method", "kmeans", "--param-range", "n_clusters=2:9:1000000000000"],
+            "COUNT must be from 1 to 1,000",
+        ),
+    ],
+)
+def test_cli_options_are_checked_before_work(tmp_path, capsys, args, message):
+    code, _, err = run_cli([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
+    assert code == 2 and message in err and "invalid literal" not in err, err
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_sampled_sweep_joins_its_truth_file_on_every_row(tmp_path, capsys):
+    from clustering.samples import load_input
+
+    labels = load_input("sample:digits").metadata["label"]
+    pd.DataFrame({"row": range(1797), "label": labels}).iloc[::-1].to_csv(tmp_path / "t.csv", index=False)
+    args = ["sweep", "sample:digits", "--method", "kmeans", "--param-range", "n_clusters=10", "--sample", "900"]
+    code, out, err = run_cli(
+        [*args, "--truth", str(tmp_path / "t.csv"), "--seeds", "1", "--subsamples", "0", "--json"], capsys
+    )
+    assert code == 0, err
+    import json
+
+    assert json.loads(out)["rows"][0]["ari"] > 0.4

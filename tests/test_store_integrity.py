@@ -172,3 +172,15 @@ def test_names_print_escaped_in_the_terminal(home, capsys):
     assert code == 0 and "\u202e" not in out and "\x9b" not in out and "evil\\u202e\\x9bname" in out
     code, out, _ = run_cli(["project", "show", "evil\u202e\x9bname"], capsys)
     assert code == 0 and "\x1b" not in out and "run\\x1b[31m" in out
+
+
+@pytest.mark.parametrize(
+    "dataset",
+    ["[]", "{}", '{"source": 5}', '{"source": "sample:digits", "n_rows": "abc"}', '{"source": "x", "columns": 5}'],
+)
+def test_a_damaged_dataset_reference_is_one_line(home, capsys, dataset):
+    make_project(home)
+    sql(home, "UPDATE projects SET dataset = ?", [dataset])
+    for args in (["project", "list"], ["project", "show", "p"]):
+        code, _, err = run_cli(args, capsys)
+        assert code == 2 and "dataset reference is damaged" in err and err.count("\n") == 1, err

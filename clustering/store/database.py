@@ -78,8 +78,8 @@ def connect(path: Path, read_only: bool = False) -> Iterator:
     """
     import duckdb
 
-    read_only = read_only and path.exists()
     with _PROCESS_LOCK:
+        read_only = read_only and path.exists() and not _needs_upgrade(path, duckdb)
         connection = _open(path, duckdb, read_only)
         try:
             connection.execute("BEGIN TRANSACTION")
@@ -96,6 +96,29 @@ def connect(path: Path, read_only: bool = False) -> Iterator:
             raise
         finally:
             connection.close()
+
+
+_CURRENT: set[str] = set()  # store files this process has seen at SCHEMA_VERSION
+
+
+def _needs_upgrade(path: Path, duckdb) -> bool:
+    """Whether a store is of an older schema, so that even a read must open it writable once to migrate it."""
+    if str(path) in _CURRENT:
+        return False
+    connection = _open(path, duckdb, read_only=True)
+    try:
+        tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "meta" not in tables:
+            return not tables  # an empty file becomes a store; anything else is refused by _ensure_schema
+        found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    except duckdb.Error as error:
+        raise _store_error(path, error) from None
+    finally:
+        connection.close()
+    version = str(found.get("schema_version", "0"))
+    if version == str(SCHEMA_VERSION):
+        _CURRENT.add(str(path))
+    return version.isdigit() and int(version) < SCHEMA_VERSION
 
 
 def _store_error(path: Path, error: Exception) -> StoreError:
@@ -169,7 +192,10 @@ def _ensure_schema(connection, path: Path, read_only: bool = False) -> None:
     found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
     if found.get("app") != "clusterlab":
         raise StoreError(f"{path}: not a Clusterlab project store (its meta table says {found.get('app')!r}).")
-    version = int(found.get("schema_version", "0"))
+    text = str(found.get("schema_version", "0"))
+    if not text.isdigit():
+        raise StoreError(f"{path}: its schema version {text[:20]!r} is not a number; the store was edited.")
+    version = int(text)
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path}: written by a newer Clusterlab (store schema {version}, this one reads up to "

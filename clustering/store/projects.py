@@ -59,8 +59,20 @@ class DatasetRef:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> DatasetRef:
+    def from_json(cls, data: object) -> DatasetRef:
+        """A reference read back from the store, its fields' types checked (a damaged row is refused, not used)."""
+        if not isinstance(data, dict) or not isinstance(data.get("source"), str):
+            raise StoreError("a project's dataset reference is damaged (no `source` text); the store was edited.")
         columns = data.get("columns")
+        if columns is not None and not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
+            raise StoreError("a project's dataset reference is damaged (`columns` is not a list of names).")
+        for key in ("key", "preprocess", "fingerprint", "name"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise StoreError(f"a project's dataset reference is damaged (`{key}` is not text).")
+        for key in ("n_rows", "n_features"):
+            value = data.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise StoreError(f"a project's dataset reference is damaged (`{key}` is not a count).")
         return cls(
             source=str(data["source"]),
             key=data.get("key"),
@@ -116,7 +128,13 @@ class Store:
                 FROM projects p LEFT JOIN runs r ON r.project_id = p.id
                 GROUP BY p.name, p.dataset, p.created, p.updated ORDER BY p.updated DESC""").fetchall()
         return [
-            {"name": name, "dataset": json.loads(dataset), "created": created, "updated": updated, "runs": int(count)}
+            {
+                "name": name,
+                "dataset": DatasetRef.from_json(json.loads(dataset)).to_json(),
+                "created": created,
+                "updated": updated,
+                "runs": int(count),
+            }
             for name, dataset, created, updated, count in rows
         ]
 
