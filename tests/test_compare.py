@@ -194,7 +194,7 @@ def test_cli_compare_json(tmp_path, capsys):
 def test_cli_compare_errors(tmp_path, capsys):
     short = write_labels(tmp_path / "short.csv", np.zeros(5, int))
     assert main(["compare", "sample:digits", "--labels", short, "--truth", "label"]) == 2
-    assert "5 labels for 1797 rows" in capsys.readouterr().err
+    assert "1,792 of the data's 1,797 rows have no label" in capsys.readouterr().err
     assert main(["compare", "sample:digits", "--labels", str(tmp_path / "missing.csv"), "--truth", "label"]) == 2
     assert "no such file" in capsys.readouterr().err
 
