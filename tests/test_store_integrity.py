@@ -184,3 +184,12 @@ def test_a_damaged_dataset_reference_is_one_line(home, capsys, dataset):
     for args in (["project", "list"], ["project", "show", "p"]):
         code, _, err = run_cli(args, capsys)
         assert code == 2 and "dataset reference is damaged" in err and err.count("\n") == 1, err
+
+
+def test_a_config_whose_first_run_fails_leaves_no_project(home, tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text(
+        "data: {path: sample:digits}\nruns:\n  - {method: kmeans, params: {n_clusters: 5000}}\n"
+    )
+    code, _, err = run_cli(["run", str(tmp_path / "c.yaml"), "--project", "fresh"], capsys)
+    assert code == 2 and "5000" in err
+    assert Store(home).projects() == []

@@ -303,29 +303,35 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
         list(config.data.columns) if config.data.columns else None,
         config.data.drop_nonfinite,
     )
-    if store.exists(project):
+    if store.exists(project):  # another dataset's project is refused before any work
         existing = store.project(project)["dataset"]
         if existing.fingerprint and existing.fingerprint != ref.fingerprint:
             raise ConfigError(
                 f"project {project!r} holds another dataset ({existing.source}); name a new project (CLI: --project)."
             )
-    else:
+    created = not store.exists(project)
+    if created:
         store.create(project, ref)
     truth = dataset.labels()
-    done = []
-    for spec in config.runs:
-        result = run(
-            dataset,
-            spec.method,
-            spec.params,
-            seed=spec.seed,
-            preprocess=config.data.preprocess,
-            truth=truth,
-            progress=progress,
-            sample=spec.sample,
-        )
-        result.name = spec.name
-        done.append((store.add_run(project, result, spec.name), result))
+    done: list[tuple[str, ClusterResult]] = []
+    try:
+        for spec in config.runs:
+            result = run(
+                dataset,
+                spec.method,
+                spec.params,
+                seed=spec.seed,
+                preprocess=config.data.preprocess,
+                truth=truth,
+                progress=progress,
+                sample=spec.sample,
+            )
+            result.name = spec.name
+            done.append((store.add_run(project, result, spec.name), result))
+    except BaseException:
+        if created and not done:
+            store.delete(project)  # a failed first run leaves no empty project behind
+        raise
     return done
 
 
