@@ -245,28 +245,19 @@ def preprocess_spec() -> str:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int, _data: Dataset) -> np.ndarray:
-    """2-D layout, cached per dataset fingerprint, preprocessing and method."""
-    from clustering.pipeline import prepared
-    from clustering.projection import project
-    from clustering.scale.sampled import LAYOUT_FULL_ROWS, layout_sampled
+    """2-D layout (the library's one rule, `clustering.layout`), cached per dataset fingerprint, preprocessing,
+    method and seed."""
+    from clustering.layout import layout
 
-    x = prepared(_data, preprocess)
-    if method == "umap" and len(x) > LAYOUT_FULL_ROWS:
-        return layout_sampled(x, "umap", seed=seed)[0]
-    return project(x, method=method, n_components=2, seed=seed)
+    return layout(_data, method, preprocess=preprocess, seed=seed)[0]
 
 
 def layout_note(n: int, method: str) -> str | None:
-    """How a layout of n rows was made, when it was not fitted on every row."""
-    from clustering.scale.model import VOTERS
-    from clustering.scale.sampled import LAYOUT_FULL_ROWS, SAMPLE_ROWS
+    """How a layout of n rows was made, when it was not fitted on every row (the rule `clustering.layout` follows)."""
+    from clustering.fit_rows import layout_rows
+    from clustering.layout import layout_note as note
 
-    if method != "umap" or n <= LAYOUT_FULL_ROWS:
-        return None
-    return (
-        f"UMAP fitted on {SAMPLE_ROWS:,} random rows; the other {n - SAMPLE_ROWS:,} are placed at the weighted "
-        f"mean of their {VOTERS} nearest sample rows."
-    )
+    return note({"method": method, "fitted_on_sample_rows": layout_rows(method, n, "auto")}, n)
 
 
 BROWSER_POINTS = limits.BROWSER_POINTS.whole()  # most points one scatter draws

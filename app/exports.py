@@ -142,15 +142,14 @@ def report_buttons(
 
 def project_report_html(store, project: str) -> bytes:
     """The report of every run of a project, with its kept names, rules and UMAP layout (made and kept if none)."""
-    from clustering.pipeline import prepared
-    from clustering.projection import project as embed
+    from clustering.layout import layout
     from clustering.report import ReportOptions, build_report, runs_from_project
 
     dataset, runs = runs_from_project(store, project)
     preprocess = store.project(project)["dataset"].preprocess
     xy = store.layout(project, "umap", preprocess, 0, dataset.n)
     if xy is None:
-        xy = embed(prepared(dataset, preprocess), method="umap", n_components=2, seed=0)
+        xy = layout(dataset, "umap", preprocess=preprocess, seed=0)[0]
         store.save_layout(project, "umap", preprocess, 0, xy)
     truth = dataset.label_column if dataset.label_column in dataset.metadata.columns else None
     options = ReportOptions(title=f"{project}: clustering report", truth=truth)

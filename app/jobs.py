@@ -107,8 +107,9 @@ def _end_parents() -> None:
 
 
 def _child(fn: Callable, kwargs: dict, sender, cancel) -> None:
-    from clustering.backends.base import Cancelled, ParamError
+    from clustering.backends.base import ParamError
     from clustering.data import DataError
+    from clustering.progress import Cancelled
 
     def progress(message: str, share: float) -> None:
         sender.send(("progress", str(message), float(min(max(share, 0.0), 1.0))))

@@ -18,10 +18,10 @@ import pandas as pd
 from clustering.cache import atomic_write, write_text
 from clustering.data import DataError, Dataset, encode_labels
 from clustering.explain.registry import EXPLAINERS, get_explainer
+from clustering.fit_rows import SAMPLE_ROWS as SAMPLE_DEFAULT
 from clustering.labelfile import LabelFile, read_label_file
 from clustering.limits import SWEEP_MAX_RUNS
 from clustering.result import json_safe
-from clustering.scale.sampled import SAMPLE_ROWS as SAMPLE_DEFAULT
 
 
 class UsageError(ValueError):
@@ -592,9 +592,7 @@ def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) ->
 
 
 def cmd_layout(args: argparse.Namespace) -> int:
-    from clustering.pipeline import prepared
-    from clustering.projection import project
-    from clustering.scale.sampled import LAYOUT_FULL_ROWS, layout_sampled
+    from clustering.layout import layout, layout_note
 
     if _out_of_core(args):
         return _cluster_out_of_core(args, method="")
@@ -603,30 +601,16 @@ def cmd_layout(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out}: write the layout as .parquet (columns row, x, y).")
     dataset = load_dataset(args)
     progress = _tqdm_progress() if sys.stderr.isatty() else None
-    sample = args.sample
-    if sample == "auto":
-        sample = SAMPLE_DEFAULT if args.method == "umap" and dataset.n > LAYOUT_FULL_ROWS else None
-    elif sample == "none":
-        sample = None
     start = time.perf_counter()
-    if sample is not None and int(sample) < dataset.n:
-        xy, info = layout_sampled(
-            dataset.vectors,
-            args.method,
-            sample_rows=int(sample),
-            preprocess=args.preprocess,
-            seed=args.seed,
-            progress=progress,
-        )
-        note = f"fitted on {info['sample_rows']:,} random rows, the rest placed among their {info['voters']} nearest"
-    else:
-        xy = project(prepared(dataset, args.preprocess, seed=args.seed), args.method, seed=args.seed)
-        note = "fitted on every row"
+    xy, info = layout(
+        dataset, args.method, preprocess=args.preprocess, seed=args.seed, sample=args.sample, progress=progress
+    )
     out = pd.DataFrame({"row": np.arange(dataset.n), "x": xy[:, 0], "y": xy[:, 1]})
     if dataset.id_column:
         out[dataset.id_column] = dataset.metadata[dataset.id_column].to_numpy()
     write_table(out, out_path)
-    print(f"{args.method} layout of {dataset.n:,} rows in {time.perf_counter() - start:.1f} s ({note})")
+    note = layout_note(info, dataset.n) or "Fitted on every row."
+    print(f"{args.method} layout of {dataset.n:,} rows in {time.perf_counter() - start:.1f} s. {note}")
     print(f"wrote {out_path}")
     return 0
 
@@ -909,15 +893,19 @@ def _with_truth(args: argparse.Namespace, dataset: Dataset) -> tuple[Dataset, st
 
 
 def _layout_for(args: argparse.Namespace, dataset: Dataset, preprocess: str) -> np.ndarray:
-    from clustering.pipeline import prepared
-    from clustering.report.content import ReportOptions, layout
+    """The 2-D positions by the library's one layout rule (`clustering.layout`)."""
+    from clustering.layout import layout
 
-    options = ReportOptions(projection=args.projection, seed=args.seed)
-    x = None if args.projection == "given" else prepared(dataset, preprocess, seed=args.seed)
-    try:
-        return layout(dataset, options, x)
-    except ValueError as error:
-        raise UsageError(f"--projection {args.projection}: {error} Name the two columns with --columns x,y.") from error
+    _check_given(args, dataset)
+    return layout(dataset, args.projection, preprocess=preprocess, seed=args.seed)[0]
+
+
+def _check_given(args: argparse.Namespace, dataset: Dataset) -> None:
+    if args.projection == "given" and dataset.d != 2:
+        raise UsageError(
+            f"--projection given needs two feature columns; the input has {dataset.d}. "
+            "Name the two columns with --columns x,y."
+        )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -953,17 +941,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         source = dataset.source
     preprocess = preprocess or "none"
     dataset, truth_column = _with_truth(args, dataset)
+    _check_given(args, dataset)
     options = ReportOptions(
         title=args.title or f"{dataset.name}: clustering report",
         truth=truth_column,
         projection=args.projection,
+        preprocess=preprocess,
         seed=args.seed,
         explain=args.explain,
         perception=args.perception,
     )
     progress = _tqdm_progress() if sys.stderr.isatty() else None
-    if xy is None:
-        xy = _layout_for(args, dataset, preprocess)
     html = build_report(dataset, runs, options, xy=xy, progress=progress)
     write_text(out, html)
     print(f"wrote {out} ({len(html.encode()) / 1e6:.1f} MB, {len(runs)} run(s) of {source})")

@@ -47,6 +47,7 @@ CONFIG_MAX_DEPTH = Limit("CLUSTERLAB_CONFIG_MAX_DEPTH", 16, "nesting depth of a 
 SWEEP_MAX_RUNS = Limit("CLUSTERLAB_SWEEP_MAX_RUNS", 1000, "fits in one sweep (values x seeds)")
 FIGURE_MAX_PIXELS = Limit("CLUSTERLAB_FIGURE_MAX_PIXELS", 100_000_000, "pixels of one figure (width x height x dpi^2)")
 
+REPORT_POINTS = Limit("CLUSTERLAB_REPORT_POINTS", 100_000, "points a report's scatter carries (a sample above)")
 EXPLAIN_MAX_CLUSTERS = Limit("CLUSTERLAB_EXPLAIN_MAX_CLUSTERS", 500, "clusters one explanation writes rules for")
 
 ALL_LIMITS = (
@@ -60,4 +61,5 @@ ALL_LIMITS = (
     SWEEP_MAX_RUNS,
     FIGURE_MAX_PIXELS,
     EXPLAIN_MAX_CLUSTERS,
+    REPORT_POINTS,
 )

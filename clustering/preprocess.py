@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from clustering.data import DataError
+from clustering.data import DataError, Dataset
+
+_PREPROCESSED: OrderedDict[tuple, np.ndarray] = OrderedDict()
+PREPROCESSED_KEPT = 6  # preprocessed matrices kept in memory, newest first
 
 CHOICES = ("none", "standardize", "l2", "pca:N")
 # Values are brought inside [2^-RANGE_EXPONENT, 2^RANGE_EXPONENT] by a power of two, which is exact in floating
@@ -105,3 +109,15 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
 def preprocess(vectors: np.ndarray, spec: str | None, seed: int = 0) -> np.ndarray:
     """Return a float32 matrix transformed as the spec says (the input is never modified)."""
     return Preprocessing.fit(vectors, spec, seed=seed).apply(vectors)
+
+
+def prepared(dataset: Dataset, spec: str, seed: int = 0) -> np.ndarray:
+    """A dataset's vectors after `spec`, cached per (fingerprint, spec, seed for PCA)."""
+    kind, count = parse(spec)
+    key = (dataset.fingerprint, kind, count, seed if kind == "pca" else 0)
+    if key not in _PREPROCESSED:
+        _PREPROCESSED[key] = preprocess(dataset.vectors, spec, seed=seed)
+        while len(_PREPROCESSED) > PREPROCESSED_KEPT:
+            _PREPROCESSED.popitem(last=False)
+    _PREPROCESSED.move_to_end(key)
+    return _PREPROCESSED[key]

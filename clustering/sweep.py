@@ -19,11 +19,12 @@ from joblib import Parallel, delayed
 
 from clustering import metrics
 from clustering.backends import get_backend
-from clustering.backends.base import Cancelled, ParamError
+from clustering.backends.base import ParamError
 from clustering.cache import atomic_write, cache_dir
 from clustering.data import Dataset
 from clustering.limits import SWEEP_MAX_RUNS
 from clustering.pipeline import prepared
+from clustering.progress import Cancelled
 
 SUBSAMPLE_SHARE = 0.8
 

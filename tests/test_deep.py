@@ -8,12 +8,12 @@ import torch
 
 from clustering import metrics
 from clustering.backends import get_backend
-from clustering.backends.base import Cancelled
 from clustering.backends.deep import kl_divergence, pick_device, soft_assignment, target_distribution
 from clustering.backends.deep_dec import DEC
 from clustering.backends.deep_n2d import N2D
 from clustering.data import Dataset
 from clustering.pipeline import run
+from clustering.progress import Cancelled
 from clustering.samples import load_sample
 
 SMALL = {"hidden": "128,128,256", "pretrain_epochs": 40, "max_iter": 3000, "update_interval": 50}

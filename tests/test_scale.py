@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 from clustering import metrics
-from clustering.backends.base import Cancelled
 from clustering.cli import main
 from clustering.data import DataError, Dataset
 from clustering.params import ParamError
 from clustering.pipeline import run, sample_size
 from clustering.preprocess import Preprocessing
+from clustering.progress import Cancelled
 from clustering.scale.model import SampleModel
 from clustering.scale.sampled import choose_rows, fit_sample, layout_sampled
 from clustering.scale.sources import open_source
@@ -345,10 +345,10 @@ def test_the_method_seed_chooses_the_sample_when_no_seed_is_given():
 
 
 def test_a_full_fit_lays_out_a_sample_above_the_layout_limit(monkeypatch):
-    import clustering.scale.sampled as sampled
+    import clustering.fit_rows as fit_rows
 
-    monkeypatch.setattr(sampled, "LAYOUT_FULL_ROWS", 1_000)
-    monkeypatch.setattr(sampled, "SAMPLE_ROWS", 800)
+    monkeypatch.setattr(fit_rows, "LAYOUT_FULL_ROWS", 1_000)
+    monkeypatch.setattr(fit_rows, "SAMPLE_ROWS", 800)
     x, _ = blobs(3_000)
     data = Dataset(vectors=x, name="b")
     result = run(data, "kmeans", {"n_clusters": 5}, sample="auto", layout="umap")

@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from clustering.backends import BACKENDS
+from clustering.fit_rows import SAMPLE_ROWS
 from clustering.scale.dask_run import WORKER_MEMORY, cluster_out_of_core, read_drawn
-from clustering.scale.sampled import SAMPLE_ROWS
 from clustering.store.database import home
 from common import BROWSER_POINTS, plain, show_flash, show_job, start_job
 from scatter import colour_codes, scatter

@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 
 from clustering.params import Param, ParamError, check_params, with_schema_doc
 from clustering.preprocess import fit_range
+from clustering.progress import Cancelled
 
 __all__ = [
     "METRIC",
@@ -27,10 +28,6 @@ __all__ = [
     "relabel_by_size",
     "size_order",
 ]
-
-
-class Cancelled(RuntimeError):
-    """The user cancelled a long run; nothing was changed."""
 
 
 CHOOSE_K = "it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)"
@@ -75,6 +72,8 @@ class Backend(ClusterMixin, BaseEstimator):
     description: ClassVar[str]
     schema: ClassVar[tuple[Param, ...]]
     accepts_callbacks: ClassVar[bool] = False  # fit takes progress= and cancel= (long methods)
+    # with accepts_callbacks: the share of the fit's progress bar each named training stage spans
+    stage_spans: ClassVar[dict[str, tuple[float, float]]] = {}
     aliases: ClassVar[dict[str, str]] = {}
     full_fit_rows: ClassVar[int] = 200_000  # above this, sample="auto" fits on `sample_rows` random rows
     sample_rows: ClassVar[int] = 50_000  # former parameter names, still read (saved configs and projects)

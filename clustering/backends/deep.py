@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.backends.base import Cancelled
 from clustering.cache import atomic_write, cache_dir
 from clustering.data import fingerprint_array
+from clustering.progress import Cancelled
 
 REPLAY_SAMPLE = 5000
 # progress(stage, step, total, loss, changed_share)

@@ -59,6 +59,7 @@ class DeepBackend(Backend):
     """Base of DEC, IDEC and N2D: an autoencoder pretrained on the data, then a method's clustering step."""
 
     accepts_callbacks: ClassVar[bool] = True
+    stage_spans: ClassVar[dict[str, tuple[float, float]]] = {"pretrain": (0.0, 0.45), "cluster": (0.45, 1.0)}
     schema: ClassVar[tuple[Param, ...]] = DEEP_COMMON
 
     def __init__(

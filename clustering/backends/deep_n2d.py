@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import ClassVar
 
 import numpy as np
 
@@ -21,6 +22,11 @@ class N2D(DeepBackend):
     name = "n2d"
     title = "N2D (autoencoder + UMAP + GMM)"
     description = "Autoencoder embedding, UMAP on it, Gaussian mixture there: the strongest deep recipe."
+    stage_spans: ClassVar[dict[str, tuple[float, float]]] = {
+        "pretrain": (0.0, 0.45),
+        "umap": (0.45, 0.85),
+        "gmm": (0.85, 1.0),
+    }
     schema = DEEP_COMMON + (
         Param(
             "umap_neighbors",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from clustering.data import Dataset, encode_labels
+from clustering.layout import layout_note
 from clustering.profiles import cluster_profiles, column_kinds, exemplar_text
 from clustering.report.colours import (
     NOISE_COLOUR,
@@ -58,6 +59,7 @@ class ReportOptions:
     title: str = "Clustering report"
     truth: str | None = None  # metadata column of true labels
     projection: str = "umap"  # umap | pca | given
+    preprocess: str = "none"  # before the layout
     seed: int = 0
     explain: str = "imm"  # explanation method for runs without a saved one; "none" for no rules
     perception: bool = False
@@ -99,17 +101,20 @@ def truth_labels(dataset: Dataset, column: str | None) -> tuple[np.ndarray | Non
     return codes, names
 
 
-def layout(dataset: Dataset, options: ReportOptions, x: np.ndarray | None = None) -> np.ndarray:
-    """The 2-D scatter positions: the given two columns, or a projection of the vectors."""
-    if options.projection == "given":
-        if dataset.d != 2:
-            raise ValueError(f"projection 'given' needs two feature columns; {dataset.name} has {dataset.d}.")
-        return dataset.vectors.astype(np.float32)
-    from clustering.projection import project
+def layout(dataset: Dataset, options: ReportOptions, progress=None) -> tuple[np.ndarray, dict]:
+    """The 2-D scatter positions and how they were made, by the library's one layout rule (`clustering.layout`):
+    a UMAP of many rows is fitted on a sample and the rest placed, as in the app."""
+    from clustering.layout import layout as make_layout
 
-    return project(
-        dataset.vectors if x is None else x, method=options.projection, n_components=2, seed=options.seed
-    ).astype(np.float32)
+    return make_layout(dataset, options.projection, preprocess=options.preprocess, seed=options.seed, progress=progress)
+
+
+def drawn_rows(n: int) -> np.ndarray:
+    """The rows a report's scatter carries: every row up to REPORT_POINTS, else one fixed uniform sample."""
+    from clustering.limits import REPORT_POINTS
+    from clustering.scale.sampled import choose_rows
+
+    return choose_rows(n, REPORT_POINTS.whole(), seed=0)
 
 
 def _explanation(dataset: Dataset, run: ReportRun, method: str, seed: int) -> dict | None:
@@ -225,9 +230,10 @@ def report_content(
         if len(run.labels) != dataset.n:
             raise ValueError(f"run {run.name!r} has {len(run.labels)} labels for {dataset.n} rows.")
     truth, truth_names = truth_labels(dataset, options.truth)
+    layout_info: dict = {"method": options.projection, "fitted_on_sample_rows": None}
     if xy is None:
         step(f"{options.projection} layout of {dataset.n:,} points", 0.05)
-        xy = layout(dataset, options)
+        xy, layout_info = layout(dataset, options, progress=lambda text, share: step(text, 0.05 + 0.2 * share))
     xy = np.asarray(xy, dtype=np.float32)
     if xy.shape != (dataset.n, 2) or not np.isfinite(xy).all():
         raise ValueError(f"the layout must be {dataset.n} finite x, y pairs; got shape {xy.shape}.")
@@ -255,7 +261,7 @@ def report_content(
             code = int(matched_codes[np.flatnonzero(run.labels == cluster)[0]])
             if code != 65535:
                 codes_of[int(cluster)] = code
-        views.append({"name": f"run: {run.name}", "codes": _b64(codes.tobytes()), "legend": legend})
+        views.append({"name": f"run: {run.name}", "codes": codes, "legend": legend})
         explanation = _explanation(dataset, run, options.explain, options.seed)
         perception = None
         if options.perception:
@@ -308,7 +314,7 @@ def report_content(
         truth_codes, truth_legend = colour_codes(np.where(truth >= 0, truth, -1))
         for entry in truth_legend:
             entry["name"] = truth_names.get(int(entry["name"]), entry["name"])
-        views.append({"name": f"truth: {options.truth}", "codes": _b64(truth_codes.tobytes()), "legend": truth_legend})
+        views.append({"name": f"truth: {options.truth}", "codes": truth_codes, "legend": truth_legend})
         for run in runs:
             contingencies.append(_contingency(run.labels, truth, run.name, "truth", names_of[run.name], truth_names))
     elif len(runs) >= 2:
@@ -341,15 +347,24 @@ def report_content(
     kinds = column_kinds(dataset.metadata)
     for column in [c for c, kind in kinds.items() if kind == "category" and c != options.truth][:COLOUR_BY_MAX_COLUMNS]:
         codes, legend = colour_codes(dataset.metadata[column], noise_negative=False)
-        views.append({"name": f"metadata: {column}", "codes": _b64(codes.tobytes()), "legend": legend})
+        views.append({"name": f"metadata: {column}", "codes": codes, "legend": legend})
 
+    drawn = drawn_rows(dataset.n)
+    for view in views:  # every view's codes for the drawn rows only; legends keep the counts of every row
+        view["codes"] = _b64(np.asarray(view["codes"], dtype=np.uint16)[drawn].tobytes())
     hover_columns = ([dataset.text_column] if dataset.text_column else []) + [
         c for c in dataset.metadata.columns if c not in ("row", dataset.text_column)
     ][:HOVER_COLUMNS]
-    hover = hover_lines(dataset.metadata, hover_columns[:HOVER_COLUMNS], width=80)
+    hover = hover_lines(dataset.metadata.iloc[drawn].reset_index(drop=True), hover_columns[:HOVER_COLUMNS], width=80)
     images = None
-    if dataset.image_shape is not None and dataset.n <= IMAGE_MAX_ROWS:
-        images = _b64(image_bytes(dataset.vectors))
+    if dataset.image_shape is not None and len(drawn) <= IMAGE_MAX_ROWS:
+        images = _b64(image_bytes(dataset.vectors[drawn]))
+    notes = [note for note in (layout_note(layout_info, dataset.n),) if note]
+    if len(drawn) < dataset.n:
+        notes.append(
+            f"Showing {len(drawn):,} of {dataset.n:,} points ({100 * len(drawn) / dataset.n:.0f}%), a uniform random "
+            "sample (setting CLUSTERLAB_REPORT_POINTS); legend counts and every table are of every row."
+        )
     versions = library_versions()
     return {
         "title": options.title,
@@ -369,13 +384,15 @@ def report_content(
         "runs": run_entries,
         "comparison": comparison,
         "scatter": {
-            "xy": _b64(xy.tobytes()),
+            "xy": _b64(np.ascontiguousarray(xy[drawn]).tobytes()),
             "views": views,
             "hover": hover,
             "images": images,
             "image_shape": list(dataset.image_shape) if images and dataset.image_shape else None,
-            "n": dataset.n,
+            "n": len(drawn),
         },
+        "scatter_notes": notes,
+        "scatter_total": f"{dataset.n:,}",
     }
 
 

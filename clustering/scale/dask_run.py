@@ -20,23 +20,22 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from clustering.backends.base import Cancelled
 from clustering.data import DataError
+from clustering.fit_rows import SAMPLE_ROWS
+from clustering.progress import Cancelled, Progress
 from clustering.projection import execution
 from clustering.scale.model import SampleModel
-from clustering.scale.sampled import SAMPLE_ROWS, choose_rows, fit_sample
+from clustering.scale.sampled import choose_rows, fit_sample
 from clustering.scale.sources import Part, Source
 
 WORKER_MEMORY = os.environ.get("CLUSTERLAB_WORKER_MEMORY", "4GB")  # memory limit of each local worker
 POLL_SECONDS = 0.25  # how often a waiting run looks at its cancel event
-
-Progress = Callable[[str, float], None]
 
 
 @contextmanager

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import numpy as np
 
-from clustering.backends.base import Cancelled
+from clustering import metrics
 from clustering.data import Dataset
+from clustering.fit import Fitted, checked_params, fit
+from clustering.fit_rows import SAMPLE_ROWS
 from clustering.preprocess import Preprocessing
+from clustering.progress import Progress, check_cancel, span
+from clustering.projection import execution, project
+from clustering.result import ClusterResult
 from clustering.scale.model import SampleModel
 
-SAMPLE_ROWS = 50_000  # rows the method and the layout are fitted on
-LAYOUT_FULL_ROWS = 50_000  # a UMAP layout of more rows is fitted on a sample (100k took 86 s on 2 cores)
 CHUNK_ROWS = 100_000  # rows labelled and placed at a time (25 MB of 64-d float32)
-
-Progress = Callable[[str, float], None]
 
 
 def choose_rows(n: int, size: int, seed: int = 0) -> np.ndarray:
@@ -30,17 +30,6 @@ def choose_rows(n: int, size: int, seed: int = 0) -> np.ndarray:
     if size >= n:
         return np.arange(n, dtype=np.int64)
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False)).astype(np.int64)
-
-
-def layout_sample_size(method: str, n: int, sample: int | str | None) -> int | None:
-    """Rows a layout of n rows is fitted on (None: every row): `sample` as `pipeline.run` takes it; "auto"
-    samples a UMAP above LAYOUT_FULL_ROWS (PCA of every row is fast)."""
-    if sample is None or sample == "none":
-        return None
-    if sample == "auto":
-        return SAMPLE_ROWS if method == "umap" and n > LAYOUT_FULL_ROWS else None
-    rows = int(sample)
-    return rows if rows < n else None
 
 
 def fit_sample(
@@ -54,31 +43,29 @@ def fit_sample(
     layout: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-):
-    """Cluster (when `method`) and lay out (when `layout`) the sample; returns (SampleModel, ClusterResult | None).
+) -> tuple[SampleModel, Fitted | None]:
+    """Cluster (when `method`) and lay out (when `layout`) the sample; returns (SampleModel, Fitted | None).
 
-    The preprocessing is fitted on the sample, so every later chunk gets exactly the same transform.
+    The preprocessing is fitted on the sample, so every later chunk gets exactly the same transform. The method
+    is fitted by the plain core (`clustering.fit`), never by the pipeline that may have called this.
     """
-    from clustering.pipeline import run
-    from clustering.projection import project
-
     metric = (params or {}).get("metric", "euclidean")
     transform = Preprocessing.fit(sample, preprocess, seed=seed, unit=metric == "cosine")
     x = transform.apply(sample)
-    result = None
+    fitted = None
     labels = None
     if method is not None:
-        dataset = Dataset(vectors=x, name="sample")
-        result = run(dataset, method, params, seed=seed, progress=_span(progress, 0.05, 0.5), cancel=cancel)
-        labels = result.labels
+        values = checked_params(method, params, seed)
+        fitted = fit(x, method, values, progress=span(progress, 0.05, 0.5, "sample: "), cancel=cancel)
+        labels = fitted.labels
     xy = None
     if layout is not None:
-        _check(cancel, "the layout")
+        check_cancel(cancel, "the layout")
         if progress is not None:
             progress(f"{layout} layout of the sample", 0.5)
         xy = project(x, layout, seed=seed)
-    _check(cancel, "indexing the sample")
-    return SampleModel.build(transform, x, labels, rows, xy), result
+    check_cancel(cancel, "indexing the sample")
+    return SampleModel.build(transform, x, labels, rows, xy), fitted
 
 
 def assign_all(
@@ -95,7 +82,7 @@ def assign_all(
     confidence = np.empty(n, dtype=np.float32)
     xy = np.empty((n, 2), dtype=np.float32) if model.xy is not None else None
     for start in range(0, n, chunk_rows):
-        _check(cancel, f"row {start:,}")
+        check_cancel(cancel, f"row {start:,}")
         stop = min(n, start + chunk_rows)
         done = model.assign(vectors[start:stop], rows=np.arange(start, stop))
         labels[start:stop], confidence[start:stop] = done.labels, done.confidence
@@ -118,14 +105,11 @@ def run_sampled(
     truth: np.ndarray | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-):
+) -> ClusterResult:
     """Cluster every row of `dataset` by fitting `method` on `sample_rows` of them (see the module)."""
-    from clustering import metrics
-    from clustering.result import ClusterResult
-
     start = time.perf_counter()
     rows = choose_rows(dataset.n, sample_rows, seed)
-    model, sample_result = fit_sample(
+    model, fitted = fit_sample(
         dataset.vectors[rows],
         rows,
         method,
@@ -136,15 +120,14 @@ def run_sampled(
         progress=progress,
         cancel=cancel,
     )
-    fitted = time.perf_counter()
+    assert fitted is not None
+    done = time.perf_counter()
     labels, confidence, xy = assign_all(dataset.vectors, model, progress=progress, cancel=cancel)
-    seconds = {f"sample.{k}": v for k, v in sample_result.seconds.items()}
-    seconds.update({"sample_fit": fitted - start, "assign": time.perf_counter() - fitted})
+    seconds = {f"sample.{k}": v for k, v in fitted.seconds.items()}
+    seconds.update({"sample_fit": done - start, "assign": time.perf_counter() - done})
     seconds["total"] = time.perf_counter() - start
-    info = {**sample_result.info, "sample": model.describe()}
+    info = {**fitted.info, "sample": model.describe()}
     if layout is not None:
-        from clustering.projection import execution
-
         info["layout"] = {
             "method": layout,
             "fitted_on_sample_rows": int(len(rows)),
@@ -156,14 +139,14 @@ def run_sampled(
     return ClusterResult(
         labels=labels,
         method=method,
-        params=sample_result.params,
-        seed=sample_result.seed,
+        params=fitted.params,
+        seed=fitted.params.get("seed"),
         preprocess=preprocess,
         dataset_fingerprint=dataset.fingerprint,
         seconds=seconds,
         probabilities=confidence,
         metrics=metrics.agreement(truth, labels) if truth is not None else None,
-        device=sample_result.device,
+        device=fitted.estimator.run_device(),
         info=info,
         artifacts={} if xy is None else {"layout": xy},
     )
@@ -187,14 +170,3 @@ def layout_sampled(
     _, _, xy = assign_all(vectors, model, progress=progress, cancel=cancel)
     assert xy is not None
     return xy, {"method": method, **model.describe()}
-
-
-def _span(progress: Progress | None, low: float, high: float) -> Progress | None:
-    if progress is None:
-        return None
-    return lambda stage, share: progress(f"sample: {stage}", low + (high - low) * share)
-
-
-def _check(cancel: threading.Event | None, where: str) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled(f"cancelled before {where}")
