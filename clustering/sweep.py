@@ -125,7 +125,7 @@ def sweep(
             f"over the limit of {SWEEP_MAX_RUNS.value():,.0f} (setting CLUSTERLAB_SWEEP_MAX_RUNS); "
             "sweep fewer values, seeds or subsamples."
         )
-    if not values:
+    if len(values) == 0:
         raise ParamError(f"the sweep over {name} has no values; give at least one.")
     if backend.param(name).kind is int:  # a range over an int parameter is rounded, repeats dropped
         values = list(dict.fromkeys(int(round(float(v))) for v in values))

@@ -1,0 +1,7 @@
+"""`python -m clustering.cli`."""
+
+import sys
+
+from clustering.cli import main
+
+sys.exit(main())

@@ -1,0 +1,117 @@
+"""Shared argument groups and value parsers of the `clusterlab` command line (one place for each option)."""
+
+from __future__ import annotations
+
+import argparse
+
+from clustering.data import Dataset
+
+
+class UsageError(ValueError):
+    """A command-line argument a person must fix."""
+
+
+def input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="a file (.npy .npz .csv .tsv .parquet .h5ad) or sample:NAME")
+    parser.add_argument("--key", help="array in .npz, obsm key in .h5ad, vector column in .parquet")
+    parser.add_argument("--columns", help="comma-separated feature columns (CSV/parquet)")
+    parser.add_argument("--drop-nonfinite", action="store_true", help="drop rows with NaN/inf instead of failing")
+
+
+def scale_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sample",
+        type=sample_value,
+        default="auto",
+        help="fit on N random rows and assign the rest by their nearest sample rows; "
+        "auto (default: above the method's limit, e.g. 200,000 rows for Leiden) or none",
+    )
+    dask_arguments(parser)
+    parser.add_argument("--keep", help="out of core: comma-separated input columns copied into the output parts")
+
+
+def dask_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dask", action="store_true", help="run out of core on Dask (automatic for a parquet folder or a .zarr input)"
+    )
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler (default: a local cluster)")
+    parser.add_argument("--workers", type=int, default=None, help="local cluster: worker processes (default: cores)")
+    parser.add_argument(
+        "--worker-memory",
+        default=None,
+        help="local cluster: memory limit per worker, e.g. 4GB (setting CLUSTERLAB_WORKER_MEMORY, default 4GB)",
+    )
+
+
+def method_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--method", required=True, help="leiden, hdbscan, kmeans, gmm, ... (see `clusterlab methods`)")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
+    parser.add_argument("--seed", type=seed_value, default=None, help="random seed")
+    parser.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
+    parser.add_argument("--truth", help="metadata column or CSV file of true labels (column `label`, or only column)")
+
+
+def layout_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--projection",
+        default="umap",
+        choices=["umap", "pca", "given"],
+        help="2-D layout: umap, pca, or the input's two columns (default umap)",
+    )
+    parser.add_argument("--preprocess", default=None, help="none | standardize | l2 | pca:N before the layout")
+    parser.add_argument("--seed", type=seed_value, default=0, help="layout seed (default 0)")
+
+
+def label_file_arguments(parser: argparse.ArgumentParser) -> None:
+    """--allow-unlabelled, for commands that read a labels or truth file."""
+    parser.add_argument(
+        "--allow-unlabelled",
+        action="store_true",
+        help="leave data rows that a labels or truth file does not name unlabelled (default: refuse)",
+    )
+
+
+def comma_list(text: str | None) -> list[str]:
+    """Names given as `a,b,c` (spaces around names dropped, empty names skipped)."""
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def seed_value(text: str) -> int:
+    """A --seed: a whole number from 0 to 2**31 - 1, checked before any work."""
+    from clustering.backends.base import SEED, ParamError
+
+    try:
+        return int(SEED.coerce(text))
+    except ParamError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def sample_value(text: str) -> str | int:
+    """A --sample: 'auto', 'none' or a whole number of rows (at least 100), checked before any work."""
+    word = text.strip().lower()
+    if word in ("auto", "none"):
+        return word
+    if not word.isdigit() or int(word) < 100:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of rows (at least 100), 'auto' or 'none'.")
+    return int(word)
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--param {pair!r}: write KEY=VALUE, e.g. --param n_clusters=10")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def load_dataset(args: argparse.Namespace) -> Dataset:
+    from clustering.samples import load_input
+
+    options: dict = {"drop_nonfinite": args.drop_nonfinite}
+    if args.key:
+        options["key"] = args.key
+    if args.columns:
+        options["columns"] = comma_list(args.columns)
+    return load_input(args.input, **options)

@@ -1,0 +1,56 @@
+"""What the command line prints: JSON, terminal-safe text, progress bars and lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from clustering.result import json_safe
+
+
+def terminal_text(text: object) -> str:
+    """Text safe to print: control, format (bidi) and surrogate characters shown as escapes, never acted on."""
+    import unicodedata
+
+    out = []
+    for char in str(text):
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def print_json(payload: dict) -> None:
+    print(json.dumps(json_safe(payload), indent=None))
+
+
+def line_progress():
+    """Progress for long runs: a bar on a terminal, else one line per tenth on stderr (logs of batch jobs)."""
+    if sys.stderr.isatty():
+        return tqdm_progress()
+    last = [-1]
+
+    def update(stage: str, share: float) -> None:
+        tenth = int(share * 10)
+        if tenth > last[0]:
+            last[0] = tenth
+            print(f"{100 * share:3.0f}% {stage}", file=sys.stderr, flush=True)
+
+    return update
+
+
+def tqdm_progress():
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, file=sys.stderr, leave=False, bar_format="{desc} {bar} {percentage:3.0f}%")
+
+    def update(stage: str, share: float) -> None:
+        bar.set_description_str(stage)
+        bar.n = int(share * 100)
+        bar.refresh()
+        if share >= 1.0:
+            bar.close()
+
+    return update

@@ -1,0 +1,139 @@
+"""`clusterlab run` and `clusterlab project ...`: configs into projects, and the projects' actions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clustering.cache import write_text
+from clustering.cli.files import output_path
+from clustering.cli.output import print_json, terminal_text, tqdm_progress
+
+
+def register(commands) -> None:
+    """Add this group's subcommands to the `clusterlab` parser."""
+    run_config = commands.add_parser("run", help="run a YAML config's runs into a project")
+    run_config.add_argument(
+        "config",
+        help="YAML with data: (path or sample:NAME, key, columns, preprocess) and runs: [{name, method, params, seed}]",
+    )
+    run_config.add_argument("--project", help="project to run into (default: the config's file name)")
+    run_config.add_argument("--json", action="store_true", help="one JSON summary per run, as `cluster --json`")
+    run_config.set_defaults(handler=cmd_run)
+
+    project = commands.add_parser("project", help="list, show, export or delete projects (CLUSTERLAB_HOME)")
+    actions = project.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every project: dataset, runs, last change")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    show = actions.add_parser("show", help="a project's dataset and runs")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    export = actions.add_parser("export", help="a YAML config that re-runs the project to identical labels")
+    export.add_argument("name")
+    export.add_argument("--out", required=True, help="YAML file to write")
+    labels = actions.add_parser("labels", help="a run's labels as CSV (row, cluster, cluster_name[, confidence])")
+    labels.add_argument("name")
+    labels.add_argument("--run", required=True, help="run name or id")
+    labels.add_argument(
+        "--metadata",
+        action="store_true",
+        help="join the data's metadata (id, cluster, cluster_name, confidence, columns...)",
+    )
+    labels.add_argument("--out", required=True, help="CSV or parquet file to write")
+    delete = actions.add_parser("delete", help="delete a project, its runs and their label files")
+    delete.add_argument("name")
+    for sub in (listing, show, export, labels, delete):
+        sub.set_defaults(handler=cmd_project, input=None)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from clustering.store import Store, load_config, run_config
+
+    config = load_config(args.config)
+    project = args.project or Path(args.config).stem
+    progress = tqdm_progress() if not args.json and sys.stderr.isatty() else None
+    for run_id, result in run_config(config, Store(), project, progress=progress):
+        if args.json:
+            print_json({**result.summary(), "project": project, "run": result.name, "run_id": run_id})
+        else:
+            print(
+                f"{project} / {result.name}: {result.method}, {result.n_clusters} clusters, {result.n_noise} "
+                f"noise, {result.seconds['total']:.2f} s"
+            )
+    return 0
+
+
+def project_list(store, args: argparse.Namespace) -> None:
+    projects = store.projects()
+    if args.json:
+        print_json({"projects": projects})
+        return
+    for entry in projects:
+        print(terminal_text(f"{entry['name']}: {entry['dataset']['source']}, {entry['runs']} run(s)"))
+
+
+def project_show(store, args: argparse.Namespace) -> None:
+    found = store.project(args.name)
+    payload = {**found, "dataset": found["dataset"].to_json()}
+    if args.json:
+        print_json(payload)
+        return
+    print(terminal_text(f"{args.name}: {payload['dataset']['source']} ({payload['dataset']['n_rows']:,} rows)"))
+    for run in found["runs"]:
+        line = f"  {run['name']} [{run['id']}]: {run['method']}, {run['n_clusters']} clusters, {run['n_noise']} noise"
+        print(terminal_text(line))
+
+
+def project_export(store, args: argparse.Namespace) -> None:
+    from clustering.store import export_config
+
+    out = output_path(args)
+    write_text(out, export_config(store, args.name))
+    print(f"wrote {out}")
+
+
+def project_labels(store, args: argparse.Namespace) -> None:
+    from clustering.report.export import joined_labels, table_format, write_table
+    from clustering.store import load_data
+
+    out = output_path(args)
+    table_format(out)
+    run = store.find_run(args.name, args.run)
+    labels, confidence = store.labels(args.name, run["id"])
+    names = {c: name for c, (name, _) in store.cluster_names(args.name, run["id"]).items() if name}
+    if args.metadata:
+        dataset = load_data(store.project(args.name)["dataset"])
+        frame = joined_labels(dataset, labels, confidence=confidence, cluster_names=names)
+    else:
+        frame = pd.DataFrame(
+            {"row": np.arange(len(labels)), "cluster": labels, "cluster_name": [names.get(int(c), "") for c in labels]}
+        )
+        if confidence is not None:
+            frame["confidence"] = confidence
+    write_table(frame, out)
+    print(f"wrote {out}")
+
+
+def project_delete(store, args: argparse.Namespace) -> None:
+    store.delete(args.name)
+    print(terminal_text(f"deleted project {args.name}"))
+
+
+PROJECT_ACTIONS = {
+    "list": project_list,
+    "show": project_show,
+    "export": project_export,
+    "labels": project_labels,
+    "delete": project_delete,
+}
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    from clustering.store import Store
+
+    PROJECT_ACTIONS[args.action](Store(), args)
+    return 0
