@@ -387,7 +387,7 @@ def test_column_spread_in_blocks_matches_numpy_at_any_offset_and_scale():
 
 def test_duplicate_rows_are_counted_exactly_even_when_hashes_collide(monkeypatch):
     """Rows that share a hash are compared byte for byte: a hash that collides for every row changes nothing."""
-    import clustering.io as io_module
+    import clustering.io.checks as io_module
 
     x = np.random.default_rng(1).normal(size=(500, 7)).astype(np.float32)
     repeated = np.vstack([x, x[:20], x[:3], x[7:8]])

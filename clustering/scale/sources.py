@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from clustering.data import DataError
-from clustering.io import DEFAULT_VECTOR_COLUMN, METADATA_NAMES, embedding_columns
+from clustering.io import DEFAULT_VECTOR_COLUMN, METADATA_NAMES, embedding_columns, npy_header
 from clustering.limits import MAX_MB, OUT_OF_CORE_MAX_MB
 
 PART_ROWS = 250_000  # rows per part of an .npy or zarr input (64 MB of 64-d float32)
@@ -128,10 +128,8 @@ def open_source(
 
 
 def _npy_source(path: Path) -> Source:
-    from clustering.io import _npy_header
-
     with open(path, "rb") as handle:
-        shape, dtype = _npy_header(handle, str(path))
+        shape, dtype = npy_header(handle, str(path))
     if len(shape) != 2 or dtype.kind not in "fiu":
         raise DataError(f"{path}: holds a {len(shape)}-d {dtype} array; give a 2-D numeric matrix (rows x features).")
     n, d = int(shape[0]), int(shape[1])
