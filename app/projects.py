@@ -71,24 +71,10 @@ def open_project(name: str) -> None:
     state.pop("upload_bytes", None)
     state["preprocess"] = ref.preprocess
     entries = []
-    for run in found["runs"]:
-        labels, confidence = store().labels(name, run["id"])
-        result = ClusterResult(
-            labels=labels,
-            method=run["method"],
-            params=run["params"],
-            seed=run["seed"],
-            preprocess=run["preprocess"],
-            dataset_fingerprint=ref.fingerprint,
-            seconds=run["seconds"] or {},
-            probabilities=confidence,
-            metrics=run["metrics"],
-            device=run["device"],
-            info=run["info"] or {},
-            versions=run["versions"] or {},
-            name=run["name"],
-        )
-        entries.append(RunEntry(run["id"], run["name"], result, ref.fingerprint, created=run["created"]))
+    for record in found["runs"]:
+        labels, confidence = store().labels(name, record.id)
+        result = record.to_result(labels, confidence, ref.fingerprint)
+        entries.append(RunEntry(record.id, record.name, result, ref.fingerprint, created=record.created))
     state["runs"] = entries
     state["project"] = name
     state["project_fingerprint"] = ref.fingerprint

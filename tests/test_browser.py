@@ -472,8 +472,8 @@ def test_project_survives_reload_and_restart(browser, tmp_path):
         first.stop()
     store = Store(tmp_path / "home")
     saved = store.project(project)
-    assert [r["method"] for r in saved["runs"]] == ["kmeans", "leiden"]
-    assert store.cluster_names(project, saved["runs"][-1]["id"]) == {0: ("the zeros", "round ones")}
+    assert [r.method for r in saved["runs"]] == ["kmeans", "leiden"]
+    assert store.cluster_names(project, saved["runs"][-1].id) == {0: ("the zeros", "round ones")}
 
     second = StreamlitServer(env=home)
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
@@ -536,7 +536,7 @@ def test_two_browser_sessions_and_a_cli_share_a_project(browser, tmp_path):
         for context in contexts:
             context.close()
         server.stop()
-    names = sorted(run["name"] for run in store.project("shared")["runs"])
+    names = sorted(run.name for run in store.project("shared")["runs"])
     assert names == sorted(["leiden #1", "leiden #1"] + [f"cli {i}" for i in range(6)])
     for run in store.project("shared")["runs"]:
-        assert len(store.labels("shared", run["id"])[0]) == 1797
+        assert len(store.labels("shared", run.id)[0]) == 1797

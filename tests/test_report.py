@@ -302,7 +302,7 @@ def test_cli_report_of_a_project_uses_names_rules_and_kept_layout(tmp_path, caps
     code, _, err = run_cli(["run", str(config), "--project", "report-test"], capsys)
     assert code == 0, err
     store = Store()
-    run_id = store.project("report-test")["runs"][0]["id"]
+    run_id = store.project("report-test")["runs"][0].id
     store.name_cluster("report-test", run_id, 3, "round <ones>")
     store.save_explanation(
         "report-test",

@@ -327,7 +327,7 @@ def test_a_sampled_run_exports_to_a_config_that_reruns_it_identically(tmp_path):
     store = Store(tmp_path / "home")
     runs = [{"name": "s", "method": "kmeans", "params": {"n_clusters": 5, "seed": 4}, "sample": 400}]
     run_config(parse_config({"data": {"path": str(tmp_path / "x.npy")}, "runs": runs}), store, "p")
-    assert store.project("p")["runs"][0]["info"]["sample"]["sample_rows"] == 400
+    assert store.project("p")["runs"][0].info["sample"]["sample_rows"] == 400
     (tmp_path / "e.yaml").write_text(export_config(store, "p"))
     assert "sample: 400" in (tmp_path / "e.yaml").read_text()
     run_config(load_config(tmp_path / "e.yaml"), store, "q")

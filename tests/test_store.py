@@ -108,7 +108,7 @@ def test_rename_delete_and_run_management(store):
     store.rename("a", "b")
     assert [p["name"] for p in store.projects()] == ["b"] and store.projects()[0]["runs"] == 1
     store.rename_run("b", run_id, "renamed")
-    assert store.project("b")["runs"][0]["name"] == "renamed"
+    assert store.project("b")["runs"][0].name == "renamed"
     with pytest.raises(StoreError, match="exists already"):
         store.create("b", DatasetRef(source="sample:digits"))
     with pytest.raises(StoreError, match="name"):
@@ -235,7 +235,7 @@ def test_two_sessions_and_a_cli_write_at_once_and_lose_nothing(tmp_path):
         thread.join()
     _, stderr = cli.communicate(timeout=300)
     assert not errors and cli.returncode == 0, (errors, stderr[-500:])
-    names = {run["name"] for run in store.project("shared")["runs"]}
+    names = {run.name for run in store.project("shared")["runs"]}
     assert names == {f"{tag}-{i}" for tag in ("tab-a", "tab-b", "cli") for i in range(8)}
     for name in names:
         assert len(store.labels("shared", name)[0]) == 40
@@ -258,7 +258,7 @@ def test_kill_9_mid_write_loses_at_most_the_run_being_written(tmp_path):
     runs = store.project("p")["runs"]
     assert len(runs) >= written
     for run in runs:  # every committed run is whole
-        assert len(store.labels("p", run["id"])[0]) == 40
+        assert len(store.labels("p", run.id)[0]) == 40
     store.add_run("p", small_result(), "after")  # the store still takes writes, and clears the killed temporary
     assert not [p for p in store.arrays.rglob("*") if ".tmp" in p.name]
 

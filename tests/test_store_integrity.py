@@ -127,7 +127,7 @@ def test_run_ids_are_matched_before_names_and_names_cannot_look_like_ids(home):
     store, first = make_project(home)
     second = store.add_run("p", small_result(1), "other")
     sql(home, "UPDATE runs SET name = ? WHERE id = ?", [first, second])  # an old store where a name shadowed an id
-    assert store.find_run("p", first)["id"] == first
+    assert store.find_run("p", first).id == first
     np.testing.assert_array_equal(store.labels("p", first)[0], small_result(n=1797).labels)
     with pytest.raises(StoreError, match="has the form of a run id"):
         store.add_run("p", small_result(2), first)

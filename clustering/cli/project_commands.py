@@ -78,13 +78,13 @@ def project_list(store, args: argparse.Namespace) -> None:
 
 def project_show(store, args: argparse.Namespace) -> None:
     found = store.project(args.name)
-    payload = {**found, "dataset": found["dataset"].to_json()}
+    payload = {**found, "dataset": found["dataset"].to_json(), "runs": [run.to_json() for run in found["runs"]]}
     if args.json:
         print_json(payload)
         return
     print(terminal_text(f"{args.name}: {payload['dataset']['source']} ({payload['dataset']['n_rows']:,} rows)"))
     for run in found["runs"]:
-        line = f"  {run['name']} [{run['id']}]: {run['method']}, {run['n_clusters']} clusters, {run['n_noise']} noise"
+        line = f"  {run.name} [{run.id}]: {run.method}, {run.n_clusters} clusters, {run.n_noise} noise"
         print(terminal_text(line))
 
 
@@ -103,8 +103,8 @@ def project_labels(store, args: argparse.Namespace) -> None:
     out = output_path(args)
     table_format(out)
     run = store.find_run(args.name, args.run)
-    labels, confidence = store.labels(args.name, run["id"])
-    names = {c: name for c, (name, _) in store.cluster_names(args.name, run["id"]).items() if name}
+    labels, confidence = store.labels(args.name, run.id)
+    names = {c: name for c, (name, _) in store.cluster_names(args.name, run.id).items() if name}
     if args.metadata:
         dataset = load_data(store.project(args.name)["dataset"])
         frame = joined_labels(dataset, labels, confidence=confidence, cluster_names=names)

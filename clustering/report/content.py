@@ -428,27 +428,28 @@ def runs_from_project(store, project: str, run_names: list[str] | None = None) -
     if run_names:
         chosen = [store.find_run(project, wanted) for wanted in run_names]
     else:
-        chosen = [r for r in saved if not (r["info"] or {}).get("subset_rows")]
+        chosen = [r for r in saved if not r.is_subset]
     if not chosen:
         raise ValueError(f"project {project!r} has no runs to report; run one first.")
     dataset = load_data(found["dataset"])
     runs = []
-    for entry in chosen:
-        labels, confidence = store.labels(project, entry["id"])
-        kept = store.explanations(project, entry["id"])
+    for record in chosen:
+        labels, confidence = store.labels(project, record.id)
+        kept = store.explanations(project, record.id)
+        names = {c: name for c, (name, _) in store.cluster_names(project, record.id).items() if name}
         runs.append(
             ReportRun(
-                name=entry["name"],
+                name=record.name,
                 labels=labels,
-                method=entry["method"],
-                params=entry["params"] or {},
-                seed=entry["seed"],
-                preprocess=entry["preprocess"] or "",
-                versions=entry["versions"] or {},
-                device=entry["device"],
-                seconds=entry["seconds"] or {},
+                method=record.method,
+                params=record.params,
+                seed=record.seed,
+                preprocess=record.preprocess or "",
+                versions=record.versions,
+                device=record.device,
+                seconds=record.seconds,
                 confidence=confidence,
-                cluster_names={c: name for c, (name, _) in store.cluster_names(project, entry["id"]).items() if name},
+                cluster_names=names,
                 explanation=kept[0]["result"] if kept else None,
                 source=f"project {project}",
             )

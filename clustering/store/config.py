@@ -352,24 +352,20 @@ def export_config(store: Store, project: str) -> str:
     versions: dict[str, str] = {}
     taken: set[str] = set()
     for entry in found["runs"]:
-        if (entry["info"] or {}).get("subset_rows") or entry["method"] not in BACKENDS:
+        if entry.is_subset or entry.method not in BACKENDS:
             continue  # drill-downs on a selection and imported labels are not re-runnable from the whole data
-        name, copy = entry["name"], 1
+        name, copy = entry.name, 1
         while name in taken:  # names repeat in a project (ids tell them apart); a config's names may not
             copy += 1
-            name = f"{entry['name']} ({copy})"
+            name = f"{entry.name} ({copy})"
         taken.add(name)
-        run = {
-            "name": name,
-            "method": entry["method"],
-            "params": {k: v for k, v in entry["params"].items() if k != "seed"},
-        }
-        if entry["seed"] is not None:
-            run["seed"] = entry["seed"]
-        sampled = (entry["info"] or {}).get("sample")
+        run = {"name": name, "method": entry.method, "params": {k: v for k, v in entry.params.items() if k != "seed"}}
+        if entry.seed is not None:
+            run["seed"] = entry.seed
+        sampled = entry.info.get("sample")
         if sampled:
             run["sample"] = int(sampled["sample_rows"])
         runs.append(run)
-        versions.update(entry["versions"] or {})
+        versions.update(entry.versions)
     header = f"# Clusterlab project {project!r}: `clusterlab run THIS.yaml --project NEW` re-runs it.\n"
     return header + yaml.safe_dump({"data": data, "runs": runs, "versions": versions}, sort_keys=False)

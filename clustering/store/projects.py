@@ -12,7 +12,6 @@ import re
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,89 +19,15 @@ import numpy as np
 from clustering.cache import atomic_write
 from clustering.result import ClusterResult, json_safe
 from clustering.store.database import DATABASE_NAME, StoreError, connect, home
+from clustering.store.records import DatasetRef, RunRecord, check_name
 
-# Control characters (C0, C1), bidi overrides and lone surrogates: a name shows as written everywhere or is refused.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+__all__ = ["DatasetRef", "RunRecord", "Store", "check_name"]
+
 # Every path the store builds from its database must have one of these forms and stay inside the store folder:
 # a crafted or damaged database must never make a command read, write or delete a file elsewhere.
 PROJECT_ID = re.compile(r"[0-9a-f]{32}")
-RUN_ID = re.compile(r"[0-9a-f]{12}")
 RUN_FILE = re.compile(r"[0-9a-f]{12}\.parquet")
 LAYOUT_FILE = re.compile(r"layout-[0-9a-f]{12}\.parquet")
-
-
-@dataclass(frozen=True)
-class DatasetRef:
-    """How to load a project's data again: a file path or `sample:NAME`, options, and what it held."""
-
-    source: str
-    key: str | None = None
-    columns: tuple[str, ...] | None = None
-    preprocess: str = "none"
-    fingerprint: str = ""
-    n_rows: int = 0
-    n_features: int = 0
-    name: str = ""
-    drop_nonfinite: bool = False
-
-    def to_json(self) -> dict:
-        return {
-            "source": self.source,
-            "key": self.key,
-            "columns": list(self.columns) if self.columns else None,
-            "preprocess": self.preprocess,
-            "fingerprint": self.fingerprint,
-            "n_rows": self.n_rows,
-            "n_features": self.n_features,
-            "name": self.name,
-            "drop_nonfinite": self.drop_nonfinite,
-        }
-
-    @classmethod
-    def from_json(cls, data: object) -> DatasetRef:
-        """A reference read back from the store, its fields' types checked (a damaged row is refused, not used)."""
-        if not isinstance(data, dict) or not isinstance(data.get("source"), str):
-            raise StoreError("a project's dataset reference is damaged (no `source` text); the store was edited.")
-        columns = data.get("columns")
-        if columns is not None and not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
-            raise StoreError("a project's dataset reference is damaged (`columns` is not a list of names).")
-        for key in ("key", "preprocess", "fingerprint", "name"):
-            if data.get(key) is not None and not isinstance(data[key], str):
-                raise StoreError(f"a project's dataset reference is damaged (`{key}` is not text).")
-        for key in ("n_rows", "n_features"):
-            value = data.get(key, 0)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise StoreError(f"a project's dataset reference is damaged (`{key}` is not a count).")
-        return cls(
-            source=str(data["source"]),
-            key=data.get("key"),
-            columns=tuple(columns) if columns else None,
-            preprocess=data.get("preprocess") or "none",
-            fingerprint=data.get("fingerprint", ""),
-            n_rows=int(data.get("n_rows", 0)),
-            n_features=int(data.get("n_features", 0)),
-            name=data.get("name", ""),
-            drop_nonfinite=bool(data.get("drop_nonfinite", False)),
-        )
-
-
-def check_name(name: str, what: str = "project") -> str:
-    """A project or run name: 1-200 characters without control or bidi characters (names are values, never paths).
-
-    Leading and trailing spaces are refused rather than trimmed, so the name a person typed is the name kept; a run
-    name may not have the form of a run id (12 hex digits), so a name never shadows another run's id.
-    """
-    name = str(name)
-    if not 1 <= len(name) <= 200 or CONTROL.search(name):
-        raise StoreError(
-            f"{what} name {name.encode('unicode_escape').decode()[:80]!r}: use 1-200 printable characters "
-            "(no control, bidi-override or unpaired surrogate characters)."
-        )
-    if name != name.strip():
-        raise StoreError(f"{what} name {name!r}: remove the spaces at its start or end.")
-    if what == "run" and RUN_ID.fullmatch(name):
-        raise StoreError(f"run name {name!r} has the form of a run id (12 hex digits); pick another name.")
-    return name
 
 
 def _json(value) -> str:
@@ -155,7 +80,7 @@ class Store:
             return db.execute("SELECT 1 FROM projects WHERE name = ?", [name]).fetchone() is not None
 
     def project(self, name: str) -> dict:
-        """One project: name, dataset reference, note, times, and its runs (without labels)."""
+        """One project: name, dataset reference, note, times, and its runs (RunRecords, oldest first)."""
         with connect(self.path, read_only=True) as db:
             found = db.execute(
                 "SELECT id, dataset, note, created, updated FROM projects WHERE name = ?", [name]
@@ -163,42 +88,16 @@ class Store:
             if found is None:
                 raise StoreError(f"no project named {name!r}; `clusterlab project list` shows them.")
             project_id, dataset, note, created, updated = found
-            runs = db.execute(
-                """SELECT id, name, method, params, seed, preprocess, versions, device, seconds,
-                                        metrics, info, n_rows, n_clusters, n_noise, created
-                                 FROM runs WHERE project_id = ? ORDER BY created""",
-                [project_id],
+            rows = db.execute(
+                f"SELECT {RunRecord.COLUMNS} FROM runs WHERE project_id = ? ORDER BY created", [project_id]
             ).fetchall()
-        keys = [
-            "id",
-            "name",
-            "method",
-            "params",
-            "seed",
-            "preprocess",
-            "versions",
-            "device",
-            "seconds",
-            "metrics",
-            "info",
-            "n_rows",
-            "n_clusters",
-            "n_noise",
-            "created",
-        ]
-        parsed = []
-        for row in runs:
-            entry = dict(zip(keys, row))
-            for key in ("params", "versions", "seconds", "metrics", "info"):
-                entry[key] = json.loads(entry[key]) if entry[key] is not None else None
-            parsed.append(entry)
         return {
             "name": name,
             "dataset": DatasetRef.from_json(json.loads(dataset)),
             "note": note,
             "created": created,
             "updated": updated,
-            "runs": parsed,
+            "runs": [RunRecord.from_row(row) for row in rows],
         }
 
     def rename(self, name: str, new_name: str) -> str:
@@ -308,11 +207,11 @@ class Store:
             raise StoreError(f"{path}: its confidence column does not hold {n_rows} finite numbers.")
         return labels.astype(np.int32), confidence
 
-    def find_run(self, project: str, run: str) -> dict:
-        """A run's entry (as in `project()`), by id first, then by name (the newest run of that name)."""
+    def find_run(self, project: str, run: str) -> RunRecord:
+        """A run's record, by id first, then by name (the newest run of that name): the one lookup of a run."""
         runs = self.project(project)["runs"]
-        found = next((r for r in runs if r["id"] == run), None)
-        found = found or next((r for r in reversed(runs) if r["name"] == run), None)
+        found = next((r for r in runs if r.id == run), None)
+        found = found or next((r for r in reversed(runs) if r.name == run), None)
         if found is None:
             raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists them.")
         return found
