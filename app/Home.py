@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from views import cluster, compare, data, explain, explore, home
+from app.views import cluster, compare, data, explain, explore, home
 
 st.set_page_config(page_title="Clusterlab", page_icon="◍", layout="wide")
 PAGES = [

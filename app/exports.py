@@ -7,10 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
+from app.history import RunEntry
 from clustering.data import Dataset
 from clustering.report.export import joined_labels, table_bytes
 from clustering.report.figures import figure_bytes, heatmap_figure, scatter_figure
-from history import RunEntry
 
 PNG_DPI = 200
 

@@ -194,3 +194,52 @@ def _died(job: Job) -> str:
             "preprocessing (standardize) or a sample of the rows."
         )
     return f"the job's process ended unexpectedly (exit code {code}); nothing was saved."
+
+
+# --- on the page: start a job, show its progress and Cancel, collect its result -----------------------------
+
+
+def start_job(label: str, fn, kwargs: dict, on_done, children: bool = False) -> None:
+    """Run fn(**kwargs, progress=, cancel=) in a worker process; on_done(result) runs on the rerun that sees it end.
+
+    fn must be importable (a library function), and kwargs plain values: they travel to the worker.
+    `children`: fn starts processes (a Dask local cluster).
+    """
+    import streamlit as st  # here, not at the top: worker processes import this module without a page
+
+    st.session_state["job"] = start(label, fn, kwargs, on_done, children=children)
+
+
+def show_job() -> None:
+    """Progress bar and Cancel button while a job runs; collects its result when done."""
+    import streamlit as st
+
+    from app.text import plain
+
+    job = st.session_state.get("job")
+    if job is None:
+        return
+    if not job.done:
+        st.info(f"Running {plain(job.label)}…")
+        if st.button("Cancel", key="cancel-job", type="secondary"):
+            job.cancel()
+        bar = st.progress(job.share, text=job.message)
+        while not job.done:
+            time.sleep(0.25)
+            bar.progress(job.share, text=f"{job.message} · {time.time() - job.started:.0f} s")
+        st.session_state.pop("job", None)
+        _finish(job)
+        st.rerun()
+    st.session_state.pop("job", None)
+    _finish(job)
+
+
+def _finish(job) -> None:
+    import streamlit as st
+
+    if job.error == "cancelled":
+        st.session_state["flash"] = ("warning", f"{job.label} was cancelled; nothing was changed.")
+    elif job.error:
+        st.session_state["flash"] = ("error", f"{job.label} failed: {job.error}")
+    elif job.on_done is not None:
+        job.on_done(job.result)

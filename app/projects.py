@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from app.history import RunEntry
 from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
 from clustering.result import ClusterResult
 from clustering.store import DatasetRef, Store, StoreError, reference
-from history import RunEntry
 
 
 @st.cache_resource(show_spinner=False)

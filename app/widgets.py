@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import streamlit as st
 
@@ -12,8 +12,8 @@ from clustering.params import Param, ParamError
 class Schematic(Protocol):
     """A method with a parameter schema: a Backend or an Explainer class."""
 
-    name: str
-    schema: tuple[Param, ...]
+    name: ClassVar[str]
+    schema: ClassVar[tuple[Param, ...]]
 
     @classmethod
     def checked(cls, params: dict[str, Any]) -> dict[str, Any]: ...

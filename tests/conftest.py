@@ -1,10 +1,5 @@
 import os
-import sys
 import tempfile
-from pathlib import Path
-
-# The Streamlit pages import their helpers (common, scatter, widgets) from app/, as `streamlit run` allows.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 
 # Every test run gets its own cache so results never leak between runs.
 os.environ.setdefault("CLUSTERLAB_CACHE", tempfile.mkdtemp(prefix="clusterlab-test-cache-"))

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.history import RunEntry
 from clustering.samples import load_sample
-from history import RunEntry
 
 TIMEOUT = 240
 ROOT = Path(__file__).resolve().parent.parent
 
 
-PAGE_SCRIPT = "from views import {page}\n{page}.render()\n"
+PAGE_SCRIPT = "from app.views import {page}\n{page}.render()\n"
 
 
 def app(page: str = "home") -> AppTest:
@@ -326,7 +326,7 @@ def test_explore_legend_shows_keywords_for_text():
     at.session_state["runs"] = [RunEntry("text0", "kmeans #1", result, data.fingerprint)]
     at.run()
     assert not at.exception and not at.error
-    from common import cluster_keywords
+    from app.state import cluster_keywords
 
     terms = cluster_keywords(data, "text0", result.labels)
     assert sorted(terms) == [0, 1, 2, 3, 4] and all(len(t.split(", ")) == 3 for t in terms.values())
@@ -375,8 +375,8 @@ def test_home_lists_projects_and_offers_the_config():
 
 
 def test_project_report_holds_its_runs_and_names():
+    from app.exports import project_report_html
     from clustering.store import Store
-    from exports import project_report_html
 
     run_id = saved_project("apptest report")
     Store().name_cluster("apptest report", run_id, 2, "curly <twos>")
@@ -408,7 +408,7 @@ def test_project_whose_file_changed_says_so(tmp_path):
 
 
 def test_an_uploaded_file_loads_as_a_dataset_named_after_it():
-    from common import cached_upload
+    from app.state import cached_upload
 
     buffer = io.BytesIO()
     np.save(buffer, np.arange(40, dtype=np.float32).reshape(10, 4))
@@ -419,7 +419,7 @@ def test_an_uploaded_file_loads_as_a_dataset_named_after_it():
 def test_compare_names_truth_categories_and_named_clusters():
     import pandas as pd
 
-    from views.compare import Comparison, truth_names
+    from app.views.compare import Comparison, truth_names
 
     names = truth_names(pd.Series(["shoes", "books", "shoes", None, "toys"]))
     assert names == {0: "books", 1: "shoes", 2: "toys"}
@@ -475,9 +475,9 @@ def test_cluster_page_fits_on_a_sample_above_the_methods_limit(monkeypatch):
 
 
 def test_explore_draws_a_sample_over_the_browser_budget(monkeypatch):
-    import common
+    from app import layouts
 
-    monkeypatch.setattr(common, "BROWSER_POINTS", 500)
+    monkeypatch.setattr(layouts, "BROWSER_POINTS", 500)
     at = on_digits(app("explore"))
     at.session_state["projection"] = "pca"
     at.run()
@@ -485,15 +485,15 @@ def test_explore_draws_a_sample_over_the_browser_budget(monkeypatch):
     assert any("Showing 500 of 1,797 points (28%)" in i.value for i in at.info)
     xy = np.array([[0, 0], [1, 1], [2, 2], [5, 5]], dtype=np.float32)
     box = [[-0.5, -0.5], [2.5, -0.5], [2.5, 2.5], [-0.5, 2.5]]  # as the browser sends a box: four corners
-    assert common.rows_in_polygon(xy, box).tolist() == [0, 1, 2]
-    assert common.rows_in_polygon(xy, [[0, 0]]).tolist() == []
+    assert layouts.rows_in_polygon(xy, box).tolist() == [0, 1, 2]
+    assert layouts.rows_in_polygon(xy, [[0, 0]]).tolist() == []
 
 
 def test_out_of_core_output_folder_is_named_after_the_input_when_the_run_starts(monkeypatch, tmp_path):
     """The output field starts empty (a widget's default is frozen at its first drawing, before a path is typed);
     the run's folder is named from the input and the method at the click."""
     monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path))
-    from views.out_of_core import default_output
+    from app.views.out_of_core import default_output
 
     at = on_digits(app("data")).run()
     at.radio(key="data-source").set_value("Out of core (Dask)").run()

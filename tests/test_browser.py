@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from browser import (
     ARTIFACTS,
     CHROMIUM_ARGS,
@@ -19,6 +18,7 @@ from browser import (
     settled,
     wait_for_text,
 )
+
 from clustering.backends import BACKENDS
 
 pytestmark = pytest.mark.browser

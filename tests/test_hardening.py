@@ -458,7 +458,7 @@ def slow(progress, cancel, seconds: float = 30.0):
 
 
 def test_a_native_crash_ends_only_the_job():
-    import jobs
+    from app import jobs
 
     job = jobs.start("crash", crash, {})
     assert job.wait(timeout=120)
@@ -474,7 +474,7 @@ def test_a_native_crash_ends_only_the_job():
 
 
 def test_cancel_ends_a_job_that_does_not_listen():
-    import jobs
+    from app import jobs
 
     job = jobs.start("slow", slow, {"seconds": 60})
     time.sleep(1.0)
@@ -486,7 +486,7 @@ def test_cancel_ends_a_job_that_does_not_listen():
 def test_user_strings_are_plain_in_markdown():
     import re
 
-    from common import plain
+    from app.text import plain
 
     text = plain("[x](https://example.com) **bold** <img src=x onerror=alert(1)> `code` :red[hi] www.a.b\n# head")
     unescaped = re.findall(r"(?<!\\)[\[\]<>*`]", text)  # every link, HTML, emphasis and code mark is escaped

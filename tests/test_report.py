@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 import pandas as pd
 import pytest
-
 from browser import CHROMIUM_ARGS, chromium_path
+
 from clustering.cli import main
 from clustering.data import Dataset
 from clustering.profiles import cluster_profiles, column_kinds

@@ -6,16 +6,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import projects
+from app import projects
+from app.exports import labels_buttons
+from app.history import find_run, runs
+from app.jobs import start_job
+from app.page import page_data
+from app.replay import replay_figure
+from app.state import add_run, runs_for
+from app.text import plain
+from app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
 from clustering.pipeline import refusal as run_refusal
 from clustering.pipeline import run, sample_size
 from clustering.scale.model import VOTERS
-from common import add_run, find_run, page_data, plain, runs, runs_for, start_job
-from exports import labels_buttons
-from replay import replay_figure
-from widgets import parameter_form
 
 
 def neighbours_text(knn: dict | None) -> str:

@@ -10,7 +10,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import projects
+from app import projects
+from app.exports import heatmap_buttons, report_buttons, scatter_buttons
+from app.history import RunEntry, find_run
+from app.jobs import start_job
+from app.layouts import page_layout
+from app.page import page_data
+from app.scatter import colour_codes, hover_lines, matched_colour_codes, palette, scatter
+from app.state import runs_for
+from app.text import plain
 from clustering.compare import Labeling, compare, contingency, flows, matched_order, splits_and_merges
 from clustering.data import Dataset, encode_labels
 from clustering.metrics import ari
@@ -18,10 +26,6 @@ from clustering.perception import ViewModel, neighbourhood_preservation, perceiv
 from clustering.perception import advice as perception_advice
 from clustering.pipeline import prepared
 from clustering.projection import PROJECTIONS
-from common import find_run, page_data, page_layout, plain, runs_for, start_job
-from exports import heatmap_buttons, report_buttons, scatter_buttons
-from history import RunEntry
-from scatter import colour_codes, hover_lines, matched_colour_codes, palette, scatter
 
 RAMP = [
     "#b2182b",

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import projects
+from app import projects
+from app.page import page_setup
+from app.state import cached_upload, choose_sample, dataset, sample_caption, upload_digest
+from app.text import plain
 from clustering.data import DataError, Dataset
 from clustering.io import FORMATS
-from common import cached_upload, choose_sample, dataset, page_setup, plain, sample_caption, sample_names, upload_digest
+from clustering.samples import sample_names
 
 
 def load_upload(spec: dict, data_bytes: bytes) -> None:
@@ -87,7 +90,7 @@ def render() -> None:
         "Source", ["Sample dataset", "Upload a file", "Out of core (Dask)"], horizontal=True, key="data-source"
     )
     if source == "Out of core (Dask)":
-        from views.out_of_core import section
+        from app.views.out_of_core import section
 
         section()
         return

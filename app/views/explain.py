@@ -6,17 +6,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import projects
+from app import projects
+from app.exports import scatter_buttons
+from app.history import find_run
+from app.jobs import start_job
+from app.layouts import page_layout
+from app.page import page_data
+from app.scatter import NOISE_CODE, hover_lines, scatter
+from app.state import runs_for
+from app.text import plain
+from app.widgets import parameter_form
 from clustering.data import Dataset
 from clustering.explain import EXPLAINERS, SPACES, available_spaces, explain_in_space
 from clustering.explain.keywords import keyword_labels
 from clustering.explain.masks import mean_image, rule_mask
 from clustering.profiles import cluster_profiles, exemplar_text
 from clustering.projection import PROJECTIONS
-from common import find_run, page_data, page_layout, plain, runs_for, start_job
-from exports import scatter_buttons
-from scatter import NOISE_CODE, hover_lines, scatter
-from widgets import parameter_form
 
 COVERAGE = [
     ("rule holds, in the cluster", "#2f9e44"),

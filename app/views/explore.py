@@ -6,27 +6,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import projects
+from app import projects
+from app.exports import scatter_buttons
+from app.history import find_run
+from app.jobs import start_job
+from app.layouts import drawn_rows, layout_note, page_layout, rows_in_polygon
+from app.page import page_data
+from app.scatter import colour_codes, hover_lines, scatter
+from app.state import add_run, cluster_keywords, runs_for
+from app.text import plain
+from app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
 from clustering.projection import PROJECTIONS
 from clustering.search import search_rows
-from common import (
-    add_run,
-    cluster_keywords,
-    drawn_rows,
-    find_run,
-    layout_note,
-    page_data,
-    page_layout,
-    plain,
-    rows_in_polygon,
-    runs_for,
-    start_job,
-)
-from exports import scatter_buttons
-from scatter import colour_codes, hover_lines, scatter
-from widgets import parameter_form
 
 
 def render() -> None:

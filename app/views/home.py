@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-import projects
-from clustering.data import DataError
-from clustering.explain.masks import mean_image, rule_mask
-from clustering.store import StoreError, export_config
-from common import (
-    add_run,
-    cached_sample,
-    choose_sample,
-    dataset,
-    page_setup,
-    plain,
-    sample_caption,
-    sample_names,
-    show_flash,
-    show_job,
-    start_job,
-)
-from demo import (
+from app import projects
+from app.demo import (
     COMPARE_SENTENCE,
     DATA_SENTENCE,
     DEMO_METHODS,
@@ -38,9 +24,17 @@ from demo import (
     demo_step,
     honest_sentence,
 )
-from exports import project_report_button, scatter_buttons
-from replay import replay_figure
-from scatter import colour_codes, hover_lines, matched_colour_codes, scatter
+from app.exports import project_report_button, scatter_buttons
+from app.jobs import show_job, start_job
+from app.page import page_setup, show_flash
+from app.replay import replay_figure
+from app.scatter import colour_codes, hover_lines, matched_colour_codes, scatter
+from app.state import add_run, cached_sample, choose_sample, dataset, sample_caption
+from app.text import plain
+from clustering.data import DataError
+from clustering.explain.masks import mean_image, rule_mask
+from clustering.samples import sample_names
+from clustering.store import StoreError, export_config
 
 
 def demo_section(data) -> None:
@@ -82,7 +76,7 @@ def next_step(story: dict, step: int) -> None:
         story["step"] = step
         return
     done = story["done"]
-    kwargs = {"name": name}
+    kwargs: dict[str, Any] = {"name": name}
     if name in ("compare", "explain"):
         kwargs["labels"] = {method: done[method].labels for method, _, _ in DEMO_METHODS if method in done}
         kwargs["layout"] = done.get("picture")

@@ -10,13 +10,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.jobs import show_job, start_job
+from app.layouts import BROWSER_POINTS
+from app.page import show_flash
+from app.scatter import colour_codes, scatter
+from app.text import plain
+from app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.fit_rows import SAMPLE_ROWS
 from clustering.scale.dask_run import WORKER_MEMORY, cluster_out_of_core, read_drawn
 from clustering.store.database import home
-from common import BROWSER_POINTS, plain, show_flash, show_job, start_job
-from scatter import colour_codes, scatter
-from widgets import parameter_form
 
 
 def section() -> None:

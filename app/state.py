@@ -1,0 +1,141 @@
+"""The session's state: the current dataset (cached loads), its runs, and the preprocessing chosen."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from app import projects
+from app.history import RunEntry, runs
+from clustering.data import DataError, Dataset
+from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample
+
+
+@st.cache_resource(max_entries=8, show_spinner="Loading sample…")
+def cached_sample(name: str) -> Dataset:
+    return load_sample(name)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading upload…")
+def cached_upload(
+    digest: str, filename: str, _data: bytes, key: str | None, columns: tuple[str, ...] | None, drop_nonfinite: bool
+) -> Dataset:
+    """Parse uploaded bytes through the same loader as files (a temporary copy; the upload is never changed)."""
+    from clustering.io import load
+
+    suffix = Path(filename).suffix.lower()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(_data)
+        try:
+            dataset = load(
+                path,
+                name=Path(filename).stem,
+                key=key or None,
+                columns=list(columns) if columns else None,
+                drop_nonfinite=drop_nonfinite,
+            )
+        except DataError as error:
+            raise DataError(str(error).replace(str(path), filename)) from None
+    return replace(dataset, source=filename)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the project's data…")
+def cached_file(
+    path: str, key: str | None, columns: tuple[str, ...] | None, name: str | None = None, drop_nonfinite: bool = False
+) -> Dataset:
+    """A dataset a project names by path (a file, or the project's copy of an upload, shown under its own name)."""
+    from clustering.io import load
+
+    return load(
+        path,
+        name=name or None,
+        key=key or None,
+        columns=list(columns) if columns else None,
+        drop_nonfinite=drop_nonfinite,
+    )
+
+
+def upload_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def dataset() -> Dataset:
+    """The session's current dataset (the default sample until the user picks another)."""
+    state = st.session_state
+    if "dataset_spec" not in state:
+        state["dataset_spec"] = {"kind": "sample", "name": DEFAULT_SAMPLE}
+    spec = state["dataset_spec"]
+    if spec["kind"] == "sample":
+        return cached_sample(spec["name"])
+    if spec["kind"] == "file":
+        return cached_file(
+            spec["path"],
+            spec.get("key"),
+            tuple(spec["columns"]) if spec.get("columns") else None,
+            spec.get("name"),
+            bool(spec.get("drop_nonfinite", False)),
+        )
+    return cached_upload(
+        spec["digest"],
+        spec["filename"],
+        state.get("upload_bytes", b""),
+        spec.get("key"),
+        spec.get("columns"),
+        spec.get("drop_nonfinite", False),
+    )
+
+
+def choose_sample(name: str) -> None:
+    """Switch to a sample; an open project on other data is closed (its work stays saved)."""
+    if st.session_state.get("dataset_spec") != {"kind": "sample", "name": name}:
+        projects.close_project()
+    st.session_state["dataset_spec"] = {"kind": "sample", "name": name}
+    st.session_state.pop("upload_bytes", None)
+    st.session_state.pop("selection", None)
+
+
+def runs_for(data: Dataset) -> list[RunEntry]:
+    """The session's runs on this dataset, oldest first."""
+    return [r for r in runs() if r.fingerprint == data.fingerprint]
+
+
+def add_run(data: Dataset, result, name: str | None = None, rows: np.ndarray | None = None) -> RunEntry:
+    if name is None:
+        from clustering.backends import get_backend
+
+        defaults = get_backend(result.method).defaults()
+        changed = {k: v for k, v in result.params.items() if defaults.get(k) != v}
+        number = sum(r.result.method == result.method for r in runs_for(data)) + 1
+        name = f"{result.method} #{number}" + (
+            f" ({', '.join(f'{k}={v}' for k, v in changed.items())})" if changed else ""
+        )
+        if "subset_rows" in result.info:
+            name += f" on {result.info['subset_rows']:,} selected rows"
+    run_id = projects.save_run(data, result, name, preprocess_spec())
+    entry = RunEntry(run_id or uuid.uuid4().hex[:8], name, result, data.fingerprint, rows=rows)
+    runs().append(entry)
+    projects.set_active_run(entry.id)
+    return entry
+
+
+def sample_caption(name: str) -> str:
+    return SAMPLES[name].description
+
+
+def preprocess_spec() -> str:
+    return st.session_state.get("preprocess", "none")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cluster_keywords(_data: Dataset, run_id: str, _labels: np.ndarray) -> dict[int, str]:
+    """c-TF-IDF keyword labels of a text dataset's clusters (legend names), once per run."""
+    from clustering.explain.keywords import keyword_labels
+
+    return keyword_labels(_data.metadata[_data.text_column], _labels, top=3)
