@@ -419,7 +419,7 @@ def test_an_uploaded_file_loads_as_a_dataset_named_after_it():
 def test_compare_names_truth_categories_and_named_clusters():
     import pandas as pd
 
-    from app.views.compare import Comparison, truth_names
+    from app.views.compare.comparison import Comparison, truth_names
 
     names = truth_names(pd.Series(["shoes", "books", "shoes", None, "toys"]))
     assert names == {0: "books", 1: "shoes", 2: "toys"}
