@@ -8,9 +8,9 @@ import torch
 
 from clustering import metrics
 from clustering.backends import get_backend
-from clustering.backends.deep import kl_divergence, pick_device, soft_assignment, target_distribution
-from clustering.backends.deep_dec import DEC
-from clustering.backends.deep_n2d import N2D
+from clustering.backends.deep.dec import DEC
+from clustering.backends.deep.n2d import N2D
+from clustering.backends.deep.torch_core import kl_divergence, pick_device, soft_assignment, target_distribution
 from clustering.data import Dataset
 from clustering.pipeline import run
 from clustering.progress import Cancelled

@@ -146,7 +146,7 @@ def test_no_pickle_loading_in_library_or_app():
 
 
 def test_deep_model_files_are_npz_not_pickles(tmp_path):
-    from clustering.backends.deep import load_payload
+    from clustering.backends.deep.model_file import load_payload
 
     planted = tmp_path / "model.pt"
     planted.write_bytes(b"\x80\x04\x95" + b"\x00" * 64)  # a pickle's opening bytes

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from clustering.backends.agglomerative import Agglomerative
 from clustering.backends.base import Backend, Param, ParamError
-from clustering.backends.deep_dec import DEC, IDEC
-from clustering.backends.deep_n2d import N2D
+from clustering.backends.deep import DEC, IDEC, N2D
 from clustering.backends.gmm import GMM
 from clustering.backends.hdbscan import HDBSCAN
 from clustering.backends.kmeans import KMeans

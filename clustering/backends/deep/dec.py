@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from clustering.backends.base import Param
-from clustering.backends.deep import (
+from clustering.backends.deep.base import DEEP_COMMON, DeepBackend
+from clustering.backends.deep.torch_core import (
     REPLAY_SAMPLE,
     Replay,
     Trainer,
@@ -29,7 +30,6 @@ from clustering.backends.deep import (
     target_distribution,
     torch_module,
 )
-from clustering.backends.deep_base import DEEP_COMMON, DeepBackend
 
 
 def _unset_projector(z: np.ndarray) -> np.ndarray:

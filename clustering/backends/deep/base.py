@@ -9,14 +9,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from clustering.backends.base import SEED, Backend, Param, by_size, memory_refusal
-from clustering.backends.deep import (
+from clustering.backends.deep.model_file import restore, save_model
+from clustering.backends.deep.torch_core import (
     TrainConfig,
     Trainer,
     TrainingProgress,
     hidden_problem,
     input_scale,
-    restore,
-    save_model,
     torch_module,
 )
 

@@ -13,8 +13,8 @@ from typing import ClassVar
 import numpy as np
 
 from clustering.backends.base import Param
-from clustering.backends.deep import TrainingProgress
-from clustering.backends.deep_base import DEEP_COMMON, DeepBackend
+from clustering.backends.deep.base import DEEP_COMMON, DeepBackend
+from clustering.backends.deep.torch_core import TrainingProgress
 from clustering.projection import umap_embed
 
 
