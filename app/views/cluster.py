@@ -117,7 +117,34 @@ def render() -> None:
     st.caption(
         f"**{plain(data.name)}** · {data.n:,} × {data.d:,} · preprocessing {preprocess} (change on the Data page)"
     )
+    method, params, problem, truth = run_section(data, preprocess)
+    history_section(data, preprocess)
+    sweep_section(data, preprocess, method, params, problem, truth)
 
+
+def fit_sample_choice(data, method: str) -> int | None:
+    """Rows the method is fitted on: a sample above its limit (a checkbox fits every row), else None."""
+    backend = BACKENDS[method]
+    sampled_rows = sample_size(method, data.n, "auto")
+    if sampled_rows is None:
+        return None
+    every = st.checkbox(
+        f"Fit on every row (slow: {backend.title} fits on a sample above {backend.full_fit_rows:,} rows)",
+        value=False,
+        key="fit-every-row",
+    )
+    if every:
+        return None
+    st.caption(
+        f"{data.n:,} rows: the method is fitted on {sampled_rows:,} random rows, and every other row takes "
+        f"the label most of its {VOTERS} nearest sample rows have (distance-weighted); its vote share is "
+        "kept as the row's confidence."
+    )
+    return sampled_rows
+
+
+def run_section(data, preprocess: str) -> tuple[str, dict, str | None, np.ndarray | None]:
+    """Method, its parameters, the truth to score against, and the Run button (a job)."""
     names = list(BACKENDS)
     method = st.selectbox(
         "Method", names, format_func=lambda n: f"{BACKENDS[n].title} — {BACKENDS[n].description}", key="method"
@@ -132,22 +159,7 @@ def render() -> None:
         index=1 if data.label_column in truth_options else 0,
     )
     truth = data.labels(truth_column) if truth_column != "(none)" else None
-
-    sample: int | None = None
-    sampled_rows = sample_size(method, data.n, "auto")
-    if sampled_rows is not None:
-        every = st.checkbox(
-            f"Fit on every row (slow: {backend.title} fits on a sample above {backend.full_fit_rows:,} rows)",
-            value=False,
-            key="fit-every-row",
-        )
-        sample = None if every else sampled_rows
-        if not every:
-            st.caption(
-                f"{data.n:,} rows: the method is fitted on {sampled_rows:,} random rows, and every other row takes "
-                f"the label most of its {VOTERS} nearest sample rows have (distance-weighted); its vote share is "
-                "kept as the row's confidence."
-            )
+    sample = fit_sample_choice(data, method)
     refusal = None
     if problem is None:
         try:
@@ -158,89 +170,94 @@ def render() -> None:
         st.error(problem)
     elif refusal:
         st.error(f"Not started: {plain(refusal)}")
-
     if st.button("Run", type="primary", disabled=bool(problem or refusal) or "job" in st.session_state, key="run"):
+        kwargs = {"dataset": data, "method": method, "params": dict(params), "preprocess": preprocess}
         start_job(
-            f"{backend.title}",
-            run,
-            {
-                "dataset": data,
-                "method": method,
-                "params": dict(params),
-                "preprocess": preprocess,
-                "truth": truth,
-                "sample": sample,
-            },
-            lambda result: add_run(data, result),
+            backend.title, run, {**kwargs, "truth": truth, "sample": sample}, lambda result: add_run(data, result)
         )
         st.rerun()
+    return method, params, problem, truth
 
-    # --- run history ---------------------------------------------------------------------------------
+
+def history_table(history: list) -> None:
+    """One row per run: method, clusters, noise, time, scores, device, graph, rows fitted, parameters."""
+    table = pd.DataFrame(
+        [
+            {
+                "name": r.name,
+                "method": r.result.method,
+                "clusters": r.result.n_clusters,
+                "noise %": round(100 * r.result.noise_share, 1),
+                "seconds": round(r.result.seconds.get("total", 0), 2),
+                "ARI": None if not r.result.metrics else round(r.result.metrics["ari"], 3),
+                "ACC": None if not r.result.metrics else round(r.result.metrics["acc"], 3),
+                "device": r.result.device or "cpu",
+                "kNN graph": neighbours_text(r.result.info.get("knn")),
+                "fitted on": f"{r.result.info['sample']['sample_rows']:,} sampled rows"
+                if "sample" in r.result.info
+                else "every row",
+                "params": str(dict(r.result.params.items())),
+            }
+            for r in history
+        ]
+    )
+    st.dataframe(table, width="stretch", hide_index=True)
+    if any(r.result.metrics for r in history):
+        st.caption(
+            "ARI: how many pairs of rows the run groups as the truth does (1 = the same grouping, 0 = chance). "
+            "ACC: the share of rows in their true class once each cluster is matched to one class."
+        )
+
+
+def history_section(data, preprocess: str) -> None:
+    """The runs on this data: import, table, the active run (rename, delete, names, exports, replay)."""
     history = runs_for(data)
     st.subheader("Runs")
     import_labels(data, preprocess)
-
     if not history:
         st.caption("No runs yet on this dataset.")
-    else:
-        table = pd.DataFrame(
-            [
-                {
-                    "name": r.name,
-                    "method": r.result.method,
-                    "clusters": r.result.n_clusters,
-                    "noise %": round(100 * r.result.noise_share, 1),
-                    "seconds": round(r.result.seconds.get("total", 0), 2),
-                    "ARI": None if not r.result.metrics else round(r.result.metrics["ari"], 3),
-                    "ACC": None if not r.result.metrics else round(r.result.metrics["acc"], 3),
-                    "device": r.result.device or "cpu",
-                    "kNN graph": neighbours_text(r.result.info.get("knn")),
-                    "fitted on": f"{r.result.info['sample']['sample_rows']:,} sampled rows"
-                    if "sample" in r.result.info
-                    else "every row",
-                    "params": str(dict(r.result.params.items())),
-                }
-                for r in history
-            ]
-        )
-        st.dataframe(table, width="stretch", hide_index=True)
-        if any(r.result.metrics for r in history):
-            st.caption(
-                "ARI: how many pairs of rows the run groups as the truth does (1 = the same grouping, 0 = chance). "
-                "ACC: the share of rows in their true class once each cluster is matched to one class."
-            )
-        ids = [r.id for r in history]
-        if st.session_state.get("active-select") not in ids:  # the picker's state is the source; the newest by default
-            active = st.session_state.get("active_run")
-            st.session_state["active-select"] = active if active in ids else ids[-1]
-        chosen = st.selectbox(
-            "Active run (colours the scatter on Explore)",
-            ids,
-            format_func=lambda i: find_run(history, i).name,
-            key="active-select",
-        )
-        st.session_state["active_run"] = chosen
-        entry = find_run(history, chosen)
-        left, right = st.columns([3, 1])
-        new_name = left.text_input("Rename", value=entry.name, key=f"rename-{chosen}")
-        if new_name.strip() and new_name != entry.name:
-            entry.name = new_name
-            projects.rename_run(chosen, new_name)
-            st.rerun()
-        if right.button("Delete run", key=f"delete-{chosen}"):
-            runs()[:] = [r for r in runs() if r.id != chosen]
-            projects.delete_run(chosen)
-            st.session_state.pop("active_run", None)
-            st.rerun()
-        result = entry.result
-        cluster_names_editor(chosen, result.labels)
-        labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name, key=chosen)
-        replay = result.artifacts.get("replay")
-        if replay is not None and len(replay) > 1:
-            st.markdown("**How the clusters formed** (deep clustering replay: press Play)")
-            st.plotly_chart(replay_figure(replay), width="stretch", key=f"replay-{chosen}")
+        return
+    history_table(history)
+    ids = [r.id for r in history]
+    if st.session_state.get("active-select") not in ids:  # the picker's state is the source; the newest by default
+        active = st.session_state.get("active_run")
+        st.session_state["active-select"] = active if active in ids else ids[-1]
+    chosen = st.selectbox(
+        "Active run (colours the scatter on Explore)",
+        ids,
+        format_func=lambda i: find_run(history, i).name,
+        key="active-select",
+    )
+    st.session_state["active_run"] = chosen
+    active_run(data, find_run(history, chosen))
 
-    # --- sweeps --------------------------------------------------------------------------------------
+
+def active_run(data, entry) -> None:
+    """Rename or delete the active run, name its clusters, download its labels, watch its replay."""
+    chosen = entry.id
+    left, right = st.columns([3, 1])
+    new_name = left.text_input("Rename", value=entry.name, key=f"rename-{chosen}")
+    if new_name.strip() and new_name != entry.name:
+        entry.name = new_name
+        projects.rename_run(chosen, new_name)
+        st.rerun()
+    if right.button("Delete run", key=f"delete-{chosen}"):
+        runs()[:] = [r for r in runs() if r.id != chosen]
+        projects.delete_run(chosen)
+        st.session_state.pop("active_run", None)
+        st.rerun()
+    result = entry.result
+    cluster_names_editor(chosen, result.labels)
+    labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name, key=chosen)
+    replay = result.artifacts.get("replay")
+    if replay is not None and len(replay) > 1:
+        st.markdown("**How the clusters formed** (deep clustering replay: press Play)")
+        st.plotly_chart(replay_figure(replay), width="stretch", key=f"replay-{chosen}")
+
+
+def sweep_section(data, preprocess: str, method: str, params: dict, problem: str | None, truth) -> None:
+    """Sweep one numeric parameter: clusters and stability across seeds and 80% subsamples."""
+    backend = BACKENDS[method]
     with st.expander("Sweep a parameter (clusters and stability across seeds and 80% subsamples)"):
         numeric = [p for p in backend.schema if p.kind in (int, float) and not p.nullable and p.name != "seed"]
         if not numeric:

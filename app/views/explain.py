@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -66,7 +68,41 @@ def render() -> None:
             "Run a clustering on the **Cluster** page first (or the demo on **Home**); its clusters are explained here."
         )
         st.stop()
+    choice = choose(data, preprocess, history)
+    found = choice.store.get(choice.key)
+    if found is None:
+        st.caption("Choose a run, a feature space and a method, then press **Explain**.")
+        st.stop()
+        return
+    explanation = found["explanation"]
+    measures(explanation)
+    cluster = rules_table(data, choice, explanation)
+    coverage(data, choice, explanation, cluster)
+    if found.get("curve"):
+        st.markdown("**Accuracy against the number of leaves** (ExKMC grows the IMM tree one leaf at a time)")
+        st.line_chart(pd.DataFrame(found["curve"]).set_index("leaves"), height=240)
+    with st.expander("Rules as JSON"):
+        st.json(explanation.to_json(), expanded=False)
 
+
+@dataclass
+class Choice:
+    """What is explained: the run, the feature space, the method and its settings, the layout drawn."""
+
+    run_id: str
+    labels: np.ndarray
+    space_name: str
+    method: str
+    params: dict
+    components: int
+    layout_method: str
+    xy: np.ndarray
+    key: tuple
+    store: dict
+
+
+def choose(data, preprocess: str, history: list) -> Choice:
+    """The run, space, method and settings; the kept explanations; the Explain button (a job)."""
     names = {r.id: r.name for r in history}
     c1, c2, c3 = st.columns([2, 1, 2])
     active = st.session_state.get("active_run")
@@ -84,9 +120,6 @@ def render() -> None:
     method = c3.selectbox("Method", list(EXPLAINERS), format_func=lambda m: EXPLAINERS[m].title, key="explain-method")
     st.caption(EXPLAINERS[method].description)
     result = find_run(history, run_id).result
-    labels = result.labels
-    k = result.n_clusters
-
     with st.expander("Settings", expanded=bool(EXPLAINERS[method].schema)):
         s1, s2 = st.columns(2)
         components = s1.number_input(
@@ -119,6 +152,14 @@ def render() -> None:
         }
         projects.keep_explanation(run_id, settings, out["explanation"].to_json())
 
+    choice = Choice(run_id, result.labels, space_name, method, params, int(components), layout_method, xy, key, store)
+    kept_explanations(run_id)
+    explain_button(data, choice, keep, result.n_clusters, problem)
+    return choice
+
+
+def kept_explanations(run_id: str) -> None:
+    """The explanations this project keeps for the run."""
     kept = projects.kept_explanations(run_id)
     if kept:
         with st.expander(f"Explanations kept in the project for this run ({len(kept)})"):
@@ -139,20 +180,23 @@ def render() -> None:
                 key="kept-explanations",
             )
 
+
+def explain_button(data, choice: Choice, keep, k: int, problem: str | None) -> None:
+    """Start the explanation as a job; it is kept in the project when it ends."""
     if st.button(
         "Explain", type="primary", disabled="job" in st.session_state or k < 2 or bool(problem), key="explain-go"
     ):
         start_job(
-            f"{EXPLAINERS[method].title} explanation",
+            f"{EXPLAINERS[choice.method].title} explanation",
             explain_in_space,
             {
                 "dataset": data,
-                "labels": np.asarray(labels),
-                "space_name": space_name,
-                "method": method,
-                "params": dict(params),
-                "xy": xy,
-                "n_components": int(components),
+                "labels": np.asarray(choice.labels),
+                "space_name": choice.space_name,
+                "method": choice.method,
+                "params": dict(choice.params),
+                "xy": choice.xy,
+                "n_components": choice.components,
             },
             lambda out: keep(out),
         )
@@ -160,12 +204,9 @@ def render() -> None:
     if k < 2:
         st.warning("This run has fewer than two clusters: there is nothing to explain.")
 
-    found = store.get(key)
-    if found is None:
-        st.caption("Choose a run, a feature space and a method, then press **Explain**.")
-        st.stop()
-    explanation = found["explanation"]
 
+def measures(explanation) -> None:
+    """Accuracy and complexity of the explanation, as metrics."""
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(
         "Description accuracy",
@@ -188,6 +229,10 @@ def render() -> None:
     if explanation.info.get("n_noise"):
         st.caption(f"{explanation.info['n_noise']:,} noise points are not a cluster and are left out of the measures.")
 
+
+def rules_table(data, choice: Choice, explanation) -> int:
+    """The rules with precision and recall, the profiles, and the cluster whose rule is highlighted."""
+    run_id, labels = choice.run_id, choice.labels
     table = pd.DataFrame(
         [
             {
@@ -232,9 +277,15 @@ def render() -> None:
     rule = next(c for c in explanation.clusters if c.cluster == cluster)
     st.markdown(f"**Cluster {plain(projects.cluster_label(cluster, user_names))}**: {plain(rule.rule)}")
 
+    return int(cluster)
+
+
+def coverage(data, choice: Choice, explanation, cluster: int) -> None:
+    """Where the highlighted rule holds on the layout, its pixel mask and the tree."""
+    xy, space_name = choice.xy, choice.space_name
+    members = choice.labels == cluster
     holds = explanation.covers(cluster)
-    members = labels == cluster
-    codes = np.full(len(labels), NOISE_CODE, dtype=np.uint16)
+    codes = np.full(len(choice.labels), NOISE_CODE, dtype=np.uint16)
     codes[holds & members] = 0
     codes[holds & ~members] = 1
     codes[~holds & members] = 2
@@ -282,9 +333,3 @@ def render() -> None:
                 )
             if explanation.tree is not None:
                 st.graphviz_chart(explanation.to_dot(), width="stretch")
-
-    if found.get("curve"):
-        st.markdown("**Accuracy against the number of leaves** (ExKMC grows the IMM tree one leaf at a time)")
-        st.line_chart(pd.DataFrame(found["curve"]).set_index("leaves"), height=240)
-    with st.expander("Rules as JSON"):
-        st.json(explanation.to_json(), expanded=False)

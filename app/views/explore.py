@@ -24,10 +24,28 @@ from clustering.search import search_rows
 
 def render() -> None:
     data, preprocess = page_data("Explore")
-
     c1, c2, c3 = st.columns([1, 2, 2])
     method = c1.selectbox("Projection", list(PROJECTIONS), key="projection", format_func=lambda m: PROJECTIONS[m])
     history = runs_for(data)
+    colour, describe = colour_choice(data, history, c2)
+    hover_default = [data.text_column] if data.text_column else [c for c in data.metadata.columns][:2]
+    hover_columns = c3.multiselect("Hover shows", list(data.metadata.columns), default=hover_default, key="hover-cols")
+    xy = page_layout(data, preprocess, method)
+    codes, legend, run_labels, shown_rows = colours(data, history, colour)
+    matches = search(data)
+    selection = draw(data, xy, codes, legend, run_labels, shown_rows, matches, hover_columns, method)
+    scatter_buttons(
+        selection["xy"],
+        selection["codes"],
+        selection["legend"],
+        f"{data.name} · {describe(colour)} · {method.upper()}",
+        key="explore",
+    )
+    selection_section(data, preprocess, run_labels)
+
+
+def colour_choice(data, history: list, where):
+    """The Colour-by picker (runs newest first, then colourable metadata columns) and how options read."""
     colourable = [
         c
         for c in data.metadata.columns  # numbers, or categories few enough for a legend
@@ -44,14 +62,14 @@ def render() -> None:
             return "run: " + find_run(history, option[4:]).name
         return option.replace("column:", "column: ")
 
-    colour = c2.selectbox(
+    colour = where.selectbox(
         "Colour by", colour_options, index=colour_options.index(default_colour), format_func=describe, key="colour-by"
     )
-    hover_default = [data.text_column] if data.text_column else [c for c in data.metadata.columns][:2]
-    hover_columns = c3.multiselect("Hover shows", list(data.metadata.columns), default=hover_default, key="hover-cols")
+    return colour, describe
 
-    xy = page_layout(data, preprocess, method)
 
+def colours(data, history: list, colour: str):
+    """Codes and legend for the chosen colouring; a run's labels and, for a drill-down, the rows to zoom to."""
     run_labels = None  # the colouring run's labels, for the selection table
     shown_rows: np.ndarray | None = None  # a drill-down is drawn on its own rows, zoomed in
     if colour.startswith("run:"):
@@ -76,6 +94,11 @@ def render() -> None:
     else:
         codes, legend = np.zeros(data.n, dtype=np.uint16), [{"name": "all", "colour": "#3b5bdb", "size": data.n}]
 
+    return codes, legend, run_labels, shown_rows
+
+
+def search(data) -> np.ndarray | None:
+    """Rows whose text or metadata contains the search words (marked on the scatter), or None."""
     s1, s2 = st.columns([3, 1])
     query = s1.text_input(
         "Search points",
@@ -88,6 +111,11 @@ def render() -> None:
         s2.metric("Matches", f"{len(matches):,}")
         if len(matches) and st.button("Use the matches as the selection", key="search-select"):
             st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": matches}
+    return matches
+
+
+def draw(data, xy, codes, legend, run_labels, shown_rows, matches, hover_columns, method: str) -> dict:
+    """The scatter (a sample over the browser budget, a drill-down zoomed), and the selection it sends back."""
     drawn = drawn_rows(data.n)  # over the browser budget: a uniform sample is drawn, selections cover every row
     view = shown_rows if shown_rows is not None else drawn if drawn is not None else np.arange(data.n)
     if shown_rows is not None and run_labels is not None:  # legend and colours of the drill-down's rows only
@@ -123,7 +151,6 @@ def render() -> None:
         "Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "
         "highlight that group. Noise is grey and drawn behind."
     )
-    scatter_buttons(xy[view], codes, legend, f"{data.name} · {describe(colour)} · {method.upper()}", key="explore")
     if selection and selection.get("nonce") != st.session_state.get("selection_nonce"):
         st.session_state["selection_nonce"] = selection.get("nonce")
         st.session_state["selection"] = {
@@ -131,6 +158,11 @@ def render() -> None:
             "rows": np.asarray(selection["rows"], dtype=int),
         }
 
+    return {"xy": xy[view], "codes": codes, "legend": legend}
+
+
+def selection_section(data, preprocess: str, run_labels) -> None:
+    """The selected rows as a table and a download, and a drill-down: re-cluster just these rows (a job)."""
     chosen = st.session_state.get("selection")
     if chosen is not None and chosen["fingerprint"] == data.fingerprint and len(chosen["rows"]):
         rows = chosen["rows"]

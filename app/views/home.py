@@ -223,13 +223,19 @@ def render() -> None:
     )
     show_flash()
     show_job()
-
     data = dataset()
     st.success(
         f"Loaded **{plain(data.name)}**: {data.n:,} rows × {data.d:,} dimensions. "
         "Go to **Cluster** to run a method, or pick another dataset below."
     )
+    samples_section()
+    projects_section()
+    new_project_section(data)
+    demo_section(data)
 
+
+def samples_section() -> None:
+    """One button per bundled sample."""
     st.subheader("Sample datasets")
     columns = st.columns(len(sample_names()))
     for column, name in zip(columns, sample_names()):
@@ -240,6 +246,9 @@ def render() -> None:
                 choose_sample(name)
                 st.rerun()
 
+
+def projects_section() -> None:
+    """The saved projects: open, close, the open one's config and report, rename and delete."""
     st.subheader("Projects")
     st.caption(
         "Every run is saved as it is made, with its exact settings, into a project that reopens from its link "
@@ -294,24 +303,33 @@ def render() -> None:
         if p3.button("Close", key="project-close", width="stretch", disabled=open_now is None):
             projects.close_project()
             st.rerun()
-        with st.expander("Rename or delete a project"):
-            r1, r2 = st.columns([3, 1])
-            new_name = r1.text_input("New name", value=picked, key="project-new-name")
-            if r2.button("Rename", key="project-rename", disabled=new_name.strip() in ("", picked)):
-                try:
-                    projects.store().rename(picked, new_name)
-                    if open_now == picked:
-                        st.session_state["project"] = new_name.strip()
-                    st.rerun()
-                except StoreError as error:
-                    st.error(plain(error))
-            sure = st.checkbox(f"Yes, delete {picked} and all its runs", key="project-delete-sure")
-            if st.button("Delete project", key="project-delete", disabled=not sure, type="secondary"):
-                projects.store().delete(picked)
+        manage_project(picked, open_now)
+
+
+def manage_project(picked: str, open_now: str | None) -> None:
+    """Rename or delete a project (deleting asks to be sure)."""
+    with st.expander("Rename or delete a project"):
+        r1, r2 = st.columns([3, 1])
+        new_name = r1.text_input("New name", value=picked, key="project-new-name")
+        if r2.button("Rename", key="project-rename", disabled=new_name.strip() in ("", picked)):
+            try:
+                projects.store().rename(picked, new_name.strip())
                 if open_now == picked:
-                    projects.close_project()
-                st.session_state.pop("project-delete-sure", None)
+                    st.session_state["project"] = new_name.strip()
                 st.rerun()
+            except StoreError as error:
+                st.error(plain(error))
+        sure = st.checkbox(f"Yes, delete {picked} and all its runs", key="project-delete-sure")
+        if st.button("Delete project", key="project-delete", disabled=not sure, type="secondary"):
+            projects.store().delete(picked)
+            if open_now == picked:
+                projects.close_project()
+            st.session_state.pop("project-delete-sure", None)
+            st.rerun()
+
+
+def new_project_section(data) -> None:
+    """A new project on the current dataset, opened at once."""
     n1, n2 = st.columns([3, 1])
     new_project = n1.text_input(
         "New project on the current dataset", placeholder="project name", key="project-create-name"
@@ -319,10 +337,8 @@ def render() -> None:
     if n2.button("Create", key="project-create", disabled=not new_project.strip()):
         try:
             ref = projects.dataset_reference(data, st.session_state.get("preprocess", "none"))
-            projects.store().create(new_project, ref)
+            projects.store().create(new_project.strip(), ref)
             projects.open_project(new_project.strip())
             st.rerun()
         except (StoreError, DataError) as error:
             st.error(plain(error))
-
-    demo_section(data)
