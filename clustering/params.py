@@ -59,38 +59,15 @@ class Param:
         if isinstance(value, str) and self.kind in (int, float, bool):
             value = value.strip()
         try:
-            if self.kind is bool:
-                if isinstance(value, str):
-                    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                        raise ValueError(value)
-                    value = value.lower() in ("true", "1", "yes")
-                elif not isinstance(value, (bool, int, np.integer)) or value not in (0, 1):
-                    raise ValueError(value)
-                value = bool(value)
-            elif self.kind is int:
-                if isinstance(value, (bool, np.bool_)):
-                    raise ValueError(value)
-                if isinstance(value, (int, np.integer)) or (isinstance(value, str) and value.lstrip("+-").isdigit()):
-                    value = int(value)  # exactly: 2**70 stays 2**70 and is then refused by its bounds
-                else:
-                    number = float(value)
-                    if not math.isfinite(number) or number != int(number):
-                        raise ValueError(value)
-                    value = int(number)
-            elif self.kind is float:
-                if isinstance(value, (bool, np.bool_)):
-                    raise ValueError(value)
-                value = float(value)
-                if not math.isfinite(value):
-                    raise ParamError(f"{self.name}: {value} is not a finite number. {self.describe()}")
-            else:
-                if not isinstance(value, str):
-                    raise ValueError(value)
-                value = value.strip()
-        except (TypeError, ValueError, OverflowError) as error:
-            if isinstance(error, ParamError):
-                raise
+            value = PARSERS.get(self.kind, _parse_text)(value)
+        except (TypeError, ValueError, OverflowError):
             raise ParamError(f"{self.name}: {value!r} is not a valid {self.kind.__name__}. {self.describe()}") from None
+        if self.kind is float and not math.isfinite(value):
+            raise ParamError(f"{self.name}: {value} is not a finite number. {self.describe()}")
+        self._check_range(value)
+        return value
+
+    def _check_range(self, value: Any) -> None:
         if self.choices is not None and value not in self.choices:
             raise ParamError(f"{self.name}: {value!r} is not one of {', '.join(map(str, self.choices))}.")
         if self.low is not None and value < self.low:
@@ -101,7 +78,42 @@ class Param:
             problem = self.check(value)
             if problem:
                 raise ParamError(f"{self.name}: {problem}")
-        return value
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(value)
+        return value.lower() in ("true", "1", "yes")
+    if not isinstance(value, (bool, int, np.integer)) or value not in (0, 1):
+        raise ValueError(value)
+    return bool(value)
+
+
+def _parse_int(value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(value)
+    if isinstance(value, (int, np.integer)) or (isinstance(value, str) and value.lstrip("+-").isdigit()):
+        return int(value)  # exactly: 2**70 stays 2**70 and is then refused by its bounds
+    number = float(value)
+    if not math.isfinite(number) or number != int(number):
+        raise ValueError(value)
+    return int(number)
+
+
+def _parse_float(value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(value)
+    return float(value)
+
+
+def _parse_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return value.strip()
+
+
+PARSERS: dict[type, Callable[[Any], Any]] = {bool: _parse_bool, int: _parse_int, float: _parse_float}
 
 
 def numpydoc_parameters(schema: tuple[Param, ...]) -> str:

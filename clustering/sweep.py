@@ -92,6 +92,34 @@ def pairwise_ari(runs: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
     return scores
 
 
+def check_sweep_size(name: str, values: list, n_seeds: int, n_subsamples: int) -> None:
+    """Refuse a sweep with no values, negative subsamples or more fits than CLUSTERLAB_SWEEP_MAX_RUNS."""
+    if n_subsamples < 0:
+        raise ParamError(f"subsamples: {n_subsamples} is below 0; give 0 or more.")
+    fits = len(values) * (n_seeds + n_subsamples)
+    if fits > SWEEP_MAX_RUNS.value():
+        raise ParamError(
+            f"this sweep needs {fits:,} fits ({len(values)} values x ({n_seeds} seeds + {n_subsamples} subsamples)), "
+            f"over the limit of {SWEEP_MAX_RUNS.value():,.0f} (setting CLUSTERLAB_SWEEP_MAX_RUNS); "
+            "sweep fewer values, seeds or subsamples."
+        )
+    if len(values) == 0:
+        raise ParamError(f"the sweep over {name} has no values; give at least one.")
+
+
+def checked_setting(backend, x: np.ndarray, params: dict, n_subsamples: int) -> dict:
+    """One value's full parameters, refused (with the reason) when a full or 80% subsample run could not start."""
+    params = backend.checked(params)
+    reason = backend.why_not(x.shape[0], x.shape[1], params)
+    if not reason and n_subsamples:
+        reason = backend.why_not(len(_run_rows(x.shape[0], 1)), x.shape[1], params)
+        if reason:
+            reason += f" (a subsample run clusters 80% of the {x.shape[0]:,} rows; set subsamples to 0)"
+    if reason:
+        raise ParamError(reason)
+    return params
+
+
 def sweep(
     dataset: Dataset,
     method: str,
@@ -116,31 +144,11 @@ def sweep(
         raise ParamError(f"{method} has no parameter '{name}'; it has {', '.join(p.name for p in backend.schema)}.")
     has_seed = "seed" in {p.name for p in backend.schema}
     n_seeds = max(1, n_seeds if has_seed else 1)
-    if n_subsamples < 0:
-        raise ParamError(f"subsamples: {n_subsamples} is below 0; give 0 or more.")
-    fits = len(values) * (n_seeds + n_subsamples)
-    if fits > SWEEP_MAX_RUNS.value():
-        raise ParamError(
-            f"this sweep needs {fits:,} fits ({len(values)} values x ({n_seeds} seeds + {n_subsamples} subsamples)), "
-            f"over the limit of {SWEEP_MAX_RUNS.value():,.0f} (setting CLUSTERLAB_SWEEP_MAX_RUNS); "
-            "sweep fewer values, seeds or subsamples."
-        )
-    if len(values) == 0:
-        raise ParamError(f"the sweep over {name} has no values; give at least one.")
+    check_sweep_size(name, values, n_seeds, n_subsamples)
     if backend.param(name).kind is int:  # a range over an int parameter is rounded, repeats dropped
         values = list(dict.fromkeys(int(round(float(v))) for v in values))
     x = prepared(dataset, preprocess, seed=seed)
-    settings = []
-    for value in values:
-        params = backend.checked({**(base_params or {}), name: value})
-        reason = backend.why_not(x.shape[0], x.shape[1], params)
-        if not reason and n_subsamples:
-            reason = backend.why_not(len(_run_rows(x.shape[0], 1)), x.shape[1], params)
-            if reason:
-                reason += f" (a subsample run clusters 80% of the {x.shape[0]:,} rows; set subsamples to 0)"
-        if reason:
-            raise ParamError(reason)
-        settings.append(params)
+    settings = [checked_setting(backend, x, {**(base_params or {}), name: value}, n_subsamples) for value in values]
     tasks = []
     for index, params in enumerate(settings):
         for s in range(n_seeds):

@@ -216,9 +216,6 @@ def report_content(
     dataset: Dataset, runs: list[ReportRun], options: ReportOptions, *, xy: np.ndarray | None = None, progress=None
 ) -> dict:
     """Every value the report template shows, with the scatter's binary data packed as base64."""
-    from clustering.compare import Labeling, agreement_matrices
-    from clustering.metrics import agreement
-    from clustering.result import library_versions
 
     def step(text: str, share: float) -> None:
         if progress is not None:
@@ -237,75 +234,93 @@ def report_content(
     xy = np.asarray(xy, dtype=np.float32)
     if xy.shape != (dataset.n, 2) or not np.isfinite(xy).all():
         raise ValueError(f"the layout must be {dataset.n} finite x, y pairs; got shape {xy.shape}.")
-
-    keyword_names: dict[str, dict[int, str]] = {}
     views, run_entries = [], []
     for index, run in enumerate(runs):
         step(f"run {run.name}: profiles and rules", 0.3 + 0.5 * index / len(runs))
-        if dataset.text_column:
-            from clustering.explain.keywords import keyword_labels
-
-            keyword_names[run.name] = keyword_labels(dataset.metadata[dataset.text_column], run.labels)
-        shown_names = {
-            c: run.cluster_names.get(c) or keyword_names.get(run.name, {}).get(c, "")
-            for c in np.unique(run.labels[run.labels >= 0]).tolist()
-        }
-        if truth is not None:
-            codes, legend = matched_colour_codes(run.labels, truth, {c: n for c, n in shown_names.items() if n})
-            matched_codes = codes.astype(np.int64)
-        else:
-            codes, legend = named_colour_codes(run.labels, {c: n for c, n in shown_names.items() if n})
-            matched_codes = codes.astype(np.int64)
-        codes_of = {}
-        for cluster in np.unique(run.labels[run.labels >= 0]).tolist():
-            code = int(matched_codes[np.flatnonzero(run.labels == cluster)[0]])
-            if code != 65535:
-                codes_of[int(cluster)] = code
-        views.append({"name": f"run: {run.name}", "codes": codes, "legend": legend})
-        explanation = _explanation(dataset, run, options.explain, options.seed)
-        perception = None
-        if options.perception:
-            from clustering.perception import perceive
-
-            found = perceive(xy, run.labels)
-            perception = {"n_regions": found["n_regions"], "ari": found["ari"], "verdicts": found["verdicts"]}
-        metrics = agreement(truth, run.labels) if truth is not None else None
-        run_entries.append(
-            {
-                "anchor": f"run-{index + 1}",
-                "name": run.name,
-                "method": run.method or "labels file",
-                "source": run.source,
-                "params": [(k, _fmt(v)) for k, v in run.params.items()],
-                "seed": run.seed,
-                "preprocess": run.preprocess,
-                "device": run.device,
-                "versions": list(run.versions.items()),
-                "seconds": [(k, f"{v:.2f} s") for k, v in run.seconds.items()],
-                "n_clusters": int(len(np.unique(run.labels[run.labels >= 0]))),
-                "n_noise": int((run.labels < 0).sum()),
-                "metrics": [(k, _fmt(v)) for k, v in metrics.items()] if metrics else [],
-                "explanation": {
-                    "method": explanation.get("method"),
-                    "space": explanation.get("space"),
-                    "accuracy": explanation.get("accuracy"),
-                }
-                if explanation
-                else None,
-                "perception": perception,
-                "clusters": _cluster_rows(
-                    dataset,
-                    run,
-                    legend,
-                    codes_of,
-                    explanation,
-                    keyword_names.get(run.name, {}),
-                    (perception or {}).get("verdicts", {}),
-                ),
-            }
-        )
-
+        view, entry = run_entry(dataset, run, index, truth, options, xy)
+        views.append(view)
+        run_entries.append(entry)
     step("comparisons", 0.85)
+    comparison = comparisons(runs, truth, truth_names, options, views)
+    return finish_content(dataset, runs, options, views, run_entries, comparison, xy, layout_info)
+
+
+def run_entry(
+    dataset: Dataset, run: ReportRun, index: int, truth: np.ndarray | None, options: ReportOptions, xy: np.ndarray
+) -> tuple[dict, dict]:
+    """One run's scatter colouring (matched to the truth when there is one) and its section of the report."""
+    from clustering.metrics import agreement
+
+    keyword_names: dict[str, dict[int, str]] = {}
+    if dataset.text_column:
+        from clustering.explain.keywords import keyword_labels
+
+        keyword_names[run.name] = keyword_labels(dataset.metadata[dataset.text_column], run.labels)
+    shown_names = {
+        c: run.cluster_names.get(c) or keyword_names.get(run.name, {}).get(c, "")
+        for c in np.unique(run.labels[run.labels >= 0]).tolist()
+    }
+    if truth is not None:
+        codes, legend = matched_colour_codes(run.labels, truth, {c: n for c, n in shown_names.items() if n})
+        matched_codes = codes.astype(np.int64)
+    else:
+        codes, legend = named_colour_codes(run.labels, {c: n for c, n in shown_names.items() if n})
+        matched_codes = codes.astype(np.int64)
+    codes_of = {}
+    for cluster in np.unique(run.labels[run.labels >= 0]).tolist():
+        code = int(matched_codes[np.flatnonzero(run.labels == cluster)[0]])
+        if code != 65535:
+            codes_of[int(cluster)] = code
+    view = {"name": f"run: {run.name}", "codes": codes, "legend": legend}
+    explanation = _explanation(dataset, run, options.explain, options.seed)
+    perception = None
+    if options.perception:
+        from clustering.perception import perceive
+
+        found = perceive(xy, run.labels)
+        perception = {"n_regions": found["n_regions"], "ari": found["ari"], "verdicts": found["verdicts"]}
+    metrics = agreement(truth, run.labels) if truth is not None else None
+    entry = {
+        "anchor": f"run-{index + 1}",
+        "name": run.name,
+        "method": run.method or "labels file",
+        "source": run.source,
+        "params": [(k, _fmt(v)) for k, v in run.params.items()],
+        "seed": run.seed,
+        "preprocess": run.preprocess,
+        "device": run.device,
+        "versions": list(run.versions.items()),
+        "seconds": [(k, f"{v:.2f} s") for k, v in run.seconds.items()],
+        "n_clusters": int(len(np.unique(run.labels[run.labels >= 0]))),
+        "n_noise": int((run.labels < 0).sum()),
+        "metrics": [(k, _fmt(v)) for k, v in metrics.items()] if metrics else [],
+        "explanation": {
+            "method": explanation.get("method"),
+            "space": explanation.get("space"),
+            "accuracy": explanation.get("accuracy"),
+        }
+        if explanation
+        else None,
+        "perception": perception,
+        "clusters": _cluster_rows(
+            dataset,
+            run,
+            legend,
+            codes_of,
+            explanation,
+            keyword_names.get(run.name, {}),
+            (perception or {}).get("verdicts", {}),
+        ),
+    }
+    return view, entry
+
+
+def comparisons(
+    runs: list[ReportRun], truth: np.ndarray | None, truth_names: dict, options: ReportOptions, views: list
+) -> dict | None:
+    """ARI/AMI matrices and contingency tables (the truth joins the views as one more colouring)."""
+    from clustering.compare import Labeling, agreement_matrices
+
     labelings = [Labeling(run.name, run.labels) for run in runs]
     names_of = {run.name: {c: n for c, n in run.cluster_names.items() if n} for run in runs}
     contingencies = []
@@ -343,6 +358,21 @@ def report_content(
             ],
             "contingencies": contingencies,
         }
+    return comparison
+
+
+def finish_content(
+    dataset: Dataset,
+    runs: list[ReportRun],
+    options: ReportOptions,
+    views: list,
+    run_entries: list,
+    comparison: dict | None,
+    xy: np.ndarray,
+    layout_info: dict,
+) -> dict:
+    """Metadata colourings, the sampled scatter (codes, hover, images, notes) and the dataset's summary."""
+    from clustering.result import library_versions
 
     kinds = column_kinds(dataset.metadata)
     for column in [c for c, kind in kinds.items() if kind == "category" and c != options.truth][:COLOUR_BY_MAX_COLUMNS]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +26,42 @@ LOCAL_SEARCH_SHARE = 0.15  # at most this long for local search from the best st
 REFINE_RESERVE_SHARE = 0.20  # no new round of finer groups with less than this share left
 
 
+@dataclass
+class Search:
+    """One polyhedra search: the scaled data, the user's objective and budgets, the clock and its history."""
+
+    values: np.ndarray
+    z: np.ndarray
+    y: np.ndarray
+    low: np.ndarray
+    span: np.ndarray
+    n_clusters: int
+    objective: str
+    alpha: float
+    complexity_budget: float | None
+    max_nonzeros: int
+    max_weight: int
+    time_limit: float
+    start: float
+    history: list[dict] = field(default_factory=list)
+    iterations: int = 0
+    progress: object = None
+    cancel: object = None
+
+    @property
+    def deadline(self) -> float:
+        return self.start + self.time_limit
+
+    def master(self, columns: list, units: Units) -> Master:
+        return Master(
+            columns, units, self.n_clusters, self.objective, self.alpha, self.complexity_budget, self.z.shape[1]
+        )
+
+    def out_of_time(self, share_left: float) -> bool:
+        cancelled = self.cancel is not None and self.cancel.is_set()  # type: ignore[attr-defined]
+        return cancelled or time.perf_counter() > self.deadline - share_left * self.time_limit
+
+
 def describe(
     values: np.ndarray,
     y: np.ndarray,
@@ -45,93 +82,43 @@ def describe(
     """Polyhedral descriptions of clusters y (0..k-1) in `values`; see the package text.
 
     The user's settings (and their defaults) are the `Polyhedra` explainer's schema; `max_weight`,
-    `max_iterations` and `refine_rounds` are the algorithm's own limits.
+    `max_iterations` and `refine_rounds` are the algorithm's own limits. Stages: column generation on the LP,
+    the integer program over the columns it uses (with LP rounding, the IMM tree and local search as other
+    starts), then finer groups where points are described wrongly, while the time lasts.
     """
     if objective not in ("complexity", "sparsity", "accuracy"):
         raise ValueError(f"objective '{objective}': choose complexity, sparsity or accuracy.")
     if objective == "accuracy" and not complexity_budget:
         raise ValueError("the accuracy objective needs a complexity budget.")
-    start = time.perf_counter()
-    deadline = start + time_limit
     values = np.asarray(values, dtype=np.float64)
     z, low, span = scale(values)
     n_clusters = int(y.max()) + 1
+    search = Search(
+        values,
+        z,
+        y,
+        low,
+        span,
+        n_clusters,
+        objective,
+        alpha,
+        complexity_budget,
+        max_nonzeros,
+        max_weight,
+        time_limit,
+        time.perf_counter(),
+        progress=progress,
+        cancel=cancel,
+    )
     units = make_units(z, y, max_units, seed)
     tree_columns = imm_columns(z, y, n_clusters)
     columns = initial_columns(z, y, units, n_clusters, seed) + tree_columns
     best: PolyhedraResult | None = None
-    history: list[dict] = []
-    iterations = 0
     for _round in range(refine_rounds + 1):
-        columns = _deduplicate(columns)
-        for _ in range(max_iterations):
-            if time.perf_counter() > deadline - (1 - COLUMN_GENERATION_SHARE) * time_limit or (
-                cancel is not None and cancel.is_set()
-            ):
-                break
-            master = Master(columns, units, n_clusters, objective, alpha, complexity_budget, z.shape[1])
-            duals, bound = master.solve_lp()
-            iterations += 1
-            if duals is None:
-                break
-            added = price_columns(
-                units, n_clusters, duals, objective, master, max_nonzeros, max_weight, deadline, time_limit, columns
-            )
-            history.append(
-                {
-                    "iteration": iterations,
-                    "lp": bound,
-                    "columns": len(columns),
-                    "added": len(added),
-                    "seconds": time.perf_counter() - start,
-                    "units": len(units),
-                }
-            )
-            if progress:
-                progress(
-                    f"column generation: {len(columns)} half-spaces, LP {bound:.2f}",
-                    min(0.9, (time.perf_counter() - start) / time_limit),
-                )
-            if not added or _stalled(history):
-                break
-            columns.extend(added)
-        master = Master(columns, units, n_clusters, objective, alpha, complexity_budget, z.shape[1])
-        master.solve_lp()
-        if hasattr(master, "lp_x"):  # the integer program over the columns the LP uses: far smaller, solves better
-            tree_keys = {c.key() for c in tree_columns}
-            useful = [c for c, value in zip(columns, master.lp_x) if value > 1e-6 or c.key() in tree_keys]
-            if useful:
-                master = Master(useful, units, n_clusters, objective, alpha, complexity_budget, z.shape[1])
-                master.solve_lp()
-        ip_start = time.perf_counter()
-        chosen, status = master.solve_ip(min(deadline - ip_start, INTEGER_PROGRAM_SHARE * time_limit))
-        candidates = [("integer program", chosen, status), ("LP rounding", master.rounded(), "")]
-        tree_keys = {c.key() for c in tree_columns}
-        as_tree = np.array([c.key() in tree_keys for c in master.columns])
-        if as_tree.sum() == len(tree_keys):
-            candidates.append(("the IMM tree's polyhedra", as_tree, ""))
-        starts = [(name, choice) for name, choice, _ in candidates if choice is not None]
-        if starts:  # local search from the best start, while the time lasts
-            first_name, first_choice = min(starts, key=lambda c: master.score(c[1]))
-            search_end = min(deadline, time.perf_counter() + LOCAL_SEARCH_SHARE * time_limit)
-            candidates.append((f"local search from {first_name}", local_search(master, first_choice, search_end), ""))
-        history.append(
-            {"ip": status, "seconds": time.perf_counter() - start, "ip_seconds": time.perf_counter() - ip_start}
-        )
-        for name, choice, detail in candidates:  # judged on the points themselves, not on the groups' boxes
-            if choice is None:
-                continue
-            picked = [c for c, on in zip(master.columns, choice) if on]
-            label = detail if name == "integer program" else f"{name} (integer program: {status})"
-            result = PolyhedraResult(
-                picked, low, span, label, iterations, len(columns), len(units), 0.0, history=history
-            )
-            result.accuracy = _accuracy(result, values, y, n_clusters)
-            if objective == "accuracy" and sum(h.cost for h in picked) > (complexity_budget or 0.0) + 1e-9:
-                continue
-            if best is None or _better(result, best, objective, alpha, len(y)):
-                best = result
-        if len(units) == len(z) or time.perf_counter() > deadline - REFINE_RESERVE_SHARE * time_limit:
+        columns = generate_columns(search, _deduplicate(columns), units, max_iterations)
+        master, candidates = integer_candidates(search, columns, units, tree_columns)
+        best = pick_best(search, master, candidates, columns, units, best)
+        if len(units) == len(z) or search.out_of_time(REFINE_RESERVE_SHARE):
             break
         wrong = _groups_in_error(best, values, y, units, n_clusters)
         if not wrong.any():
@@ -143,8 +130,105 @@ def describe(
         raise RuntimeError(
             "no polyhedral description found within the time limit; allow more time or a larger error budget."
         )
-    best.seconds = time.perf_counter() - start
-    best.history = history
+    best.seconds = time.perf_counter() - search.start
+    best.history = search.history
+    return best
+
+
+def generate_columns(search: Search, columns: list, units: Units, max_iterations: int) -> list:
+    """Column generation: solve the LP, price new half-spaces with its duals, until none helps or time is up."""
+    for _ in range(max_iterations):
+        if search.out_of_time(1 - COLUMN_GENERATION_SHARE):
+            break
+        master = search.master(columns, units)
+        duals, bound = master.solve_lp()
+        search.iterations += 1
+        if duals is None:
+            break
+        added = price_columns(
+            units,
+            search.n_clusters,
+            duals,
+            search.objective,
+            master,
+            search.max_nonzeros,
+            search.max_weight,
+            search.deadline,
+            search.time_limit,
+            columns,
+        )
+        elapsed = time.perf_counter() - search.start
+        search.history.append(
+            {
+                "iteration": search.iterations,
+                "lp": bound,
+                "columns": len(columns),
+                "added": len(added),
+                "seconds": elapsed,
+                "units": len(units),
+            }
+        )
+        if search.progress:
+            message = f"column generation: {len(columns)} half-spaces, LP {bound:.2f}"
+            search.progress(message, min(0.9, elapsed / search.time_limit))  # type: ignore[operator]
+        if not added or _stalled(search.history):
+            break
+        columns.extend(added)
+    return columns
+
+
+def integer_candidates(search: Search, columns: list, units: Units, tree_columns: list) -> tuple[Master, list]:
+    """Choices of columns to judge: the integer program, LP rounding, the IMM tree and a local search."""
+    master = search.master(columns, units)
+    master.solve_lp()
+    tree_keys = {c.key() for c in tree_columns}
+    if hasattr(master, "lp_x"):  # the integer program over the columns the LP uses: far smaller, solves better
+        useful = [c for c, value in zip(columns, master.lp_x) if value > 1e-6 or c.key() in tree_keys]
+        if useful:
+            master = search.master(useful, units)
+            master.solve_lp()
+    ip_start = time.perf_counter()
+    chosen, status = master.solve_ip(min(search.deadline - ip_start, INTEGER_PROGRAM_SHARE * search.time_limit))
+    candidates = [("integer program", chosen, status), ("LP rounding", master.rounded(), "")]
+    as_tree = np.array([c.key() in tree_keys for c in master.columns])
+    if as_tree.sum() == len(tree_keys):
+        candidates.append(("the IMM tree's polyhedra", as_tree, ""))
+    starts = [(name, choice) for name, choice, _ in candidates if choice is not None]
+    if starts:  # local search from the best start, while the time lasts
+        first_name, first_choice = min(starts, key=lambda c: master.score(c[1]))
+        search_end = min(search.deadline, time.perf_counter() + LOCAL_SEARCH_SHARE * search.time_limit)
+        candidates.append((f"local search from {first_name}", local_search(master, first_choice, search_end), ""))
+    now = time.perf_counter()
+    search.history.append({"ip": status, "seconds": now - search.start, "ip_seconds": now - ip_start})
+    return master, [(name, choice, detail, status) for name, choice, detail in candidates]
+
+
+def pick_best(
+    search: Search, master: Master, candidates: list, columns: list, units: Units, best: PolyhedraResult | None
+) -> PolyhedraResult | None:
+    """The best description so far, each candidate judged on the points themselves (not on the groups' boxes)."""
+    for name, choice, detail, status in candidates:
+        if choice is None:
+            continue
+        picked = [c for c, on in zip(master.columns, choice) if on]
+        label = detail if name == "integer program" else f"{name} (integer program: {status})"
+        result = PolyhedraResult(
+            picked,
+            search.low,
+            search.span,
+            label,
+            search.iterations,
+            len(columns),
+            len(units),
+            0.0,
+            history=search.history,
+        )
+        result.accuracy = _accuracy(result, search.values, search.y, search.n_clusters)
+        over_budget = sum(h.cost for h in picked) > (search.complexity_budget or 0.0) + 1e-9
+        if search.objective == "accuracy" and over_budget:
+            continue
+        if best is None or _better(result, best, search.objective, search.alpha, len(search.y)):
+            best = result
     return best
 
 
