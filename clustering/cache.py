@@ -71,6 +71,7 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write text to `path` atomically (a reader never sees half a file)."""
     atomic_write(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 

@@ -30,6 +30,7 @@ class Labeling:
 
     @property
     def valid(self) -> np.ndarray:
+        """Rows that take part in scores (a truth's unlabelled rows do not)."""
         return self.labels >= 0 if self.is_truth else np.ones(len(self.labels), dtype=bool)
 
 

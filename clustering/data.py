@@ -63,17 +63,21 @@ class Dataset:
 
     @property
     def n(self) -> int:
+        """Number of rows."""
         return int(self.vectors.shape[0])
 
     @property
     def d(self) -> int:
+        """Number of features."""
         return int(self.vectors.shape[1])
 
     @cached_property
     def fingerprint(self) -> str:
+        """Content hash of the vectors, computed once."""
         return fingerprint_array(self.vectors)
 
     def features(self) -> list[str]:
+        """Feature names (dim_0 ... when the file had none)."""
         return list(self.feature_names) if self.feature_names else [f"dim_{j}" for j in range(self.d)]
 
     def labels(self, column: str | None = None) -> np.ndarray | None:
@@ -119,6 +123,7 @@ class Dataset:
         return replace(self, metadata=self.metadata.assign(**columns))
 
     def summary(self) -> dict:
+        """Shape, columns, NaN count, fingerprint and warnings, as `clusterlab info` prints them."""
         return {
             "name": self.name,
             "source": self.source,

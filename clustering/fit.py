@@ -31,6 +31,7 @@ class Fitted:
 
     @property
     def labels(self) -> np.ndarray:
+        """The fitted labels (int32, -1 noise)."""
         return np.asarray(self.estimator.labels_, dtype=np.int32)
 
 

@@ -32,6 +32,7 @@ class Limit:
         return number
 
     def whole(self) -> int:
+        """The value as a whole number."""
         return int(self.value())
 
 

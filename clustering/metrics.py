@@ -44,6 +44,7 @@ def noise_as_singletons(labels: np.ndarray) -> np.ndarray:
 
 
 def ari(truth, labels, noise: NoiseMode = "singletons") -> float:
+    """Adjusted Rand index of labels against truth (noise: singletons, dropped or one cluster)."""
     t, p = _prepare(truth, labels, noise)
     return float(skm.adjusted_rand_score(t, p)) if len(t) else float("nan")
 
@@ -76,11 +77,13 @@ def ari_from_contingency(counts: dict[tuple, int]) -> float:
 
 
 def ami(truth, labels, noise: NoiseMode = "singletons") -> float:
+    """Adjusted mutual information of labels against truth."""
     t, p = _prepare(truth, labels, noise)
     return float(skm.adjusted_mutual_info_score(t, p)) if len(t) else float("nan")
 
 
 def nmi(truth, labels, noise: NoiseMode = "singletons") -> float:
+    """Normalised mutual information of labels against truth."""
     t, p = _prepare(truth, labels, noise)
     return float(skm.normalized_mutual_info_score(t, p)) if len(t) else float("nan")
 

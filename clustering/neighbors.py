@@ -51,10 +51,12 @@ class KNNGraph:
 
     @property
     def n(self) -> int:
+        """Number of rows in the graph."""
         return self.indices.shape[0]
 
     @property
     def k(self) -> int:
+        """Neighbours per row."""
         return self.indices.shape[1]
 
     def serves(self, n_rows: int, k: int, metric: str) -> bool:
@@ -370,6 +372,7 @@ def fuzzy_connectivities(
 
 
 def binary_connectivities(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:
+    """The kNN graph as a symmetric 0/1 sparse matrix."""
     n, k = indices.shape
     rows = np.repeat(np.arange(n), k)
     graph = sp.csr_matrix((np.ones(n * k, dtype=np.float32), (rows, indices.ravel())), shape=(n, n))

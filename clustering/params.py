@@ -20,6 +20,8 @@ class ParamError(ValueError):
 
 @dataclass(frozen=True)
 class Param:
+    """One parameter: name, type, default, range or choices, help, and how a widget shows it."""
+
     name: str
     kind: type
     default: Any
@@ -40,6 +42,7 @@ class Param:
         return self.label or self.name.replace("_", " ").capitalize()
 
     def describe(self) -> str:
+        """One line: name, range, default and help."""
         if self.choices:
             rng = " | ".join(map(str, self.choices))
         elif self.low is not None or self.high is not None:

@@ -76,6 +76,8 @@ def typical_gap(px: np.ndarray, sample: int = 20_000) -> float:
 
 @dataclass
 class VisualClustering:
+    """The regions a person sees: each point's region (-1 unassigned) and the density image."""
+
     labels: np.ndarray  # per point: region id, -1 = unassigned
     density: np.ndarray  # smoothed density grid (height x width), points per pixel
     regions: np.ndarray  # region id per pixel, -1 = none
@@ -85,10 +87,12 @@ class VisualClustering:
 
     @property
     def n_regions(self) -> int:
+        """Number of regions."""
         return int(len(np.unique(self.labels[self.labels >= 0])))
 
     @property
     def unassigned_share(self) -> float:
+        """Share of points in sparse areas (no region)."""
         return float((self.labels < 0).mean()) if len(self.labels) else 0.0
 
 

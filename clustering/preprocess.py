@@ -65,6 +65,7 @@ class Preprocessing:
 
     @classmethod
     def fit(cls, rows: np.ndarray, spec: str | None, seed: int = 0, unit: bool = False) -> Preprocessing:
+        """Fit the preprocessing on `rows` (means, scales, PCA), to apply the same to any rows."""
         kind, n_components = parse(spec)
         x = np.asarray(rows, dtype=np.float32)
         exponent = range_exponent(x)

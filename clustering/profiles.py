@@ -23,6 +23,7 @@ class ClusterProfile:
     exemplars: list[int] = field(default_factory=list)  # row indices, nearest the cluster mean first
 
     def to_dict(self) -> dict:
+        """The profile as JSON-ready values."""
         return {
             "cluster": self.cluster,
             "size": self.size,

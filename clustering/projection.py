@@ -58,6 +58,7 @@ def umap_embed(
 
 
 def pca_embed(x: np.ndarray, n_components: int = 2, seed: int = 0) -> np.ndarray:
+    """Principal components of x (seeded randomised SVD on large inputs)."""
     from sklearn.decomposition import PCA
 
     n_components = min(n_components, x.shape[1], x.shape[0])
@@ -65,6 +66,7 @@ def pca_embed(x: np.ndarray, n_components: int = 2, seed: int = 0) -> np.ndarray
 
 
 def tsne_embed(x: np.ndarray, n_components: int = 2, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
+    """t-SNE of x (after PCA to 50 dimensions on wide inputs)."""
     from sklearn.manifold import TSNE
 
     perplexity = min(perplexity, max(2.0, (len(x) - 1) / 3))

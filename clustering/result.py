@@ -12,6 +12,8 @@ import numpy as np
 
 @dataclass
 class ClusterResult:
+    """A clustering as a value: labels (-1 noise) and everything needed to reproduce and report it."""
+
     labels: np.ndarray  # int32, -1 = noise
     method: str
     params: dict
@@ -36,17 +38,21 @@ class ClusterResult:
 
     @property
     def n_clusters(self) -> int:
+        """Number of clusters (noise not counted)."""
         return int(len(np.unique(self.labels[self.labels >= 0])))
 
     @property
     def n_noise(self) -> int:
+        """Number of noise rows."""
         return int((self.labels < 0).sum())
 
     @property
     def noise_share(self) -> float:
+        """Share of rows that are noise."""
         return self.n_noise / max(len(self.labels), 1)
 
     def confidence(self) -> np.ndarray | None:
+        """Each row's confidence in its cluster (membership strength, or the largest soft assignment), or None."""
         if self.probabilities is None:
             return None
         p = np.asarray(self.probabilities)
@@ -86,6 +92,7 @@ def json_safe(value):
 
 
 def short_params(params: dict, limit: int = 3) -> str:
+    """The first `limit` parameters as 'k=v, ...' text."""
     shown = [f"{k}={v}" for k, v in params.items() if k != "seed"][:limit]
     return ", ".join(shown)
 
@@ -94,6 +101,7 @@ _VERSIONS: dict | None = None
 
 
 def library_versions() -> dict:
+    """Versions of the libraries a run depends on."""
     global _VERSIONS
     if _VERSIONS is None:
         names = [

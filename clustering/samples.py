@@ -15,6 +15,8 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
 @dataclass(frozen=True)
 class Sample:
+    """A bundled sample: its file, description, provenance and how to load it."""
+
     name: str
     file: str
     description: str
@@ -67,6 +69,7 @@ DEFAULT_SAMPLE = "mnist-test"
 
 
 def sample_names() -> list[str]:
+    """The names of the bundled samples."""
     return [name for name, sample in SAMPLES.items() if (SAMPLE_DIR / sample.file).exists()]
 
 

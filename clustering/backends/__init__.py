@@ -18,6 +18,7 @@ BACKENDS: dict[str, type[Backend]] = {
 
 
 def get_backend(name: str) -> type[Backend]:
+    """The backend class registered under `name`; an unknown name is refused with the choices."""
     try:
         return BACKENDS[name]
     except KeyError:

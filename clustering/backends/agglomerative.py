@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing_extensions import override
+
 from clustering.backends.base import CHOOSE_K, METRIC, Backend, Param, ParamError, memory_refusal, relabel_by_size
 from clustering.neighbors import KNNGraph, reuse_or_build
 
@@ -11,6 +13,8 @@ MAX_ROWS = 150_000
 
 
 class Agglomerative(Backend):
+    """Agglomerative (Ward or linkage) clustering, on a kNN connectivity graph when asked."""
+
     name = "agglomerative"
     title = "Agglomerative"
     description = "Merges nearest groups bottom-up (Ward, average, complete or single linkage)."
@@ -56,6 +60,7 @@ class Agglomerative(Backend):
     )
 
     @classmethod
+    @override
     def graph_size(cls, params: dict) -> int | None:
         return int(params["n_neighbors"])
 
@@ -71,6 +76,7 @@ class Agglomerative(Backend):
         return mode == "always" or (mode == "auto" and n > CONNECTIVITY_ABOVE)
 
     @classmethod
+    @override
     def refusal(cls, n, d, params):
         if params.get("linkage", "ward") == "ward" and params.get("metric", "euclidean") != "euclidean":
             return "ward linkage needs metric=euclidean; choose linkage average or complete for cosine."
@@ -87,6 +93,7 @@ class Agglomerative(Backend):
         need = 8 * n * n / 2 if not cls._connected(n, params.get("connectivity", "auto")) else 8 * n * 60
         return memory_refusal("Agglomerative", need, "Use connectivity=always, or Leiden.")
 
+    @override
     def fit(self, X, y=None, knn: KNNGraph | None = None):
         from sklearn.cluster import AgglomerativeClustering
 

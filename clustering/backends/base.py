@@ -87,10 +87,12 @@ class Backend(ClusterMixin, BaseEstimator):
 
     @classmethod
     def param(cls, name: str) -> Param:
+        """The parameter of this name in the schema."""
         return next(p for p in cls.schema if p.name == name)
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
+        """Every parameter's default value."""
         return {p.name: p.default for p in cls.schema}
 
     @classmethod
@@ -123,6 +125,7 @@ class Backend(ClusterMixin, BaseEstimator):
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Backend:
+        """An estimator from (partial) parameters, checked against the schema."""
         return cls(**cls.checked(params))
 
     @classmethod
@@ -152,6 +155,7 @@ class Backend(ClusterMixin, BaseEstimator):
         return fit_range(x)  # values near 1e30 would overflow squared float32 distances
 
     def fit_predict(self, X, y=None, **fit_params) -> np.ndarray:
+        """Fit and return `labels_`."""
         return self.fit(X, y, **fit_params).labels_
 
 

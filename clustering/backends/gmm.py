@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, ParamError, by_size, memory_refusal
 
 
 class GMM(Backend):
+    """Gaussian mixture: soft assignments, for clusters of elliptical shape."""
+
     name = "gmm"
     title = "Gaussian mixture"
     description = "Elliptical clusters with soft membership; best on low-dimensional embeddings."
@@ -56,6 +59,7 @@ class GMM(Backend):
         self.seed = seed
 
     @classmethod
+    @override
     def refusal(cls, n, d, params):
         k = params.get("n_components", 8)
         if k > n:
@@ -64,6 +68,7 @@ class GMM(Backend):
         need = 8 * (3 * n * k * d + (k * d * d if full else k * d))
         return memory_refusal("GMM", need, "Use covariance_type=diag or reduce dimensions with PCA first.")
 
+    @override
     def fit(self, X, y=None):
         from sklearn.mixture import GaussianMixture
 

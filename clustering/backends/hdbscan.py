@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from clustering import rapids
 from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
@@ -28,6 +29,8 @@ FAST_MIN_ROWS = 20_000
 
 
 class HDBSCAN(Backend):
+    """HDBSCAN on a low-dimensional reduction: clusters of any shape and density, with noise."""
+
     name = "hdbscan"
     title = "HDBSCAN (density)"
     description = "Dense regions become clusters, sparse points noise (-1). Reduces dimensions first."
@@ -125,10 +128,12 @@ class HDBSCAN(Backend):
     )
 
     @classmethod
+    @override
     def refusal(cls, n: int, d: int, params: dict) -> str | None:
         return device_refusal(params["device"])
 
     @classmethod
+    @override
     def graph_size(cls, params: dict) -> int | None:
         return int(params["umap_neighbors"])  # the UMAP reduction's graph
 
@@ -183,12 +188,15 @@ class HDBSCAN(Backend):
             knn=knn,
         )
 
+    @override
     def run_info(self) -> dict:
         return {"reduction_used": self.reduction_used_}
 
+    @override
     def run_device(self) -> str | None:
         return self.device_
 
+    @override
     def fit(self, X, y=None, knn: KNNGraph | None = None, reduced: np.ndarray | None = None):
         p = self._params()
         x = self._check_x(X)

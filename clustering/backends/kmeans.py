@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, by_size, memory_refusal
 
@@ -10,6 +11,8 @@ MINIBATCH_ABOVE = 200_000
 
 
 class KMeans(Backend):
+    """k-means (k-means++ starts): round clusters of similar size."""
+
     name = "kmeans"
     title = "k-means"
     description = "k round clusters around centres; fast baseline. Every point gets a cluster."
@@ -64,9 +67,11 @@ class KMeans(Backend):
         self.seed = seed
 
     @classmethod
+    @override
     def refusal(cls, n, d, params):
         return memory_refusal("k-means", 3 * n * d * 4, "Reduce dimensions with PCA first.")
 
+    @override
     def fit(self, X, y=None):
         from sklearn.cluster import KMeans as SkKMeans
         from sklearn.cluster import MiniBatchKMeans
@@ -93,6 +98,7 @@ class KMeans(Backend):
         self.model_ = model
         return self
 
+    @override
     def predict(self, X) -> np.ndarray:
         x = np.asarray(X, dtype=np.float32)
         d2 = ((x[:, None, :] - self.cluster_centers_[None]) ** 2).sum(-1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, memory_refusal, relabel_by_size
 
@@ -10,6 +11,8 @@ MAX_ROWS = 30_000
 
 
 class KMedoids(Backend):
+    """k-medoids: each cluster is represented by one of its rows; any distance."""
+
     name = "kmedoids"
     title = "k-medoids (FasterPAM)"
     description = "Like k-means, but each centre is a real data point; robust to outliers, any distance."
@@ -36,6 +39,7 @@ class KMedoids(Backend):
         self.seed = seed
 
     @classmethod
+    @override
     def refusal(cls, n, d, params):
         if n > MAX_ROWS:
             return (
@@ -44,6 +48,7 @@ class KMedoids(Backend):
             )
         return memory_refusal("k-medoids", 8.0 * n * n, "Use k-means instead.")
 
+    @override
     def fit(self, X, y=None):
         import kmedoids
         from sklearn.metrics import pairwise_distances

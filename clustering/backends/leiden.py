@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+from typing_extensions import override
 
 from clustering import rapids
 from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
@@ -18,6 +19,8 @@ from clustering.rapids import DEVICES, device_refusal, use_gpu
 
 
 class Leiden(Backend):
+    """Leiden communities of the kNN graph: any shape, no noise label; resolution sets how many."""
+
     name = "leiden"
     title = "Leiden (kNN graph)"
     description = "Communities of the kNN graph; resolution sets how many. Finds any shape, no noise label."
@@ -93,6 +96,7 @@ class Leiden(Backend):
     )
 
     @classmethod
+    @override
     def graph_size(cls, params: dict) -> int | None:
         return int(params["n_neighbors"])
 
@@ -118,6 +122,7 @@ class Leiden(Backend):
         self.device = device
         self.seed = seed
 
+    @override
     def fit(self, X, y=None, knn: KNNGraph | None = None):
         p = self._params()
         x = self._check_x(X)
@@ -160,9 +165,11 @@ class Leiden(Backend):
         self.labels_ = relabel_by_size(np.asarray(membership))
         return self
 
+    @override
     def run_device(self) -> str | None:
         return self.device_
 
     @classmethod
+    @override
     def refusal(cls, n: int, d: int, params: dict) -> str | None:
         return device_refusal(params["device"])

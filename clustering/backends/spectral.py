@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing_extensions import override
+
 from clustering.backends.base import CHOOSE_K, METRIC, SEED, Backend, Param, relabel_by_size
 from clustering.neighbors import KNNGraph, reuse_or_build
 
@@ -9,6 +11,8 @@ MAX_ROWS = 50_000
 
 
 class Spectral(Backend):
+    """Spectral clustering on the kNN affinity graph: non-convex clusters of moderate size."""
+
     name = "spectral"
     title = "Spectral (kNN graph)"
     description = "Embeds the kNN graph with its Laplacian's eigenvectors, then clusters there."
@@ -45,6 +49,7 @@ class Spectral(Backend):
     )
 
     @classmethod
+    @override
     def graph_size(cls, params: dict) -> int | None:
         return int(params["n_neighbors"])
 
@@ -56,6 +61,7 @@ class Spectral(Backend):
         self.seed = seed
 
     @classmethod
+    @override
     def refusal(cls, n, d, params):
         if n > MAX_ROWS:
             return (
@@ -64,6 +70,7 @@ class Spectral(Backend):
             )
         return None
 
+    @override
     def fit(self, X, y=None, knn: KNNGraph | None = None):
         from sklearn.cluster import SpectralClustering
 

@@ -18,6 +18,7 @@ GROUPS = (info_commands, fit_commands, compare_commands, project_commands, repor
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run `clusterlab` with `argv`; the exit status (2 and one `error:` line on any failure)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

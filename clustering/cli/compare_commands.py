@@ -93,6 +93,7 @@ def register(commands) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """`clusterlab compare`: ARI, AMI, VI and best matches between label files (and the truth)."""
     from clustering.compare import Labeling, compare
 
     dataset = load_dataset(args)
@@ -115,6 +116,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_perceive(args: argparse.Namespace) -> int:
+    """`clusterlab perceive`: the regions a person sees in the 2-D layout, and each cluster's verdict."""
     from clustering.perception import ViewModel, perceive, trustworthiness_continuity
     from clustering.pipeline import prepared
     from clustering.projection import project
@@ -154,6 +156,7 @@ def cmd_perceive(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    """`clusterlab explain`: rules per cluster, with accuracy and complexity, written as JSON."""
     from clustering.explain import available_spaces, build_space, explain
     from clustering.explain.keywords import keywords
 

@@ -94,6 +94,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def run_names(paths: list[str]) -> list[str]:
+    """Run names from file names (their stems, or whole paths when stems repeat)."""
     names = [Path(p).stem for p in paths]
     if len(set(names)) != len(names):
         names = [str(Path(p)) for p in paths]

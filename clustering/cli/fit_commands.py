@@ -79,6 +79,7 @@ def register(commands) -> None:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
+    """`clusterlab cluster`: labels for every row (and a layout), in memory or out of core."""
     from clustering.pipeline import run
 
     if out_of_core(args):
@@ -126,6 +127,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def out_of_core(args: argparse.Namespace) -> bool:
+    """Whether the input runs out of core on Dask (a folder, a .zarr, or --dask/--scheduler)."""
     path = Path(args.input)
     return bool(args.dask or args.scheduler or path.is_dir() or path.suffix == ".zarr")
 
@@ -180,6 +182,7 @@ def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) ->
 
 
 def cmd_layout(args: argparse.Namespace) -> int:
+    """`clusterlab layout`: 2-D positions of every row, by the one layout rule."""
     from clustering.layout import layout, layout_note
 
     if out_of_core(args):
@@ -204,6 +207,7 @@ def cmd_layout(args: argparse.Namespace) -> int:
 
 
 def parse_range(text: str) -> tuple[str, list]:
+    """`NAME=START:STOP:COUNT` or `NAME=v1,v2`: the parameter's name and its values."""
     name, sep, spec = text.partition("=")
     if not sep or not spec:
         raise UsageError(f"--param-range {text!r}: write NAME=START:STOP:COUNT or NAME=v1,v2,...")
@@ -227,6 +231,7 @@ def parse_range(text: str) -> tuple[str, list]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    """`clusterlab sweep`: one parameter over values, with clusters, noise, silhouette and stability."""
     from contextlib import nullcontext
 
     from clustering.scale.dask_run import dask_client

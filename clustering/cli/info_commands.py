@@ -24,6 +24,7 @@ def register(commands) -> None:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
+    """`clusterlab samples`: the bundled datasets."""
     from clustering.samples import SAMPLES, sample_names
 
     for name in sample_names():
@@ -33,6 +34,7 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_methods(args: argparse.Namespace) -> int:
+    """`clusterlab methods`: every clustering and explanation method with its parameters."""
     from clustering.backends import BACKENDS
 
     print("Clustering methods (`clusterlab cluster --method NAME --param KEY=VALUE`):")
@@ -49,6 +51,7 @@ def cmd_methods(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    """`clusterlab info`: shape, features, metadata, NaN count and fingerprint of an input."""
     dataset = load_dataset(args)
     summary = dataset.summary()
     summary["shape"] = [dataset.n, dataset.d]

@@ -12,6 +12,7 @@ class UsageError(ValueError):
 
 
 def input_arguments(parser: argparse.ArgumentParser) -> None:
+    """INPUT and the options that pick what is read from it (--key, --columns, --drop-nonfinite)."""
     parser.add_argument("input", help="a file (.npy .npz .csv .tsv .parquet .h5ad) or sample:NAME")
     parser.add_argument("--key", help="array in .npz, obsm key in .h5ad, vector column in .parquet")
     parser.add_argument("--columns", help="comma-separated feature columns (CSV/parquet)")
@@ -19,6 +20,7 @@ def input_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def scale_arguments(parser: argparse.ArgumentParser) -> None:
+    """--sample and --keep, and the Dask options."""
     parser.add_argument(
         "--sample",
         type=sample_value,
@@ -31,6 +33,7 @@ def scale_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def dask_arguments(parser: argparse.ArgumentParser) -> None:
+    """--dask, --scheduler, --workers and --worker-memory."""
     parser.add_argument(
         "--dask", action="store_true", help="run out of core on Dask (automatic for a parquet folder or a .zarr input)"
     )
@@ -44,6 +47,7 @@ def dask_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def method_arguments(parser: argparse.ArgumentParser) -> None:
+    """--method, --param, --seed, --preprocess and --truth."""
     parser.add_argument("--method", required=True, help="leiden, hdbscan, kmeans, gmm, ... (see `clusterlab methods`)")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
     parser.add_argument("--seed", type=seed_value, default=None, help="random seed")
@@ -52,6 +56,7 @@ def method_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def layout_arguments(parser: argparse.ArgumentParser) -> None:
+    """--projection, --preprocess and --seed of a layout."""
     parser.add_argument(
         "--projection",
         default="umap",
@@ -97,6 +102,7 @@ def sample_value(text: str) -> str | int:
 
 
 def parse_params(pairs: list[str]) -> dict[str, str]:
+    """`--param KEY=VALUE` pairs as a dict (values stay text; the method's schema parses them)."""
     params = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -107,6 +113,7 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def load_dataset(args: argparse.Namespace) -> Dataset:
+    """The INPUT as a Dataset, with the options given."""
     from clustering.samples import load_input
 
     options: dict = {"drop_nonfinite": args.drop_nonfinite}

@@ -23,6 +23,7 @@ def terminal_text(text: object) -> str:
 
 
 def print_json(payload: dict) -> None:
+    """One line of JSON (numpy values made plain)."""
     print(json.dumps(json_safe(payload), indent=None))
 
 
@@ -42,6 +43,7 @@ def line_progress():
 
 
 def tqdm_progress():
+    """A progress callback drawing a bar on stderr."""
     from tqdm import tqdm
 
     bar = tqdm(total=100, file=sys.stderr, leave=False, bar_format="{desc} {bar} {percentage:3.0f}%")

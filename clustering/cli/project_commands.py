@@ -51,6 +51,7 @@ def register(commands) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """`clusterlab run`: every run of a YAML config into a project."""
     from clustering.store import Store, load_config, run_config
 
     config = load_config(args.config)
@@ -68,6 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def project_list(store, args: argparse.Namespace) -> None:
+    """`project list`: every project with its dataset and number of runs."""
     projects = store.projects()
     if args.json:
         print_json({"projects": projects})
@@ -77,6 +79,7 @@ def project_list(store, args: argparse.Namespace) -> None:
 
 
 def project_show(store, args: argparse.Namespace) -> None:
+    """`project show`: a project's dataset and its runs."""
     found = store.project(args.name)
     payload = {**found, "dataset": found["dataset"].to_json(), "runs": [run.to_json() for run in found["runs"]]}
     if args.json:
@@ -89,6 +92,7 @@ def project_show(store, args: argparse.Namespace) -> None:
 
 
 def project_export(store, args: argparse.Namespace) -> None:
+    """`project export`: a YAML config that re-runs the project to identical labels."""
     from clustering.store import export_config
 
     out = output_path(args)
@@ -97,6 +101,7 @@ def project_export(store, args: argparse.Namespace) -> None:
 
 
 def project_labels(store, args: argparse.Namespace) -> None:
+    """`project labels`: a run's labels (with names, confidence and, asked, the metadata)."""
     from clustering.report.export import joined_labels, table_format, write_table
     from clustering.store import load_data
 
@@ -119,6 +124,7 @@ def project_labels(store, args: argparse.Namespace) -> None:
 
 
 def project_delete(store, args: argparse.Namespace) -> None:
+    """`project delete`: the project, its runs and their files."""
     store.delete(args.name)
     print(terminal_text(f"deleted project {args.name}"))
 
@@ -133,6 +139,7 @@ PROJECT_ACTIONS = {
 
 
 def cmd_project(args: argparse.Namespace) -> int:
+    """`clusterlab project ACTION`: the action from the table."""
     from clustering.store import Store
 
     PROJECT_ACTIONS[args.action](Store(), args)

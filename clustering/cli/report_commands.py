@@ -75,6 +75,7 @@ def layout_for(args: argparse.Namespace, dataset: Dataset, preprocess: str) -> n
 
 
 def check_given(args: argparse.Namespace, dataset: Dataset) -> None:
+    """Refuse --projection given for an input without exactly two feature columns."""
     if args.projection == "given" and dataset.d != 2:
         raise UsageError(
             f"--projection given needs two feature columns; the input has {dataset.d}. "
@@ -83,6 +84,7 @@ def check_given(args: argparse.Namespace, dataset: Dataset) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """`clusterlab report`: a self-contained HTML report of label files or of a project's runs."""
     from clustering.report import ReportOptions, build_report, runs_from_files, runs_from_project
 
     out = output_path(args)
@@ -133,6 +135,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
+    """`clusterlab figure`: the scatter as PNG or SVG, coloured by a run or the truth."""
     from clustering.report.colours import colour_codes, matched_colour_codes, named_colour_codes
     from clustering.report.figures import check_figure_size, figure_bytes, figure_format, scatter_figure
 
@@ -165,6 +168,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """`clusterlab export`: a labels file joined with the data's metadata, as CSV or parquet."""
     from clustering.report.export import joined_labels, table_format, write_table
 
     out = output_path(args)

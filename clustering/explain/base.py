@@ -27,6 +27,7 @@ class Explainer:
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
+        """Every setting's default value."""
         return {p.name: p.default for p in cls.schema}
 
     @classmethod

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import override
+
 from clustering.explain.explanation import Problem
 from clustering.explain.imm import TreeExplainer
 from clustering.params import Param
@@ -21,10 +23,13 @@ MAX_LEAVES = Param(
 
 
 class ExKMC(TreeExplainer):
+    """ExKMC: the IMM tree grown past k leaves where that most lowers the k-means cost."""
+
     name = "exkmc"
     title = "ExKMC"
     description = "ExKMC: the IMM tree grown to more leaves for accuracy (Frost et al. 2020)"
     schema = (MAX_LEAVES,)
 
+    @override
     def leaves(self, problem: Problem, params: dict[str, Any]) -> int:
         return params["max_leaves"] or 2 * problem.k

@@ -29,6 +29,7 @@ class ClusterRule:
     halfspaces: list[dict] | None = None  # polyhedra: {"weights": {feature: w}, "bound": b}, w . x <= b
 
     def to_dict(self) -> dict:
+        """The rule as JSON-ready values."""
         out = {
             "cluster": self.cluster,
             "rule": self.rule,
@@ -60,6 +61,7 @@ class Explanation:
     polygons: dict[int, list] = field(default_factory=dict)  # 2-D spaces: cluster -> list of polygons (vertices)
 
     def covers(self, cluster: int) -> np.ndarray:
+        """Rows whose point satisfies this cluster's rule."""
         return self.holds[:, int(np.flatnonzero(self.cluster_ids == cluster)[0])]
 
     def assignment(self) -> np.ndarray:
@@ -126,10 +128,12 @@ class Problem:
 
     @property
     def k(self) -> int:
+        """Number of clusters explained."""
         return len(self.cluster_ids)
 
     @classmethod
     def of(cls, space: Space, labels: np.ndarray) -> Problem:
+        """The problem of explaining `labels` (noise left out) in `space`."""
         labels = np.asarray(labels)
         values = np.asarray(space.values, dtype=np.float64)
         if len(labels) != len(values):

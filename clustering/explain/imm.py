@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from clustering.explain import trees
 from clustering.explain.base import Explainer
@@ -27,6 +28,7 @@ class TreeExplainer(Explainer):
         """How many leaves to grow the IMM tree to (k: no growth)."""
         return problem.k
 
+    @override
     def describe(
         self, problem: Problem, params: dict[str, Any], progress=None, cancel=None
     ) -> tuple[Explanation, list[str], None]:
@@ -67,6 +69,8 @@ class TreeExplainer(Explainer):
 
 
 class IMM(TreeExplainer):
+    """IMM: a threshold tree with one leaf per cluster, each split the one with fewest mistakes."""
+
     name = "imm"
     title = "IMM threshold tree"
     description = "IMM threshold tree: one leaf per cluster (Dasgupta et al. 2020)"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import override
+
 from clustering.explain import trees
 from clustering.explain.explanation import Problem
 from clustering.explain.imm import TreeExplainer
@@ -14,6 +16,8 @@ from clustering.params import Param
 
 
 class KernelIMM(TreeExplainer):
+    """Kernel IMM: IMM on interpretable Taylor features of the Gaussian kernel, for non-convex clusters."""
+
     name = "kernel-imm"
     title = "Kernel IMM"
     description = (
@@ -43,8 +47,10 @@ class KernelIMM(TreeExplainer):
         ),
     )
 
+    @override
     def taylor_map(self, problem: Problem, params: dict[str, Any]) -> trees.TaylorMap:
         return trees.TaylorMap.fit(problem.x, bandwidth=params["bandwidth"], degree=params["degree"])
 
+    @override
     def leaves(self, problem: Problem, params: dict[str, Any]) -> int:
         return max(params["max_leaves"] or problem.k, problem.k)

@@ -27,6 +27,8 @@ import numpy as np
 
 @dataclass
 class Node:
+    """A node of a threshold tree: a split (feature <= threshold) or a leaf (a cluster)."""
+
     cluster: int | None = None  # leaf: the cluster (index into the centres) it assigns
     feature: int | None = None  # split: x[feature] <= threshold goes left
     threshold: float | None = None
@@ -38,6 +40,7 @@ class Node:
 
     @property
     def is_leaf(self) -> bool:
+        """Whether the node is a leaf."""
         return self.feature is None
 
     @property
@@ -55,18 +58,21 @@ class Node:
         return self.cluster
 
     def leaves(self) -> list[Node]:
+        """The leaves below this node, left to right."""
         if self.is_leaf:
             return [self]
         _, _, left, right = self.split
         return left.leaves() + right.leaves()
 
     def depth(self) -> int:
+        """Splits from this node to its deepest leaf."""
         if self.is_leaf:
             return 0
         _, _, left, right = self.split
         return 1 + max(left.depth(), right.depth())
 
     def to_dict(self, names: list[str] | None = None) -> dict:
+        """The tree as JSON-ready values (feature names where given)."""
         if self.is_leaf:
             return {"cluster": self.cluster, "samples": self.samples, "mistakes": self.mistakes}
         feature, threshold, left, right = self.split
@@ -285,6 +291,7 @@ class TaylorMap:
 
     @classmethod
     def fit(cls, values: np.ndarray, bandwidth: float = 1.0, degree: int = 3) -> TaylorMap:
+        """Taylor features of the Gaussian kernel fitted to `values` (means, spreads, bandwidth, degree)."""
         mean = values.mean(axis=0)
         scale = values.std(axis=0)
         scale[scale == 0] = 1.0
@@ -292,10 +299,12 @@ class TaylorMap:
         return cls(mean, scale, float(bandwidth), int(degree), columns)
 
     def feature(self, t: np.ndarray, j: int, m: int) -> np.ndarray:
+        """Taylor feature (j, m) of raw values t of feature j."""
         z = (t - self.mean[j]) / self.scale[j] / self.bandwidth
         return np.exp(-z * z / 2) * z**m / math.sqrt(math.factorial(m))
 
     def transform(self, values: np.ndarray) -> np.ndarray:
+        """Every Taylor feature of every row."""
         return np.column_stack([self.feature(values[:, j], j, m) for j, m in self.columns])
 
     def allowed(self, j: int, m: int, threshold: float, left: bool, grid: np.ndarray) -> np.ndarray:
@@ -305,6 +314,7 @@ class TaylorMap:
 
 
 def class_means(values: np.ndarray, labels: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Each cluster's mean in `values` (rows of `clusters`' order)."""
     return np.vstack([values[labels == c].mean(axis=0) for c in clusters])
 
 
@@ -385,6 +395,7 @@ def kernel_leaf_rule(
 
 
 def feature_grid(values: np.ndarray, size: int = 4001) -> np.ndarray:
+    """An even grid over each feature's range, for reading rules as intervals."""
     low, high = float(values.min()), float(values.max())
     span = max(high - low, 1e-9)
     return np.linspace(low - 0.5 * span, high + 0.5 * span, size)

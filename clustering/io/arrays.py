@@ -37,6 +37,7 @@ def npy_header(handle, label: str) -> tuple[tuple, np.dtype]:
 
 
 def read_npy(path: Path, opts: LoadOptions):
+    """Vectors of an .npy file (header checked first), no metadata."""
     with open(path, "rb") as handle:
         shape, dtype = npy_header(handle, str(path))
         data_bytes = path.stat().st_size - handle.tell()
@@ -73,6 +74,7 @@ def _check_npz_sizes(path: Path, opts: LoadOptions) -> None:
 
 
 def read_npz(path: Path, opts: LoadOptions):
+    """Vectors (the `key` array, or the only 2-D one) and 1-D arrays as metadata of an .npz archive."""
     try:
         if zipfile.is_zipfile(path):
             _check_npz_sizes(path, opts)

@@ -22,6 +22,8 @@ SCALE_WARNING_RATIO = 10.0  # a feature whose spread is this many times the medi
 
 @dataclass
 class LoadOptions:
+    """What a loader reads and its limits."""
+
     key: str | None = None  # npz array, h5ad obsm key, parquet vector column
     columns: list[str] | None = None  # csv/parquet feature columns
     drop_nonfinite: bool = False  # drop rows with NaN/inf instead of failing
@@ -102,6 +104,7 @@ def finish(
 
 
 def quality_warnings(vectors: np.ndarray, feature_names: list[str] | None) -> list[str]:
+    """Warnings a person should see: duplicate rows, constant features, features on far other scales."""
     warnings = []
     constant = np.flatnonzero(np.ptp(vectors, axis=0) == 0)
     if len(constant):
@@ -173,17 +176,20 @@ def column_std(x: np.ndarray, block_rows: int | None = None) -> np.ndarray:
 
 
 def column_name(index: int, feature_names: list[str] | None) -> str:
+    """A feature's name for messages (its own, else dim_N)."""
     if feature_names and index < len(feature_names):
         return f"'{feature_names[index]}'"
     return str(index)
 
 
 def short_error(error: Exception, limit: int = 200) -> str:
+    """An exception's first line, cut to `limit` characters."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
     return text[:limit]
 
 
 def as_numeric_2d(array: np.ndarray, label: str) -> np.ndarray:
+    """The array as a numeric 2-D matrix, or a DataError that says how to reshape or convert it."""
     array = np.asarray(array)
     if array.dtype == object:
         raise DataError(f"{label}: the array holds Python objects, not numbers. Save a numeric array.")

@@ -11,6 +11,7 @@ from clustering.io.checks import LoadOptions, check_matrix_size
 
 
 def read_h5ad(path: Path, opts: LoadOptions):
+    """An embedding (obsm key or X) and obs as metadata of an .h5ad file."""
     import anndata
     import h5py
     import scipy.sparse as sp

@@ -19,6 +19,7 @@ EMBEDDING_NAME = re.compile(r"^(.*?)[_\-. ]?(\d+)$")  # emb_0, dim12, f-3, x.7: 
 
 
 def read_table(path: Path, opts: LoadOptions):
+    """Feature columns and metadata of a CSV or TSV table."""
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     names = _header_names(path, separator, opts)
     try:
@@ -191,6 +192,7 @@ def _require_numeric(series: pd.Series, column: str, path: Path) -> None:
 
 
 def read_parquet(path: Path, opts: LoadOptions):
+    """Feature columns (or a vector column) and metadata of a parquet file."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -20,7 +20,7 @@ _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 
 
 
 def script_json(value) -> str:
-    """JSON for a <script type="application/json"> block: '<', '>', '&' and U+2028/9 written as \\u escapes."""
+    """JSON for a <script type="application/json"> block: '<', '>', '&' and U+2028/9 written as unicode escapes."""
     return json.dumps(json_safe(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(
         _JSON_ESCAPES
     )

@@ -313,7 +313,7 @@ def _wait_all(client, futures, pending, progress, cancel, verb, total, low, high
 
 
 def peak_rss_mb() -> float:
-    """This process's own peak resident memory so far, in MB: Linux's VmHWM. ru_maxrss would start at the RSS its
+    """The process's own peak resident memory so far, in MB: Linux's VmHWM. ru_maxrss would start at the RSS its
     parent had when it forked (a worker spawned by a 2 GB process read 2 GB), so it is only the fallback."""
     try:
         with open("/proc/self/status") as status:

@@ -48,6 +48,7 @@ class Source:
 
     @property
     def name(self) -> str:
+        """The input's file or folder name."""
         return Path(self.path).name
 
     def read(self, part: Part) -> np.ndarray:

@@ -31,6 +31,8 @@ class ConfigError(StoreError):
 
 @dataclass
 class RunSpec:
+    """One run of a config: name, method, parameters, seed and sample size."""
+
     name: str
     method: str
     params: dict
@@ -40,6 +42,8 @@ class RunSpec:
 
 @dataclass
 class Config:
+    """A config: the data and its runs (and the versions that made them)."""
+
     data: DatasetRef
     runs: list[RunSpec] = field(default_factory=list)
     versions: dict = field(default_factory=dict)
@@ -272,6 +276,7 @@ def reference(
     columns: list[str] | None = None,
     drop_nonfinite: bool = False,
 ) -> DatasetRef:
+    """A reference that reloads `dataset` from `source` with these options (its fingerprint kept)."""
     return DatasetRef(
         source=source,
         key=key,

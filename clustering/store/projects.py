@@ -64,6 +64,7 @@ class Store:
         ]
 
     def create(self, name: str, dataset: DatasetRef) -> str:
+        """Create a project on a dataset reference; a name in use is refused."""
         name = check_name(name)
         now = time.time()
         with connect(self.path) as db:
@@ -76,6 +77,7 @@ class Store:
         return name
 
     def exists(self, name: str) -> bool:
+        """Whether a project of this name exists."""
         with connect(self.path, read_only=True) as db:
             return db.execute("SELECT 1 FROM projects WHERE name = ?", [name]).fetchone() is not None
 
@@ -101,6 +103,7 @@ class Store:
         }
 
     def rename(self, name: str, new_name: str) -> str:
+        """Rename a project; a name in use is refused."""
         new_name = check_name(new_name)
         with connect(self.path) as db:
             if db.execute("SELECT 1 FROM projects WHERE name = ?", [new_name]).fetchone():
@@ -217,12 +220,14 @@ class Store:
         return found
 
     def rename_run(self, project: str, run_id: str, new_name: str) -> None:
+        """Rename a run (names are checked; a run id's form is refused)."""
         with connect(self.path) as db:
             project_id = self._id(db, project)
             name = check_name(new_name, "run")
             db.execute("UPDATE runs SET name = ? WHERE project_id = ? AND id = ?", [name, project_id, run_id])
 
     def delete_run(self, project: str, run_id: str) -> None:
+        """Delete a run, its names, explanations, comparisons and labels file."""
         with connect(self.path) as db:
             project_id = self._id(db, project)
             self._project_folder(project_id)
@@ -380,6 +385,7 @@ class Store:
             db.execute("UPDATE projects SET updated = ? WHERE id = ?", [time.time(), project_id])
 
     def cluster_names(self, project: str, run_id: str) -> dict[int, tuple[str, str]]:
+        """A run's cluster names and notes by cluster."""
         with connect(self.path, read_only=True) as db:
             project_id = self._id(db, project)
             rows = db.execute(

@@ -31,6 +31,7 @@ class DatasetRef:
     drop_nonfinite: bool = False
 
     def to_json(self) -> dict:
+        """The reference as JSON-ready values."""
         return {
             "source": self.source,
             "key": self.key,
@@ -133,6 +134,7 @@ class RunRecord:
         return bool(self.info.get("subset_rows"))
 
     def to_json(self) -> dict:
+        """The record as JSON-ready values."""
         return asdict(self)
 
     def to_result(self, labels, confidence, fingerprint: str) -> ClusterResult:

@@ -7,6 +7,7 @@ import threading
 from typing import Any, ClassVar
 
 import numpy as np
+from typing_extensions import override
 
 from clustering.backends.base import SEED, Backend, Param, by_size, memory_refusal
 from clustering.backends.deep.model_file import restore, save_model
@@ -80,6 +81,7 @@ class DeepBackend(Backend):
         self.seed = seed
 
     @classmethod
+    @override
     def refusal(cls, n: int, d: int, params: dict[str, Any]) -> str | None:
         if params.get("n_clusters", 10) > n:
             return f"{cls.name}: n_clusters is more than the {n} rows."
@@ -110,6 +112,7 @@ class DeepBackend(Backend):
         self.config_ = {**p, "input_dim": int(trainer.x.shape[1]), "input_scale": self.input_scale_}
 
     # -- what the run record keeps ------------------------------------------------------------------
+    @override
     def run_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {"device": self.device_, "pretrain_cached": self.pretrain_cached_}
         for name in ("n_iter", "converged"):
@@ -117,9 +120,11 @@ class DeepBackend(Backend):
                 info[name] = self.__dict__[name + "_"]
         return info
 
+    @override
     def run_device(self) -> str | None:
         return self.device_
 
+    @override
     def stage_seconds(self) -> dict[str, float]:
         return dict(self.seconds_)
 

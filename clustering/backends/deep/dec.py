@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from typing_extensions import override
 
 from clustering.backends.base import Param
 from clustering.backends.deep.base import DEEP_COMMON, DeepBackend
@@ -52,6 +53,8 @@ class SelfTraining:
 
 
 class DEC(DeepBackend):
+    """DEC: autoencoder pretraining, then self-training of soft assignments towards a sharper target."""
+
     name = "dec"
     title = "DEC (deep embedded clustering)"
     description = "Learns an autoencoder embedding and sharpens k clusters in it by self-training (PyTorch)."
@@ -243,6 +246,7 @@ class DEC(DeepBackend):
         self.replay_ = replay
         self.cluster_centers_ = state.mu.detach().cpu().numpy()[order]
 
+    @override
     def artifacts(self) -> dict:
         return {"replay": self.replay_}
 
@@ -254,6 +258,7 @@ class DEC(DeepBackend):
         with torch.no_grad():
             return soft_assignment(z, torch.as_tensor(self.cluster_centers_), self.config_["alpha"]).numpy()
 
+    @override
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1).astype(np.int32)
 
@@ -265,6 +270,8 @@ class DEC(DeepBackend):
 
 
 class IDEC(DEC):
+    """IDEC: DEC that keeps the reconstruction loss while clustering, so the embedding keeps the data's shape."""
+
     name = "idec"
     title = "IDEC (DEC keeping the decoder)"
     description = "DEC whose loss keeps reconstruction, so the embedding keeps local structure (PyTorch)."

@@ -19,6 +19,8 @@ from clustering.projection import umap_embed
 
 
 class N2D(DeepBackend):
+    """N2D: autoencoder embedding, UMAP on it, a Gaussian mixture there."""
+
     name = "n2d"
     title = "N2D (autoencoder + UMAP + GMM)"
     description = "Autoencoder embedding, UMAP on it, Gaussian mixture there: the strongest deep recipe."

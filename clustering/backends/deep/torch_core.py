@@ -29,12 +29,14 @@ TrainingProgress = Callable[[str, int, int, float, float | None], None]
 
 
 def torch_module():
+    """The torch module, imported on first use (the library loads without it)."""
     import torch
 
     return torch
 
 
 def pick_device(device: str = "auto") -> str:
+    """The device to train on: 'cuda' when asked for (or 'auto' and available), else 'cpu'."""
     torch = torch_module()
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -44,6 +46,7 @@ def pick_device(device: str = "auto") -> str:
 
 
 def set_threads() -> None:
+    """Give torch the machine's cores (or the OMP setting), once."""
     torch = torch_module()
     try:
         cores = len(os.sched_getaffinity(0))
@@ -53,6 +56,7 @@ def set_threads() -> None:
 
 
 def seed_everything(seed: int) -> None:
+    """Seed torch, numpy and Python's random for a reproducible training."""
     torch = torch_module()
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
@@ -76,6 +80,7 @@ def hidden_problem(text: str) -> str | None:
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
+    """Encoder widths from text such as '500,500,2000'."""
     problem = hidden_problem(text)
     if problem:
         raise ValueError(f"hidden: {problem}")
@@ -151,6 +156,8 @@ def kl_divergence(p, q):
 
 @dataclass
 class TrainConfig:
+    """How an autoencoder is trained; its key names the cached weights."""
+
     hidden: tuple[int, ...] = (500, 500, 2000)
     embedding_dim: int = 10
     pretrain_epochs: int = 100
@@ -172,6 +179,7 @@ class TrainConfig:
         )
 
     def key(self, fingerprint: str) -> str:
+        """The cache key of weights trained on data with this fingerprint under this configuration."""
         text = json.dumps(
             {**self.__dict__, "hidden": list(self.hidden), "device": "any", "data": fingerprint}, sort_keys=True
         )
@@ -190,6 +198,7 @@ class Replay:
     losses: list[float] = field(default_factory=list)
 
     def record(self, iteration: int, labels: np.ndarray, embedded_2d: np.ndarray, changed: float, loss: float) -> None:
+        """Keep one frame of the replay: labels and 2-D positions of the replay sample."""
         self.iterations.append(int(iteration))
         self.labels.append(labels.astype(np.int16))
         self.positions.append(embedded_2d.astype(np.float32))
@@ -228,26 +237,31 @@ class Trainer:
         self.generator = torch_module().Generator(device="cpu").manual_seed(self.config.seed * 1000 + phase)
 
     def autocast(self):
+        """bf16 autocast on CUDA, nothing on the CPU."""
         torch = torch_module()
         if self.device == "cuda":
             return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
         return torch.autocast(device_type="cpu", enabled=False)
 
     def check_cancel(self) -> None:
+        """Raise Cancelled when the run's cancel event is set."""
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled("training cancelled")
 
     def report(self, stage: str, step: int, total: int, loss: float, changed: float | None = None) -> None:
+        """Pass a training event to the progress callback, when there is one."""
         if self.progress is not None:
             self.progress(stage, step, total, loss, changed)
 
     def batches(self):
+        """Shuffled index batches over the data on the device."""
         torch = torch_module()
         order = torch.randperm(self.n, generator=self.generator).to(self.device)
         for start in range(0, self.n, self.config.batch_size):
             yield order[start : start + self.config.batch_size]
 
     def embed(self, model, x=None):
+        """The encoder's embedding of x (default: the training data) as a numpy array."""
         torch = torch_module()
         x = self.x if x is None else x
         model.eval()
@@ -332,6 +346,7 @@ def input_scale(x: np.ndarray) -> float:
 
 
 def kmeans_init(z: np.ndarray, n_clusters: int, seed: int, n_init: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """k-means on the embedding: centres and labels, the start of self-training."""
     from sklearn.cluster import KMeans
 
     model = KMeans(n_clusters=n_clusters, n_init=n_init, random_state=seed).fit(z)

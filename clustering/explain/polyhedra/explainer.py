@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from clustering.explain import trees
 from clustering.explain.base import Explainer
@@ -15,6 +16,8 @@ from clustering.params import Param
 
 
 class Polyhedra(Explainer):
+    """Polyhedra: each cluster as an intersection of few sparse half-spaces (column generation)."""
+
     name = "polyhedra"
     title = "Polyhedra"
     description = "Polyhedra: a few sparse half-spaces per cluster, by integer programming (Lawless & Günlük 2023)"
@@ -71,6 +74,7 @@ class Polyhedra(Explainer):
         Param("seed", int, 0, "seed for grouping points", low=0, label="Seed", advanced=True),
     )
 
+    @override
     def describe(
         self, problem: Problem, params: dict[str, Any], progress=None, cancel=None
     ) -> tuple[Explanation, list[str], list[list[dict]]]:

@@ -158,6 +158,7 @@ class Master:
         return best
 
     def solve_ip(self, time_limit: float) -> tuple[np.ndarray | None, str]:
+        """The integer program over the columns within `time_limit`: the chosen columns and the solver's status."""
         A = sparse.vstack([self.A_ge, self.A_ub]).tocsr()
         low = np.concatenate([self.b_ge, np.full(len(self.b_ub), -np.inf)])
         high = np.concatenate([np.full(len(self.b_ge), np.inf), self.b_ub])

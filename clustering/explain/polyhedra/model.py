@@ -17,19 +17,24 @@ EXCESS_PENALTY = 100.0  # objective cost per point of error beyond the budget
 
 @dataclass
 class HalfSpace:
+    """One half-space w . x <= b in scaled features, for one cluster."""
+
     cluster: int  # index into the clusters
     weights: np.ndarray  # integer weights on scaled features
     bound: float  # weights . z <= bound
 
     @property
     def nonzeros(self) -> int:
+        """Features the half-space uses."""
         return int(np.count_nonzero(self.weights))
 
     @property
     def cost(self) -> int:
+        """Its complexity: one for the threshold plus one per feature used."""
         return self.nonzeros + 1
 
     def key(self) -> tuple:
+        """Identity for de-duplication: cluster, weights and threshold."""
         return (self.cluster, tuple(np.round(self.weights, 6)), round(self.bound, 6))
 
 
@@ -49,6 +54,8 @@ class Units:
 
 @dataclass
 class PolyhedraResult:
+    """Chosen half-spaces in the data's own units, with the search's status, sizes and history."""
+
     halfspaces: list[HalfSpace]
     scale_low: np.ndarray
     scale_span: np.ndarray
@@ -93,11 +100,13 @@ def quiet():
 
 
 def quiet_milp(*args, **kwargs):
+    """scipy's milp with the solver's own output silenced."""
     with quiet():
         return milp(*args, **kwargs)
 
 
 def scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features scaled to [0, 1]: the scaled values, each feature's minimum and range."""
     low = values.min(axis=0)
     span = values.max(axis=0) - low
     span[span == 0] = 1.0
@@ -163,11 +172,13 @@ def unit_correct(
 
 
 def box_min(h: HalfSpace, units: Units) -> np.ndarray:
+    """The smallest value of w . x over each group's box."""
     pos, neg = np.maximum(h.weights, 0), np.maximum(-h.weights, 0)
     return units.low @ pos - units.high @ neg
 
 
 def box_max(h: HalfSpace, units: Units) -> np.ndarray:
+    """The largest value of w . x over each group's box."""
     pos, neg = np.maximum(h.weights, 0), np.maximum(-h.weights, 0)
     return units.high @ pos - units.low @ neg
 

@@ -219,6 +219,7 @@ def imm_columns(z: np.ndarray, y: np.ndarray, n_clusters: int) -> list[HalfSpace
 
 
 def price_columns(units, n_clusters, duals, objective, master, max_nonzeros, max_weight, deadline, time_limit, columns):
+    """New half-spaces with negative reduced cost under the LP's duals (the pricing problem)."""
     known = {c.key() for c in columns}
     added = []
     budget_dual = duals["budget"]

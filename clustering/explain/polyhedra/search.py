@@ -50,14 +50,17 @@ class Search:
 
     @property
     def deadline(self) -> float:
+        """When the user's time limit runs out."""
         return self.start + self.time_limit
 
     def master(self, columns: list, units: Units) -> Master:
+        """The master problem over these columns and groups."""
         return Master(
             columns, units, self.n_clusters, self.objective, self.alpha, self.complexity_budget, self.z.shape[1]
         )
 
     def out_of_time(self, share_left: float) -> bool:
+        """Whether the search is cancelled or has less than `share_left` of its time."""
         cancelled = self.cancel is not None and self.cancel.is_set()  # type: ignore[attr-defined]
         return cancelled or time.perf_counter() > self.deadline - share_left * self.time_limit
 
