@@ -9,11 +9,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from commands import clusterlab
 
 from clustering.pipeline import run_array
 from clustering.store import ConfigError, DatasetRef, Store, StoreError, load_config
@@ -23,17 +23,6 @@ runs:
   - {name: km, method: kmeans, params: {n_clusters: 10}, seed: 3}
   - {name: lei, method: leiden, params: {resolution: 0.8}}
 """
-
-
-def clusterlab(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "clustering.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "CLUSTERLAB_HOME": str(home)},
-    )
 
 
 @pytest.fixture
