@@ -124,48 +124,60 @@ def report_buttons(
             )
         )
     options = ReportOptions(title=title, truth=truth, projection=projection, perception=perception)
-    st.download_button(
-        "Download report (HTML)",
-        lambda: build_report(data, runs, options, xy=xy).encode("utf-8"),
-        file_name=f"{_safe_stem(title)}.html",
-        mime="text/html",
-        key=f"report-{key}",
-        on_click="ignore",
-        icon=":material/download:",
-        type="primary",
+    signature = (key, title, perception, truth, projection, tuple(entry.id for entry in entries), data.fingerprint)
+    report_job(
+        "Make the report (HTML)",
+        build_report,
+        {"dataset": data, "runs": runs, "options": options, "xy": xy},
+        signature,
+        f"{_safe_stem(title)}.html",
+        key,
     )
     st.caption(
         "One file that opens offline: dataset, each run's settings and metrics, a cluster table with "
-        "profiles and rules, the interactive scatter and the comparisons."
+        "profiles and rules, the interactive scatter and the comparisons. It is made as a job (progress and "
+        "Cancel above), then downloads."
     )
 
 
-def project_report_html(store, project: str) -> bytes:
-    """The report of every run of a project, with its kept names, rules and UMAP layout (made and kept if none)."""
-    from clustering.layout import layout
-    from clustering.report import ReportOptions, build_report, runs_from_project
+def report_job(label: str, fn, kwargs: dict, signature: tuple, file_name: str, key: str) -> None:
+    """A button that makes a report as a job (in a worker process, with progress and Cancel), then its download.
 
-    dataset, runs = runs_from_project(store, project)
-    preprocess = store.project(project)["dataset"].preprocess
-    xy = store.layout(project, "umap", preprocess, 0, dataset.n)
-    if xy is None:
-        xy = layout(dataset, "umap", preprocess=preprocess, seed=0)[0]
-        store.save_layout(project, "umap", preprocess, 0, xy)
-    truth = dataset.label_column if dataset.label_column in dataset.metadata.columns else None
-    options = ReportOptions(title=f"{project}: clustering report", truth=truth)
-    return build_report(dataset, runs, options, xy=xy).encode("utf-8")
+    The finished report is kept in the session for the settings it was made with (`signature`).
+    """
+    from app.jobs import start_job
+
+    made = st.session_state.setdefault("reports", {})
+    if st.button(label, key=f"make-{key}", disabled="job" in st.session_state, icon=":material/description:"):
+
+        def keep(html: str, signature: tuple = signature) -> None:
+            made.clear()  # one report at a time: they can be tens of MB
+            made[signature] = html.encode("utf-8")
+
+        start_job(label.replace("Make the ", "").replace(" (HTML)", ""), fn, kwargs, keep)
+        st.rerun()
+    if signature in made:
+        st.download_button(
+            "Download the report (HTML)",
+            made[signature],
+            file_name=file_name,
+            mime="text/html",
+            key=f"report-{key}",
+            on_click="ignore",
+            icon=":material/download:",
+            type="primary",
+        )
 
 
 def project_report_button(store, project: str, key: str = "project-report") -> None:
-    """A download of the project's report, made when clicked."""
-    st.download_button(
-        "Download the project's report (HTML)",
-        lambda: project_report_html(store, project),
-        file_name=f"{_safe_stem(project)}.html",
-        mime="text/html",
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
-        help="Every run with its settings, metrics, named clusters, profiles, rules and the scatter, "
-        "in one file that opens offline. Compare makes one of chosen runs.",
+    """The project's report, made as a job when asked, then a download."""
+    from clustering.report import project_report
+
+    report_job(
+        "Make the project's report (HTML)",
+        project_report,
+        {"store": store, "project": project},
+        ("project", project, store.project(project)["updated"]),
+        f"{_safe_stem(project)}.html",
+        key,
     )

@@ -370,19 +370,34 @@ def test_home_lists_projects_and_offers_the_config():
     at.button(key="project-open").click().run()
     assert not at.exception and at.session_state["project"] == "apptest home"
     assert any("Open project" in info.value for info in at.info)
-    buttons = [button.proto.label for button in at.get("download_button")]
-    assert "Download the project's report (HTML)" in buttons, buttons
+    assert any(button.label == "Make the project's report (HTML)" for button in at.button)
 
 
 def test_project_report_holds_its_runs_and_names():
-    from app.exports import project_report_html
+    from clustering.report import project_report
     from clustering.store import Store
 
     run_id = saved_project("apptest report")
     Store().name_cluster("apptest report", run_id, 2, "curly <twos>")
-    html = project_report_html(Store(), "apptest report").decode()
+    shares: list[float] = []
+    html = project_report(Store(), "apptest report", progress=lambda stage, share: shares.append(share))
+    assert shares == sorted(shares) and shares[-1] == 1.0
     assert "Run: saved kmeans" in html and "curly &lt;twos&gt;" in html and "Against the truth" in html
     assert Store().layout("apptest report", "umap", "none", 0, 1797) is not None
+
+
+def test_a_report_job_can_be_cancelled():
+    import threading
+
+    from clustering.progress import Cancelled
+    from clustering.report import project_report
+    from clustering.store import Store
+
+    saved_project("apptest cancelled report")
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        project_report(Store(), "apptest cancelled report", cancel=cancel)
 
 
 def test_project_whose_file_changed_says_so(tmp_path):

@@ -360,8 +360,10 @@ def test_demo_comparison_and_compare_page_with_three_runs(server, page, tmp_path
 
     # the report of the three runs downloads as one file that draws offline
     page.get_by_text("Report of these runs").click()
+    page.get_by_role("button", name="Make the report (HTML)").click()  # a job: progress and Cancel, then the file
+    wait_for_text(page, "Download the report (HTML)", 240)
     with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name="Download report (HTML)").click()
+        page.get_by_role("button", name="Download the report (HTML)").click()
     report_path = tmp_path / "report.html"
     download.value.save_as(report_path)
     offline = page.context.browser.new_context(offline=True)

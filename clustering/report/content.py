@@ -213,13 +213,19 @@ def _contingency(
 
 
 def report_content(
-    dataset: Dataset, runs: list[ReportRun], options: ReportOptions, *, xy: np.ndarray | None = None, progress=None
+    dataset: Dataset,
+    runs: list[ReportRun],
+    options: ReportOptions,
+    *,
+    xy: np.ndarray | None = None,
+    progress=None,
+    cancel=None,
 ) -> dict:
     """Every value the report template shows, with the scatter's binary data packed as base64."""
+    from clustering.progress import report
 
     def step(text: str, share: float) -> None:
-        if progress is not None:
-            progress(text, share)
+        report(progress, text, share, cancel)
 
     if not runs:
         raise ValueError("a report needs at least one run.")
@@ -231,6 +237,7 @@ def report_content(
     if xy is None:
         step(f"{options.projection} layout of {dataset.n:,} points", 0.05)
         xy, layout_info = layout(dataset, options, progress=lambda text, share: step(text, 0.05 + 0.2 * share))
+    step("layout done", 0.25)
     xy = np.asarray(xy, dtype=np.float32)
     if xy.shape != (dataset.n, 2) or not np.isfinite(xy).all():
         raise ValueError(f"the layout must be {dataset.n} finite x, y pairs; got shape {xy.shape}.")

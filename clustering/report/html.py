@@ -73,7 +73,7 @@ def render_report(content: dict) -> str:
     )
 
 
-def build_report(dataset, runs, options, *, xy=None, progress=None) -> str:
+def build_report(dataset, runs, options, *, xy=None, progress=None, cancel=None) -> str:
     """A self-contained HTML report of runs of one dataset.
 
     Parameters
@@ -88,6 +88,8 @@ def build_report(dataset, runs, options, *, xy=None, progress=None) -> str:
         The layout to draw (default: computed by ``options.projection``).
     progress : callable, optional
         ``progress(stage, share)``.
+    cancel : threading.Event, optional
+        Set it to stop the work (raises Cancelled between stages).
 
     Returns
     -------
@@ -96,4 +98,25 @@ def build_report(dataset, runs, options, *, xy=None, progress=None) -> str:
     """
     from clustering.report.content import report_content
 
-    return render_report(report_content(dataset, runs, options, xy=xy, progress=progress))
+    html = render_report(report_content(dataset, runs, options, xy=xy, progress=progress, cancel=cancel))
+    if progress is not None:
+        progress("report done", 1.0)
+    return html
+
+
+def project_report(store, project: str, *, progress=None, cancel=None) -> str:
+    """The report of every run of a project: its kept names and rules, and its kept UMAP layout (made by the one
+    layout rule and kept when there is none)."""
+    from clustering.layout import layout
+    from clustering.progress import span
+    from clustering.report.content import ReportOptions, runs_from_project
+
+    dataset, runs = runs_from_project(store, project)
+    preprocess = store.project(project)["dataset"].preprocess
+    xy = store.layout(project, "umap", preprocess, 0, dataset.n)
+    if xy is None:
+        xy = layout(dataset, "umap", preprocess=preprocess, seed=0, progress=span(progress, 0.0, 0.3), cancel=cancel)[0]
+        store.save_layout(project, "umap", preprocess, 0, xy)
+    truth = dataset.label_column if dataset.label_column in dataset.metadata.columns else None
+    options = ReportOptions(title=f"{project}: clustering report", truth=truth)
+    return build_report(dataset, runs, options, xy=xy, progress=span(progress, 0.3, 1.0), cancel=cancel)
