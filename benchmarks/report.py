@@ -126,7 +126,6 @@ def say(row: dict) -> None:
 
 def main() -> None:
     import plotly.graph_objects as go
-    from playwright.sync_api import sync_playwright
 
     from clustering.backends.kmeans import KMeans  # noqa: F401  (import cost outside the timings)
 
@@ -162,25 +161,7 @@ def main() -> None:
         figure.write_html(peer, include_plotlyjs=True)
         peer_build = time.perf_counter() - start
 
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            page = browser.new_context(offline=True, viewport={"width": 1300, "height": 1000}).new_page()
-            start = time.perf_counter()
-            page.goto(ours.as_uri())
-            page.frame_locator("#scatter-frame").locator("canvas#plot[data-ready='1']").wait_for(
-                state="attached", timeout=600_000
-            )
-            ours_draw = time.perf_counter() - start
-            start = time.perf_counter()
-            page.goto(peer.as_uri())
-            page.locator(".js-plotly-plot .gl-container canvas, .js-plotly-plot canvas").first.wait_for(
-                state="attached", timeout=600_000
-            )
-            page.wait_for_function(
-                "() => document.querySelector('.js-plotly-plot')._fullLayout !== undefined", timeout=600_000
-            )
-            peer_draw = time.perf_counter() - start
-            browser.close()
+        ours_draw, peer_draw = draw_times(ours, peer)
         row = {
             "n": n,
             "ours": {
@@ -195,11 +176,7 @@ def main() -> None:
             },
         }
         results.append(row)
-        print(
-            f"n={n:,}: report {ours_build:.1f} s, {row['ours']['mb']} MB, drawn in {ours_draw:.1f} s | plotly "
-            f"scatter only {peer_build:.1f} s, {row['plotly']['mb']} MB, drawn in {peer_draw:.1f} s | size ratio "
-            f"{row['ours']['mb'] / row['plotly']['mb']:.2f}, draw ratio {ours_draw / max(peer_draw, 1e-9):.2f}"
-        )
+        say(row)
     if "--no-million" not in sys.argv:
         row = cli_case(1_000_000, work)
         results.append(row)
