@@ -7,11 +7,13 @@ are open. A session that has not opened a project gets one when its first run is
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
+from app.dataref import UPLOAD, current_ref
 from app.history import RunEntry
 from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
@@ -57,17 +59,7 @@ def open_project(name: str) -> None:
     found = store().project(name)
     ref: DatasetRef = found["dataset"]
     state = st.session_state
-    if ref.source.startswith("sample:"):
-        state["dataset_spec"] = {"kind": "sample", "name": ref.source.split(":", 1)[1]}
-    else:
-        state["dataset_spec"] = {
-            "kind": "file",
-            "path": ref.source,
-            "key": ref.key,
-            "name": ref.name or None,
-            "drop_nonfinite": ref.drop_nonfinite,
-            "columns": list(ref.columns) if ref.columns else None,
-        }
+    state["dataset_ref"] = ref  # the session reads the data as the project names it
     state.pop("upload_bytes", None)
     state["preprocess"] = ref.preprocess
     entries = []
@@ -110,28 +102,23 @@ def close_project() -> None:
 
 
 def dataset_reference(data: Dataset, preprocess: str) -> DatasetRef:
-    """Where this session's data can be read again: a sample, a file, or the kept copy of an upload."""
-    spec = st.session_state.get("dataset_spec", {})
-    if spec.get("kind") == "sample":
-        return reference(data, f"sample:{spec['name']}", preprocess)
-    drop = bool(spec.get("drop_nonfinite", False))
-    if spec.get("kind") == "file":
-        return reference(data, spec["path"], preprocess, spec.get("key"), spec.get("columns"), drop)
-    uploads = store().folder / "uploads"  # an upload only lives in memory: a project keeps a copy to reopen it
-    uploads.mkdir(parents=True, exist_ok=True)
-    path = uploads / f"{spec['digest']}{Path(spec['filename']).suffix.lower()}"
-    if not path.exists():
-        payload = st.session_state.get("upload_bytes", b"")
-        atomic_write(path, lambda temporary: temporary.write_bytes(payload))
-    st.session_state["dataset_spec"] = {
-        "kind": "file",
-        "path": str(path),
-        "key": spec.get("key"),
-        "name": data.name,
-        "drop_nonfinite": drop,
-        "columns": list(spec["columns"]) if spec.get("columns") else None,
-    }
-    return reference(data, str(path), preprocess, spec.get("key"), spec.get("columns"), drop)
+    """Where this session's data can be read again: a sample, a file, or the kept copy of an upload (which then
+    becomes the session's reference)."""
+    ref = current_ref()
+    source = ref.source
+    if source.startswith(UPLOAD):
+        uploads = store().folder / "uploads"  # an upload only lives in memory: a project keeps a copy to reopen it
+        uploads.mkdir(parents=True, exist_ok=True)
+        path = uploads / f"{source[len(UPLOAD) :]}{Path(ref.name).suffix.lower()}"
+        if not path.exists():
+            payload = st.session_state.get("upload_bytes", b"")
+            atomic_write(path, lambda temporary: temporary.write_bytes(payload))
+        source = str(path)
+    kept = reference(data, source, preprocess, ref.key, list(ref.columns) if ref.columns else None, ref.drop_nonfinite)
+    kept = replace(kept, name=ref.name or data.name)
+    if ref.source.startswith(UPLOAD):
+        st.session_state["dataset_ref"] = kept
+    return kept
 
 
 def ensure_project(data: Dataset, preprocess: str) -> str:

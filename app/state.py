@@ -12,9 +12,11 @@ import numpy as np
 import streamlit as st
 
 from app import projects
+from app.dataref import UPLOAD, current_ref
 from app.history import RunEntry, runs
 from clustering.data import DataError, Dataset
-from clustering.samples import DEFAULT_SAMPLE, SAMPLES, load_sample
+from clustering.samples import SAMPLES, load_sample
+from clustering.store import DatasetRef
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading sample…")
@@ -67,36 +69,28 @@ def upload_digest(data: bytes) -> str:
 
 
 def dataset() -> Dataset:
-    """The session's current dataset (the default sample until the user picks another)."""
-    state = st.session_state
-    if "dataset_spec" not in state:
-        state["dataset_spec"] = {"kind": "sample", "name": DEFAULT_SAMPLE}
-    spec = state["dataset_spec"]
-    if spec["kind"] == "sample":
-        return cached_sample(spec["name"])
-    if spec["kind"] == "file":
-        return cached_file(
-            spec["path"],
-            spec.get("key"),
-            tuple(spec["columns"]) if spec.get("columns") else None,
-            spec.get("name"),
-            bool(spec.get("drop_nonfinite", False)),
+    """The session's current dataset, read as its reference says (cached)."""
+    ref = current_ref()
+    if ref.source.startswith("sample:"):
+        return cached_sample(ref.source.split(":", 1)[1])
+    if ref.source.startswith(UPLOAD):
+        return cached_upload(
+            ref.source[len(UPLOAD) :],
+            ref.name,
+            st.session_state.get("upload_bytes", b""),
+            ref.key,
+            ref.columns,
+            ref.drop_nonfinite,
         )
-    return cached_upload(
-        spec["digest"],
-        spec["filename"],
-        state.get("upload_bytes", b""),
-        spec.get("key"),
-        spec.get("columns"),
-        spec.get("drop_nonfinite", False),
-    )
+    return cached_file(ref.source, ref.key, ref.columns, ref.name or None, ref.drop_nonfinite)
 
 
 def choose_sample(name: str) -> None:
     """Switch to a sample; an open project on other data is closed (its work stays saved)."""
-    if st.session_state.get("dataset_spec") != {"kind": "sample", "name": name}:
+    ref = DatasetRef(source=f"sample:{name}")
+    if current_ref() != ref:
         projects.close_project()
-    st.session_state["dataset_spec"] = {"kind": "sample", "name": name}
+    st.session_state["dataset_ref"] = ref
     st.session_state.pop("upload_bytes", None)
     st.session_state.pop("selection", None)
 

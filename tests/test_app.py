@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.history import RunEntry
 from clustering.samples import load_sample
+from clustering.store import DatasetRef
 
 TIMEOUT = 240
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,7 @@ def go(at: AppTest, url_path: str) -> AppTest:
 
 
 def on_digits(at: AppTest) -> AppTest:
-    at.session_state["dataset_spec"] = {"kind": "sample", "name": "digits"}
+    at.session_state["dataset_ref"] = DatasetRef(source="sample:digits")
     return at
 
 
@@ -94,14 +95,7 @@ def test_data_page_bad_upload_shows_message_not_traceback(filename, payload, mes
     data = payload()
     at = app("data")
     at.session_state["upload_bytes"] = data
-    at.session_state["dataset_spec"] = {
-        "kind": "upload",
-        "digest": filename,
-        "filename": filename,
-        "key": "",
-        "columns": None,
-        "drop_nonfinite": False,
-    }
+    at.session_state["dataset_ref"] = DatasetRef(source=f"upload:{filename}", name=filename)
     at.run()
     assert not at.exception
     assert any(message in e.value and filename in e.value for e in at.error)
@@ -317,7 +311,7 @@ def test_explain_page_without_runs():
 
 def test_explore_legend_shows_keywords_for_text():
     at = app("explore")
-    at.session_state["dataset_spec"] = {"kind": "sample", "name": "python-docs"}
+    at.session_state["dataset_ref"] = DatasetRef(source="sample:python-docs")
     at.session_state["projection"] = "pca"
     from clustering.pipeline import run
 

@@ -2,38 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from app import projects
+from app.dataref import UPLOAD, current_ref, upload_ref
 from app.page import page_setup
 from app.state import cached_upload, choose_sample, dataset, sample_caption, upload_digest
 from app.text import plain
 from clustering.data import DataError, Dataset
 from clustering.io import FORMATS
 from clustering.samples import sample_names
+from clustering.store import DatasetRef
 
 
-def load_upload(spec: dict, data_bytes: bytes) -> None:
+def load_upload(ref: DatasetRef, data_bytes: bytes) -> None:
     """Parse an upload now: an error is shown at once; a good file becomes the session's data."""
     try:
-        cached_upload(
-            spec["digest"], spec["filename"], data_bytes, spec["key"], spec["columns"], spec["drop_nonfinite"]
-        )
+        cached_upload(ref.source[len(UPLOAD) :], ref.name, data_bytes, ref.key, None, ref.drop_nonfinite)
     except DataError as error:
         st.error(f"Could not load {plain(error)}")  # the loader's message starts with the file name
         return
     projects.close_project()  # new data, new work: an open project stays saved as it is
     st.session_state["upload_bytes"] = data_bytes
-    st.session_state["dataset_spec"] = spec
+    st.session_state["dataset_ref"] = ref
     st.session_state.pop("selection", None)
     st.rerun()
 
 
 def feature_split(data: Dataset) -> None:
     """Which columns of a table are the embedding and which are metadata; changeable with a multiselect."""
-    spec = st.session_state.get("dataset_spec", {})
-    if spec.get("kind") not in ("upload", "file") or not data.feature_names:
+    ref = current_ref()
+    if ref.source.startswith("sample:") or not data.feature_names:
         return
     candidates = list(data.feature_names) + [
         str(c)
@@ -53,22 +55,17 @@ def feature_split(data: Dataset) -> None:
         "features they change every distance.",
     )
     if chosen and chosen != list(data.feature_names) and st.button("Use these feature columns", key="use-features"):
-        changed = {**spec, "columns": tuple(chosen)}
+        changed = replace(ref, columns=tuple(chosen), fingerprint="")
         try:
-            if spec["kind"] == "upload":
-                cached_upload(
-                    changed["digest"],
-                    changed["filename"],
-                    st.session_state.get("upload_bytes", b""),
-                    changed.get("key"),
-                    changed["columns"],
-                    changed.get("drop_nonfinite", False),
-                )
+            if ref.source.startswith(UPLOAD):
+                data_bytes = st.session_state.get("upload_bytes", b"")
+                digest = ref.source[len(UPLOAD) :]
+                cached_upload(digest, ref.name, data_bytes, ref.key, tuple(chosen), ref.drop_nonfinite)
         except DataError as error:
             st.error(plain(error))
             return
         projects.close_project()
-        st.session_state["dataset_spec"] = changed
+        st.session_state["dataset_ref"] = changed
         st.rerun()
 
 
@@ -79,6 +76,22 @@ def show_images(data: Dataset, count: int = 12) -> None:
     images = data.vectors[:count].reshape(-1, *shape)
     peak = max(float(images.max()), 1e-9)
     st.image([1.0 - image / peak for image in images], width=56, caption=[f"row {i}" for i in range(len(images))])
+
+
+def sample_picker() -> None:
+    """Pick a bundled sample and load it."""
+    names = sample_names()
+    source = current_ref().source
+    current = source.split(":", 1)[1] if source.startswith("sample:") else None
+    choice = st.selectbox(
+        "Sample",
+        names,
+        index=names.index(current) if current in names else 0,
+        format_func=lambda n: f"{n} — {sample_caption(n)}",
+    )
+    if st.button("Load sample", type="primary"):
+        choose_sample(choice)
+        st.rerun()
 
 
 def render() -> None:
@@ -95,17 +108,7 @@ def render() -> None:
         section()
         return
     if source == "Sample dataset":
-        names = sample_names()
-        current = st.session_state.get("dataset_spec", {}).get("name")
-        choice = st.selectbox(
-            "Sample",
-            names,
-            index=names.index(current) if current in names else 0,
-            format_func=lambda n: f"{n} — {sample_caption(n)}",
-        )
-        if st.button("Load sample", type="primary"):
-            choose_sample(choice)
-            st.rerun()
+        sample_picker()
     else:
         st.caption(
             f"Formats: {', '.join(FORMATS)} · up to {limit_mb:,} MB. An upload stays in this session until you "
@@ -117,18 +120,11 @@ def render() -> None:
             drop = st.checkbox("Drop rows with NaN/inf values instead of refusing the file")
         if upload is not None:  # a picked file loads at once; options changed afterwards reload it
             data_bytes = upload.getvalue()
-            spec = {
-                "kind": "upload",
-                "digest": upload_digest(data_bytes),
-                "filename": upload.name,
-                "key": key.strip(),
-                "columns": None,
-                "drop_nonfinite": drop,
-            }
-            current_spec = st.session_state.get("dataset_spec", {})
-            same = all(current_spec.get(k) == spec[k] for k in ("kind", "digest", "key", "drop_nonfinite"))
+            ref = upload_ref(upload_digest(data_bytes), upload.name, key.strip(), None, drop)
+            now = current_ref()
+            same = (now.source, now.key, now.drop_nonfinite) == (ref.source, ref.key, ref.drop_nonfinite)
             if not same:
-                load_upload(spec, data_bytes)
+                load_upload(ref, data_bytes)
 
     try:
         data = dataset()
