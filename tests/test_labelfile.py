@@ -328,3 +328,24 @@ def test_export_never_passes_metadata_off_as_the_runs_own_columns(tmp_path):
     written = pd.read_csv(tmp_path / "e.csv", keep_default_na=False)
     assert written["title"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@a", "ok", "'\tx"]
     assert written["cluster_name"][0] == "'=cmd|' /C calc'!A0" and written["cluster"].tolist() == [0, 0, 1, 1, -1, 1]
+
+
+def test_explain_and_perceive_read_a_sorted_file_as_the_plain_one(tmp_path, capsys, km_labels):
+    km_labels.to_csv(tmp_path / "km.csv", index=False)
+    km_labels.sort_values("cluster", kind="stable").to_csv(tmp_path / "s.csv", index=False)
+    rules, verdicts = [], []
+    for name in ("km", "s"):
+        labels = str(tmp_path / f"{name}.csv")
+        out = tmp_path / f"{name}.json"
+        code, _, err = run_cli(
+            ["explain", "sample:digits", "--labels", labels, "--space", "pca", "--out", str(out)], capsys
+        )
+        assert code == 0, err
+        found = json.loads(out.read_text())
+        rules.append((found["accuracy"], [c["rule"] for c in found["clusters"]]))
+        code, printed, err = run_cli(
+            ["perceive", "sample:digits", "--labels", labels, "--projection", "pca", "--json"], capsys
+        )
+        assert code == 0, err
+        verdicts.append((json.loads(printed)["ari"], json.loads(printed)["verdicts"]))
+    assert rules[0] == rules[1] and verdicts[0] == verdicts[1]
