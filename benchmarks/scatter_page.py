@@ -1,13 +1,9 @@
 """A bare page with the WebGL scatter, for benchmarks/app_scatter.py (N from the ?n= query parameter)."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
-from scatter import colour_codes, scatter  # noqa: E402
+from app.scatter import colour_codes, scatter
 
 st.set_page_config(layout="wide")
 n = int(st.query_params.get("n", "10000"))
