@@ -283,3 +283,10 @@ def test_a_sampled_sweep_joins_its_truth_file_on_every_row(tmp_path, capsys):
     import json
 
     assert json.loads(out)["rows"][0]["ari"] > 0.4
+
+
+@pytest.mark.parametrize("shape", [(0, 8), (100, 0), (2, 4)])
+def test_an_empty_out_of_core_input_is_refused_before_dask_starts(tmp_path, shape):
+    np.save(tmp_path / "x.npy", np.zeros(shape, dtype=np.float32))
+    with pytest.raises(DataError, match=r"x.npy: no data to cluster \(.* rows x .* columns\)"):
+        open_source(tmp_path / "x.npy")

@@ -16,6 +16,7 @@ import numpy as np
 
 from clustering.data import DataError
 from clustering.io import DEFAULT_VECTOR_COLUMN, METADATA_NAMES, embedding_columns, npy_header
+from clustering.io.checks import MIN_ROWS
 from clustering.limits import MAX_MB, OUT_OF_CORE_MAX_MB
 
 PART_ROWS = 250_000  # rows per part of an .npy or zarr input (64 MB of 64-d float32)
@@ -149,7 +150,12 @@ def _npy_source(path: Path) -> Source:
 
 
 def _check_size(path: Path, n: int, d: int, part_rows: int) -> None:
-    """Bounds from what a file declares, before anything is read: the whole matrix, and one part in memory."""
+    """Bounds from what a file declares, before anything is read: rows and columns to cluster, the whole matrix,
+    and one part in memory."""
+    if n < MIN_ROWS or d < 1:
+        raise DataError(
+            f"{path}: no data to cluster ({n:,} rows x {d:,} columns); give at least {MIN_ROWS} rows and one column."
+        )
     total_mb = n * d * 4 / 2**20
     if total_mb > OUT_OF_CORE_MAX_MB.value():
         raise DataError(
