@@ -290,3 +290,16 @@ def test_an_empty_out_of_core_input_is_refused_before_dask_starts(tmp_path, shap
     np.save(tmp_path / "x.npy", np.zeros(shape, dtype=np.float32))
     with pytest.raises(DataError, match=r"x.npy: no data to cluster \(.* rows x .* columns\)"):
         open_source(tmp_path / "x.npy")
+
+
+def test_dask_options_are_checked_before_a_cluster_starts(capsys):
+    from clustering.scale.dask_run import dask_client
+
+    for args, message in ((["--workers", "-1"], "from 1 to 1024"), (["--worker-memory", "lots"], "such as 4GB")):
+        code, _, err = run_cli(
+            ["cluster", "sample:digits", "--method", "kmeans", "--dask", *args, "--out", "x"], capsys
+        )
+        assert code == 2 and message in err, err
+    with pytest.raises(DataError, match="worker memory 'lots'"):
+        with dask_client(worker_memory="lots"):
+            pass

@@ -38,9 +38,12 @@ def dask_arguments(parser: argparse.ArgumentParser) -> None:
         "--dask", action="store_true", help="run out of core on Dask (automatic for a parquet folder or a .zarr input)"
     )
     parser.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler (default: a local cluster)")
-    parser.add_argument("--workers", type=int, default=None, help="local cluster: worker processes (default: cores)")
+    parser.add_argument(
+        "--workers", type=worker_count, default=None, help="local cluster: worker processes (default: cores)"
+    )
     parser.add_argument(
         "--worker-memory",
+        type=memory_size,
         default=None,
         help="local cluster: memory limit per worker, e.g. 4GB (setting CLUSTERLAB_WORKER_MEMORY, default 4GB)",
     )
@@ -74,6 +77,26 @@ def label_file_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="leave data rows that a labels or truth file does not name unlabelled (default: refuse)",
     )
+
+
+def worker_count(text: str) -> int:
+    """--workers: a whole number from 1 to 1,024."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of worker processes from 1 to 1024.")
+    return int(text)
+
+
+def memory_size(text: str) -> str:
+    """--worker-memory: a size Dask reads, such as 4GB or 500MB (at least 100MB)."""
+    from dask.utils import parse_bytes
+
+    try:
+        size = parse_bytes(text.strip())
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a size such as 4GB or 500MB.") from None
+    if size < 100 * 2**20:
+        raise argparse.ArgumentTypeError(f"{text!r}: a worker needs at least 100MB.")
+    return text.strip()
 
 
 def comma_list(text: str | None) -> list[str]:

@@ -60,10 +60,21 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, worker
         finally:
             client.close()
         return
+    from dask.utils import parse_bytes
+
+    memory = worker_memory or WORKER_MEMORY
+    try:
+        parse_bytes(memory)
+    except (ValueError, TypeError):
+        raise DataError(
+            f"worker memory {memory!r}: give a size such as 4GB (--worker-memory, setting CLUSTERLAB_WORKER_MEMORY)."
+        ) from None
+    if workers is not None and not 1 <= workers <= 1024:
+        raise DataError(f"{workers} workers: give a number from 1 to 1024.")
     cluster = LocalCluster(
         n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
-        memory_limit=worker_memory or WORKER_MEMORY,
+        memory_limit=memory,
         dashboard_address=":0",  # any free port: two clusters (or a user's own) never clash over 8787
         silence_logs=logging.CRITICAL,  # a failed task is reported once, as one DataError line, not as worker logs
     )
