@@ -124,3 +124,16 @@ def test_console_script_subprocess(tmp_path):
         [sys.executable, "-m", "clustering.cli", "info", str(tmp_path / "x.npy")], capture_output=True, text=True
     )
     assert proc.returncode == 2 and proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
+
+
+def test_an_unexpected_failure_says_it_is_ours_and_how_to_report_it(capsys, monkeypatch):
+    import clustering.cli.info_commands as info_commands
+
+    def broken(args):
+        raise KeyError(0)
+
+    monkeypatch.setattr(info_commands, "cmd_samples", broken)  # the parser is built at each call: it takes this one
+    code, _, err = run_cli(["samples"], capsys)
+    assert (
+        code == 2 and err.startswith("error: an unexpected KeyError (0); rerun with --debug") and err.count("\n") == 1
+    )

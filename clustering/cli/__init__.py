@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         known = (DataError, UsageError, ValueError, OSError)
-        text = str(error) if isinstance(error, known) else f"{type(error).__name__}: {error}"
-        line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        text = str(error).strip()
+        line = text.splitlines()[0] if text else type(error).__name__
+        if not isinstance(error, known):  # a defect of ours: say so, and how to report it
+            line = f"an unexpected {type(error).__name__} ({line[:200]}); rerun with --debug and report the traceback"
         print(f"error: {terminal_text(line)}", file=sys.stderr)
         return 2
 
