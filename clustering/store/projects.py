@@ -188,9 +188,9 @@ class Store:
         dtype, length and range."""
         import pyarrow.parquet as pq
 
+        run_id = self.find_run(project, run).id  # the one lookup: ids first, then the newest of that name
         with connect(self.path, read_only=True) as db:
             project_id = self._id(db, project)
-            run_id = self._run_id(db, project_id, project, run)
             file_name, digest, n_rows = db.execute(
                 "SELECT labels_file, labels_sha256, n_rows FROM runs WHERE project_id = ? AND id = ?",
                 [project_id, run_id],
@@ -400,18 +400,6 @@ class Store:
         if found is None:
             raise StoreError(f"no project named {name!r}; `clusterlab project list` shows them.")
         return found[0]
-
-    @staticmethod
-    def _run_id(db, project_id: str, project: str, run: str) -> str:
-        """A run by its id first, then by name (newest of that name)."""
-        found = db.execute("SELECT id FROM runs WHERE project_id = ? AND id = ?", [project_id, run]).fetchone()
-        if found is None:
-            found = db.execute(
-                "SELECT id FROM runs WHERE project_id = ? AND name = ? ORDER BY created DESC", [project_id, run]
-            ).fetchone()
-        if found is None:
-            raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists them.")
-        return str(found[0])
 
     def _project_folder(self, project_id: str) -> Path:
         """The folder of a project's arrays; an id of another form (a path, `..`) is refused before any use."""
