@@ -132,6 +132,7 @@ class Dataset:
             "dtype": str(self.vectors.dtype),
             "feature_columns": self.features(),
             "metadata_columns": list(map(str, self.metadata.columns)),
+            "text_column": self.text_column,
             "nan_count": int(np.isnan(self.vectors).sum()),
             "fingerprint": self.fingerprint,
             "warnings": list(self.warnings),

@@ -63,6 +63,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     shown = ", ".join(features) if len(features) <= 8 else f"{', '.join(features[:3])} … {features[-1]}"
     print(f"features ({len(features)}): {shown}")
     print(f"metadata columns: {', '.join(summary['metadata_columns']) or '(none)'}")
+    print(f"text column: {summary['text_column'] or '(none found; name one with --text-column)'}")
     print(f"NaN values: {summary['nan_count']}")
     print(f"fingerprint: {summary['fingerprint']}")
     for warning in summary["warnings"]:

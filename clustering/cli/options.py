@@ -12,11 +12,16 @@ class UsageError(ValueError):
 
 
 def input_arguments(parser: argparse.ArgumentParser) -> None:
-    """INPUT and the options that pick what is read from it (--key, --columns, --drop-nonfinite)."""
+    """INPUT and the options that pick what is read from it (--key, --columns, --drop-nonfinite, --text-column)."""
     parser.add_argument("input", help="a file (.npy .npz .csv .tsv .parquet .h5ad) or sample:NAME")
     parser.add_argument("--key", help="array in .npz, obsm key in .h5ad, vector column in .parquet")
     parser.add_argument("--columns", help="comma-separated feature columns (CSV/parquet)")
     parser.add_argument("--drop-nonfinite", action="store_true", help="drop rows with NaN/inf instead of failing")
+    parser.add_argument(
+        "--text-column",
+        default=None,
+        help="the metadata column of free text (keywords, word rules); default: found from the data; '' for none",
+    )
 
 
 def scale_arguments(parser: argparse.ArgumentParser) -> None:
@@ -144,4 +149,14 @@ def load_dataset(args: argparse.Namespace) -> Dataset:
         options["key"] = args.key
     if args.columns:
         options["columns"] = comma_list(args.columns)
-    return load_input(args.input, **options)
+    text_column = getattr(args, "text_column", None)
+    if text_column is not None and not str(args.input).startswith("sample:"):
+        options["text_column"] = text_column.strip()
+    dataset = load_input(args.input, **options)
+    if text_column is not None and str(args.input).startswith("sample:"):
+        from dataclasses import replace
+
+        from clustering.io.checks import chosen_text_column
+
+        dataset = replace(dataset, text_column=chosen_text_column(dataset.metadata, text_column.strip(), args.input))
+    return dataset

@@ -28,6 +28,7 @@ def register(commands) -> None:
     report.add_argument("--key", help="array in .npz, obsm key in .h5ad, vector column in .parquet")
     report.add_argument("--columns", help="comma-separated feature columns (CSV/parquet)")
     report.add_argument("--drop-nonfinite", action="store_true", help="drop rows with NaN/inf instead of failing")
+    report.add_argument("--text-column", default=None, help="the metadata column of free text ('' for none)")
     report.add_argument("--labels", nargs="+", metavar="CSV", help="label files, one run each (`cluster --out`)")
     report.add_argument("--project", help="report a project's saved runs (CLUSTERLAB_HOME) instead of label files")
     report.add_argument("--runs", help="with --project: comma-separated run names or ids (default: all)")

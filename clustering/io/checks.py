@@ -30,6 +30,7 @@ class LoadOptions:
     max_mb: float = DEFAULT_MAX_MB  # refuse files (and matrices) larger than this
     max_columns: int = DEFAULT_MAX_COLUMNS  # refuse tables and matrices wider than this
     max_rows: int | None = None
+    text_column: str | None = None  # the column of free text; None: found from the data; "": none
 
 
 def finish(
@@ -91,6 +92,7 @@ def finish(
         vectors.setflags(write=False)  # read from the file here, so the Dataset can own it without a copy
     id_column = next((c for c in metadata.columns if str(c).lower() == "id" and metadata[c].is_unique), None)
     label_column = "label" if "label" in metadata.columns else None
+    text = chosen_text_column(metadata, opts.text_column, label, exclude=(id_column, label_column))
     return Dataset(
         vectors=vectors,
         metadata=metadata,
@@ -99,8 +101,45 @@ def finish(
         feature_names=feature_names,
         id_column=id_column,
         label_column=label_column,
+        text_column=text,
         warnings=warnings,
     )
+
+
+TEXT_MIN_WORDS = 3.0  # a column of free text: on average at least this many words per value...
+TEXT_MIN_DISTINCT = 0.5  # ...at least this share of its values distinct (categories repeat)...
+TEXT_MIN_FILLED = 0.5  # ...and at least this share of rows with a value
+
+
+def text_columns(metadata: pd.DataFrame, exclude: tuple = ()) -> list[str]:
+    """Columns of free text (titles, descriptions, documents), most words first; categories and ids are not."""
+    found = []
+    for column in metadata.columns:
+        values = metadata[column]
+        if column in exclude or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        filled = values.dropna().astype(str)
+        filled = filled[filled.str.strip() != ""]
+        if len(filled) < max(3, TEXT_MIN_FILLED * len(values)):
+            continue
+        sample = filled.sample(min(len(filled), 5_000), random_state=0) if len(filled) > 5_000 else filled
+        words = float(sample.str.split().str.len().mean())
+        if words >= TEXT_MIN_WORDS and sample.nunique() >= TEXT_MIN_DISTINCT * len(sample):
+            found.append((words, str(column)))
+    return [column for _, column in sorted(found, reverse=True)]
+
+
+def chosen_text_column(metadata: pd.DataFrame, wanted: str | None, label: str, exclude: tuple = ()) -> str | None:
+    """The text column: the one named (refused when absent), none when "" is given, else the one found."""
+    if wanted == "":
+        return None
+    if wanted is not None:
+        if wanted not in metadata.columns:
+            columns = list(map(str, metadata.columns))[:15]
+            raise DataError(f"{label}: no column {wanted!r} for the text (metadata columns: {columns}).")
+        return wanted
+    found = text_columns(metadata, exclude=exclude)
+    return found[0] if found else None
 
 
 def quality_warnings(vectors: np.ndarray, feature_names: list[str] | None) -> list[str]:

@@ -1,0 +1,74 @@
+"""A column of free text is found in any table (titles, descriptions), can be named or turned off, and feeds
+the keywords; categories and ids are never taken for text."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clustering.cli import main
+from clustering.data import DataError
+from clustering.io import load
+
+WORDS = ["red", "blue", "wool", "cotton", "shoe", "boot", "lamp", "desk", "oak", "steel", "soft", "large"]
+
+
+def products(path, n=300):
+    rng = np.random.default_rng(0)
+    group = rng.integers(0, 3, n)
+    frame = pd.DataFrame(rng.normal(size=(n, 8)) + group[:, None] * 6, columns=[f"emb_{i}" for i in range(8)])
+    frame["id"] = [f"sku{i}" for i in range(n)]
+    frame["category"] = np.array(["shoes", "lamps", "desks"])[group]
+    frame["price"] = rng.gamma(2, 20, n).round(2)
+    frame["title"] = [
+        " ".join([["shoe", "boot", "lamp"][g], *rng.choice(WORDS, 3), ["sole", "bulb", "drawer"][g], str(i)])
+        for i, g in enumerate(group)
+    ]
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_a_title_column_is_found_and_categories_and_ids_are_not(tmp_path):
+    products(tmp_path / "p.csv")
+    data = load(tmp_path / "p.csv")
+    assert data.text_column == "title" and data.id_column == "id"
+    assert load(tmp_path / "p.csv", text_column="").text_column is None
+    assert load(tmp_path / "p.csv", text_column="category").text_column == "category"
+    with pytest.raises(DataError, match="no column 'nope' for the text"):
+        load(tmp_path / "p.csv", text_column="nope")
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 3)), columns=["a", "b", "c"])
+    frame["kind"] = ["x y z"] * 50  # words, but one value repeated: a category
+    frame.to_csv(tmp_path / "q.csv", index=False)
+    assert load(tmp_path / "q.csv").text_column is None
+
+
+def test_info_names_the_text_column_and_explain_writes_its_keywords(tmp_path, capsys):
+    products(tmp_path / "p.csv")
+    assert main(["info", str(tmp_path / "p.csv"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["text_column"] == "title"
+    out = tmp_path / "labels.csv"
+    assert (
+        main(["cluster", str(tmp_path / "p.csv"), "--method", "kmeans", "--param", "n_clusters=3", "--out", str(out)])
+        == 0
+    )
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "explain",
+                str(tmp_path / "p.csv"),
+                "--labels",
+                str(out),
+                "--space",
+                "features",
+                "--out",
+                str(tmp_path / "r.json"),
+            ]
+        )
+        == 0
+    )
+    keywords = json.loads((tmp_path / "r.json").read_text())["keywords"]
+    assert sorted(words[0] for words in keywords.values()) == ["boot", "lamp", "shoe"], keywords  # one per group
+    assert main(["info", str(tmp_path / "p.csv"), "--text-column", ""]) == 0
+    assert "text column: (none found" in capsys.readouterr().out
