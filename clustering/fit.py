@@ -44,15 +44,6 @@ def checked_params(method: str, params: dict | None, seed: int | None = None) ->
     return backend.checked(given)
 
 
-def neighbours(x: np.ndarray, method: str, values: dict):
-    """The kNN graph the method fits on (cached and shared), or None for a method without one."""
-    backend = get_backend(method)
-    k = backend.graph_size(values)
-    if k is None:
-        return None
-    return knn_graph(x, k, values.get("metric", "euclidean"), seed=values.get("seed", 0))
-
-
 def fit(
     x: np.ndarray, method: str, values: dict, *, progress: Progress | None = None, cancel: threading.Event | None = None
 ) -> Fitted:
@@ -87,10 +78,11 @@ def fit(
         raise ParamError(reason)
     fitted = Fitted(estimator=backend(**values), params=values)
     fit_kwargs: dict = {}
-    if backend.graph_size(values) is not None:
+    k = backend.graph_size(values)
+    if k is not None:  # the shared kNN graph (cached), for methods that use one
         report(progress, "neighbors", 0.0, cancel)
         start = time.perf_counter()
-        graph = neighbours(x, method, values)
+        graph = knn_graph(x, k, values.get("metric", "euclidean"), seed=values.get("seed", 0))
         fitted.seconds["neighbors"] = time.perf_counter() - start
         fitted.info["knn"] = {"k": graph.k, "exact": graph.exact, "recall": graph.recall, "cached": graph.cached}
         fit_kwargs["knn"] = graph

@@ -219,11 +219,11 @@ def _label_codes(
 
 
 def _cluster_names(column: pd.Series, codes: np.ndarray) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for code, name in zip(codes, column.fillna("").astype(str)):
-        if code >= 0 and name.strip() and name != "noise":
-            names.setdefault(int(code), name.strip())
-    return names
+    """Each cluster's name from a `cluster_name` column: the first non-empty one written for it."""
+    frame = pd.DataFrame({"code": codes, "name": column.fillna("").astype(str).str.strip().to_numpy()})
+    frame = frame[(frame["code"] >= 0) & (frame["name"] != "") & (frame["name"] != "noise")]
+    frame = frame.drop_duplicates("code")
+    return dict(zip(frame["code"].astype(int), frame["name"]))
 
 
 def _confidence(path: Path, column: pd.Series) -> np.ndarray:
@@ -238,16 +238,19 @@ def _confidence(path: Path, column: pd.Series) -> np.ndarray:
     return values
 
 
-def _examples(values) -> str:
-    shown = [str(v) for v in list(values)[:EXAMPLES]]
+def _examples(values, total: int | None = None) -> str:
+    """The first few values, and how many more (of `total`, default all of `values`)."""
+    shown = [str(v) for v in list(values[:EXAMPLES])]
     shown = [s[:-2] if s.endswith(".0") else s for s in shown]
-    more = len(values) - len(shown)
+    more = (len(values) if total is None else total) - len(shown)
     return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
 
 
 def _describe_rows(rows: np.ndarray, dataset: Dataset, id_column: str) -> str:
-    if dataset.id_column and id_column == dataset.id_column or (id_column == "id" and dataset.id_column):
-        ids = dataset.metadata[dataset.id_column].to_numpy()[rows[:EXAMPLES]]
-        more = len(rows) - min(len(rows), EXAMPLES)
-        return f"{id_column} " + ", ".join(map(str, ids)) + (f" and {more:,} more" if more > 0 else "")
+    if dataset.id_column and id_column in (dataset.id_column, "id"):
+        return (
+            f"{id_column} "
+            + _examples(dataset.metadata[dataset.id_column].to_numpy()[rows[:EXAMPLES]])
+            + (f" and {len(rows) - EXAMPLES:,} more" if len(rows) > EXAMPLES else "")
+        )
     return "row " + _examples(rows)

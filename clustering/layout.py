@@ -13,7 +13,7 @@ import numpy as np
 
 from clustering.data import Dataset
 from clustering.fit_rows import SampleSpec, layout_rows
-from clustering.preprocess import Preprocessing, prepared
+from clustering.preprocess import Preprocessing, parse, prepared
 from clustering.progress import Progress, report
 from clustering.projection import execution, project
 from clustering.scale.sampled import layout_sampled
@@ -66,6 +66,8 @@ def layout(
     report(progress, "preprocess", 0.0, cancel)
     if isinstance(data, Dataset):
         x = prepared(data, preprocess, seed=seed)
+    elif parse(preprocess)[0] == "none":
+        x = np.asarray(data, dtype=np.float32)  # a matrix already prepared (the pipeline's): no copy, no scan
     else:
         x = Preprocessing.fit(np.asarray(data, dtype=np.float32), preprocess, seed=seed).apply(data)
     rows = layout_rows(method, len(x), sample)

@@ -69,11 +69,14 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     def safe(value: object) -> object:
         return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(safe)
-    out.columns = [safe(str(c)) for c in out.columns]
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    names = [safe(str(c)) for c in frame.columns]
+    if not text and names == [str(c) for c in frame.columns]:
+        return frame  # numbers only (a run's labels): nothing to copy
+    out = frame.copy(deep=False)  # the number columns are shared, not copied
+    for column in text:
+        out[column] = frame[column].map(safe)
+    out.columns = names
     return out
 
 

@@ -83,7 +83,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator:
         connection = _open(path, duckdb, read_only)
         try:
             connection.execute("BEGIN TRANSACTION")
-            _ensure_schema(connection, path, read_only)
+            _ensure_schema(connection, path)  # a read-only connection only reaches it at the current version
             yield connection
             connection.execute("COMMIT")
         except BaseException as error:
@@ -163,21 +163,16 @@ def _open(path: Path, duckdb, read_only: bool = False):
                     f"works; to save runs, point {HOME_SETTING} at a folder you can write."
                 ) from None
             if "corrupt" in text.lower() or "checksum" in text.lower():
-                raise StoreError(
-                    f"{path}: the project store is damaged ({text.splitlines()[0][:160]}). It was left untouched: "
-                    f"restore it from a backup, or move it away and point {HOME_SETTING} at another folder."
-                ) from None
+                raise _store_error(path, error) from None
             raise StoreError(
                 f"{path}: not a Clusterlab project store ({text.splitlines()[0][:160]}). It was left "
                 f"untouched: move it away, or point {HOME_SETTING} at another folder."
             ) from None
 
 
-def _ensure_schema(connection, path: Path, read_only: bool = False) -> None:
+def _ensure_schema(connection, path: Path) -> None:
     tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "meta" not in tables:
-        if read_only and not tables:
-            raise StoreError(f"{path}: an empty database, not yet a Clusterlab project store; open it writable once.")
         if tables:
             raise StoreError(
                 f"{path}: a DuckDB database with other tables ({', '.join(sorted(tables)[:5])}), not a "
@@ -200,11 +195,6 @@ def _ensure_schema(connection, path: Path, read_only: bool = False) -> None:
         raise StoreError(
             f"{path}: written by a newer Clusterlab (store schema {version}, this one reads up to "
             f"{SCHEMA_VERSION}). Upgrade Clusterlab; the store was left untouched."
-        )
-    if read_only and version < SCHEMA_VERSION:
-        raise StoreError(
-            f"{path}: a store of schema {version} that must be upgraded to {SCHEMA_VERSION} before it can be read; "
-            "open it once where it can be written."
         )
     while version < SCHEMA_VERSION:
         for statement in MIGRATIONS[version]:

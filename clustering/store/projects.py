@@ -212,12 +212,16 @@ class Store:
 
     def find_run(self, project: str, run: str) -> RunRecord:
         """A run's record, by id first, then by name (the newest run of that name): the one lookup of a run."""
-        runs = self.project(project)["runs"]
-        found = next((r for r in runs if r.id == run), None)
-        found = found or next((r for r in reversed(runs) if r.name == run), None)
+        with connect(self.path, read_only=True) as db:
+            project_id = self._id(db, project)
+            found = db.execute(
+                f"SELECT {RunRecord.COLUMNS} FROM runs WHERE project_id = ? AND (id = ? OR name = ?) "
+                "ORDER BY id = ? DESC, created DESC LIMIT 1",
+                [project_id, run, run, run],
+            ).fetchone()
         if found is None:
             raise StoreError(f"project {project!r} has no run {run!r}; `clusterlab project show {project}` lists them.")
-        return found
+        return RunRecord.from_row(found)
 
     def rename_run(self, project: str, run_id: str, new_name: str) -> None:
         """Rename a run (names are checked; a run id's form is refused)."""
