@@ -154,6 +154,7 @@ def report_job(label: str, fn, kwargs: dict, signature: tuple, file_name: str, k
             made.clear()  # one report at a time: they can be tens of MB
             made[signature] = html.encode("utf-8")
 
+        st.session_state["report-wanted"] = key  # its section stays open while it is made
         start_job(label.replace("Make the ", "").replace(" (HTML)", ""), fn, kwargs, keep)
         st.rerun()
     if signature in made:

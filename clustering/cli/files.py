@@ -16,14 +16,20 @@ from clustering.labelfile import LabelFile, read_label_file
 
 
 def read_truth(spec: str, dataset: Dataset, allow_unlabelled: bool = False) -> np.ndarray:
-    """A metadata column name, or a truth file joined to the data by its ids (`label` column, see labelfile)."""
-    return truth_values(spec, dataset, allow_unlabelled).pipe(encode_labels)
+    """True classes as int codes (-1 none): a metadata column, or a truth file joined to the data by its ids."""
+    if spec in dataset.metadata.columns:
+        return encode_labels(dataset.metadata[spec])
+    return _truth_file(spec, dataset, allow_unlabelled).labels
 
 
 def truth_values(spec: str, dataset: Dataset, allow_unlabelled: bool = False) -> pd.Series:
-    """The truth as values with their names: a metadata column, or a file's labels joined by id (None: none)."""
+    """The truth as values with their names: a metadata column, or a truth file's classes by name (None: none)."""
     if spec in dataset.metadata.columns:
         return dataset.metadata[spec]
+    return _truth_file(spec, dataset, allow_unlabelled).named_values()
+
+
+def _truth_file(spec: str, dataset: Dataset, allow_unlabelled: bool) -> LabelFile:
     if not Path(spec).exists():
         raise UsageError(
             f"--truth {spec}: neither a metadata column (columns: {list(dataset.metadata.columns)[:15]}) "
@@ -31,7 +37,7 @@ def truth_values(spec: str, dataset: Dataset, allow_unlabelled: bool = False) ->
         )
     found = read_label_file(spec, dataset, truth=True, allow_unlabelled=allow_unlabelled)
     _say_unlabelled(found)
-    return found.named_values()
+    return found
 
 
 def read_labels(path_text: str, dataset: Dataset, allow_unlabelled: bool = False) -> LabelFile:

@@ -13,8 +13,8 @@ from app.views.compare.comparison import Comparison
 
 
 def report_section(chosen: Comparison) -> None:
-    made = bool(st.session_state.get("reports")) or "job" in st.session_state  # kept open while it is made
-    with st.expander("Report of these runs (HTML, opens offline)", expanded=made):
+    wanted = st.session_state.get("report-wanted") == "compare"  # open once a report of these runs was asked for
+    with st.expander("Report of these runs (HTML, opens offline)", expanded=wanted):
         entries = [find_run(chosen.history, i) for i in chosen.chosen_ids]
         kept_rules = {
             i: kept[0]["result"] if (kept := projects.kept_explanations(i)) else None for i in chosen.chosen_ids
