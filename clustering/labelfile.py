@@ -86,8 +86,8 @@ def read_label_file(
         missing = np.setdiff1d(np.arange(dataset.n), positions)
         raise DataError(
             f"{path}: {unlabelled:,} of the data's {dataset.n:,} rows have no label (for example "
-            f"{_describe_rows(missing, dataset, id_column)}). Label every row (write -1 for noise), or pass "
-            "--allow-unlabelled to leave them unlabelled."
+            f"{_describe_rows(missing, dataset, id_column)}). Label every row (write -1 for noise), or choose to leave "
+            "them unlabelled (--allow-unlabelled)."
         )
     if NAME_COLUMN in frame.columns and not names:
         names = _cluster_names(frame[NAME_COLUMN], codes)
