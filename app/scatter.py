@@ -21,6 +21,7 @@ from clustering.report.colours import (
     named_colour_codes,
     palette,
 )
+from clustering.report.map_labels import map_labels as group_labels
 
 IMAGE_MAX_ROWS = 70_000
 SCATTER_ASSETS = Path(clustering.report.__file__).parent / "scatter"
@@ -51,12 +52,15 @@ def scatter(
     link: str | None = None,
     shapes: list[dict] | None = None,
     marked: np.ndarray | None = None,
+    map_labels: bool = True,
+    label_scale: float = 1.0,
 ) -> dict | None:
     """Draw the scatter; returns the last selection {'rows': [...], 'nonce': ...} or None.
 
     Panels sharing a `link` name mirror each other's hovered row and selection in the browser (no rerun).
     `marked` rows (a search's matches) are shown as a selection in the browser, without a rerun or a reply.
     `shapes` are polygons {points: [[x, y], ...] in data coordinates, colour, opacity} shaded over the points.
+    `map_labels` puts each group's name on the map (largest first, never overlapping), `label_scale` sizes them.
     """
     xy = np.ascontiguousarray(xy, dtype=np.float32)
     codes = np.ascontiguousarray(codes, dtype=np.uint16)
@@ -80,6 +84,8 @@ def scatter(
         default=None,
         link=link,
         shapes=shapes or [],
+        labels=group_labels(xy, codes, legend) if map_labels else [],
+        label_scale=label_scale,
         marked=np.ascontiguousarray(marked, dtype=np.uint32).tobytes() if marked is not None else None,
         marked_id=hashlib.blake2b(np.ascontiguousarray(marked, dtype=np.uint32).tobytes(), digest_size=8).hexdigest()
         if marked is not None

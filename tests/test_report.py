@@ -384,6 +384,8 @@ def test_hostile_report_runs_nothing_offline_and_draws(tmp_path):
         frame = page.frame_locator("#scatter-frame")
         frame.locator("canvas#plot[data-ready='1']").wait_for(state="attached", timeout=30_000)
         assert frame.locator("#status").inner_text().startswith(f"{data.n:,} points")
+        # the clusters' names are on the map (canvas text, never HTML), one per cluster that fits
+        assert int(frame.locator("canvas#plot").get_attribute("data-labels-placed")) >= 2
         # the scatter really drew: a point's pixel differs from the white background
         xy = page.frames[1].evaluate("() => window.__scatterPoint(0)")
         page.frames[1].mouse.move if False else None  # noqa: B018  (hover through the page below)

@@ -54,6 +54,7 @@ def register(commands) -> None:
     figure.add_argument("--dpi", type=int, default=150, help="PNG resolution (default 150)")
     figure.add_argument("--width", type=float, default=8.0, help="width in inches (default 8)")
     figure.add_argument("--height", type=float, default=6.0, help="height in inches (default 6)")
+    figure.add_argument("--no-labels", action="store_true", help="leave the cluster names off the map (on by default)")
     figure.add_argument("--out", required=True, help="scatter.png or scatter.svg")
     figure.set_defaults(handler=cmd_figure)
 
@@ -152,16 +153,23 @@ def cmd_figure(args: argparse.Namespace) -> int:
     xy = layout_for(args, dataset, args.preprocess or "none")
     if args.labels:
         found = read_labels(args.labels, dataset, args.allow_unlabelled)
+        names = dict(found.names)
+        if dataset.text_column:  # unnamed clusters are labelled by their keywords
+            from clustering.explain.keywords import keyword_labels
+
+            names = {**keyword_labels(dataset.metadata[dataset.text_column], found.labels, top=3), **names}
         if truth_column:
             reference = encode_labels(dataset.metadata[truth_column])
-            codes, legend = matched_colour_codes(found.labels, reference, found.names)
+            codes, legend = matched_colour_codes(found.labels, reference, names)
         else:
-            codes, legend = named_colour_codes(found.labels, found.names)
+            codes, legend = named_colour_codes(found.labels, names)
     elif truth_column:
         codes, legend = colour_codes(dataset.metadata[truth_column], noise_negative=False)
     else:
         codes, legend = np.zeros(dataset.n, dtype=np.uint16), []
-    figure = scatter_figure(xy, codes, legend, title=args.title, width=args.width, height=args.height)
+    figure = scatter_figure(
+        xy, codes, legend, title=args.title, width=args.width, height=args.height, labels=not args.no_labels
+    )
     data = figure_bytes(figure, fmt, dpi=args.dpi)
     atomic_write(out, lambda temporary: temporary.write_bytes(data))
     print(f"wrote {out} ({fmt}, {len(data) / 1e3:.0f} kB)")

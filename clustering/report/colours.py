@@ -19,7 +19,7 @@ TAB20 = [
     "#e377c2",
     "#17becf",
     "#bcbd22",
-    "#7f7f7f",
+    "#637939",  # tab20's grey (#7f7f7f) would read as noise (#b8b8bd) on a projector: a dark olive instead
     "#aec7e8",
     "#ffbb78",
     "#98df8a",
@@ -56,6 +56,7 @@ def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) ->
         bins = pd.qcut(series.rank(method="first"), q=min(10, series.notna().sum()), labels=False)
         edges = series.quantile(np.linspace(0, 1, int(bins.max()) + 2)).to_numpy()
         names = [f"{edges[i]:.3g} – {edges[i + 1]:.3g}" for i in range(int(bins.max()) + 1)]
+        map_names = names
         codes = bins.fillna(-1).astype(int).to_numpy()
         colours = RAMP[: len(names)] if len(names) <= len(RAMP) else palette(len(names))
     else:
@@ -66,14 +67,17 @@ def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) ->
             codes = np.full(len(integer), -1)
             codes[integer >= 0] = np.searchsorted(uniques, integer[integer >= 0])
             names = [str(u) for u in uniques]
+            map_names = [f"cluster {u}" for u in uniques]
         else:
             codes, uniques = pd.factorize(series.astype(str).where(series.notna(), None), sort=True)
             names = [str(u) for u in uniques]
+            map_names = names
         colours = palette(len(names))
     codes = np.asarray(codes)
     sizes = np.bincount(codes[codes >= 0], minlength=len(names))
     legend = [
-        {"name": name, "colour": colours[i % len(colours)], "size": int(sizes[i])} for i, name in enumerate(names)
+        {"name": name, "label": map_names[i], "colour": colours[i % len(colours)], "size": int(sizes[i])}
+        for i, name in enumerate(names)
     ]
     out = np.where(codes >= 0, codes % NOISE_CODE, NOISE_CODE).astype(np.uint16)  # past 65,534 groups colours repeat
     return out, legend
@@ -86,6 +90,7 @@ def named_colour_codes(labels: np.ndarray, names: dict[int, str] | None = None) 
         cluster = int(entry["name"])
         if names and names.get(cluster):
             entry["name"] = f"{cluster} · {names[cluster]}"
+            entry["label"] = names[cluster]
     return codes, legend
 
 
@@ -108,9 +113,12 @@ def matched_colour_codes(
         own = np.unique(labels[members])
         shown = [f"{v} · {names[int(v)]}" if names and int(v) in names else str(v) for v in own[:3]]
         name = ("cluster " + ", ".join(shown)) if len(own) else ""
+        largest = int(pd.Series(labels[members]).value_counts().index[0]) if len(own) else -1
+        label = (names or {}).get(largest) or (f"cluster {largest}" if len(own) else "")
         legend.append(
             {
                 "name": name,
+                "label": label,
                 "colour": colours[code % len(colours)],
                 "size": int(members.sum()),
                 "hidden": not members.any(),

@@ -23,6 +23,7 @@ from clustering.report.colours import (
     matched_colour_codes,
     named_colour_codes,
 )
+from clustering.report.map_labels import map_labels
 
 HOVER_COLUMNS = 3  # metadata columns shown when hovering a point
 IMAGE_MAX_ROWS = 70_000  # hover images of image data are packed up to this many rows
@@ -387,7 +388,8 @@ def finish_content(
         views.append({"name": f"metadata: {column}", "codes": codes, "legend": legend})
 
     drawn = drawn_rows(dataset.n)
-    for view in views:  # every view's codes for the drawn rows only; legends keep the counts of every row
+    for view in views:  # labels placed from every row; codes for the drawn rows only (legends count every row)
+        view["labels"] = map_labels(xy, view["codes"], view["legend"])
         view["codes"] = _b64(np.asarray(view["codes"], dtype=np.uint16)[drawn].tobytes())
     hover_columns = ([dataset.text_column] if dataset.text_column else []) + [
         c for c in dataset.metadata.columns if c not in ("row", dataset.text_column)

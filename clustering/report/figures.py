@@ -43,8 +43,12 @@ def scatter_figure(
     width: float = 8.0,
     height: float = 6.0,
     point_size: float | None = None,
+    labels: bool = True,
 ):
-    """A matplotlib Figure of the scatter coloured as the app colours it (codes and legend of `colour_codes`)."""
+    """A matplotlib Figure of the scatter coloured as the app colours it (codes and legend of `colour_codes`).
+
+    `labels` writes each group's name on its points (largest first; one that would overlap another is left out).
+    """
     from matplotlib.lines import Line2D
 
     xy = np.asarray(xy, dtype=np.float64)
@@ -96,7 +100,49 @@ def scatter_figure(
         spine.set_visible(False)
     if title:
         axes.set_title(title, fontsize=11)
+    if labels and legend:
+        _label_groups(figure, axes, xy, codes, legend)
     return figure
+
+
+def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[dict]) -> None:
+    """Names at the groups' anchors (`map_labels`), dark on a pale box; overlapping ones shrunk, then hidden."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from clustering.report.map_labels import map_labels
+
+    FigureCanvasAgg(figure)
+    figure.draw_without_rendering()  # settles the layout, so the texts' extents are final
+    renderer = figure.canvas.get_renderer()
+    kept: list = []
+    # a soft white box rather than a stroked halo: matplotlib draws stroked text as paths, and the SVG's names
+    # should stay text (searchable, editable)
+    halo = {"boxstyle": "round,pad=0.12", "facecolor": (1, 1, 1, 0.72), "edgecolor": "none"}
+    for index, label in enumerate(map_labels(xy, codes, legend)):
+        text = axes.text(
+            label["x"],
+            label["y"],
+            label["text"],
+            ha="center",
+            va="center",
+            fontsize=label["font"] * 0.5,
+            fontweight="bold",
+            color="#1f2430",
+            bbox=halo,
+            gid=f"map-label-{index}",
+            clip_on=True,
+        )
+        for shrink in (1.0, 0.8):
+            text.set_fontsize(label["font"] * 0.5 * shrink)
+            box = text.get_window_extent(renderer)
+            inside = axes.get_window_extent(renderer).contains(box.x0, box.y0) and axes.get_window_extent(
+                renderer
+            ).contains(box.x1, box.y1)
+            if inside and not any(box.overlaps(other) for other in kept):
+                kept.append(box)
+                break
+        else:
+            text.remove()
 
 
 def heatmap_figure(
@@ -153,6 +199,9 @@ def figure_bytes(figure, fmt: str, dpi: int = 150) -> bytes:
         raise ValueError(f"figure format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     width, height = figure.get_size_inches()
     check_figure_size(float(width), float(height), dpi)
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, dpi=dpi, metadata={"Software": "Clusterlab"} if fmt == "png" else None)
+    with rc_context({"svg.fonttype": "none"}):  # SVG text stays text: searchable, editable, one element per label
+        figure.savefig(buffer, format=fmt, dpi=dpi, metadata={"Software": "Clusterlab"} if fmt == "png" else None)
     return buffer.getvalue()

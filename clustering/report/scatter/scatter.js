@@ -155,9 +155,16 @@
       n, xy, codes, paletteSize, grid, images, hover, imageShape: args.image_shape || null,
       bounds: [minX, maxX, minY, maxY], view: null, pointSize: args.point_size || autoSize(n),
       legend: args.legend || [], rowLabel: args.row_label || "row", shapes: args.shapes || [],
+      labels: args.labels || [], labelScale: args.label_scale || 1, noiseCount: countNoise(codes),
     };
     buildLegend();
     return performance.now() - t0;
+  }
+
+  function countNoise(codes) {
+    let count = 0;
+    for (let i = 0; i < codes.length; i++) if (codes[i] === NOISE) count++;
+    return count;
   }
 
   function autoSize(n) {
@@ -294,6 +301,7 @@
       octx.strokeStyle = shape.colour || "#3b5bdb"; octx.lineWidth = 1.2;
       octx.fill(); octx.stroke();
     }
+    if (labelsShown) drawLabels();
     if (peerRow >= 0 && peerRow < state.n) {
       const [px, py] = toScreen(state.xy[2 * peerRow], state.xy[2 * peerRow + 1]);
       octx.strokeStyle = "#111"; octx.lineWidth = 2;
@@ -311,6 +319,39 @@
       }
       octx.fill(); octx.stroke();
     }
+  }
+
+  // Cluster labels: largest groups first, each kept when its box overlaps no kept box (as place_labels in
+  // clustering/report/map_labels.py); a label too big for its place is tried once at 80% before it is hidden, and
+  // hidden labels come back as zooming in spreads the clusters apart. Dark text on a white halo, for projectors.
+  let labelsShown = true;
+  function drawLabels() {
+    const kept = [];
+    const cw = plot.clientWidth, ch = plot.clientHeight;
+    let placed = 0;
+    octx.textAlign = "center"; octx.textBaseline = "middle"; octx.lineJoin = "round";
+    for (const label of state.labels) {
+      const [px, py] = toScreen(label.x, label.y);
+      if (px < 0 || py < 0 || px > cw || py > ch) continue;
+      if (highlight >= 0 && label.code !== highlight) continue;
+      for (const scale of [1, 0.8]) {
+        const font = label.font * scale * state.labelScale;
+        octx.font = `600 ${font}px "Source Sans Pro", sans-serif`;
+        const w = octx.measureText(label.text).width + 6, h = font + 4;
+        const box = [px - w / 2, py - h / 2, px + w / 2, py + h / 2];
+        if (box[0] < 0 || box[2] > cw || box[1] < 0 || box[3] > ch) continue;
+        if (kept.some((k) => !(box[2] <= k[0] || box[0] >= k[2] || box[3] <= k[1] || box[1] >= k[3]))) continue;
+        kept.push(box);
+        octx.strokeStyle = "rgba(255,255,255,0.92)"; octx.lineWidth = Math.max(3, font / 4);
+        octx.strokeText(label.text, px, py);
+        octx.fillStyle = "#1f2430";
+        octx.fillText(label.text, px, py);
+        placed++;
+        break;
+      }
+    }
+    plot.dataset.labelsPlaced = String(placed);
+    window.__scatterLabels = kept.length;
   }
 
   function hexToRgba(hex, alpha) {
@@ -404,6 +445,13 @@
       item.onclick = () => { highlight = highlight === code ? -1 : code; buildLegend(); redraw(); };
       legend.appendChild(item);
     });
+    if (state.noiseCount) {
+      const item = document.createElement("div");
+      item.className = "item noise";
+      item.innerHTML = `<span class="swatch" style="background:#b8b8bd"></span><span></span>`;
+      item.lastChild.textContent = `noise (${state.noiseCount.toLocaleString()})`;
+      legend.appendChild(item);
+    }
     if (present > listed) {
       const more = document.createElement("div");
       more.className = "item more";
@@ -457,6 +505,11 @@
   for (const m of ["pan", "lasso", "box"]) document.getElementById("mode-" + m).onclick = () => setMode(m);
   document.getElementById("legend-toggle").onclick = () => {
     legendShown = legend.style.display === "none"; buildLegend();
+  };
+  document.getElementById("labels-toggle").onclick = () => {
+    labelsShown = !labelsShown;
+    document.getElementById("labels-toggle").classList.toggle("on", labelsShown);
+    drawOverlay();
   };
   document.getElementById("reset").onclick = () => { resetView(); redraw(); };
   document.getElementById("clear").onclick = () => { applySelection([], true); tell("select", { rows: [] }); };
@@ -578,6 +631,8 @@
     } else if (state) {
       const shapes = args.shapes || [];
       if (JSON.stringify(shapes) !== JSON.stringify(state.shapes)) { state.shapes = shapes; redraw(); }
+      const labels = args.labels || [];
+      if (JSON.stringify(labels) !== JSON.stringify(state.labels)) { state.labels = labels; redraw(); }
       applyMarked(args);
     }
   });

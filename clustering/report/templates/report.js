@@ -27,7 +27,7 @@
       args: {
         xy: xy, codes: codes[i], palette: view.legend.map((entry) => entry.colour), legend: view.legend,
         hover_text: data.hover, images: images, image_shape: data.image_shape, data_id: "view-" + i, height: 560,
-        shapes: [],
+        shapes: [], labels: view.labels || [],
       },
     }, "*");
   }

@@ -1,0 +1,80 @@
+"""Cluster labels placed on the map: where each group's name goes, how large, and which fit without overlap.
+
+The anchors (one per group) are computed here, once, for the app's scatter, the HTML report and static figures;
+the browser resolves overlaps at each zoom (labels hidden when zoomed out come back when zoomed in) and
+`place_labels` does the same for a static figure's fixed view. Written by hand: datamapplot's placement needs
+its whole plotting stack, and this is a few lines of greedy placement.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clustering.report.colours import NOISE_CODE
+
+MAP_LABELS_MAX = 300  # labels offered per view, largest groups first; more would never fit on screen
+FONT_MIN_PX = 12.0
+FONT_MAX_PX = 22.0
+
+
+def label_text(entry: dict) -> str:
+    """The text a legend entry puts on the map: its `label` (a name, keywords or 'cluster N'), else its name."""
+    return str(entry.get("label") or entry.get("name") or "")
+
+
+def map_labels(xy: np.ndarray, codes: np.ndarray, legend: list[dict], limit: int = MAP_LABELS_MAX) -> list[dict]:
+    """One label per coloured group: {code, text, x, y, rows, font, colour}, largest groups first.
+
+    The anchor is the group's member nearest the group's median position, so a label sits on its points even
+    for a curved or split group (a plain mean can fall in empty space). Noise gets no label.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    codes = np.asarray(codes).astype(np.int64)
+    if len(xy) != len(codes) or not len(codes):
+        return []
+    keep = codes != NOISE_CODE
+    frame = pd.DataFrame({"code": codes[keep], "x": xy[keep, 0], "y": xy[keep, 1]})
+    if frame.empty:
+        return []
+    grouped = frame.groupby("code")
+    medians = grouped[["x", "y"]].median()
+    sizes = grouped.size()
+    centre = medians.loc[frame["code"]].to_numpy()
+    frame["distance"] = (frame["x"].to_numpy() - centre[:, 0]) ** 2 + (frame["y"].to_numpy() - centre[:, 1]) ** 2
+    anchors = frame.loc[frame.groupby("code")["distance"].idxmin(), ["code", "x", "y"]].set_index("code")
+    largest = int(sizes.max())
+    labels = []
+    for code in sizes.sort_values(ascending=False, kind="stable").index[:limit]:
+        entry = legend[int(code)] if int(code) < len(legend) else {"name": str(code)}
+        text = label_text(entry).strip()
+        if not text:
+            continue
+        rows = int(sizes.loc[code])
+        labels.append(
+            {
+                "code": int(code),
+                "text": text,
+                "x": float(anchors.loc[code, "x"]),
+                "y": float(anchors.loc[code, "y"]),
+                "rows": rows,
+                "font": round(FONT_MIN_PX + (FONT_MAX_PX - FONT_MIN_PX) * float(np.sqrt(rows / largest)), 1),
+                "colour": entry.get("colour", "#1f2430"),
+            }
+        )
+    return labels
+
+
+def place_labels(boxes: list[tuple[float, float, float, float]]) -> list[bool]:
+    """Greedy placement in priority order: a box (x0, y0, x1, y1) is kept when it overlaps no kept box.
+
+    The same rule as the browser's (clustering/report/scatter/scatter.js, `placeLabels`).
+    """
+    kept: list[tuple[float, float, float, float]] = []
+    shown = []
+    for box in boxes:
+        free = all(box[2] <= k[0] or box[0] >= k[2] or box[3] <= k[1] or box[1] >= k[3] for k in kept)
+        shown.append(free)
+        if free:
+            kept.append(box)
+    return shown
