@@ -114,7 +114,8 @@ def dataset_reference(data: Dataset, preprocess: str) -> DatasetRef:
             payload = st.session_state.get("upload_bytes", b"")
             atomic_write(path, lambda temporary: temporary.write_bytes(payload))
         source = str(path)
-    kept = reference(data, source, preprocess, ref.key, list(ref.columns) if ref.columns else None, ref.drop_nonfinite)
+    columns = list(ref.columns) if ref.columns else None
+    kept = reference(data, source, preprocess, ref.key, columns, ref.drop_nonfinite, ref.text_column)
     kept = replace(kept, name=ref.name or data.name)
     if ref.source.startswith(UPLOAD):
         st.session_state["dataset_ref"] = kept

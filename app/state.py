@@ -26,7 +26,13 @@ def cached_sample(name: str) -> Dataset:
 
 @st.cache_resource(max_entries=4, show_spinner="Reading upload…")
 def cached_upload(
-    digest: str, filename: str, _data: bytes, key: str | None, columns: tuple[str, ...] | None, drop_nonfinite: bool
+    digest: str,
+    filename: str,
+    _data: bytes,
+    key: str | None,
+    columns: tuple[str, ...] | None,
+    drop_nonfinite: bool,
+    text_column: str | None = None,
 ) -> Dataset:
     """Parse uploaded bytes through the same loader as files (a temporary copy; the upload is never changed)."""
     from clustering.io import load
@@ -42,6 +48,7 @@ def cached_upload(
                 key=key or None,
                 columns=list(columns) if columns else None,
                 drop_nonfinite=drop_nonfinite,
+                text_column=text_column,
             )
         except DataError as error:
             raise DataError(str(error).replace(str(path), filename)) from None
@@ -50,7 +57,12 @@ def cached_upload(
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the project's data…")
 def cached_file(
-    path: str, key: str | None, columns: tuple[str, ...] | None, name: str | None = None, drop_nonfinite: bool = False
+    path: str,
+    key: str | None,
+    columns: tuple[str, ...] | None,
+    name: str | None = None,
+    drop_nonfinite: bool = False,
+    text_column: str | None = None,
 ) -> Dataset:
     """A dataset a project names by path (a file, or the project's copy of an upload, shown under its own name)."""
     from clustering.io import load
@@ -61,6 +73,7 @@ def cached_file(
         key=key or None,
         columns=list(columns) if columns else None,
         drop_nonfinite=drop_nonfinite,
+        text_column=text_column,
     )
 
 
@@ -81,8 +94,9 @@ def dataset() -> Dataset:
             ref.key,
             ref.columns,
             ref.drop_nonfinite,
+            ref.text_column,
         )
-    return cached_file(ref.source, ref.key, ref.columns, ref.name or None, ref.drop_nonfinite)
+    return cached_file(ref.source, ref.key, ref.columns, ref.name or None, ref.drop_nonfinite, ref.text_column)
 
 
 def choose_sample(name: str) -> None:

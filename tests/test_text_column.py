@@ -72,3 +72,36 @@ def test_info_names_the_text_column_and_explain_writes_its_keywords(tmp_path, ca
     assert sorted(words[0] for words in keywords.values()) == ["boot", "lamp", "shoe"], keywords  # one per group
     assert main(["info", str(tmp_path / "p.csv"), "--text-column", ""]) == 0
     assert "text column: (none found" in capsys.readouterr().out
+
+
+def test_label_exports_carry_each_cluster_s_keywords(tmp_path, capsys):
+    products(tmp_path / "p.csv")
+    labels, out = tmp_path / "labels.csv", tmp_path / "joined.csv"
+    argv = ["cluster", str(tmp_path / "p.csv"), "--method", "kmeans", "--param", "n_clusters=3", "--out", str(labels)]
+    assert main(argv) == 0
+    assert main(["export", str(tmp_path / "p.csv"), "--labels", str(labels), "--out", str(out)]) == 0
+    joined = pd.read_csv(out)
+    by_cluster = joined.groupby("cluster")["cluster_keywords"].first()
+    assert sorted(words.split(", ")[0] for words in by_cluster) == ["boot", "lamp", "shoe"]
+    assert joined.groupby("cluster")["cluster_keywords"].nunique().eq(1).all()  # one text per cluster
+    capsys.readouterr()
+
+
+def test_a_chosen_text_column_is_kept_in_the_project_and_its_config(tmp_path):
+    from clustering.store import Store
+    from clustering.store.config import export_config, load_config, load_data, run_config
+
+    products(tmp_path / "p.csv")
+    store = Store(tmp_path / "home")
+    for choice, expected in (("", None), ("category", "category")):
+        config = tmp_path / f"c{choice}.yaml"
+        config.write_text(
+            f"data:\n  path: {tmp_path / 'p.csv'}\n  text_column: '{choice}'\n"
+            "runs:\n  - {name: km, method: kmeans, params: {n_clusters: 3}, seed: 0}\n"
+        )
+        run_config(load_config(config), store, f"shop{choice}")
+        kept = store.project(f"shop{choice}")["dataset"]
+        assert kept.text_column == choice  # "none" survives, not turned back into "found from the data"
+        again = tmp_path / f"again{choice}.yaml"
+        again.write_text(export_config(store, f"shop{choice}"))
+        assert load_data(load_config(again).data).text_column == expected

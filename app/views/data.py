@@ -60,11 +60,48 @@ def feature_split(data: Dataset) -> None:
             if ref.source.startswith(UPLOAD):
                 data_bytes = st.session_state.get("upload_bytes", b"")
                 digest = ref.source[len(UPLOAD) :]
-                cached_upload(digest, ref.name, data_bytes, ref.key, tuple(chosen), ref.drop_nonfinite)
+                cached_upload(digest, ref.name, data_bytes, ref.key, tuple(chosen), ref.drop_nonfinite, ref.text_column)
         except DataError as error:
             st.error(plain(error))
             return
         projects.close_project()
+        st.session_state["dataset_ref"] = changed
+        st.rerun()
+
+
+def text_choice(data: Dataset) -> None:
+    """Which metadata column is free text (keywords, word rules, hover, search): found, chosen, or none."""
+    ref = current_ref()
+    if ref.source.startswith("sample:"):
+        return
+    from clustering.io.checks import text_columns
+
+    candidates = [str(c) for c in data.metadata.columns if not pd.api.types.is_numeric_dtype(data.metadata[c])]
+    if not candidates:
+        return
+    found = text_columns(data.metadata)
+    options = ["", *candidates]
+    current = data.text_column or ""
+    choice = st.selectbox(
+        "Text column",
+        options,
+        index=options.index(current) if current in options else 0,
+        format_func=lambda c: c or "none (no column of text)",
+        key=f"text-column-{data.fingerprint[:8]}",
+        help="A column of free text (titles, descriptions) gives each cluster its keywords, word rules in Explain, "
+        "and the hover text. "
+        + (f"Found from the data: {found[0]}." if found else "None was found from the data (values look like codes)."),
+    )
+    if choice != current:
+        changed = replace(ref, text_column=choice)
+        try:
+            if ref.source.startswith(UPLOAD):
+                digest = ref.source[len(UPLOAD) :]
+                data_bytes = st.session_state.get("upload_bytes", b"")
+                cached_upload(digest, ref.name, data_bytes, ref.key, ref.columns, ref.drop_nonfinite, choice)
+        except DataError as error:
+            st.error(plain(error))
+            return
         st.session_state["dataset_ref"] = changed
         st.rerun()
 
@@ -141,6 +178,7 @@ def render() -> None:
     for warning in data.warnings:
         st.warning(plain(warning))
     feature_split(data)
+    text_choice(data)
 
     preview = data.metadata.head(200).copy()
     shown = min(data.d, 8)

@@ -11,7 +11,7 @@ from clustering.cache import atomic_write
 from clustering.data import Dataset
 
 TABLE_FORMATS = ("csv", "parquet")
-RESERVED_COLUMNS = ("id", "row", "cluster", "cluster_name", "confidence")
+RESERVED_COLUMNS = ("id", "row", "cluster", "cluster_name", "cluster_keywords", "confidence")
 
 
 def table_format(path: str | Path) -> str:
@@ -29,7 +29,8 @@ def joined_labels(
     cluster_names: dict[int, str] | None = None,
     confidence: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per input row: id, cluster, cluster_name, confidence (where the method has one), then the metadata.
+    """One row per input row: id, cluster, cluster_name, cluster_keywords (with a text column), confidence (where
+    the method has one), then the metadata.
 
     `id` is the dataset's id column when it has one, else the row number. Metadata columns that clash with these
     names are kept with a `metadata_` prefix.
@@ -42,6 +43,11 @@ def joined_labels(
     ids = metadata[dataset.id_column].to_numpy() if dataset.id_column else np.arange(dataset.n)
     frame = pd.DataFrame({"id": ids, "cluster": labels.astype(np.int64)})
     frame["cluster_name"] = pd.Series(labels).map(lambda c: "noise" if c < 0 else names.get(int(c), "")).to_numpy()
+    if dataset.text_column:
+        from clustering.explain.keywords import keyword_labels
+
+        terms = keyword_labels(metadata[dataset.text_column], labels, top=5)
+        frame["cluster_keywords"] = pd.Series(labels).map(lambda c: terms.get(int(c), "")).to_numpy()
     if confidence is not None:
         confidence = np.asarray(confidence, dtype=np.float64)
         if confidence.ndim == 2:

@@ -49,7 +49,7 @@ class Config:
     versions: dict = field(default_factory=dict)
 
 
-DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite")
+DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite", "text_column")
 RUN_KEYS = ("name", "method", "params", "seed", "sample")
 TOP_KEYS = ("data", "runs", "versions")
 
@@ -194,7 +194,7 @@ def _data_ref(data: object, where: str) -> DatasetRef:
         _expect(columns, (list,), f"{where}.columns", "a list of column names, e.g. [a, b]")
         if not all(isinstance(c, str) and c.strip() for c in columns):
             raise ConfigError(f"{where}.columns: each column is a name (text), e.g. [emb_0, emb_1].")
-    for option in ("key", "fingerprint", "preprocess"):
+    for option in ("key", "fingerprint", "preprocess", "text_column"):
         if data.get(option) is not None:
             _expect(data[option], (str,), f"{where}.{option}", "text")
     drop = data.get("drop_nonfinite", False)
@@ -211,6 +211,7 @@ def _data_ref(data: object, where: str) -> DatasetRef:
         preprocess=preprocess,
         fingerprint=str(data.get("fingerprint") or ""),
         drop_nonfinite=bool(drop),
+        text_column=data.get("text_column"),
     )
 
 
@@ -259,6 +260,8 @@ def load_data(ref: DatasetRef) -> Dataset:
         options["key"] = ref.key
     if ref.columns:
         options["columns"] = list(ref.columns)
+    if ref.text_column is not None:
+        options["text_column"] = ref.text_column
     dataset = load_input(ref.source, **options)
     if ref.fingerprint and dataset.fingerprint != ref.fingerprint:
         raise ConfigError(
@@ -275,6 +278,7 @@ def reference(
     key: str | None = None,
     columns: list[str] | None = None,
     drop_nonfinite: bool = False,
+    text_column: str | None = None,
 ) -> DatasetRef:
     """A reference that reloads `dataset` from `source` with these options (its fingerprint kept)."""
     return DatasetRef(
@@ -287,6 +291,7 @@ def reference(
         n_features=dataset.d,
         name=dataset.name,
         drop_nonfinite=drop_nonfinite,
+        text_column=text_column,
     )
 
 
@@ -307,6 +312,7 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
         config.data.key,
         list(config.data.columns) if config.data.columns else None,
         config.data.drop_nonfinite,
+        config.data.text_column,
     )
     if store.exists(project):  # another dataset's project is refused before any work
         existing = store.project(project)["dataset"]
@@ -353,6 +359,8 @@ def export_config(store: Store, project: str) -> str:
         data["columns"] = list(ref.columns)
     if ref.drop_nonfinite:
         data["drop_nonfinite"] = True
+    if ref.text_column is not None:
+        data["text_column"] = ref.text_column
     runs: list[dict] = []
     versions: dict[str, str] = {}
     taken: set[str] = set()

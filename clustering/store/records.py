@@ -29,6 +29,7 @@ class DatasetRef:
     n_features: int = 0
     name: str = ""
     drop_nonfinite: bool = False
+    text_column: str | None = None  # None: found from the data; "": none; else the column's name
 
     def to_json(self) -> dict:
         """The reference as JSON-ready values."""
@@ -42,6 +43,7 @@ class DatasetRef:
             "n_features": self.n_features,
             "name": self.name,
             "drop_nonfinite": self.drop_nonfinite,
+            "text_column": self.text_column,
         }
 
     @classmethod
@@ -52,7 +54,7 @@ class DatasetRef:
         columns = data.get("columns")
         if columns is not None and not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
             raise StoreError("a project's dataset reference is damaged (`columns` is not a list of names).")
-        for key in ("key", "preprocess", "fingerprint", "name"):
+        for key in ("key", "preprocess", "fingerprint", "name", "text_column"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise StoreError(f"a project's dataset reference is damaged (`{key}` is not text).")
         for key in ("n_rows", "n_features"):
@@ -69,6 +71,7 @@ class DatasetRef:
             n_features=int(data.get("n_features", 0)),
             name=data.get("name", ""),
             drop_nonfinite=bool(data.get("drop_nonfinite", False)),
+            text_column=data.get("text_column"),
         )
 
 
