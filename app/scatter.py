@@ -21,6 +21,7 @@ from clustering.report.colours import (
     named_colour_codes,
     palette,
 )
+from clustering.report.filters import FilterChart, packed_codes
 from clustering.report.map_labels import map_labels as group_labels
 
 IMAGE_MAX_ROWS = 70_000
@@ -54,6 +55,9 @@ def scatter(
     marked: np.ndarray | None = None,
     map_labels: bool = True,
     label_scale: float = 1.0,
+    charts: list[FilterChart] | None = None,
+    chart_filter: dict[str, list[int]] | None = None,
+    focus: int | None = None,
 ) -> dict | None:
     """Draw the scatter; returns the last selection {'rows': [...], 'nonce': ...} or None.
 
@@ -61,7 +65,12 @@ def scatter(
     `marked` rows (a search's matches) are shown as a selection in the browser, without a rerun or a reply.
     `shapes` are polygons {points: [[x, y], ...] in data coordinates, colour, opacity} shaded over the points.
     `map_labels` puts each group's name on the map (largest first, never overlapping), `label_scale` sizes them.
+    `charts` (binned for the drawn rows) are drawn under the map and cross-filter it; `chart_filter` restores the
+    bins chosen before a rerun. `focus` (a drawn row) is ringed: a clicked point whose neighbours are `marked`.
+    The reply is {kind: 'select', rows, polygon} | {kind: 'filter', filters, count} | {kind: 'click', row}.
     """
+    charts = charts or []
+    chart_codes = packed_codes(charts)
     xy = np.ascontiguousarray(xy, dtype=np.float32)
     codes = np.ascontiguousarray(codes, dtype=np.uint16)
     digest = hashlib.blake2b(digest_size=8)
@@ -86,6 +95,11 @@ def scatter(
         shapes=shapes or [],
         labels=group_labels(xy, codes, legend) if map_labels else [],
         label_scale=label_scale,
+        charts=[chart.to_json() for chart in charts],
+        chart_codes=chart_codes or None,
+        charts_id=hashlib.blake2b(chart_codes + str([c.column for c in charts]).encode(), digest_size=8).hexdigest(),
+        chart_filter=chart_filter or {},
+        focus=focus,
         marked=np.ascontiguousarray(marked, dtype=np.uint32).tobytes() if marked is not None else None,
         marked_id=hashlib.blake2b(np.ascontiguousarray(marked, dtype=np.uint32).tobytes(), digest_size=8).hexdigest()
         if marked is not None

@@ -410,3 +410,29 @@ def reuse_or_build(knn: KNNGraph | None, x: np.ndarray, k: int, metric: str, see
     if knn is not None and knn.serves(len(x), k, metric):
         return knn
     return knn_graph(x, k, metric, seed=seed)
+
+
+def nearest_rows(x: np.ndarray, row: int, k: int = 10, metric: str = "euclidean") -> tuple[np.ndarray, np.ndarray]:
+    """The `k` rows nearest to `row` (itself left out), ascending distance, searched exactly.
+
+    One query scans the rows once (a million x 384 in about a second), so a clicked point's neighbours are exact
+    even where the shared graph was built approximately (IVF), and no graph has to be built for a click.
+    """
+    n = x.shape[0]
+    if not 0 <= row < n:
+        raise ValueError(f"row {row} is not in the data (0 to {n - 1}).")
+    k = int(min(k, n - 1))
+    query = np.asarray(x[row], dtype=np.float32)
+    distances = np.empty(n, dtype=np.float32)
+    block = 262_144
+    for start in range(0, n, block):  # blocks keep the temporaries small at a million rows
+        part = np.asarray(x[start : start + block], dtype=np.float32)
+        if metric == "cosine":
+            norms = np.linalg.norm(part, axis=1) * max(float(np.linalg.norm(query)), 1e-12)
+            distances[start : start + len(part)] = 1.0 - (part @ query) / np.maximum(norms, 1e-12)
+        else:
+            distances[start : start + len(part)] = np.sqrt(np.maximum(((part - query) ** 2).sum(axis=1), 0.0))
+    distances[row] = np.inf
+    nearest = np.argpartition(distances, k - 1)[:k] if k < n else np.arange(n)
+    nearest = nearest[np.argsort(distances[nearest], kind="stable")]
+    return nearest.astype(np.int64), distances[nearest]

@@ -69,7 +69,7 @@ def test_info_names_the_text_column_and_explain_writes_its_keywords(tmp_path, ca
         == 0
     )
     keywords = json.loads((tmp_path / "r.json").read_text())["keywords"]
-    assert sorted(words[0] for words in keywords.values()) == ["boot", "lamp", "shoe"], keywords  # one per group
+    assert sorted(words[0] for words in keywords.values()) == ["bulb", "drawer", "sole"], keywords  # its own word
     assert main(["info", str(tmp_path / "p.csv"), "--text-column", ""]) == 0
     assert "text column: (none found" in capsys.readouterr().out
 
@@ -82,7 +82,7 @@ def test_label_exports_carry_each_cluster_s_keywords(tmp_path, capsys):
     assert main(["export", str(tmp_path / "p.csv"), "--labels", str(labels), "--out", str(out)]) == 0
     joined = pd.read_csv(out)
     by_cluster = joined.groupby("cluster")["cluster_keywords"].first()
-    assert sorted(words.split(", ")[0] for words in by_cluster) == ["boot", "lamp", "shoe"]
+    assert sorted(words.split(", ")[0] for words in by_cluster) == ["bulb", "drawer", "sole"]
     assert joined.groupby("cluster")["cluster_keywords"].nunique().eq(1).all()  # one text per cluster
     capsys.readouterr()
 
@@ -105,3 +105,15 @@ def test_a_chosen_text_column_is_kept_in_the_project_and_its_config(tmp_path):
         again = tmp_path / f"again{choice}.yaml"
         again.write_text(export_config(store, f"shop{choice}"))
         assert load_data(load_config(again).data).text_column == expected
+
+
+def test_a_word_only_one_cluster_uses_is_its_first_keyword():
+    from clustering.explain.keywords import keyword_labels
+
+    rng = np.random.default_rng(0)
+    kinds = ["shoe", "lamp", "desk"]
+    group = np.repeat([0, 1, 2], 50)
+    adjectives = ["red", "soft", "classic", "modern"]
+    titles = [f"{rng.choice(adjectives)} {kinds[g]} {rng.choice(adjectives)} model {i}" for i, g in enumerate(group)]
+    found = keyword_labels(titles, group, top=3)
+    assert [found[g].split(", ")[0] for g in range(3)] == kinds  # once dropped: a term in one cluster only

@@ -10,11 +10,20 @@ from app import projects
 from app.exports import scatter_buttons
 from app.history import find_run
 from app.jobs import start_job
-from app.layouts import drawn_rows, layout_note, page_layout, rows_in_polygon
+from app.layouts import drawn_rows, layout_note, page_layout
 from app.page import page_data
 from app.scatter import colour_codes, hover_lines, scatter
 from app.state import add_run, cluster_keywords, runs_for
 from app.text import plain
+from app.views.map_tools import (
+    chart_picker,
+    drawn_charts,
+    focus_row,
+    held_filter,
+    neighbours,
+    neighbours_section,
+    take_reply,
+)
 from app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
@@ -32,8 +41,12 @@ def render() -> None:
     hover_columns = c3.multiselect("Hover shows", list(data.metadata.columns), default=hover_default, key="hover-cols")
     xy = page_layout(data, preprocess, method)
     codes, legend, run_labels, shown_rows = colours(data, history, colour)
+    charts = chart_picker(data, st)
     matches = search(data)
-    selection = draw(data, xy, codes, legend, run_labels, shown_rows, matches, hover_columns, method)
+    near = neighbours(data, preprocess)
+    marked = near if near is not None else matches
+    selection = draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method, charts)
+    neighbours_section(data, preprocess, run_labels)
     scatter_buttons(
         selection["xy"],
         selection["codes"],
@@ -115,8 +128,9 @@ def search(data) -> np.ndarray | None:
     return matches
 
 
-def draw(data, xy, codes, legend, run_labels, shown_rows, matches, hover_columns, method: str) -> dict:
-    """The scatter (a sample over the browser budget, a drill-down zoomed), and the selection it sends back."""
+def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method: str, charts) -> dict:
+    """The scatter (a sample over the browser budget, a drill-down zoomed) with its filter charts; what it sends
+    back becomes the selection or the clicked point."""
     drawn = drawn_rows(data.n)  # over the browser budget: a uniform sample is drawn, selections cover every row
     view = shown_rows if shown_rows is not None else drawn if drawn is not None else np.arange(data.n)
     if shown_rows is not None and run_labels is not None:  # legend and colours of the drill-down's rows only
@@ -134,7 +148,8 @@ def draw(data, xy, codes, legend, run_labels, shown_rows, matches, hover_columns
     note = layout_note(data.n, method)
     if note:
         st.caption(note)
-    selection = scatter(
+    focus = focus_row(data)
+    reply = scatter(
         xy[view],
         codes,
         legend,
@@ -142,22 +157,19 @@ def draw(data, xy, codes, legend, run_labels, shown_rows, matches, hover_columns
         images=data.vectors[view] if data.image_shape else None,
         image_shape=data.image_shape,
         key=f"scatter-{data.fingerprint[:8]}" + ("-zoom" if shown_rows is not None else ""),
-        marked=None if matches is None else np.flatnonzero(np.isin(view, matches)),
+        marked=None if marked is None else np.flatnonzero(np.isin(view, marked)),
+        charts=drawn_charts(charts, view),
+        chart_filter=held_filter(data),
+        focus=int(np.flatnonzero(view == focus)[0]) if focus is not None and (view == focus).any() else None,
     )
-    if selection and shown_rows is None and drawn is not None and selection.get("polygon"):
-        selection = {**selection, "rows": rows_in_polygon(xy, selection["polygon"]).tolist()}  # drawn or not
-    elif selection and (shown_rows is not None or drawn is not None):  # rows of the view back to the data's rows
-        selection = {**selection, "rows": [int(view[i]) for i in selection.get("rows", [])]}
     st.caption(
-        "Drag to pan, wheel to zoom, hover for details. Lasso or Box selects points; click a legend entry to "
-        "highlight that group. Noise is grey and drawn behind."
+        "Drag to pan, wheel to zoom, hover for details, click a point for its nearest neighbours. Lasso or Box "
+        "selects points; click a legend entry to highlight that group. Noise is grey and drawn behind."
     )
-    if selection and selection.get("nonce") != st.session_state.get("selection_nonce"):
-        st.session_state["selection_nonce"] = selection.get("nonce")
-        st.session_state["selection"] = {
-            "fingerprint": data.fingerprint,
-            "rows": np.asarray(selection["rows"], dtype=int),
-        }
+    before = st.session_state.get("selection_nonce")
+    take_reply(data, reply, view, xy, charts)
+    if st.session_state.get("selection_nonce") != before and reply and reply.get("kind") == "click":
+        st.rerun()  # the clicked point's neighbours are marked on the map at once
 
     return {"xy": xy[view], "codes": codes, "legend": legend}
 

@@ -22,17 +22,18 @@ def keywords(
     if len(clusters) == 0:
         return {}
     documents = [" ".join(texts[labels == c]) for c in clusters]
+    # min_df counts cluster-documents: a term in one cluster only is the most distinctive of all, so terms are
+    # kept by how often they occur in all (`min_df` times at least), not by how many clusters use them
     vectorizer = CountVectorizer(
-        stop_words="english",
-        ngram_range=ngrams,
-        min_df=min(min_df, len(clusters)),
-        token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]{2,}\b",
+        stop_words="english", ngram_range=ngrams, token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]{2,}\b"
     )
     try:
         counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
     except ValueError:  # no words at all
         return {int(c): [] for c in clusters}
-    terms = vectorizer.get_feature_names_out()
+    frequent = counts.sum(axis=0) >= min_df
+    counts = counts[:, frequent]
+    terms = vectorizer.get_feature_names_out()[frequent]
     words_per_cluster = counts.sum(axis=1, keepdims=True)
     tf = counts / np.maximum(words_per_cluster, 1)
     average = words_per_cluster.mean()
@@ -46,5 +47,14 @@ def keywords(
 
 
 def keyword_labels(texts, labels: np.ndarray, top: int = 4) -> dict[int, str]:
-    """'term, term, term' per cluster, for legends."""
-    return {c: ", ".join(term for term, _ in terms[:top]) for c, terms in keywords(texts, labels, top=top).items()}
+    """'term, term, term' per cluster, for legends; a phrase whose words are all listed already is skipped."""
+    out = {}
+    for cluster, terms in keywords(texts, labels, top=3 * top).items():
+        chosen: list[str] = []
+        for term, _ in terms:
+            if not set(term.split()) <= {word for kept in chosen for word in kept.split()}:
+                chosen.append(term)
+            if len(chosen) == top:
+                break
+        out[cluster] = ", ".join(chosen)
+    return out

@@ -132,8 +132,13 @@ def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[
             gid=f"map-label-{index}",
             clip_on=True,
         )
-        for shrink in (1.0, 0.8):
+        for shrink, shift in ((1.0, 0.0), (1.0, 1.0), (1.0, -1.0), (0.8, 0.0)):  # on, above, below, smaller
             text.set_fontsize(label["font"] * 0.5 * shrink)
+            text.set_position((label["x"], label["y"]))
+            if shift:
+                height = text.get_window_extent(renderer).height
+                x, y = axes.transData.transform((label["x"], label["y"]))
+                text.set_position(axes.transData.inverted().transform((x, y + shift * height * 1.1)))
             box = text.get_window_extent(renderer)
             inside = axes.get_window_extent(renderer).contains(box.x0, box.y0) and axes.get_window_extent(
                 renderer

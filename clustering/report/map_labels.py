@@ -15,7 +15,7 @@ from clustering.report.colours import NOISE_CODE
 
 MAP_LABELS_MAX = 300  # labels offered per view, largest groups first; more would never fit on screen
 FONT_MIN_PX = 12.0
-FONT_MAX_PX = 22.0
+FONT_MAX_PX = 19.0
 
 
 def label_text(entry: dict) -> str:
@@ -68,7 +68,8 @@ def map_labels(xy: np.ndarray, codes: np.ndarray, legend: list[dict], limit: int
 def place_labels(boxes: list[tuple[float, float, float, float]]) -> list[bool]:
     """Greedy placement in priority order: a box (x0, y0, x1, y1) is kept when it overlaps no kept box.
 
-    The same rule as the browser's (clustering/report/scatter/scatter.js, `placeLabels`).
+    The rule the browser (scatter.js, `drawLabels`) and static figures follow, each trying a label on its points,
+    just above, just below, then smaller, before leaving it out.
     """
     kept: list[tuple[float, float, float, float]] = []
     shown = []

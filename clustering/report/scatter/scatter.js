@@ -29,18 +29,22 @@
   function send(type, extra) {
     window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, extra || {}), "*");
   }
+  // the component's value back to Python: {kind: "select" | "filter" | "click", ..., nonce}
+  function reply(value) {
+    send("streamlit:setComponentValue", { value: Object.assign({ nonce: Date.now() + Math.random() }, value), dataType: "json" });
+  }
 
   // ---------------------------------------------------------------- WebGL program
   const PALETTE_WIDTH = 256; // texels per palette row (65,535 codes fit in 256 rows)
   const LEGEND_MAX = 300; // legend entries listed; the rest are counted on a last line
   const vertexSource = `
-    attribute vec2 position; attribute float code; attribute float chosen;
+    attribute vec2 position; attribute float code; attribute float chosen; attribute float kept;
     uniform vec2 scale; uniform vec2 offset; uniform float pointSize; uniform float pass; uniform float highlight;
-    uniform float anySelected; uniform sampler2D palette; uniform float paletteSize; uniform float paletteRows;
+    uniform float anySelected; uniform float anyFiltered; uniform sampler2D palette; uniform float paletteSize; uniform float paletteRows;
     varying vec4 colour;
     void main() {
       bool noise = code > 65534.0;
-      bool wanted = (pass < 0.5) ? noise : !noise;
+      bool wanted = ((pass < 0.5) ? noise : !noise) && (anyFiltered < 0.5 || kept > 0.5);
       vec2 p = (position * scale + offset);
       gl_Position = wanted ? vec4(p, 0.0, 1.0) : vec4(2.0, 2.0, 2.0, 1.0);
       float dimmed = 0.0;
@@ -77,10 +81,11 @@
   gl.linkProgram(program);
   gl.useProgram(program);
   const loc = {};
-  ["position", "code", "chosen"].forEach((n) => (loc[n] = gl.getAttribLocation(program, n)));
-  ["scale", "offset", "pointSize", "pass", "highlight", "anySelected", "palette", "paletteSize", "paletteRows"].forEach(
+  ["position", "code", "chosen", "kept"].forEach((n) => (loc[n] = gl.getAttribLocation(program, n)));
+  ["scale", "offset", "pointSize", "pass", "highlight", "anySelected", "anyFiltered", "palette", "paletteSize",
+    "paletteRows"].forEach(
     (n) => (loc[n] = gl.getUniformLocation(program, n)));
-  const buffers = { position: gl.createBuffer(), code: gl.createBuffer(), chosen: gl.createBuffer() };
+  const buffers = { position: gl.createBuffer(), code: gl.createBuffer(), chosen: gl.createBuffer(), kept: gl.createBuffer() };
   const paletteTexture = gl.createTexture();
   let paletteRows = 1;
 
@@ -147,6 +152,8 @@
     selected = null;
     permutation = perm;
     uploadChosen(n);
+    kept = null;
+    uploadKept(n);
     const paletteSize = uploadPalette(args.palette || ["#3b5bdb"]);
     const grid = buildGrid(xy, n, minX, maxX, minY, maxY);
     const images = asBytes(args.images);
@@ -155,7 +162,7 @@
       n, xy, codes, paletteSize, grid, images, hover, imageShape: args.image_shape || null,
       bounds: [minX, maxX, minY, maxY], view: null, pointSize: args.point_size || autoSize(n),
       legend: args.legend || [], rowLabel: args.row_label || "row", shapes: args.shapes || [],
-      labels: args.labels || [], labelScale: args.label_scale || 1, noiseCount: countNoise(codes),
+      labels: args.labels || [], focus: args.focus === undefined || args.focus === null ? -1 : args.focus, labelScale: args.label_scale || 1, noiseCount: countNoise(codes),
     };
     buildLegend();
     return performance.now() - t0;
@@ -181,6 +188,13 @@
       const t = order[i]; order[i] = order[j]; order[j] = t;
     }
     return order;
+  }
+
+  function uploadKept(n) {
+    const values = new Float32Array(n);
+    if (kept) for (let k = 0; k < n; k++) values[k] = kept[permutation ? permutation[k] : k];
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffers.kept);
+    gl.bufferData(gl.ARRAY_BUFFER, values, gl.DYNAMIC_DRAW);
   }
 
   function uploadChosen(n) {
@@ -218,7 +232,9 @@
       c.style.width = width + "px"; c.style.height = height + "px";
     }
     document.getElementById("wrap").style.height = height + "px";
-    send("streamlit:setFrameHeight", { height: height + 4 });
+    layoutCharts();
+    for (const chart of charts) drawChart(chart);
+    send("streamlit:setFrameHeight", { height: height + 4 + chartsHeight() });
   }
 
   function robustBounds() {
@@ -233,11 +249,23 @@
 
   function resetView() {
     if (!state) return;
+    // the points fill the area the toolbar and the legend leave free, so none starts hidden under them
     const [minX, maxX, minY, maxY] = robustBounds();
-    const pad = 0.08;
-    const w = (maxX - minX) || 1, h = (maxY - minY) || 1;
-    state.view = { cx: (minX + maxX) / 2, cy: (minY + maxY) / 2, w: w * (1 + 2 * pad), h: h * (1 + 2 * pad) };
-    fitAspect();
+    const pad = 0.04;
+    const w = ((maxX - minX) || 1) * (1 + 2 * pad), h = ((maxY - minY) || 1) * (1 + 2 * pad);
+    const cw = plot.clientWidth || 600, ch = plot.clientHeight || 400;
+    const toolbar = document.getElementById("toolbar");
+    const top = toolbar.offsetTop + toolbar.offsetHeight + 6, bottom = 22, left = 10;
+    const right = legend.style.display === "none" ? 10 : Math.min(cw * 0.45, legend.offsetWidth + 16);
+    const fw = Math.max(50, cw - left - right), fh = Math.max(50, ch - top - bottom);
+    const s = Math.min(fw / w, fh / h); // pixels per data unit
+    const vw = cw / s, vh = ch / s;
+    const pxc = left + fw / 2, pyc = top + fh / 2;
+    state.view = {
+      cx: (minX + maxX) / 2 - (pxc / cw - 0.5) * vw,
+      cy: (minY + maxY) / 2 - (0.5 - pyc / ch) * vh,
+      w: vw, h: vh,
+    };
   }
 
   function fitAspect() {
@@ -267,12 +295,14 @@
     gl.uniform1f(loc.pointSize, state.pointSize * (window.devicePixelRatio || 1));
     gl.uniform1f(loc.highlight, highlight);
     gl.uniform1f(loc.anySelected, selected ? 1 : 0);
+    gl.uniform1f(loc.anyFiltered, kept ? 1 : 0);
     gl.uniform1f(loc.paletteSize, state.paletteSize);
     gl.uniform1f(loc.paletteRows, paletteRows);
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D, paletteTexture);
     gl.uniform1i(loc.palette, 0);
-    const attribs = [[buffers.position, loc.position, 2], [buffers.code, loc.code, 1], [buffers.chosen, loc.chosen, 1]];
+    const attribs = [[buffers.position, loc.position, 2], [buffers.code, loc.code, 1], [buffers.chosen, loc.chosen, 1],
+      [buffers.kept, loc.kept, 1]];
     for (const [buffer, location, size] of attribs) {
       gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
       gl.enableVertexAttribArray(location);
@@ -302,6 +332,11 @@
       octx.fill(); octx.stroke();
     }
     if (labelsShown) drawLabels();
+    if (state.focus >= 0 && state.focus < state.n) {  // a clicked point: a ring, and its neighbours (marked rows)
+      const [px, py] = toScreen(state.xy[2 * state.focus], state.xy[2 * state.focus + 1]);
+      octx.strokeStyle = "#d6336c"; octx.lineWidth = 2.5;
+      octx.beginPath(); octx.arc(px, py, 9, 0, 2 * Math.PI); octx.stroke();
+    }
     if (peerRow >= 0 && peerRow < state.n) {
       const [px, py] = toScreen(state.xy[2 * peerRow], state.xy[2 * peerRow + 1]);
       octx.strokeStyle = "#111"; octx.lineWidth = 2;
@@ -326,7 +361,7 @@
   // hidden labels come back as zooming in spreads the clusters apart. Dark text on a white halo, for projectors.
   let labelsShown = true;
   function drawLabels() {
-    const kept = [];
+    const placedBoxes = [];
     const cw = plot.clientWidth, ch = plot.clientHeight;
     let placed = 0;
     octx.textAlign = "center"; octx.textBaseline = "middle"; octx.lineJoin = "round";
@@ -334,24 +369,28 @@
       const [px, py] = toScreen(label.x, label.y);
       if (px < 0 || py < 0 || px > cw || py > ch) continue;
       if (highlight >= 0 && label.code !== highlight) continue;
-      for (const scale of [1, 0.8]) {
+      if (kept && state.labelKept && !state.labelKept[label.code]) continue;  // filtered out entirely
+      for (const [scale, shift] of [[1, 0], [1, -1], [1, 1], [0.8, 0]]) {  // on its points, above, below, smaller
         const font = label.font * scale * state.labelScale;
         octx.font = `600 ${font}px "Source Sans Pro", sans-serif`;
         const w = octx.measureText(label.text).width + 6, h = font + 4;
-        const box = [px - w / 2, py - h / 2, px + w / 2, py + h / 2];
-        if (box[0] < 0 || box[2] > cw || box[1] < 0 || box[3] > ch) continue;
-        if (kept.some((k) => !(box[2] <= k[0] || box[0] >= k[2] || box[3] <= k[1] || box[1] >= k[3]))) continue;
-        kept.push(box);
+        if (w > cw || h > ch) continue;
+        // a cluster at the edge keeps its label: the box is moved inside the map, as near its points as it fits
+        const cx = Math.min(Math.max(px, w / 2), cw - w / 2);
+        const cy = Math.min(Math.max(py + shift * h * 1.1, h / 2), ch - h / 2);
+        const box = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+        if (placedBoxes.some((k) => !(box[2] <= k[0] || box[0] >= k[2] || box[3] <= k[1] || box[1] >= k[3]))) continue;
+        placedBoxes.push(box);
         octx.strokeStyle = "rgba(255,255,255,0.92)"; octx.lineWidth = Math.max(3, font / 4);
-        octx.strokeText(label.text, px, py);
+        octx.strokeText(label.text, cx, cy);
         octx.fillStyle = "#1f2430";
-        octx.fillText(label.text, px, py);
+        octx.fillText(label.text, cx, cy);
         placed++;
         break;
       }
     }
     plot.dataset.labelsPlaced = String(placed);
-    window.__scatterLabels = kept.length;
+    window.__scatterLabels = placedBoxes.length;
   }
 
   function hexToRgba(hex, alpha) {
@@ -388,6 +427,7 @@
         const c = cy * g.size + cx;
         for (let k = g.start[c]; k < g.start[c + 1]; k++) {
           const i = g.order[k];
+          if (kept && !kept[i]) continue;
           const dx = state.xy[2 * i] - x, dy = state.xy[2 * i + 1] - y, d = dx * dx + dy * dy;
           if (d <= bestD) { bestD = d; best = i; }
         }
@@ -477,7 +517,7 @@
     const rows = [];
     for (let i = 0; i < state.n; i++) {
       const x = state.xy[2 * i], y = state.xy[2 * i + 1];
-      if (x < minX || x > maxX || y < minY || y > maxY) continue;
+      if (x < minX || x > maxX || y < minY || y > maxY || (kept && !kept[i])) continue;
       if (pointInPolygon(x, y, polygonData)) { mask[i] = 1; rows.push(i); }
     }
     applySelection(rows, true, polygonData);
@@ -493,7 +533,7 @@
     redraw();
     status.textContent = rows.length ? `${rows.length.toLocaleString()} selected` + (own ? "" : " (in a linked panel)") : "";
     window.__scatterSelected = rows.length;
-    if (own) send("streamlit:setComponentValue", { value: { rows: rows, polygon: polygon || null, nonce: Date.now() }, dataType: "json" });
+    if (own) reply({ kind: "select", rows: rows, polygon: polygon || null });
   }
 
   let drag = null;
@@ -522,6 +562,11 @@
   window.addEventListener("mouseup", (e) => {
     if (!drag || !state) return;
     const path = drag.path;
+    const still = Math.hypot(e.offsetX - drag.x, e.offsetY - drag.y) < 4;
+    if (mode === "pan" && still && e.target === plot) {  // a click: the point under the pointer, for its neighbours
+      const row = nearest(e.offsetX, e.offsetY, 8);
+      if (row >= 0) { state.focus = row; drawOverlay(); reply({ kind: "click", row: row }); }
+    }
     if (mode === "lasso" && path.length > 2) select(path.map(([px, py]) => toData(px, py)));
     if (mode === "box" && path.length > 1) {
       const [a, b] = [path[0], path[path.length - 1]];
@@ -566,6 +611,211 @@
     dragPath = { path, box };
     drawOverlay();
   }
+
+
+  // ---------------------------------------------------------------- metadata charts that cross-filter
+  // Each chart is one metadata column binned in Python (one byte a row). A brush (histograms) or clicks (bars)
+  // choose bins; a row is kept when every chart allows its bin. Each chart's bars count the rows the *other*
+  // charts keep (cross-filter), so a chart never empties itself. One pass over the rows per change.
+  let kept = null; // Uint8Array: 1 where a row passes every chart's filter; null: no filter
+  let charts = [];
+  let chartsKey = null;
+  const CHART_H = 120;
+
+  function setCharts(args) {
+    const key = (args.data_id || "") + "|" + (args.charts_id || "");
+    if (key === chartsKey) return;
+    chartsKey = key;
+    const box = document.getElementById("charts");
+    box.innerHTML = "";
+    charts = [];
+    const specs = args.charts || [];
+    const bytes = asBytes(args.chart_codes);
+    if (!specs.length || !bytes || bytes.byteLength !== specs.length * state.n) { refilter(false); return; }
+    specs.forEach((spec, c) => {
+      const chart = Object.assign({}, spec, {
+        codes: new Uint8Array(bytes.buffer, bytes.byteOffset + c * state.n, state.n),
+        allowed: null, shown: new Float64Array(spec.bins.length), total: new Float64Array(spec.bins.length),
+      });
+      for (let i = 0; i < state.n; i++) chart.total[chart.codes[i]]++;
+      const wrap = document.createElement("div");
+      wrap.className = "chart";
+      wrap.dataset.column = spec.column;
+      wrap.innerHTML = `<div class="head"><b></b><a title="show every row again">clear</a></div><canvas></canvas>`;
+      wrap.querySelector("b").textContent = spec.column;
+      wrap.querySelector("a").onclick = () => { chart.allowed = null; refilter(true); };
+      chart.canvas = wrap.querySelector("canvas");
+      chart.wrap = wrap;
+      box.appendChild(wrap);
+      hookChart(chart);
+      charts.push(chart);
+    });
+    // restore a filter Python still holds (a rerun redraws the component)
+    const held = args.chart_filter || {};
+    for (const chart of charts) if (held[chart.column]) {
+      chart.allowed = new Uint8Array(chart.bins.length);
+      for (const b of held[chart.column]) if (b >= 0 && b < chart.bins.length) chart.allowed[b] = 1;
+    }
+    layoutCharts();
+    refilter(false);
+  }
+
+  function layoutCharts() {
+    if (!charts.length) return;
+    const width = Math.max(200, document.body.clientWidth || window.innerWidth);
+    const perRow = Math.max(1, Math.min(charts.length, Math.floor(width / 230)));
+    const w = Math.floor((width - 8 * (perRow - 1)) / perRow) - 14;
+    const ratio = window.devicePixelRatio || 1;
+    for (const chart of charts) {
+      const h = chart.kind === "category" ? Math.max(CHART_H, 14 * chart.bins.length + 6) : CHART_H;
+      chart.canvas.width = Math.floor(w * ratio); chart.canvas.height = Math.floor(h * ratio);
+      chart.canvas.style.width = w + "px"; chart.canvas.style.height = h + "px";
+      chart.w = w; chart.h = h;
+    }
+  }
+
+  function chartsHeight() {
+    const box = document.getElementById("charts");
+    return charts.length ? box.offsetHeight + 28 : 0;
+  }
+
+  function refilter(tellPython) {
+    const n = state.n, k = charts.length;
+    const active = charts.filter((c) => c.allowed);
+    for (const chart of charts) chart.shown.fill(0);
+    let count = n;
+    if (!active.length) {
+      kept = null;
+      state.labelKept = null;
+      for (const chart of charts) chart.shown.set(chart.total);
+    } else {
+      kept = new Uint8Array(n);
+      count = 0;
+      const labelKept = state.labelKept = new Uint8Array(65536);
+      for (let i = 0; i < n; i++) {
+        let fails = 0, failed = -1;
+        for (let c = 0; c < k; c++) {
+          const chart = charts[c];
+          if (chart.allowed && !chart.allowed[chart.codes[i]]) { fails++; failed = c; if (fails > 1) break; }
+        }
+        if (fails === 0) {
+          kept[i] = 1; count++; labelKept[state.codes[i]] = 1;
+          for (let c = 0; c < k; c++) charts[c].shown[charts[c].codes[i]]++;
+        } else if (fails === 1) charts[failed].shown[charts[failed].codes[i]]++;
+      }
+    }
+    uploadKept(n);
+    for (const chart of charts) drawChart(chart);
+    const counter = document.getElementById("filter-count");
+    counter.textContent = active.length
+      ? `Filter: ${count.toLocaleString()} of ${n.toLocaleString()} points shown (${active.map((c) => c.column).join(", ")})`
+      : charts.length ? "Brush a histogram or click bars to filter the map." : "";
+    window.__scatterFiltered = active.length ? count : null;
+    plot.dataset.filtered = active.length ? String(count) : "";
+    redraw();
+    if (tellPython) {
+      const filters = {};
+      for (const chart of active) {
+        filters[chart.column] = [];
+        chart.allowed.forEach((v, b) => { if (v) filters[chart.column].push(b); });
+      }
+      reply({ kind: "filter", filters: filters, count: count });
+    }
+  }
+
+  function drawChart(chart) {
+    const ctx = chart.canvas.getContext("2d");
+    const ratio = window.devicePixelRatio || 1;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, chart.w, chart.h);
+    const bins = chart.bins.length;
+    let peak = 1;
+    for (let b = 0; b < bins; b++) peak = Math.max(peak, chart.total[b]);
+    ctx.font = "11px sans-serif"; ctx.textBaseline = "middle";
+    for (let b = 0; b < bins; b++) {
+      const on = !chart.allowed || chart.allowed[b];
+      if (chart.kind === "category") {
+        const y = 3 + b * 14, label = chart.w * 0.42;
+        const full = (chart.w - label - 40) * chart.total[b] / peak, part = (chart.w - label - 40) * chart.shown[b] / peak;
+        ctx.fillStyle = "#e6e9ef"; ctx.fillRect(label, y, full, 11);
+        ctx.fillStyle = on ? "#3b5bdb" : "#b7c3f3"; ctx.fillRect(label, y, part, 11);
+        ctx.fillStyle = on ? "#262730" : "#a0a4b0"; ctx.textAlign = "right";
+        ctx.fillText(fit(ctx, chart.bins[b], label - 4), label - 4, y + 6);
+        ctx.textAlign = "left"; ctx.fillStyle = "#808495";
+        ctx.fillText(compact(chart.shown[b]), label + full + 3, y + 6);
+      } else {
+        const bw = chart.w / bins, base = chart.h - 14;
+        const full = (base - 4) * chart.total[b] / peak, part = (base - 4) * chart.shown[b] / peak;
+        ctx.fillStyle = "#e6e9ef"; ctx.fillRect(b * bw + 0.5, base - full, bw - 1, full);
+        ctx.fillStyle = on ? "#3b5bdb" : "#b7c3f3"; ctx.fillRect(b * bw + 0.5, base - part, bw - 1, part);
+      }
+    }
+    if (chart.kind !== "category") {
+      ctx.fillStyle = "#808495"; ctx.textAlign = "left";
+      ctx.fillText(chart.bins[0].split(" – ")[0], 0, chart.h - 6);
+      ctx.textAlign = "right";
+      const last = chart.bins[bins - 1];
+      ctx.fillText(last.includes(" – ") ? last.split(" – ")[1] : last, chart.w, chart.h - 6);
+    }
+  }
+
+  function fit(ctx, text, width) {
+    if (ctx.measureText(text).width <= width) return text;
+    let cut = text;
+    while (cut.length > 1 && ctx.measureText(cut + "…").width > width) cut = cut.slice(0, -1);
+    return cut + "…";
+  }
+  function compact(v) { return v >= 1e6 ? (v / 1e6).toFixed(1) + "M" : v >= 1e4 ? Math.round(v / 1e3) + "k" : String(v); }
+
+  function chartBin(chart, e) {
+    if (chart.kind === "category") return Math.max(0, Math.min(chart.bins.length - 1, Math.floor((e.offsetY - 3) / 14)));
+    return Math.max(0, Math.min(chart.bins.length - 1, Math.floor(e.offsetX / (chart.w / chart.bins.length))));
+  }
+
+  function hookChart(chart) {
+    let brushFrom = -1;
+    chart.canvas.addEventListener("mousedown", (e) => {
+      const b = chartBin(chart, e);
+      if (chart.kind === "category") {
+        if (!chart.allowed) chart.allowed = new Uint8Array(chart.bins.length);
+        chart.allowed[b] = chart.allowed[b] ? 0 : 1;
+        if (!chart.allowed.some((v) => v)) chart.allowed = null;
+        refilter(true);
+      } else brushFrom = b;
+    });
+    chart.canvas.addEventListener("mousemove", (e) => {
+      chart.canvas.title = chart.bins[chartBin(chart, e)] + ": " + chart.shown[chartBin(chart, e)].toLocaleString() + " rows";
+      if (brushFrom < 0) return;
+      brush(chart, brushFrom, chartBin(chart, e));
+      refilterSoon();
+    });
+    window.addEventListener("mouseup", (e) => {
+      if (brushFrom < 0) return;
+      const to = e.target === chart.canvas ? chartBin(chart, e) : brushFrom;
+      brush(chart, brushFrom, to);
+      brushFrom = -1;
+      refilter(true);
+    });
+  }
+
+  function brush(chart, a, b) {
+    chart.allowed = new Uint8Array(chart.bins.length);
+    for (let i = Math.min(a, b); i <= Math.max(a, b); i++) chart.allowed[i] = 1;
+  }
+
+  let filterPending = false;
+  function refilterSoon() {  // while brushing: at most once a frame
+    if (filterPending) return;
+    filterPending = true;
+    requestAnimationFrame(() => { filterPending = false; refilter(false); });
+  }
+  // for tests and the brushing benchmark: brush chart c over bins a..b (null clears it)
+  window.__scatterBrush = (c, a, b) => {
+    if (a === null) charts[c].allowed = null; else brush(charts[c], a, b);
+    const t = performance.now();
+    refilter(true);
+    return performance.now() - t;
+  };
 
   // ---------------------------------------------------------------- linked panels
   function setLink(name) {
@@ -613,6 +863,8 @@
       if (state) state.height = height;
       const prepMs = setData(args);
       state.height = height;
+      chartsKey = null;
+      setCharts(args);
       resize();
       resetView();
       const t = performance.now();
@@ -633,6 +885,11 @@
       if (JSON.stringify(shapes) !== JSON.stringify(state.shapes)) { state.shapes = shapes; redraw(); }
       const labels = args.labels || [];
       if (JSON.stringify(labels) !== JSON.stringify(state.labels)) { state.labels = labels; redraw(); }
+      const focus = args.focus === undefined || args.focus === null ? -1 : args.focus;
+      if (focus !== state.focus) { state.focus = focus; redraw(); }
+      const before = chartsKey;
+      setCharts(args);
+      if (chartsKey !== before) resize();
       applyMarked(args);
     }
   });

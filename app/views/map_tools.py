@@ -1,0 +1,129 @@
+"""What Explore's map answers besides colours: metadata charts that filter it, and a clicked point's neighbours."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.layouts import rows_in_polygon
+from app.text import plain
+from clustering.data import Dataset
+from clustering.report.filters import CHARTS_DEFAULT, FilterChart, chart_columns, filter_charts, filtered_rows
+
+NEIGHBOURS = 10
+
+
+@st.cache_resource(max_entries=8, show_spinner="Binning the metadata for the charts…")
+def cached_charts(fingerprint: str, columns: tuple[str, ...], _data: Dataset) -> list[FilterChart]:
+    """Every row's bin in each chosen column, once per dataset and choice of columns."""
+    return filter_charts(_data.metadata, list(columns))
+
+
+def chart_picker(data: Dataset, where) -> list[FilterChart]:
+    """The columns charted under the map (the user picks; a few by default), binned for every row."""
+    candidates = chart_columns(data.metadata, exclude=(data.text_column, data.id_column))
+    if not candidates:
+        return []
+    chosen = where.multiselect(
+        "Filter charts",
+        candidates,
+        default=candidates[:CHARTS_DEFAULT],
+        key=f"chart-columns-{data.fingerprint[:8]}",
+        help="A histogram or bar chart per column under the map: brush a range or click bars to filter the map "
+        "and the other charts; the rows kept become the selection (drill down, export, name them).",
+    )
+    return cached_charts(data.fingerprint, tuple(chosen), data) if chosen else []
+
+
+def drawn_charts(charts: list[FilterChart], view: np.ndarray) -> list[FilterChart]:
+    """The charts' codes for the drawn rows (the browser counts what it draws; Python filters every row)."""
+    return [replace(chart, codes=chart.codes[view]) for chart in charts]
+
+
+def held_filter(data: Dataset) -> dict[str, list[int]]:
+    """The bins chosen in the charts, kept across reruns for this dataset."""
+    held = st.session_state.get("chart_filter")
+    return held["filters"] if held and held["fingerprint"] == data.fingerprint else {}
+
+
+def take_reply(data: Dataset, reply: dict | None, view: np.ndarray, xy: np.ndarray, charts: list[FilterChart]) -> None:
+    """Turn the map's reply into state: a filter or a lasso becomes the selection (every row, drawn or not); a
+    click becomes the point whose neighbours are listed."""
+    if not reply or reply.get("nonce") == st.session_state.get("selection_nonce"):
+        return
+    st.session_state["selection_nonce"] = reply.get("nonce")
+    kind = reply.get("kind", "select")
+    if kind == "click":
+        row = int(reply.get("row", -1))
+        if 0 <= row < len(view):
+            st.session_state["focus"] = {"fingerprint": data.fingerprint, "row": int(view[row])}
+        return
+    if kind == "filter":
+        filters = {str(k): [int(b) for b in v] for k, v in (reply.get("filters") or {}).items()}
+        st.session_state["chart_filter"] = {"fingerprint": data.fingerprint, "filters": filters}
+        rows = filtered_rows(charts, filters) if filters else np.zeros(0, dtype=int)
+        st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": rows, "source": "filter"}
+        return
+    if reply.get("polygon") and len(view) < data.n:  # a sampled view: every row inside, drawn or not
+        rows = rows_in_polygon(xy, reply["polygon"])
+    else:
+        rows = np.asarray([int(view[i]) for i in reply.get("rows", [])], dtype=int)
+    filters = held_filter(data)
+    if filters and charts:  # a lasso on a filtered map selects the shown rows only
+        rows = np.intersect1d(rows, filtered_rows(charts, filters))
+    st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": rows, "source": "lasso"}
+
+
+def focus_row(data: Dataset) -> int | None:
+    """The clicked point (a data row), if any, for this dataset."""
+    focus = st.session_state.get("focus")
+    return int(focus["row"]) if focus and focus["fingerprint"] == data.fingerprint else None
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_neighbours(fingerprint: str, preprocess: str, row: int, _x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from clustering.neighbors import nearest_rows
+
+    return nearest_rows(_x, row, NEIGHBOURS)
+
+
+def neighbours(data: Dataset, preprocess: str) -> np.ndarray | None:
+    """The clicked point's nearest rows in the clustered space (after preprocessing), or None."""
+    from clustering.preprocess import prepared
+
+    row = focus_row(data)
+    if row is None or row >= data.n:
+        return None
+    return cached_neighbours(data.fingerprint, preprocess, row, prepared(data, preprocess))[0]
+
+
+def neighbours_section(data: Dataset, preprocess: str, run_labels: np.ndarray | None) -> None:
+    """The clicked point and its nearest neighbours, with their cluster, text and metadata."""
+    from clustering.preprocess import prepared
+
+    row = focus_row(data)
+    if row is None or row >= data.n:
+        return
+    rows, distances = cached_neighbours(data.fingerprint, preprocess, row, prepared(data, preprocess))
+    head, clear = st.columns([4, 1])
+    head.subheader(f"Row {row} and its {len(rows)} nearest neighbours")
+    if clear.button("Clear the point", key="clear-focus"):
+        st.session_state.pop("focus", None)
+        st.rerun()
+    order = np.r_[row, rows]
+    table = pd.DataFrame({"row": order, "distance": np.r_[0.0, distances].round(4)})
+    if run_labels is not None:
+        table["cluster"] = np.asarray(run_labels)[order]
+    columns = ([data.text_column] if data.text_column else []) + [
+        c for c in data.metadata.columns if c != data.text_column and str(c) != "row"
+    ]
+    for column in columns[:8]:
+        table[str(column)] = data.metadata[column].to_numpy()[order]
+    st.caption(
+        f"Nearest in the {plain(preprocess)} space the clusters were made in (exact distances, not the 2-D map's); "
+        "they are marked on the map. The first line is the point itself."
+    )
+    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 36 * (len(table) + 1)))

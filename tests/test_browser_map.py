@@ -1,0 +1,131 @@
+"""The map explains itself, in Chromium: a products upload's titles name the clusters on the map and in the
+legend, metadata charts filter the map, a clicked point lists its neighbours."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from browser import ARTIFACTS, CHROMIUM_ARGS, StreamlitServer, chromium_path, scatter_frame, settled, wait_for_text
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = chromium_path()
+if CHROMIUM is None:
+    pytest.skip("Debian's chromium is not installed (make test installs it as root)", allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api")
+
+KINDS = ["shoe", "lamp", "desk", "sofa", "kettle"]
+
+
+def products(path, per_group=120):
+    rng = np.random.default_rng(3)
+    group = np.repeat(np.arange(len(KINDS)), per_group)
+    centres = rng.normal(scale=8, size=(len(KINDS), 16))
+    frame = pd.DataFrame(centres[group] + rng.normal(size=(len(group), 16)), columns=[f"emb_{i}" for i in range(16)])
+    frame.insert(0, "sku", [f"sku-{i:04d}" for i in range(len(group))])
+    frame["department"] = np.array(["fashion", "home", "office", "home", "kitchen"])[group]
+    frame["price"] = rng.gamma(2, 30, len(group)).round(2)
+    adjectives = ["red", "soft", "classic", "modern", "compact", "large", "eco", "premium"]
+    frame["title"] = [
+        f"{rng.choice(adjectives)} {KINDS[g]} {rng.choice(adjectives)} model {i}" for i, g in enumerate(group)
+    ]
+    frame.to_csv(path, index=False)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = StreamlitServer()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def page():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1200})
+        yield context.new_page()
+        browser.close()
+
+
+def nav(page, label):
+    page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
+
+
+def test_products_upload_titles_name_the_map_charts_filter_it_and_a_click_lists_neighbours(server, page, tmp_path):
+    frame = products(tmp_path / "products.csv")
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    nav(page, "Data")
+    wait_for_text(page, "Preprocessing")
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type='file']").set_input_files(str(tmp_path / "products.csv"))
+    wait_for_text(page, "products", 60)
+    time.sleep(2)
+    settled(page)
+    text_box = page.locator("[data-testid='stSelectbox']", has_text="Text column").first
+    shown = text_box.inner_text() + " ".join(i.input_value() for i in text_box.locator("input").all())
+    assert "title" in shown, shown  # found from the data, shown, changeable
+    nav(page, "Cluster")
+    wait_for_text(page, "Score against ground truth")
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_for_text(page, "Labels with metadata (CSV)", 180)
+    nav(page, "Explore")
+    frame_ = scatter_frame(page)
+    legend = frame_.locator("#legend").inner_text()
+    for kind in KINDS:  # each cluster's legend entry carries its titles' word
+        assert kind in legend, legend
+    placed = int(frame_.locator("canvas#plot").get_attribute("data-labels-placed"))
+    assert placed == len(KINDS)  # one name per cluster on the map, none overlapping
+    charts = frame_.locator("#charts .chart")
+    assert charts.count() >= 2
+    page.screenshot(path=str(ARTIFACTS / "24-map-labels-and-charts.png"), full_page=True)
+
+    # click the "home" bar of the department chart: the map keeps that department's rows only
+    chart = frame_.locator(".chart[data-column='department'] canvas")
+    departments = frame["department"].astype(str).value_counts().index.tolist()  # the chart's order of bars
+    bar = departments.index("home")
+    box = chart.bounding_box()
+    chart.click(position={"x": box["width"] * 0.7, "y": 3 + 14 * bar + 6})
+    expected = int((frame["department"] == "home").sum())
+    frame_.locator("#filter-count", has_text=f"Filter: {expected:,} of {len(frame):,}").wait_for(timeout=10_000)
+    wait_for_text(page, f"Selection: {expected:,} rows", 60)  # the filter is the selection, on every row
+    settled(page)
+    page.screenshot(path=str(ARTIFACTS / "24-filtered.png"), full_page=True)
+    # brush the cheapest quarter of the price histogram as well: both filters hold (cross-filter)
+    price = frame_.locator(".chart[data-column='price'] canvas")
+    pbox = price.bounding_box()
+    page.mouse.move(pbox["x"] + 2, pbox["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(pbox["x"] + pbox["width"] * 0.25, pbox["y"] + 40, steps=5)
+    page.mouse.up()
+    frame_.locator("#filter-count", has_text="(department, price)").wait_for(timeout=10_000)
+    both = int(frame_.locator("canvas#plot").get_attribute("data-filtered"))
+    assert 0 < both < expected
+    wait_for_text(page, f"Selection: {both:,} rows", 60)
+    settled(page)
+    frame_.locator(".chart[data-column='price'] a").click()
+    settled(page)
+    frame_.locator(".chart[data-column='department'] a").click()  # clear: every point again
+    frame_.locator("#filter-count", has_text="Brush a histogram").wait_for(timeout=10_000)
+    time.sleep(2)  # the clear's rerun: a click while it runs could land on the old frame
+    settled(page)
+
+    # click a point: its nearest neighbours are listed with their titles, and marked on the map
+    frame_ = scatter_frame(page)
+    row = frame_.evaluate(  # a point clear of the toolbar and the legend
+        "() => { for (let i = 0; i < 600; i++) { const [x, y] = window.__scatterPoint(i);"
+        " if (x > 20 && x < 500 && y > 60 && y < 500) return i; } return -1; }"
+    )
+    assert row >= 0
+    x, y = frame_.evaluate(f"() => window.__scatterPoint({row})")
+    target = page.locator("iframe[title*='clusterlab_scatter']").last.bounding_box()
+    page.mouse.click(target["x"] + x, target["y"] + y)
+    wait_for_text(page, "and its 10 nearest neighbours", 60)  # the row nearest the pointer (points overlap)
+    settled(page)
+    status = scatter_frame(page).locator("#status")
+    status.filter(has_text="10 matches").wait_for(timeout=10_000)  # the neighbours are marked on the map
+    assert int(scatter_frame(page).locator("canvas#plot").get_attribute("data-labels-placed")) == len(KINDS)
+    page.screenshot(path=str(ARTIFACTS / "24-neighbours.png"), full_page=True)
