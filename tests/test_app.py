@@ -212,6 +212,38 @@ def test_explore_page_colour_selection_and_drill_down():
     assert any("compared on the 300 rows" in c.value for c in at.caption)
 
 
+def test_explore_neighbours_of_a_point_and_what_differs_in_a_selection():
+    data = load_sample("digits")
+    at = on_digits(app()).run()
+    go(at, "Cluster").run()
+    at.button(key="run").click().run()
+    go(at, "Explore")
+    at.session_state["projection"] = "pca"
+    zeros = np.flatnonzero(data.metadata["label"].to_numpy() == 0)
+    at.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": zeros}
+    at.session_state["focus"] = {"fingerprint": data.fingerprint, "row": int(zeros[0])}
+    at.run()
+    assert not at.exception and not at.error
+    assert any(f"Row {zeros[0]} and its 10 nearest neighbours" in h.value for h in at.subheader)
+    table = next(d.value for d in at.dataframe if "distance" in d.value.columns)
+    assert table["row"].iloc[0] == zeros[0] and table["distance"].is_monotonic_increasing
+    assert (table["label"].iloc[1:] == 0).mean() >= 0.9  # a zero's neighbours are zeros
+    assert any("differ (false discovery rate" in c.value for c in at.caption)
+    differences = next(d.value for d in at.dataframe if "q_value" in d.value.columns)
+    assert differences.iloc[0]["effect"] != 0 and "label = 0" in set(differences["what"].head(5))
+    next(b for b in at.button if b.label == "Keep as selection B").click().run()
+    ones = np.flatnonzero(data.metadata["label"].to_numpy() == 1)
+    at.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": ones}
+    at.run()
+    at.radio(key="differences-against").set_value("selection B").run()
+    assert not at.exception
+    differences = next(d.value for d in at.dataframe if "q_value" in d.value.columns)
+    row = differences.set_index("what").loc["label = 1"]
+    assert row["inside"] == 1.0 and row["outside"] == 0.0  # ones against the kept zeros
+    next(b for b in at.button if b.label == "Clear the point").click().run()
+    assert not any("nearest neighbours" in h.value for h in at.subheader)
+
+
 def digits_runs() -> list:
     """Three finished runs on digits, as the Cluster page stores them."""
     from clustering.pipeline import run

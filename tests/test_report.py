@@ -124,6 +124,13 @@ def test_report_of_two_runs_with_truth_holds_every_part(tmp_path):
     )
     assert len(payload["xy"]) == 4 * ((8 * data.n + 2) // 3)  # float32 pairs, base64: binary, not JSON numbers
     assert [view["name"] for view in payload["views"]][:3] == ["run: kmeans", "run: leiden", "truth: label"]
+    # each view names its groups on the map: one label per cluster (noise has none), largest first
+    labels = payload["views"][0]["labels"]
+    assert len(labels) == 10 and labels[0]["rows"] == max(label["rows"] for label in labels)
+    assert "zeros & <friends>" in [label["text"] for label in labels]  # as data, escaped by the JSON block
+    # what sets each cluster apart: its digit first among the significant differences
+    assert "Sets it apart" in html
+    assert len(re.findall(r"<div>label = \d: \d+% against \d+% \(large\)</div>", html)) >= 10
 
 
 def test_report_at_scale_packs_coordinates(tmp_path):

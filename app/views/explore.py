@@ -24,6 +24,7 @@ from app.views.map_tools import (
     neighbours_section,
     take_reply,
 )
+from app.views.selection_stats import differences_section
 from app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
@@ -188,6 +189,7 @@ def selection_section(data, preprocess: str, run_labels) -> None:
         st.download_button(
             "Download selected rows (CSV)", table.to_csv(index=False), file_name="selection.csv", mime="text/csv"
         )
+        differences_section(data, np.asarray(rows))
         st.markdown("**Re-cluster the selection** (drill down: a new run on just these rows)")
         drill_method = st.selectbox(
             "Method", list(BACKENDS), key="drill-method", format_func=lambda n: BACKENDS[n].title

@@ -28,6 +28,7 @@ from clustering.report.map_labels import map_labels
 HOVER_COLUMNS = 3  # metadata columns shown when hovering a point
 IMAGE_MAX_ROWS = 70_000  # hover images of image data are packed up to this many rows
 CONTINGENCY_MAX = 40  # rows or columns of a contingency table shown (the largest)
+DIFFERENCE_ROWS = 20_000  # rows a side tested for "what sets a cluster apart" (a fixed sample above)
 COLOUR_BY_MAX_COLUMNS = 5  # metadata category columns offered as scatter colourings
 
 
@@ -139,11 +140,21 @@ def _cluster_rows(
     keyword_names: dict[int, str],
     verdicts: dict,
 ) -> list[dict]:
+    from clustering.differences import difference_phrases, differences
+
     rules = {int(c["cluster"]): c for c in (explanation or {}).get("clusters", [])}
     text_columns = [dataset.text_column] if dataset.text_column else None
+    metadata = dataset.metadata.drop(columns=[c for c in (dataset.text_column, dataset.id_column) if c])
     out = []
     for profile in cluster_profiles(dataset.metadata, run.labels, dataset.vectors):
         cluster = profile.cluster
+        apart: list[str] = []
+        if cluster >= 0 and 2 <= profile.size <= dataset.n - 2:
+            members = np.flatnonzero(run.labels == cluster)
+            table = differences(
+                dataset.vectors, metadata, members, feature_names=dataset.features(), rows_tested=DIFFERENCE_ROWS
+            )
+            apart = difference_phrases(table)
         rule = rules.get(cluster)
         exemplars = []
         for row in profile.exemplars:
@@ -176,6 +187,7 @@ def _cluster_rows(
                 "precision": rule["precision"] if rule else None,
                 "recall": rule["recall"] if rule else None,
                 "verdict": verdicts.get(str(cluster)),
+                "apart": apart,
             }
         )
     return out
