@@ -66,7 +66,8 @@ def open_project(name: str) -> None:
     for record in found["runs"]:
         labels, confidence = store().labels(name, record.id)
         result = record.to_result(labels, confidence, ref.fingerprint)
-        entries.append(RunEntry(record.id, record.name, result, ref.fingerprint, created=record.created))
+        rows = store().subset_rows(name, record.id) if record.is_subset else None  # a drill-down's own rows
+        entries.append(RunEntry(record.id, record.name, result, ref.fingerprint, created=record.created, rows=rows))
     state["runs"] = entries
     state["project"] = name
     state["project_fingerprint"] = ref.fingerprint

@@ -181,6 +181,7 @@ def run_subset(
         dataset_fingerprint=dataset.fingerprint,
         seconds=sub.seconds,
         info={**sub.info, "subset_rows": int(len(rows))},
+        artifacts={"rows": rows},  # kept by the store (its -1 outside the rows is not noise)
     )
 
 

@@ -244,6 +244,51 @@ def test_explore_neighbours_of_a_point_and_what_differs_in_a_selection():
     assert not any("nearest neighbours" in h.value for h in at.subheader)
 
 
+def test_explore_edits_make_new_runs_that_survive_reopening_and_a_config_re_run(tmp_path, monkeypatch):
+    from app import projects
+    from clustering.store.config import export_config, load_config, run_config
+
+    monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path / "home"))
+    data = load_sample("digits")
+    at = on_digits(app()).run()
+    go(at, "Cluster").run()
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.button(key="run").click().run()
+    base = at.session_state["runs"][-1]
+    go(at, "Explore")
+    at.session_state["projection"] = "pca"
+    at.run()
+    at.multiselect(key="edit-merge").set_value([0, 1]).run()
+    at.button(key="edit-merge-go").click().run()
+    assert not at.exception and not at.error
+    merged = at.session_state["runs"][-1]
+    assert merged.result.method == "edited" and merged.result.params == {"from": base.id, "edits": [{"merge": [0, 1]}]}
+    assert set(np.unique(merged.result.labels)) == set(np.unique(base.result.labels)) - {1}
+    at.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": np.arange(10)}
+    at.run()
+    at.button(key="edit-noise-go").click().run()
+    noised = at.session_state["runs"][-1]
+    assert (noised.result.labels[:10] == -1).all() and noised.result.params["from"] == merged.id
+    at.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": np.arange(300, 600)}
+    at.run()
+    at.selectbox(key="drill-method").set_value("kmeans").run()
+    next(b for b in at.button if b.label == "Re-cluster selection").click().run()
+    drill = at.session_state["runs"][-1]
+    assert drill.rows is not None and len(drill.rows) == 300
+    project = at.session_state["project"]
+    # reopened (a reload or a restart): the edited runs are there with their provenance, the drill-down its rows
+    at2 = app()
+    at2.query_params["project"] = project
+    at2.run()
+    reopened = {entry.id: entry for entry in at2.session_state["runs"]}
+    assert (reopened[noised.id].result.labels == noised.result.labels).all()
+    assert (reopened[drill.id].rows == np.arange(300, 600)).all()  # zoom and Compare keep to its rows
+    config = tmp_path / "edited.yaml"
+    config.write_text(export_config(projects.store(), project))
+    replayed = run_config(load_config(config), projects.store(), "replayed")
+    assert (replayed[-1][1].labels == noised.result.labels).all()  # identical labels from the config
+
+
 def digits_runs() -> list:
     """Three finished runs on digits, as the Cluster page stores them."""
     from clustering.pipeline import run

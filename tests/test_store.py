@@ -283,3 +283,18 @@ def test_drop_nonfinite_is_part_of_the_reference(tmp_path):
     (tmp_path / "e.yaml").write_text(export_config(store, "p"))
     run_config(load_config(tmp_path / "e.yaml"), store, "q")
     np.testing.assert_array_equal(store.labels("p", "k")[0], store.labels("q", "k")[0])
+
+
+def test_a_drill_down_keeps_its_rows_so_its_outside_is_not_read_as_noise(tmp_path):
+    from clustering.pipeline import run, run_subset
+    from clustering.samples import load_sample
+
+    store = Store(tmp_path / "home")
+    data = load_sample("digits")
+    store.create("drill", DatasetRef(source="sample:digits", fingerprint=data.fingerprint))
+    rows = np.arange(100, 400)
+    drill = store.add_run("drill", run_subset(data, rows, "kmeans", {"n_clusters": 3}), "drill")
+    whole = store.add_run("drill", run(data, "kmeans", {"n_clusters": 3}, seed=0), "whole")
+    assert (store.subset_rows("drill", drill) == rows).all()
+    assert store.subset_rows("drill", whole) is None
+    assert store.find_run("drill", drill).is_subset and not store.find_run("drill", whole).is_subset

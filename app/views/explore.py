@@ -15,6 +15,7 @@ from app.page import page_data
 from app.scatter import colour_codes, hover_lines, scatter
 from app.state import add_run, cluster_keywords, runs_for
 from app.text import plain
+from app.views.edit_clusters import edit_section
 from app.views.map_tools import (
     chart_picker,
     drawn_charts,
@@ -56,6 +57,10 @@ def render() -> None:
         key="explore",
     )
     selection_section(data, preprocess, run_labels)
+    if colour.startswith("run:"):
+        chosen = st.session_state.get("selection")
+        rows = chosen["rows"] if chosen and chosen["fingerprint"] == data.fingerprint else None
+        edit_section(data, preprocess, find_run(history, colour[4:]), rows)
 
 
 def colour_choice(data, history: list, where):

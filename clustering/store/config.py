@@ -38,6 +38,8 @@ class RunSpec:
     params: dict
     seed: int | None = None
     sample: int | None = None  # fitted on this many random rows, the rest assigned (clustering.scale)
+    base: str | None = None  # an edited run: the earlier run of this config it edits
+    edits: list = field(default_factory=list)
 
 
 @dataclass
@@ -50,7 +52,7 @@ class Config:
 
 
 DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite", "text_column")
-RUN_KEYS = ("name", "method", "params", "seed", "sample")
+RUN_KEYS = ("name", "method", "params", "seed", "sample", "from", "edits")
 TOP_KEYS = ("data", "runs", "versions")
 
 
@@ -164,6 +166,11 @@ def parse_config(raw: object, label: str = "config") -> Config:
     runs, names = [], set()
     for index, entry in enumerate(runs_raw, start=1):
         spec = _run_spec(entry, f"{label}: runs[{index}]", index)
+        if spec.base is not None and spec.base not in names:
+            raise ConfigError(
+                f"{label}: runs[{index}]: `from: {spec.base}` names no earlier run of this config; an edited run "
+                "comes after the run it edits."
+            )
         if spec.name in names:
             raise ConfigError(f"{label}: runs[{index}]: the run name {spec.name!r} is used twice; names must differ.")
         names.add(spec.name)
@@ -215,7 +222,33 @@ def _data_ref(data: object, where: str) -> DatasetRef:
     )
 
 
+def _edited_spec(entry: dict, where: str, index: int) -> RunSpec:
+    """A run that edits an earlier run: `from:` its name, `edits:` the list (merge, split, move, noise)."""
+    from clustering.edits import EDITED, EditError, check_edit
+
+    _check_keys(entry, ("name", "method", "from", "edits"), where)
+    if entry.get("method", EDITED) != EDITED:
+        raise ConfigError(f"{where}: a run with `from:` is an edited run; leave `method:` out (or write {EDITED}).")
+    _expect(entry["from"], (str,), f"{where}.from", "the name of an earlier run")
+    edits = entry.get("edits")
+    if not isinstance(edits, list) or not edits:
+        raise ConfigError(f"{where}: `edits:` lists the edits, e.g. [{{merge: [2, 5]}}].")
+    try:
+        for k, edit in enumerate(edits, start=1):
+            check_edit(edit, f"{where}.edits[{k}]")
+    except EditError as error:
+        raise ConfigError(str(error)) from None
+    name = str(entry.get("name") or f"edited-{index}")
+    try:
+        check_name(name, "run")
+    except StoreError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    return RunSpec(name=name, method=EDITED, params={}, base=str(entry["from"]), edits=list(edits))
+
+
 def _run_spec(entry: object, where: str, index: int) -> RunSpec:
+    if isinstance(entry, dict) and "from" in entry:
+        return _edited_spec(entry, where, index)
     if not isinstance(entry, dict) or "method" not in entry:
         raise ConfigError(f"{where}: each run needs `method:` (and optional name, params, seed, sample).")
     _check_keys(entry, RUN_KEYS, where)
@@ -325,8 +358,21 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
         store.create(project, ref)
     truth = dataset.labels()
     done: list[tuple[str, ClusterResult]] = []
+    by_name: dict[str, tuple[str, ClusterResult]] = {}
     try:
         for spec in config.runs:
+            if spec.base is not None:  # an edited run: its base's labels (run above) after the edits
+                from clustering.edits import EditError, edited_result
+
+                base_id, base = by_name[spec.base]
+                try:
+                    result = edited_result(dataset, base, base_id, spec.edits, config.data.preprocess)
+                except EditError as error:
+                    raise ConfigError(f"run {spec.name!r}: {error}") from None
+                result.name = spec.name
+                done.append((store.add_run(project, result, spec.name), result))
+                by_name[spec.name] = done[-1]
+                continue
             result = run(
                 dataset,
                 spec.method,
@@ -339,6 +385,7 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
             )
             result.name = spec.name
             done.append((store.add_run(project, result, spec.name), result))
+            by_name[spec.name] = done[-1]
     except BaseException:
         if created and not done:
             store.delete(project)  # a failed first run leaves no empty project behind
@@ -349,6 +396,8 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
 def export_config(store: Store, project: str) -> str:
     """A project's data and runs as YAML that `clusterlab run` re-runs to identical labels."""
     import yaml
+
+    from clustering.edits import EDITED
 
     found = store.project(project)
     ref: DatasetRef = found["dataset"]
@@ -364,14 +413,20 @@ def export_config(store: Store, project: str) -> str:
     runs: list[dict] = []
     versions: dict[str, str] = {}
     taken: set[str] = set()
+    exported: dict[str, str] = {}  # run id -> its name in the config (an edited run names its base by it)
     for entry in found["runs"]:
-        if entry.is_subset or entry.method not in BACKENDS:
-            continue  # drill-downs on a selection and imported labels are not re-runnable from the whole data
+        edited = entry.method == EDITED and str(entry.params.get("from")) in exported
+        if entry.is_subset or (entry.method not in BACKENDS and not edited):
+            continue  # drill-downs, imported labels (and edits of them) are not re-runnable from the whole data
         name, copy = entry.name, 1
         while name in taken:  # names repeat in a project (ids tell them apart); a config's names may not
             copy += 1
             name = f"{entry.name} ({copy})"
         taken.add(name)
+        exported[entry.id] = name
+        if edited:
+            runs.append({"name": name, "from": exported[str(entry.params["from"])], "edits": entry.params["edits"]})
+            continue
         run = {"name": name, "method": entry.method, "params": {k: v for k, v in entry.params.items() if k != "seed"}}
         if entry.seed is not None:
             run["seed"] = entry.seed

@@ -142,6 +142,11 @@ class Store:
         confidence = result.confidence()
         if confidence is not None:
             columns["confidence"] = pa.array(np.asarray(confidence, dtype=np.float32))
+        subset = result.artifacts.get("rows")
+        if subset is not None:  # a drill-down: which rows it was run on (its -1 outside them is not noise)
+            member = np.zeros(len(result.labels), dtype=np.uint8)
+            member[np.asarray(subset, dtype=np.int64)] = 1
+            columns["member"] = pa.array(member)
         path = folder / f"{run_id}.parquet"
         atomic_write(path, lambda temporary: pq.write_table(pa.table(columns), temporary))
         digest = _sha256(path)
@@ -186,6 +191,27 @@ class Store:
     def labels(self, project: str, run: str) -> tuple[np.ndarray, np.ndarray | None]:
         """A run's labels (and confidence where the method has one), checked against the saved checksum,
         dtype, length and range."""
+        table, path, n_rows = self._run_table(project, run)
+        labels = _column(table, "cluster", path, "iu")
+        if labels is None or len(labels) != n_rows or (labels < -1).any() or (labels > np.iinfo(np.int32).max).any():
+            raise StoreError(f"{path}: does not hold {n_rows} integer labels from -1 up; run {run!r} again.")
+        confidence = _column(table, "confidence", path, "f")
+        if confidence is not None and (len(confidence) != n_rows or not np.isfinite(confidence).all()):
+            raise StoreError(f"{path}: its confidence column does not hold {n_rows} finite numbers.")
+        return labels.astype(np.int32), confidence
+
+    def subset_rows(self, project: str, run: str) -> np.ndarray | None:
+        """The rows a drill-down was run on (None for a run on every row), checked like its labels."""
+        table, path, n_rows = self._run_table(project, run)
+        member = _column(table, "member", path, "iu")
+        if member is None:
+            return None
+        if len(member) != n_rows or not np.isin(member, (0, 1)).all():
+            raise StoreError(f"{path}: its member column does not hold {n_rows} values of 0 or 1.")
+        return np.flatnonzero(member)
+
+    def _run_table(self, project: str, run: str):
+        """A run's parquet table, its path and row count, after its checksum is checked."""
         import pyarrow.parquet as pq
 
         run_id = self.find_run(project, run).id  # the one lookup: ids first, then the newest of that name
@@ -201,14 +227,7 @@ class Store:
                 f"{path}: the labels of run {run!r} are missing or changed since they were saved. "
                 "Run it again (`clusterlab project export` keeps its exact settings)."
             )
-        table = pq.read_table(path)
-        labels = _column(table, "cluster", path, "iu")
-        if labels is None or len(labels) != n_rows or (labels < -1).any() or (labels > np.iinfo(np.int32).max).any():
-            raise StoreError(f"{path}: does not hold {n_rows} integer labels from -1 up; run {run!r} again.")
-        confidence = _column(table, "confidence", path, "f")
-        if confidence is not None and (len(confidence) != n_rows or not np.isfinite(confidence).all()):
-            raise StoreError(f"{path}: its confidence column does not hold {n_rows} finite numbers.")
-        return labels.astype(np.int32), confidence
+        return pq.read_table(path), path, int(n_rows)
 
     def find_run(self, project: str, run: str) -> RunRecord:
         """A run's record, by id first, then by name (the newest run of that name): the one lookup of a run."""
