@@ -159,7 +159,8 @@ def matched_order(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def flows(a: np.ndarray, b: np.ndarray, min_share: float = 0.005) -> list[dict]:
-    """Sankey links {source, target, count} between the clusters of a and b (noise as -1); tiny links dropped."""
+    """Sankey links {source, target, count} between the clusters of a and b (noise as -1); links under
+    `min_share` of the rows are dropped (`dropped_flows` counts them)."""
     table, rows, cols = contingency(a, b)
     total = table.sum()
     links = []
@@ -169,24 +170,45 @@ def flows(a: np.ndarray, b: np.ndarray, min_share: float = 0.005) -> list[dict]:
     return sorted(links, key=lambda link: -link["count"])
 
 
-def splits_and_merges(a: np.ndarray, b: np.ndarray, share: float = 0.2) -> dict:
-    """Clusters of a that b splits (>= 2 parts of at least `share`), and clusters of b that merge several of a."""
+def dropped_flows(a: np.ndarray, b: np.ndarray, min_share: float = 0.005) -> tuple[int, int]:
+    """How many links `flows` leaves out, and how many rows they carry."""
+    table, _, _ = contingency(a, b)
+    small = (table > 0) & (table < max(1, min_share * table.sum()))
+    return int(small.sum()), int(table[small].sum())
+
+
+def splits_and_merges(a: np.ndarray, b: np.ndarray, share: float = 0.2, part: float = 0.05) -> dict:
+    """Clusters of a that b splits, and clusters of b that merge several of a's (noise left out).
+
+    A cluster is split when at least `share` of its rows lie outside its largest part: split into 37 small pieces
+    counts as split, not only two large ones. `split`/`merged` list the parts holding at least `part` of it, largest
+    first; `spread` gives, for each, its largest part's share and how many parts it has in all.
+    """
     table, rows, cols = contingency(a, b)
     real_r, real_c = rows >= 0, cols >= 0
     t = table[np.ix_(real_r, real_c)]
-    row_share = t / np.maximum(t.sum(axis=1, keepdims=True), 1)
-    col_share = t / np.maximum(t.sum(axis=0, keepdims=True), 1)
-    split = {
-        int(rows[real_r][i]): [int(c) for c in cols[real_c][row_share[i] >= share]]
-        for i in range(t.shape[0])
-        if (row_share[i] >= share).sum() >= 2
-    }
-    merged = {
-        int(cols[real_c][j]): [int(r) for r in rows[real_r][col_share[:, j] >= share]]
-        for j in range(t.shape[1])
-        if (col_share[:, j] >= share).sum() >= 2
-    }
-    return {"split": split, "merged": merged}
+    row_ids, col_ids = rows[real_r], cols[real_c]
+
+    def pieces(counts: np.ndarray, ids: np.ndarray) -> tuple[list[int], float, int] | None:
+        total = counts.sum()
+        if total == 0 or counts.max() > (1 - share) * total:
+            return None
+        order = np.argsort(-counts, kind="stable")
+        listed = [int(ids[k]) for k in order if counts[k] >= part * total]
+        return listed, float(counts.max() / total), int((counts > 0).sum())
+
+    split, merged, spread = {}, {}, {"split": {}, "merged": {}}
+    for i in range(t.shape[0]):
+        found = pieces(t[i], col_ids)
+        if found:
+            split[int(row_ids[i])] = found[0]
+            spread["split"][int(row_ids[i])] = {"largest": found[1], "parts": found[2]}
+    for j in range(t.shape[1]):
+        found = pieces(t[:, j], row_ids)
+        if found:
+            merged[int(col_ids[j])] = found[0]
+            spread["merged"][int(col_ids[j])] = {"largest": found[1], "parts": found[2]}
+    return {"split": split, "merged": merged, "spread": spread}
 
 
 def compare(labelings: list[Labeling]) -> dict:

@@ -311,6 +311,16 @@ def test_compare_page_three_runs_truth_stability_perception():
     assert not at.exception and not at.error
     assert at.multiselect(key="compare-runs").value == ["run0", "run1", "run2"]
     assert any(h.value == "Agreement" for h in at.subheader)
+    # ARI 1 and VI 0 (identical) are the same darkest blue; ARI on its own 0..1 scale, not the matrix's range
+    figures = {}
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec["layout"].get("title", {}).get("text")
+        if title in ("ARI", "VI"):
+            figures[title] = spec["data"][0]
+    assert figures["ARI"]["zmin"] == 0 and figures["ARI"]["zmax"] == 1 and not figures["ARI"].get("reversescale")
+    assert figures["VI"]["zmin"] == 0 and figures["VI"]["reversescale"]
+    assert figures["ARI"]["colorscale"][-1][1] == "#08306b"  # light to dark: larger is darker
     at.selectbox(key="compare-truth").set_value("label").run()
     assert not at.exception
     summary = at.dataframe[-1].value

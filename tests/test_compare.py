@@ -219,3 +219,15 @@ def test_perception_says_what_to_change_when_every_verdict_is_the_same():
     assert "Smooth more" in advice({0: {"verdict": "split"}, 1: {"verdict": "split"}}, 5)
     assert advice({0: {"verdict": "merged"}, 1: {"verdict": "visible"}}, 2) is None
     assert advice({0: {"verdict": "visible"}, 1: {"verdict": "visible"}}, 2) is None
+
+
+def test_a_cluster_split_into_many_small_pieces_is_called_split_and_small_flows_are_counted():
+    a = np.zeros(1000, dtype=int)
+    b = np.repeat(np.arange(40), 25)  # one cluster scattered over 40 pieces of 2.5% each
+    found = cmp.splits_and_merges(a, b)
+    assert 0 in found["split"] and found["spread"]["split"][0] == {"largest": 0.025, "parts": 40}
+    assert found["split"][0] == []  # no piece holds 5%: none listed, all counted
+    kept = np.r_[np.zeros(900, dtype=int), np.ones(100, dtype=int)]
+    assert cmp.splits_and_merges(a, kept)["split"] == {}  # 90% stay together: not split
+    assert cmp.dropped_flows(a, b, min_share=0.03) == (40, 1000)
+    assert cmp.dropped_flows(a, kept) == (0, 0)

@@ -30,5 +30,6 @@ def agreement(chosen: Comparison) -> tuple[dict, list[str]]:
             text=np.round(matrix, 2),
             reverse=key == "vi",
             where=column,
-        )  # VI is a distance: small = agreement = dark
+            scale=(0.0, 1.0) if key != "vi" else (0.0, max(float(np.nanmax(matrix)), 1e-9)),
+        )  # VI is a distance: small = agreement = dark; ARI and AMI on their own 0..1 scale
     return report, short

@@ -8,6 +8,9 @@ import streamlit as st
 
 from app.exports import heatmap_buttons
 
+# light to dark, as matplotlib's Blues (plotly's own "Blues" runs dark to light): darker = larger
+BLUES = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
+
 
 def show_heatmap(
     matrix: np.ndarray,
@@ -21,15 +24,20 @@ def show_heatmap(
     height: int = 320,
     categories: bool = False,
     where=None,
+    scale: tuple[float, float] | None = None,
 ) -> None:
     """Draw `matrix` (rows top to bottom) in blues, darker = larger (`reverse`: darker = smaller), with its
-    numbers in the cells; `where` is the column or container to draw in (default: the page)."""
+    numbers in the cells; `scale` fixes the values of the lightest and darkest blue (ARI's 0 and 1), so the same
+    value has the same colour in every chart; `where` is the column or container to draw in (default: the page)."""
+    low, high = scale if scale is not None else (float(np.nanmin(matrix)), float(np.nanmax(matrix)))
     figure = go.Figure(
         go.Heatmap(
             z=matrix,
             x=columns,
             y=rows,
-            colorscale="Blues",
+            colorscale=BLUES,
+            zmin=low,
+            zmax=high if high > low else low + 1,
             text=matrix if text is None else text,
             texttemplate="%{text}",
             showscale=False,

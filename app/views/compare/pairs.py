@@ -11,7 +11,7 @@ from app.scatter import palette
 from app.text import plain
 from app.views.compare.comparison import Comparison
 from app.views.compare.heatmap import show_heatmap
-from clustering.compare import contingency, flows, matched_order, splits_and_merges
+from clustering.compare import contingency, dropped_flows, flows, matched_order, splits_and_merges
 
 
 def pair_detail(chosen: Comparison, report: dict) -> None:
@@ -51,22 +51,35 @@ def pair_detail(chosen: Comparison, report: dict) -> None:
     show_heatmap(shown, col_names, row_names, title, "contingency", height=420, categories=True)
     flows_chart(a.labels[keep], b.labels[keep], name_a, name_b, label_a, label_b)
     changes = splits_and_merges(a.labels[keep], b.labels[keep])
+    spread = changes["spread"]
+
+    def described(parts: list[int], detail: dict, label) -> str:
+        rest = detail["parts"] - len(parts)
+        return (
+            f"{', '.join(plain(label(p)) for p in parts)}"
+            + (f" and {rest} smaller part{'s' if rest != 1 else ''}" if rest > 0 else "")
+            + f" (the largest holds {100 * detail['largest']:.0f}%)"
+        )
+
     lines = [
-        f"A's cluster {plain(label_a(c))} is split by B into {', '.join(plain(label_b(p)) for p in parts)}"
+        f"A's cluster {plain(label_a(c))} is split by B into {described(parts, spread['split'][c], label_b)}"
         for c, parts in changes["split"].items()
     ]
     lines += [
-        f"B's cluster {plain(label_b(c))} merges A's {', '.join(plain(label_a(p)) for p in parts)}"
+        f"B's cluster {plain(label_b(c))} merges A's {described(parts, spread['merged'][c], label_a)}"
         for c, parts in changes["merged"].items()
     ]
     st.markdown(
-        "\n".join(f"- {line}" for line in lines) if lines else "No cluster is split or merged (at 20% of its rows)."
+        "\n".join(f"- {line}" for line in lines)
+        if lines
+        else "No cluster is split or merged: each keeps at least 80% of its rows together."
     )
 
 
 def flows_chart(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, label_a, label_b) -> None:
     """A Sankey of the rows moving from A's clusters to B's; each node and its outgoing links share a colour."""
     links = flows(a, b)
+    dropped, dropped_rows = dropped_flows(a, b)
     sources = sorted({link["source"] for link in links})
     targets = sorted({link["target"] for link in links})
     source_colours = palette(max(len(sources), 1))
@@ -93,3 +106,8 @@ def flows_chart(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, label_a,
     )
     figure.update_layout(title=f"Flows from {name_a} to {name_b}", height=460, margin=dict(l=10, r=10, t=40, b=10))
     st.plotly_chart(figure, width="stretch", key="sankey")
+    if dropped:
+        st.caption(
+            f"{dropped:,} flows under 0.5% of the rows each ({dropped_rows:,} rows in all) are left out of the chart; "
+            "the contingency table above counts every row."
+        )
