@@ -46,6 +46,13 @@ def sync_url() -> None:
                 state["flash"] = ("error", f"Could not open project {wanted}: {error}")
         if run and any(entry.id == run for entry in state.get("runs", [])):
             set_active_run(run)
+    write_url()
+
+
+def write_url() -> None:
+    """The URL names the open project and the active run; called again wherever the active run changes, so a
+    link copied at once opens that run (not the one before)."""
+    state, params = st.session_state, st.query_params
     if state.get("project"):
         if params.get("project") != state["project"]:
             params["project"] = state["project"]
@@ -79,6 +86,7 @@ def set_active_run(run_id: str) -> None:
     """Make a run the active one, and the Cluster page's run picker with it (its widget state is the source)."""
     st.session_state["active_run"] = run_id
     st.session_state["active-select"] = run_id
+    write_url()
 
 
 def data_changed(data: Dataset) -> str | None:

@@ -197,7 +197,9 @@ def splits_and_merges(a: np.ndarray, b: np.ndarray, share: float = 0.2, part: fl
         listed = [int(ids[k]) for k in order if counts[k] >= part * total]
         return listed, float(counts.max() / total), int((counts > 0).sum())
 
-    split, merged, spread = {}, {}, {"split": {}, "merged": {}}
+    split: dict[int, list[int]] = {}
+    merged: dict[int, list[int]] = {}
+    spread: dict[str, dict[int, dict]] = {"split": {}, "merged": {}}
     for i in range(t.shape[0]):
         found = pieces(t[i], col_ids)
         if found:

@@ -117,3 +117,26 @@ def exemplar_text(metadata: pd.DataFrame, row: int, columns: list[str] | None = 
         value = str(metadata.iloc[row][column]).replace("\n", " ")
         parts.append(f"{column}: {value if len(value) <= width else value[: width - 1] + '…'}")
     return f"row {row}" + (" · " + " · ".join(parts) if parts else "")
+
+
+def suggested_names(
+    metadata: pd.DataFrame, labels: np.ndarray, text_column: str | None = None, skip: tuple = ()
+) -> dict[int, list[str]]:
+    """Names to offer for each cluster: its keywords (with a text column) and its over-represented categories
+    (a value held by at least half the cluster and twice as common there as overall), best first."""
+    columns = [c for c in metadata.columns if c not in skip and c != text_column]
+    out: dict[int, list[str]] = {}
+    for profile in cluster_profiles(metadata[columns], labels, max_categories=2, max_numeric=0, exemplars=0):
+        offers = []
+        for category in profile.categories:
+            value, share, overall = category["values"][0]
+            if share >= 0.5 and share >= 2 * overall:
+                offers.append(value if len(profile.categories) == 1 else f"{category['column']}: {value}")
+        out[profile.cluster] = offers
+    if text_column:
+        from clustering.explain.keywords import keyword_labels
+
+        for cluster, words in keyword_labels(metadata[text_column], labels, top=3).items():
+            if words:
+                out.setdefault(cluster, []).insert(0, words)
+    return out

@@ -600,3 +600,23 @@ def test_out_of_core_output_folder_is_named_after_the_input_when_the_run_starts(
     folder = default_output("/data/emb-parquet/", "leiden")
     assert folder.parent.name == "out-of-core" and folder.name.startswith("emb-parquet-leiden-")
     assert default_output("/data/vectors.zarr", "hdbscan").name.startswith("vectors-hdbscan-")
+
+
+def test_naming_panel_stays_open_and_offers_names_from_categories():
+    from clustering.profiles import suggested_names
+
+    data = load_sample("digits")
+    labels = data.labels()
+    offers = suggested_names(data.metadata, labels)
+    assert offers[3][0] == "3"  # the digit held by the whole cluster (the only category column: its value alone)
+    run_id = saved_project("apptest naming")
+    at = app("cluster")
+    at.query_params["project"] = "apptest naming"
+    at.run()
+    at.text_input(key=f"name-text-{run_id}-0").set_value("first").run()
+    at.button(key=f"name-save-{run_id}").click().run()
+    assert not at.exception and not at.warning
+    panel = next(e for e in at.expander if e.label == "Name clusters")
+    assert panel.proto.expanded  # still open for the next cluster
+    assert at.session_state[f"naming-open-{run_id}"] is True
+    assert any("1 of 10 clusters named" in c.value for c in at.caption)

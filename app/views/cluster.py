@@ -29,8 +29,12 @@ def neighbours_text(knn: dict | None) -> str:
     return "exact" if knn["exact"] else f"approximate, recall {knn['recall']:.3f}"
 
 
-def cluster_names_editor(run_id: str, labels: np.ndarray) -> None:
-    """Name a cluster and note what it is; saved to the project at once, shown in legends, tables and exports."""
+def cluster_names_editor(data, run_id: str, labels: np.ndarray) -> None:
+    """Name a cluster and note what it is; saved to the project at once, shown in legends, tables and exports.
+
+    The panel stays open after a save (its label does not change), and offers names from the cluster's keywords
+    and its over-represented categories.
+    """
     if projects.current() is None:
         return
     saved = projects.cluster_names(run_id)
@@ -38,17 +42,29 @@ def cluster_names_editor(run_id: str, labels: np.ndarray) -> None:
     if not len(ids):
         return
     named = sum(1 for name, _ in saved.values() if name)
-    with st.expander(f"Name clusters ({named} of {len(ids)} named)"):
+    opened = st.session_state.get(f"naming-open-{run_id}", False)
+    with st.expander("Name clusters", expanded=opened):
+        st.caption(f"{named} of {len(ids)} clusters named.")
         size_of = dict(zip(ids.tolist(), sizes.tolist()))
         c1, c2, c3 = st.columns([1, 2, 3])
         cluster = c1.selectbox(
             "Cluster", ids.tolist(), key=f"name-cluster-{run_id}", format_func=lambda c: f"{c} ({size_of[c]:,} rows)"
         )
         name_now, note_now = saved.get(int(cluster), ("", ""))
-        name = c2.text_input("Name", value=name_now, key=f"name-text-{run_id}-{cluster}", max_chars=120)
-        note = c3.text_input("Note", value=note_now, key=f"name-note-{run_id}-{cluster}", max_chars=2000)
+        offers = name_suggestions(data, run_id, labels).get(int(cluster), [])
+        name_key, note_key = f"name-text-{run_id}-{cluster}", f"name-note-{run_id}-{cluster}"
+        st.session_state.setdefault(name_key, name_now)  # the widgets' state is the source (no value= as well)
+        st.session_state.setdefault(note_key, note_now)
+        if offers and not name_now:
+            picked = st.pills("Suggested names", offers, key=f"name-offer-{run_id}-{cluster}")
+            if picked and st.session_state.get(f"name-picked-{run_id}-{cluster}") != picked:
+                st.session_state[f"name-picked-{run_id}-{cluster}"] = picked
+                st.session_state[name_key] = picked
+        name = c2.text_input("Name", key=name_key, max_chars=120)
+        note = c3.text_input("Note", key=note_key, max_chars=2000)
         if st.button("Save name", key=f"name-save-{run_id}", disabled=(name, note) == (name_now, note_now)):
             projects.name_cluster(run_id, int(cluster), name, note)
+            st.session_state[f"naming-open-{run_id}"] = True  # stays open for the next cluster
             st.rerun()
         if saved:
             st.dataframe(
@@ -61,6 +77,18 @@ def cluster_names_editor(run_id: str, labels: np.ndarray) -> None:
                 hide_index=True,
                 key=f"names-table-{run_id}",
             )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _suggestions(fingerprint: str, run_id: str, _data, _labels: np.ndarray) -> dict[int, list[str]]:
+    from clustering.profiles import suggested_names
+
+    return suggested_names(_data.metadata, _labels, _data.text_column, skip=(_data.id_column,))
+
+
+def name_suggestions(data, run_id: str, labels: np.ndarray) -> dict[int, list[str]]:
+    """Names offered per cluster (keywords, over-represented categories), once per run."""
+    return _suggestions(data.fingerprint, run_id, data, labels)
 
 
 def import_labels(data, preprocess: str) -> None:
@@ -229,6 +257,7 @@ def history_section(data, preprocess: str) -> None:
         key="active-select",
     )
     st.session_state["active_run"] = chosen
+    projects.write_url()  # now, not on the next rerun: a link copied at once opens this run
     active_run(data, find_run(history, chosen))
 
 
@@ -247,7 +276,7 @@ def active_run(data, entry) -> None:
         st.session_state.pop("active_run", None)
         st.rerun()
     result = entry.result
-    cluster_names_editor(chosen, result.labels)
+    cluster_names_editor(data, chosen, result.labels)
     labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name, key=chosen)
     replay = result.artifacts.get("replay")
     if replay is not None and len(replay) > 1:
