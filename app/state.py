@@ -17,6 +17,7 @@ from app.history import RunEntry, runs
 from clustering.data import DataError, Dataset
 from clustering.samples import SAMPLES, load_sample
 from clustering.store import DatasetRef
+from clustering.store.config import kept_upload_source
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading sample…")
@@ -63,11 +64,13 @@ def cached_file(
     name: str | None = None,
     drop_nonfinite: bool = False,
     text_column: str | None = None,
+    shown_source: str | None = None,
 ) -> Dataset:
-    """A dataset a project names by path (a file, or the project's copy of an upload, shown under its own name)."""
+    """A dataset a project names by path (a file, or the project's copy of an upload, shown under its own name
+    and `shown_source`)."""
     from clustering.io import load
 
-    return load(
+    data = load(
         path,
         name=name or None,
         key=key or None,
@@ -75,6 +78,7 @@ def cached_file(
         drop_nonfinite=drop_nonfinite,
         text_column=text_column,
     )
+    return replace(data, source=shown_source) if shown_source else data
 
 
 def upload_digest(data: bytes) -> str:
@@ -96,7 +100,9 @@ def dataset() -> Dataset:
             ref.drop_nonfinite,
             ref.text_column,
         )
-    return cached_file(ref.source, ref.key, ref.columns, ref.name or None, ref.drop_nonfinite, ref.text_column)
+    shown = kept_upload_source(ref)  # a project's copy of an upload reads as the uploaded file, not its hashed path
+    name = (Path(ref.name).stem if shown else ref.name) or None
+    return cached_file(ref.source, ref.key, ref.columns, name, ref.drop_nonfinite, ref.text_column, shown)
 
 
 def choose_sample(name: str) -> None:

@@ -2,9 +2,11 @@
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -620,3 +622,33 @@ def test_naming_panel_stays_open_and_offers_names_from_categories():
     assert panel.proto.expanded  # still open for the next cluster
     assert at.session_state[f"naming-open-{run_id}"] is True
     assert any("1 of 10 clusters named" in c.value for c in at.caption)
+
+
+def test_a_reopened_upload_is_named_as_uploaded_not_as_its_kept_copy(tmp_path):
+    from clustering.store import Store
+    from clustering.store.config import export_config, load_config, load_data, reference
+
+    store = Store()
+    uploads = store.folder / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    kept = uploads / ("ab" * 16 + ".csv")
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 4)), columns=list("abcd"))
+    frame.to_csv(kept, index=False)
+    data = load_data(DatasetRef(source=str(kept)))
+    ref = replace(reference(data, str(kept)), name="products.csv")
+    store.create("apptest upload", ref)
+    at = app("data")
+    at.query_params["project"] = "apptest upload"
+    at.run()
+    assert not at.exception
+    assert at.radio(key="data-source").value == "Upload a file"
+    assert any(h.value == "products" for h in at.subheader)
+    assert any("products.csv (uploaded; the project keeps a copy)" in c.value for c in at.caption)
+    assert not any(str(kept) in c.value for c in at.caption)
+    config = tmp_path / "c.yaml"
+    from clustering.pipeline import run
+
+    store.add_run("apptest upload", run(data, "kmeans", {"n_clusters": 2}))
+    config.write_text(export_config(store, "apptest upload"))
+    assert "name: products.csv" in config.read_text()
+    assert load_data(load_config(config).data).source == "products.csv (uploaded; the project keeps a copy)"

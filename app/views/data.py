@@ -120,6 +120,8 @@ def sample_picker() -> None:
     names = sample_names()
     source = current_ref().source
     current = source.split(":", 1)[1] if source.startswith("sample:") else None
+    if current is None:
+        st.caption(f"Loaded now: {plain(current_ref().name or source)}. Pick a sample and load it to switch.")
     choice = st.selectbox(
         "Sample",
         names,
@@ -135,7 +137,8 @@ def render() -> None:
     page_setup("Data")
     st.title("Data")
     limit_mb = st.get_option("server.maxUploadSize")
-
+    if "data-source" not in st.session_state and not current_ref().source.startswith("sample:"):
+        st.session_state["data-source"] = "Upload a file"  # a reloaded upload is shown as one, not as a sample
     source = st.radio(
         "Source", ["Sample dataset", "Upload a file", "Out of core (Dask)"], horizontal=True, key="data-source"
     )

@@ -5,6 +5,7 @@ data: {path: sample:digits, preprocess: none}      # or a file, with key: / colu
 runs:
   - {name: leiden-fine, method: leiden, params: {resolution: 1.5}, seed: 0}
   - {name: leiden-big, method: leiden, sample: 50000}   # fit on 50,000 random rows, assign the rest
+  - {name: fixed, from: leiden-fine, edits: [{merge: [2, 5]}]}  # an edited run: merge, split, move, noise
 versions: {numpy: 2.1.0, ...}                       # written by export: what produced the labels
 ```
 Every run is checked (method, each parameter against its schema) before the first one starts.
@@ -12,7 +13,8 @@ Every run is checked (method, each parameter against its schema) before the firs
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from clustering.backends import BACKENDS
@@ -51,7 +53,7 @@ class Config:
     versions: dict = field(default_factory=dict)
 
 
-DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite", "text_column")
+DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite", "text_column", "name")
 RUN_KEYS = ("name", "method", "params", "seed", "sample", "from", "edits")
 TOP_KEYS = ("data", "runs", "versions")
 
@@ -201,7 +203,7 @@ def _data_ref(data: object, where: str) -> DatasetRef:
         _expect(columns, (list,), f"{where}.columns", "a list of column names, e.g. [a, b]")
         if not all(isinstance(c, str) and c.strip() for c in columns):
             raise ConfigError(f"{where}.columns: each column is a name (text), e.g. [emb_0, emb_1].")
-    for option in ("key", "fingerprint", "preprocess", "text_column"):
+    for option in ("key", "fingerprint", "preprocess", "text_column", "name"):
         if data.get(option) is not None:
             _expect(data[option], (str,), f"{where}.{option}", "text")
     drop = data.get("drop_nonfinite", False)
@@ -219,6 +221,7 @@ def _data_ref(data: object, where: str) -> DatasetRef:
         fingerprint=str(data.get("fingerprint") or ""),
         drop_nonfinite=bool(drop),
         text_column=data.get("text_column"),
+        name=str(data.get("name") or ""),
     )
 
 
@@ -296,12 +299,24 @@ def load_data(ref: DatasetRef) -> Dataset:
     if ref.text_column is not None:
         options["text_column"] = ref.text_column
     dataset = load_input(ref.source, **options)
+    shown = kept_upload_source(ref)
+    if shown:  # a project's copy of an upload reads as the file the person uploaded, not as its hashed copy
+        dataset = replace(dataset, name=Path(ref.name).stem or dataset.name, source=shown)
     if ref.fingerprint and dataset.fingerprint != ref.fingerprint:
         raise ConfigError(
             f"{ref.source}: the data changed since this project was made (fingerprint "
             f"{dataset.fingerprint[:12]}, expected {ref.fingerprint[:12]}); its labels would not match."
         )
     return dataset
+
+
+def kept_upload_source(ref: DatasetRef) -> str | None:
+    """How to name a project's kept copy of an upload (`uploads/<32 hex>.ext` in the store): the uploaded file's
+    name; None for any other source."""
+    path = Path(ref.source)
+    if ref.name and path.parent.name == "uploads" and re.fullmatch(r"[0-9a-f]{32}", path.stem):
+        return f"{ref.name} (uploaded; the project keeps a copy)"
+    return None
 
 
 def reference(
@@ -410,6 +425,8 @@ def export_config(store: Store, project: str) -> str:
         data["drop_nonfinite"] = True
     if ref.text_column is not None:
         data["text_column"] = ref.text_column
+    if ref.name:
+        data["name"] = ref.name  # a kept upload's path is a hashed copy; its name says what was uploaded
     runs: list[dict] = []
     versions: dict[str, str] = {}
     taken: set[str] = set()
