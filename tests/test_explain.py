@@ -335,3 +335,8 @@ def test_category_metadata_explains_clusters_in_its_own_words(tmp_path):
     rules = {c.cluster: c.rule for c in found.clusters}
     assert any(rule == "kind = shoes" for rule in rules.values())
     assert all("≠" not in rule or "=" not in rule.replace("≠", "") for rule in rules.values())
+    dot = found.to_dot()
+    assert "≤ 0" not in dot and "= shoes ≤" not in dot and "≠" in dot  # the diagram reads as the table reads
+    for line in dot.splitlines():
+        if "≠" in line and "label=" in line:
+            assert line.split('label="')[1].split("\\n")[0].split(" ≠ ")[0] == "kind"

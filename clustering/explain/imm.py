@@ -60,11 +60,14 @@ class TreeExplainer(Explainer):
         price = kmeans_cost(problem.x, predicted[problem.clustered]) / max(kmeans_cost(problem.x, problem.y), 1e-12)
         info: dict = {"bandwidth": params["bandwidth"], "degree": params["degree"]} if taylor is not None else {}
         explanation = problem.explanation(self.name, complexity, holds, signs, price=price, tree=root, info=info)
+        binary = problem.space.info.get("binary_columns") or bool(problem.space.info.get("binary"))
         if taylor is not None:
             explanation.info["_split_text"] = kernel_split_text(root, taylor, problem.space.names, values)
         elif values.shape[1] == 2:
             for c, corners in trees.leaf_boxes(root, problem.plot_box()):
                 explanation.polygons.setdefault(int(problem.cluster_ids[c]), []).append(corners)
+        if taylor is None and binary:  # the diagram reads `kind ≠ shoes` as the table does, not `kind = shoes ≤ 0`
+            explanation.info["_split_text"] = trees.binary_split_text(root, problem.space.names, binary)
         return explanation, rules, None
 
 

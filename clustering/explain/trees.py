@@ -379,6 +379,23 @@ def leaf_rule(
     return " AND ".join(p for p in parts if p) or "always", literals
 
 
+def binary_split_text(root: Node, names: list[str], binary: bool | set[int]) -> dict[int, str]:
+    """The tree diagram's text of splits on 0/1 features, read as the table's rules read them: the left branch
+    (value 0, "yes") is `kind ≠ shoes` or `no "word"`, never `kind = shoes ≤ 0`."""
+    out: dict[int, str] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_leaf:
+            continue
+        feature, threshold, left, right = node.split
+        if (binary is True or (isinstance(binary, set) and feature in binary)) and 0 <= threshold < 1:
+            name = names[feature]
+            out[id(node)] = name.replace(" = ", " ≠ ", 1) if " = " in name else f"no {name}"
+        stack.extend([left, right])
+    return out
+
+
 def kernel_leaf_rule(
     path: list[tuple[int, float, bool]], taylor: TaylorMap, names: list[str], grids: dict[int, np.ndarray]
 ) -> tuple[str, int]:
