@@ -82,3 +82,17 @@ def parameter_form(method: type[Schematic], columns: int = 3, key_prefix: str = 
         return method.checked(values), None
     except ParamError as error:
         return values, str(error)
+
+
+def kept_choice(key: str, shared: str, options: list, default) -> None:
+    """Set widget `key` to the choice kept under `shared` (else `default`) before it is drawn: Streamlit forgets
+    the state of widgets a page does not draw, so a choice made on one page would be lost on the next visit.
+    Draw the widget without `index=`; call `keep_choice` with its value afterwards."""
+    if key not in st.session_state:
+        kept = st.session_state.get(f"kept:{shared}")
+        st.session_state[key] = kept if kept in options else default
+
+
+def keep_choice(shared: str, value) -> None:
+    """Keep a widget's choice under `shared` for the next page that draws a widget with it."""
+    st.session_state[f"kept:{shared}"] = value

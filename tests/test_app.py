@@ -652,3 +652,18 @@ def test_a_reopened_upload_is_named_as_uploaded_not_as_its_kept_copy(tmp_path):
     config.write_text(export_config(store, "apptest upload"))
     assert "name: products.csv" in config.read_text()
     assert load_data(load_config(config).data).source == "products.csv (uploaded; the project keeps a copy)"
+
+
+def test_the_ground_truth_choice_survives_visiting_other_pages():
+    at = on_digits(app()).run()
+    go(at, "Compare").run()
+    at.selectbox(key="compare-truth").set_value("(none)").run()
+    go(at, "Cluster").run()
+    assert at.selectbox(key="truth-column").value == "(none)"  # chosen on Compare, kept on Cluster
+    at.selectbox(key="truth-column").set_value("label").run()
+    go(at, "Explore").run()
+    go(at, "Compare").run()
+    assert at.selectbox(key="compare-truth").value == "label"
+    go(at, "Data").run()
+    go(at, "Cluster").run()
+    assert at.selectbox(key="truth-column").value == "label"

@@ -14,7 +14,7 @@ from app.page import page_data
 from app.replay import replay_figure
 from app.state import add_run, runs_for
 from app.text import plain
-from app.widgets import parameter_form
+from app.widgets import keep_choice, kept_choice, parameter_form
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
 from clustering.pipeline import refusal as run_refusal
@@ -180,12 +180,10 @@ def run_section(data, preprocess: str) -> tuple[str, dict, str | None, np.ndarra
     backend = BACKENDS[method]
     params, problem = parameter_form(backend)
     truth_options = ["(none)"] + data.truth_candidates()
-    truth_column = st.selectbox(
-        "Score against ground truth",
-        truth_options,
-        key="truth-column",
-        index=1 if data.label_column in truth_options else 0,
-    )
+    default_truth = data.label_column if data.label_column in truth_options else "(none)"
+    kept_choice("truth-column", "truth", truth_options, default_truth)
+    truth_column = st.selectbox("Score against ground truth", truth_options, key="truth-column")
+    keep_choice("truth", truth_column)  # Compare opens with the same truth, and so does this page next time
     truth = data.labels(truth_column) if truth_column != "(none)" else None
     sample = fit_sample_choice(data, method)
     refusal = None

@@ -14,6 +14,7 @@ from app.history import RunEntry, find_run
 from app.layouts import page_layout
 from app.scatter import hover_lines
 from app.state import runs_for
+from app.widgets import keep_choice, kept_choice
 from clustering.compare import Labeling
 from clustering.data import Dataset, encode_labels
 from clustering.projection import PROJECTIONS
@@ -64,7 +65,10 @@ def choose(data: Dataset, preprocess: str) -> Comparison | None:
     chosen_ids = c1.multiselect(
         "Runs to compare", list(names), default=list(names)[-3:], format_func=lambda i: names[i], key="compare-runs"
     )
-    truth_column = c2.selectbox("Ground truth", ["(none)", *data.truth_candidates()], key="compare-truth")
+    truth_options = ["(none)", *data.truth_candidates()]
+    kept_choice("compare-truth", "truth", truth_options, "(none)")
+    truth_column = c2.selectbox("Ground truth", truth_options, key="compare-truth")
+    keep_choice("truth", truth_column)
     layout_method = c3.selectbox(
         "Layout", list(PROJECTIONS), key="compare-layout", format_func=lambda m: PROJECTIONS[m]
     )
