@@ -661,7 +661,9 @@ def test_the_ground_truth_choice_survives_visiting_other_pages():
     go(at, "Cluster").run()
     assert at.selectbox(key="truth-column").value == "(none)"  # chosen on Compare, kept on Cluster
     at.selectbox(key="truth-column").set_value("label").run()
+    at.button(key="run").click().run()
     go(at, "Explore").run()
+    assert any("Colours matched to the truth (label)" in c.value for c in at.caption)  # as Compare and reports
     go(at, "Compare").run()
     assert at.selectbox(key="compare-truth").value == "label"
     go(at, "Data").run()

@@ -12,7 +12,7 @@ from app.history import find_run
 from app.jobs import start_job
 from app.layouts import drawn_rows, layout_note, page_layout
 from app.page import page_data
-from app.scatter import colour_codes, hover_lines, scatter
+from app.scatter import colour_codes, hover_lines, matched_colour_codes, scatter
 from app.state import add_run, cluster_keywords, runs_for
 from app.text import plain
 from app.views.edit_clusters import edit_section
@@ -97,9 +97,14 @@ def colours(data, history: list, colour: str):
         run_labels = result.labels
         if entry.rows is not None and st.toggle("Zoom to the drill-down's rows", value=True, key="drill-zoom"):
             shown_rows = np.asarray(entry.rows)
-        codes, legend = colour_codes(result.labels)
         terms = cluster_keywords(data, colour[4:], result.labels) if data.text_column else {}
         terms = {**terms, **projects.legend_names(colour[4:])}  # the user's names win
+        truth = st.session_state.get("kept:truth")  # the truth chosen on Cluster or Compare
+        if truth in data.truth_candidates():  # one rule: colours matched to the truth, as Compare and the report
+            codes, legend = matched_colour_codes(result.labels, data.labels(truth), terms)
+            st.caption(f"Colours matched to the truth ({plain(truth)}), as on Compare and in reports.")
+            return codes, legend, run_labels, shown_rows
+        codes, legend = colour_codes(result.labels)
         legend = [
             {
                 **entry,
