@@ -58,6 +58,8 @@ def scatter(
     charts: list[FilterChart] | None = None,
     chart_filter: dict[str, list[int]] | None = None,
     focus: int | None = None,
+    hover_detail: dict | None = None,
+    ask_hover: bool = False,
 ) -> dict | None:
     """Draw the scatter; returns the last selection {'rows': [...], 'nonce': ...} or None.
 
@@ -67,6 +69,8 @@ def scatter(
     `map_labels` puts each group's name on the map (largest first, never overlapping), `label_scale` sizes them.
     `charts` (binned for the drawn rows) are drawn under the map and cross-filter it; `chart_filter` restores the
     bins chosen before a rerun. `focus` (a drawn row) is ringed: a clicked point whose neighbours are `marked`.
+    With `ask_hover` (no `hover_text`: too many rows), the point the pointer rests on is asked for
+    ({kind: 'hover', row}) and `hover_detail` {row, text} brings its text back.
     The reply is {kind: 'select', rows, polygon} | {kind: 'filter', filters, count} | {kind: 'click', row}.
     """
     charts = charts or []
@@ -100,6 +104,8 @@ def scatter(
         charts_id=hashlib.blake2b(chart_codes + str([c.column for c in charts]).encode(), digest_size=8).hexdigest(),
         chart_filter=chart_filter or {},
         focus=focus,
+        hover_detail=hover_detail,
+        ask_hover=ask_hover and hover_text is None,
         marked=np.ascontiguousarray(marked, dtype=np.uint32).tobytes() if marked is not None else None,
         marked_id=hashlib.blake2b(np.ascontiguousarray(marked, dtype=np.uint32).tobytes(), digest_size=8).hexdigest()
         if marked is not None

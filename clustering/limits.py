@@ -49,6 +49,9 @@ SWEEP_MAX_RUNS = Limit("CLUSTERLAB_SWEEP_MAX_RUNS", 1000, "fits in one sweep (va
 FIGURE_MAX_PIXELS = Limit("CLUSTERLAB_FIGURE_MAX_PIXELS", 100_000_000, "pixels of one figure (width x height x dpi^2)")
 
 REPORT_POINTS = Limit("CLUSTERLAB_REPORT_POINTS", 100_000, "points a report's scatter carries (a sample above)")
+HOVER_TEXT_ROWS = Limit(
+    "CLUSTERLAB_HOVER_TEXT_ROWS", 200_000, "rows whose hover text a scatter carries (above, fetched on hover)"
+)
 EXPLAIN_MAX_CLUSTERS = Limit("CLUSTERLAB_EXPLAIN_MAX_CLUSTERS", 500, "clusters one explanation writes rules for")
 
 ALL_LIMITS = (
@@ -63,4 +66,5 @@ ALL_LIMITS = (
     FIGURE_MAX_PIXELS,
     EXPLAIN_MAX_CLUSTERS,
     REPORT_POINTS,
+    HOVER_TEXT_ROWS,
 )

@@ -129,3 +129,32 @@ def test_products_upload_titles_name_the_map_charts_filter_it_and_a_click_lists_
     status.filter(has_text="10 matches").wait_for(timeout=10_000)  # the neighbours are marked on the map
     assert int(scatter_frame(page).locator("canvas#plot").get_attribute("data-labels-placed")) == len(KINDS)
     page.screenshot(path=str(ARTIFACTS / "24-neighbours.png"), full_page=True)
+
+
+def test_a_map_over_the_hover_text_budget_fetches_the_hovered_row(tmp_path):
+    srv = StreamlitServer(env={"CLUSTERLAB_HOVER_TEXT_ROWS": "100"})  # digits' 1,797 rows are over it
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport={"width": 1400, "height": 1100}).new_page()
+            page.goto(srv.url)
+            wait_for_text(page, "Sample datasets", 60)
+            page.get_by_role("button", name="Open digits").click()
+            wait_for_text(page, "Loaded digits")
+            nav(page, "Explore")
+            frame = scatter_frame(page)
+            row = frame.evaluate(
+                "() => { for (let i = 0; i < 1797; i++) { const [x, y] = window.__scatterPoint(i);"
+                " if (x > 20 && x < 500 && y > 60 && y < 500) return i; } return -1; }"
+            )
+            x, y = frame.evaluate(f"() => window.__scatterPoint({row})")
+            box = page.locator("iframe[title*='clusterlab_scatter']").last.bounding_box()
+            page.mouse.move(box["x"] + x, box["y"] + y)
+            tip = page.frame_locator("iframe[title*='clusterlab_scatter']").last.locator("#tip")
+            tip.wait_for(state="visible", timeout=10_000)
+            page.wait_for_timeout(300)
+            page.mouse.move(box["x"] + x + 0.5, box["y"] + y)  # rest on it: the row's text is fetched
+            tip.filter(has_text="label:").wait_for(timeout=30_000)
+            browser.close()
+    finally:
+        srv.stop()

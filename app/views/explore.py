@@ -21,6 +21,7 @@ from app.views.map_tools import (
     drawn_charts,
     focus_row,
     held_filter,
+    hover_detail,
     neighbours,
     neighbours_section,
     take_reply,
@@ -44,6 +45,11 @@ def render() -> None:
     xy = page_layout(data, preprocess, method)
     codes, legend, run_labels, shown_rows = colours(data, history, colour)
     charts = chart_picker(data, st)
+    # the map's last reply, taken before anything is drawn, so a click's neighbours or a hovered row's text show
+    # in this run (the component's value is in the session state under its key)
+    view = shown_rows if shown_rows is not None else drawn_rows(data.n)
+    view = view if view is not None else np.arange(data.n)
+    take_reply(data, st.session_state.get(scatter_key(data, shown_rows)), view, xy, charts)
     matches = search(data)
     near = neighbours(data, preprocess)
     marked = near if near is not None else matches
@@ -61,6 +67,11 @@ def render() -> None:
         chosen = st.session_state.get("selection")
         rows = chosen["rows"] if chosen and chosen["fingerprint"] == data.fingerprint else None
         edit_section(data, preprocess, find_run(history, colour[4:]), rows)
+
+
+def scatter_key(data, shown_rows) -> str:
+    """The scatter's widget key: one per dataset, another when zoomed to a drill-down's rows."""
+    return f"scatter-{data.fingerprint[:8]}" + ("-zoom" if shown_rows is not None else "")
 
 
 def colour_choice(data, history: list, where):
@@ -160,14 +171,17 @@ def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns,
     if note:
         st.caption(note)
     focus = focus_row(data)
+    hover_text = hover_lines(data.metadata.iloc[view].reset_index(drop=True), hover_columns)
     reply = scatter(
         xy[view],
         codes,
         legend,
-        hover_text=hover_lines(data.metadata.iloc[view].reset_index(drop=True), hover_columns),
+        hover_text=hover_text,
+        hover_detail=hover_detail(data, hover_columns) if hover_text is None else None,
+        ask_hover=bool(hover_columns),
         images=data.vectors[view] if data.image_shape else None,
         image_shape=data.image_shape,
-        key=f"scatter-{data.fingerprint[:8]}" + ("-zoom" if shown_rows is not None else ""),
+        key=scatter_key(data, shown_rows),
         marked=None if marked is None else np.flatnonzero(np.isin(view, marked)),
         charts=drawn_charts(charts, view),
         chart_filter=held_filter(data),
@@ -177,10 +191,7 @@ def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns,
         "Drag to pan, wheel to zoom, hover for details, click a point for its nearest neighbours. Lasso or Box "
         "selects points; click a legend entry to highlight that group. Noise is grey and drawn behind."
     )
-    before = st.session_state.get("selection_nonce")
-    take_reply(data, reply, view, xy, charts)
-    if st.session_state.get("selection_nonce") != before and reply and reply.get("kind") == "click":
-        st.rerun()  # the clicked point's neighbours are marked on the map at once
+    take_reply(data, reply, view, xy, charts)  # taken before drawing already (see render); a no-op then
 
     return {"xy": xy[view], "codes": codes, "legend": legend}
 

@@ -56,6 +56,11 @@ def take_reply(data: Dataset, reply: dict | None, view: np.ndarray, xy: np.ndarr
         return
     st.session_state["selection_nonce"] = reply.get("nonce")
     kind = reply.get("kind", "select")
+    if kind == "hover":  # a point hovered on a map too large to carry every row's hover text
+        row = int(reply.get("row", -1))
+        if 0 <= row < len(view):
+            st.session_state["hover_row"] = {"fingerprint": data.fingerprint, "row": int(view[row]), "drawn": row}
+        return
     if kind == "click":
         row = int(reply.get("row", -1))
         if 0 <= row < len(view):
@@ -75,6 +80,17 @@ def take_reply(data: Dataset, reply: dict | None, view: np.ndarray, xy: np.ndarr
     if filters and charts:  # a lasso on a filtered map selects the shown rows only
         rows = np.intersect1d(rows, filtered_rows(charts, filters))
     st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": rows, "source": "lasso"}
+
+
+def hover_detail(data: Dataset, columns: list[str]) -> dict | None:
+    """The hovered row's metadata, fetched when the pointer rests on it (maps above the hover-text budget)."""
+    hovered = st.session_state.get("hover_row")
+    if not hovered or hovered["fingerprint"] != data.fingerprint or not columns:
+        return None
+    from clustering.report.colours import hover_lines
+
+    text = hover_lines(data.metadata.iloc[[hovered["row"]]].reset_index(drop=True), columns)
+    return {"row": hovered["drawn"], "text": text or ""}
 
 
 def focus_row(data: Dataset) -> int | None:

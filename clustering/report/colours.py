@@ -32,7 +32,6 @@ TAB20 = [
     "#393b79",
 ]
 RAMP = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"]
-HOVER_TEXT_MAX_ROWS = 200_000
 
 
 def palette(count: int) -> list[str]:
@@ -128,8 +127,11 @@ def matched_colour_codes(
 
 
 def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90) -> str | None:
-    """One line of 'column: value · ...' per row (values cut at `width`), or None past HOVER_TEXT_MAX_ROWS."""
-    if not columns or len(metadata) > HOVER_TEXT_MAX_ROWS:
+    """One line of 'column: value · ...' per row (values cut at `width`), or None past the setting
+    CLUSTERLAB_HOVER_TEXT_ROWS (the app then fetches a hovered row's text on demand)."""
+    from clustering.limits import HOVER_TEXT_ROWS
+
+    if not columns or len(metadata) > HOVER_TEXT_ROWS.value():
         return None
     parts = []
     for column in columns:

@@ -162,7 +162,7 @@
       n, xy, codes, paletteSize, grid, images, hover, imageShape: args.image_shape || null,
       bounds: [minX, maxX, minY, maxY], view: null, pointSize: args.point_size || autoSize(n),
       legend: args.legend || [], rowLabel: args.row_label || "row", shapes: args.shapes || [],
-      labels: args.labels || [], focus: args.focus === undefined || args.focus === null ? -1 : args.focus, labelScale: args.label_scale || 1, noiseCount: countNoise(codes),
+      askHover: !!args.ask_hover, labels: args.labels || [], focus: args.focus === undefined || args.focus === null ? -1 : args.focus, labelScale: args.label_scale || 1, noiseCount: countNoise(codes),
     };
     buildLegend();
     return performance.now() - t0;
@@ -441,6 +441,7 @@
     const code = state.codes[i];
     const group = code === NOISE ? "noise" : (state.legend[code] ? state.legend[code].name : String(code));
     tip.textContent = `${state.rowLabel} ${i} · ${group}` + (state.hover && state.hover[i] ? "\n" + state.hover[i] : "");
+    tip.dataset.detail = "";
     if (state.images && state.imageShape) {
       const [h, w] = state.imageShape;
       const canvas = document.createElement("canvas");
@@ -459,6 +460,33 @@
     const left = Math.min(px + 14, plot.clientWidth - 200);
     tip.style.left = left + "px";
     tip.style.top = Math.min(py + 14, plot.clientHeight - 120) + "px";
+  }
+
+  // A map too large to carry every row's hover text asks Python for the row the pointer rests on (400 ms), once
+  // per row; the text arrives with the next render as `hover_detail` and joins the tip if the row is still hovered.
+  let hovered = -1, detailTimer = null, asked = -1;
+  const details = new Map();
+  function askDetail(row) {
+    hovered = row;
+    clearTimeout(detailTimer);
+    if (row < 0 || state.hover || !state.askHover) return;
+    if (details.has(row)) { addDetail(row); return; }
+    detailTimer = setTimeout(() => {
+      if (hovered === row && asked !== row) { asked = row; reply({ kind: "hover", row: row }); }
+    }, 400);
+  }
+  function addDetail(row) {
+    const text = details.get(row);
+    if (text === undefined || hovered !== row || tip.style.display === "none") return;
+    if (!tip.dataset.detail || tip.dataset.detail !== String(row)) {
+      tip.appendChild(document.createTextNode("\n" + text));
+      tip.dataset.detail = String(row);
+    }
+  }
+  function takeDetail(detail) {
+    if (!detail || detail.row === undefined) return;
+    details.set(detail.row, detail.text || "");
+    addDetail(detail.row);
   }
 
   // ---------------------------------------------------------------- legend
@@ -595,6 +623,7 @@
     const row = nearest(e.offsetX, e.offsetY, 8);
     showTip(row, e.offsetX, e.offsetY);
     tell("hover", { row });
+    askDetail(row);
   });
   plot.addEventListener("mouseleave", () => { tip.style.display = "none"; tell("hover", { row: -1 }); });
   plot.addEventListener("wheel", (e) => {
@@ -885,6 +914,7 @@
       if (JSON.stringify(shapes) !== JSON.stringify(state.shapes)) { state.shapes = shapes; redraw(); }
       const labels = args.labels || [];
       if (JSON.stringify(labels) !== JSON.stringify(state.labels)) { state.labels = labels; redraw(); }
+      takeDetail(args.hover_detail);
       const focus = args.focus === undefined || args.focus === null ? -1 : args.focus;
       if (focus !== state.focus) { state.focus = focus; redraw(); }
       const before = chartsKey;
