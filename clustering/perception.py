@@ -3,10 +3,11 @@
 `visual_clusters` is a *model* of perception, not a learned one (after the observation of
 ClusterNet, Hartwig et al., that people group a scatterplot by the density of ink they see):
 the points are rasterised at screen resolution (the plot's pixel size, aspect kept, as the
-app draws it), smoothed with a Gaussian whose width in pixels follows the marker size, the
-plot size and the typical gap between points, and pixels denser than a share of the typical
-point's density form regions; the connected components of those pixels are the visual clusters.
-Points in sparse pixels, or in regions too small to notice, are unassigned (-1).
+app draws it) as ink (coverage, which saturates where markers overlap), smoothed with a Gaussian
+whose width in pixels follows the marker size, the plot size and the typical gap between points,
+and pixels denser than a share of the typical point's density form regions; the connected
+components of those pixels are the visual clusters. Points in sparse pixels, or in regions too
+small to notice (few points and little area on screen), are unassigned (-1).
 
 `verdicts` then says, per cluster of a run, whether the picture shows it: *visible* (one clear
 region of its own), *split* (spread over several regions), *merged* (shares its region with
@@ -33,8 +34,10 @@ class ViewModel:
     marker_px: float = 3.0
     bandwidth_px: float | None = None  # Gaussian sigma; default: see `sigma`
     level: float = 0.1  # a pixel belongs to a region when its density >= level x the median point's density
-    min_region_share: float = 0.005  # regions holding fewer points (share of all) are too small to notice
+    min_region_share: float = 0.005  # regions holding this share of the points are noticed whatever their area
     min_region_points: int = 5
+    min_region_px: int = 30  # a dense region covering this many pixels is seen, however few its share of points,
+    min_group_points: int = 25  # when it holds at least this many points (a few stray dots are not a group)
 
     def __post_init__(self) -> None:
         """Refuse settings that make no picture: zero or huge sizes, non-finite numbers."""
@@ -122,7 +125,10 @@ def visual_clusters(xy: np.ndarray, view: ViewModel | None = None) -> VisualClus
     counts = np.zeros((view.height_px, view.width_px))
     np.add.at(counts, (rows, cols), 1.0)
     sigma = view.sigma(px)
-    density = ndimage.gaussian_filter(counts, sigma=sigma, mode="constant")
+    # ink, not counts: a pixel covered by markers looks the same whether 1 or 60 points lie there, so a small
+    # tight blob reads as solid as a large one (coverage saturates as 1 - exp(-points x marker area))
+    ink = 1.0 - np.exp(-counts * view.marker_px**2)
+    density = ndimage.gaussian_filter(ink, sigma=sigma, mode="constant")
     if n == 0:
         return VisualClustering(np.zeros(0, dtype=np.int64), density, np.full(counts.shape, -1), 0.0, view, sigma)
     at_points = density[rows, cols]
@@ -131,7 +137,11 @@ def visual_clusters(xy: np.ndarray, view: ViewModel | None = None) -> VisualClus
     components, count = ndimage.label(dense, structure=np.ones((3, 3)))
     point_region = components[rows, cols] - 1  # -1 where the pixel is sparse
     sizes = np.bincount(point_region[point_region >= 0], minlength=count)
-    noticeable = sizes >= max(view.min_region_points, view.min_region_share * n)
+    areas = np.bincount(components.ravel(), minlength=count + 1)[1:]
+    # the eye sees a dense patch by its area on screen: a separate blob of 0.3% of a million points is plain to see
+    noticeable = (sizes >= view.min_region_points) & (
+        (sizes >= view.min_region_share * n) | ((areas >= view.min_region_px) & (sizes >= view.min_group_points))
+    )
     # renumber noticeable regions by size, largest first
     order = np.argsort(-sizes)
     new_id = np.full(count, -1)

@@ -231,3 +231,17 @@ def test_a_cluster_split_into_many_small_pieces_is_called_split_and_small_flows_
     assert cmp.splits_and_merges(a, kept)["split"] == {}  # 90% stay together: not split
     assert cmp.dropped_flows(a, b, min_share=0.03) == (40, 1000)
     assert cmp.dropped_flows(a, kept) == (0, 0)
+
+
+def test_small_separate_blobs_in_a_large_scatter_are_seen_not_hidden():
+    from clustering.perception import perceive
+
+    rng = np.random.default_rng(0)
+    big = [rng.normal(loc=c, scale=1.0, size=(60_000, 2)) for c in ((0, 0), (30, 0), (0, 30))]
+    small = [rng.normal(loc=c, scale=0.4, size=(600, 2)) for c in ((30, 30), (45, 10), (-12, 40), (15, 45))]
+    xy = np.vstack(big + small)  # each small blob is 0.33% of the points, apart from the rest
+    labels = np.repeat(np.arange(7), [60_000] * 3 + [600] * 4)
+    found = perceive(xy, labels)
+    assert [found["verdicts"][str(c)] for c in range(7)] == ["visible"] * 7
+    sparse = np.vstack([xy, rng.uniform(-20, 60, size=(3000, 2))])  # scattered points make no region
+    assert perceive(sparse, np.r_[labels, np.full(3000, 7)])["verdicts"]["7"] == "hidden"
