@@ -130,6 +130,18 @@ def test_products_upload_titles_name_the_map_charts_filter_it_and_a_click_lists_
     assert int(scatter_frame(page).locator("canvas#plot").get_attribute("data-labels-placed")) == len(KINDS)
     page.screenshot(path=str(ARTIFACTS / "24-neighbours.png"), full_page=True)
 
+    # Explain in the titles' words: each cluster's rule names its own kind of product
+    nav(page, "Explain")
+    wait_for_text(page, "Explain in", 60)
+    space = page.locator("[data-testid='stSelectbox']", has_text="Explain in").first
+    assert "words" in space.inner_text() + " ".join(i.input_value() for i in space.locator("input").all())
+    page.get_by_role("button", name="Explain", exact=True).click()
+    wait_for_text(page, "Description accuracy", 120)
+    tree = page.locator("[data-testid='stGraphVizChart'] svg").first
+    tree.wait_for(state="visible", timeout=30_000)
+    words = tree.text_content() or ""
+    assert sum(kind in words for kind in KINDS) >= len(KINDS) - 1, words  # the tree splits on the kinds' words
+
 
 def test_a_map_over_the_hover_text_budget_fetches_the_hovered_row(tmp_path):
     srv = StreamlitServer(env={"CLUSTERLAB_HOVER_TEXT_ROWS": "100"})  # digits' 1,797 rows are over it
