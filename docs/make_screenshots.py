@@ -65,9 +65,36 @@ def main() -> None:
             page.get_by_role("button", name="Explain", exact=True).click()
             wait_for_text(page, "Description accuracy", 120)
             shot("6-explain")
+            map_shots(page, nav, shot)
             browser.close()
     finally:
         server.stop()
+
+
+def map_shots(page, nav, shot) -> None:
+    """A products upload (embeddings, department, price, titles): the map with its labels and filter charts, then
+    filtered to one department (docs/pages/7-map.png, 8-map-filtered.png)."""
+    from test_browser_map import products
+
+    folder = Path(tempfile.mkdtemp(prefix="clusterlab-products-"))
+    products(folder / "products.csv")
+    nav("Data")
+    wait_for_text(page, "Preprocessing")
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type='file']").set_input_files(str(folder / "products.csv"))
+    wait_for_text(page, "Text column", 60)
+    time.sleep(2)
+    nav("Cluster")
+    wait_for_text(page, "Score against ground truth")
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_for_text(page, "Labels with metadata (CSV)", 180)
+    nav("Explore")
+    frame = scatter_frame(page)
+    shot("7-map")
+    chart = frame.locator(".chart[data-column='department'] canvas")
+    chart.click(position={"x": chart.bounding_box()["width"] * 0.7, "y": 9})
+    wait_for_text(page, "Selection:", 60)
+    shot("8-map-filtered")
 
 
 if __name__ == "__main__":
