@@ -708,7 +708,7 @@
     return charts.length ? box.offsetHeight + 28 : 0;
   }
 
-  function refilter(tellPython) {
+  function refilter(tellPython, brushing) {
     const n = state.n, k = charts.length;
     const active = charts.filter((c) => c.allowed);
     for (const chart of charts) chart.shown.fill(0);
@@ -741,7 +741,7 @@
       : charts.length ? "Brush a histogram or click bars to filter the map." : "";
     window.__scatterFiltered = active.length ? count : null;
     plot.dataset.filtered = active.length ? String(count) : "";
-    redraw();
+    if (brushing) viewChanged(); else redraw(); // while brushing, a sample is drawn (as while panning)
     if (tellPython) {
       const filters = {};
       for (const chart of active) {
@@ -836,7 +836,7 @@
   function refilterSoon() {  // while brushing: at most once a frame
     if (filterPending) return;
     filterPending = true;
-    requestAnimationFrame(() => { filterPending = false; refilter(false); });
+    requestAnimationFrame(() => { filterPending = false; refilter(false, true); });
   }
   // for tests and the brushing benchmark: brush chart c over bins a..b (null clears it)
   window.__scatterBrush = (c, a, b) => {
