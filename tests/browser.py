@@ -83,6 +83,11 @@ class StreamlitServer:
             self.process.kill()
 
 
+def nav(page, label: str) -> None:
+    """Open an app page from the sidebar."""
+    page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
+
+
 def wait_for_text(page, text: str, timeout: float = 120) -> None:
     page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=timeout * 1000)
 

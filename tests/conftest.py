@@ -19,6 +19,16 @@ def blobs():
     return x.astype(np.float32), y
 
 
+@pytest.fixture(scope="module")
+def server():
+    """The app on a free port for a module's browser tests (a module may define its own, with settings)."""
+    from browser import StreamlitServer
+
+    srv = StreamlitServer()
+    yield srv
+    srv.stop()
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -14,6 +14,7 @@ from browser import (
     NON_BLANK_JS,
     StreamlitServer,
     chromium_path,
+    nav,
     scatter_frame,
     settled,
     wait_for_text,
@@ -27,13 +28,6 @@ CHROMIUM = chromium_path()
 if CHROMIUM is None:
     pytest.skip("Debian's chromium is not installed (make test installs it as root)", allow_module_level=True)
 playwright = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = StreamlitServer()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +56,6 @@ def colour_shown(box) -> str:
 
 def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def nav(page, label):
-    page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
 
 
 def open_digits_on_cluster_page(page, url: str, screenshot: str | None = None):

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from browser import ARTIFACTS, CHROMIUM_ARGS, StreamlitServer, chromium_path, scatter_frame, settled, wait_for_text
+from browser import ARTIFACTS, CHROMIUM_ARGS, StreamlitServer, chromium_path, nav, scatter_frame, settled, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -35,23 +35,12 @@ def products(path, per_group=120):
 
 
 @pytest.fixture(scope="module")
-def server():
-    srv = StreamlitServer()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
 def page():
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1200})
         yield context.new_page()
         browser.close()
-
-
-def nav(page, label):
-    page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
 
 
 def test_products_upload_titles_name_the_map_charts_filter_it_and_a_click_lists_neighbours(server, page, tmp_path):

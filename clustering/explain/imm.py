@@ -144,14 +144,9 @@ def tree_rules(root: trees.Node, names: list[str], taylor, values: np.ndarray, k
 def kernel_split_text(root: trees.Node, taylor, names: list[str], values: np.ndarray) -> dict:
     """Each split of a kernel tree as the interval of the original feature it keeps (for the tree diagram)."""
     out = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_leaf:
-            continue
-        feature, threshold, left, right = node.split
+    for node in trees.split_nodes(root):
+        feature, threshold, _, _ = node.split
         j, m = taylor.columns[feature]
         grid = trees.feature_grid(values[:, j])
         out[id(node)] = trees.mask_text(names[j], grid, taylor.allowed(j, m, threshold, True, grid)) or "always"
-        stack += [left, right]
     return out

@@ -20,6 +20,7 @@ Python 3.11, and has no kernel variant), hence written here.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -369,8 +370,7 @@ def leaf_rule(
     parts = []
     for j, (low, high) in bounds.items():
         if binary is True or (isinstance(binary, set) and j in binary):
-            absent = names[j].replace(" = ", " ≠ ", 1) if " = " in names[j] else f"no {names[j]}"
-            parts.append(absent if high < 1 else names[j])
+            parts.append(absent_text(names[j]) if high < 1 else names[j])
         else:
             parts.append(interval_text(names[j], low, high))
     known = {p.split(" = ", 1)[0] for p in parts if " = " in p}  # `kind = shoes` says every `kind ≠ x` already
@@ -379,20 +379,29 @@ def leaf_rule(
     return " AND ".join(p for p in parts if p) or "always", literals
 
 
+def split_nodes(root: Node) -> Iterator[Node]:
+    """Every split (non-leaf) node of a tree, parents before children."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not node.is_leaf:
+            yield node
+            stack.extend(node.split[2:])
+
+
+def absent_text(name: str) -> str:
+    """A 0/1 feature read as absent: `kind ≠ shoes` for a category's value, `no "word"` for a word."""
+    return name.replace(" = ", " ≠ ", 1) if " = " in name else f"no {name}"
+
+
 def binary_split_text(root: Node, names: list[str], binary: bool | set[int]) -> dict[int, str]:
     """The tree diagram's text of splits on 0/1 features, read as the table's rules read them: the left branch
     (value 0, "yes") is `kind ≠ shoes` or `no "word"`, never `kind = shoes ≤ 0`."""
     out: dict[int, str] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_leaf:
-            continue
-        feature, threshold, left, right = node.split
+    for node in split_nodes(root):
+        feature, threshold, _, _ = node.split
         if (binary is True or (isinstance(binary, set) and feature in binary)) and 0 <= threshold < 1:
-            name = names[feature]
-            out[id(node)] = name.replace(" = ", " ≠ ", 1) if " = " in name else f"no {name}"
-        stack.extend([left, right])
+            out[id(node)] = absent_text(names[feature])
     return out
 
 
