@@ -88,6 +88,16 @@ def nav(page, label: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
 
 
+def upload(page, url: str, path) -> None:
+    """Open the app, go to the Data page and upload a file (the caller waits for what it expects)."""
+    page.goto(url)
+    wait_for_text(page, "Sample datasets", 60)
+    nav(page, "Data")
+    wait_for_text(page, "Preprocessing")
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type='file']").set_input_files(str(path))
+
+
 def wait_for_text(page, text: str, timeout: float = 120) -> None:
     page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=timeout * 1000)
 

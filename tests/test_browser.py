@@ -17,6 +17,7 @@ from browser import (
     nav,
     scatter_frame,
     settled,
+    upload,
     wait_for_text,
 )
 
@@ -187,12 +188,7 @@ def test_products_csv_keeps_price_as_metadata_and_clusters_by_the_embedding(serv
     frame["price"] = np.random.default_rng(0).gamma(2, 50, 600)
     frame["category"] = np.array(["shoes", "books", "toys", "games", "tools"])[y]
     frame.to_csv(tmp_path / "products.csv", index=False)
-    page.goto(server.url)
-    wait_for_text(page, "Sample datasets", 60)
-    nav(page, "Data")
-    wait_for_text(page, "Preprocessing")
-    page.get_by_text("Upload a file").click()
-    page.locator("input[type='file']").set_input_files(str(tmp_path / "products.csv"))
+    upload(page, server.url, tmp_path / "products.csv")
     wait_for_text(page, "price kept as metadata", 60)  # said, not silent
     assert page.get_by_text("Features (16)").count() == 1
     shot(page, "06b-products-split")

@@ -6,7 +6,17 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from browser import ARTIFACTS, CHROMIUM_ARGS, StreamlitServer, chromium_path, nav, scatter_frame, settled, wait_for_text
+from browser import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    StreamlitServer,
+    chromium_path,
+    nav,
+    scatter_frame,
+    settled,
+    upload,
+    wait_for_text,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -45,12 +55,7 @@ def page():
 
 def test_products_upload_titles_name_the_map_charts_filter_it_and_a_click_lists_neighbours(server, page, tmp_path):
     frame = products(tmp_path / "products.csv")
-    page.goto(server.url)
-    wait_for_text(page, "Sample datasets", 60)
-    nav(page, "Data")
-    wait_for_text(page, "Preprocessing")
-    page.get_by_text("Upload a file").click()
-    page.locator("input[type='file']").set_input_files(str(tmp_path / "products.csv"))
+    upload(page, server.url, tmp_path / "products.csv")
     wait_for_text(page, "products", 60)
     time.sleep(2)
     settled(page)
