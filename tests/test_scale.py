@@ -215,6 +215,81 @@ def test_dask_run_writes_partitioned_labels(client, tmp_path):
     assert any("40,000 / 40,000 rows assigned" in message for message, _ in messages)
 
 
+def test_an_out_of_core_run_is_kept_as_a_project_of_a_sample(client, tmp_path):
+    from clustering.scale.dask_run import read_labels, run_on_dask
+    from clustering.scale.keep import keep_as_project
+    from clustering.store import Store
+    from clustering.store.config import load_data
+
+    x, truth = blobs(20_000)
+    write_folder(tmp_path / "pq", x, truth, files=2, row_group=5_000)
+    source = open_source(tmp_path / "pq", keep=["label"])
+    run_on_dask(
+        client,
+        source,
+        "kmeans",
+        {"n_clusters": 5},
+        tmp_path / "out",
+        sample_rows=2_000,
+        layout="pca",
+        truth_column="label",
+        opened={"keep": ["label"]},
+    )
+    store = Store(tmp_path / "home")
+    run_id = keep_as_project(tmp_path / "out", store, "big", rows=3_000)
+    found = store.project("big")
+    data = load_data(found["dataset"])
+    assert data.n == 3_000 and data.name == "pq (3,000 of 20,000 rows)" and data.id_column == "id"
+    ids = data.metadata["id"].to_numpy()
+    labels, _, xy = read_labels(tmp_path / "out")
+    kept, _ = store.labels("big", run_id)
+    assert (kept == labels[ids]).all()  # the sample's rows keep their own labels, joined by their ids
+    assert np.allclose(data.vectors, x[ids], atol=1e-5) and (data.metadata["label"].to_numpy() == truth[ids]).all()
+    assert np.allclose(store.layout("big", "pca", "none", 0, 3_000), xy[ids])
+    record = store.find_run("big", run_id)
+    assert record.info["out_of_core"]["rows"] == 20_000 and record.method == "kmeans"
+    with pytest.raises(DataError, match="exists already"):
+        keep_as_project(tmp_path / "out", store, "big")
+    with pytest.raises(DataError, match="no run.json"):
+        keep_as_project(tmp_path / "pq", store, "other")
+
+
+def test_the_app_and_the_cli_keep_an_out_of_core_run_and_explore_opens_it(client, tmp_path, monkeypatch, capsys):
+    from streamlit.testing.v1 import AppTest
+
+    from clustering.cli import main
+    from clustering.scale.dask_run import run_on_dask
+
+    monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path / "home"))
+    x, truth = blobs(6_000)
+    write_folder(tmp_path / "pq", x, truth, files=2, row_group=1_500)
+    summary = run_on_dask(
+        client,
+        open_source(tmp_path / "pq"),
+        "kmeans",
+        {"n_clusters": 5},
+        tmp_path / "out",
+        sample_rows=1_000,
+        layout="pca",
+    )
+    assert main(["project", "keep", str(tmp_path / "out"), "--project", "from cli", "--rows", "2000"]) == 0
+    assert "pq (2,000 of 6,000 rows)" in capsys.readouterr().out
+    at = AppTest.from_string("from app.views import data\ndata.render()\n", default_timeout=240)
+    at.session_state["data-source"] = "Out of core (Dask)"
+    at.session_state["ooc-summary"] = summary
+    at.run()
+    at.text_input(key="ooc-project").set_value("kept in app").run()
+    at.button(key="ooc-keep").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["project"] == "kept in app" and len(at.session_state["runs"]) == 1
+    explore = AppTest.from_string("from app.views import explore\nexplore.render()\n", default_timeout=240)
+    explore.query_params["project"] = "kept in app"
+    explore.session_state["projection"] = "pca"
+    explore.run()
+    assert not explore.exception and not explore.error
+    assert explore.selectbox(key="colour-by").value.startswith("run:")
+
+
 def test_kept_columns_never_replace_computed_ones(client, tmp_path):
     from clustering.scale.dask_run import run_on_dask
 

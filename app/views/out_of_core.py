@@ -17,8 +17,10 @@ from app.scatter import colour_codes, scatter
 from app.text import plain
 from app.widgets import parameter_form
 from clustering.backends import BACKENDS
+from clustering.data import DataError
 from clustering.fit_rows import SAMPLE_ROWS
 from clustering.scale.dask_run import WORKER_MEMORY, cluster_out_of_core, read_drawn
+from clustering.scale.keep import KEPT_ROWS
 from clustering.store.database import home
 
 
@@ -83,6 +85,35 @@ def section() -> None:
         show_summary(summary)
 
 
+def keep_section(summary: dict) -> None:
+    """Open the run as a project: a fixed sample of its rows with their labels and layout, for every page."""
+    if not summary.get("method"):
+        return
+    left, right = st.columns([3, 1])
+    name = left.text_input(
+        "Keep as a project named",
+        value=f"{Path(summary['input']).name} {summary['method']} (out of core)"[:200],
+        key="ooc-project",
+        help=f"The project holds {KEPT_ROWS:,} random rows (or all, if fewer) with their vectors, carried columns, "
+        "labels and layout, so Explore, Compare, Explain and reports open it; every row's labels stay in the "
+        "output folder.",
+    )
+    if right.button("Keep and open", key="ooc-keep", disabled="job" in st.session_state):
+        from app import projects
+        from clustering.scale.keep import keep_as_project
+        from clustering.store import StoreError
+
+        try:
+            with st.spinner("Reading the sample's rows from the input…"):
+                keep_as_project(summary["out"], projects.store(), name.strip())
+            projects.open_project(name.strip())
+        except (DataError, StoreError, OSError) as error:
+            st.error(plain(error))
+            return
+        st.session_state["flash"] = ("success", f"Project {name.strip()!r} opened: a sample of the run's rows.")
+        st.rerun()
+
+
 def default_output(path: str, method: str) -> Path:
     """A new folder for a run's parts: ~/.clusterlab/out-of-core/<input>-<method>-<time>."""
     stem = Path(path.strip().rstrip("/")).stem or "input"
@@ -111,6 +142,7 @@ def show_summary(summary: dict) -> None:
             f"Kept column {plain(column)} is written as {plain(renamed)}: {plain(column)} holds the computed values."
         )
     st.dataframe(pd.DataFrame([summary["seconds"]]).round(1), hide_index=True)
+    keep_section(summary)
     if not summary.get("layout"):
         return
     drawn = read_drawn(summary["out"], BROWSER_POINTS)

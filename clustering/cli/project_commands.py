@@ -11,6 +11,7 @@ import pandas as pd
 
 from clustering.cache import write_text
 from clustering.cli.files import output_path
+from clustering.cli.options import UsageError
 from clustering.cli.output import print_json, terminal_text, tqdm_progress
 
 
@@ -46,7 +47,13 @@ def register(commands) -> None:
     labels.add_argument("--out", required=True, help="CSV or parquet file to write")
     delete = actions.add_parser("delete", help="delete a project, its runs and their label files")
     delete.add_argument("name")
-    for sub in (listing, show, export, labels, delete):
+    keep = actions.add_parser(
+        "keep", help="an out-of-core run's output folder as a project (a sample of its rows, their labels and layout)"
+    )
+    keep.add_argument("out", help="the run's output folder (with run.json)")
+    keep.add_argument("--project", required=True, dest="name", help="the new project's name")
+    keep.add_argument("--rows", type=int, default=200_000, help="rows the project holds (default 200,000)")
+    for sub in (listing, show, export, labels, delete, keep):
         sub.set_defaults(handler=cmd_project, input=None)
 
 
@@ -129,12 +136,25 @@ def project_delete(store, args: argparse.Namespace) -> None:
     print(terminal_text(f"deleted project {args.name}"))
 
 
+def project_keep(store, args: argparse.Namespace) -> None:
+    """`clusterlab project keep OUT --project NAME`: an out-of-core run opened as a project (a sample)."""
+    from clustering.scale.keep import keep_as_project
+    from clustering.store.records import check_name
+
+    if args.rows < 100:
+        raise UsageError("--rows is at least 100.")
+    run_id = keep_as_project(args.out, store, check_name(args.name), rows=args.rows)
+    found = store.project(args.name)["dataset"]
+    print(f"project {args.name!r}: {found.name}, run {run_id}; open it in the app or `clusterlab report --project`")
+
+
 PROJECT_ACTIONS = {
     "list": project_list,
     "show": project_show,
     "export": project_export,
     "labels": project_labels,
     "delete": project_delete,
+    "keep": project_keep,
 }
 
 

@@ -156,10 +156,14 @@ def run_on_dask(
     seed: int = 0,
     truth_column: str | None = None,
     keep: tuple[str, ...] = (),
+    opened: dict | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> dict:
     """Cluster every row of `source` on the Dask cluster behind `client`; write partitioned parquet to `out`.
+
+    `opened` (the `open_source` options: columns, key, keep) is written to run.json, so the input can be opened
+    again as it was (`clustering.scale.keep`).
 
     Returns the run's summary (also written to ``out/run.json``): method, exact parameters, sample, timings,
     cluster sizes and, with `truth_column`, the ARI against it.
@@ -225,6 +229,7 @@ def run_on_dask(
         },
         "files": sorted(p.name for p in out.glob("part-*.parquet")),
         "renamed_columns": {k: v for k, v in kept_column_names(tuple(keep)).items() if k != v},
+        "opened": opened or {},
     }
     if truth_column and method:
         summary["truth_column"] = truth_column
@@ -276,6 +281,7 @@ def cluster_out_of_core(
             seed=seed,
             truth_column=truth_column,
             keep=keep,
+            opened={"columns": columns, "key": key, "keep": [*keep, *([truth_column] if truth_column else [])]},
             progress=progress,
             cancel=cancel,
         )

@@ -298,6 +298,8 @@ def load_data(ref: DatasetRef) -> Dataset:
         options["columns"] = list(ref.columns)
     if ref.text_column is not None:
         options["text_column"] = ref.text_column
+    if ref.name and not ref.source.startswith("sample:"):
+        options["name"] = ref.name  # the name the project was made under (a kept sample says what of)
     dataset = load_input(ref.source, **options)
     shown = kept_upload_source(ref)
     if shown:  # a project's copy of an upload reads as the file the person uploaded, not as its hashed copy
