@@ -60,13 +60,15 @@ def scatter(
     focus: int | None = None,
     hover_detail: dict | None = None,
     ask_hover: bool = False,
+    labels: list[dict] | None = None,
 ) -> dict | None:
     """Draw the scatter; returns the last selection {'rows': [...], 'nonce': ...} or None.
 
     Panels sharing a `link` name mirror each other's hovered row and selection in the browser (no rerun).
     `marked` rows (a search's matches) are shown as a selection in the browser, without a rerun or a reply.
     `shapes` are polygons {points: [[x, y], ...] in data coordinates, colour, opacity} shaded over the points.
-    `map_labels` puts each group's name on the map (largest first, never overlapping), `label_scale` sizes them.
+    `map_labels` puts each group's name on the map (largest first, never overlapping), `label_scale` sizes them;
+    `labels` (e.g. `level_labels`: coarse zoomed out, finer zoomed in) replace the groups' own.
     `charts` (binned for the drawn rows) are drawn under the map and cross-filter it; `chart_filter` restores the
     bins chosen before a rerun. `focus` (a drawn row) is ringed: a clicked point whose neighbours are `marked`.
     With `ask_hover` (no `hover_text`: too many rows), the point the pointer rests on is asked for
@@ -97,7 +99,7 @@ def scatter(
         default=None,
         link=link,
         shapes=shapes or [],
-        labels=group_labels(xy, codes, legend) if map_labels else [],
+        labels=(labels if labels is not None else group_labels(xy, codes, legend)) if map_labels else [],
         label_scale=label_scale,
         charts=[chart.to_json() for chart in charts],
         chart_codes=chart_codes or None,

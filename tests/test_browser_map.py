@@ -164,3 +164,23 @@ def test_a_map_over_the_hover_text_budget_fetches_the_hovered_row(tmp_path):
             browser.close()
     finally:
         srv.stop()
+
+
+def test_labels_by_zoom_show_the_coarse_level_first_and_finer_levels_zoomed_in(server, page):
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    page.get_by_role("button", name="Open digits").click()
+    wait_for_text(page, "Loaded digits")
+    nav(page, "Explore")
+    scatter_frame(page)
+    page.get_by_text("Labels by zoom").first.click()
+    wait_for_text(page, "levels:", 120)
+    settled(page)
+    frame = scatter_frame(page)
+    frame.locator("canvas#plot[data-label-level='0']").wait_for(state="attached", timeout=30_000)
+    coarse = int(frame.locator("canvas#plot").get_attribute("data-labels-placed"))
+    assert coarse >= 1
+    assert frame.evaluate("() => window.__scatterZoom(2.1)") == 1  # one doubling: one level finer
+    assert frame.evaluate("() => window.__scatterZoom(2.1)") == 2
+    assert int(frame.locator("canvas#plot").get_attribute("data-labels-placed")) >= 1
+    page.screenshot(path=str(ARTIFACTS / "24-labels-by-zoom.png"), full_page=True)

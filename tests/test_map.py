@@ -90,3 +90,19 @@ def test_a_crowded_figure_hides_labels_rather_than_overlapping_them(tmp_path, n_
     assert 0 < len(texts) < n_clusters  # some fit, the rest are left out
     boxes = [t.get_window_extent(renderer) for t in texts]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_levels_label_coarse_groups_first_and_finer_ones_at_their_own_level():
+    from clustering.levels import leiden_ladder
+    from clustering.report.map_labels import level_labels
+    from clustering.samples import load_sample
+
+    data = load_sample("digits")
+    levels = leiden_ladder(data, (0.05, 0.5, 2.0))
+    counts = [len(np.unique(level[level >= 0])) for level in levels]
+    assert counts == sorted(counts) and len(set(counts)) == len(counts) and len(levels) >= 2  # coarse to fine
+    xy = data.vectors[:, :2]
+    found = level_labels(xy, levels, [{0: "first"}])
+    by_level = [[label for label in found if label["level"] == index] for index in range(len(levels))]
+    assert [len(labels) for labels in by_level] == counts  # one label per cluster of each level
+    assert "first" in [label["text"] for label in by_level[0]] and all(label["code"] == -1 for label in found)

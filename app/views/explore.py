@@ -25,6 +25,7 @@ from app.views.map_tools import (
     neighbours,
     neighbours_section,
     take_reply,
+    zoom_labels,
 )
 from app.views.selection_stats import differences_section
 from app.widgets import parameter_form
@@ -50,10 +51,11 @@ def render() -> None:
     view = shown_rows if shown_rows is not None else drawn_rows(data.n)
     view = view if view is not None else np.arange(data.n)
     take_reply(data, st.session_state.get(scatter_key(data, shown_rows)), view, xy, charts)
+    levels = zoom_labels(data, preprocess, xy, view, st) if shown_rows is None else None
     matches = search(data)
     near = neighbours(data, preprocess)
     marked = near if near is not None else matches
-    selection = draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method, charts)
+    selection = draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method, charts, levels)
     neighbours_section(data, preprocess, run_labels)
     scatter_buttons(
         selection["xy"],
@@ -150,7 +152,7 @@ def search(data) -> np.ndarray | None:
     return matches
 
 
-def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method: str, charts) -> dict:
+def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method: str, charts, levels) -> dict:
     """The scatter (a sample over the browser budget, a drill-down zoomed) with its filter charts; what it sends
     back becomes the selection or the clicked point."""
     drawn = drawn_rows(data.n)  # over the browser budget: a uniform sample is drawn, selections cover every row
@@ -179,6 +181,7 @@ def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns,
         hover_text=hover_text,
         hover_detail=hover_detail(data, hover_columns) if hover_text is None else None,
         ask_hover=bool(hover_columns),
+        labels=levels,
         images=data.vectors[view] if data.image_shape else None,
         image_shape=data.image_shape,
         key=scatter_key(data, shown_rows),

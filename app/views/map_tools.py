@@ -143,3 +143,34 @@ def neighbours_section(data: Dataset, preprocess: str, run_labels: np.ndarray | 
         "they are marked on the map. The first line is the point itself."
     )
     st.dataframe(table, hide_index=True, width="stretch", height=min(420, 36 * (len(table) + 1)))
+
+
+@st.cache_data(max_entries=8, show_spinner="Clustering at several resolutions for the labels by zoom…")
+def cached_ladder(fingerprint: str, preprocess: str, _data: Dataset) -> list[np.ndarray]:
+    from clustering.levels import leiden_ladder
+
+    return leiden_ladder(_data, preprocess=preprocess)
+
+
+def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray, where) -> list[dict] | None:
+    """Labels by zoom, when asked: a ladder of Leiden levels, the coarse one zoomed out, finer ones zoomed in."""
+    if not where.toggle(
+        "Labels by zoom",
+        key="zoom-labels",
+        help="Names clusters at several levels of granularity (Leiden at resolutions 0.1 to 2): the coarsest "
+        "zoomed out, a finer level for each doubling of the zoom. Keywords name them when there is a text column.",
+    ):
+        return None
+    from clustering.report.map_labels import level_labels
+
+    levels = cached_ladder(data.fingerprint, preprocess, data)
+    names: list[dict[int, str]] = []
+    if data.text_column:
+        from clustering.explain.keywords import keyword_labels
+
+        names = [keyword_labels(data.metadata[data.text_column], labels, top=2) for labels in levels]
+    shown = [np.asarray(labels)[view] for labels in levels]
+    where.caption(
+        f"{len(levels)} levels: " + " → ".join(f"{len(np.unique(lv[lv >= 0]))}" for lv in levels) + " clusters."
+    )
+    return level_labels(xy[view], shown, names)

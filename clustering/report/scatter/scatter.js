@@ -266,6 +266,7 @@
       cy: (minY + maxY) / 2 - (0.5 - pyc / ch) * vh,
       w: vw, h: vh,
     };
+    state.homeWidth = vw;
   }
 
   function fitAspect() {
@@ -364,12 +365,18 @@
     const placedBoxes = [];
     const cw = plot.clientWidth, ch = plot.clientHeight;
     let placed = 0;
+    // levels of granularity: level 0 at the first view, one level finer for each doubling of the zoom
+    const levels = state.labels.reduce((top, label) => Math.max(top, label.level === undefined ? 0 : label.level), 0);
+    const zoom = state.homeWidth ? state.homeWidth / state.view.w : 1;
+    const level = Math.min(levels, Math.max(0, Math.floor(Math.log2(Math.max(zoom, 1)) + 1e-9)));
+    plot.dataset.labelLevel = String(level);
     octx.textAlign = "center"; octx.textBaseline = "middle"; octx.lineJoin = "round";
     for (const label of state.labels) {
       const [px, py] = toScreen(label.x, label.y);
       if (px < 0 || py < 0 || px > cw || py > ch) continue;
-      if (highlight >= 0 && label.code !== highlight) continue;
-      if (kept && state.labelKept && !state.labelKept[label.code]) continue;  // filtered out entirely
+      if ((label.level === undefined ? 0 : label.level) !== level) continue;
+      if (highlight >= 0 && label.code >= 0 && label.code !== highlight) continue;
+      if (kept && state.labelKept && label.code >= 0 && !state.labelKept[label.code]) continue;  // filtered out entirely
       for (const [scale, shift] of [[1, 0], [1, -1], [1, 1], [0.8, 0]]) {  // on its points, above, below, smaller
         const font = label.font * scale * state.labelScale;
         octx.font = `600 ${font}px "Source Sans Pro", sans-serif`;
@@ -927,6 +934,11 @@
   function setLinkOnce(name) { if (name !== linkName) { linkName = name; setLink(name); } }
   // for tests: the screen position (CSS pixels inside the frame) of row i
   window.__scatterPoint = (i) => toScreen(state.xy[2 * i], state.xy[2 * i + 1]);
+  // for tests: zoom by `factor` about the centre and draw now; returns the level of the labels shown
+  window.__scatterZoom = (factor) => {
+    state.view.w /= factor; state.view.h /= factor; draw();
+    return Number(plot.dataset.labelLevel || 0);
+  };
   window.addEventListener("resize", () => { if (state) { resize(); fitAspect(); redraw(); } });
   send("streamlit:componentReady", { apiVersion: 1 });
 })();

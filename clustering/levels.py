@@ -1,0 +1,36 @@
+"""Levels of granularity: one clustering at several resolutions, coarse to fine, on the shared kNN graph.
+
+For now a ladder of Leiden resolutions (each a doubling of the last). The map labels the coarse level when zoomed
+out and finer levels as the view zooms in (`clustering.report.map_labels.level_labels`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from clustering.data import Dataset
+
+LADDER = (0.1, 0.25, 0.5, 1.0, 2.0)
+
+
+def leiden_ladder(
+    dataset: Dataset,
+    resolutions: tuple[float, ...] = LADDER,
+    *,
+    preprocess: str = "none",
+    seed: int = 0,
+    progress=None,
+    cancel=None,
+) -> list[np.ndarray]:
+    """Leiden's labels at each resolution, coarse first; levels that repeat the one before are dropped."""
+    from clustering.pipeline import run
+    from clustering.progress import report
+
+    levels: list[np.ndarray] = []
+    for index, resolution in enumerate(sorted(resolutions)):
+        report(progress, f"Leiden at resolution {resolution:g}", index / len(resolutions), cancel)
+        labels = run(dataset, "leiden", {"resolution": float(resolution)}, seed=seed, preprocess=preprocess).labels
+        if not levels or len(np.unique(labels)) > len(np.unique(levels[-1])):
+            levels.append(np.asarray(labels))
+    report(progress, "levels done", 1.0, cancel)
+    return levels
