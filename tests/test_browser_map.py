@@ -86,6 +86,7 @@ def test_products_upload_titles_name_the_map_charts_filter_it_and_a_click_lists_
     expected = int((frame["department"] == "home").sum())
     frame_.locator("#filter-count", has_text=f"Filter: {expected:,} of {len(frame):,}").wait_for(timeout=10_000)
     wait_for_text(page, f"Selection: {expected:,} rows", 60)  # the filter is the selection, on every row
+    wait_for_text(page, "differ (false discovery rate", 60)  # what sets the selection apart, tested
     settled(page)
     page.screenshot(path=str(ARTIFACTS / "24-filtered.png"), full_page=True)
     # brush the cheapest quarter of the price histogram as well: both filters hold (cross-filter)
@@ -184,3 +185,33 @@ def test_labels_by_zoom_show_the_coarse_level_first_and_finer_levels_zoomed_in(s
     assert frame.evaluate("() => window.__scatterZoom(2.1)") == 2
     assert int(frame.locator("canvas#plot").get_attribute("data-labels-placed")) >= 1
     page.screenshot(path=str(ARTIFACTS / "24-labels-by-zoom.png"), full_page=True)
+
+
+def test_an_edit_made_on_the_map_survives_a_reload(server, page):
+    page.goto(server.url)
+    wait_for_text(page, "Sample datasets", 60)
+    page.get_by_role("button", name="Open digits").click()
+    wait_for_text(page, "Loaded digits")
+    nav(page, "Cluster")
+    wait_for_text(page, "Score against ground truth")
+    page.get_by_role("button", name="Run", exact=True).click()
+    wait_for_text(page, "Labels with metadata (CSV)", 180)
+    nav(page, "Explore")
+    scatter_frame(page)
+    wait_for_text(page, "Edit clusters", 60)
+    merge = page.locator("[data-testid='stMultiSelect']", has_text="Clusters to merge").first
+    merge.click()
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    settled(page)
+    page.get_by_role("button", name="Merge", exact=True).click()
+    wait_for_text(page, "merged 0, 1", 120)  # the new run is the map's colouring
+    settled(page)
+    url = page.url
+    assert "project=" in url
+    page.goto(url)  # a reload: the project (and its edited run) comes back from the store
+    wait_for_text(page, "merged 0, 1", 120)
+    page.screenshot(path=str(ARTIFACTS / "24-edit-reloaded.png"), full_page=True)
