@@ -211,7 +211,7 @@ def test_explore_page_colour_selection_and_drill_down():
     at.session_state["compare-runs"] = [r.id for r in at.session_state["runs"][-2:]]
     at.run()
     assert not at.exception and not at.error
-    assert any("compared on the 300 rows" in c.value for c in at.caption)
+    assert any("Compared on 300 rows" in c.value for c in at.caption)
 
 
 def test_explore_neighbours_of_a_point_and_what_differs_in_a_selection():
@@ -669,3 +669,15 @@ def test_the_ground_truth_choice_survives_visiting_other_pages():
     go(at, "Data").run()
     go(at, "Cluster").run()
     assert at.selectbox(key="truth-column").value == "label"
+
+
+def test_compare_on_the_selection_made_on_explore():
+    data = load_sample("digits")
+    at = on_digits(app("compare"))
+    at.session_state["runs"] = digits_runs()
+    at.session_state["compare-layout"] = "pca"
+    at.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": np.arange(500)}
+    at.run()
+    at.toggle(key="compare-sel").set_value(True).run()
+    assert not at.exception and not at.error
+    assert any("Compared on 500 rows" in c.value for c in at.caption)

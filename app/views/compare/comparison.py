@@ -75,6 +75,11 @@ def choose(data: Dataset, preprocess: str) -> Comparison | None:
     entries = [find_run(history, i) for i in chosen_ids]
     drilled = [np.asarray(e.rows) for e in entries if e.rows is not None]
     rows = functools.reduce(np.intersect1d, drilled) if drilled else None  # drill-downs: their common rows only
+    selection = st.session_state.get("selection")  # a lasso, a filter or a search made on Explore
+    if selection and selection["fingerprint"] == data.fingerprint and len(selection["rows"]) >= 2:
+        picked = np.unique(np.asarray(selection["rows"], dtype=np.int64))
+        if st.toggle(f"Compare on the selection only ({len(picked):,} rows, chosen on Explore)", key="compare-sel"):
+            rows = picked if rows is None else np.intersect1d(rows, picked)
     view = data if rows is None else data.subset(rows)
     labelings = [Labeling(names[e.id], e.result.labels if rows is None else e.result.labels[rows]) for e in entries]
     cluster_names = {names[i]: projects.legend_names(i) for i in chosen_ids}  # the user's names, by run name
@@ -86,8 +91,8 @@ def choose(data: Dataset, preprocess: str) -> Comparison | None:
         return None
     if rows is not None:
         st.caption(
-            f"Drill-downs are compared on the {len(rows):,} rows they all clustered; the other rows are left "
-            "out (they would count as noise)."
+            f"Compared on {len(rows):,} rows (the selection, and the rows every drill-down clustered); the other "
+            "rows are left out."
         )
     hover = hover_lines(view.metadata, [view.text_column] if view.text_column else list(data.metadata.columns)[:1])
     full_xy = page_layout(data, preprocess, layout_method)
