@@ -117,3 +117,12 @@ def test_a_word_only_one_cluster_uses_is_its_first_keyword():
     titles = [f"{rng.choice(adjectives)} {kinds[g]} {rng.choice(adjectives)} model {i}" for i, g in enumerate(group)]
     found = keyword_labels(titles, group, top=3)
     assert [found[g].split(", ")[0] for g in range(3)] == kinds  # once dropped: a term in one cluster only
+
+
+def test_keyword_labels_do_not_repeat_a_word():
+    from clustering.explain.keywords import keyword_labels
+
+    titles = ["modern shoe"] * 5 + ["red shoe"] * 3 + ["desk lamp"] * 8
+    labels = np.r_[np.zeros(8, dtype=int), np.ones(8, dtype=int)]
+    words = keyword_labels(titles, labels, top=3)[0].split(", ")
+    assert words[0] == "shoe" and all("shoe" not in w for w in words[1:])

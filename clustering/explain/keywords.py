@@ -47,12 +47,13 @@ def keywords(
 
 
 def keyword_labels(texts, labels: np.ndarray, top: int = 4) -> dict[int, str]:
-    """'term, term, term' per cluster, for legends; a phrase whose words are all listed already is skipped."""
+    """'term, term, term' per cluster, for legends; a term sharing a word with one listed already is skipped
+    ("shoe, modern shoe" says "shoe" twice)."""
     out = {}
     for cluster, terms in keywords(texts, labels, top=3 * top).items():
         chosen: list[str] = []
         for term, _ in terms:
-            if not set(term.split()) <= {word for kept in chosen for word in kept.split()}:
+            if not set(term.split()) & {word for kept in chosen for word in kept.split()}:
                 chosen.append(term)
             if len(chosen) == top:
                 break
