@@ -102,6 +102,7 @@ def test_load_cluster_explore_select_recluster(server, page):
     shot(page, "03b-hover")
 
     frame.locator("#mode-box").click()
+    box = page.locator("iframe[title*='clusterlab_scatter']").bounding_box()  # the PNG button's click scrolled
     x0, y0 = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.15
     x1, y1 = box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.75
     page.mouse.move(x0, y0)
@@ -472,7 +473,7 @@ def test_project_survives_reload_and_restart(browser, tmp_path):
         wait_for_text(page, "Name clusters (1 of", 60)
         nav(page, "Explore")
         frame = scatter_frame(page)
-        frame.get_by_text("cluster 0: the zeros").first.wait_for(state="visible", timeout=60_000)  # in the legend
+        frame.get_by_text("cluster 0 · the zeros").first.wait_for(state="visible", timeout=60_000)  # in the legend
         shot(page, "project-after-restart")
     except Exception:
         shot(page, "project-restart-failure")

@@ -138,32 +138,31 @@ def test_products_upload_titles_name_the_map_charts_filter_it_and_a_click_lists_
     assert sum(kind in words for kind in KINDS) >= len(KINDS) - 1, words  # the tree splits on the kinds' words
 
 
-def test_a_map_over_the_hover_text_budget_fetches_the_hovered_row(tmp_path):
+def test_a_map_over_the_hover_text_budget_fetches_the_hovered_row(page):
     srv = StreamlitServer(env={"CLUSTERLAB_HOVER_TEXT_ROWS": "100"})  # digits' 1,797 rows are over it
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 1100})
     try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_context(viewport={"width": 1400, "height": 1100}).new_page()
-            page.goto(srv.url)
-            wait_for_text(page, "Sample datasets", 60)
-            page.get_by_role("button", name="Open digits").click()
-            wait_for_text(page, "Loaded digits")
-            nav(page, "Explore")
-            frame = scatter_frame(page)
-            row = frame.evaluate(
-                "() => { for (let i = 0; i < 1797; i++) { const [x, y] = window.__scatterPoint(i);"
-                " if (x > 20 && x < 500 && y > 60 && y < 500) return i; } return -1; }"
-            )
-            x, y = frame.evaluate(f"() => window.__scatterPoint({row})")
-            box = page.locator("iframe[title*='clusterlab_scatter']").last.bounding_box()
-            page.mouse.move(box["x"] + x, box["y"] + y)
-            tip = page.frame_locator("iframe[title*='clusterlab_scatter']").last.locator("#tip")
-            tip.wait_for(state="visible", timeout=10_000)
-            page.wait_for_timeout(300)
-            page.mouse.move(box["x"] + x + 0.5, box["y"] + y)  # rest on it: the row's text is fetched
-            tip.filter(has_text="label:").wait_for(timeout=30_000)
-            browser.close()
+        tab = context.new_page()
+        tab.goto(srv.url)
+        wait_for_text(tab, "Sample datasets", 60)
+        tab.get_by_role("button", name="Open digits").click()
+        wait_for_text(tab, "Loaded digits")
+        nav(tab, "Explore")
+        frame = scatter_frame(tab)
+        row = frame.evaluate(
+            "() => { for (let i = 0; i < 1797; i++) { const [x, y] = window.__scatterPoint(i);"
+            " if (x > 20 && x < 500 && y > 60 && y < 500) return i; } return -1; }"
+        )
+        x, y = frame.evaluate(f"() => window.__scatterPoint({row})")
+        box = tab.locator("iframe[title*='clusterlab_scatter']").last.bounding_box()
+        tab.mouse.move(box["x"] + x, box["y"] + y)
+        tip = tab.frame_locator("iframe[title*='clusterlab_scatter']").last.locator("#tip")
+        tip.wait_for(state="visible", timeout=10_000)
+        tab.wait_for_timeout(300)
+        tab.mouse.move(box["x"] + x + 0.5, box["y"] + y)  # rest on it: the row's text is fetched
+        tip.filter(has_text="label:").wait_for(timeout=30_000)
     finally:
+        context.close()
         srv.stop()
 
 
@@ -178,7 +177,8 @@ def test_labels_by_zoom_show_the_coarse_level_first_and_finer_levels_zoomed_in(s
     wait_for_text(page, "levels:", 120)
     settled(page)
     frame = scatter_frame(page)
-    frame.locator("canvas#plot[data-label-level='0']").wait_for(state="attached", timeout=30_000)
+    frame.wait_for_function("() => Number(document.getElementById('plot').dataset.labelLevels) >= 3", timeout=60_000)
+    assert frame.locator("canvas#plot").get_attribute("data-label-level") == "0"  # the coarse level first
     coarse = int(frame.locator("canvas#plot").get_attribute("data-labels-placed"))
     assert coarse >= 1
     assert frame.evaluate("() => window.__scatterZoom(2.1)") == 1  # one doubling: one level finer

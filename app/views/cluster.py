@@ -32,8 +32,8 @@ def neighbours_text(knn: dict | None) -> str:
 def cluster_names_editor(data, run_id: str, labels: np.ndarray) -> None:
     """Name a cluster and note what it is; saved to the project at once, shown in legends, tables and exports.
 
-    The panel stays open after a save (its label does not change), and offers names from the cluster's keywords
-    and its over-represented categories.
+    The panel stays open after a save, and offers names from the cluster's keywords and its over-represented
+    categories.
     """
     if projects.current() is None:
         return
@@ -43,8 +43,8 @@ def cluster_names_editor(data, run_id: str, labels: np.ndarray) -> None:
         return
     named = sum(1 for name, _ in saved.values() if name)
     opened = st.session_state.get(f"naming-open-{run_id}", False)
-    with st.expander("Name clusters", expanded=opened):
-        st.caption(f"{named} of {len(ids)} clusters named.")
+    # the count is in the label (seen folded); a save keeps the panel open through the label's change
+    with st.expander(f"Name clusters ({named} of {len(ids)} named)", expanded=opened):
         size_of = dict(zip(ids.tolist(), sizes.tolist()))
         c1, c2, c3 = st.columns([1, 2, 3])
         cluster = c1.selectbox(

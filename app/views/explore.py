@@ -122,7 +122,7 @@ def colours(data, history: list, colour: str):
             {
                 **entry,
                 "name": f"cluster {entry['name']}"
-                + (f": {terms[int(entry['name'])]}" if terms.get(int(entry["name"])) else ""),
+                + (f" · {terms[int(entry['name'])]}" if terms.get(int(entry["name"])) else ""),
                 "label": terms.get(int(entry["name"])) or f"cluster {entry['name']}",
             }
             for entry in legend

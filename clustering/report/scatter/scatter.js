@@ -271,8 +271,9 @@
 
   function fitAspect() {
     const aspect = plot.width / plot.height;
-    const v = state.view;
+    const v = state.view, before = v.w;
     if (v.w / v.h > aspect) v.h = v.w / aspect; else v.w = v.h * aspect;
+    if (state.homeWidth) state.homeWidth *= v.w / before; // a resized frame is not a zoom (labels by zoom)
   }
 
   function toScreen(x, y) {
@@ -370,6 +371,7 @@
     const zoom = state.homeWidth ? state.homeWidth / state.view.w : 1;
     const level = Math.min(levels, Math.max(0, Math.floor(Math.log2(Math.max(zoom, 1)) + 1e-9)));
     plot.dataset.labelLevel = String(level);
+    plot.dataset.labelLevels = String(levels + 1);
     octx.textAlign = "center"; octx.textBaseline = "middle"; octx.lineJoin = "round";
     for (const label of state.labels) {
       const [px, py] = toScreen(label.x, label.y);
