@@ -88,6 +88,14 @@ def nav(page, label: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
 
 
+def open_sample(page, url: str, name: str = "digits") -> None:
+    """Open the app and load a bundled sample from Home."""
+    page.goto(url)
+    wait_for_text(page, "Sample datasets", 60)
+    page.get_by_role("button", name=f"Open {name}").click()
+    wait_for_text(page, f"Loaded {name}")
+
+
 def upload(page, url: str, path) -> None:
     """Open the app, go to the Data page and upload a file (the caller waits for what it expects)."""
     page.goto(url)

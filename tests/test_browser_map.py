@@ -12,6 +12,7 @@ from browser import (
     StreamlitServer,
     chromium_path,
     nav,
+    open_sample,
     scatter_frame,
     settled,
     upload,
@@ -143,10 +144,7 @@ def test_a_map_over_the_hover_text_budget_fetches_the_hovered_row(page):
     context = page.context.browser.new_context(viewport={"width": 1400, "height": 1100})
     try:
         tab = context.new_page()
-        tab.goto(srv.url)
-        wait_for_text(tab, "Sample datasets", 60)
-        tab.get_by_role("button", name="Open digits").click()
-        wait_for_text(tab, "Loaded digits")
+        open_sample(tab, srv.url)
         nav(tab, "Explore")
         frame = scatter_frame(tab)
         row = frame.evaluate(
@@ -167,10 +165,7 @@ def test_a_map_over_the_hover_text_budget_fetches_the_hovered_row(page):
 
 
 def test_labels_by_zoom_show_the_coarse_level_first_and_finer_levels_zoomed_in(server, page):
-    page.goto(server.url)
-    wait_for_text(page, "Sample datasets", 60)
-    page.get_by_role("button", name="Open digits").click()
-    wait_for_text(page, "Loaded digits")
+    open_sample(page, server.url)
     nav(page, "Explore")
     scatter_frame(page)
     page.get_by_text("Labels by zoom").first.click()
@@ -188,10 +183,7 @@ def test_labels_by_zoom_show_the_coarse_level_first_and_finer_levels_zoomed_in(s
 
 
 def test_an_edit_made_on_the_map_survives_a_reload(server, page):
-    page.goto(server.url)
-    wait_for_text(page, "Sample datasets", 60)
-    page.get_by_role("button", name="Open digits").click()
-    wait_for_text(page, "Loaded digits")
+    open_sample(page, server.url)
     nav(page, "Cluster")
     wait_for_text(page, "Score against ground truth")
     page.get_by_role("button", name="Run", exact=True).click()
