@@ -181,9 +181,12 @@ def main() -> None:
         row = cli_case(1_000_000, work)
         results.append(row)
         say(row)
-    (out_dir / "report.json").write_text(
-        json.dumps({"results": results, "machine_cores": __import__("os").cpu_count()}, indent=2)
-    )
+    path = out_dir / "report.json"
+    if path.exists():  # a partial run (--million-only, --no-million) keeps the other sizes' figures
+        measured = {row["n"] for row in results}
+        kept = [row for row in json.loads(path.read_text()).get("results", []) if row.get("n") not in measured]
+        results = sorted(kept + results, key=lambda row: row["n"])
+    path.write_text(json.dumps({"results": results, "machine_cores": __import__("os").cpu_count()}, indent=2))
     for path in work.iterdir():
         path.unlink()
     work.rmdir()
