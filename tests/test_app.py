@@ -681,3 +681,29 @@ def test_compare_on_the_selection_made_on_explore():
     at.toggle(key="compare-sel").set_value(True).run()
     assert not at.exception and not at.error
     assert any("Compared on 500 rows" in c.value for c in at.caption)
+
+
+def test_the_data_page_chooses_or_turns_off_an_upload_s_text_column(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_text_column import products
+
+    from app.dataref import upload_ref
+    from app.state import upload_digest
+
+    products(tmp_path / "p.csv")
+    payload = (tmp_path / "p.csv").read_bytes()
+    at = app("data")
+    at.session_state["data-source"] = "Upload a file"
+    at.session_state["upload_bytes"] = payload
+    at.session_state["dataset_ref"] = upload_ref(upload_digest(payload), "p.csv", None, None, False)
+    at.run()
+    assert not at.exception
+    box = next(s for s in at.selectbox if s.label == "Text column")
+    assert box.value == "title"  # found from the data
+    box.set_value("").run()
+    assert at.session_state["dataset_ref"].text_column == ""  # turned off, and kept in the reference
+    assert next(s for s in at.selectbox if s.label == "Text column").value == ""
+    next(s for s in at.selectbox if s.label == "Text column").set_value("category").run()
+    assert at.session_state["dataset_ref"].text_column == "category"
