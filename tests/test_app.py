@@ -707,3 +707,29 @@ def test_the_data_page_chooses_or_turns_off_an_upload_s_text_column(tmp_path):
     assert next(s for s in at.selectbox if s.label == "Text column").value == ""
     next(s for s in at.selectbox if s.label == "Text column").set_value("category").run()
     assert at.session_state["dataset_ref"].text_column == "category"
+
+
+def test_malformed_map_replies_change_nothing():
+    from app.views import map_tools
+    from clustering.report.filters import filter_charts
+
+    data = load_sample("digits")
+    view, xy = np.arange(data.n), np.zeros((data.n, 2))
+    charts = filter_charts(data.metadata, ["label"])
+    import streamlit as st
+
+    for reply in (
+        {"nonce": 1, "kind": "filter", "filters": {"label": ["x"]}},
+        {"nonce": 2, "kind": "click", "row": "far"},
+        {"nonce": 3, "kind": "select", "rows": [[1, 2]]},
+        {"nonce": 4, "kind": "filter", "filters": ["label"]},
+        "not a mapping",
+    ):
+        st.session_state.clear()
+        map_tools.take_reply(data, reply, view, xy, charts)
+        assert "selection" not in st.session_state and "focus" not in st.session_state
+    st.session_state.clear()
+    map_tools.take_reply(data, {"nonce": 5, "kind": "select", "rows": [3, 99999, -2, 5]}, view, xy, charts)
+    assert st.session_state["selection"]["rows"].tolist() == [3, 5]  # rows outside the view are left out
+    map_tools.take_reply(data, {"nonce": 6, "kind": "filter", "filters": {"label": [0, 300]}}, view, xy, charts)
+    assert len(st.session_state["selection"]["rows"]) == int((data.metadata["label"] == 0).sum())

@@ -52,9 +52,16 @@ def held_filter(data: Dataset) -> dict[str, list[int]]:
 def take_reply(data: Dataset, reply: dict | None, view: np.ndarray, xy: np.ndarray, charts: list[FilterChart]) -> None:
     """Turn the map's reply into state: a filter or a lasso becomes the selection (every row, drawn or not); a
     click becomes the point whose neighbours are listed."""
-    if not reply or reply.get("nonce") == st.session_state.get("selection_nonce"):
+    if not isinstance(reply, dict) or reply.get("nonce") == st.session_state.get("selection_nonce"):
         return
     st.session_state["selection_nonce"] = reply.get("nonce")
+    try:
+        _take(data, reply, view, xy, charts)
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return  # a reply of another shape than the map sends: ignored, nothing changed
+
+
+def _take(data: Dataset, reply: dict, view: np.ndarray, xy: np.ndarray, charts: list[FilterChart]) -> None:
     kind = reply.get("kind", "select")
     if kind == "hover":  # a point hovered on a map too large to carry every row's hover text
         row = int(reply.get("row", -1))
@@ -75,7 +82,10 @@ def take_reply(data: Dataset, reply: dict | None, view: np.ndarray, xy: np.ndarr
     if reply.get("polygon") and len(view) < data.n:  # a sampled view: every row inside, drawn or not
         rows = rows_in_polygon(xy, reply["polygon"])
     else:
-        rows = np.asarray([int(view[i]) for i in reply.get("rows", [])], dtype=int)
+        picked = np.asarray(reply.get("rows", []), dtype=np.int64)
+        if picked.ndim != 1:
+            raise ValueError("rows are a flat list")
+        rows = view[picked[(picked >= 0) & (picked < len(view))]].astype(int)
     filters = held_filter(data)
     if filters and charts:  # a lasso on a filtered map selects the shown rows only
         rows = np.intersect1d(rows, filtered_rows(charts, filters))
