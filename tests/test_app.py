@@ -707,6 +707,17 @@ def test_the_data_page_chooses_or_turns_off_an_upload_s_text_column(tmp_path):
     assert next(s for s in at.selectbox if s.label == "Text column").value == ""
     next(s for s in at.selectbox if s.label == "Text column").set_value("category").run()
     assert at.session_state["dataset_ref"].text_column == "category"
+    # with a project open on this data, the project keeps the choice (a reopened link reads it)
+    from clustering.io import load
+    from clustering.store import Store, reference
+
+    data = load(tmp_path / "p.csv")
+    Store().create("apptest text", reference(data, str(tmp_path / "p.csv")))
+    at.session_state["project"] = "apptest text"
+    at.session_state["project_fingerprint"] = data.fingerprint
+    at.run()
+    next(s for s in at.selectbox if s.label == "Text column").set_value("").run()
+    assert Store().project("apptest text")["dataset"].text_column == ""
 
 
 def test_malformed_map_replies_change_nothing():

@@ -126,3 +126,18 @@ def test_keyword_labels_do_not_repeat_a_word():
     labels = np.r_[np.zeros(8, dtype=int), np.ones(8, dtype=int)]
     words = keyword_labels(titles, labels, top=3)[0].split(", ")
     assert words[0] == "shoe" and all("shoe" not in w for w in words[1:])
+
+
+def test_a_project_keeps_a_changed_text_column(tmp_path):
+    from clustering.store import Store
+    from clustering.store.config import load_data, reference
+
+    products(tmp_path / "p.csv")
+    store = Store(tmp_path / "home")
+    data = load(tmp_path / "p.csv")
+    store.create("shop", reference(data, str(tmp_path / "p.csv")))
+    store.set_text_column("shop", "")
+    assert store.project("shop")["dataset"].text_column == ""
+    assert load_data(store.project("shop")["dataset"]).text_column is None
+    store.set_text_column("shop", "category")
+    assert load_data(store.project("shop")["dataset"]).text_column == "category"

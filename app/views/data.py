@@ -103,6 +103,9 @@ def text_choice(data: Dataset) -> None:
             st.error(plain(error))
             return
         st.session_state["dataset_ref"] = changed
+        project = projects.current()
+        if project is not None and st.session_state.get("project_fingerprint") == data.fingerprint:
+            projects.store().set_text_column(project, choice)  # the open project keeps the choice too
         st.rerun()
 
 

@@ -12,6 +12,7 @@ import re
 import shutil
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,15 @@ class Store:
             "updated": updated,
             "runs": [RunRecord.from_row(row) for row in rows],
         }
+
+    def set_text_column(self, name: str, text_column: str | None) -> None:
+        """Keep the project's choice of text column (None: found from the data; "": none)."""
+        ref = replace(self.project(name)["dataset"], text_column=text_column)
+        with connect(self.path) as db:
+            self._id(db, name)
+            db.execute(
+                "UPDATE projects SET dataset = ?, updated = ? WHERE name = ?", [_json(ref.to_json()), time.time(), name]
+            )
 
     def rename(self, name: str, new_name: str) -> str:
         """Rename a project; a name in use is refused."""
