@@ -1,0 +1,78 @@
+"""Consensus of several clusterings: their co-association on the shared kNN graph, clustered again with Leiden.
+
+Each edge of the data's kNN graph (row i, one of its neighbours j) is weighted by the share of members that put i
+and j in the same cluster (noise never agrees); Leiden on that graph gives the consensus. Restricting the
+co-association to neighbour pairs keeps it sparse (n x k, not n x n) and a million rows possible; pairs that
+are not neighbours would weigh little in a modularity partition anyway. Each row's `agreement` is the mean
+co-association over its neighbours in its own consensus cluster (1: every member agrees around it).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from clustering.neighbors import KNNGraph, to_igraph
+
+CONSENSUS_RESOLUTION = 1.0
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """The consensus labels (-1 for rows no neighbour agrees with), each row's agreement, the members' names."""
+
+    labels: np.ndarray
+    agreement: np.ndarray
+    members: list[str]
+
+
+def co_association(knn: KNNGraph, labelings: list[np.ndarray]) -> sp.csr_matrix:
+    """Symmetric n x n sparse matrix: for each kNN pair, the share of labelings that cluster both rows together."""
+    n, k = knn.indices.shape
+    if not labelings:
+        raise ValueError("a consensus needs at least one clustering.")
+    rows = np.repeat(np.arange(n), k)
+    cols = knn.indices.ravel().astype(np.int64)
+    agree = np.zeros(len(rows), dtype=np.float64)
+    for labels in labelings:
+        labels = np.asarray(labels)
+        if len(labels) != n:
+            raise ValueError(f"a clustering has {len(labels)} labels for {n} rows.")
+        agree += (labels[rows] == labels[cols]) & (labels[rows] >= 0)
+    agree /= len(labelings)
+    keep = (agree > 0) & (rows != cols)
+    matrix = sp.csr_matrix((agree[keep], (rows[keep], cols[keep])), shape=(n, n))
+    return matrix.maximum(matrix.T).tocsr()
+
+
+def consensus(
+    knn: KNNGraph,
+    labelings: list[np.ndarray],
+    names: list[str] | None = None,
+    *,
+    resolution: float = CONSENSUS_RESOLUTION,
+    seed: int = 0,
+) -> Consensus:
+    """Leiden (modularity) on the co-association graph of `labelings`; see the module text."""
+    from clustering.backends.base import relabel_by_size
+
+    matrix = co_association(knn, labelings)
+    graph = to_igraph(matrix)
+    random.seed(seed)  # igraph draws from Python's random module
+    membership = np.asarray(
+        graph.community_leiden(objective_function="modularity", weights="weight", resolution=resolution).membership
+    )
+    isolated = np.asarray(matrix.getnnz(axis=1)) == 0
+    labels = np.where(isolated, -1, membership)
+    labels = relabel_by_size(labels)
+    coo = matrix.tocoo()
+    same = labels[coo.row] == labels[coo.col]
+    total = np.bincount(coo.row[same], weights=coo.data[same], minlength=len(labels))
+    count = np.bincount(coo.row[same], minlength=len(labels))
+    agreement = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    return Consensus(
+        labels.astype(np.int32), agreement, list(names or [f"member {i + 1}" for i in range(len(labelings))])
+    )
