@@ -17,7 +17,7 @@ from app.history import RunEntry, runs
 from clustering.data import DataError, Dataset
 from clustering.samples import SAMPLES, load_sample
 from clustering.store import DatasetRef
-from clustering.store.config import kept_upload_source
+from clustering.store.data_refs import kept_upload_source
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading sample…")

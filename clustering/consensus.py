@@ -76,3 +76,43 @@ def consensus(
     return Consensus(
         labels.astype(np.int32), agreement, list(names or [f"member {i + 1}" for i in range(len(labelings))])
     )
+
+
+CONSENSUS = "consensus"  # the method name of a consensus run
+
+
+def consensus_result(
+    dataset,
+    members: list[tuple[str, np.ndarray]],
+    *,
+    preprocess: str = "none",
+    n_neighbors: int = 15,
+    resolution: float = CONSENSUS_RESOLUTION,
+    seed: int = 0,
+    progress=None,
+    cancel=None,
+):
+    """A consensus run of `members` ((run id, labels) pairs) on `dataset`: its provenance lists the members, its
+    confidence is each row's agreement."""
+    from clustering.neighbors import knn_graph
+    from clustering.preprocess import prepared
+    from clustering.progress import report
+    from clustering.result import ClusterResult
+
+    if len(members) < 2:
+        raise ValueError("a consensus needs two clusterings or more.")
+    report(progress, "the kNN graph", 0.1, cancel)
+    knn = knn_graph(prepared(dataset, preprocess), n_neighbors)
+    report(progress, f"co-association of {len(members)} clusterings", 0.5, cancel)
+    found = consensus(knn, [labels for _, labels in members], [i for i, _ in members], resolution=resolution, seed=seed)
+    report(progress, "consensus done", 1.0, cancel)
+    return ClusterResult(
+        labels=found.labels,
+        method=CONSENSUS,
+        params={"members": [i for i, _ in members], "n_neighbors": n_neighbors, "resolution": resolution},
+        seed=seed,
+        preprocess=preprocess,
+        dataset_fingerprint=dataset.fingerprint,
+        probabilities=found.agreement,
+        info={"members": len(members)},
+    )

@@ -744,3 +744,15 @@ def test_malformed_map_replies_change_nothing():
     assert st.session_state["selection"]["rows"].tolist() == [3, 5]  # rows outside the view are left out
     map_tools.take_reply(data, {"nonce": 6, "kind": "filter", "filters": {"label": [0, 300]}}, view, xy, charts)
     assert len(st.session_state["selection"]["rows"]) == int((data.metadata["label"] == 0).sum())
+
+
+def test_compare_makes_the_consensus_of_the_chosen_runs():
+    at = on_digits(app("compare"))
+    at.session_state["runs"] = digits_runs()
+    at.session_state["compare-layout"] = "pca"
+    at.run()
+    at.button(key="consensus-go").click().run()
+    assert not at.exception and not at.error
+    made = at.session_state["runs"][-1]
+    assert made.result.method == "consensus" and made.result.params["members"] == ["run0", "run1", "run2"]
+    assert made.id in at.multiselect(key="compare-runs").value  # compared with its members at once

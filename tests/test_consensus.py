@@ -66,3 +66,43 @@ def test_cli_consensus_joins_members_by_id_and_writes_labels(tmp_path, capsys):
     assert metrics.ari(truth, table["cluster"].to_numpy()) > 0.75
     assert main(["consensus", "sample:digits", "--labels", files[0], "--out", str(out)]) == 2
     assert "two label files or more" in capsys.readouterr().err
+
+
+def test_a_consensus_run_lists_its_members_and_a_config_replays_it(tmp_path):
+    from clustering.store import Store
+    from clustering.store.config import ConfigError, export_config, load_config, parse_config, run_config
+
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "data: {path: sample:digits}\n"
+        "runs:\n"
+        "  - {name: km, method: kmeans, params: {n_clusters: 10}, seed: 0}\n"
+        "  - {name: lei, method: leiden}\n"
+        "  - {name: agreed, of: [km, lei], params: {resolution: 1.0}, seed: 3}\n"
+    )
+    store = Store(tmp_path / "home")
+    done = run_config(load_config(config), store, "digits")
+    agreed = done[2][1]
+    assert agreed.method == "consensus" and agreed.params["members"] == [done[0][0], done[1][0]]
+    assert agreed.confidence() is not None and len(agreed.confidence()) == 1797
+    again = tmp_path / "again.yaml"
+    again.write_text(export_config(store, "digits"))
+    assert "of:" in again.read_text()
+    replayed = run_config(load_config(again), store, "digits again")
+    assert (replayed[2][1].labels == agreed.labels).all()  # identical labels from the config
+    base = {"data": {"path": "sample:digits"}}
+    with pytest.raises(ConfigError, match="no earlier run"):
+        parse_config({**base, "runs": [{"name": "km", "method": "kmeans"}, {"of": ["km", "nope"]}]})
+    with pytest.raises(ConfigError, match="two earlier runs or more"):
+        parse_config({**base, "runs": [{"name": "km", "method": "kmeans"}, {"of": ["km"]}]})
+    with pytest.raises(ConfigError, match="n_neighbors"):
+        parse_config(
+            {
+                **base,
+                "runs": [
+                    {"name": "a", "method": "kmeans"},
+                    {"name": "b", "method": "kmeans"},
+                    {"of": ["a", "b"], "params": {"n_neighbors": 1}},
+                ],
+            }
+        )

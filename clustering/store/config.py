@@ -13,22 +13,17 @@ Every run is checked (method, each parameter against its schema) before the firs
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
-from clustering.data import Dataset
 from clustering.limits import CONFIG_MAX_DEPTH, CONFIG_MAX_KB, CONFIG_MAX_RUNS
 from clustering.preprocess import parse as parse_preprocess
 from clustering.result import ClusterResult
-from clustering.store.database import StoreError
+from clustering.store.data_refs import load_data, reference
+from clustering.store.database import ConfigError, StoreError
 from clustering.store.projects import DatasetRef, Store, check_name
-
-
-class ConfigError(StoreError):
-    """A config a person must fix; the message names the file and the place in it."""
 
 
 @dataclass
@@ -42,6 +37,7 @@ class RunSpec:
     sample: int | None = None  # fitted on this many random rows, the rest assigned (clustering.scale)
     base: str | None = None  # an edited run: the earlier run of this config it edits
     edits: list = field(default_factory=list)
+    members: list = field(default_factory=list)  # a consensus run: the earlier runs it agrees from
 
 
 @dataclass
@@ -54,7 +50,7 @@ class Config:
 
 
 DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite", "text_column", "name")
-RUN_KEYS = ("name", "method", "params", "seed", "sample", "from", "edits")
+RUN_KEYS = ("name", "method", "params", "seed", "sample", "from", "edits", "of")
 TOP_KEYS = ("data", "runs", "versions")
 
 
@@ -173,6 +169,12 @@ def parse_config(raw: object, label: str = "config") -> Config:
                 f"{label}: runs[{index}]: `from: {spec.base}` names no earlier run of this config; an edited run "
                 "comes after the run it edits."
             )
+        missing = [m for m in spec.members if m not in names]
+        if missing:
+            raise ConfigError(
+                f"{label}: runs[{index}]: `of:` names {missing[0]!r}, no earlier run of this config; a consensus "
+                "comes after its members."
+            )
         if spec.name in names:
             raise ConfigError(f"{label}: runs[{index}]: the run name {spec.name!r} is used twice; names must differ.")
         names.add(spec.name)
@@ -249,9 +251,41 @@ def _edited_spec(entry: dict, where: str, index: int) -> RunSpec:
     return RunSpec(name=name, method=EDITED, params={}, base=str(entry["from"]), edits=list(edits))
 
 
+def _consensus_spec(entry: dict, where: str, index: int) -> RunSpec:
+    """A consensus of earlier runs: `of:` their names, `params:` n_neighbors and resolution, `seed:`."""
+    from clustering.consensus import CONSENSUS
+
+    _check_keys(entry, ("name", "method", "of", "params", "seed"), where)
+    if entry.get("method", CONSENSUS) != CONSENSUS:
+        raise ConfigError(f"{where}: a run with `of:` is a consensus; leave `method:` out (or write {CONSENSUS}).")
+    members = entry["of"]
+    if not isinstance(members, list) or len(members) < 2 or not all(isinstance(m, str) for m in members):
+        raise ConfigError(f"{where}: `of:` lists two earlier runs or more by name, e.g. [km, leiden].")
+    params = entry.get("params") or {}
+    if not isinstance(params, dict) or set(params) - {"n_neighbors", "resolution"}:
+        raise ConfigError(f"{where}: a consensus takes `params: {{n_neighbors: 15, resolution: 1.0}}` only.")
+    k, resolution = params.get("n_neighbors", 15), params.get("resolution", 1.0)
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= 200:
+        raise ConfigError(f"{where}: n_neighbors is a whole number from 2 to 200.")
+    if isinstance(resolution, bool) or not isinstance(resolution, int | float) or not 0 < resolution <= 100:
+        raise ConfigError(f"{where}: resolution is a number above 0 (at most 100).")
+    seed = entry.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**31 - 1:
+        raise ConfigError(f"{where}: seed is a whole number from 0.")
+    name = str(entry.get("name") or f"consensus-{index}")
+    try:
+        check_name(name, "run")
+    except StoreError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    params = {"n_neighbors": k, "resolution": float(resolution)}
+    return RunSpec(name=name, method=CONSENSUS, params=params, seed=seed, members=list(members))
+
+
 def _run_spec(entry: object, where: str, index: int) -> RunSpec:
     if isinstance(entry, dict) and "from" in entry:
         return _edited_spec(entry, where, index)
+    if isinstance(entry, dict) and "of" in entry:
+        return _consensus_spec(entry, where, index)
     if not isinstance(entry, dict) or "method" not in entry:
         raise ConfigError(f"{where}: each run needs `method:` (and optional name, params, seed, sample).")
     _check_keys(entry, RUN_KEYS, where)
@@ -287,64 +321,6 @@ def _has_seed(method: str) -> bool:
     return any(p.name == "seed" for p in BACKENDS[method].schema)
 
 
-def load_data(ref: DatasetRef) -> Dataset:
-    """The dataset a reference names, refused when its content changed since the project was made."""
-    from clustering.samples import load_input
-
-    options: dict = {"drop_nonfinite": True} if ref.drop_nonfinite else {}
-    if ref.key:
-        options["key"] = ref.key
-    if ref.columns:
-        options["columns"] = list(ref.columns)
-    if ref.text_column is not None:
-        options["text_column"] = ref.text_column
-    if ref.name and not ref.source.startswith("sample:"):
-        options["name"] = ref.name  # the name the project was made under (a kept sample says what of)
-    dataset = load_input(ref.source, **options)
-    shown = kept_upload_source(ref)
-    if shown:  # a project's copy of an upload reads as the file the person uploaded, not as its hashed copy
-        dataset = replace(dataset, name=Path(ref.name).stem or dataset.name, source=shown)
-    if ref.fingerprint and dataset.fingerprint != ref.fingerprint:
-        raise ConfigError(
-            f"{ref.source}: the data changed since this project was made (fingerprint "
-            f"{dataset.fingerprint[:12]}, expected {ref.fingerprint[:12]}); its labels would not match."
-        )
-    return dataset
-
-
-def kept_upload_source(ref: DatasetRef) -> str | None:
-    """How to name a project's kept copy of an upload (`uploads/<32 hex>.ext` in the store): the uploaded file's
-    name; None for any other source."""
-    path = Path(ref.source)
-    if ref.name and path.parent.name == "uploads" and re.fullmatch(r"[0-9a-f]{32}", path.stem):
-        return f"{ref.name} (uploaded; the project keeps a copy)"
-    return None
-
-
-def reference(
-    dataset: Dataset,
-    source: str,
-    preprocess: str = "none",
-    key: str | None = None,
-    columns: list[str] | None = None,
-    drop_nonfinite: bool = False,
-    text_column: str | None = None,
-) -> DatasetRef:
-    """A reference that reloads `dataset` from `source` with these options (its fingerprint kept)."""
-    return DatasetRef(
-        source=source,
-        key=key,
-        columns=tuple(columns) if columns else None,
-        preprocess=preprocess,
-        fingerprint=dataset.fingerprint,
-        n_rows=dataset.n,
-        n_features=dataset.d,
-        name=dataset.name,
-        drop_nonfinite=drop_nonfinite,
-        text_column=text_column,
-    )
-
-
 def run_config(config: Config, store: Store, project: str, progress=None) -> list[tuple[str, ClusterResult]]:
     """Run every run of a config into a project (created when missing); returns (run id, result) pairs."""
     from clustering.pipeline import run
@@ -378,6 +354,21 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
     by_name: dict[str, tuple[str, ClusterResult]] = {}
     try:
         for spec in config.runs:
+            if spec.members:  # a consensus of runs above
+                from clustering.consensus import consensus_result
+
+                result = consensus_result(
+                    dataset,
+                    [(by_name[m][0], by_name[m][1].labels) for m in spec.members],
+                    preprocess=config.data.preprocess,
+                    n_neighbors=spec.params["n_neighbors"],
+                    resolution=spec.params["resolution"],
+                    seed=spec.seed or 0,
+                )
+                result.name = spec.name
+                done.append((store.add_run(project, result, spec.name), result))
+                by_name[spec.name] = done[-1]
+                continue
             if spec.base is not None:  # an edited run: its base's labels (run above) after the edits
                 from clustering.edits import EditError, edited_result
 
@@ -414,6 +405,7 @@ def export_config(store: Store, project: str) -> str:
     """A project's data and runs as YAML that `clusterlab run` re-runs to identical labels."""
     import yaml
 
+    from clustering.consensus import CONSENSUS
     from clustering.edits import EDITED
 
     found = store.project(project)
@@ -435,7 +427,8 @@ def export_config(store: Store, project: str) -> str:
     exported: dict[str, str] = {}  # run id -> its name in the config (an edited run names its base by it)
     for entry in found["runs"]:
         edited = entry.method == EDITED and str(entry.params.get("from")) in exported
-        if entry.is_subset or (entry.method not in BACKENDS and not edited):
+        agreed = entry.method == CONSENSUS and all(str(m) in exported for m in entry.params.get("members", []))
+        if entry.is_subset or (entry.method not in BACKENDS and not edited and not agreed):
             continue  # drill-downs, imported labels (and edits of them) are not re-runnable from the whole data
         name, copy = entry.name, 1
         while name in taken:  # names repeat in a project (ids tell them apart); a config's names may not
@@ -445,6 +438,11 @@ def export_config(store: Store, project: str) -> str:
         exported[entry.id] = name
         if edited:
             runs.append({"name": name, "from": exported[str(entry.params["from"])], "edits": entry.params["edits"]})
+            continue
+        if agreed:
+            of = [exported[str(m)] for m in entry.params["members"]]
+            params = {k: entry.params[k] for k in ("n_neighbors", "resolution")}
+            runs.append({"name": name, "of": of, "params": params, "seed": entry.seed or 0})
             continue
         run = {"name": name, "method": entry.method, "params": {k: v for k, v in entry.params.items() if k != "seed"}}
         if entry.seed is not None:

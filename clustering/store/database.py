@@ -63,6 +63,10 @@ class StoreError(DataError):
     """The store cannot be used as asked; the message names the file or project and what to do."""
 
 
+class ConfigError(StoreError):
+    """A config a person must fix; the message names the file and the place in it."""
+
+
 def home() -> Path:
     """The store's folder: CLUSTERLAB_HOME, default ~/.local/share/clusterlab."""
     root = Path(os.environ.get(HOME_SETTING) or Path.home() / ".local" / "share" / "clusterlab")

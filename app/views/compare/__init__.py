@@ -9,6 +9,7 @@ import streamlit as st
 from app.page import page_data
 from app.views.compare.agreement import agreement
 from app.views.compare.comparison import choose
+from app.views.compare.consensus import consensus_section
 from app.views.compare.pairs import pair_detail
 from app.views.compare.panels import report_section, side_by_side
 from app.views.compare.perception import perception_section
@@ -28,6 +29,7 @@ def render() -> None:
     report_section(chosen)
     side_by_side(chosen)
     report, short = agreement(chosen)
+    consensus_section(chosen)
     pair_detail(chosen, report)
     stability_section(chosen)
     perception_section(chosen, short)
