@@ -31,7 +31,7 @@ def test_the_consensus_of_digits_beats_the_median_member():
     found = consensus(knn_graph(data.vectors, 15), members)
     aris = [metrics.ari(truth, labels) for labels in members]
     mine = metrics.ari(truth, found.labels)
-    assert mine >= np.median(aris) and mine >= max(aris) - 0.05  # measured: 0.89 (median 0.67, best 0.91)
+    assert mine >= np.median(aris) and mine >= max(aris) - 0.05  # measured: 0.88 (median 0.67, best 0.91)
     assert found.agreement.shape == (data.n,) and 0 <= found.agreement.min() and found.agreement.max() <= 1
 
 

@@ -18,7 +18,7 @@ def consensus_section(chosen: Comparison) -> None:
         st.caption(
             "Each pair of neighbouring rows is weighted by the share of these runs that put them together; Leiden "
             "clusters that graph again. The new run lists its members; its confidence is each row's agreement. "
-            "On digits, the consensus of seven runs scored ARI 0.89 against a median member of 0.67."
+            "On digits, the consensus of seven runs scored ARI 0.88 against a median member of 0.67 (best 0.91)."
         )
         if st.button("Make the consensus", key="consensus-go", disabled="job" in st.session_state):
             entries = {e.id: e for e in chosen.history}
