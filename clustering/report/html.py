@@ -109,7 +109,8 @@ def project_report(store, project: str, *, progress=None, cancel=None) -> str:
     layout rule and kept when there is none)."""
     from clustering.layout import layout
     from clustering.progress import span
-    from clustering.report.content import ReportOptions, runs_from_project
+    from clustering.report.content import ReportOptions
+    from clustering.report.report_runs import runs_from_project
 
     dataset, runs = runs_from_project(store, project)
     preprocess = store.project(project)["dataset"].preprocess
