@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from clustering.data import Dataset
+from clustering.result import ClusterResult
 
 LADDER = (0.1, 0.25, 0.5, 1.0, 2.0)
 
@@ -23,14 +24,32 @@ def leiden_ladder(
     cancel=None,
 ) -> list[np.ndarray]:
     """Leiden's labels at each resolution, coarse first; levels that repeat the one before are dropped."""
+    return [
+        result.labels
+        for result in leiden_levels(
+            dataset, resolutions, preprocess=preprocess, seed=seed, progress=progress, cancel=cancel
+        )
+    ]
+
+
+def leiden_levels(
+    dataset: Dataset,
+    resolutions: tuple[float, ...] = LADDER,
+    *,
+    preprocess: str = "none",
+    seed: int = 0,
+    progress=None,
+    cancel=None,
+) -> list[ClusterResult]:
+    """The ladder's runs (each a plain Leiden run, its resolution in its parameters), coarse first."""
     from clustering.pipeline import run
     from clustering.progress import report
 
-    levels: list[np.ndarray] = []
+    levels: list[ClusterResult] = []
     for index, resolution in enumerate(sorted(resolutions)):
         report(progress, f"Leiden at resolution {resolution:g}", index / len(resolutions), cancel)
-        labels = run(dataset, "leiden", {"resolution": float(resolution)}, seed=seed, preprocess=preprocess).labels
-        if not levels or len(np.unique(labels)) > len(np.unique(levels[-1])):
-            levels.append(np.asarray(labels))
+        result = run(dataset, "leiden", {"resolution": float(resolution)}, seed=seed, preprocess=preprocess)
+        if not levels or result.n_clusters > levels[-1].n_clusters:
+            levels.append(result)
     report(progress, "levels done", 1.0, cancel)
     return levels

@@ -756,3 +756,18 @@ def test_compare_makes_the_consensus_of_the_chosen_runs():
     made = at.session_state["runs"][-1]
     assert made.result.method == "consensus" and made.result.params["members"] == ["run0", "run1", "run2"]
     assert made.id in at.multiselect(key="compare-runs").value  # compared with its members at once
+
+
+def test_the_levels_of_labels_by_zoom_can_be_kept_as_runs():
+    at = on_digits(app("explore"))
+    at.session_state["projection"] = "pca"
+    at.run()
+    at.toggle(key="zoom-labels").set_value(True).run()
+    assert not at.exception and not at.error
+    assert any(c.value.startswith(tuple(f"{n} levels:" for n in range(2, 7))) for c in at.caption)
+    at.button(key="levels-keep").click().run()
+    assert not at.exception
+    kept = at.session_state["runs"]
+    assert len(kept) >= 2 and all(entry.result.method == "leiden" for entry in kept)
+    sizes = [entry.result.n_clusters for entry in kept]
+    assert sizes == sorted(sizes) and kept[0].name.startswith("level 1 of")  # coarse to fine, each a run

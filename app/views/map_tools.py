@@ -155,11 +155,11 @@ def neighbours_section(data: Dataset, preprocess: str, run_labels: np.ndarray | 
     st.dataframe(table, hide_index=True, width="stretch", height=min(420, 36 * (len(table) + 1)))
 
 
-@st.cache_data(max_entries=8, show_spinner="Clustering at several resolutions for the labels by zoom…")
-def cached_ladder(fingerprint: str, preprocess: str, _data: Dataset) -> list[np.ndarray]:
-    from clustering.levels import leiden_ladder
+@st.cache_resource(max_entries=8, show_spinner="Clustering at several resolutions for the labels by zoom…")
+def cached_ladder(fingerprint: str, preprocess: str, _data: Dataset) -> list:
+    from clustering.levels import leiden_levels
 
-    return leiden_ladder(_data, preprocess=preprocess)
+    return leiden_levels(_data, preprocess=preprocess)
 
 
 def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray, where) -> list[dict] | None:
@@ -173,7 +173,22 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
         return None
     from clustering.report.map_labels import level_labels
 
-    levels = cached_ladder(data.fingerprint, preprocess, data)
+    results = cached_ladder(data.fingerprint, preprocess, data)
+    levels = [result.labels for result in results]
+    if where.button(
+        "Keep the levels as runs",
+        key="levels-keep",
+        help="Each level becomes a run of its own: colour by it, compare it, explain it, make it the active run.",
+    ):
+        from app.state import add_run
+
+        for index, result in enumerate(results):
+            add_run(
+                data,
+                result,
+                name=f"level {index + 1} of {len(results)} (Leiden, resolution {result.params['resolution']:g})",
+            )
+        st.rerun()
     names: list[dict[int, str]] = []
     if data.text_column:
         from clustering.explain.keywords import keyword_labels
