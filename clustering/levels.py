@@ -1,35 +1,15 @@
 """Levels of granularity: one clustering at several resolutions, coarse to fine, on the shared kNN graph.
 
-For now a ladder of Leiden resolutions (each a doubling of the last). The map labels the coarse level when zoomed
+For now a ladder of Leiden resolutions (0.1 to 2). The map labels the coarse level when zoomed
 out and finer levels as the view zooms in (`clustering.report.map_labels.level_labels`).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from clustering.data import Dataset
 from clustering.result import ClusterResult
 
 LADDER = (0.1, 0.25, 0.5, 1.0, 2.0)
-
-
-def leiden_ladder(
-    dataset: Dataset,
-    resolutions: tuple[float, ...] = LADDER,
-    *,
-    preprocess: str = "none",
-    seed: int = 0,
-    progress=None,
-    cancel=None,
-) -> list[np.ndarray]:
-    """Leiden's labels at each resolution, coarse first; levels that repeat the one before are dropped."""
-    return [
-        result.labels
-        for result in leiden_levels(
-            dataset, resolutions, preprocess=preprocess, seed=seed, progress=progress, cancel=cancel
-        )
-    ]
 
 
 def leiden_levels(

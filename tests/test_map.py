@@ -93,12 +93,12 @@ def test_a_crowded_figure_hides_labels_rather_than_overlapping_them(tmp_path, n_
 
 
 def test_levels_label_coarse_groups_first_and_finer_ones_at_their_own_level():
-    from clustering.levels import leiden_ladder
+    from clustering.levels import leiden_levels
     from clustering.report.map_labels import level_labels
     from clustering.samples import load_sample
 
     data = load_sample("digits")
-    levels = leiden_ladder(data, (0.05, 0.5, 2.0))
+    levels = [result.labels for result in leiden_levels(data, (0.05, 0.5, 2.0))]
     counts = [len(np.unique(level[level >= 0])) for level in levels]
     assert counts == sorted(counts) and len(set(counts)) == len(counts) and len(levels) >= 2  # coarse to fine
     xy = data.vectors[:, :2]

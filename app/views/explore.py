@@ -174,7 +174,7 @@ def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns,
         st.caption(note)
     focus = focus_row(data)
     hover_text = hover_lines(data.metadata.iloc[view].reset_index(drop=True), hover_columns)
-    reply = scatter(
+    scatter(  # its reply was taken before drawing (render): the component's value is in the session state
         xy[view],
         codes,
         legend,
@@ -194,7 +194,6 @@ def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns,
         "Drag to pan, wheel to zoom, hover for details, click a point for its nearest neighbours. Lasso or Box "
         "selects points; click a legend entry to highlight that group. Noise is grey and drawn behind."
     )
-    take_reply(data, reply, view, xy, charts)  # taken before drawing already (see render); a no-op then
 
     return {"xy": xy[view], "codes": codes, "legend": legend}
 

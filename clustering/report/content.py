@@ -29,6 +29,7 @@ HOVER_COLUMNS = 3  # metadata columns shown when hovering a point
 IMAGE_MAX_ROWS = 70_000  # hover images of image data are packed up to this many rows
 CONTINGENCY_MAX = 40  # rows or columns of a contingency table shown (the largest)
 DIFFERENCE_ROWS = 20_000  # rows a side tested for "what sets a cluster apart" (a fixed sample above)
+DIFFERENCE_CLUSTERS = 100  # the largest clusters whose differences a report tests (one test set per cluster)
 COLOUR_BY_MAX_COLUMNS = 5  # metadata category columns offered as scatter colourings
 
 
@@ -146,10 +147,10 @@ def _cluster_rows(
     text_columns = [dataset.text_column] if dataset.text_column else None
     metadata = dataset.metadata.drop(columns=[c for c in (dataset.text_column, dataset.id_column) if c])
     out = []
-    for profile in cluster_profiles(dataset.metadata, run.labels, dataset.vectors):
+    for rank, profile in enumerate(cluster_profiles(dataset.metadata, run.labels, dataset.vectors)):
         cluster = profile.cluster
         apart: list[str] = []
-        if cluster >= 0 and 2 <= profile.size <= dataset.n - 2:
+        if rank < DIFFERENCE_CLUSTERS and 2 <= profile.size <= dataset.n - 2:
             members = np.flatnonzero(run.labels == cluster)
             table = differences(
                 dataset.vectors, metadata, members, feature_names=dataset.features(), rows_tested=DIFFERENCE_ROWS

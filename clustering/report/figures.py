@@ -109,7 +109,7 @@ def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[
     """Names at the groups' anchors (`map_labels`), dark on a pale box; overlapping ones shrunk, then hidden."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from clustering.report.map_labels import map_labels
+    from clustering.report.map_labels import is_free, map_labels
 
     FigureCanvasAgg(figure)
     figure.draw_without_rendering()  # settles the layout, so the texts' extents are final
@@ -143,8 +143,9 @@ def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[
             inside = axes.get_window_extent(renderer).contains(box.x0, box.y0) and axes.get_window_extent(
                 renderer
             ).contains(box.x1, box.y1)
-            if inside and not any(box.overlaps(other) for other in kept):
-                kept.append(box)
+            corners = (box.x0, box.y0, box.x1, box.y1)
+            if inside and is_free(corners, kept):
+                kept.append(corners)
                 break
         else:
             text.remove()

@@ -31,20 +31,15 @@ class FilterChart:
 
 
 def chart_columns(metadata: pd.DataFrame, exclude: tuple = ()) -> list[str]:
-    """Columns worth a chart: numbers with more than one value, and categories (text repeated across rows)."""
-    found = []
-    for column in metadata.columns:
-        if column in exclude or str(column) == "row":
-            continue
-        values = metadata[column]
-        distinct = values.nunique(dropna=True)
-        if distinct < 2:
-            continue
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            found.append(str(column))
-        elif distinct <= max(50, len(values) // 20):  # repeated values: a category, not an id or free text
-            found.append(str(column))
-    return found
+    """Columns worth a chart: numbers and categories with more than one value (the profiles' one rule of column
+    kinds: ids and free text get none)."""
+    from clustering.profiles import column_kinds
+
+    return [
+        str(column)
+        for column, kind in column_kinds(metadata).items()
+        if kind in ("numeric", "category") and column not in exclude and metadata[column].nunique(dropna=True) > 1
+    ]
 
 
 def filter_chart(values: pd.Series, column: str) -> FilterChart:

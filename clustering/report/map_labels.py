@@ -65,18 +65,25 @@ def map_labels(xy: np.ndarray, codes: np.ndarray, legend: list[dict], limit: int
     return labels
 
 
-def place_labels(boxes: list[tuple[float, float, float, float]]) -> list[bool]:
-    """Greedy placement in priority order: a box (x0, y0, x1, y1) is kept when it overlaps no kept box.
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
-    The rule the browser (scatter.js, `drawLabels`) and static figures follow, each trying a label on its points,
-    just above, just below, then smaller, before leaving it out.
+
+def is_free(box: Box, kept: list[Box]) -> bool:
+    """Whether a label's box overlaps none of the boxes kept so far."""
+    return all(box[2] <= k[0] or box[0] >= k[2] or box[3] <= k[1] or box[1] >= k[3] for k in kept)
+
+
+def place_labels(boxes: list[Box]) -> list[bool]:
+    """Greedy placement in priority order: a box is kept when it overlaps no kept box.
+
+    The rule the browser (scatter.js, `drawLabels`) and static figures (`is_free`) follow, each trying a label on
+    its points, just above, just below, then smaller, before leaving it out.
     """
-    kept: list[tuple[float, float, float, float]] = []
+    kept: list[Box] = []
     shown = []
     for box in boxes:
-        free = all(box[2] <= k[0] or box[0] >= k[2] or box[3] <= k[1] or box[1] >= k[3] for k in kept)
-        shown.append(free)
-        if free:
+        shown.append(is_free(box, kept))
+        if shown[-1]:
             kept.append(box)
     return shown
 
