@@ -76,6 +76,10 @@ def check_edit(edit: object, where: str) -> dict:
         raise EditError(f"{where}: a move edit says where to: {{move: [ids], to: 3}}.")
     if kinds[0] == "split" and "method" not in edit:
         raise EditError(f"{where}: a split edit names the method that re-clusters it: {{split: 2, method: kmeans}}.")
+    if kinds[0] == "merge" and (not isinstance(edit["merge"], list) or len(edit["merge"]) < 2):
+        raise EditError(f"{where}: merge lists two clusters or more, e.g. {{merge: [2, 5]}}.")
+    if kinds[0] in ("move", "noise") and (not isinstance(edit[kinds[0]], list) or not edit[kinds[0]]):
+        raise EditError(f"{where}: list the rows' ids, e.g. [12, 40].")
     return edit
 
 
@@ -86,10 +90,7 @@ def apply_edits(dataset: Dataset, labels: np.ndarray, edits: list, preprocess: s
         where = f"edit {index + 1}"
         check_edit(edit, where)
         if "merge" in edit:
-            merged = edit["merge"]
-            if not isinstance(merged, list) or len(merged) < 2:
-                raise EditError(f"{where}: merge lists two clusters or more, e.g. {{merge: [2, 5]}}.")
-            clusters = [_cluster(c, labels, where) for c in merged]
+            clusters = [_cluster(c, labels, where) for c in edit["merge"]]
             labels[np.isin(labels, clusters)] = min(clusters)
         elif "split" in edit:
             labels = _split(dataset, labels, edit, preprocess, where)

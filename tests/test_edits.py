@@ -125,3 +125,16 @@ def test_edited_result_of_a_plain_run():
     base = run(data, "kmeans", {"n_clusters": 4}, seed=0)
     result = edited_result(data, base, "abc123", [{"noise": ["sku-001"]}])
     assert result.labels[1] == -1 and result.params == {"from": "abc123", "edits": [{"noise": ["sku-001"]}]}
+
+
+def test_a_config_with_a_malformed_edit_is_refused_before_any_run(tmp_path):
+    from clustering.store import Store
+
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "data: {path: sample:digits}\nruns:\n  - {name: a, method: kmeans}\n"
+        "  - {name: e, from: a, edits: [{merge: [0]}]}\n"
+    )
+    with pytest.raises(ConfigError, match="merge lists two clusters or more"):
+        load_config(config)  # refused when read: no run starts, no project is made
+    assert not Store(tmp_path / "home").exists("e")
