@@ -52,6 +52,9 @@ REPORT_POINTS = Limit("CLUSTERLAB_REPORT_POINTS", 100_000, "points a report's sc
 HOVER_TEXT_ROWS = Limit(
     "CLUSTERLAB_HOVER_TEXT_ROWS", 200_000, "rows whose hover text a scatter carries (above, fetched on hover)"
 )
+CONFIDENCE_MAX_ROWS = Limit(
+    "CLUSTERLAB_CONFIDENCE_MAX_ROWS", 50_000, "rows whose confidence is drawn from resampled runs (above: neighbours)"
+)
 EXPLAIN_MAX_CLUSTERS = Limit("CLUSTERLAB_EXPLAIN_MAX_CLUSTERS", 500, "clusters one explanation writes rules for")
 
 ALL_LIMITS = (
@@ -67,4 +70,5 @@ ALL_LIMITS = (
     EXPLAIN_MAX_CLUSTERS,
     REPORT_POINTS,
     HOVER_TEXT_ROWS,
+    CONFIDENCE_MAX_ROWS,
 )

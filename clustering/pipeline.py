@@ -14,6 +14,7 @@ import numpy as np
 from clustering import metrics as metrics_module
 from clustering.backends import get_backend
 from clustering.backends.base import ParamError
+from clustering.confidence import neighbour_confidence
 from clustering.data import Dataset, fingerprint_array
 from clustering.fit import checked_params, fit
 from clustering.fit_rows import SampleSpec, method_rows
@@ -132,6 +133,9 @@ def run(
         report(progress, f"{layout} layout", 0.9, cancel)
         artifacts["layout"], info["layout"] = make_layout(x, layout, seed=values.get("seed", 0) or 0, sample=sample)
         seconds["layout"] = time.perf_counter() - t
+    confidence = neighbour_confidence(x, fitted.labels, str(values.get("metric", "euclidean")))
+    if confidence is not None:
+        info["confidence"] = "calibrated from neighbours"
     result_metrics = None
     if truth is not None:
         t = time.perf_counter()
@@ -150,6 +154,7 @@ def run(
         dataset_fingerprint=dataset.fingerprint,
         seconds=seconds,
         probabilities=fitted.estimator.probabilities_,
+        calibrated=confidence,
         metrics=result_metrics,
         device=fitted.estimator.run_device(),
         info=info,

@@ -22,6 +22,7 @@ class ClusterResult:
     dataset_fingerprint: str
     seconds: dict[str, float] = field(default_factory=dict)
     probabilities: np.ndarray | None = None  # (n,) membership strength or (n, k) soft assignment
+    calibrated: np.ndarray | None = None  # (n,) calibrated confidence (clustering.confidence), noise 0
     metrics: dict | None = None
     device: str | None = None
     info: dict = field(default_factory=dict)
@@ -52,7 +53,10 @@ class ClusterResult:
         return self.n_noise / max(len(self.labels), 1)
 
     def confidence(self) -> np.ndarray | None:
-        """Each row's confidence in its cluster (membership strength, or the largest soft assignment), or None."""
+        """Each row's confidence in its cluster: the calibrated one where the run has it, else the method's own
+        (membership strength, or the largest soft assignment), or None."""
+        if self.calibrated is not None:
+            return np.asarray(self.calibrated)
         if self.probabilities is None:
             return None
         p = np.asarray(self.probabilities)

@@ -64,7 +64,7 @@ def _cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, float] | None:
     return labels.astype(np.int32), seconds
 
 
-def _labels(fingerprint: str, x: np.ndarray, method: str, params_json: str, subsample: int) -> tuple:
+def run_labels(fingerprint: str, x: np.ndarray, method: str, params_json: str, subsample: int) -> tuple:
     """Labels of one run; subsample > 0 runs on a random 80% of rows (returned with their indices)."""
     rows = _run_rows(len(x), subsample)
     path = _cache_path(fingerprint, method, params_json, subsample)
@@ -162,7 +162,7 @@ def sweep(
     jobs = n_jobs or os.cpu_count() or 1
     start = time.perf_counter()
     outputs = Parallel(n_jobs=jobs, prefer="processes")(
-        delayed(_labels)(dataset.fingerprint + preprocess, x, method, params_json, subsample)
+        delayed(run_labels)(dataset.fingerprint + preprocess, x, method, params_json, subsample)
         for _, _, params_json, subsample in tasks
     )
     rows = []

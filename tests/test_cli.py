@@ -85,7 +85,7 @@ def test_truth_from_file_and_id_column(tmp_path, capsys):
     )
     assert code == 0, err
     assert json.loads(out)["metrics"]["ari"] == pytest.approx(1.0)
-    assert list(pd.read_csv(tmp_path / "o.csv").columns) == ["row", "cluster", "id"]
+    assert list(pd.read_csv(tmp_path / "o.csv").columns) == ["row", "cluster", "confidence", "id"]
 
 
 @pytest.mark.parametrize(

@@ -159,3 +159,12 @@ def test_any_valid_value_gives_a_valid_run_or_a_clear_refusal(method, data):
     assert result.n_clusters <= 70
     if method in ("kmeans", "gmm", "agglomerative", "kmedoids", "spectral"):
         assert (labels >= 0).all()
+
+
+def test_spectral_refuses_as_many_clusters_as_rows():
+    """Found by the property test: 70 clusters of 70 rows reached scipy's eigensolver, which raised."""
+    from clustering.pipeline import run_array
+
+    x = np.random.default_rng(0).normal(size=(70, 5)).astype(np.float32)
+    with pytest.raises(ParamError, match="at most 69"):
+        run_array(x, "spectral", {"n_clusters": 70})

@@ -428,7 +428,7 @@ def test_cli_project_labels_joined_with_metadata_as_parquet(tmp_path, capsys):
     code, _, err = run_cli(["project", "labels", "joined-test", "--run", "km", "--metadata", "--out", str(out)], capsys)
     assert code == 0, err
     frame = pd.read_parquet(out)
-    assert list(frame.columns) == ["id", "cluster", "cluster_name", "label"] and len(frame) == 1797
+    assert list(frame.columns) == ["id", "cluster", "cluster_name", "confidence", "label"] and len(frame) == 1797
 
 
 @pytest.mark.browser

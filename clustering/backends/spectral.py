@@ -68,6 +68,11 @@ class Spectral(Backend):
                 f"Spectral clustering of {n:,} rows needs an eigendecomposition too slow to wait for "
                 f"(limit {MAX_ROWS:,}). Use Leiden on the same kNN graph instead."
             )
+        if params.get("n_clusters", 0) >= n:  # its eigensolver needs fewer eigenvectors than rows
+            return (
+                f"Spectral clustering finds fewer clusters than rows: n_clusters {params['n_clusters']} for {n:,} "
+                f"rows; choose at most {n - 1:,}."
+            )
         return None
 
     @override

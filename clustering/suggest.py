@@ -1,0 +1,209 @@
+"""The number of clusters, with evidence: a ladder of one method's granularity, each level rerun across seeds and
+80% subsamples, and the level to recommend with the reason.
+
+Rule (stated in the result's reason): among the levels whose clusters come back when the data is resampled
+(row-weighted clusterwise stability >= REPRODUCIBLE: the mean best Jaccard of each cluster with the clusters of
+the other runs, Hennig 2007), recommend the one that agrees most with the other levels (mean NMI: the median
+partition of the ladder, Strehl & Ghosh 2002), the finer level winning a tie (within TIE). Stability alone
+favours the coarsest levels (two clusters are easy to find again); agreement alone ignores whether a level can
+be reproduced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.metrics import normalized_mutual_info_score
+
+from clustering import metrics
+from clustering.backends import get_backend
+from clustering.backends.base import ParamError
+from clustering.data import Dataset
+from clustering.preprocess import prepared
+from clustering.progress import Cancelled, report
+from clustering.sweep import check_sweep_size, checked_setting, pairwise_ari, run_labels
+
+REPRODUCIBLE = 0.8
+TIE = 0.01  # agreements this close are a tie (seeds alone move NMI about this much); the finer level wins
+LADDERS: dict[str, tuple[str, tuple]] = {
+    "leiden": ("resolution", (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)),
+    "hdbscan": ("min_cluster_size", (5, 10, 15, 25, 50, 100, 200)),
+    "kmeans": ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)),
+    "gmm": ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)),
+    "agglomerative": ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)),
+}
+
+
+@dataclass(frozen=True)
+class Level:
+    """One rung of the ladder: its value, clusters, noise share and evidence (ARI only with known classes)."""
+
+    value: float
+    n_clusters: int
+    noise_share: float
+    stability: float  # mean pairwise ARI of the seed and subsample runs
+    cluster_stability: float  # row-weighted mean best Jaccard of each cluster in the other runs
+    agreement: float  # mean NMI with the other levels
+    ari: float | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The ladder, the recommended level (index into `levels`) and why."""
+
+    method: str
+    param: str
+    levels: list[Level]
+    chosen: int
+    reason: str
+    preprocess: str
+    runs: int
+    seconds: float
+
+    @property
+    def level(self) -> Level:
+        """The recommended level."""
+        return self.levels[self.chosen]
+
+    def summary(self) -> dict:
+        """The JSON shape `clusterlab suggest --json` prints."""
+        out = asdict(self)
+        out["recommended"] = {self.param: self.level.value, "n_clusters": self.level.n_clusters}
+        return out
+
+
+def clusterwise_stability(reference: np.ndarray, runs: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Row-weighted mean, over the reference's clusters, of each cluster's best Jaccard in every other run (on the
+    rows both hold); noise is not a cluster."""
+    if not runs or (reference < 0).all():
+        return 0.0
+    sizes = np.bincount(reference[reference >= 0])
+    scores = np.zeros(len(sizes))
+    for rows, labels in runs:
+        a, b = reference[rows], labels
+        keep = a >= 0
+        a_sizes = np.bincount(a[keep], minlength=len(sizes)).astype(float)
+        b_valid = b >= 0
+        b_sizes = np.bincount(b[b_valid], minlength=1).astype(float)
+        both = keep & b_valid
+        pairs = np.zeros((len(sizes), len(b_sizes)))
+        np.add.at(pairs, (a[both], b[both]), 1.0)
+        jaccard = pairs / np.maximum(a_sizes[:, None] + b_sizes[None, :] - pairs, 1.0)
+        scores += jaccard.max(axis=1)
+    scores /= len(runs)
+    return float((scores * sizes).sum() / sizes.sum())
+
+
+def choose(levels: list[Level]) -> tuple[int, str]:
+    """The recommended level's index and the one-sentence reason (see the module text)."""
+    candidates = [i for i, level in enumerate(levels) if level.n_clusters >= 2]
+    if not candidates:
+        return 0, "every level found a single cluster: the data shows no structure at these settings."
+    reproducible = [i for i in candidates if levels[i].cluster_stability >= REPRODUCIBLE]
+    if not reproducible:
+        best = max(candidates, key=lambda i: levels[i].cluster_stability)
+        level = levels[best]
+        return best, (
+            f"no level's clusters come back reliably in resampled runs (best: {level.n_clusters} clusters, "
+            f"{level.cluster_stability:.0%} found again); this is the most reproducible, read it with care."
+        )
+    top = max(levels[i].agreement for i in reproducible)
+    tied = [i for i in reproducible if levels[i].agreement >= top - TIE]
+    best = max(tied, key=lambda i: (levels[i].n_clusters, levels[i].agreement))
+    level = levels[best]
+    finer = sorted(
+        {levels[i].n_clusters for i in candidates if i not in reproducible and levels[i].n_clusters > level.n_clusters}
+    )
+    tail = f"; the levels with {', '.join(map(str, finer[:3]))} clusters do not come back" if finer else ""
+    return best, (
+        f"{level.n_clusters} clusters: of the {len(reproducible)} levels whose clusters come back in resampled runs "
+        f"(at least {REPRODUCIBLE:.0%} found again), it agrees most with the other levels "
+        f"(mean NMI {level.agreement:.2f}, ties within {TIE} going to the finer level; its clusters "
+        f"{level.cluster_stability:.0%} found again){tail}."
+    )
+
+
+def suggest(
+    dataset: Dataset,
+    method: str = "leiden",
+    *,
+    values: tuple | list | None = None,
+    base_params: dict | None = None,
+    preprocess: str = "none",
+    seed: int = 0,
+    repeats: int = 3,
+    truth: np.ndarray | None = None,
+    n_jobs: int | None = None,
+    progress=None,
+    cancel=None,
+) -> Suggestion:
+    """Run the ladder of `method` (LADDERS) with `repeats` seeds and `repeats` 80% subsamples per level; recommend.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    method : str
+        One of LADDERS (leiden, hdbscan, kmeans, gmm, agglomerative).
+    values : sequence, optional
+        The ladder's values (default: the method's LADDERS entry).
+    truth : ndarray, optional
+        Known classes: each level then carries its ARI (never used to choose).
+
+    Returns
+    -------
+    Suggestion
+    """
+    if method not in LADDERS:
+        raise ParamError(f"suggest works for {', '.join(LADDERS)}; '{method}' has no ladder of granularity.")
+    name, default_values = LADDERS[method]
+    values = list(values or default_values)
+    backend = get_backend(method)
+    has_seed = "seed" in {p.name for p in backend.schema}
+    seeds = repeats if has_seed else 1
+    check_sweep_size(name, values, seeds, repeats)
+    start = time.perf_counter()
+    report(progress, f"{method}: {len(values)} levels x {seeds + repeats} runs", 0.02, cancel)
+    x = prepared(dataset, preprocess, seed=seed)
+    settings = [checked_setting(backend, x, {**(base_params or {}), name: value}, repeats) for value in values]
+    tasks = []
+    for index, params in enumerate(settings):
+        tasks += [
+            (index, json.dumps({**params, "seed": seed + s} if has_seed else params, sort_keys=True), 0)
+            for s in range(seeds)
+        ]
+        tasks += [
+            (index, json.dumps({**params, "seed": seed} if has_seed else params, sort_keys=True), r + 1)
+            for r in range(repeats)
+        ]
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("cancelled before the ladder started")
+    key = dataset.fingerprint + preprocess
+    outputs = Parallel(n_jobs=n_jobs or os.cpu_count() or 1, prefer="processes")(
+        delayed(run_labels)(key, x, method, params_json, sub) for _, params_json, sub in tasks
+    )
+    report(progress, "comparing the levels", 0.9, cancel)
+    runs_of = [[(o[0], o[1]) for t, o in zip(tasks, outputs) if t[0] == i] for i in range(len(settings))]
+    references = [runs[0][1] for runs in runs_of]
+    levels = []
+    for index, runs in enumerate(runs_of):
+        labels = references[index]
+        others = [references[j] for j in range(len(references)) if j != index]
+        levels.append(
+            Level(
+                value=settings[index][name],
+                n_clusters=int(len(np.unique(labels[labels >= 0]))),
+                noise_share=float((labels < 0).mean()),
+                stability=float(np.mean(pairwise_ari(runs))) if len(runs) > 1 else 1.0,
+                cluster_stability=clusterwise_stability(labels, runs[1:]),
+                agreement=float(np.mean([normalized_mutual_info_score(labels, o) for o in others])) if others else 1.0,
+                ari=None if truth is None else metrics.ari(truth, labels),
+            )
+        )
+    chosen, reason = choose(levels)
+    report(progress, "suggestion done", 1.0, cancel)
+    return Suggestion(method, name, levels, chosen, reason, preprocess, len(tasks), time.perf_counter() - start)

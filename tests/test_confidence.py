@@ -1,0 +1,90 @@
+"""Calibrated confidence: the evidence functions by hand, every run carrying one, and its calibration on data
+whose classes are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import roc_auc_score
+
+from clustering.confidence import (
+    cluster_mean,
+    majority_correct,
+    neighbour_share,
+    reliability,
+    row_jaccard,
+)
+from clustering.data import Dataset
+from clustering.pipeline import run
+from clustering.trust import run_confidence
+
+
+def test_row_jaccard_by_hand():
+    reference = np.array([0, 0, 0, 1, 1, -1])
+    other = np.array([5, 5, 6, 6, 6, 6])
+    # row 0: cluster {0,1,2} vs {0,1} -> 2/3; row 2: {0,1,2} vs {2,3,4,5} -> 1/6; row 3: {3,4} vs {2,3,4,5} -> 2/4
+    found = row_jaccard(reference, np.arange(6), other)
+    assert found == pytest.approx([2 / 3, 2 / 3, 1 / 6, 0.5, 0.5, 0.0])
+    # a subsample run holds rows 1..4 only: Jaccard on those rows
+    sub = row_jaccard(reference, np.array([1, 2, 3, 4]), np.array([1, 1, 1, 2]))
+    # on rows 1..4 the reference is {1,2} {3,4}; the run {1,2,3} {4}
+    assert sub == pytest.approx([2 / 3, 2 / 3, 1 / 4, 0.5])
+
+
+def test_neighbour_share_and_cluster_mean():
+    labels = np.array([0, 0, 1, -1])
+    indices = np.array([[1, 2], [0, 3], [0, 1], [0, 1]])
+    share = neighbour_share(indices, labels)
+    assert share == pytest.approx([0.5, 0.5, 0.0, 0.0])
+    assert cluster_mean(share, labels) == pytest.approx([0.5, 0.5, 0.0, 0.0])
+
+
+def test_reliability_and_majority_by_hand():
+    labels = np.array([0, 0, 0, 1, 1, -1])
+    truth = np.array([3, 3, 4, 5, 5, 5])
+    assert majority_correct(labels, truth).tolist() == [True, True, False, True, True, False]
+    found = reliability(np.array([0.95, 0.95, 0.15, 0.15]), np.array([1, 1, 0, 1]), bins=10)
+    # bin 9: conf .95, accuracy 1 -> gap .05 (2 rows); bin 1: conf .15, accuracy .5 -> gap .35 (2 rows)
+    assert found.ece == pytest.approx((2 * 0.05 + 2 * 0.35) / 4)
+    assert found.rows.sum() == 4
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    x, y = make_blobs(1500, n_features=8, centers=6, cluster_std=2.5, random_state=7)
+    return Dataset(vectors=x.astype(np.float32), metadata=pd.DataFrame({"label": y}), name="blobs"), y
+
+
+@pytest.mark.parametrize("method,params", [("kmeans", {"n_clusters": 6}), ("leiden", {}), ("agglomerative", {})])
+def test_every_run_has_a_calibrated_confidence(blobs, method, params):
+    dataset, _ = blobs
+    result = run(dataset, method, params)
+    confidence = result.confidence()
+    assert confidence is not None and confidence.shape == (dataset.n,)
+    assert result.info["confidence"] == "calibrated from neighbours"
+    assert ((confidence >= 0) & (confidence <= 1)).all()
+
+
+def test_resampled_confidence_is_calibrated_where_the_classes_are_known(blobs):
+    """Six overlapping blobs (not a calibration set): rows the clustering gets wrong sit at lower confidence, and
+    confidence matches the share in the majority class within 0.08."""
+    dataset, truth = blobs
+    result = run(dataset, "kmeans", {"n_clusters": 6})
+    found = run_confidence(dataset, result.labels, "kmeans", result.params, n_jobs=1)
+    assert found.kind == "resampled" and "resampled runs" in found.note
+    correct = majority_correct(result.labels, truth)
+    assert roc_auc_score(correct, found.values) > 0.9
+    assert reliability(found.values, correct).ece <= 0.08
+    assert len(found.evidence.runs) == 7  # three other seeds, four 80% subsamples
+
+
+def test_confidence_keeps_to_neighbours_above_the_limit(blobs, monkeypatch):
+    dataset, _ = blobs
+    monkeypatch.setenv("CLUSTERLAB_CONFIDENCE_MAX_ROWS", "100")
+    result = run(dataset, "leiden", {})
+    found = run_confidence(dataset, result.labels, "leiden", result.params)
+    assert found.kind == "neighbours" and "CLUSTERLAB_CONFIDENCE_MAX_ROWS" in found.note
+    edited = run_confidence(dataset, result.labels, "edited", {})
+    assert edited.kind == "neighbours"
