@@ -115,7 +115,10 @@ def main() -> None:
     for kind, features in (("neighbours", NEIGHBOUR_FEATURES), ("resampled", FULL_FEATURES)):
         eces = held_out(records, features)
         runs = [e for found in eces.values() for e in found["runs"].values()]
-        print(f"{kind:10s} held-out ECE, all runs of a set: " + "  ".join(f"{k} {v['pooled']:.3f}" for k, v in eces.items()))
+        print(
+            f"{kind:10s} held-out ECE, all runs of a set: "
+            + "  ".join(f"{k} {v['pooled']:.3f}" for k, v in eces.items())
+        )
         print(f"{'':10s} per run: median {np.median(runs):.3f}, worst {max(runs):.3f} over {len(runs)} runs")
         models[kind]["held_out_ece"] = eces
     if args.write:

@@ -68,6 +68,7 @@ def run(
     cancel: threading.Event | None = None,
     sample: SampleSpec = None,
     layout: str | None = None,
+    confidence: str = "neighbours",
 ) -> ClusterResult:
     """Cluster a dataset with one method.
 
@@ -97,6 +98,9 @@ def run(
     layout : str, optional
         Also compute a 2-D layout (``umap`` or ``pca``), kept in ``artifacts["layout"]`` (`clustering.layout`
         decides whether it is fitted on a sample).
+    confidence : str
+        ``neighbours`` (default): each row's calibrated confidence from its kNN neighbours; ``resampled``: also
+        from reruns over seeds and 80% subsamples (`clustering.trust`, several fits more).
 
     Returns
     -------
@@ -104,6 +108,8 @@ def run(
         Labels (-1 noise), probabilities where the method has them, the exact parameters, seed, versions,
         device, timings per stage, metrics and run info.
     """
+    if confidence not in ("neighbours", "resampled"):
+        raise ParamError(f"confidence: '{confidence}' is not neighbours or resampled.")
     values = checked_params(method, params, seed)
     rows = method_rows(method, dataset.n, sample)
     if rows is not None:
@@ -133,9 +139,17 @@ def run(
         report(progress, f"{layout} layout", 0.9, cancel)
         artifacts["layout"], info["layout"] = make_layout(x, layout, seed=values.get("seed", 0) or 0, sample=sample)
         seconds["layout"] = time.perf_counter() - t
-    confidence = neighbour_confidence(x, fitted.labels, str(values.get("metric", "euclidean")))
-    if confidence is not None:
+    calibrated = neighbour_confidence(x, fitted.labels, str(values.get("metric", "euclidean")))
+    if calibrated is not None:
         info["confidence"] = "calibrated from neighbours"
+    if confidence == "resampled":
+        from clustering.trust import run_confidence
+
+        report(progress, "confidence from resampled runs", 0.92, cancel)
+        found = run_confidence(
+            dataset, fitted.labels, method, values, preprocess=preprocess, seed=values.get("seed") or 0
+        )
+        calibrated, info["confidence"] = found.values, f"calibrated {found.note}"
     result_metrics = None
     if truth is not None:
         t = time.perf_counter()
@@ -154,7 +168,7 @@ def run(
         dataset_fingerprint=dataset.fingerprint,
         seconds=seconds,
         probabilities=fitted.estimator.probabilities_,
-        calibrated=confidence,
+        calibrated=calibrated,
         metrics=result_metrics,
         device=fitted.estimator.run_device(),
         info=info,

@@ -23,7 +23,7 @@ from clustering.backends.base import ParamError
 from clustering.cache import atomic_write, cache_dir
 from clustering.data import Dataset
 from clustering.limits import SWEEP_MAX_RUNS
-from clustering.pipeline import prepared
+from clustering.preprocess import prepared
 from clustering.progress import Cancelled
 
 SUBSAMPLE_SHARE = 0.8

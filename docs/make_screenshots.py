@@ -19,6 +19,7 @@ OUT = ROOT / "docs" / "pages"
 
 
 def main() -> None:
+    """Start the app on a fresh home and save each page's screenshot under docs/pages."""
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)

@@ -9,13 +9,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import roc_auc_score
 
-from clustering.confidence import (
-    cluster_mean,
-    majority_correct,
-    neighbour_share,
-    reliability,
-    row_jaccard,
-)
+from clustering.confidence import cluster_mean, majority_correct, neighbour_share, reliability, row_jaccard
 from clustering.data import Dataset
 from clustering.pipeline import run
 from clustering.trust import run_confidence
@@ -88,3 +82,18 @@ def test_confidence_keeps_to_neighbours_above_the_limit(blobs, monkeypatch):
     assert found.kind == "neighbours" and "CLUSTERLAB_CONFIDENCE_MAX_ROWS" in found.note
     edited = run_confidence(dataset, result.labels, "edited", {})
     assert edited.kind == "neighbours"
+
+
+def test_cli_cluster_writes_the_resampled_confidence(tmp_path, capsys):
+    import json
+
+    from clustering.cli import main
+
+    out = tmp_path / "k.csv"
+    args = ["cluster", "sample:digits", "--method", "kmeans", "--param", "n_clusters=10", "--out", str(out)]
+    assert main(args + ["--confidence", "resampled", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["info"]["confidence"].startswith("calibrated from 7 resampled runs of kmeans")
+    frame = pd.read_csv(out)
+    assert frame["confidence"].between(0, 1).all() and frame["confidence"].std() > 0.01
+    assert main(args + ["--confidence", "maybe"]) == 2

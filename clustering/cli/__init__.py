@@ -15,13 +15,22 @@ from clustering.cli import (
     info_commands,
     project_commands,
     report_commands,
+    trust_commands,
 )
 from clustering.cli.options import UsageError
 from clustering.cli.output import terminal_text
 from clustering.data import DataError
 
 __all__ = ["UsageError", "build_parser", "main"]
-GROUPS = (info_commands, fit_commands, compare_commands, consensus_commands, project_commands, report_commands)
+GROUPS = (
+    info_commands,
+    fit_commands,
+    compare_commands,
+    consensus_commands,
+    trust_commands,
+    project_commands,
+    report_commands,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,6 +44,13 @@ def register(commands) -> None:
         help="labels .csv or .parquet (columns row, cluster[, confidence][, x, y][, id]); "
         "out of core: a new folder for part-*.parquet and run.json",
     )
+    cluster.add_argument(
+        "--confidence",
+        choices=["neighbours", "resampled"],
+        default="neighbours",
+        help="each row's calibrated confidence from its neighbours (default) or also from reruns over seeds and "
+        "80%% subsamples (several fits more)",
+    )
     cluster.add_argument("--json", action="store_true", help="print a JSON summary to stdout")
     cluster.set_defaults(handler=cmd_cluster)
 
@@ -103,6 +110,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         progress=progress,
         sample=args.sample,
         layout=args.layout,
+        confidence=args.confidence,
     )
     out = pd.DataFrame({"row": np.arange(dataset.n), "cluster": result.labels})
     if result.confidence() is not None:

@@ -1,0 +1,76 @@
+"""`clusterlab suggest` and the rule behind it: clusterwise stability by hand, the choice on known ladders, and
+the command on digits."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from clustering.cli import main
+from clustering.suggest import Level, choose, clusterwise_stability
+
+
+def run_cli(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_clusterwise_stability_by_hand():
+    reference = np.array([0, 0, 0, 0, 1, 1])
+    same = (np.arange(6), np.array([3, 3, 3, 3, 7, 7]))
+    assert clusterwise_stability(reference, [same]) == pytest.approx(1.0)
+    # cluster 0 split 2+2 (best Jaccard 0.5, 4 rows), cluster 1 kept (1.0, 2 rows): (4 x 0.5 + 2 x 1) / 6
+    split = (np.arange(6), np.array([0, 0, 1, 1, 2, 2]))
+    assert clusterwise_stability(reference, [split]) == pytest.approx(4 / 6)
+    # a subsample run holding rows 0, 1, 4: both clusters found whole on those rows
+    assert clusterwise_stability(reference, [(np.array([0, 1, 4]), np.array([0, 0, 1]))]) == pytest.approx(1.0)
+
+
+def level(k: int, found_again: float, agreement: float) -> Level:
+    return Level(
+        value=float(k), n_clusters=k, noise_share=0.0, stability=0.9, cluster_stability=found_again, agreement=agreement
+    )
+
+
+def test_choose_prefers_agreement_among_reproducible_levels():
+    levels = [level(2, 0.99, 0.70), level(5, 0.95, 0.86), level(8, 0.93, 0.855), level(20, 0.60, 0.90)]
+    chosen, reason = choose(levels)
+    # 20 clusters agree most but do not come back; 5 and 8 tie within 0.01, the finer (8) wins
+    assert chosen == 2
+    assert reason.startswith("8 clusters") and "20 clusters do not come back" in reason
+
+
+def test_choose_says_when_nothing_is_reproducible():
+    chosen, reason = choose([level(3, 0.5, 0.6), level(6, 0.7, 0.7)])
+    assert chosen == 1 and "read it with care" in reason
+    assert "no structure" in choose([level(1, 1.0, 0.0)])[1]
+
+
+def test_suggest_on_digits_recommends_a_level_near_the_best(capsys):
+    """The recommended level's ARI is within 0.03 of the best level's on digits (the truth is never used)."""
+    args = ["suggest", "sample:digits", "--preprocess", "standardize", "--repeats", "2", "--json"]
+    code, out, err = run_cli(args + ["--truth", "label"], capsys)
+    assert code == 0, err
+    found = json.loads(out)
+    levels = found["levels"]
+    best = max(level["ari"] for level in levels)
+    chosen = levels[found["chosen"]]
+    assert chosen["ari"] >= best - 0.03
+    assert found["recommended"] == {"resolution": chosen["value"], "n_clusters": chosen["n_clusters"]}
+    assert found["reason"].startswith(f"{chosen['n_clusters']} clusters")
+    code, out, _ = run_cli(args, capsys)
+    assert json.loads(out)["chosen"] == found["chosen"]  # the same choice without the truth
+    code, out, _ = run_cli(args[:-1], capsys)
+    assert "<- recommended" in out and "recommended: resolution" in out
+
+
+def test_suggest_refuses_bad_requests(capsys):
+    code, _, err = run_cli(["suggest", "sample:digits", "--values", "a,b"], capsys)
+    assert code == 2 and "--values 'a,b'" in err
+    code, _, err = run_cli(["suggest", "sample:digits", "--method", "dec"], capsys)
+    assert code == 2 and "invalid choice" in err
+    code, _, err = run_cli(["suggest", "sample:digits", "--method", "kmeans", "--values", "0"], capsys)
+    assert code == 2 and "n_clusters" in err
