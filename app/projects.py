@@ -261,3 +261,24 @@ def kept_stability(run_ids: list[str]) -> dict | None:
         return None
     found = next((c for c in kept if c["run_ids"] and c["run_ids"][0] in run_ids), None)
     return {"run": found["run_ids"][0], **found["result"]} if found else None
+
+
+def keep_finding(kind: str, run_ids: list[str], settings: dict, result: dict) -> None:
+    """Keep a finding (a suggestion, a level tree's runs) in the open project; a warning when the store refuses."""
+    if project := current():
+        try:
+            store().save_comparison(project, kind, run_ids, settings, result)
+        except StoreError as error:
+            st.session_state["flash"] = ("warning", f"The {kind} was not kept in the project: {error}")
+
+
+def kept_finding(kind: str, settings: dict | None = None) -> dict | None:
+    """The newest kept finding of this kind (with these settings, when given), or None."""
+    project = current()
+    if project is None:
+        return None
+    try:
+        kept = store().comparisons(project, kind)
+    except StoreError:
+        return None
+    return next((c for c in kept if settings is None or c["settings"] == settings), None)

@@ -1,7 +1,8 @@
-"""Levels of granularity: one clustering at several resolutions, coarse to fine, on the shared kNN graph.
+"""Levels of granularity: one method at several settings, coarse to fine, on the shared kNN graph.
 
-For now a ladder of Leiden resolutions (0.1 to 2). The map labels the coarse level when zoomed
-out and finer levels as the view zooms in (`clustering.report.map_labels.level_labels`).
+Leiden's levels are resolutions (0.1 to 2 for the map's labels by zoom, `clustering.report.map_labels`); any
+method of `clustering.suggest.LADDERS` has a ladder (HDBSCAN: minimum cluster sizes, its condensed tree built
+again at each; the k-methods: k). A level that adds no cluster to a coarser one is dropped.
 """
 
 from __future__ import annotations
@@ -10,6 +11,37 @@ from clustering.data import Dataset
 from clustering.result import ClusterResult
 
 LADDER = (0.1, 0.25, 0.5, 1.0, 2.0)
+
+
+def ladder_levels(
+    dataset: Dataset,
+    method: str,
+    values: list | tuple,
+    *,
+    preprocess: str = "none",
+    seed: int = 0,
+    progress=None,
+    cancel=None,
+) -> list[ClusterResult]:
+    """One plain run of `method` per ladder value (its parameter in the run's parameters), coarse first."""
+    from clustering.pipeline import run
+    from clustering.progress import report
+    from clustering.suggest import LADDERS
+
+    name = LADDERS[method][0] if method in LADDERS else None
+    if name is None:
+        raise ValueError(f"{method} has no ladder of levels; choose one of {', '.join(LADDERS)}.")
+    found: list[ClusterResult] = []
+    for index, value in enumerate(values):
+        report(progress, f"{method} at {name} {value:g}", index / max(len(values), 1), cancel)
+        found.append(run(dataset, method, {name: value}, seed=seed, preprocess=preprocess))
+    found.sort(key=lambda result: result.n_clusters)
+    levels: list[ClusterResult] = []
+    for result in found:
+        if result.n_clusters >= 1 and (not levels or result.n_clusters > levels[-1].n_clusters):
+            levels.append(result)
+    report(progress, "levels done", 1.0, cancel)
+    return levels
 
 
 def leiden_levels(
@@ -21,15 +53,7 @@ def leiden_levels(
     progress=None,
     cancel=None,
 ) -> list[ClusterResult]:
-    """The ladder's runs (each a plain Leiden run, its resolution in its parameters), coarse first."""
-    from clustering.pipeline import run
-    from clustering.progress import report
-
-    levels: list[ClusterResult] = []
-    for index, resolution in enumerate(sorted(resolutions)):
-        report(progress, f"Leiden at resolution {resolution:g}", index / len(resolutions), cancel)
-        result = run(dataset, "leiden", {"resolution": float(resolution)}, seed=seed, preprocess=preprocess)
-        if not levels or result.n_clusters > levels[-1].n_clusters:
-            levels.append(result)
-    report(progress, "levels done", 1.0, cancel)
-    return levels
+    """The Leiden ladder's runs (each a plain Leiden run, its resolution in its parameters), coarse first."""
+    return ladder_levels(
+        dataset, "leiden", sorted(resolutions), preprocess=preprocess, seed=seed, progress=progress, cancel=cancel
+    )

@@ -14,6 +14,8 @@ from app.page import page_data
 from app.replay import replay_figure
 from app.state import add_run, runs_for
 from app.text import plain
+from app.views.confidence_panel import confidence_section
+from app.views.suggest_panel import suggest_section
 from app.widgets import keep_choice, kept_choice, parameter_form
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
@@ -146,7 +148,8 @@ def render() -> None:
         f"**{plain(data.name)}** · {data.n:,} × {data.d:,} · preprocessing {preprocess} (change on the Data page)"
     )
     method, params, problem, truth = run_section(data, preprocess)
-    history_section(data, preprocess)
+    suggest_section(data, preprocess, method, truth)
+    history_section(data, preprocess, truth)
     sweep_section(data, preprocess, method, params, problem, truth)
 
 
@@ -186,6 +189,17 @@ def run_section(data, preprocess: str) -> tuple[str, dict, str | None, np.ndarra
     keep_choice("truth", truth_column)  # Compare opens with the same truth, and so does this page next time
     truth = data.labels(truth_column) if truth_column != "(none)" else None
     sample = fit_sample_choice(data, method)
+    confidence = st.radio(
+        "Confidence per row",
+        ["neighbours", "resampled"],
+        format_func=lambda c: {
+            "neighbours": "from neighbours (fast)",
+            "resampled": "from resampled runs (7 fits more)",
+        }[c],
+        horizontal=True,
+        key="confidence-kind",
+        help="Both are calibrated: a row's confidence estimates the chance it is in its cluster's majority class.",
+    )
     refusal = None
     if problem is None:
         try:
@@ -198,9 +212,8 @@ def run_section(data, preprocess: str) -> tuple[str, dict, str | None, np.ndarra
         st.error(f"Not started: {plain(refusal)}")
     if st.button("Run", type="primary", disabled=bool(problem or refusal) or "job" in st.session_state, key="run"):
         kwargs = {"dataset": data, "method": method, "params": dict(params), "preprocess": preprocess}
-        start_job(
-            backend.title, run, {**kwargs, "truth": truth, "sample": sample}, lambda result: add_run(data, result)
-        )
+        kwargs |= {"truth": truth, "sample": sample, "confidence": confidence}
+        start_job(backend.title, run, kwargs, lambda result: add_run(data, result))
         st.rerun()
     return method, params, problem, truth
 
@@ -235,7 +248,7 @@ def history_table(history: list) -> None:
         )
 
 
-def history_section(data, preprocess: str) -> None:
+def history_section(data, preprocess: str, truth) -> None:
     """The runs on this data: import, table, the active run (rename, delete, names, exports, replay)."""
     history = runs_for(data)
     st.subheader("Runs")
@@ -256,10 +269,10 @@ def history_section(data, preprocess: str) -> None:
     )
     st.session_state["active_run"] = chosen
     projects.write_url()  # now, not on the next rerun: a link copied at once opens this run
-    active_run(data, find_run(history, chosen))
+    active_run(data, find_run(history, chosen), truth)
 
 
-def active_run(data, entry) -> None:
+def active_run(data, entry, truth) -> None:
     """Rename or delete the active run, name its clusters, download its labels, watch its replay."""
     chosen = entry.id
     left, right = st.columns([3, 1])
@@ -276,6 +289,7 @@ def active_run(data, entry) -> None:
     result = entry.result
     cluster_names_editor(data, chosen, result.labels)
     labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name, key=chosen)
+    confidence_section(data, entry, truth, st.session_state.get("truth-column"), key=chosen)
     replay = result.artifacts.get("replay")
     if replay is not None and len(replay) > 1:
         st.markdown("**How the clusters formed** (deep clustering replay: press Play)")

@@ -1,0 +1,57 @@
+"""The Cluster page's trust panels with AppTest: the suggestion (job, reason, chart, running its level) and the
+active run's confidence (histogram, uncertain rows as a selection, reliability against the truth)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from test_app import app, on_digits
+
+
+def test_cluster_page_suggests_a_level_and_runs_it():
+    at = on_digits(app("cluster")).run()
+    at.selectbox(key="suggest-method").set_value("kmeans").run()
+    at.number_input(key="suggest-repeats").set_value(2).run()
+    at.button(key="suggest-run").click().run()
+    assert not at.exception and not at.error
+    found = at.session_state["suggestion"]["result"]
+    assert found["method"] == "kmeans" and found["param"] == "n_clusters"
+    chosen = found["levels"][found["chosen"]]
+    assert any(s.value.startswith(f"Recommended: n_clusters {chosen['value']:g}.") for s in at.success)
+    chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "found again" in c.proto.spec)
+    assert [trace["name"] for trace in chart["data"]][:2] == [
+        "clusters found again",
+        "agreement with the other levels (NMI)",
+    ]
+    at.button(key="suggest-use").click().run()
+    assert not at.exception and not at.error
+    newest = at.session_state["runs"][-1]
+    assert newest.name.endswith("(suggested)") and newest.result.params["n_clusters"] == chosen["value"]
+    at.button(key="suggest-keep-all").click().run()
+    levels = [r for r in at.session_state["runs"] if r.name.endswith("(level)")]
+    counts = [r.result.n_clusters for r in levels]
+    assert len(levels) >= 5 and counts == sorted(counts) and len(set(counts)) == len(counts)
+
+
+def test_active_run_shows_its_confidence_and_selects_the_uncertain_rows():
+    at = on_digits(app("cluster")).run()
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.selectbox(key="truth-column").set_value("label").run()
+    at.radio(key="confidence-kind").set_value("resampled").run()
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["runs"][-1].result
+    assert result.info["confidence"].startswith("calibrated from 7 resampled runs")
+    uncertain = int(((result.labels >= 0) & (result.confidence() < 0.5)).sum())
+    assert uncertain > 0
+    metric = next(m for m in at.metric if m.label == "Uncertain rows")
+    assert metric.value == f"{uncertain:,}"
+    assert any("expected calibration error" in c.value for c in at.caption)
+    reliability = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "majority class" in c.proto.spec)
+    assert reliability["data"][1]["name"] == "this run"
+    run_id = at.session_state["runs"][-1].id
+    at.button(key=f"uncertain-{run_id}").click().run()
+    rows = at.session_state["selection"]["rows"]
+    assert len(rows) == uncertain and (result.confidence()[rows] < 0.5).all()
+    assert np.isin(rows, np.flatnonzero(result.labels >= 0)).all()
