@@ -55,3 +55,25 @@ def test_active_run_shows_its_confidence_and_selects_the_uncertain_rows():
     rows = at.session_state["selection"]["rows"]
     assert len(rows) == uncertain and (result.confidence()[rows] < 0.5).all()
     assert np.isin(rows, np.flatnonzero(result.labels >= 0)).all()
+
+
+def test_explore_marks_the_uncertain_rows_and_selects_them():
+    from test_app import go
+
+    at = on_digits(app()).run()
+    go(at, "Cluster").run()
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.button(key="run").click().run()
+    result = at.session_state["runs"][-1].result
+    uncertain = np.flatnonzero((result.labels >= 0) & (result.confidence() < 0.5))
+    assert len(uncertain) > 0
+    go(at, "Explore")
+    at.session_state["projection"] = "pca"
+    at.run()
+    toggle = at.toggle(key="mark-uncertain")
+    assert toggle.label.startswith(f"Mark the {len(uncertain):,} uncertain rows")
+    toggle.set_value(True).run()
+    assert not at.exception and not at.error
+    at.button(key="uncertain-select").click().run()
+    assert at.session_state["selection"]["rows"].tolist() == uncertain.tolist()
+    assert any(f"Selection: {len(uncertain):,} rows" in h.value for h in at.subheader)

@@ -25,6 +25,7 @@ from app.views.map_tools import (
     neighbours,
     neighbours_section,
     take_reply,
+    uncertain_marks,
     zoom_labels,
 )
 from app.views.selection_stats import differences_section
@@ -54,7 +55,8 @@ def render() -> None:
     levels = zoom_labels(data, preprocess, xy, view, st) if shown_rows is None else None
     matches = search(data)
     near = neighbours(data, preprocess)
-    marked = near if near is not None else matches
+    uncertain = uncertain_marks(data, find_run(history, colour[4:]).result if colour.startswith("run:") else None)
+    marked = near if near is not None else matches if matches is not None else uncertain
     selection = draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method, charts, levels)
     neighbours_section(data, preprocess, run_labels)
     scatter_buttons(

@@ -199,3 +199,23 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
         f"{len(levels)} levels: " + " → ".join(f"{len(np.unique(lv[lv >= 0]))}" for lv in levels) + " clusters."
     )
     return level_labels(xy[view], shown, names)
+
+
+def uncertain_marks(data: Dataset, result) -> np.ndarray | None:
+    """The colouring run's uncertain rows (clustered, confidence under UNCERTAIN_BELOW), marked on the map when
+    the toggle is on; a button makes them the selection."""
+    from clustering.confidence import UNCERTAIN_BELOW
+
+    confidence = None if result is None else result.confidence()
+    if confidence is None or len(confidence) != data.n:
+        return None
+    rows = np.flatnonzero((result.labels >= 0) & (confidence < UNCERTAIN_BELOW))
+    c1, c2 = st.columns([3, 1])
+    shown = c1.toggle(
+        f"Mark the {len(rows):,} uncertain rows (confidence under {UNCERTAIN_BELOW:g})",
+        key="mark-uncertain",
+        disabled=not len(rows),
+    )
+    if shown and c2.button("Select them", key="uncertain-select"):
+        st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": rows}
+    return rows if shown else None
