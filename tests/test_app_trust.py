@@ -77,3 +77,21 @@ def test_explore_marks_the_uncertain_rows_and_selects_them():
     at.button(key="uncertain-select").click().run()
     assert at.session_state["selection"]["rows"].tolist() == uncertain.tolist()
     assert any(f"Selection: {len(uncertain):,} rows" in h.value for h in at.subheader)
+
+
+def test_compare_draws_the_level_tree_and_each_runs_calibration():
+    from test_app import digits_runs
+
+    at = on_digits(app("compare"))
+    at.session_state["runs"] = digits_runs()  # k-means 10, k-means 5, Leiden
+    at.session_state["compare-layout"] = "pca"
+    at.run()
+    assert any(h.value.startswith("Levels: how the clusters split") for h in at.subheader)
+    assert not any(h.value == "Is the confidence calibrated?" for h in at.subheader)  # no truth chosen yet
+    tree = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "ticktext" in c.proto.spec)
+    assert tree["layout"]["yaxis"]["ticktext"] == ["kmeans #2", "kmeans #1", "leiden #3"]  # 5, 10, then Leiden's 11+
+    at.selectbox(key="compare-truth").set_value("label").run()
+    assert any(h.value == "Is the confidence calibrated?" for h in at.subheader)
+    caption = next(c.value for c in at.caption if "Expected calibration error" in c.value)
+    for name in ("kmeans #1", "kmeans #2", "leiden #3"):
+        assert name in caption

@@ -1,4 +1,5 @@
-"""Compare: runs and truth side by side, agreement, contingency and flows, stability, and the perception view.
+"""Compare: runs and truth side by side, agreement, contingency and flows, the level tree, stability,
+calibration, and the perception view.
 
 One module per section; `render` lays them out."""
 
@@ -14,6 +15,7 @@ from app.views.compare.pairs import pair_detail
 from app.views.compare.panels import report_section, side_by_side
 from app.views.compare.perception import perception_section
 from app.views.compare.stability import stability_section
+from app.views.compare.trust import level_tree_section, reliability_section
 
 
 def render() -> None:
@@ -30,6 +32,8 @@ def render() -> None:
     side_by_side(chosen)
     report, short = agreement(chosen)
     consensus_section(chosen)
+    level_tree_section(chosen)
     pair_detail(chosen, report)
     stability_section(chosen)
+    reliability_section(chosen)
     perception_section(chosen, short)
