@@ -121,9 +121,15 @@ def report_buttons(
                 confidence=result.confidence(),
                 cluster_names=names.get(entry.id, {}),
                 explanation=explanations.get(entry.id),
+                run_id=entry.id,
+                confidence_note=str(result.info.get("confidence", "")),
             )
         )
-    options = ReportOptions(title=title, truth=truth, projection=projection, perception=perception)
+    mine = st.session_state.get("suggestion")  # the suggestion made on this data, shown under "How sure is this?"
+    suggestion = mine["result"] if mine and mine.get("fingerprint") == data.fingerprint else None
+    options = ReportOptions(
+        title=title, truth=truth, projection=projection, perception=perception, suggestion=suggestion
+    )
     signature = (key, title, perception, truth, projection, tuple(entry.id for entry in entries), data.fingerprint)
     report_job(
         "Make the report (HTML)",

@@ -458,3 +458,53 @@ def test_ten_thousand_clusters_are_drawn_in_colour_with_a_counted_legend(tmp_pat
     assert (drawn < 40).all(axis=1).mean() < 0.05  # the old texture drew 88% of them black
     assert len(np.unique(drawn, axis=0)) > 1000
     assert "300 of 10,000 groups listed" in legend
+
+
+def test_report_says_how_sure_it_is(tmp_path):
+    """Level tree, a kept suggestion's ladder, a consensus against its members and each run's confidence with its
+    reliability; names that are injection attempts stay text."""
+    from clustering.consensus import consensus_result
+    from clustering.levels import leiden_levels
+    from clustering.suggest import suggest
+
+    dataset, truth = hostile_dataset()
+    levels = leiden_levels(dataset, (0.05, 0.5, 2.0))
+    runs = [
+        ReportRun(
+            name=PAYLOADS[i],
+            labels=r.labels,
+            method="leiden",
+            params=r.params,
+            run_id=f"id{i}",
+            confidence=r.confidence(),
+            confidence_note=r.info["confidence"],
+        )
+        for i, r in enumerate(levels)
+    ]
+    together = consensus_result(dataset, [(run.run_id, run.labels) for run in runs])
+    runs.append(
+        ReportRun(
+            name="agreed",
+            labels=together.labels,
+            method="consensus",
+            params=together.params,
+            confidence=together.confidence(),
+        )
+    )
+    found = suggest(dataset, "leiden", values=[0.05, 0.5, 2.0], repeats=2, truth=truth, n_jobs=1)
+    dataset = dataset.with_metadata(truth=truth)
+    html = build_report(
+        dataset, runs, ReportOptions(truth="truth", projection="pca", explain="none", suggestion=found.summary())
+    )
+    section = html[html.index('<section id="trust">') : html.index("</section>", html.index('<section id="trust">'))]
+    assert "How sure is this?" in section and '<a href="#trust">' in html
+    tree = section[section.index('class="figure level-tree"') :]
+    tree = tree[: tree.index("</svg>")]
+    assert tree.count("<circle") == sum(len(np.unique(run.labels[run.labels >= 0])) for run in runs)
+    assert "Recommended: <b>resolution" in section and found.reason.split(":")[0] in section
+    assert section.count('class="ladder-line"') == 3  # found again, agreement, ARI (the truth was given)
+    assert "Consensus: agreed" in section and "ARI with each member in this report" in section
+    assert section.count("expected calibration error") == len(runs)  # each run has a confidence; the truth is known
+    assert "calibrated from neighbours" in section
+    for payload in PAYLOADS[:3]:
+        assert payload not in section  # run names are escaped in the tree and the confidence entries

@@ -88,6 +88,7 @@ def check_given(args: argparse.Namespace, dataset: Dataset) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """`clusterlab report`: a self-contained HTML report of label files or of a project's runs."""
     from clustering.report import ReportOptions, build_report, runs_from_files, runs_from_project
+    from clustering.report.report_runs import kept_suggestion
 
     out = output_path(args)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -96,6 +97,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("give either --labels CSV [CSV ...] with INPUT, or --project NAME.")
     xy = None
     store = None
+    suggestion = None  # a project's kept suggestion on its data
     preprocess = args.preprocess
     if args.project:
         if args.input:
@@ -105,6 +107,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         store = Store()
         wanted = comma_list(args.runs) or None
         dataset, runs = runs_from_project(store, args.project, wanted)
+        suggestion = kept_suggestion(store, args.project, dataset.fingerprint)
         preprocess = preprocess or store.project(args.project)["dataset"].preprocess
         if args.projection != "given":
             xy = store.layout(args.project, args.projection, preprocess, args.seed, dataset.n)
@@ -127,6 +130,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         preprocess=preprocess,
         seed=args.seed,
         explain=args.explain,
+        suggestion=suggestion,
         perception=args.perception,
     )
     progress = tqdm_progress() if sys.stderr.isatty() else None

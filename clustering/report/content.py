@@ -50,6 +50,8 @@ class ReportRun:
     cluster_names: dict[int, str] = field(default_factory=dict)
     explanation: dict | None = None  # the JSON of `clusterlab explain --out`
     source: str = ""
+    run_id: str = ""  # a project's run id (a consensus run lists its members by id)
+    confidence_note: str = ""  # where the confidence comes from (the run's info)
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels).astype(np.int64)
@@ -66,6 +68,7 @@ class ReportOptions:
     seed: int = 0
     explain: str = "imm"  # explanation method for runs without a saved one; "none" for no rules
     perception: bool = False
+    suggestion: dict | None = None  # a kept `Suggestion.summary()`, shown under "How sure is this?"
 
 
 def _b64(data: bytes) -> str:
@@ -237,6 +240,7 @@ def report_content(
 ) -> dict:
     """Every value the report template shows, with the scatter's binary data packed as base64."""
     from clustering.progress import report
+    from clustering.report.trust_section import trust_content
 
     def step(text: str, share: float) -> None:
         report(progress, text, share, cancel)
@@ -263,7 +267,9 @@ def report_content(
         run_entries.append(entry)
     step("comparisons", 0.85)
     comparison = comparisons(runs, truth, truth_names, options, views)
-    return finish_content(dataset, runs, options, views, run_entries, comparison, xy, layout_info)
+    content = finish_content(dataset, runs, options, views, run_entries, comparison, xy, layout_info)
+    content["trust"] = trust_content(runs, truth, options.suggestion)
+    return content
 
 
 def run_entry(

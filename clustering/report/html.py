@@ -110,7 +110,7 @@ def project_report(store, project: str, *, progress=None, cancel=None) -> str:
     from clustering.layout import layout
     from clustering.progress import span
     from clustering.report.content import ReportOptions
-    from clustering.report.report_runs import runs_from_project
+    from clustering.report.report_runs import kept_suggestion, runs_from_project
 
     dataset, runs = runs_from_project(store, project)
     preprocess = store.project(project)["dataset"].preprocess
@@ -119,5 +119,6 @@ def project_report(store, project: str, *, progress=None, cancel=None) -> str:
         xy = layout(dataset, "umap", preprocess=preprocess, seed=0, progress=span(progress, 0.0, 0.3), cancel=cancel)[0]
         store.save_layout(project, "umap", preprocess, 0, xy)
     truth = dataset.label_column if dataset.label_column in dataset.metadata.columns else None
-    options = ReportOptions(title=f"{project}: clustering report", truth=truth)
+    suggestion = kept_suggestion(store, project, dataset.fingerprint)
+    options = ReportOptions(title=f"{project}: clustering report", truth=truth, suggestion=suggestion)
     return build_report(dataset, runs, options, xy=xy, progress=span(progress, 0.3, 1.0), cancel=cancel)

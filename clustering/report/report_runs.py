@@ -24,6 +24,7 @@ def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[Rep
                 source=str(path),
                 confidence=found.confidence,
                 cluster_names=dict(found.names),
+                confidence_note="read from the labels file",
             )
         )
     return runs
@@ -62,6 +63,16 @@ def runs_from_project(store, project: str, run_names: list[str] | None = None) -
                 cluster_names=names,
                 explanation=kept[0]["result"] if kept else None,
                 source=f"project {project}",
+                run_id=record.id,
+                confidence_note=str(record.info.get("confidence", "")),
             )
         )
     return dataset, runs
+
+
+def kept_suggestion(store, project: str, fingerprint: str) -> dict | None:
+    """The project's newest suggestion (`Suggestion.summary()`) made on this data, or None."""
+    kept = [
+        c["result"] for c in store.comparisons(project, "suggestion") if c["settings"].get("fingerprint") == fingerprint
+    ]
+    return kept[0] if kept else None
