@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -c "from clustering.backends.evoc import warm; print(f'EVoC compiled and cached in {warm():.0f} s')"
 	touch $(STAMP)
 
 run: $(STAMP)

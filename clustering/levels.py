@@ -57,3 +57,32 @@ def leiden_levels(
     return ladder_levels(
         dataset, "leiden", sorted(resolutions), preprocess=preprocess, seed=seed, progress=progress, cancel=cancel
     )
+
+
+def evoc_levels(
+    dataset: Dataset, params: dict | None = None, *, preprocess: str = "none", seed: int = 0, progress=None, cancel=None
+) -> list[ClusterResult]:
+    """EVoC's layers of one fit as runs, coarse first: each is the run `layer=i` gives (same labels, same seed)."""
+    from clustering.confidence import neighbour_confidence
+    from clustering.pipeline import run
+    from clustering.preprocess import prepared
+    from clustering.progress import report
+
+    report(progress, "EVoC and its layers", 0.1, cancel)
+    x = prepared(dataset, preprocess, seed=seed)
+    fitted = run(dataset, "evoc", {**(params or {}), "layer": -1}, seed=seed, preprocess=preprocess)
+    levels = []
+    for index, labels in enumerate(fitted.artifacts["layers"]):
+        found = ClusterResult(
+            labels=labels,
+            method="evoc",
+            params={**fitted.params, "layer": index},
+            seed=fitted.seed,
+            preprocess=preprocess,
+            dataset_fingerprint=dataset.fingerprint,
+            calibrated=neighbour_confidence(x, labels),
+            info={"layers": fitted.info.get("layers"), "confidence": "calibrated from neighbours"},
+        )
+        levels.append(found)
+    report(progress, "levels done", 1.0, cancel)
+    return sorted(levels, key=lambda result: result.n_clusters)

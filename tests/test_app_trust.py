@@ -95,3 +95,15 @@ def test_compare_draws_the_level_tree_and_each_runs_calibration():
     caption = next(c.value for c in at.caption if "Expected calibration error" in c.value)
     for name in ("kmeans #1", "kmeans #2", "leiden #3"):
         assert name in caption
+
+
+def test_an_evoc_run_keeps_its_layers_as_runs():
+    at = on_digits(app("cluster")).run()
+    at.selectbox(key="method").set_value("evoc").run()
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    entry = at.session_state["runs"][-1]
+    layers = entry.result.info["layers"]
+    at.button(key=f"evoc-layers-{entry.id}").click().run()
+    kept = [r for r in at.session_state["runs"] if r.name.startswith("evoc layer")]
+    assert sorted(r.result.n_clusters for r in kept) == sorted(layers)
