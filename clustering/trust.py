@@ -85,7 +85,7 @@ def run_confidence(
         reason = "from neighbours (resampling not asked)"
     elif dataset.n > limit:
         reason = f"from neighbours only: {dataset.n:,} rows is over CLUSTERLAB_CONFIDENCE_MAX_ROWS ({limit:,})"
-    elif method not in BACKENDS:
+    elif method not in BACKENDS or "members" in params:  # edited runs, imported labels, a consensus of runs
         reason = f"from neighbours only: a {method} run cannot be rerun on resampled data"
     if reason:
         evidence = neighbour_evidence(knn.indices, labels)

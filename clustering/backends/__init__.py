@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clustering.backends.agglomerative import Agglomerative
 from clustering.backends.base import Backend, Param, ParamError
+from clustering.backends.consensus import ConsensusEnsemble
 from clustering.backends.deep import DEC, IDEC, N2D
 from clustering.backends.evoc import EVoC
 from clustering.backends.gmm import GMM
@@ -14,7 +15,21 @@ from clustering.backends.leiden import Leiden
 from clustering.backends.spectral import Spectral
 
 BACKENDS: dict[str, type[Backend]] = {
-    cls.name: cls for cls in (Leiden, HDBSCAN, EVoC, KMeans, GMM, Agglomerative, Spectral, KMedoids, DEC, IDEC, N2D)
+    cls.name: cls
+    for cls in (
+        Leiden,
+        HDBSCAN,
+        EVoC,
+        ConsensusEnsemble,
+        KMeans,
+        GMM,
+        Agglomerative,
+        Spectral,
+        KMedoids,
+        DEC,
+        IDEC,
+        N2D,
+    )
 }
 
 

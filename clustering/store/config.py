@@ -427,8 +427,9 @@ def export_config(store: Store, project: str) -> str:
     exported: dict[str, str] = {}  # run id -> its name in the config (an edited run names its base by it)
     for entry in found["runs"]:
         edited = entry.method == EDITED and str(entry.params.get("from")) in exported
-        agreed = entry.method == CONSENSUS and all(str(m) in exported for m in entry.params.get("members", []))
-        if entry.is_subset or (entry.method not in BACKENDS and not edited and not agreed):
+        of_runs = entry.method == CONSENSUS and "members" in entry.params  # not the ensemble method of that name
+        agreed = of_runs and all(str(m) in exported for m in entry.params["members"])
+        if entry.is_subset or (of_runs and not agreed) or (entry.method not in BACKENDS and not edited and not agreed):
             continue  # drill-downs, imported labels (and edits of them) are not re-runnable from the whole data
         name, copy = entry.name, 1
         while name in taken:  # names repeat in a project (ids tell them apart); a config's names may not
