@@ -28,6 +28,8 @@ import numpy as np
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 NEIGHBOUR_FEATURES = ("neighbours", "cluster_neighbours")
 FULL_FEATURES = ("neighbours", "cluster_neighbours", "resampled", "cluster_resampled")
+SUBSAMPLE_SHARE = 0.8  # resampled runs fit on this share of the rows (the MNIST-Nd protocol)
+REPRODUCIBLE = 0.8  # a clustering whose clusters are found again at least this much (row-weighted Jaccard)
 UNCERTAIN_BELOW = 0.5  # a row under this confidence is "uncertain" on the map and in selections
 NEIGHBOUR_CONFIDENCE_ROWS = 200_000  # above, a full fit keeps the method's own confidence (a kNN graph costs minutes)
 
@@ -185,3 +187,25 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> 
     accuracy = np.bincount(which, weights=correct, minlength=bins) / np.maximum(rows, 1)
     ece = float((rows * np.abs(mean_conf - accuracy)).sum() / max(rows.sum(), 1))
     return Reliability(edges, rows, mean_conf, accuracy, ece)
+
+
+def clusterwise_stability(reference: np.ndarray, runs: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Row-weighted mean, over the reference's clusters, of each cluster's best Jaccard in every other run (on the
+    rows both hold); noise is not a cluster."""
+    if not runs or (reference < 0).all():
+        return 0.0
+    sizes = np.bincount(reference[reference >= 0])
+    scores = np.zeros(len(sizes))
+    for rows, labels in runs:
+        a, b = reference[rows], labels
+        keep = a >= 0
+        a_sizes = np.bincount(a[keep], minlength=len(sizes)).astype(float)
+        b_valid = b >= 0
+        b_sizes = np.bincount(b[b_valid], minlength=1).astype(float)
+        both = keep & b_valid
+        pairs = np.zeros((len(sizes), len(b_sizes)))
+        np.add.at(pairs, (a[both], b[both]), 1.0)
+        jaccard = pairs / np.maximum(a_sizes[:, None] + b_sizes[None, :] - pairs, 1.0)
+        scores += jaccard.max(axis=1)
+    scores /= len(runs)
+    return float((scores * sizes).sum() / sizes.sum())

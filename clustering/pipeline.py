@@ -139,9 +139,13 @@ def run(
         report(progress, f"{layout} layout", 0.9, cancel)
         artifacts["layout"], info["layout"] = make_layout(x, layout, seed=values.get("seed", 0) or 0, sample=sample)
         seconds["layout"] = time.perf_counter() - t
-    calibrated = neighbour_confidence(x, fitted.labels, str(values.get("metric", "euclidean")))
+    calibrated = getattr(fitted.estimator, "calibrated_", None)  # a method that calibrates itself (auto)
     if calibrated is not None:
-        info["confidence"] = "calibrated from neighbours"
+        info["confidence"] = info.get("auto", {}).get("confidence", "calibrated by the method")
+    else:
+        calibrated = neighbour_confidence(x, fitted.labels, str(values.get("metric", "euclidean")))
+        if calibrated is not None:
+            info["confidence"] = "calibrated from neighbours"
     if confidence == "resampled":
         from clustering.trust import run_confidence
 

@@ -23,12 +23,12 @@ from sklearn.metrics import normalized_mutual_info_score
 from clustering import metrics
 from clustering.backends import get_backend
 from clustering.backends.base import ParamError
+from clustering.confidence import REPRODUCIBLE, clusterwise_stability
 from clustering.data import Dataset
 from clustering.preprocess import prepared
 from clustering.progress import Cancelled, report
 from clustering.sweep import check_sweep_size, checked_setting, pairwise_ari, run_labels
 
-REPRODUCIBLE = 0.8
 TIE = 0.01  # agreements this close are a tie (seeds alone move NMI about this much); the finer level wins
 LADDERS: dict[str, tuple[str, tuple]] = {
     "leiden": ("resolution", (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)),
@@ -75,28 +75,6 @@ class Suggestion:
         out = asdict(self)
         out["recommended"] = {self.param: self.level.value, "n_clusters": self.level.n_clusters}
         return out
-
-
-def clusterwise_stability(reference: np.ndarray, runs: list[tuple[np.ndarray, np.ndarray]]) -> float:
-    """Row-weighted mean, over the reference's clusters, of each cluster's best Jaccard in every other run (on the
-    rows both hold); noise is not a cluster."""
-    if not runs or (reference < 0).all():
-        return 0.0
-    sizes = np.bincount(reference[reference >= 0])
-    scores = np.zeros(len(sizes))
-    for rows, labels in runs:
-        a, b = reference[rows], labels
-        keep = a >= 0
-        a_sizes = np.bincount(a[keep], minlength=len(sizes)).astype(float)
-        b_valid = b >= 0
-        b_sizes = np.bincount(b[b_valid], minlength=1).astype(float)
-        both = keep & b_valid
-        pairs = np.zeros((len(sizes), len(b_sizes)))
-        np.add.at(pairs, (a[both], b[both]), 1.0)
-        jaccard = pairs / np.maximum(a_sizes[:, None] + b_sizes[None, :] - pairs, 1.0)
-        scores += jaccard.max(axis=1)
-    scores /= len(runs)
-    return float((scores * sizes).sum() / sizes.sum())
 
 
 def choose(levels: list[Level]) -> tuple[int, str]:

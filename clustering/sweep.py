@@ -21,12 +21,11 @@ from clustering import metrics
 from clustering.backends import get_backend
 from clustering.backends.base import ParamError
 from clustering.cache import atomic_write, cache_dir
+from clustering.confidence import SUBSAMPLE_SHARE
 from clustering.data import Dataset
 from clustering.limits import SWEEP_MAX_RUNS
 from clustering.preprocess import prepared
 from clustering.progress import Cancelled
-
-SUBSAMPLE_SHARE = 0.8
 
 
 def _run_rows(n: int, subsample: int) -> np.ndarray:

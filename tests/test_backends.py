@@ -20,6 +20,8 @@ SMALL = {
     "leiden": {"resolution": 0.3},
     "hdbscan": {"min_cluster_size": 20},
     "evoc": {"approx_n_clusters": 4},  # its defaults split round blobs: it is made for embeddings
+    "consensus": {"resolution": 0.3},
+    "auto": {},
     "dec": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10, "max_iter": 300},
     "idec": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10, "max_iter": 300},
     "n2d": {"n_clusters": 4, "hidden": "32,32,64", "pretrain_epochs": 10},

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from clustering.cli import main
-from clustering.suggest import Level, choose, clusterwise_stability
+from clustering.confidence import clusterwise_stability
+from clustering.suggest import Level, choose
 
 
 def run_cli(args, capsys):

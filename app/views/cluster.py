@@ -287,6 +287,8 @@ def active_run(data, entry, truth) -> None:
         st.session_state.pop("active_run", None)
         st.rerun()
     result = entry.result
+    if "auto" in result.info:  # what auto chose and why
+        st.info(f"Auto chose: {plain(result.info['auto']['why'])}")
     cluster_names_editor(data, chosen, result.labels)
     labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name, key=chosen)
     confidence_section(data, entry, truth, st.session_state.get("truth-column"), key=chosen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clustering.backends.agglomerative import Agglomerative
+from clustering.backends.auto import Auto
 from clustering.backends.base import Backend, Param, ParamError
 from clustering.backends.consensus import ConsensusEnsemble
 from clustering.backends.deep import DEC, IDEC, N2D
@@ -21,6 +22,7 @@ BACKENDS: dict[str, type[Backend]] = {
         HDBSCAN,
         EVoC,
         ConsensusEnsemble,
+        Auto,
         KMeans,
         GMM,
         Agglomerative,
