@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/explain.py
+	$(PY) benchmarks/trust.py
 
 clean:
 	rm -rf $(VENV) .clusterlab-cache
