@@ -14,6 +14,9 @@ Data: labelled Gaussian blobs, 20 centres in [-10, 10]^d, unit spread (`blobs`).
 - Peak RSS: each process's own high-water mark (VmHWM, written by PEAK_WRAPPER at exit; ru_maxrss would carry
   the benchmark process's RSS into its children); data is made in child processes; Dask workers report their
   own peak the same way (`clustering.scale.dask_run.peak_rss_mb` in each task).
+- Rare clusters (250k and 1M x 50): 40 unit blobs of 60 rows up to tens of thousands (`rare_sizes`); HDBSCAN
+  and Leiden by default (a covering sample, a second pass) against `--sample none`; a true cluster counts as
+  recovered when a found cluster has Jaccard >= 0.5 with it.
 - 10M x 64 parquet (20 files): ours on a LocalCluster (2 workers, 4GB each) against Dask-ML's KMeans on the same
   cluster (workers restarted between the two, so each peak RSS is its own).
 
@@ -39,7 +42,10 @@ PY = sys.executable
 CLI = [PY, "-m", "clustering.cli"]
 CENTERS = 20
 TRUST_ROWS = 3_000
-ALL_CASES = ("small", "1m", "1m384", "full1m", "hdbscan", "10m")  # and "100k": the 100k row of "small" alone
+ALL_CASES = ("small", "1m", "1m384", "full1m", "hdbscan", "rare", "10m")  # and "100k": the 100k row of "small" alone
+RARE_CLUSTERS = 40
+RARE_SMALLEST = 60
+RARE_FULL_LIMIT_SECONDS = 2400  # a full fit still running after 40 minutes is reported as not finished
 
 
 def blobs(n: int, d: int, seed: int = 0, center_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +77,99 @@ def make_npy(path: Path, n: int, d: int, seed: int = 0) -> None:
         truths.append(truth)
     out.flush()
     np.save(path.with_suffix(".truth.npy"), np.concatenate(truths))
+
+
+def rare_sizes(n: int, k: int = RARE_CLUSTERS, smallest: int = RARE_SMALLEST) -> np.ndarray:
+    """k cluster sizes from `smallest` up, spaced geometrically, adding up to about n."""
+    low, high = 2.0 * smallest, float(n)
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if np.geomspace(smallest, middle, k).round().sum() < n else (low, middle)
+    return np.geomspace(smallest, low, k).round().astype(int)
+
+
+def make_rare_npy(path: Path, n: int, d: int) -> None:
+    """Rare-cluster data: RARE_CLUSTERS well-separated unit blobs in [-10, 10]^d of rare_sizes(n) rows."""
+    sizes = rare_sizes(n)
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(-10, 10, (len(sizes), d)).astype(np.float32)
+    truth = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(len(truth), d))
+    for start in range(0, len(truth), 200_000):
+        part = truth[start : start + 200_000]
+        out[start : start + len(part)] = centres[part] + rng.standard_normal((len(part), d), dtype=np.float32)
+    out.flush()
+    np.save(path.with_suffix(".truth.npy"), truth)
+
+
+def recovered(truth: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per true cluster: whether some found cluster has Jaccard >= 0.5 with it."""
+    found = []
+    sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(0, int)
+    for cluster in np.unique(truth):
+        members = truth == cluster
+        inside = labels[members]
+        inside = inside[inside >= 0]
+        best = 0.0
+        if len(inside):
+            ids, shared = np.unique(inside, return_counts=True)
+            best = float((shared / (members.sum() + sizes[ids] - shared)).max())
+        found.append(best >= 0.5)
+    return np.array(found)
+
+
+def case_rare(work: Path, results: list, n: int, d: int = 50) -> None:
+    """Rare clusters: the default (sampled) fit of HDBSCAN and Leiden against a fit on every row."""
+    path = work / f"rare-{n}x{d}.npy"
+    if not (path.exists() and path.with_suffix(".truth.npy").exists()):
+        subprocess.run([PY, __file__, "--make-rare", str(path), str(n), str(d)], check=True)
+    truth = np.load(path.with_suffix(".truth.npy"))
+    sizes = np.bincount(truth)
+    small = sizes < 0.005 * len(truth)
+    for method in ("hdbscan", "leiden"):
+        mine = ours(path, work / "ours.parquet", method, [], Path(tempfile.mkdtemp()))
+        full = run_limited_full(path, work / "full.parquet", method, RARE_FULL_LIMIT_SECONDS)
+        found = recovered(truth, mine["labels"])
+        row = {
+            "case": f"rare clusters {method} {len(truth):,} x {d}",
+            "rows": int(len(truth)),
+            "clusters": int(len(sizes)),
+            "smallest": int(sizes.min()),
+            "ours": {
+                "seconds": mine["seconds"],
+                "recovered": int(found.sum()),
+                "small_recovered": int(found[small].sum()),
+            },
+            "small_clusters": int(small.sum()),
+        }
+        if "labels" in full:
+            every = recovered(truth, full["labels"])
+            row["full_fit"] = {
+                "seconds": full["seconds"],
+                "recovered": int(every.sum()),
+                "small_recovered": int(every[small].sum()),
+            }
+            row["missed_by_ours_found_by_full"] = int((every & ~found).sum())
+            row["ratio"] = round(full["seconds"] / mine["seconds"], 2)
+        else:
+            row["full_fit"] = full
+            row["ratio"] = round(full["unfinished_after"] / mine["seconds"], 2)  # at least this much
+        print(json.dumps(row), flush=True)
+        results.append(row)
+
+
+def run_limited_full(path: Path, out: Path, method: str, limit: float) -> dict:
+    """`clusterlab cluster --sample none` with a time limit: its labels and seconds, or {"unfinished_after"}."""
+    result = run(
+        [*CLI, "cluster", str(path), "--method", method, "--sample", "none", "--out", str(out), "--json"],
+        env={"CLUSTERLAB_CACHE": tempfile.mkdtemp()},
+        limit=limit,
+    )
+    if "unfinished_after" in result:
+        return result
+    import pandas as pd
+
+    return {"seconds": result["seconds"], "labels": pd.read_parquet(out)["cluster"].to_numpy()}
 
 
 PEER_LIMIT_SECONDS = 300  # a peer still running after this is stopped and reported as not finished
@@ -453,11 +552,15 @@ def main() -> None:
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "clusterlab-scale"), help="data folder")
     parser.add_argument("--make-npy", nargs=4, metavar=("PATH", "N", "D", "SEED"), help=argparse.SUPPRESS)
     parser.add_argument("--make-parquet", nargs=4, metavar=("FOLDER", "N", "D", "FILES"), help=argparse.SUPPRESS)
+    parser.add_argument("--make-rare", nargs=3, metavar=("PATH", "N", "D"), help=argparse.SUPPRESS)
+    parser.add_argument("--rare-rows", default="250000,1000000", help="rows of the rare-cluster case(s)")
     args = parser.parse_args()
     if args.make_npy:
         return make_npy(Path(args.make_npy[0]), *(int(v) for v in args.make_npy[1:]))
     if args.make_parquet:
         return make_parquet(Path(args.make_parquet[0]), *(int(v) for v in args.make_parquet[1:]))
+    if args.make_rare:
+        return make_rare_npy(Path(args.make_rare[0]), int(args.make_rare[1]), int(args.make_rare[2]))
     cases = set(args.cases.split(","))
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -477,6 +580,9 @@ def main() -> None:
         case_full_1m(work, fresh)
     if "hdbscan" in cases:
         case_hdbscan(work, fresh)
+    if "rare" in cases:
+        for n in (int(v) for v in args.rare_rows.split(",")):
+            case_rare(work, fresh, n)
     if "10m" in cases:
         case_ten_million(work, fresh)
     replaced = {r["case"] for r in fresh}

@@ -31,6 +31,7 @@ class Assignment:
     labels: np.ndarray  # int32, -1 noise
     confidence: np.ndarray  # float32: the winning label's share of the vote
     xy: np.ndarray | None  # (n, 2) float32
+    uncovered: np.ndarray | None = None  # bool: voters far by their own scale (`clustering.scale.coverage`)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class SampleModel:
     voters: int = VOTERS
     probes: int | None = None  # None: exact search
     agreement: float = 1.0  # probe rows labelled as exact search labels them
+    scale: np.ndarray | None = None  # (m,) each sample row's distance to its voters-th sample neighbour
     index_bytes: np.ndarray | None = field(default=None, repr=False)  # the faiss index, serialised once
     _index: object = field(default=None, repr=False, compare=False)
 
@@ -76,6 +78,9 @@ class SampleModel:
         )
         if len(vectors) > EXACT_SAMPLE_MAX:
             model._tune()
+        if labels is not None and len(vectors) > model.voters:
+            distances, _ = model.index().search(vectors, model.voters + 1)  # itself first, then its neighbours
+            model.scale = np.sqrt(np.maximum(distances[:, -1], 0)).astype(np.float32)
         return model
 
     def _tune(self) -> None:
@@ -152,15 +157,22 @@ class SampleModel:
         distances, neighbours = self.index().search(x, self.voters)
         labels, confidence = self._vote(distances, neighbours)
         xy = self._place(distances, neighbours)
+        far = None
+        if self.scale is not None:
+            from clustering.scale.coverage import uncovered
+
+            far = uncovered(np.sqrt(np.maximum(distances, 0)), np.maximum(neighbours, 0), self.scale)
         if rows is not None:
             at = np.searchsorted(self.rows, rows)
             inside = at < len(self.rows)
             inside[inside] = self.rows[at[inside]] == rows[inside]
             labels[inside] = self.labels[at[inside]]
             confidence[inside] = 1.0
+            if far is not None:
+                far[inside] = False
             if xy is not None and self.xy is not None:
                 xy[inside] = self.xy[at[inside]]
-        return Assignment(labels=labels, confidence=confidence, xy=xy)
+        return Assignment(labels=labels, confidence=confidence, xy=xy, uncovered=far)
 
     def describe(self) -> dict:
         """How the rest was assigned, for the run record."""

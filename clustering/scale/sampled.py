@@ -16,13 +16,16 @@ from clustering import metrics
 from clustering.data import Dataset
 from clustering.fit import Fitted, checked_params, fit
 from clustering.fit_rows import SAMPLE_ROWS
+from clustering.params import ParamError
 from clustering.preprocess import Preprocessing
 from clustering.progress import Progress, check_cancel, span
 from clustering.projection import execution, project
 from clustering.result import ClusterResult
+from clustering.scale.coverage import covering_rows
 from clustering.scale.model import SampleModel
 
 CHUNK_ROWS = 100_000  # rows labelled and placed at a time (25 MB of 64-d float32)
+CONTEXT_TIMES = 10  # sample rows clustered beside each uncovered row in the second pass
 
 
 def choose_rows(n: int, size: int, seed: int = 0) -> np.ndarray:
@@ -75,8 +78,10 @@ def assign_all(
     chunk_rows: int = CHUNK_ROWS,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    far: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Labels, vote shares and (with a layout) coordinates of every row, chunk by chunk."""
+    """Labels, vote shares and (with a layout) coordinates of every row, chunk by chunk; `far` (a bool array of
+    the rows), when given, is filled with the rows the sample did not cover."""
     n = len(vectors)
     labels = np.empty(n, dtype=np.int32)
     confidence = np.empty(n, dtype=np.float32)
@@ -86,6 +91,8 @@ def assign_all(
         stop = min(n, start + chunk_rows)
         done = model.assign(vectors[start:stop], rows=np.arange(start, stop))
         labels[start:stop], confidence[start:stop] = done.labels, done.confidence
+        if far is not None:
+            far[start:stop] = False if done.uncovered is None else done.uncovered
         if xy is not None and done.xy is not None:
             xy[start:stop] = done.xy
         if progress is not None:
@@ -108,7 +115,9 @@ def run_sampled(
 ) -> ClusterResult:
     """Cluster every row of `dataset` by fitting `method` on `sample_rows` of them (see the module)."""
     start = time.perf_counter()
-    rows = choose_rows(dataset.n, sample_rows, seed)
+    if progress is not None:
+        progress("choosing a sample that covers the data", 0.01)
+    rows = covering_rows(dataset.vectors, sample_rows, seed)
     model, fitted = fit_sample(
         dataset.vectors[rows],
         rows,
@@ -122,11 +131,16 @@ def run_sampled(
     )
     assert fitted is not None
     done = time.perf_counter()
-    labels, confidence, xy = assign_all(dataset.vectors, model, progress=progress, cancel=cancel)
+    far = np.zeros(dataset.n, dtype=bool)
+    labels, confidence, xy = assign_all(dataset.vectors, model, progress=progress, cancel=cancel, far=far)
+    assigned = time.perf_counter()
+    second = second_pass(model, dataset.vectors, far, labels, confidence, method, fitted.params, cancel, seed)
     seconds = {f"sample.{k}": v for k, v in fitted.seconds.items()}
-    seconds.update({"sample_fit": done - start, "assign": time.perf_counter() - done})
+    seconds.update(
+        {"sample_fit": done - start, "assign": assigned - done, "second_pass": time.perf_counter() - assigned}
+    )
     seconds["total"] = time.perf_counter() - start
-    info = {**fitted.info, "sample": model.describe()}
+    info = {**fitted.info, "sample": {**model.describe(), "sampling": SAMPLING, "second_pass": second}}
     if layout is not None:
         info["layout"] = {
             "method": layout,
@@ -150,6 +164,59 @@ def run_sampled(
         info=info,
         artifacts={} if xy is None else {"layout": xy},
     )
+
+
+SAMPLING = "covering: half uniform, half one row per occupied cell of a grid in 10 principal components"
+
+
+def second_pass(
+    model: SampleModel,
+    vectors: np.ndarray,
+    far: np.ndarray,
+    labels: np.ndarray,
+    confidence: np.ndarray,
+    method: str,
+    params: dict,
+    cancel: threading.Event | None = None,
+    seed: int = 0,
+) -> dict:
+    """Cluster the rows the sample did not cover, with the same method and parameters, beside CONTEXT_TIMES as
+    many sample rows (so one far group is a cluster among others: HDBSCAN never returns a single cluster).
+
+    A found cluster made mostly of uncovered rows becomes a new cluster (numbered after the sample's); uncovered
+    rows in a cluster of sample rows keep their vote, and rows it calls noise become noise. More uncovered rows
+    than the sample holds stay noise, with the reason. `labels` and `confidence` change in place.
+    """
+    rows = np.flatnonzero(far)
+    out: dict[str, int | str] = {"uncovered_rows": int(len(rows)), "clusters": 0, "noise_rows": 0}
+    if len(rows) == 0:
+        return out
+    if len(rows) > len(model.rows):
+        labels[rows], confidence[rows] = -1, 0.0
+        out.update(noise_rows=int(len(rows)), why_noise=f"more rows than the sample ({len(model.rows):,})")
+        return out
+    check_cancel(cancel, "the second pass")
+    rng = np.random.default_rng(seed)
+    context = rng.choice(len(model.rows), min(len(model.rows), CONTEXT_TIMES * len(rows)), replace=False)
+    x = np.concatenate([model.transform.apply(vectors[rows]), model.vectors[context]])
+    try:
+        found = fit(x, method, params).labels
+    except ParamError as error:  # too few rows for the method's settings: they stay noise, and why
+        labels[rows], confidence[rows] = -1, 0.0
+        out.update(noise_rows=int(len(rows)), why_noise=str(error))
+        return out
+    mine, theirs = found[: len(rows)], found[len(rows) :]
+    offset = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    new = 0
+    for cluster in np.unique(mine[mine >= 0]):
+        members = mine == cluster
+        if members.sum() >= (theirs == cluster).sum():  # mostly rows the sample missed: a cluster of its own
+            labels[rows[members]], confidence[rows[members]] = offset + new, 1.0
+            new += 1
+    noise = rows[mine < 0]
+    labels[noise], confidence[noise] = -1, 0.0
+    out.update(clusters=new, noise_rows=int(len(noise)))
+    return out
 
 
 def layout_sampled(

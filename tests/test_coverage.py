@@ -1,0 +1,59 @@
+"""Samples that keep rare clusters: a covering sample, the rows it does not cover, and the second pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clustering.data import Dataset
+from clustering.pipeline import run
+from clustering.scale import sampled
+from clustering.scale.coverage import covering_rows, uncovered
+
+
+def rare_data(big: int = 20_000, small: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Four big blobs and one far group of `small` rows, in 20-D."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-10, 10, (5, 20)).astype(np.float32)
+    truth = np.concatenate([np.repeat(np.arange(4), big // 4), np.full(small, 4)])
+    return centres[truth] + rng.standard_normal((len(truth), 20), dtype=np.float32), truth
+
+
+def test_a_covering_sample_holds_a_rare_group():
+    x, truth = rare_data()
+    rows = covering_rows(x, 1000, seed=0)
+    assert len(rows) == 1000 and len(np.unique(rows)) == 1000 and (np.diff(rows) > 0).all()
+    assert (truth[rows] == 4).sum() >= 10  # a uniform sample holds about 2 of its 40 rows
+    assert np.array_equal(covering_rows(x, 1000, seed=0), rows)  # reproducible from the seed
+
+
+def test_uncovered_by_hand():
+    distances = np.array([[1.0, 1.0, 1.2], [9.0, 10.0, 1.0]])
+    voters = np.array([[0, 1, 2], [0, 1, 2]])
+    scale = np.array([1.0, 1.0, 1.0])
+    assert uncovered(distances, voters, scale).tolist() == [False, True]
+
+
+def test_sampled_hdbscan_finds_the_rare_group_and_records_how():
+    x, truth = rare_data()
+    result = run(Dataset(vectors=x, name="rare"), "hdbscan", {}, sample=2000)
+    rare_rows = result.labels[truth == 4]
+    assert (rare_rows >= 0).mean() > 0.9 and len(np.unique(rare_rows[rare_rows >= 0])) == 1
+    assert (result.labels[truth != 4] != np.bincount(rare_rows[rare_rows >= 0]).argmax()).all()
+    described = result.info["sample"]
+    assert described["sampling"].startswith("covering") and "second_pass" in described
+
+
+def test_rows_the_sample_missed_are_clustered_in_a_second_pass(monkeypatch):
+    x, truth = rare_data(small=60)
+    never = np.flatnonzero(truth != 4)  # a sample that holds none of the rare group's rows
+
+    def without_rare(vectors, size, seed=0):
+        return np.sort(np.random.default_rng(seed).choice(never, size, replace=False))
+
+    monkeypatch.setattr(sampled, "covering_rows", without_rare)
+    result = run(Dataset(vectors=x, name="rare"), "hdbscan", {}, sample=2000)
+    second = result.info["sample"]["second_pass"]
+    assert second["uncovered_rows"] == pytest.approx(60, abs=3) and second["clusters"] == 1
+    rare_rows = result.labels[truth == 4]
+    assert len(np.unique(rare_rows)) == 1 and rare_rows[0] == result.labels.max()  # a new cluster, numbered last
