@@ -14,6 +14,8 @@ Data: labelled Gaussian blobs, 20 centres in [-10, 10]^d, unit spread (`blobs`).
 - Peak RSS: each process's own high-water mark (VmHWM, written by PEAK_WRAPPER at exit; ru_maxrss would carry
   the benchmark process's RSS into its children); data is made in child processes; Dask workers report their
   own peak the same way (`clustering.scale.dask_run.peak_rss_mb` in each task).
+- UMAP layout of 100k x 50 (`clusterlab layout`, cold) against umap-learn with all cores (cold): seconds as a
+  ratio (ours / theirs) and trustworthiness.
 - Rare clusters (250k and 1M x 50): 40 unit blobs of 60 rows up to tens of thousands (`rare_sizes`); HDBSCAN
   and Leiden by default (a covering sample, a second pass) against `--sample none`; a true cluster counts as
   recovered when a found cluster has Jaccard >= 0.5 with it.
@@ -42,7 +44,16 @@ PY = sys.executable
 CLI = [PY, "-m", "clustering.cli"]
 CENTERS = 20
 TRUST_ROWS = 3_000
-ALL_CASES = ("small", "1m", "1m384", "full1m", "hdbscan", "rare", "10m")  # and "100k": the 100k row of "small" alone
+ALL_CASES = (
+    "small",
+    "1m",
+    "1m384",
+    "full1m",
+    "hdbscan",
+    "layout",
+    "rare",
+    "10m",
+)  # and "100k": the 100k row of "small" alone
 RARE_CLUSTERS = 40
 RARE_SMALLEST = 60
 RARE_FULL_LIMIT_SECONDS = 2400  # a full fit still running after 40 minutes is reported as not finished
@@ -116,6 +127,30 @@ def recovered(truth: np.ndarray, labels: np.ndarray) -> np.ndarray:
             best = float((shared / (members.sum() + sizes[ids] - shared)).max())
         found.append(best >= 0.5)
     return np.array(found)
+
+
+def case_layout(work: Path, results: list, n: int = 100_000, d: int = 50) -> None:
+    """`clusterlab layout` (UMAP, cold) against umap-learn on every row with all cores (cold): time, trust."""
+    path = work / f"blobs-{n}x{d}.npy"
+    write_npy(path, n, d, seed=1)
+    x = np.load(path, mmap_mode="r")
+    out = work / "layout.parquet"
+    mine = run([*CLI, "layout", str(path), "--out", str(out)], env={"CLUSTERLAB_CACHE": tempfile.mkdtemp()})
+    import pandas as pd
+
+    xy = pd.read_parquet(out)[["x", "y"]].to_numpy()
+    peer = umap_peer(path, work / "peer-xy.npy")
+    row = {
+        "case": f"UMAP layout {n:,} x {d}",
+        "rows": n,
+        "ours": {"seconds": mine["seconds"], "peak_rss_mb": mine["peak_rss_mb"], "trustworthiness": trust(x, xy)},
+        "umap_learn": peer,
+    }
+    if "seconds" in peer:
+        peer["trustworthiness"] = trust(x, np.load(work / "peer-xy.npy"))
+        row["ours_over_umap_learn"] = round(mine["seconds"] / peer["seconds"], 2)
+    print(json.dumps(row), flush=True)
+    results.append(row)
 
 
 def case_rare(work: Path, results: list, n: int, d: int = 50) -> None:
@@ -580,6 +615,8 @@ def main() -> None:
         case_full_1m(work, fresh)
     if "hdbscan" in cases:
         case_hdbscan(work, fresh)
+    if "layout" in cases:
+        case_layout(work, fresh)
     if "rare" in cases:
         for n in (int(v) for v in args.rare_rows.split(",")):
             case_rare(work, fresh, n)

@@ -77,7 +77,13 @@ def layout(
         info = {"method": method, "fitted_on_sample_rows": None, **execution(method)}
     else:
         xy, placed = layout_sampled(x, method, sample_rows=rows, seed=seed, progress=progress, cancel=cancel)
-        info = {"method": method, "fitted_on_sample_rows": rows, "placed_by": placed["search"], **execution(method)}
+        info = {
+            "method": method,
+            "fitted_on_sample_rows": rows,
+            "sampling": "covering",
+            "placed_by": placed["search"],
+            **execution(method),
+        }
     if progress is not None:
         progress("layout done", 1.0)
     return np.asarray(xy, dtype=np.float32), info
@@ -89,6 +95,6 @@ def layout_note(info: dict, n: int) -> str | None:
     if not rows:
         return None
     return (
-        f"{str(info['method']).upper()} fitted on {rows:,} random rows; the other {n - rows:,} are placed at the "
-        "weighted mean of their nearest fitted rows."
+        f"{str(info['method']).upper()} fitted on {rows:,} rows that cover the data (half at random, half spread "
+        f"over it); the other {n - rows:,} are placed at the weighted mean of their nearest fitted rows."
     )

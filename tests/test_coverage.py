@@ -57,3 +57,15 @@ def test_rows_the_sample_missed_are_clustered_in_a_second_pass(monkeypatch):
     assert second["uncovered_rows"] == pytest.approx(60, abs=3) and second["clusters"] == 1
     rare_rows = result.labels[truth == 4]
     assert len(np.unique(rare_rows)) == 1 and rare_rows[0] == result.labels.max()  # a new cluster, numbered last
+
+
+def test_a_sampled_run_lays_out_a_covering_part_of_its_sample(monkeypatch):
+    monkeypatch.setattr(sampled, "LAYOUT_SAMPLE_ROWS", 300)
+    x, truth = rare_data(big=4000)
+    result = run(Dataset(vectors=x, name="rare"), "leiden", {}, sample=1000, layout="umap")
+    xy = result.artifacts["layout"]
+    assert xy.shape == (len(x), 2) and np.isfinite(xy).all()
+    assert result.info["layout"]["fitted_on_sample_rows"] == 300
+    centre = xy[truth == 4].mean(axis=0)  # the far group is drawn apart from the big blobs
+    others = np.array([xy[truth == c].mean(axis=0) for c in range(4)])
+    assert np.linalg.norm(others - centre, axis=1).min() > 2 * xy[truth == 4].std(axis=0).max()

@@ -35,12 +35,15 @@ def test_umap_runs_on_one_thread_so_a_seed_reproduces_it():
 
 def test_the_layout_rule_fits_a_sample_above_the_limit(monkeypatch):
     monkeypatch.setattr(fit_rows, "LAYOUT_FULL_ROWS", 400)
-    monkeypatch.setattr(fit_rows, "SAMPLE_ROWS", 300)
+    monkeypatch.setattr(fit_rows, "LAYOUT_SAMPLE_ROWS", 300)
     data = Dataset(blobs(900))
     xy, info = layout(data, "umap", seed=0)
     assert xy.shape == (900, 2) and xy.dtype == np.float32 and np.isfinite(xy).all()
     assert info["fitted_on_sample_rows"] == 300 and info["placed_by"]
-    assert "UMAP fitted on 300 random rows; the other 600" in layout_note(info, 900)
+    assert "UMAP fitted on 300 rows that cover the data" in layout_note(info, 900) and "the other 600" in layout_note(
+        info, 900
+    )
+    assert info["sampling"] == "covering"
     xy, info = layout(data, "pca")  # PCA fits every row
     assert info["fitted_on_sample_rows"] is None and layout_note(info, 900) is None
     xy, info = layout(data, "umap", sample="none")
@@ -57,7 +60,7 @@ def test_given_layouts_take_two_columns_as_they_are():
 
 def test_rows_fitted_follow_one_rule():
     assert fit_rows.layout_rows("umap", 10_000, "auto") is None
-    assert fit_rows.layout_rows("umap", 1_000_000, "auto") == fit_rows.SAMPLE_ROWS
+    assert fit_rows.layout_rows("umap", 1_000_000, "auto") == fit_rows.LAYOUT_SAMPLE_ROWS
     assert fit_rows.layout_rows("pca", 1_000_000, "auto") is None
     assert fit_rows.layout_rows("umap", 1_000, 500) == 500 and fit_rows.layout_rows("umap", 1_000, 5_000) is None
     with pytest.raises(ParamError, match="at least 100"):

@@ -423,7 +423,7 @@ def test_a_full_fit_lays_out_a_sample_above_the_layout_limit(monkeypatch):
     import clustering.fit_rows as fit_rows
 
     monkeypatch.setattr(fit_rows, "LAYOUT_FULL_ROWS", 1_000)
-    monkeypatch.setattr(fit_rows, "SAMPLE_ROWS", 800)
+    monkeypatch.setattr(fit_rows, "LAYOUT_SAMPLE_ROWS", 800)
     x, _ = blobs(3_000)
     data = Dataset(vectors=x, name="b")
     result = run(data, "kmeans", {"n_clusters": 5}, sample="auto", layout="umap")

@@ -15,7 +15,7 @@ import numpy as np
 from clustering import metrics
 from clustering.data import Dataset
 from clustering.fit import Fitted, checked_params, fit
-from clustering.fit_rows import SAMPLE_ROWS
+from clustering.fit_rows import LAYOUT_SAMPLE_ROWS, SAMPLE_ROWS
 from clustering.params import ParamError
 from clustering.preprocess import Preprocessing
 from clustering.progress import Progress, check_cancel, span
@@ -66,9 +66,23 @@ def fit_sample(
         check_cancel(cancel, "the layout")
         if progress is not None:
             progress(f"{layout} layout of the sample", 0.5)
-        xy = project(x, layout, seed=seed)
+        xy = sample_layout(x, layout, seed)
     check_cancel(cancel, "indexing the sample")
     return SampleModel.build(transform, x, labels, rows, xy), fitted
+
+
+def sample_layout(x: np.ndarray, layout: str, seed: int) -> np.ndarray:
+    """The sample's own layout: UMAP of more than LAYOUT_SAMPLE_ROWS rows is fitted on a covering part of them and
+    the others placed among their nearest fitted rows (as every other row will be)."""
+    if layout != "umap" or len(x) <= LAYOUT_SAMPLE_ROWS:
+        return project(x, layout, seed=seed)
+    part = covering_rows(x, LAYOUT_SAMPLE_ROWS, seed)
+    placer = SampleModel.build(
+        Preprocessing.fit(x[:1], "none"), x[part], None, part, project(x[part], layout, seed=seed)
+    )
+    xy = placer.assign(x, rows=np.arange(len(x))).xy
+    assert xy is not None
+    return xy
 
 
 def assign_all(
@@ -144,7 +158,7 @@ def run_sampled(
     if layout is not None:
         info["layout"] = {
             "method": layout,
-            "fitted_on_sample_rows": int(len(rows)),
+            "fitted_on_sample_rows": int(min(len(rows), LAYOUT_SAMPLE_ROWS) if layout == "umap" else len(rows)),
             "placed_by": "sample neighbours",
             **execution(layout),
         }
@@ -229,8 +243,8 @@ def layout_sampled(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """A 2-D layout of every row: fitted on a sample, the rest placed among their nearest sample rows."""
-    rows = choose_rows(len(vectors), sample_rows, seed)
+    """A 2-D layout of every row: fitted on a covering sample, the rest placed among their nearest sample rows."""
+    rows = covering_rows(vectors, sample_rows, seed)
     model, _ = fit_sample(
         vectors[rows], rows, None, preprocess=preprocess, seed=seed, layout=method, progress=progress, cancel=cancel
     )
