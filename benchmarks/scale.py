@@ -153,7 +153,7 @@ def case_layout(work: Path, results: list, n: int = 100_000, d: int = 50) -> Non
     results.append(row)
 
 
-def case_rare(work: Path, results: list, n: int, d: int = 50) -> None:
+def case_rare(work: Path, results: list, n: int, d: int = 50, limit: float = RARE_FULL_LIMIT_SECONDS) -> None:
     """Rare clusters: the default (sampled) fit of HDBSCAN and Leiden against a fit on every row."""
     path = work / f"rare-{n}x{d}.npy"
     if not (path.exists() and path.with_suffix(".truth.npy").exists()):
@@ -163,7 +163,7 @@ def case_rare(work: Path, results: list, n: int, d: int = 50) -> None:
     small = sizes < 0.005 * len(truth)
     for method in ("hdbscan", "leiden"):
         mine = ours(path, work / "ours.parquet", method, [], Path(tempfile.mkdtemp()))
-        full = run_limited_full(path, work / "full.parquet", method, RARE_FULL_LIMIT_SECONDS)
+        full = run_limited_full(path, work / "full.parquet", method, limit)
         found = recovered(truth, mine["labels"])
         row = {
             "case": f"rare clusters {method} {len(truth):,} x {d}",
@@ -589,6 +589,9 @@ def main() -> None:
     parser.add_argument("--make-parquet", nargs=4, metavar=("FOLDER", "N", "D", "FILES"), help=argparse.SUPPRESS)
     parser.add_argument("--make-rare", nargs=3, metavar=("PATH", "N", "D"), help=argparse.SUPPRESS)
     parser.add_argument("--rare-rows", default="250000,1000000", help="rows of the rare-cluster case(s)")
+    parser.add_argument(
+        "--full-limit", type=float, default=RARE_FULL_LIMIT_SECONDS, help="seconds a full fit may take (rare case)"
+    )
     args = parser.parse_args()
     if args.make_npy:
         return make_npy(Path(args.make_npy[0]), *(int(v) for v in args.make_npy[1:]))
@@ -619,7 +622,7 @@ def main() -> None:
         case_layout(work, fresh)
     if "rare" in cases:
         for n in (int(v) for v in args.rare_rows.split(",")):
-            case_rare(work, fresh, n)
+            case_rare(work, fresh, n, limit=args.full_limit)
     if "10m" in cases:
         case_ten_million(work, fresh)
     replaced = {r["case"] for r in fresh}
