@@ -42,6 +42,7 @@ def test_sampled_hdbscan_finds_the_rare_group_and_records_how():
     assert (result.labels[truth != 4] != np.bincount(rare_rows[rare_rows >= 0]).argmax()).all()
     described = result.info["sample"]
     assert described["sampling"].startswith("covering") and "second_pass" in described
+    assert described["min_cluster_size"].startswith("kept at 15 rows of the sample")
 
 
 def test_rows_the_sample_missed_are_clustered_in_a_second_pass(monkeypatch):

@@ -75,3 +75,19 @@ def test_suggest_refuses_bad_requests(capsys):
     assert code == 2 and "invalid choice" in err
     code, _, err = run_cli(["suggest", "sample:digits", "--method", "kmeans", "--values", "0"], capsys)
     assert code == 2 and "n_clusters" in err
+
+
+def test_a_suggestion_kept_in_a_project_is_in_its_report(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path / "home"))
+    config = tmp_path / "c.yaml"
+    config.write_text("data: {path: sample:digits}\nruns:\n  - {name: lei, method: leiden}\n")
+    assert run_cli(["run", str(config), "--project", "kept"], capsys)[0] == 0
+    args = ["suggest", "sample:digits", "--repeats", "2", "--values", "0.5,1,2", "--project", "kept"]
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+    report = tmp_path / "r.html"
+    code, _, err = run_cli(["report", "--project", "kept", "--projection", "pca", "--out", str(report)], capsys)
+    assert code == 0, err
+    assert "How many clusters: leiden, level by level" in report.read_text()
+    code, _, err = run_cli(["suggest", "sample:pbmc", "--repeats", "2", "--values", "1,2", "--project", "kept"], capsys)
+    assert code == 2 and "holds other data" in err

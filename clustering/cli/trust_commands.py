@@ -33,6 +33,9 @@ def register(commands) -> None:
         "--truth", help="known classes (column or file): each level's ARI is shown, never used to choose"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--project", help="keep the suggestion in this project (its data must be INPUT): its report then shows it"
+    )
     label_file_arguments(parser)
     parser.set_defaults(handler=cmd_suggest)
 
@@ -71,6 +74,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         n_jobs=args.jobs,
         progress=tqdm_progress() if not args.json and sys.stderr.isatty() else None,
     )
+    if args.project:
+        keep_in_project(args.project, dataset, args.preprocess, found)
     if args.json:
         print_json(found.summary())
         return 0
@@ -87,3 +92,17 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     print(f"recommended: {found.param} {found.level.value:g}. {found.reason}")
     print(f"{found.runs} runs in {found.seconds:.1f} s")
     return 0
+
+
+def keep_in_project(project: str, dataset, preprocess: str, found) -> None:
+    """Keep the suggestion with the project (refused when the project holds other data)."""
+    from clustering.store import Store
+
+    store = Store()
+    ref = store.project(project)["dataset"]
+    if ref.fingerprint and ref.fingerprint != dataset.fingerprint:
+        raise UsageError(
+            f"project {project!r} holds other data than {dataset.source or dataset.name}; give its own INPUT."
+        )
+    settings = {"fingerprint": dataset.fingerprint, "preprocess": preprocess, "method": found.method}
+    store.save_comparison(project, "suggestion", [], settings, found.summary())

@@ -155,6 +155,11 @@ def run_sampled(
     )
     seconds["total"] = time.perf_counter() - start
     info = {**fitted.info, "sample": {**model.describe(), "sampling": SAMPLING, "second_pass": second}}
+    if "min_cluster_size" in fitted.params:  # a density method: what its smallest cluster means on a sample
+        info["sample"]["min_cluster_size"] = (
+            f"kept at {fitted.params['min_cluster_size']} rows of the sample (not scaled down: the covering sample "
+            "gives a small, separate group rows of its own, and rows it misses are clustered again on all their rows)"
+        )
     if layout is not None:
         info["layout"] = {
             "method": layout,
