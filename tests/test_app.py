@@ -562,7 +562,7 @@ def test_cluster_page_fits_on_a_sample_above_the_methods_limit(monkeypatch):
     at = on_digits(app("cluster")).run()
     at.selectbox(key="method").set_value("kmeans").run()
     at.number_input(key="param-kmeans-n_clusters").set_value(10).run()
-    assert any("fitted on 600 random rows" in c.value for c in at.caption)
+    assert any("fitted on 600 rows that cover the data" in c.value for c in at.caption)
     at.button(key="run").click().run()
     assert not at.exception and not at.error
     result = at.session_state["runs"][0].result

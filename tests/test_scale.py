@@ -372,7 +372,7 @@ def test_cli_cluster_in_memory_with_sample_and_layout(tmp_path, capsys):
     frame = pd.read_parquet(out)
     assert list(frame.columns) == ["row", "cluster", "confidence", "x", "y"]
     assert metrics.ari(truth, frame["cluster"]) > 0.99
-    assert "fitted on 1,000 random rows" in capsys.readouterr().out
+    assert "fitted on 1,000 covering rows" in capsys.readouterr().out
     assert main(["layout", str(tmp_path / "x.npy"), "--method", "pca", "--out", str(tmp_path / "xy.parquet")]) == 0
     assert list(pd.read_parquet(tmp_path / "xy.parquet").columns) == ["row", "x", "y"]
 

@@ -129,7 +129,12 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         print(line)
         if "sample" in result.info:
             sample = result.info["sample"]
-            print(f"fitted on {sample['sample_rows']:,} random rows; the rest labelled by {sample['voters']} nearest")
+            second = sample.get("second_pass", {})
+            print(
+                f"fitted on {sample['sample_rows']:,} covering rows; the rest labelled by {sample['voters']} nearest; "
+                f"{second.get('uncovered_rows', 0):,} rows far from the sample clustered again "
+                f"({second.get('clusters', 0)} new clusters)"
+            )
         print(f"wrote {out_path}")
     return 0
 
