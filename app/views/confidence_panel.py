@@ -25,11 +25,25 @@ def confidence_figure(confidence: np.ndarray) -> go.Figure:
     return figure
 
 
+def reliability_axes(height: int = 300) -> go.Figure:
+    """An empty reliability diagram: confidence against the share in the majority class, and the diagonal."""
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line_dash="dot", line_color="#868e96", name="calibrated")
+    figure.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis_title="confidence (binned)",
+        yaxis_title="share in the cluster's majority class",
+        xaxis_range=[0, 1],
+        yaxis_range=[0, 1.02],
+    )
+    return figure
+
+
 def reliability_figure(found) -> go.Figure:
     """Share of rows in their cluster's majority class against mean confidence, per bin (diagonal: calibrated)."""
     used = found.rows > 0
-    figure = go.Figure()
-    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line_dash="dot", line_color="#868e96", name="calibrated")
+    figure = reliability_axes()
     figure.add_scatter(
         x=found.confidence[used],
         y=found.accuracy[used],
@@ -37,14 +51,6 @@ def reliability_figure(found) -> go.Figure:
         marker_size=np.clip(4 + 20 * np.sqrt(found.rows[used] / max(found.rows.sum(), 1)), 4, 24),
         name="this run",
         text=[f"{r:,} rows" for r in found.rows[used]],
-    )
-    figure.update_layout(
-        height=300,
-        margin=dict(l=10, r=10, t=10, b=10),
-        xaxis_title="confidence",
-        yaxis_title="share in the majority class",
-        xaxis_range=[0, 1],
-        yaxis_range=[0, 1.02],
     )
     return figure
 

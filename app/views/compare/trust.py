@@ -10,6 +10,7 @@ import streamlit as st
 from app.history import find_run
 from app.text import plain
 from app.views.compare.comparison import Comparison
+from app.views.confidence_panel import reliability_axes
 from clustering.confidence import majority_correct, reliability
 from clustering.level_tree import LevelTree, level_tree
 
@@ -77,8 +78,7 @@ def reliability_section(chosen: Comparison) -> None:
     truth = next((label for label in chosen.labelings if label.is_truth), None)
     if truth is None:
         return
-    figure = go.Figure()
-    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line_dash="dot", line_color="#868e96", name="calibrated")
+    figure = reliability_axes(height=320)
     errors = []
     for run_id in chosen.chosen_ids:
         result = find_run(chosen.history, run_id).result
@@ -98,14 +98,6 @@ def reliability_section(chosen: Comparison) -> None:
     if not errors:
         return
     st.subheader("Is the confidence calibrated?")
-    figure.update_layout(
-        height=320,
-        margin=dict(l=10, r=10, t=10, b=10),
-        xaxis_title="confidence (binned)",
-        yaxis_title="share in the cluster's majority class",
-        xaxis_range=[0, 1],
-        yaxis_range=[0, 1.02],
-    )
     st.plotly_chart(figure, width="stretch", key="reliability")
     st.caption(
         f"Against {plain(truth.name)}: a calibrated run follows the diagonal. Expected calibration error "
