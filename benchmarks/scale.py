@@ -556,7 +556,9 @@ def plot(results: list, path: Path) -> None:
             color="C1",
             label="umap-learn stopped unfinished at its limit",
         )
-    full = [r for r in results if "full_fit" in r and r.get("rows")]
+    full = [  # the blobs' full fits (the rare-cluster case has its own table)
+        r for r in results if "seconds" in r.get("full_fit", {}) and r.get("rows") and not r["case"].startswith("rare")
+    ]
     if full:
         axes.loglog(
             [r["rows"] for r in full],
