@@ -66,10 +66,11 @@ def confidence_section(data, entry, truth, truth_name: str | None, key: str) -> 
     clustered = result.labels >= 0
     uncertain = np.flatnonzero(clustered & (confidence < UNCERTAIN_BELOW))
     source = result.info.get("confidence") or "the method's own membership strength (not calibrated)"
+    better = "" if "resampled" in source else " Run with 'Confidence: from resampled runs' for a better calibrated one."
     st.caption(
         f"Confidence: {plain(source)}. It estimates the chance that a row is in its cluster's majority class "
         f"(calibration fitted on five benchmark sets with known classes). Rows under {UNCERTAIN_BELOW:g} are "
-        "uncertain. Run with 'Confidence: from resampled runs' for a better calibrated estimate."
+        f"uncertain.{better}"
     )
     c1, c2 = st.columns([2, 1])
     c1.plotly_chart(confidence_figure(confidence[clustered]), width="stretch", key=f"confidence-{key}")

@@ -31,7 +31,7 @@ class Auto(Backend):
 
     name = "auto"
     title = "Auto (chosen from the evidence)"
-    description = "PCA 50 when wide, Leiden, the level whose clusters come back when resampled; calibrated."
+    description = "PCA 50 when wide, Leiden at modularity's level checked by resampling; says why; calibrated."
     schema = (SEED,)
 
     def __init__(self, seed=0):
