@@ -47,6 +47,14 @@ class Evidence:
         return "resampled" if "resampled" in self.features else "neighbours"
 
 
+def subsample_rows(n: int, subsample: int) -> np.ndarray:
+    """All rows, or (subsample > 0) a random SUBSAMPLE_SHARE of them seeded by `subsample`, sorted."""
+    if subsample <= 0:
+        return np.arange(n)
+    rng = np.random.default_rng(subsample)
+    return np.sort(rng.choice(n, size=int(SUBSAMPLE_SHARE * n), replace=False))
+
+
 def neighbour_share(indices: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Each row's share of kNN neighbours (rows of `indices`) that carry its label; 0 for noise rows."""
     labels = np.asarray(labels)

@@ -21,19 +21,11 @@ from clustering import metrics
 from clustering.backends import get_backend
 from clustering.backends.base import ParamError
 from clustering.cache import atomic_write, cache_dir
-from clustering.confidence import SUBSAMPLE_SHARE
+from clustering.confidence import subsample_rows
 from clustering.data import Dataset
 from clustering.limits import SWEEP_MAX_RUNS
 from clustering.preprocess import prepared
 from clustering.progress import Cancelled
-
-
-def _run_rows(n: int, subsample: int) -> np.ndarray:
-    """All rows, or (subsample > 0) a seeded random 80% of them, sorted."""
-    if subsample <= 0:
-        return np.arange(n)
-    rng = np.random.default_rng(subsample)
-    return np.sort(rng.choice(n, size=int(SUBSAMPLE_SHARE * n), replace=False))
 
 
 def _cache_path(fingerprint: str, method: str, params_json: str, subsample: int) -> Path:
@@ -65,7 +57,7 @@ def _cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, float] | None:
 
 def run_labels(fingerprint: str, x: np.ndarray, method: str, params_json: str, subsample: int) -> tuple:
     """Labels of one run; subsample > 0 runs on a random 80% of rows (returned with their indices)."""
-    rows = _run_rows(len(x), subsample)
+    rows = subsample_rows(len(x), subsample)
     path = _cache_path(fingerprint, method, params_json, subsample)
     hit = _cached(path, rows)
     if hit is not None:
@@ -111,7 +103,7 @@ def checked_setting(backend, x: np.ndarray, params: dict, n_subsamples: int) -> 
     params = backend.checked(params)
     reason = backend.why_not(x.shape[0], x.shape[1], params)
     if not reason and n_subsamples:
-        reason = backend.why_not(len(_run_rows(x.shape[0], 1)), x.shape[1], params)
+        reason = backend.why_not(len(subsample_rows(x.shape[0], 1)), x.shape[1], params)
         if reason:
             reason += f" (a subsample run clusters 80% of the {x.shape[0]:,} rows; set subsamples to 0)"
     if reason:

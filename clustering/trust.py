@@ -44,7 +44,7 @@ def _tasks(method: str, params: dict, seed: int, repeats: int) -> list[tuple[str
     """(name, params JSON, subsample) for the resampled runs: other seeds (when the method has one) and subsamples."""
     backend = get_backend(method)
     has_seed = "seed" in {p.name for p in backend.schema}
-    base = {k: v for k, v in backend.checked(params).items()}
+    base = backend.checked(params)
 
     def as_json(s: int) -> str:
         return json.dumps({**base, "seed": s} if has_seed else base, sort_keys=True)

@@ -49,11 +49,11 @@ class Auto(Backend):
 
     def _resampled(self, x: np.ndarray, knn, resolution: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Leiden at `resolution` with three other seeds (same graph) and on four seeded 80% subsamples."""
-        from clustering.confidence import SUBSAMPLE_SHARE
+        from clustering.confidence import subsample_rows
 
         runs = [(np.arange(len(x)), self._leiden(x, resolution, seed + s, knn)) for s in range(1, REPEATS)]
         for r in range(1, REPEATS + 1):
-            rows = np.sort(np.random.default_rng(r).choice(len(x), int(SUBSAMPLE_SHARE * len(x)), replace=False))
+            rows = subsample_rows(len(x), r)  # the subsamples `clusterlab sweep` and `suggest` use
             runs.append((rows, self._leiden(x[rows], resolution, seed)))
         return runs
 
