@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from app.views import cluster, compare, data, explain, explore, home
+from app.views import cluster, compare, data, explain, explore, home, learn
 
 st.set_page_config(page_title="Clusterlab", page_icon="◍", layout="wide")
 PAGES = [
     st.Page(home.render, title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page(learn.render, title="Learn", icon=":material/school:", url_path="Learn"),
     st.Page(data.render, title="Data", icon=":material/dataset:", url_path="Data"),
     st.Page(cluster.render, title="Cluster", icon=":material/bubble_chart:", url_path="Cluster"),
     st.Page(explore.render, title="Explore", icon=":material/explore:", url_path="Explore"),

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app import projects
 from app.jobs import show_job
+from app.projector import projector_switch
 from app.state import dataset, preprocess_spec
 from app.text import plain
 from clustering.data import DataError, Dataset
@@ -17,6 +18,7 @@ from clustering.data import DataError, Dataset
 def page_setup(title: str) -> None:
     st.set_page_config(page_title=f"Clusterlab · {title}", page_icon="◍", layout="wide")
     warm_up()
+    projector_switch()
     projects.sync_url()
 
 

@@ -5,36 +5,56 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from clustering.report.colours import palette
+from clustering.compare import matched_codes
+from clustering.report.colours import NOISE_COLOUR, palette
 
 
-def replay_figure(replay, height: int = 460) -> go.Figure:
-    """Plotly frames of the replay's sample (one per target update) with Play/Pause and a slider; the axes stay put."""
+def replay_figure(replay, truth: np.ndarray | None = None, height: int = 460) -> go.Figure:
+    """Plotly frames of the replay's sample (one per target update) with Play/Pause and a slider; the axes stay put.
+
+    With `truth`, each frame's clusters are coloured by the class they are matched to (one legend entry per class,
+    '≈ 7'), and hovering a point names its true class.
+    """
     positions = np.stack(replay.positions)
     low, high = positions.min(axis=(0, 1)), positions.max(axis=(0, 1))
     pad = 0.05 * (high - low + 1e-9)
-    count = int(max(int(frame.max(initial=0)) for frame in replay.labels)) + 1
-    colours = np.array(palette(max(count, 1)) + ["#b8b8bd"])
+    frames_codes = [frame_codes(replay, step, truth) for step in range(len(replay))]
+    codes_present = sorted({int(c) for codes in frames_codes for c in np.unique(codes)})
+    colours = palette(max(max(codes_present, default=0) + 1, 1))
+    hover = None if truth is None else [f"digit {d}" for d in np.asarray(truth)[replay.sample]]
 
-    def scatter(step: int) -> go.Scattergl:
-        labels = np.asarray(replay.labels[step])[replay.sample]
-        return go.Scattergl(
-            x=positions[step, :, 0],
-            y=positions[step, :, 1],
-            mode="markers",
-            marker=dict(size=4, color=colours[np.where(labels >= 0, labels % count, count)]),
-            hoverinfo="skip",
-        )
+    def traces(step: int) -> list[go.Scattergl]:
+        codes = frames_codes[step]
+        out = []
+        for code in codes_present:
+            keep = codes == code
+            out.append(
+                go.Scattergl(
+                    x=positions[step, keep, 0],
+                    y=positions[step, keep, 1],
+                    mode="markers",
+                    name="noise" if code < 0 else (f"≈ {code}" if truth is not None else f"cluster {code}"),
+                    marker=dict(size=5, color=NOISE_COLOUR if code < 0 else colours[code % len(colours)]),
+                    text=None if hover is None else [hover[i] for i in np.flatnonzero(keep)],
+                    hoverinfo="text" if hover is not None else "skip",
+                )
+            )
+        return out
 
     def caption(step: int) -> str:
-        return f"iteration {replay.iterations[step]} · {100 * replay.changed[step]:.2f}% of labels changed"
+        if step == 0:
+            return "start: k-means in the pretrained network's space"
+        return (
+            f"update {step} (iteration {replay.iterations[step]}) · "
+            f"{100 * replay.changed[step]:.2f}% of labels changed since the last update"
+        )
 
-    frames = [go.Frame(data=[scatter(i)], name=str(i), layout=dict(title=caption(i))) for i in range(len(replay))]
-    figure = go.Figure(data=[scatter(0)], frames=frames)
+    frames = [go.Frame(data=traces(i), name=str(i), layout=dict(title=caption(i))) for i in range(len(replay))]
+    figure = go.Figure(data=traces(0), frames=frames)
     figure.update_layout(
         height=height,
         title=caption(0),
-        showlegend=False,
+        showlegend=truth is not None,
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(range=[low[0] - pad[0], high[0] + pad[0]], autorange=False, showticklabels=False),
         yaxis=dict(range=[low[1] - pad[1], high[1] + pad[1]], autorange=False, showticklabels=False),
@@ -82,3 +102,10 @@ def replay_figure(replay, height: int = 460) -> go.Figure:
         ],
     )
     return figure
+
+
+def frame_codes(replay, step: int, truth: np.ndarray | None) -> np.ndarray:
+    """The replay sample's colour codes at one frame: clusters matched to the truth's classes when given."""
+    labels = np.asarray(replay.labels[step])
+    codes = matched_codes(truth, labels) if truth is not None else labels
+    return np.asarray(codes)[replay.sample]

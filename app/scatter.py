@@ -12,6 +12,7 @@ import numpy as np
 import streamlit.components.v1 as components
 
 import clustering.report
+from app import projector
 from clustering.report.colours import (
     NOISE_CODE,
     colour_codes,
@@ -77,6 +78,9 @@ def scatter(
     """
     charts = charts or []
     chart_codes = packed_codes(charts)
+    legend = projector.legend_colours(legend)
+    if projector.on():
+        label_scale *= 1.6
     xy = np.ascontiguousarray(xy, dtype=np.float32)
     codes = np.ascontiguousarray(codes, dtype=np.uint16)
     digest = hashlib.blake2b(digest_size=8)

@@ -26,7 +26,20 @@ class Sample:
     image_shape: tuple[int, int] | None = None
     text_column: str | None = None
     suggested_preprocess: str = "none"
+    listed: bool = True  # offered on Home; the lessons' own samples are opened from the Learn page
 
+
+MNIST_ND_DIMENSIONS = (2, 4, 8, 16, 32, 64)
+MNIST_ND = [
+    Sample(
+        f"mnist-{d}d",
+        f"mnist-nd/mnist-{d}d.parquet",
+        f"MNIST-test in {d} dimensions: posterior means of a mixture VAE with a {d}-D latent space (MNIST-Nd)",
+        "sample_data/make_mnist_nd.py on the bundled MNIST-test (after Turishcheva et al. 2024)",
+        listed=False,
+    )
+    for d in MNIST_ND_DIMENSIONS
+]
 
 SAMPLES: dict[str, Sample] = {
     s.name: s
@@ -62,6 +75,7 @@ SAMPLES: dict[str, Sample] = {
             "scanpy.datasets.pbmc68k_reduced (10x Genomics PBMC 68k, Zheng et al. 2017)",
             suggested_preprocess="pca:50",
         ),
+        *MNIST_ND,
     ]
 }
 
@@ -70,7 +84,7 @@ DEFAULT_SAMPLE = "mnist-test"
 
 def sample_names() -> list[str]:
     """The names of the bundled samples."""
-    return [name for name, sample in SAMPLES.items() if (SAMPLE_DIR / sample.file).exists()]
+    return [name for name, sample in SAMPLES.items() if sample.listed and (SAMPLE_DIR / sample.file).exists()]
 
 
 def load_sample(name: str) -> Dataset:
@@ -87,11 +101,13 @@ def load_sample(name: str) -> Dataset:
         With its source (``sample:NAME``), image shape or text column set.
     """
     if name not in SAMPLES:
-        raise DataError(f"sample:{name}: no such sample. Available: {', '.join(sample_names())}.")
+        lessons = ", ".join(sample.name for sample in MNIST_ND)
+        raise DataError(f"sample:{name}: no such sample. Available: {', '.join(sample_names())} (and {lessons}).")
     sample = SAMPLES[name]
     path = SAMPLE_DIR / sample.file
     if not path.exists():
-        raise DataError(f"sample:{name}: {path} is missing; rebuild with sample_data/make_samples.py {name}.")
+        maker = f"make_mnist_nd.py {name[6:-1]}" if sample in MNIST_ND else f"make_samples.py {name}"
+        raise DataError(f"sample:{name}: {path} is missing; rebuild it with sample_data/{maker}.")
     dataset = load(path, name=name, key=sample.key)
     vectors = dataset.vectors * np.float32(sample.scale) if sample.scale != 1.0 else dataset.vectors
     warnings = [w for w in dataset.warnings if "constant column" not in w or sample.image_shape is None]

@@ -308,11 +308,13 @@ def frames_of(page, count: int, timeout: float = 180) -> list:
     return frames
 
 
-def test_demo_comparison_and_compare_page_with_three_runs(server, page, tmp_path):
+def test_lesson_comparison_and_compare_page_with_three_runs(server, page, tmp_path):
     page.goto(server.url)
     wait_for_text(page, "Sample datasets", 60)
+    nav(page, "Learn")
+    wait_for_text(page, "Two lessons to teach clustering", 60)
     started = time.perf_counter()
-    page.get_by_role("button", name="Start the demo").click()
+    page.get_by_role("button", name="Start the lesson").click()
     wait_for_text(page, "Step 1 of 7: The data", 30)
     seconds = {1: round(time.perf_counter() - started, 1)}
     for step, title in enumerate(["The picture", "Leiden", "HDBSCAN", "Deep clustering", "Compare"], start=2):
@@ -322,19 +324,40 @@ def test_demo_comparison_and_compare_page_with_three_runs(server, page, tmp_path
         wait_for_text(page, f"Step {step} of 7: {title}", 240)
         seconds[step] = round(time.perf_counter() - clicked, 1)
         if step == 3:
-            shot(page, "09a-demo-leiden")
-    print(f"demo: seconds per step {seconds}, {time.perf_counter() - started:.0f} s to the comparison")  # reported
+            shot(page, "09a-lesson-leiden")
+    print(f"lesson: seconds per step {seconds}, {time.perf_counter() - started:.0f} s to the comparison")  # reported
     wait_for_text(page, "shares a region with others", 60)
-    frames_of(page, 3)  # the three runs, colours matched to the digits
-    shot(page, "09-demo-comparison")
+    compared = frames_of(page, 3)  # the three runs, colours matched to the digits and named by them
+    assert "≈ 0" in compared[0].locator("#legend").inner_text()
+    shot(page, "09-lesson-comparison")
     page.get_by_role("button", name="◀ Back").click()
     wait_for_text(page, "Step 5 of 7: Deep clustering", 60)
     page.get_by_role("button", name="Next ▶").click()
     wait_for_text(page, "Step 6 of 7: Compare", 60)
     page.get_by_role("button", name="Next ▶").click()
     wait_for_text(page, "Step 7 of 7", 120)
-    wait_for_text(page, "red squares must be inked", 60)
-    shot(page, "09b-demo-explain")
+    wait_for_text(page, "The loosest rule is cluster", 60)
+    shot(page, "09b-lesson-explain")
+
+    # the lesson leaves the room: one offline page, opened with every request blocked
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name=re.compile("Download the lesson so far")).click()
+    lesson_path = tmp_path / "lesson.html"
+    download.value.save_as(lesson_path)
+    offline = page.context.browser.new_context(offline=True)
+    requests: list[str] = []
+    lesson_page = offline.new_page()
+    lesson_page.on("request", lambda request: requests.append(request.url))
+    lesson_page.goto(lesson_path.as_uri())
+    assert lesson_page.locator("section").count() == 7
+    assert lesson_page.get_by_text("The loosest rule is cluster").count() == 1
+    images = lesson_page.locator("figure img")
+    assert images.count() >= 4 and all(
+        lesson_page.evaluate("(img) => img.naturalWidth", images.nth(i).element_handle()) > 0
+        for i in range(images.count())
+    )
+    assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+    offline.close()
 
     nav(page, "Compare")
     wait_for_text(page, "What the picture shows", 240)
@@ -382,7 +405,7 @@ def test_demo_comparison_and_compare_page_with_three_runs(server, page, tmp_path
     assert "in a linked panel" in frames[2].locator("#status").inner_text()
     shot(page, "11-compare-linked-selection")
 
-    # Explain the Leiden run of the demo: rules, a tree diagram, and a rule highlighted on the scatter
+    # Explain the Leiden run of the lesson: rules, a tree diagram, and a rule highlighted on the scatter
     nav(page, "Explain")
     wait_for_text(page, "Explain in", 60)
     choose(page, "Run", "leiden")

@@ -1,216 +1,19 @@
-"""Clusterlab home: what it does, samples one click away, and a guided demo."""
+"""Clusterlab home: what it does, samples one click away, projects, and the way to the lessons."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from app import projects
-from app.demo import (
-    COMPARE_SENTENCE,
-    DATA_SENTENCE,
-    DEMO_METHODS,
-    DEMO_SAMPLE,
-    DEMO_SECONDS,
-    DEMO_STEPS,
-    EXPLAIN_SENTENCE,
-    LAYOUT_SENTENCE,
-    REPLAY_SENTENCE,
-    SCORES_SENTENCE,
-    STEP_TITLES,
-    demo_step,
-    honest_sentence,
-)
-from app.exports import project_report_button, scatter_buttons
-from app.jobs import show_job, start_job
+from app.exports import project_report_button
+from app.jobs import show_job
 from app.page import page_setup, show_flash
-from app.replay import replay_figure
-from app.scatter import colour_codes, hover_lines, matched_colour_codes, scatter
-from app.state import add_run, cached_sample, choose_sample, dataset, sample_caption
+from app.state import choose_sample, dataset, sample_caption
 from app.text import plain
 from clustering.data import DataError
-from clustering.explain.masks import mean_image, rule_mask
 from clustering.samples import sample_names
 from clustering.store import StoreError, export_config
-
-
-def demo_section(data) -> None:
-    """The guided story: one step at a time, Next computes the next step (a job with progress), Back revisits."""
-    st.subheader("Demo mode")
-    st.caption(
-        f"A guided story for teaching, one step at a time (about {DEMO_SECONDS // 60} minutes in all, each step "
-        "a few seconds): three very different methods on 1,797 handwritten digits."
-    )
-    story = st.session_state.get("demo")
-    if story is None:
-        if st.button("Start the demo", type="primary", disabled="job" in st.session_state, key="start-demo"):
-            choose_sample(DEMO_SAMPLE)
-            st.session_state["demo"] = {"step": 0, "done": {"data": True}, "run_ids": {}}
-            st.rerun()
-        return
-    step = story["step"]
-    name = DEMO_STEPS[step]
-    back, label, forward = st.columns([1, 4, 1])
-    if back.button("◀ Back", key="demo-back", disabled=step == 0 or "job" in st.session_state):
-        story["step"] = step - 1
-        st.rerun()
-    label.markdown(f"**Step {step + 1} of {len(DEMO_STEPS)}: {STEP_TITLES[name]}**")
-    last = step == len(DEMO_STEPS) - 1
-    if forward.button("Next ▶", key="demo-next", type="primary", disabled=last or "job" in st.session_state):
-        next_step(story, step + 1)
-        st.rerun()
-    if st.button("End the demo", key="demo-end", type="tertiary"):
-        st.session_state.pop("demo", None)
-        st.rerun()
-    demo_data = cached_sample(DEMO_SAMPLE)
-    show_step(name, story, demo_data)
-
-
-def next_step(story: dict, step: int) -> None:
-    """Move to a step, computing it first (as a job) when it does not exist yet."""
-    name = DEMO_STEPS[step]
-    if name in story["done"]:
-        story["step"] = step
-        return
-    done = story["done"]
-    kwargs: dict[str, Any] = {"name": name}
-    if name in ("compare", "explain"):
-        kwargs["labels"] = {method: done[method].labels for method, _, _ in DEMO_METHODS if method in done}
-        kwargs["layout"] = done.get("picture")
-
-    def keep(value, name=name, step=step) -> None:
-        done[name] = value
-        if name in {method for method, _, _ in DEMO_METHODS}:
-            story["run_ids"][name] = add_run(cached_sample(DEMO_SAMPLE), value).id
-        story["step"] = step
-
-    start_job(f"demo step {step + 1}: {STEP_TITLES[name]}", demo_step, kwargs, keep)
-
-
-def show_step(name: str, story: dict, data) -> None:
-    """One step of the story on screen."""
-    done = story["done"]
-    truth = data.labels()
-    if name == "data":
-        st.markdown(DATA_SENTENCE)
-        images = data.vectors[:16].reshape(-1, *data.image_shape) / 16.0
-        st.image([1.0 - image for image in images], width=56, caption=[f"{d}" for d in truth[:16]])
-        return
-    layout = done.get("picture")
-    if name == "picture":
-        st.markdown(LAYOUT_SENTENCE)
-        codes, legend = colour_codes(data.metadata["label"], noise_negative=False)
-        demo_scatter(layout, codes, legend, data, key="demo-picture", title="digits by true digit")
-        return
-    methods = {method: sentence for method, _, sentence in DEMO_METHODS}
-    if name in methods:
-        result = done[name]
-        st.markdown(methods[name])
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Clusters", result.n_clusters)
-        m2.metric("ARI vs digit", f"{result.metrics['ari']:.3f}")
-        m3.metric("ACC", f"{result.metrics['acc']:.3f}")
-        m4.metric("Seconds", f"{result.seconds['total']:.1f}")
-        st.info(honest_sentence(name, result.labels, truth, result.metrics["acc"]))
-        st.caption(SCORES_SENTENCE + " Colours are matched to the true digits, so a colour means the same digit.")
-        codes, legend = matched_colour_codes(result.labels, truth)
-        demo_scatter(layout, codes, legend, data, key=f"demo-{name}", title=f"{STEP_TITLES[name]} clusters")
-        if name == "n2d":
-            replay_section(story, truth)
-        return
-    if name == "compare":
-        st.markdown(COMPARE_SENTENCE)
-        panels = st.columns(len(DEMO_METHODS))
-        for panel, (method, _, _) in zip(panels, DEMO_METHODS):
-            with panel:
-                st.markdown(f"**{STEP_TITLES[method]}**")
-                codes, legend = matched_colour_codes(done[method].labels, truth)
-                scatter(
-                    layout,
-                    codes,
-                    legend,
-                    hover_text=hover_lines(data.metadata, ["label"]),
-                    height=300,
-                    key=f"demo-panel-{method}",
-                    link="demo",
-                )
-                scatter_buttons(
-                    layout, codes, legend, f"{STEP_TITLES[method]} matched to the digits", key=f"demo-panel-{method}"
-                )
-        st.dataframe(pd.DataFrame(done["compare"]["table"]), hide_index=True, key="demo-verdicts")
-        return
-    explanation = done["explain"]
-    st.markdown(EXPLAIN_SENTENCE)
-    st.metric(
-        "Rules' accuracy",
-        f"{explanation.accuracy:.1%}",
-        help="share of images whose own cluster's rule holds for them, and no other rule",
-    )
-    leiden = done["leiden"].labels
-    columns = st.columns(5)
-    for index, rule in enumerate(explanation.clusters):
-        with columns[index % 5]:
-            members = np.flatnonzero(leiden == rule.cluster)
-            st.image(
-                [
-                    rule_mask(explanation, rule.cluster, data.image_shape, 12),
-                    mean_image(data.vectors, members, data.image_shape, 12),
-                ],
-                width=72,
-            )
-            st.caption(f"cluster {rule.cluster}: {len(members)} images, precision {rule.precision:.2f}")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {"cluster": c.cluster, "rule": c.rule, "precision": round(c.precision, 2), "recall": round(c.recall, 2)}
-                for c in explanation.clusters
-            ]
-        ),
-        hide_index=True,
-        key="demo-rules-table",
-        column_config={"rule": st.column_config.TextColumn(width="large")},
-    )
-    with st.expander("Every rule in full"):
-        for c in explanation.clusters:
-            st.markdown(f"**Cluster {c.cluster}**: {plain(c.rule)}")
-    st.caption("Every demo run is also in the run history: open **Explore** to hover, lasso and drill down.")
-
-
-def replay_section(story: dict, truth: np.ndarray) -> None:
-    """DEC's self-training as an animation (optional: about a minute of training)."""
-    st.markdown(REPLAY_SENTENCE)
-    done = story["done"]
-    if "dec" not in done:
-        if st.button("Watch DEC learn (about a minute)", key="demo-dec", disabled="job" in st.session_state):
-
-            def keep(value) -> None:
-                done["dec"] = value
-
-            start_job("demo: DEC self-training", demo_step, {"name": "dec"}, keep)
-            st.rerun()
-        return
-    result = done["dec"]
-    st.caption(f"DEC: ACC {result.metrics['acc']:.3f}, ARI {result.metrics['ari']:.3f}.")
-    replay = result.artifacts.get("replay")
-    if replay is not None and len(replay) > 1:
-        st.plotly_chart(replay_figure(replay), width="stretch", key="demo-replay")
-
-
-def demo_scatter(layout, codes, legend, data, key: str, title: str) -> None:
-    scatter(
-        layout,
-        codes,
-        legend,
-        hover_text=hover_lines(data.metadata, ["label"]),
-        images=data.vectors,
-        image_shape=data.image_shape,
-        height=460,
-        key=key,
-    )
-    scatter_buttons(layout, codes, legend, title, key=key)
 
 
 def render() -> None:
@@ -223,6 +26,7 @@ def render() -> None:
     )
     show_flash()
     show_job()
+    st.info("Teaching a class? Two step-by-step lessons are on the **Learn** page (in the sidebar).", icon="🎓")
     data = dataset()
     st.success(
         f"Loaded **{plain(data.name)}**: {data.n:,} rows × {data.d:,} dimensions. "
@@ -231,7 +35,6 @@ def render() -> None:
     samples_section()
     projects_section()
     new_project_section(data)
-    demo_section(data)
 
 
 def samples_section() -> None:

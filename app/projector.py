@@ -1,0 +1,57 @@
+"""Projector mode for a class: large type and a high-contrast palette on every page (a sidebar switch)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+# Saturated colours that stay apart on a washed-out projector; none is grey (noise) or pale. Beyond ten groups the
+# usual palette continues.
+HIGH_CONTRAST = [
+    "#0050c8",
+    "#e66100",
+    "#008a3e",
+    "#d10000",
+    "#7b2cbf",
+    "#8c4a00",
+    "#e0169e",
+    "#00a3b4",
+    "#8f8f00",
+    "#000000",
+]
+PROJECTOR_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; line-height: 1.5; }
+[data-testid="stCaptionContainer"] { font-size: 1.05rem; color: #222; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+h1 { font-size: 3rem; } h2, h3 { font-size: 2.1rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.15rem; white-space: pre-wrap; }
+button p { font-size: 1.2rem; font-weight: 600; }
+</style>
+"""
+
+
+def projector_switch() -> None:
+    """The sidebar switch; when on, the page's type grows (every page calls this first)."""
+    st.sidebar.toggle(
+        "Projector mode",
+        key="projector",
+        help="Large type and high-contrast colours for a class in front of a projector.",
+    )
+    if on():
+        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)  # our own fixed CSS, no user text
+
+
+def on() -> bool:
+    return bool(st.session_state.get("projector"))
+
+
+def legend_colours(legend: list[dict]) -> list[dict]:
+    """The legend with high-contrast colours by position when projector mode is on (the same code, the same colour
+    on every panel)."""
+    if not on():
+        return legend
+    return [
+        {**entry, "colour": HIGH_CONTRAST[index]} if index < len(HIGH_CONTRAST) else entry
+        for index, entry in enumerate(legend)
+    ]

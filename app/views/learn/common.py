@@ -1,0 +1,49 @@
+"""What both lessons share: Back / Next through the steps (Next computes the step it opens: a worker job with
+progress and Cancel) and the box of computed sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+
+def stepper(story: dict, titles: list[str], seconds: list[int], compute: Callable[[dict, int], None], key: str) -> int:
+    """Draw Back, 'Step i of n: title (about s)' and Next; returns the step on screen.
+
+    `compute(story, step)` starts the job that fills `story["done"]` for a step not computed yet (it moves there
+    when the job ends); a computed step opens at once.
+    """
+    step = story["step"]
+    busy = "job" in st.session_state
+    back, label, forward = st.columns([1, 4, 1])
+    if back.button("◀ Back", key=f"{key}-back", disabled=step == 0 or busy):
+        story["step"] = step - 1
+        st.rerun()
+    label.markdown(f"**Step {step + 1} of {len(titles)}: {titles[step]}**")
+    last = step == len(titles) - 1
+    if not last and step + 1 not in story["computed"]:
+        label.caption(f"Next computes “{titles[step + 1]}”: about {seconds[step + 1]} s on 2 cores.")
+    if forward.button("Next ▶", key=f"{key}-next", type="primary", disabled=last or busy):
+        if step + 1 in story["computed"]:
+            story["step"] = step + 1
+        else:
+            compute(story, step + 1)
+        st.rerun()
+    return story["step"]
+
+
+def new_story() -> dict:
+    return {"step": 0, "computed": {0}, "done": {}}
+
+
+def mark_done(story: dict, step: int) -> None:
+    story["computed"].add(step)
+    story["step"] = step
+
+
+def facts_box(facts) -> None:
+    """A step's computed sentences, one bullet each."""
+    from app.text import plain
+
+    st.info("\n".join(f"- {plain(fact.text)}" for fact in facts))
