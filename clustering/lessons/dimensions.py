@@ -46,6 +46,7 @@ def run_dimension(dimension: int, seed: int = 0, progress=None, cancel=None) -> 
     """Run the four methods on one size; {method: {ari, clusters, noise, seconds}} and the labels."""
     data = load_sample(sample_name(dimension))
     truth = data.labels()
+    assert truth is not None, "the MNIST-Nd samples carry their digits"
     scores: dict[str, dict] = {}
     labels: dict[str, np.ndarray] = {}
     for index, (method, params) in enumerate(METHODS.items()):
