@@ -38,7 +38,8 @@ def step_through(page, titles: list[str], promised: list[int], key: str, shots: 
         rows.append({"lesson": key, "step": titles[index], "seconds": round(seconds, 1), "promised": promised[index]})
         print(json.dumps(rows[-1]), flush=True)
         if index in shots:
-            page.screenshot(path=str(DOCS / f"{shots[index]}.png"), full_page=True)
+            page.locator("[data-testid='stAlertContentInfo']").last.scroll_into_view_if_needed()
+            page.screenshot(path=str(DOCS / f"{shots[index]}.png"))
     return rows
 
 
@@ -79,7 +80,9 @@ def main() -> None:
                 }
             )
             print(json.dumps(rows[-1]), flush=True)
-            page.screenshot(path=str(DOCS / "lesson-digits-replay.png"), full_page=True)
+            page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+            page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(DOCS / "lesson-digits-replay.png"))
 
             page.get_by_text("Does the dimension matter?").first.click()
             wait_for_text(page, "Does clustering get harder")
@@ -92,7 +95,8 @@ def main() -> None:
             )
             page.locator("[data-testid='stSidebar'] label", has_text="Projector mode").click()
             settled(page)
-            page.screenshot(path=str(DOCS / "lesson-dimensions-projector.png"), full_page=True)
+            page.locator("[data-testid='stAlertContentInfo']").last.scroll_into_view_if_needed()
+            page.screenshot(path=str(DOCS / "lesson-dimensions-projector.png"))
             browser.close()
     finally:
         server.stop()

@@ -45,7 +45,7 @@ METHOD_STEPS = [
     Step(
         "hdbscan",
         "HDBSCAN",
-        6,
+        10,
         "hdbscan",
         {"min_cluster_size": 15},
         "**HDBSCAN** first squeezes the 64 pixels into 10 UMAP dimensions, then keeps only dense groups: "
@@ -54,7 +54,7 @@ METHOD_STEPS = [
     Step(
         "n2d",
         "Deep clustering",
-        12,
+        16,
         "n2d",
         {"n_clusters": 10, "hidden": "128,128,256", "pretrain_epochs": 60, "umap_neighbors": 15},
         "**Deep clustering (N2D)** trains a small neural network to compress each image into 10 numbers, lays "
@@ -64,7 +64,7 @@ METHOD_STEPS = [
 REPLAY = Step(
     "dec",
     "DEC replay",
-    15,
+    8,
     "dec",
     {"n_clusters": 10, "hidden": "128,128,256", "pretrain_epochs": 60, "max_iter": 800, "update_interval": 40},
     "**DEC** (deep embedded clustering) starts from k-means in the network's space and then sharpens: each "
@@ -82,7 +82,7 @@ STEPS = [
     Step(
         "picture",
         "The picture",
-        8,
+        12,
         about="The **UMAP** layout places similar images together: every dot is one image (hover to see it), "
         "coloured by its true digit.",
     ),
@@ -90,7 +90,7 @@ STEPS = [
     Step(
         "compare",
         "Compare",
-        4,
+        2,
         about="**Compare** the three runs side by side, colours matched to the true digits, and ask the picture: a "
         "cluster is *visible* when the layout shows it as one region of its own, *merged* when it shares a region "
         "with others, *split* when it spans several regions and *hidden* when its points lie in sparse areas. "
@@ -99,7 +99,7 @@ STEPS = [
     Step(
         "explain",
         "Why these clusters?",
-        4,
+        2,
         about="**Why** is a cluster a cluster? A threshold tree (IMM) describes each of Leiden's clusters by a few "
         "pixels. In each mask, **red** squares need *more* ink than a threshold, **blue** squares *at most* a "
         "threshold's ink and **purple** ones are bounded both ways (between two thresholds, or one way in each "
