@@ -70,3 +70,95 @@ def test_a_sampled_run_lays_out_a_covering_part_of_its_sample(monkeypatch):
     centre = xy[truth == 4].mean(axis=0)  # the far group is drawn apart from the big blobs
     others = np.array([xy[truth == c].mean(axis=0) for c in range(4)])
     assert np.linalg.norm(others - centre, axis=1).min() > 2 * xy[truth == 4].std(axis=0).max()
+
+
+# -- the same on Dask, on a real LocalCluster ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def client():
+    from clustering.scale.dask_run import dask_client
+
+    with dask_client(workers=2, worker_memory="1GB") as live:
+        yield live
+
+
+def rare_folder(tmp_path, small: int = 40):
+    from test_scale import write_folder
+
+    from clustering.scale.sources import open_source
+
+    x, truth = rare_data(small=small)
+    order = np.random.default_rng(1).permutation(len(x))  # the rare rows spread over every part
+    x, truth = x[order], truth[order]
+    write_folder(tmp_path / "pq", x, truth, files=2, row_group=4_000)
+    return open_source(tmp_path / "pq", keep=["label"]), truth
+
+
+def test_dask_samples_cover_the_space_and_find_the_rare_group(client, tmp_path):
+    from clustering.scale.dask_run import read_labels, run_on_dask
+
+    source, truth = rare_folder(tmp_path)
+    summary = run_on_dask(
+        client, source, "hdbscan", {}, tmp_path / "out", sample_rows=2_000, layout=None, truth_column="label"
+    )
+    assert summary["sample"]["sampling"].startswith("covering") and "second_pass" in summary["sample"]
+    labels, _, _ = read_labels(tmp_path / "out")
+    rare = labels[truth == 4]
+    assert (rare >= 0).mean() > 0.9 and len(np.unique(rare[rare >= 0])) == 1
+    assert not np.isin(labels[truth != 4], np.unique(rare[rare >= 0])).any()
+    again = run_on_dask(
+        client, source, "hdbscan", {}, tmp_path / "again", sample_rows=2_000, layout=None, truth_column="label"
+    )
+    assert again["sizes"] == summary["sizes"]  # the covering sample is reproducible from the seed
+
+
+def test_dask_clusters_the_rows_its_sample_missed_in_a_second_pass(client, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from clustering.scale import dask_run
+    from clustering.scale.dask_run import read_labels, run_on_dask
+
+    source, truth = rare_folder(tmp_path, small=60)
+    never = np.flatnonzero(truth != 4)
+
+    def without_rare(client, source, size, seed, read, gather):
+        rows = np.sort(np.random.default_rng(seed).choice(never, size, replace=False))
+        return rows, read(rows, 0.01, 0.1)
+
+    monkeypatch.setattr(dask_run, "covering_rows_on_dask", without_rare)
+    summary = run_on_dask(
+        client, source, "hdbscan", {}, tmp_path / "out", sample_rows=2_000, layout=None, truth_column="label"
+    )
+    second = summary["sample"]["second_pass"]
+    assert second["uncovered_rows"] == pytest.approx(60, abs=3) and second["clusters"] == 1
+    labels, _, _ = read_labels(tmp_path / "out")
+    rare = labels[truth == 4]
+    assert len(np.unique(rare)) == 1 and rare[0] == labels.max()  # a new cluster, numbered last, in the files
+    assert summary["sizes"][str(rare[0])] == 60 and summary["ari"] > 0.95  # the summary counts the rewritten parts
+    parts = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / "out").glob("part-*.parquet")))
+    assert parts["uncovered"].sum() == second["uncovered_rows"]
+
+
+def test_relabel_part_makes_every_uncovered_row_noise(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from clustering.scale.dask_cover import relabel_part
+    from clustering.scale.sources import Part, Source
+
+    table = pa.table(
+        {
+            "row_id": np.arange(10, 15),
+            "cluster": np.array([0, 1, 1, 2, 2]),
+            "confidence": np.ones(5, dtype=np.float32),
+            "uncovered": np.array([False, True, False, True, False]),
+        }
+    )
+    pq.write_table(table, tmp_path / "part-00003.parquet")
+    part = Part(index=3, file="unused", start=10, rows=5)
+    source = Source(path="unused", kind="npy", n_rows=15, dim=2, parts=(part,))
+    summary = relabel_part(str(tmp_path), part, None, None, None, source, None)
+    written = pq.read_table(tmp_path / "part-00003.parquet").to_pydict()
+    assert written["cluster"] == [0, -1, 1, -1, 2] and written["confidence"] == [1.0, 0.0, 1.0, 0.0, 1.0]
+    assert summary["sizes"] == {0: 1, 1: 1, 2: 1, -1: 2}
+    summary = relabel_part(str(tmp_path), part, np.array([12]), np.array([7]), np.array([0.5]), source, None)
+    assert pq.read_table(tmp_path / "part-00003.parquet").column("cluster").to_pylist() == [0, -1, 7, -1, 2]

@@ -208,7 +208,7 @@ def test_dask_run_writes_partitioned_labels(client, tmp_path):
     assert labels is not None and metrics.ari(truth, labels) == pytest.approx(summary["ari"], abs=1e-9)
     assert xy is not None and xy.shape == (40_000, 2)
     part = pd.read_parquet(tmp_path / "out" / "part-00003.parquet")
-    assert list(part.columns) == ["row_id", "cluster", "confidence", "x", "y", "name"]
+    assert list(part.columns) == ["row_id", "cluster", "confidence", "uncovered", "x", "y", "name"]
     assert (part["name"] == [f"row {r}" for r in part["row_id"]]).all()
     shares = [share for _, share in messages]
     assert shares == sorted(shares) and shares[-1] == 1.0
@@ -312,7 +312,15 @@ def test_kept_columns_never_replace_computed_ones(client, tmp_path):
     )
     assert summary["renamed_columns"] == {"cluster": "input_cluster", "row_id": "input_row_id"}
     part = pd.read_parquet(tmp_path / "out" / "part-00001.parquet")
-    assert list(part.columns) == ["row_id", "cluster", "confidence", "input_cluster", "input_row_id", "name"]
+    assert list(part.columns) == [
+        "row_id",
+        "cluster",
+        "confidence",
+        "uncovered",
+        "input_cluster",
+        "input_row_id",
+        "name",
+    ]
     assert (
         (part["row_id"] >= 0).all() and part["cluster"].dtype.kind == "i" and (part["input_cluster"] == "theirs").all()
     )

@@ -30,8 +30,9 @@ from clustering.data import DataError
 from clustering.fit_rows import SAMPLE_ROWS
 from clustering.progress import Cancelled, Progress
 from clustering.projection import execution
+from clustering.scale.dask_cover import covering_rows_on_dask, relabel_part
 from clustering.scale.model import SampleModel
-from clustering.scale.sampled import choose_rows, fit_sample
+from clustering.scale.sampled import SAMPLING, fit_sample, second_pass
 from clustering.scale.sources import Part, Source
 
 WORKER_MEMORY = os.environ.get("CLUSTERLAB_WORKER_MEMORY", "4GB")  # memory limit of each local worker
@@ -96,7 +97,7 @@ def check_output_folder(out: Path, source: Source) -> None:
         raise DataError(f"--out {out} exists and is not an empty folder; name a new folder, nothing is overwritten.")
 
 
-COMPUTED_COLUMNS = ("row_id", "cluster", "confidence", "x", "y")
+COMPUTED_COLUMNS = ("row_id", "cluster", "confidence", "uncovered", "x", "y")
 
 
 def kept_column_names(keep: tuple[str, ...]) -> dict[str, str]:
@@ -117,17 +118,20 @@ def _sample_part(source: Source, part: Part, rows: np.ndarray) -> np.ndarray:
 def _assign_part(
     source: Source, part: Part, model: SampleModel, out: str, truth_column: str | None, keep: tuple[str, ...]
 ) -> dict:
-    """Label, place and write one part; return its row count, cluster sizes and truth contingency."""
+    """Label, place and write one part; return its row count, cluster sizes, truth contingency and its uncovered
+    rows (ids, vectors, votes), as long as there are no more of them than the sample has rows."""
     import faiss
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     faiss.omp_set_num_threads(1)  # one task per worker thread
     rows = np.arange(part.start, part.start + part.rows, dtype=np.int64)
-    done = model.assign(source.read(part), rows=rows)
+    x = source.read(part)
+    done = model.assign(x, rows=rows)
     columns: dict = {"row_id": rows}
+    far = done.uncovered if done.uncovered is not None else np.zeros(len(rows), dtype=bool)
     if model.clustered:
-        columns.update(cluster=done.labels, confidence=done.confidence)
+        columns.update(cluster=done.labels, confidence=done.confidence, uncovered=far)
     if done.xy is not None:
         columns["x"], columns["y"] = done.xy[:, 0], done.xy[:, 1]
     for name, output in kept_column_names(keep).items():
@@ -137,6 +141,9 @@ def _assign_part(
     pq.write_table(pa.table(columns), temporary)
     os.replace(temporary, target)
     summary: dict = {"rows": part.rows, "sizes": Counter(done.labels.tolist()), "peak_rss_mb": peak_rss_mb()}
+    summary["uncovered"] = int(far.sum()) if model.clustered else 0
+    if 0 < summary["uncovered"] <= len(model.rows):
+        summary["far"] = (rows[far], x[far], done.labels[far], done.confidence[far])
     if truth_column:
         truth = source.read_column(part, truth_column)
         summary["contingency"] = Counter(zip(truth.tolist(), done.labels.tolist()))
@@ -173,8 +180,16 @@ def run_on_dask(
     out = Path(out)
     check_output_folder(out, source)
     start = time.perf_counter()
-    rows = choose_rows(source.n_rows, sample_rows, seed)
-    sample = read_sample(client, source, rows, progress, cancel)
+    rows, sample = covering_rows_on_dask(
+        client,
+        source,
+        sample_rows,
+        seed,
+        read=lambda wanted, low, high: read_sample(client, source, wanted, progress, cancel, low, high),
+        gather=lambda futures, verb, low, high: _gather(
+            client, futures, progress, cancel, verb, source.n_rows, low, high
+        ),
+    )
     read = time.perf_counter()
     model, result = fit_sample(
         sample,
@@ -198,6 +213,9 @@ def run_on_dask(
         for part in source.parts
     ]
     outputs = _gather(client, futures, progress, cancel, "assigned", source.n_rows, 0.4, 1.0)
+    second = None
+    if method and result is not None and model.scale is not None:
+        second = second_look(client, source, model, outputs, method, result.params, str(out), truth_column, seed)
     sizes: Counter = Counter()
     contingency: Counter = Counter()
     peak = max(output["peak_rss_mb"] for output in outputs)
@@ -215,7 +233,7 @@ def run_on_dask(
         "seed": seed,
         "preprocess": preprocess,
         "layout": {"method": layout, **execution(layout)} if layout else None,
-        "sample": model.describe(),
+        "sample": {**model.describe(), "sampling": SAMPLING, **({"second_pass": second} if second else {})},
         "n_clusters": len([c for c in sizes if c >= 0]) if method else None,
         "noise": int(sizes.get(-1, 0)) if method else None,
         "sizes": {str(c): int(n) for c, n in sorted(sizes.items())} if method else None,
@@ -237,6 +255,47 @@ def run_on_dask(
     (out / "run.json").write_text(json.dumps(summary, indent=2, default=str))
     _say(progress, "done", 1.0)
     return summary
+
+
+def second_look(
+    client,
+    source: Source,
+    model: SampleModel,
+    outputs: list[dict],
+    method: str,
+    params: dict,
+    out: str,
+    truth_column: str | None,
+    seed: int,
+) -> dict:
+    """The rows the sample did not cover, clustered again on the client (`sampled.second_pass`); the parts holding
+    them rewritten, and their summaries in `outputs` replaced."""
+    counts = [output["uncovered"] for output in outputs]
+    total = sum(counts)
+    if total == 0:
+        return {"uncovered_rows": 0, "clusters": 0, "noise_rows": 0}
+    touched = [i for i, count in enumerate(counts) if count]
+    updates: dict[int, tuple] = {}
+    if total > len(model.rows):  # as `second_pass`: too many to cluster again, all noise, with the reason
+        updates = dict.fromkeys(touched, (None, None, None))
+        info = {"uncovered_rows": total, "clusters": 0, "noise_rows": total}
+        info["why_noise"] = f"more rows than the sample ({len(model.rows):,})"
+    else:
+        ids, x, labels, confidence = (np.concatenate([outputs[i]["far"][k] for i in touched]) for k in range(4))
+        largest = max((c for output in outputs for c in output["sizes"] if c >= 0), default=-1)
+        info = second_pass(
+            model, x, np.ones(len(ids), dtype=bool), labels, confidence, method, params, seed=seed, offset=largest + 1
+        )
+        for i in touched:
+            mine = (ids >= source.parts[i].start) & (ids < source.parts[i].start + source.parts[i].rows)
+            updates[i] = (ids[mine], labels[mine], confidence[mine])
+    futures = [
+        client.submit(relabel_part, out, source.parts[i], *updates[i], source, truth_column, pure=False)
+        for i in touched
+    ]
+    for i, summary in zip(touched, client.gather(futures)):
+        outputs[i].update(summary)
+    return info
 
 
 def cluster_out_of_core(
@@ -288,16 +347,23 @@ def cluster_out_of_core(
 
 
 def read_sample(
-    client, source: Source, rows: np.ndarray, progress: Progress | None = None, cancel: threading.Event | None = None
+    client,
+    source: Source,
+    rows: np.ndarray,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    low: float = 0.01,
+    high: float = 0.1,
 ) -> np.ndarray:
-    """The rows `rows` (sorted ids) of the source, each part read by a worker that returns only its share."""
-    _say(progress, f"reading a sample of {len(rows):,} rows from {len(source.parts)} parts", 0.01)
+    """The rows `rows` (sorted ids) of the source, each part read by a worker that returns only its share
+    (progress from `low` to `high`)."""
+    _say(progress, f"reading a sample of {len(rows):,} rows from {len(source.parts)} parts", low)
     futures = []
     for part in source.parts:
-        low, high = np.searchsorted(rows, [part.start, part.start + part.rows])
-        if high > low:
-            futures.append(client.submit(_sample_part, source, part, rows[low:high], pure=False))
-    return np.concatenate(_gather(client, futures, progress, cancel, "sampled", len(rows), 0.01, 0.1))
+        first, last = np.searchsorted(rows, [part.start, part.start + part.rows])
+        if last > first:
+            futures.append(client.submit(_sample_part, source, part, rows[first:last], pure=False))
+    return np.concatenate(_gather(client, futures, progress, cancel, "sampled", len(rows), low, high))
 
 
 def _gather(client, futures: list, progress, cancel, verb: str, total: int, low: float, high: float) -> list:

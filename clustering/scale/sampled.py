@@ -198,13 +198,15 @@ def second_pass(
     params: dict,
     cancel: threading.Event | None = None,
     seed: int = 0,
+    offset: int | None = None,
 ) -> dict:
     """Cluster the rows the sample did not cover, with the same method and parameters, beside CONTEXT_TIMES as
     many sample rows (so one far group is a cluster among others: HDBSCAN never returns a single cluster).
 
     A found cluster made mostly of uncovered rows becomes a new cluster (numbered after the sample's); uncovered
     rows in a cluster of sample rows keep their vote, and rows it calls noise become noise. More uncovered rows
-    than the sample holds stay noise, with the reason. `labels` and `confidence` change in place.
+    than the sample holds stay noise, with the reason. `labels` and `confidence` change in place. `offset`: the
+    first new cluster number (default: after the largest in `labels`; pass it when `labels` holds only some rows).
     """
     rows = np.flatnonzero(far)
     out: dict[str, int | str] = {"uncovered_rows": int(len(rows)), "clusters": 0, "noise_rows": 0}
@@ -225,7 +227,8 @@ def second_pass(
         out.update(noise_rows=int(len(rows)), why_noise=str(error))
         return out
     mine, theirs = found[: len(rows)], found[len(rows) :]
-    offset = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    if offset is None:
+        offset = int(labels.max()) + 1 if (labels >= 0).any() else 0
     new = 0
     for cluster in np.unique(mine[mine >= 0]):
         members = mine == cluster
