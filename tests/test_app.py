@@ -347,6 +347,7 @@ def test_explain_page_tree_and_rule_highlight():
     assert not at.exception
 
 
+@pytest.mark.slow  # 30 s; polyhedra themselves are tested in test_explain, the page's other modes here
 def test_explain_page_polyhedra_in_the_projection_space():
     at = on_digits(app("explain"))
     at.session_state["runs"] = digits_runs()

@@ -328,6 +328,7 @@ def test_lesson_comparison_and_compare_page_with_three_runs(server, page, tmp_pa
     print(f"lesson: seconds per step {seconds}, {time.perf_counter() - started:.0f} s to the comparison")  # reported
     wait_for_text(page, "shares a region with others", 60)
     compared = frames_of(page, 3)  # the three runs, colours matched to the digits and named by them
+    compared[0].locator("#legend-toggle").click()  # narrow panels start with the legend folded
     assert "≈ 0" in compared[0].locator("#legend").inner_text()
     shot(page, "09-lesson-comparison")
     page.get_by_role("button", name="◀ Back").click()
@@ -517,6 +518,7 @@ for i in range(int(sys.argv[2])):
 """
 
 
+@pytest.mark.slow  # 33 s; the store's two sessions and a CLI writing at once: tests/test_store.py (4 s)
 def test_two_browser_sessions_and_a_cli_share_a_project(browser, tmp_path):
     """Two tabs run methods in one project while a CLI process writes runs into it: nothing is lost."""
     import subprocess

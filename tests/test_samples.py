@@ -8,7 +8,7 @@ from clustering.samples import SAMPLES, load_sample, sample_names
 
 @pytest.mark.parametrize("name", list(SAMPLES))
 def test_each_sample_loads_fast_with_label(name):
-    assert name in sample_names()
+    assert name in sample_names() or not SAMPLES[name].listed  # the lessons' samples are not on Home
     start = time.perf_counter()
     ds = load_sample(name)
     assert time.perf_counter() - start < 2.0
