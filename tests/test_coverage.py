@@ -162,3 +162,19 @@ def test_relabel_part_makes_every_uncovered_row_noise(tmp_path):
     assert summary["sizes"] == {0: 1, 1: 1, 2: 1, -1: 2}
     summary = relabel_part(str(tmp_path), part, np.array([12]), np.array([7]), np.array([0.5]), source, None)
     assert pq.read_table(tmp_path / "part-00003.parquet").column("cluster").to_pylist() == [0, -1, 7, -1, 2]
+
+
+def test_rows_voted_noise_are_looked_at_again():
+    """A group covered by sample rows a density method called noise: its rows vote noise, though a fit on every row
+    would find it; the second look clusters them again beside sample rows."""
+    x, truth = rare_data(small=60)
+    rows = np.sort(np.random.default_rng(0).choice(np.flatnonzero(truth != 4), 2000, replace=False))
+    model, fitted = sampled.fit_sample(x[rows], rows, "hdbscan", {})
+    far = np.zeros(len(x), dtype=bool)
+    labels, confidence, _ = sampled.assign_all(x, model)
+    rare = truth == 4
+    labels[rare], confidence[rare] = -1, 0.6  # as if the group's few sample rows had been noise
+    second = sampled.second_pass(model, x, far, labels, confidence, "hdbscan", fitted.params)
+    assert second["uncovered_rows"] == 0 and second["noise_voted_rows"] >= 60 and second["clusters"] == 1
+    assert len(np.unique(labels[rare])) == 1 and labels[rare][0] == labels.max()
+    assert (labels[~rare] >= 0).all()  # the rows the sample's clusters took keep their vote

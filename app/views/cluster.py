@@ -169,8 +169,8 @@ def fit_sample_choice(data, method: str) -> int | None:
     st.caption(
         f"{data.n:,} rows: the method is fitted on {sampled_rows:,} rows that cover the data (half at random, "
         "half spread over it, so small separate groups are in the sample), and every other row takes the label "
-        f"most of its {VOTERS} nearest sample rows have (distance-weighted). Rows far from every sample row are "
-        "clustered again on their own in a second pass; the run says how many."
+        f"most of its {VOTERS} nearest sample rows have (distance-weighted). Rows far from every sample row, and rows "
+        "the sample's noise took, are clustered again in a second pass; the run says how many."
     )
     return sampled_rows
 

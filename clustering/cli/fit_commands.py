@@ -132,7 +132,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
             second = sample.get("second_pass", {})
             print(
                 f"fitted on {sample['sample_rows']:,} covering rows; the rest labelled by {sample['voters']} nearest; "
-                f"{second.get('uncovered_rows', 0):,} rows far from the sample clustered again "
+                f"{second.get('uncovered_rows', 0):,} rows far from the sample and "
+                f"{second.get('noise_voted_rows', 0):,} its noise took clustered again "
                 f"({second.get('clusters', 0)} new clusters)"
             )
         print(f"wrote {out_path}")

@@ -141,9 +141,10 @@ def _assign_part(
     pq.write_table(pa.table(columns), temporary)
     os.replace(temporary, target)
     summary: dict = {"rows": part.rows, "sizes": Counter(done.labels.tolist()), "peak_rss_mb": peak_rss_mb()}
-    summary["uncovered"] = int(far.sum()) if model.clustered else 0
-    if 0 < summary["uncovered"] <= len(model.rows):
-        summary["far"] = (rows[far], x[far], done.labels[far], done.confidence[far])
+    looked = (far | (done.labels < 0)) if model.clustered else far  # as `sampled.second_pass` looks again
+    summary["uncovered"], summary["looked"] = int(far.sum()), int(looked.sum())
+    if 0 < summary["looked"] <= len(model.rows):
+        summary["far"] = (rows[looked], x[looked], done.labels[looked], done.confidence[looked], far[looked])
     if truth_column:
         truth = source.read_column(part, truth_column)
         summary["contingency"] = Counter(zip(truth.tolist(), done.labels.tolist()))
@@ -268,24 +269,23 @@ def second_look(
     truth_column: str | None,
     seed: int,
 ) -> dict:
-    """The rows the sample did not cover, clustered again on the client (`sampled.second_pass`); the parts holding
-    them rewritten, and their summaries in `outputs` replaced."""
-    counts = [output["uncovered"] for output in outputs]
-    total = sum(counts)
+    """The rows the sample did not cover and the rows its noise took, clustered again on the client
+    (`sampled.second_pass`); the parts holding them rewritten, and their summaries in `outputs` replaced."""
+    counts = [output["looked"] for output in outputs]
+    total, uncovered = sum(counts), sum(output["uncovered"] for output in outputs)
     if total == 0:
-        return {"uncovered_rows": 0, "clusters": 0, "noise_rows": 0}
-    touched = [i for i, count in enumerate(counts) if count]
+        return {"uncovered_rows": 0, "noise_voted_rows": 0, "clusters": 0, "noise_rows": 0}
+    touched = [i for i, output in enumerate(outputs) if output["uncovered"]]
     updates: dict[int, tuple] = {}
-    if total > len(model.rows):  # as `second_pass`: too many to cluster again, all noise, with the reason
+    if total > len(model.rows):  # as `second_pass`: too many to cluster again; the uncovered become noise
         updates = dict.fromkeys(touched, (None, None, None))
-        info = {"uncovered_rows": total, "clusters": 0, "noise_rows": total}
+        info = {"uncovered_rows": uncovered, "noise_voted_rows": total - uncovered, "clusters": 0, "noise_rows": total}
         info["why_noise"] = f"more rows than the sample ({len(model.rows):,})"
     else:
-        ids, x, labels, confidence = (np.concatenate([outputs[i]["far"][k] for i in touched]) for k in range(4))
+        touched = [i for i, count in enumerate(counts) if count]
+        ids, x, labels, confidence, far = (np.concatenate([outputs[i]["far"][k] for i in touched]) for k in range(5))
         largest = max((c for output in outputs for c in output["sizes"] if c >= 0), default=-1)
-        info = second_pass(
-            model, x, np.ones(len(ids), dtype=bool), labels, confidence, method, params, seed=seed, offset=largest + 1
-        )
+        info = second_pass(model, x, far, labels, confidence, method, params, seed=seed, offset=largest + 1)
         for i in touched:
             mine = (ids >= source.parts[i].start) & (ids < source.parts[i].start + source.parts[i].rows)
             updates[i] = (ids[mine], labels[mine], confidence[mine])

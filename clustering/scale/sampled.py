@@ -200,20 +200,28 @@ def second_pass(
     seed: int = 0,
     offset: int | None = None,
 ) -> dict:
-    """Cluster the rows the sample did not cover, with the same method and parameters, beside CONTEXT_TIMES as
-    many sample rows (so one far group is a cluster among others: HDBSCAN never returns a single cluster).
+    """Cluster the rows the sample did not cover, and the rows its noise took, with the same method and
+    parameters, beside CONTEXT_TIMES as many sample rows (so one far group is a cluster among others: HDBSCAN never
+    returns a single cluster). A small group with only a row or two in the sample is covered, but those rows are
+    noise to a density method; a fit on every row would have found it, so it is looked at again.
 
     A found cluster made mostly of uncovered rows becomes a new cluster (numbered after the sample's); uncovered
     rows in a cluster of sample rows keep their vote, and rows it calls noise become noise. More uncovered rows
     than the sample holds stay noise, with the reason. `labels` and `confidence` change in place. `offset`: the
     first new cluster number (default: after the largest in `labels`; pass it when `labels` holds only some rows).
     """
-    rows = np.flatnonzero(far)
-    out: dict[str, int | str] = {"uncovered_rows": int(len(rows)), "clusters": 0, "noise_rows": 0}
+    voted_noise = (labels < 0) & ~far
+    rows = np.flatnonzero(far | voted_noise)
+    out: dict[str, int | str] = {
+        "uncovered_rows": int(far.sum()),
+        "noise_voted_rows": int(voted_noise.sum()),
+        "clusters": 0,
+        "noise_rows": 0,
+    }
     if len(rows) == 0:
         return out
     if len(rows) > len(model.rows):
-        labels[rows], confidence[rows] = -1, 0.0
+        labels[far], confidence[far] = -1, 0.0
         out.update(noise_rows=int(len(rows)), why_noise=f"more rows than the sample ({len(model.rows):,})")
         return out
     check_cancel(cancel, "the second pass")
