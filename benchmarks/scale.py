@@ -153,7 +153,14 @@ def case_layout(work: Path, results: list, n: int = 100_000, d: int = 50) -> Non
     results.append(row)
 
 
-def case_rare(work: Path, results: list, n: int, d: int = 50, limit: float = RARE_FULL_LIMIT_SECONDS) -> None:
+def case_rare(
+    work: Path,
+    results: list,
+    n: int,
+    d: int = 50,
+    limit: float = RARE_FULL_LIMIT_SECONDS,
+    methods: tuple[str, ...] = ("hdbscan", "leiden"),
+) -> None:
     """Rare clusters: the default (sampled) fit of HDBSCAN and Leiden against a fit on every row."""
     path = work / f"rare-{n}x{d}.npy"
     if not (path.exists() and path.with_suffix(".truth.npy").exists()):
@@ -161,7 +168,7 @@ def case_rare(work: Path, results: list, n: int, d: int = 50, limit: float = RAR
     truth = np.load(path.with_suffix(".truth.npy"))
     sizes = np.bincount(truth)
     small = sizes < 0.005 * len(truth)
-    for method in ("hdbscan", "leiden"):
+    for method in methods:
         mine = ours(path, work / "ours.parquet", method, [], Path(tempfile.mkdtemp()))
         full = run_limited_full(path, work / "full.parquet", method, limit)
         found = recovered(truth, mine["labels"])
@@ -591,6 +598,7 @@ def main() -> None:
     parser.add_argument("--make-parquet", nargs=4, metavar=("FOLDER", "N", "D", "FILES"), help=argparse.SUPPRESS)
     parser.add_argument("--make-rare", nargs=3, metavar=("PATH", "N", "D"), help=argparse.SUPPRESS)
     parser.add_argument("--rare-rows", default="250000,1000000", help="rows of the rare-cluster case(s)")
+    parser.add_argument("--rare-methods", default="hdbscan,leiden", help="methods of the rare-cluster case(s)")
     parser.add_argument(
         "--full-limit", type=float, default=RARE_FULL_LIMIT_SECONDS, help="seconds a full fit may take (rare case)"
     )
@@ -624,7 +632,7 @@ def main() -> None:
         case_layout(work, fresh)
     if "rare" in cases:
         for n in (int(v) for v in args.rare_rows.split(",")):
-            case_rare(work, fresh, n, limit=args.full_limit)
+            case_rare(work, fresh, n, limit=args.full_limit, methods=tuple(args.rare_methods.split(",")))
     if "10m" in cases:
         case_ten_million(work, fresh)
     replaced = {r["case"] for r in fresh}
