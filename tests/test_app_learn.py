@@ -52,6 +52,10 @@ def test_digits_lesson_every_sentence_comes_from_its_step(tmp_path, monkeypatch)
     assert not rules.iloc[:, 0].str.contains("pixel\\(").any()  # every condition read out in words
     at.button(key="lesson-digits-back").click().run()
     assert any("Step 6 of 7: Compare" in m.value for m in at.markdown)
+    at.button(key="lesson-digits-make").click().run()  # the offline page, made on request
+    made = at.session_state["lesson-digits-html"]
+    assert made["steps"] == 7 and "The loosest rule is cluster" in made["html"]
+    assert any(b.label == "Download the lesson (7 steps)" for b in at.get("download_button"))
 
 
 def test_dec_replay_is_coloured_by_digit_with_a_legend(tmp_path, monkeypatch):

@@ -341,8 +341,11 @@ def test_lesson_comparison_and_compare_page_with_three_runs(server, page, tmp_pa
     shot(page, "09b-lesson-explain")
 
     # the lesson leaves the room: one offline page, opened with every request blocked
+    page.get_by_role("button", name=re.compile("Make the lesson page")).click()
+    wait_for_text(page, "Download the lesson (7 steps)", 120)
+    settled(page)
     with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name=re.compile("Download the lesson so far")).click()
+        page.get_by_role("button", name=re.compile("Download the lesson")).click()
     lesson_path = tmp_path / "lesson.html"
     download.value.save_as(lesson_path)
     offline = page.context.browser.new_context(offline=True)

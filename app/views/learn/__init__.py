@@ -28,27 +28,40 @@ def render() -> None:
 
 
 def export_button(chosen: str) -> None:
-    """The lesson's computed steps as one offline HTML page."""
+    """The lesson's computed steps as one offline HTML page: made on request, then downloaded (bytes, not a deferred
+    callable: the lesson's scatter reruns the page, and a deferred download would be gone by the click)."""
     module = LESSONS[chosen]
     story = st.session_state.get(module.KEY)
     if story is None:
         return
-    if module is digits:
-        title = "Three methods on handwritten digits"
-
-        def sections():
-            return digits_sections(story["done"], cached_sample(digits.lesson.SAMPLE))
-
-    else:
-        title = "Does the dimension matter? Clustering MNIST in 2 to 64 dimensions"
-
-        def sections():
-            return dimension_sections(dimensions.results_so_far(story))
-
+    steps = len(story["computed"])
+    made = st.session_state.get(f"{module.KEY}-html")
+    if st.button(
+        f"Make the lesson page ({steps} steps so far, one offline HTML file)",
+        key=f"{module.KEY}-make",
+        disabled="job" in st.session_state,
+    ):
+        with st.spinner("Drawing the lesson's figures…"):
+            made = {"steps": steps, "html": lesson_page(module, story)}
+        st.session_state[f"{module.KEY}-html"] = made
+    if made is None:
+        return
+    if made["steps"] != steps:
+        st.caption(f"The page made holds {made['steps']} steps; make it again to add the new ones.")
     st.download_button(
-        f"Download the lesson so far ({len(story['computed'])} steps, one offline HTML page)",
-        lambda: render_lesson(title, sections(), "Opens in any browser without a server or a network."),
+        f"Download the lesson ({made['steps']} steps)",
+        made["html"].encode("utf-8"),
         file_name="lesson.html",
         mime="text/html",
         key=f"{module.KEY}-export",
     )
+
+
+def lesson_page(module, story: dict) -> str:
+    if module is digits:
+        sections = digits_sections(story["done"], cached_sample(digits.lesson.SAMPLE))
+        title = "Three methods on handwritten digits"
+    else:
+        sections = dimension_sections(dimensions.results_so_far(story))
+        title = "Does the dimension matter? Clustering MNIST in 2 to 64 dimensions"
+    return render_lesson(title, sections, "Opens in any browser without a server or a network.")
