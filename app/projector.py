@@ -22,8 +22,11 @@ PROJECTOR_CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; line-height: 1.5; }
-[data-testid="stCaptionContainer"] { font-size: 1.05rem; color: #222; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {
+  font-size: 1.1rem !important; color: #222 !important;
+}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.2rem !important; }
 h1 { font-size: 3rem; } h2, h3 { font-size: 2.1rem; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.15rem; white-space: pre-wrap; }
 button p { font-size: 1.2rem; font-weight: 600; }

@@ -90,6 +90,7 @@ def show_step(step: lesson.Step, story: dict, data) -> None:
     layout = done["picture"]
     if step.key == "picture":
         facts_box(lesson.layout_facts(layout, truth))
+        st.caption("Hover a dot to see its image.")
         codes, legend = colour_codes(data.metadata["label"], noise_negative=False)
         lesson_scatter(layout, codes, legend, data, key=f"{KEY}-picture", title="digits by true digit")
         return
