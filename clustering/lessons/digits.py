@@ -83,8 +83,7 @@ STEPS = [
         "picture",
         "The picture",
         12,
-        about="The **UMAP** layout places similar images together: every dot is one image, coloured by its true "
-        "digit.",
+        about="The **UMAP** layout places similar images together: every dot is one image, coloured by its true digit.",
     ),
     *METHOD_STEPS,
     Step(
