@@ -47,3 +47,24 @@ def facts_box(facts) -> None:
     from app.text import plain
 
     st.info("\n".join(f"- {plain(fact.text)}" for fact in facts))
+
+
+def started(key: str, intro: str, start, note: str | None = None) -> dict | None:
+    """The lesson's introduction, and its Start button until it starts (`start()` sets it up); its story once
+    started, else None."""
+    st.markdown(intro)
+    story = st.session_state.get(key)
+    if story is None:
+        if note:
+            st.caption(note)
+        if st.button("Start the lesson", type="primary", key=f"{key}-start", disabled="job" in st.session_state):
+            start()
+            st.rerun()
+    return story
+
+
+def end_button(key: str) -> None:
+    """End the lesson: its story forgotten (its runs stay in their project)."""
+    if st.button("End the lesson", key=f"{key}-end", type="tertiary"):
+        st.session_state.pop(key, None)
+        st.rerun()

@@ -15,7 +15,7 @@ from app.replay import replay_figure
 from app.scatter import colour_codes, hover_lines, scatter
 from app.state import add_run, cached_sample, choose_sample
 from app.text import plain
-from app.views.learn.common import facts_box, mark_done, new_story, stepper
+from app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
 from clustering.explain.masks import mean_image, rule_mask
 from clustering.lessons import digits as lesson
 from clustering.store import StoreError
@@ -38,16 +38,13 @@ def start() -> None:
 
 def show() -> None:
     """The lesson: a start button, then one step at a time."""
-    st.markdown(
+    intro = (
         "Three very different methods on 1,797 handwritten digits, one step at a time "
         f"(about {sum(s.seconds for s in lesson.STEPS)} s of computing in all on 2 cores)."
     )
-    story = st.session_state.get(KEY)
+    note = "Starting opens the digits sample and saves the lesson's runs in a new project of its own."
+    story = started(KEY, intro, start, note)
     if story is None:
-        st.caption("Starting opens the digits sample and saves the lesson's runs in a new project of its own.")
-        if st.button("Start the lesson", type="primary", key=f"{KEY}-start", disabled="job" in st.session_state):
-            start()
-            st.rerun()
         return
     st.caption(
         f"This lesson's runs are saved in the project **{plain(story['project'])}** (Home → Projects; "
@@ -55,9 +52,7 @@ def show() -> None:
     )
     titles = [s.title for s in lesson.STEPS]
     step = stepper(story, titles, [s.seconds for s in lesson.STEPS], compute, KEY)
-    if st.button("End the lesson", key=f"{KEY}-end", type="tertiary"):
-        st.session_state.pop(KEY, None)
-        st.rerun()
+    end_button(KEY)
     show_step(lesson.STEPS[step], story, cached_sample(lesson.SAMPLE))
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.jobs import start_job
 from app.scatter import colour_codes, scatter
-from app.views.learn.common import facts_box, mark_done, new_story, stepper
+from app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
 from clustering.lessons import dimensions as lesson
 from clustering.samples import load_sample
 
@@ -17,21 +17,16 @@ TITLES = ["The question", *[f"{d} dimensions" for d in lesson.DIMENSIONS], "What
 
 
 def show() -> None:
-    st.markdown(
+    intro = (
         "Does clustering get harder as the data gets more dimensions? Four methods on the same digits in six sizes "
         f"(about {sum(lesson.STEP_SECONDS.values())} s of computing in all on 2 cores). This lesson saves no runs."
     )
-    story = st.session_state.get(KEY)
+    story = started(KEY, intro, lambda: st.session_state.update({KEY: new_story()}))
     if story is None:
-        if st.button("Start the lesson", type="primary", key=f"{KEY}-start", disabled="job" in st.session_state):
-            st.session_state[KEY] = new_story()
-            st.rerun()
         return
     seconds = [1, *[lesson.STEP_SECONDS[d] for d in lesson.DIMENSIONS], 1]
     step = stepper(story, TITLES, seconds, compute, KEY)
-    if st.button("End the lesson", key=f"{KEY}-end", type="tertiary"):
-        st.session_state.pop(KEY, None)
-        st.rerun()
+    end_button(KEY)
     results = results_so_far(story)
     if step == 0:
         question_step()
