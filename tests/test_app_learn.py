@@ -56,20 +56,12 @@ def test_digits_lesson_every_sentence_comes_from_its_step(tmp_path, monkeypatch)
     made = at.session_state["lesson-digits-html"]
     assert made["steps"] == 7 and "The loosest rule is cluster" in made["html"]
     assert any(b.label == "Download the lesson (7 steps)" for b in at.get("download_button"))
+    dec_replay_is_coloured_by_digit_with_a_legend(at)
 
 
-def test_dec_replay_is_coloured_by_digit_with_a_legend(tmp_path, monkeypatch):
-    from sklearn.decomposition import PCA
-
-    monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path))
-    at = app("learn").run()
-    at.button(key="lesson-digits-start").click().run()
-    story = at.session_state["lesson-digits"]  # the deep step reached directly (the walk is tested above)
-    data = load_sample("digits")
-    story["done"].update(picture=PCA(2).fit_transform(data.vectors), n2d=digits.compute_step("n2d"))
-    story["computed"].update({1, 2, 3, 4})
-    story["step"] = 4
-    at.run()
+def dec_replay_is_coloured_by_digit_with_a_legend(at) -> None:
+    """Back at the deep step, DEC's replay: coloured by matched digit, a legend, hover, no "100% changed" start."""
+    at.button(key="lesson-digits-back").click().run()
     assert any("Step 5 of 7: Deep clustering" in m.value for m in at.markdown)
     at.button(key="lesson-digits-dec").click().run()
     assert not at.exception and not at.error
