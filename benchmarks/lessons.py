@@ -95,7 +95,8 @@ def main() -> None:
             )
             page.locator("[data-testid='stSidebar'] label", has_text="Projector mode").click()
             settled(page)
-            page.locator("[data-testid='stAlertContentInfo']").last.scroll_into_view_if_needed()
+            page.wait_for_timeout(1500)  # the page redraws in large type
+            page.get_by_text("The MNIST-Nd paper").first.scroll_into_view_if_needed()
             page.screenshot(path=str(DOCS / "lesson-dimensions-projector.png"))
             browser.close()
     finally:

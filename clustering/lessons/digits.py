@@ -22,7 +22,7 @@ SAMPLE = "digits"
 @dataclass(frozen=True)
 class Step:
     """One step of a lesson: its key, title, what it does and the seconds it takes on 2 cores, cold (measured by
-    benchmarks/lessons.py; the page promises them)."""
+    benchmarks/lessons.py, the slower of two runs; the page promises them)."""
 
     key: str
     title: str
@@ -45,7 +45,7 @@ METHOD_STEPS = [
     Step(
         "hdbscan",
         "HDBSCAN",
-        10,
+        12,
         "hdbscan",
         {"min_cluster_size": 15},
         "**HDBSCAN** first squeezes the 64 pixels into 10 UMAP dimensions, then keeps only dense groups: "
@@ -54,7 +54,7 @@ METHOD_STEPS = [
     Step(
         "n2d",
         "Deep clustering",
-        16,
+        20,
         "n2d",
         {"n_clusters": 10, "hidden": "128,128,256", "pretrain_epochs": 60, "umap_neighbors": 15},
         "**Deep clustering (N2D)** trains a small neural network to compress each image into 10 numbers, lays "
@@ -64,7 +64,7 @@ METHOD_STEPS = [
 REPLAY = Step(
     "dec",
     "DEC replay",
-    8,
+    9,
     "dec",
     {"n_clusters": 10, "hidden": "128,128,256", "pretrain_epochs": 60, "max_iter": 800, "update_interval": 40},
     "**DEC** (deep embedded clustering) starts from k-means in the network's space and then sharpens: each "
@@ -82,7 +82,7 @@ STEPS = [
     Step(
         "picture",
         "The picture",
-        12,
+        14,
         about="The **UMAP** layout places similar images together: every dot is one image, coloured by its true digit.",
     ),
     *METHOD_STEPS,

@@ -33,8 +33,9 @@ ABOUT = (
     "digits) run on every size with the same settings."
 )
 STEADY = 0.02  # methods losing within this much ARI of the steadiest are as steady
-# One size's four methods, 2 cores, in the browser from a cold server (benchmarks/lessons.py); the page promises them.
-STEP_SECONDS = {2: 4, 4: 4, 8: 5, 16: 6, 32: 10, 64: 18}
+# One size's four methods, 2 cores, in the browser from a cold server (benchmarks/lessons.py, the slower of two
+# runs); the page promises them.
+STEP_SECONDS = {2: 4, 4: 4, 8: 5, 16: 7, 32: 10, 64: 20}
 
 
 def sample_name(dimension: int) -> str:
