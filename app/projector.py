@@ -23,7 +23,7 @@ PROJECTOR_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.3rem; line-height: 1.5; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {
-  font-size: 1.1rem !important; color: #222 !important;
+  font-size: 1.1rem !important; color: #222 !important; opacity: 1 !important;
 }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; }
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.2rem !important; }

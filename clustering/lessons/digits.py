@@ -235,10 +235,11 @@ def rules_facts(explanation, labels: np.ndarray, truth: np.ndarray) -> list[Fact
 
 
 def readable_rule(rule: str) -> list[str]:
-    """A rule as one condition a line ('pixel(2,3) > 7.5' → 'row 2, column 3: more than 7.5 of 16 ink')."""
+    """A rule as one condition a line ('pixel(2,3) > 7.5' → 'row 2, column 3: more than 7.5 of 16 ink'), its
+    alternatives parted by a line 'or'."""
     import re
 
-    lines = []
+    lines: list[str] = []
     for alternative in rule.split(" OR "):
         conditions = alternative.strip("() ").split(" AND ")
         text = []
@@ -261,7 +262,7 @@ def readable_rule(rule: str) -> list[str]:
             else:
                 amount = "no ink" if level <= 0 else f"at most {level:g} of 16 ink"
             text.append(f"row {row}, column {column}: {amount}")
-        lines.append(" and ".join(text))
+        lines += (["or"] if lines else []) + text
     return lines
 
 

@@ -151,19 +151,14 @@ def rules_step(explanation, labels: np.ndarray, data) -> None:
             )
             st.caption(f"cluster {rule.cluster} ({names.get(rule.cluster, '')}): {len(members)} images")
     facts_box(lesson.rules_facts(explanation, labels, truth))
-    st.table(
-        pd.DataFrame(
-            [
-                {
-                    "cluster": f"{c.cluster} ({names.get(c.cluster, '')})",
-                    "rule, one condition a line": "\n".join(lesson.readable_rule(c.rule)),
-                    "precision": f"{c.precision:.2f}",
-                    "recall": f"{c.recall:.2f}",
-                }
-                for c in explanation.clusters
-            ]
-        ).set_index("cluster")
-    )
+    st.markdown("**Every rule in full**, one condition a line:")
+    columns = st.columns(3)
+    for index, c in enumerate(explanation.clusters):
+        conditions = "\n".join(f"- {plain(line)}" for line in lesson.readable_rule(c.rule))
+        columns[index % 3].markdown(
+            f"**Cluster {c.cluster} ({plain(names.get(c.cluster, ''))})** · precision {c.precision:.2f} · "
+            f"recall {c.recall:.2f}\n\n{conditions}"
+        )
     st.caption("Every lesson run is also in the run history: open **Explore** to hover, lasso and drill down.")
 
 
