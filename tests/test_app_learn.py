@@ -46,6 +46,12 @@ def test_digits_lesson_every_sentence_comes_from_its_step(tmp_path, monkeypatch)
             assert fact.text in shown(at), (key, fact.text)
     methods = [r.result.method for r in at.session_state["runs"]]
     assert methods == ["leiden", "hdbscan", "n2d"]
+    done = story["done"]  # the fixed texts that say what each method does, against the runs' own settings
+    assert done["leiden"].params["n_neighbors"] == 15  # "links every digit image to its 15 nearest neighbours"
+    assert done["hdbscan"].info["reduction_used"] == "umap" and done["hdbscan"].params["reduce_dims"] == 10
+    assert (
+        done["n2d"].params["embedding_dim"] == 10 and done["n2d"].params["n_clusters"] == 10
+    )  # 10 numbers, 10 Gaussians
     assert at.session_state["project"] == story["project"]  # saved where the page said
     rules = [m.value for m in at.markdown if m.value.startswith("**Cluster ")]
     assert len(rules) == story["done"]["leiden"].n_clusters
