@@ -152,10 +152,10 @@ def rules_step(explanation, labels: np.ndarray, data) -> None:
             st.caption(f"cluster {rule.cluster} ({names.get(rule.cluster, '')}): {len(members)} images")
     facts_box(lesson.rules_facts(explanation, labels, truth))
     st.markdown("**Every rule in full**, one condition a line:")
-    columns = st.columns(3)
+    rule_columns = st.columns(3)
     for index, c in enumerate(explanation.clusters):
         conditions = "\n".join(f"- {plain(line)}" for line in lesson.readable_rule(c.rule))
-        columns[index % 3].markdown(
+        rule_columns[index % 3].markdown(
             f"**Cluster {c.cluster} ({plain(names.get(c.cluster, ''))})** · precision {c.precision:.2f} · "
             f"recall {c.recall:.2f}\n\n{conditions}"
         )
