@@ -15,6 +15,7 @@ from clustering.lessons.facts import Fact, series
 from clustering.pipeline import run
 from clustering.samples import MNIST_ND_DIMENSIONS, load_sample
 
+DIMENSIONS = MNIST_ND_DIMENSIONS  # the sizes of the lesson, smallest first
 METHODS: dict[str, dict] = {
     "leiden": {},
     "hdbscan": {"min_cluster_size": 15, "reduction": "none"},
@@ -191,6 +192,3 @@ def finding_facts(results: list[dict]) -> list[Fact]:
             )
         )
     return facts
-
-
-DIMENSIONS = MNIST_ND_DIMENSIONS

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from clustering.lessons import digits, dimensions
 from clustering.report.colours import colour_codes
-from clustering.report.figures import figure_bytes, scatter_figure
+from clustering.report.figures import blank_figure, figure_bytes, scatter_figure
 
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -196,10 +196,8 @@ def dimension_sections(results: list[dict]) -> list[Section]:
 
 def ari_chart_uri(results: list[dict]) -> str:
     """ARI against dimension (SVG), one line per method."""
-    from clustering.report.figures import _figure
-
     table = dimensions.ari_table(results)
-    figure = _figure(7.0, 4.2)
+    figure = blank_figure(7.0, 4.2)
     axes = figure.subplots()
     for method, by_dimension in table.items():
         dims = sorted(by_dimension)

@@ -73,12 +73,13 @@ def clustering_facts(
     sizes = table.sum(axis=1)
     real = clusters >= 0
     facts = [Fact("acc", f"{100 * acc:.0f}% of the images are in the cluster matched to their digit.", {"acc": acc})]
+    majority = majority_class(table, classes, clusters)
     whole = [
         int(c)
         for i, c in enumerate(classes)
         if real.any()
         and table[i, real].max() >= WHOLE * sizes[i]
-        and majority_class(table, classes, clusters)[int(clusters[real][table[i, real].argmax()])] == c
+        and majority[int(clusters[real][table[i, real].argmax()])] == c
     ]
     if whole:
         words = [str(c) for c in whole]

@@ -19,7 +19,7 @@ FORMATS = ("png", "svg")
 LEGEND_MAX = 30  # legend entries drawn; more are summarised in one line
 
 
-def _figure(width: float, height: float):
+def blank_figure(width: float, height: float):
     """A matplotlib Figure without pyplot: no global state, safe to build in a download thread."""
     from matplotlib.figure import Figure
 
@@ -55,7 +55,7 @@ def scatter_figure(
     codes = np.asarray(codes)
     if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(codes):
         raise ValueError(f"the scatter needs n x 2 positions and n codes; got {xy.shape} and {len(codes)}.")
-    figure = _figure(width, height)
+    figure = blank_figure(width, height)
     axes = figure.subplots()
     size = point_size if point_size is not None else float(np.clip(6000 / max(len(xy), 1), 0.8, 12))
     rasterized = len(xy) > VECTOR_POINTS_MAX
@@ -163,7 +163,7 @@ def heatmap_figure(
 ):
     """A heatmap (agreement or contingency), darker for larger values."""
     matrix = np.asarray(matrix, dtype=np.float64)
-    figure = _figure(width, height)
+    figure = blank_figure(width, height)
     axes = figure.subplots()
     axes.imshow(np.nan_to_num(matrix), cmap="Blues", aspect="auto")
     axes.set_xticks(range(len(columns)), labels=columns, rotation=45, ha="right", fontsize=8)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from app.text import plain
+
 
 def stepper(story: dict, titles: list[str], seconds: list[int], compute: Callable[[dict, int], None], key: str) -> int:
     """Draw Back, 'Step i of n: title (about s)' and Next; returns the step on screen.
@@ -44,8 +46,6 @@ def mark_done(story: dict, step: int) -> None:
 
 def facts_box(facts) -> None:
     """A step's computed sentences, one bullet each."""
-    from app.text import plain
-
     st.info("\n".join(f"- {plain(fact.text)}" for fact in facts))
 
 
