@@ -2,6 +2,7 @@
 legend, metadata charts filter the map, a clicked point lists its neighbours."""
 
 import time
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pandas as pd
@@ -199,7 +200,10 @@ def test_an_edit_made_on_the_map_survives_a_reload(server, page):
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     settled(page)
+    before = parse_qs(urlparse(page.url).query)["run"][0]
     page.get_by_role("button", name="Merge", exact=True).click()
+    # the job's progress line also says "merged 0, 1": wait for the new run itself, named in the URL
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("run", [before])[0] != before, timeout=120_000)
     wait_for_text(page, "merged 0, 1", 120)  # the new run is the map's colouring
     settled(page)
     url = page.url
