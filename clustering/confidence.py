@@ -5,6 +5,10 @@ Evidence per clustered row (noise rows get confidence 0):
 
 - ``neighbours``: the share of its kNN neighbours in its cluster, and (``cluster_neighbours``) that share averaged
   over its cluster; cheap, so every run has it.
+- ``purity``: the share of its cluster that lies in the cluster's most common community of a finer reference
+  (Leiden at resolution REFERENCE_RESOLUTION on the same kNN graph). A cluster that glues two groups of the graph
+  together has a low purity. Every run has it too: one Leiden run on a graph already built. It lowered the
+  held-out per-run ECE of the neighbour model from 0.155 to 0.113 (median over 35 runs on the five sets).
 - ``resampled``: its cluster found again by the same method under other seeds and on 80% subsamples, as the
   Jaccard of its cluster with the cluster it lands in (mean over runs that hold it).
 
@@ -20,14 +24,20 @@ with that set left out of the fit.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from clustering.neighbors import KNNGraph
+
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-NEIGHBOUR_FEATURES = ("neighbours", "cluster_neighbours")
-FULL_FEATURES = ("neighbours", "cluster_neighbours", "resampled", "cluster_resampled")
+NEIGHBOUR_FEATURES = ("neighbours", "cluster_neighbours", "purity")
+FULL_FEATURES = ("neighbours", "cluster_neighbours", "purity", "resampled", "cluster_resampled")
+REFERENCE_RESOLUTION = 2.0  # finer than Leiden's default: of 0.5, 1, 2 and 4 it calibrated best held out
 SUBSAMPLE_SHARE = 0.8  # resampled runs fit on this share of the rows (the MNIST-Nd protocol)
 REPRODUCIBLE = 0.8  # a clustering whose clusters are found again at least this much (row-weighted Jaccard)
 UNCERTAIN_BELOW = 0.5  # a row under this confidence is "uncertain" on the map and in selections
@@ -105,21 +115,29 @@ def mean_over_runs(n: int, reference: np.ndarray, runs: list[tuple[np.ndarray, n
     return np.where(seen > 0, total / np.maximum(seen, 1), 0.0)
 
 
-def neighbour_evidence(indices: np.ndarray, labels: np.ndarray) -> Evidence:
-    """The cheap evidence every run carries: neighbour agreement and its cluster mean."""
-    share = neighbour_share(indices, labels)
-    return Evidence({"neighbours": share, "cluster_neighbours": cluster_mean(share, labels)})
+def reference_communities(knn: KNNGraph) -> np.ndarray:
+    """Leiden at REFERENCE_RESOLUTION (seed 0, the backend's defaults) on a kNN graph: the finer groups that a
+    cluster's purity is counted in."""
+    random.seed(0)  # igraph draws from Python's random module
+    partition = knn.igraph("umap").community_leiden(
+        objective_function="modularity", weights="weight", resolution=REFERENCE_RESOLUTION, n_iterations=2
+    )
+    return np.asarray(partition.membership)
+
+
+def neighbour_evidence(knn: KNNGraph, labels: np.ndarray) -> Evidence:
+    """The cheap evidence every run carries: neighbour agreement, its cluster mean and the cluster's purity."""
+    share = neighbour_share(knn.indices, labels)
+    purity = cluster_mean(majority_correct(labels, reference_communities(knn)).astype(np.float64), labels)
+    return Evidence({"neighbours": share, "cluster_neighbours": cluster_mean(share, labels), "purity": purity})
 
 
 def full_evidence(
-    indices: np.ndarray,
-    labels: np.ndarray,
-    resampled: list[tuple[np.ndarray, np.ndarray]],
-    names: list[str] | None = None,
+    knn: KNNGraph, labels: np.ndarray, resampled: list[tuple[np.ndarray, np.ndarray]], names: list[str] | None = None
 ) -> Evidence:
     """Neighbour evidence plus the agreement of `resampled` runs (the same method, other seeds and subsamples)."""
     labels = np.asarray(labels)
-    features = dict(neighbour_evidence(indices, labels).features)
+    features = dict(neighbour_evidence(knn, labels).features)
     again = mean_over_runs(len(labels), labels, resampled)
     features["resampled"] = again
     features["cluster_resampled"] = cluster_mean(again, labels)
@@ -134,7 +152,7 @@ def neighbour_confidence(x: np.ndarray, labels: np.ndarray, metric: str = "eucli
     if not 3 <= len(labels) <= NEIGHBOUR_CONFIDENCE_ROWS:
         return None
     knn = knn_graph(x, min(15, len(labels) - 1), metric if metric == "cosine" else "euclidean")
-    return calibrated(neighbour_evidence(knn.indices, labels), labels)
+    return calibrated(neighbour_evidence(knn, labels), labels)
 
 
 def load_calibration(path: Path = CALIBRATION_FILE) -> dict:
@@ -143,9 +161,18 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> dict:
         return json.load(handle)
 
 
+def held_out_ece(kind: str = "neighbours") -> float:
+    """The median per-run ECE of a kind's model on the benchmark sets, each set left out of the fit."""
+    found = load_calibration()[kind]["held_out_ece"]
+    return float(np.median([ece for per_set in found.values() for ece in per_set["runs"].values()]))
+
+
+LOGIT_CLIP = 0.02  # evidence of 0 or 1 counts as 0.02 or 0.98; of 0.001, 0.01, 0.02, 0.05 it calibrated best
+
+
 def logit(p: np.ndarray) -> np.ndarray:
-    """log(p / (1 - p)), with p kept inside [0.001, 0.999]."""
-    p = np.clip(p, 1e-3, 1 - 1e-3)
+    """log(p / (1 - p)), with p kept inside [LOGIT_CLIP, 1 - LOGIT_CLIP]."""
+    p = np.clip(p, LOGIT_CLIP, 1 - LOGIT_CLIP)
     return np.log(p / (1 - p))
 
 

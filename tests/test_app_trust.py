@@ -8,6 +8,8 @@ import json
 import numpy as np
 from test_app import app, on_digits
 
+from clustering.confidence import held_out_ece
+
 
 def test_cluster_page_suggests_a_level_and_runs_it():
     at = on_digits(app("cluster")).run()
@@ -95,6 +97,7 @@ def test_compare_draws_the_level_tree_and_each_runs_calibration():
     caption = next(c.value for c in at.caption if "Expected calibration error" in c.value)
     for name in ("kmeans #1", "kmeans #2", "leiden #3"):
         assert name in caption
+    assert f"the median run's error was {held_out_ece():.2f}" in caption  # the limit said, from the calibration
 
 
 def test_an_evoc_run_keeps_its_layers_as_runs():

@@ -97,3 +97,29 @@ def test_cli_cluster_writes_the_resampled_confidence(tmp_path, capsys):
     frame = pd.read_csv(out)
     assert frame["confidence"].between(0, 1).all() and frame["confidence"].std() > 0.01
     assert main(args + ["--confidence", "maybe"]) == 2
+
+
+def test_a_cluster_that_glues_separate_groups_is_less_sure_though_every_neighbour_agrees():
+    """Two far-apart blobs given one label: each row's neighbours all share it (the neighbour evidence sees nothing
+    wrong), but the finer reference splits the cluster, so its purity and calibrated confidence are lower."""
+    from clustering.confidence import neighbour_confidence, neighbour_evidence
+    from clustering.neighbors import knn_graph
+
+    centers = [[0] * 8, [20] * 8, [-20] * 8, [0] * 7 + [40]]
+    x, y = make_blobs(1000, n_features=8, centers=centers, cluster_std=1.0, random_state=3)
+    x = x.astype(np.float32)
+    glued = np.where(y == 1, 0, y)
+    evidence = neighbour_evidence(knn_graph(x, 15), glued).features
+    assert evidence["neighbours"].min() == 1.0  # the neighbours cannot tell
+    merged, clean = glued == 0, glued != 0
+    assert evidence["purity"][merged].max() < evidence["purity"][clean].min()
+    confidence = neighbour_confidence(x, glued)
+    assert confidence is not None
+    assert confidence[merged].mean() < confidence[clean].mean() - 0.1
+
+
+def test_the_held_out_error_is_the_median_of_the_calibration_files_runs():
+    from clustering.confidence import held_out_ece, load_calibration
+
+    runs = [e for s in load_calibration()["neighbours"]["held_out_ece"].values() for e in s["runs"].values()]
+    assert len(runs) == 35 and held_out_ece() == pytest.approx(float(np.median(runs)))

@@ -94,11 +94,11 @@ class Auto(Backend):
                 f"Leiden at resolution 1 on {preprocess}; {len(x):,} rows is over CLUSTERLAB_CONFIDENCE_MAX_ROWS, so "
                 "the level was not checked by resampling and confidence comes from neighbours"
             )
-            evidence = neighbour_evidence(knn.indices, labels)
+            evidence = neighbour_evidence(knn, labels)
         else:
             runs = self._resampled(space, knn, 1.0, seed)
             why = f"{self._level_reason(labels, runs)}; clustered on {preprocess}"
-            evidence = full_evidence(knn.indices, labels, runs)
+            evidence = full_evidence(knn, labels, runs)
         self.labels_ = labels
         self.calibrated_ = calibrated(evidence, labels)
         self.probabilities_ = None

@@ -11,7 +11,7 @@ from app.history import find_run
 from app.text import plain
 from app.views.compare.comparison import Comparison
 from app.views.confidence_panel import reliability_axes
-from clustering.confidence import majority_correct, reliability
+from clustering.confidence import held_out_ece, majority_correct, reliability
 from clustering.level_tree import LevelTree, level_tree
 
 EDGE_COLOUR = "rgba(73, 80, 87, {alpha:.2f})"
@@ -101,5 +101,7 @@ def reliability_section(chosen: Comparison) -> None:
     st.plotly_chart(figure, width="stretch", key="reliability")
     st.caption(
         f"Against {plain(truth.name)}: a calibrated run follows the diagonal. Expected calibration error "
-        f"(0 is perfect): {'; '.join(errors)}."
+        f"(0 is perfect): {'; '.join(errors)}. Confidence is estimated without any classes: where the classes are "
+        "finer or coarser than the groups the data shows, no run's confidence can match them. Held out on five "
+        f"benchmark sets, the median run's error was {held_out_ece():.2f}."
     )
