@@ -211,6 +211,8 @@ def test_products_csv_keeps_price_as_metadata_and_clusters_by_the_embedding(serv
     panel = frames_of(page, 2)[0]  # the truth's panel comes first
     panel.locator("#legend-toggle").click()  # narrow panels start with the legend folded away
     assert "shoes" in panel.locator("#legend").inner_text()
+    on_map = panel.locator("canvas#plot").get_attribute("aria-label")  # the truth's names on its map too
+    assert "shoes" in on_map and "cluster" not in on_map, on_map
     shot(page, "06c-products-compare")
 
 

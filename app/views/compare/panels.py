@@ -50,12 +50,14 @@ def side_by_side(chosen: Comparison) -> None:
                 st.markdown(f"**{plain(labeling.name if len(labeling.name) <= 34 else labeling.name[:33] + '…')}**")
                 if labeling.is_truth:
                     codes, legend = matched_colour_codes(labeling.labels, reference)
-                    for entry in legend:  # the categories' own names, not their codes
+                    for entry in legend:  # the categories' own names, not their codes, in the legend and on the map
                         entry["name"] = ", ".join(
                             chosen.label(labeling.name, part)
                             for part in entry["name"].removeprefix("cluster ").split(", ")
                             if part
                         )
+                        largest = entry["label"].removeprefix("cluster ")
+                        entry["label"] = chosen.label(labeling.name, largest) if largest else ""
                 else:
                     codes, legend = matched_colour_codes(
                         labeling.labels, reference, chosen.cluster_names.get(labeling.name)

@@ -366,6 +366,7 @@
     const placedBoxes = [];
     const cw = plot.clientWidth, ch = plot.clientHeight;
     let placed = 0;
+    const placedTexts = [];
     // levels of granularity: level 0 at the first view, one level finer for each doubling of the zoom
     const levels = state.labels.reduce((top, label) => Math.max(top, label.level === undefined ? 0 : label.level), 0);
     const zoom = state.homeWidth ? state.homeWidth / state.view.w : 1;
@@ -395,10 +396,12 @@
         octx.fillStyle = "#1f2430";
         octx.fillText(label.text, cx, cy);
         placed++;
+        placedTexts.push(label.text);
         break;
       }
     }
     plot.dataset.labelsPlaced = String(placed);
+    plot.setAttribute("aria-label", placedTexts.length ? `map labels: ${placedTexts.join("; ")}` : "map");  // read aloud
     window.__scatterLabels = placedBoxes.length;
   }
 
