@@ -8,7 +8,7 @@ Evidence per clustered row (noise rows get confidence 0):
 - ``purity``: the share of its cluster that lies in the cluster's most common community of a finer reference
   (Leiden at resolution REFERENCE_RESOLUTION on the same kNN graph). A cluster that glues two groups of the graph
   together has a low purity. Every run has it too: one Leiden run on a graph already built. It lowered the
-  held-out per-run ECE of the neighbour model from 0.155 to 0.113 (median over 35 runs on the five sets).
+  held-out per-run ECE of the neighbour model from 0.149 to 0.113 (median over 35 runs on the five sets).
 - ``resampled``: its cluster found again by the same method under other seeds and on 80% subsamples, as the
   Jaccard of its cluster with the cluster it lands in (mean over runs that hold it).
 
