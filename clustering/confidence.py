@@ -24,7 +24,6 @@ with that set left out of the fit.
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,11 +117,7 @@ def mean_over_runs(n: int, reference: np.ndarray, runs: list[tuple[np.ndarray, n
 def reference_communities(knn: KNNGraph) -> np.ndarray:
     """Leiden at REFERENCE_RESOLUTION (seed 0, the backend's defaults) on a kNN graph: the finer groups that a
     cluster's purity is counted in."""
-    random.seed(0)  # igraph draws from Python's random module
-    partition = knn.igraph("umap").community_leiden(
-        objective_function="modularity", weights="weight", resolution=REFERENCE_RESOLUTION, n_iterations=2
-    )
-    return np.asarray(partition.membership)
+    return knn.leiden(REFERENCE_RESOLUTION)
 
 
 def neighbour_evidence(knn: KNNGraph, labels: np.ndarray) -> Evidence:

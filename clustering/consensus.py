@@ -9,13 +9,12 @@ co-association over its neighbours in its own consensus cluster (1: every member
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from clustering.neighbors import KNNGraph, to_igraph
+from clustering.neighbors import KNNGraph, leiden_membership, to_igraph
 
 CONSENSUS_RESOLUTION = 1.0
 
@@ -61,10 +60,7 @@ def consensus(
 
     matrix = co_association(knn, labelings)
     graph = to_igraph(matrix)
-    random.seed(seed)  # igraph draws from Python's random module
-    membership = np.asarray(
-        graph.community_leiden(objective_function="modularity", weights="weight", resolution=resolution).membership
-    )
+    membership = leiden_membership(graph, resolution, seed=seed)
     isolated = np.asarray(matrix.getnnz(axis=1)) == 0
     labels = np.where(isolated, -1, membership)
     labels = relabel_by_size(labels)

@@ -3,7 +3,7 @@ import pytest
 from sklearn.neighbors import NearestNeighbors
 
 from clustering import neighbors
-from clustering.neighbors import fuzzy_connectivities, jaccard_connectivities, knn_graph
+from clustering.neighbors import fuzzy_connectivities, jaccard_connectivities, knn_graph, leiden_membership
 
 
 @pytest.fixture
@@ -129,3 +129,15 @@ def test_wide_data_under_the_row_limit_is_searched_by_ivf_when_exact_costs_too_m
     graph = knn_graph(wide, 10, use_cache=False)
     assert not graph.exact and graph.recall >= neighbors.TARGET_RECALL
     assert knn_graph(narrow, 10, use_cache=False).exact
+
+
+def test_leiden_communities_are_kept_with_the_graph_and_read_only():
+    from sklearn.datasets import make_blobs
+
+    x, _ = make_blobs(600, n_features=5, centers=4, random_state=2)
+    knn = knn_graph(x.astype(np.float32), 15)
+    first = knn.leiden(1.0)
+    assert knn.leiden(1.0) is first  # a second run on the same graph reuses them
+    assert not first.flags.writeable
+    assert np.array_equal(first, leiden_membership(knn.igraph("umap"), 1.0))  # what a fresh run finds
+    assert len(np.unique(knn.leiden(4.0))) > len(np.unique(first))  # each setting its own

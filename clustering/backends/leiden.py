@@ -7,8 +7,6 @@ partition types (RBConfiguration for modularity with resolution, CPM).
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 from typing_extensions import override
 
@@ -135,17 +133,16 @@ class Leiden(Backend):
             self.device_ = rapids.GPU_NAMES["leiden"]
             self.knn_ = knn
             return self._finish(membership)
-        graph = knn.igraph(p["weighting"])
         if p["implementation"] == "igraph":
-            random.seed(p["seed"])  # igraph draws from Python's random module
-            partition = graph.community_leiden(
-                objective_function=p["objective"],
-                weights="weight",
-                resolution=p["resolution"],
+            membership = knn.leiden(
+                p["resolution"],
+                weighting=p["weighting"],
+                objective=p["objective"],
                 n_iterations=p["n_iterations"],
+                seed=p["seed"],
             )
-            membership = partition.membership
         else:
+            graph = knn.igraph(p["weighting"])
             import leidenalg
 
             kind = leidenalg.CPMVertexPartition if p["objective"] == "CPM" else leidenalg.RBConfigurationVertexPartition
