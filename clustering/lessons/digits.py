@@ -6,6 +6,7 @@ The texts that describe what a method *does* are fixed; every sentence about wha
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -237,8 +238,6 @@ def rules_facts(explanation, labels: np.ndarray, truth: np.ndarray) -> list[Fact
 def readable_rule(rule: str) -> list[str]:
     """A rule as one condition a line ('pixel(2,3) > 7.5' → 'row 2, column 3: more than 7.5 of 16 ink'), its
     alternatives parted by a line 'or'."""
-    import re
-
     lines: list[str] = []
     for alternative in rule.split(" OR "):
         conditions = alternative.strip("() ").split(" AND ")
