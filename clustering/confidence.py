@@ -30,6 +30,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from clustering.data import Dataset
+from clustering.preprocess import prepared
+
 if TYPE_CHECKING:
     from clustering.neighbors import KNNGraph
 
@@ -148,6 +151,12 @@ def neighbour_confidence(x: np.ndarray, labels: np.ndarray, metric: str = "eucli
         return None
     knn = knn_graph(x, min(15, len(labels) - 1), metric if metric == "cosine" else "euclidean")
     return calibrated(neighbour_evidence(knn, labels), labels)
+
+
+def labels_confidence(dataset: Dataset, labels: np.ndarray, preprocess: str = "none") -> np.ndarray | None:
+    """`neighbour_confidence` of labels made outside a fit (imported from a file, edited), on the vectors as the run
+    saw them: such runs carry a calibrated confidence like every other."""
+    return neighbour_confidence(prepared(dataset, preprocess), labels)
 
 
 def load_calibration(path: Path = CALIBRATION_FILE) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from clustering.confidence import labels_confidence
 from clustering.data import Dataset
 from clustering.result import ClusterResult
 
@@ -138,14 +139,20 @@ def edited_result(
 ) -> ClusterResult:
     """A new run: the base run's labels after `edits`; its provenance is (the base run's id, the edits). The base
     may be an edited run itself: a config replays the chain in order."""
+    labels = apply_edits(dataset, base.labels, edits, preprocess)
+    calibrated = labels_confidence(dataset, labels, preprocess)
+    info: dict = {"edits": len(edits)}
+    if calibrated is not None:
+        info["confidence"] = "calibrated from neighbours"
     return ClusterResult(
-        labels=apply_edits(dataset, base.labels, edits, preprocess),
+        labels=labels,
         method=EDITED,
         params={"from": base_id, "edits": edits},
         seed=None,
         preprocess=preprocess,
         dataset_fingerprint=dataset.fingerprint,
-        info={"edits": len(edits)},
+        calibrated=calibrated,
+        info=info,
     )
 
 

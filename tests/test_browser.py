@@ -158,6 +158,7 @@ def test_a_labels_file_imports_joined_by_id_with_its_names(server, page, tmp_pat
     settled(page)
     page.get_by_role("button", name="Import as a run").click()
     wait_for_text(page, "Imported theirs.csv: 10 clusters joined by row", 60)
+    wait_for_text(page, "Confidence: calibrated from neighbours", 60)  # an imported run is as sure as its neighbours
     with page.expect_download() as download:
         page.get_by_role("button", name="Labels with metadata (CSV)").click()
     joined = pd.read_csv(download.value.path())

@@ -138,3 +138,15 @@ def test_a_config_with_a_malformed_edit_is_refused_before_any_run(tmp_path):
     with pytest.raises(ConfigError, match="merge lists two clusters or more"):
         load_config(config)  # refused when read: no run starts, no project is made
     assert not Store(tmp_path / "home").exists("e")
+
+
+def test_an_edited_run_carries_a_calibrated_confidence_and_a_merge_of_two_groups_is_less_sure():
+    data, group = blobs()
+    base = run(data, "kmeans", {"n_clusters": 4}, seed=0)
+    result = edited_result(data, base, "abc123", [{"merge": [0, 1]}])
+    confidence = result.confidence()
+    assert result.calibrated is not None and result.info["confidence"] == "calibrated from neighbours"
+    assert confidence is not None and confidence.shape == (data.n,)
+    merged = np.isin(base.labels, [0, 1])
+    assert len(np.unique(group[merged])) == 2  # the merged cluster holds two blobs
+    assert confidence[merged].mean() < confidence[~merged].mean()

@@ -107,6 +107,7 @@ def import_labels(data, preprocess: str) -> None:
         import tempfile
         from pathlib import Path
 
+        from clustering.confidence import labels_confidence
         from clustering.data import DataError
         from clustering.labelfile import read_label_file
         from clustering.result import ClusterResult
@@ -121,6 +122,10 @@ def import_labels(data, preprocess: str) -> None:
                 st.error(f"Not imported: {plain(str(error).replace(folder + '/', ''))}")
                 return
         confidence = None if found.confidence is None else np.nan_to_num(found.confidence, nan=0.0)
+        calibrated = None  # a file's own confidence is kept
+        if confidence is None:
+            with st.spinner("Calibrating its confidence from neighbours…"):
+                calibrated = labels_confidence(data, found.labels, preprocess)
         result = ClusterResult(
             labels=found.labels,
             method="imported",
@@ -129,7 +134,15 @@ def import_labels(data, preprocess: str) -> None:
             preprocess=preprocess,
             dataset_fingerprint=data.fingerprint,
             probabilities=confidence,
-            info={"imported_from": file_name, "id_column": found.id_column, "unlabelled": found.unlabelled},
+            calibrated=calibrated,
+            info={
+                "imported_from": file_name,
+                "id_column": found.id_column,
+                "unlabelled": found.unlabelled,
+                "confidence": "the file's own confidence column (not calibrated)"
+                if confidence is not None
+                else ("calibrated from neighbours" if calibrated is not None else "none"),
+            },
         )
         entry = add_run(data, result, name=Path(file_name).stem)
         for code, name in found.names.items():
