@@ -199,6 +199,12 @@ def _died(job: Job) -> str:
 # --- on the page: start a job, show its progress and Cancel, collect its result -----------------------------
 
 
+# Set while a job's result is collected. A message sent to the browser (a URL update) is where Streamlit stops a
+# script that a click elsewhere (a page change) has replaced: inside on_done that dropped the rest of the result
+# (8 of 9 kept levels lost when the page changed as the job ended). URL writes wait for the rerun that follows.
+COLLECTING = "_collecting-job"
+
+
 def start_job(label: str, fn, kwargs: dict, on_done, children: bool = False) -> None:
     """Run fn(**kwargs, progress=, cancel=) in a worker process; on_done(result) runs on the rerun that sees it end.
 
@@ -232,6 +238,7 @@ def show_job() -> None:
         st.rerun()
     st.session_state.pop("job", None)
     _finish(job)
+    st.rerun()  # the page and its URL drawn with the result
 
 
 def _finish(job) -> None:
@@ -242,4 +249,8 @@ def _finish(job) -> None:
     elif job.error:
         st.session_state["flash"] = ("error", f"{job.label} failed: {job.error}")
     elif job.on_done is not None:
-        job.on_done(job.result)
+        st.session_state[COLLECTING] = True  # see COLLECTING
+        try:
+            job.on_done(job.result)
+        finally:
+            st.session_state.pop(COLLECTING, None)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from app.dataref import UPLOAD, current_ref
 from app.history import RunEntry
+from app.jobs import COLLECTING
 from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
 from clustering.result import ClusterResult
@@ -53,6 +54,8 @@ def write_url() -> None:
     """The URL names the open project and the active run; called again wherever the active run changes, so a
     link copied at once opens that run (not the one before)."""
     state, params = st.session_state, st.query_params
+    if state.get(COLLECTING):  # not while a job's result is collected: the rerun after it writes the URL
+        return
     if state.get("project"):
         if params.get("project") != state["project"]:
             params["project"] = state["project"]
