@@ -53,25 +53,28 @@ def test_cancel_ends_a_job_that_does_not_listen():
 # --- collecting a result ----------------------------------------------------------------------------------------
 
 
-def collecting_page():
-    import streamlit as st
+# A page whose finished job keeps three runs, each naming itself in the URL as add_run does (a string page, as the
+# other AppTests: a function page leaves a __main__ that spawned processes, Dask's workers, cannot run).
+COLLECTING_PAGE = """
+import streamlit as st
 
-    from app import jobs, projects
+from app import jobs, projects
 
-    state = st.session_state
-    if "started" not in state:
-        state["started"] = True
-        state["project"] = "p"
+state = st.session_state
+if "started" not in state:
+    state["started"] = True
+    state["project"] = "p"
 
-        def keep(result):  # three runs kept, each naming itself in the URL as add_run does
-            for run in result:
-                state["active_run"] = run
-                projects.write_url()
-                state.setdefault("kept", []).append((run, st.query_params.get("run")))
+    def keep(result):
+        for run in result:
+            state["active_run"] = run
+            projects.write_url()
+            state.setdefault("kept", []).append((run, st.query_params.get("run")))
 
-        state["job"] = jobs.Job("three runs", done=True, result=["a", "b", "c"], on_done=keep)
-    jobs.show_job()
-    projects.write_url()
+    state["job"] = jobs.Job("three runs", done=True, result=["a", "b", "c"], on_done=keep)
+jobs.show_job()
+projects.write_url()
+"""
 
 
 def test_a_result_is_collected_whole_before_the_url_changes():
@@ -79,7 +82,7 @@ def test_a_result_is_collected_whole_before_the_url_changes():
     all three runs are kept; the rerun after the collection names the last one."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_function(collecting_page).run()
+    at = AppTest.from_string(COLLECTING_PAGE).run()
     assert not at.exception
     assert at.session_state["kept"] == [("a", None), ("b", None), ("c", None)]  # no URL message mid-collection
     assert "job" not in at.session_state
