@@ -218,6 +218,16 @@ def test_mnist_nd_samples_are_bundled_with_their_digits():
     assert ari > 0.2  # the latent keeps the digits' structure
 
 
+def test_the_dimension_lessons_fixed_text_is_true_to_its_settings():
+    """What ABOUT says: 10,000 digits, these six sizes, HDBSCAN on the latent itself, k-means and GMM told 10, the same
+    settings on every size (one table), and no claim that every size keeps the same structure (5-NN measures it)."""
+    assert "10,000 MNIST-test digits" in dimensions.ABOUT and load_sample("mnist-64d").vectors.shape[0] == 10_000
+    assert "2, 4, 8, 16, 32 and 64 numbers" in dimensions.ABOUT and dimensions.DIMENSIONS == (2, 4, 8, 16, 32, 64)
+    assert dimensions.METHODS["hdbscan"]["reduction"] == "none"
+    assert dimensions.METHODS["kmeans"]["n_clusters"] == 10 and dimensions.METHODS["gmm"]["n_components"] == 10
+    assert "keeps the digits' structure" not in dimensions.ABOUT
+
+
 def test_the_mnist_nd_trainer_runs(monkeypatch, tmp_path):
     """The script that made the samples trains (one short epoch on 512 images here) to finite latents."""
     import importlib.util
