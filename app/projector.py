@@ -49,12 +49,25 @@ def on() -> bool:
     return bool(st.session_state.get("projector"))
 
 
-def legend_colours(legend: list[dict]) -> list[dict]:
-    """The legend with high-contrast colours by position when projector mode is on (the same code, the same colour
-    on every panel)."""
+def colours(palette: list[str]) -> list[str]:
+    """A palette with its first ten colours high-contrast when projector mode is on (the same code, the same colour
+    on every panel and chart)."""
     if not on():
-        return legend
-    return [
-        {**entry, "colour": HIGH_CONTRAST[index]} if index < len(HIGH_CONTRAST) else entry
-        for index, entry in enumerate(legend)
-    ]
+        return palette
+    return [HIGH_CONTRAST[index] if index < len(HIGH_CONTRAST) else colour for index, colour in enumerate(palette)]
+
+
+def legend_colours(legend: list[dict]) -> list[dict]:
+    """The legend with high-contrast colours by position when projector mode is on."""
+    recoloured = colours([entry["colour"] for entry in legend])
+    return [{**entry, "colour": colour} for entry, colour in zip(legend, recoloured)]
+
+
+def styled(figure):
+    """A Plotly figure in large type with the high-contrast colours when projector mode is on (every chart of the app
+    passes through here)."""
+    if on():  # each text's own size: Streamlit's chart theme overrides the layout-wide font (streamlit#7955)
+        figure.update_layout(colorway=HIGH_CONTRAST, title_font_size=24, legend_font_size=20, hoverlabel_font_size=18)
+        figure.update_xaxes(tickfont_size=18, title_font_size=20)
+        figure.update_yaxes(tickfont_size=18, title_font_size=20)
+    return figure

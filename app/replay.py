@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from app import projector
 from clustering.compare import matched_codes
 from clustering.report.colours import NOISE_COLOUR, palette
 
@@ -20,7 +21,7 @@ def replay_figure(replay, truth: np.ndarray | None = None, height: int = 460) ->
     pad = 0.05 * (high - low + 1e-9)
     frames_codes = [frame_codes(replay, step, truth) for step in range(len(replay))]
     codes_present = sorted({int(c) for codes in frames_codes for c in np.unique(codes)})
-    colours = palette(max(max(codes_present, default=0) + 1, 1))
+    colours = projector.colours(palette(max(max(codes_present, default=0) + 1, 1)))  # as the scatters' legends
     hover = None if truth is None else [f"digit {d}" for d in np.asarray(truth)[replay.sample]]
 
     def traces(step: int) -> list[go.Scattergl]:

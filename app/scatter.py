@@ -105,6 +105,7 @@ def scatter(
         shapes=shapes or [],
         labels=(labels if labels is not None else group_labels(xy, codes, legend)) if map_labels else [],
         label_scale=label_scale,
+        text_scale=1.5 if projector.on() else 1.0,
         charts=[chart.to_json() for chart in charts],
         chart_codes=chart_codes or None,
         charts_id=hashlib.blake2b(chart_codes + str([c.column for c in charts]).encode(), digest_size=8).hexdigest(),

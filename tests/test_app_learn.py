@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 from test_app import app
 
 from app import projector
+from app import scatter as scatter_module
+from app.replay import replay_figure
+from clustering.backends.deep.torch_core import Replay
 from clustering.lessons import digits, dimensions
 from clustering.samples import load_sample
 
@@ -122,6 +126,25 @@ def test_projector_mode_enlarges_type_and_uses_the_high_contrast_palette(monkeyp
     colours = [entry["colour"] for entry in projector.legend_colours(legend)]
     assert colours[:10] == projector.HIGH_CONTRAST and colours[10:] == ["#aaaaaa", "#aaaaaa"]
     assert "#b8b8bd" not in projector.HIGH_CONTRAST and len(set(projector.HIGH_CONTRAST)) == 10
+    figure = projector.styled(go.Figure(go.Scatter(x=[1, 2], y=[1, 2])))  # every chart: large type, the same colours
+    assert figure.layout.xaxis.tickfont.size == 18 and figure.layout.legend.font.size == 20
+    assert list(figure.layout.colorway) == projector.HIGH_CONTRAST
+    replay = Replay(
+        positions=[np.zeros((3, 2)), np.ones((3, 2))],
+        labels=[np.array([0, 1, 2]), np.array([0, 1, 1])],
+        changed=[1.0, 0.3],
+        iterations=[0, 40],
+        sample=np.arange(3),
+    )
+    spec = replay_figure(replay, np.array([0, 1, 2])).to_dict()
+    assert {trace["name"]: trace["marker"]["color"] for trace in spec["data"]} == {
+        f"≈ {d}": projector.HIGH_CONTRAST[d] for d in range(3)
+    }  # the replay's digits in the scatters' colours
+    sent = {}
+    monkeypatch.setattr(scatter_module, "_component", lambda **kwargs: sent.update(kwargs))
+    one_group = [{"name": "a", "colour": "#aaaaaa", "size": 2}]
+    scatter_module.scatter(np.zeros((2, 2)), np.zeros(2, dtype=np.uint16), one_group)
+    assert sent["text_scale"] == 1.5 and sent["palette"] == [projector.HIGH_CONTRAST[0]]  # legend and hover grow
 
 
 def test_home_points_to_the_lessons():

@@ -199,6 +199,10 @@ def test_dimension_sentences_say_plainly_whether_the_paper_holds():
     assert facts["verdict"].text.startswith("This agrees in part: Leiden is among the steadiest (Leiden, HDBSCAN and")
     assert facts["direction"].text.startswith("Unlike the paper, no method does worse at 8 dimensions than at 2")
     assert "apart 70% of the time in 2 dimensions and 95% in 8" in facts["structure"].text
+    assert facts["low"].text == (
+        "Steady is not good: HDBSCAN never passes ARI 0.200 at any size (the best method reaches 0.800)."
+    )  # steady because it stays low, said so
+    assert "low" not in {f.kind for f in dimensions.finding_facts(agree)}  # HDBSCAN fell there: not steady
     step = {f.kind: f for f in dimensions.dimension_facts(agree[1], agree[0])}
     assert step["best"].text == "In 4 dimensions, Leiden comes closest to the digits (ARI 0.800)."
     assert (

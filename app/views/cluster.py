@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import projects
+from app import projector, projects
 from app.exports import labels_buttons
 from app.history import find_run, runs
 from app.jobs import start_job
@@ -311,7 +311,7 @@ def active_run(data, entry, truth) -> None:
     replay = result.artifacts.get("replay")
     if replay is not None and len(replay) > 1:
         st.markdown("**How the clusters formed** (deep clustering replay: press Play)")
-        st.plotly_chart(replay_figure(replay), width="stretch", key=f"replay-{chosen}")
+        st.plotly_chart(projector.styled(replay_figure(replay)), width="stretch", key=f"replay-{chosen}")
 
 
 def evoc_layers_button(data, result, run_id: str) -> None:

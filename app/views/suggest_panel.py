@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projects
+from app import projector, projects
 from app.jobs import start_job
 from app.state import add_run
 from app.text import plain
@@ -84,7 +84,7 @@ def suggest_section(data, preprocess: str, method: str, truth) -> None:
             return
         chosen = found["levels"][found["chosen"]]
         st.success(f"Recommended: {found['param']} {chosen['value']:g}. {plain(found['reason'])}")
-        st.plotly_chart(ladder_figure(found), width="stretch", key="suggest-chart")
+        st.plotly_chart(projector.styled(ladder_figure(found)), width="stretch", key="suggest-chart")
         st.caption(f"{found['runs']} runs in {found['seconds']:.1f} s; preprocessing {found['preprocess']}.")
         level_actions(data, preprocess, found)
 

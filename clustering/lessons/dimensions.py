@@ -35,6 +35,7 @@ ABOUT = (
     "digits) run on every size with the same settings."
 )
 STEADY = 0.02  # methods losing within this much ARI of the steadiest are as steady
+LOW = 0.5  # a steady method that never reaches this share of the best ARI is said to be steady at a low level
 # One size's four methods, 2 cores, in the browser from a cold server (benchmarks/lessons.py, the slower of two
 # runs); the page promises them.
 STEP_SECONDS = {2: 4, 4: 4, 8: 5, 16: 7, 32: 10, 64: 20}
@@ -171,6 +172,18 @@ def finding_facts(results: list[dict]) -> list[Fact]:
     best_at_top = max(table, key=lambda m: table[m][high])
     verdict += f"; at {high} dimensions the best is {METHOD_TITLES[best_at_top]} (ARI {table[best_at_top][high]:.3f})."
     facts.append(Fact("verdict", verdict, {"steadiest": steadiest, "best_at_top": best_at_top}))
+    top = max(max(by_dimension.values()) for by_dimension in table.values())
+    low_steady = [m for m in steadiest if max(table[m].values()) < LOW * top]
+    if low_steady:
+        facts.append(
+            Fact(
+                "low",
+                "Steady is not good: "
+                + series([f"{METHOD_TITLES[m]} never passes ARI {max(table[m].values()):.3f}" for m in low_steady])
+                + f" at any size (the best method reaches {top:.3f}).",
+                {"methods": low_steady, "top": top},
+            )
+        )
     gaining = [m for m in table if table[m][high] >= table[m][low]]
     if len(gaining) == len(table):
         facts.append(

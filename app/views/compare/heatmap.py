@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from app import projector
 from app.exports import heatmap_buttons
 
 # light to dark, as matplotlib's Blues (plotly's own "Blues" runs dark to light): darker = larger
@@ -48,6 +49,6 @@ def show_heatmap(
     if categories:
         figure.update_layout(xaxis_type="category", yaxis_type="category")
     target = where if where is not None else st
-    target.plotly_chart(figure, width="stretch", key=key)
+    target.plotly_chart(projector.styled(figure), width="stretch", key=key)
     with where if where is not None else st.container():
         heatmap_buttons(np.asarray(matrix), rows, columns, title, key=key)

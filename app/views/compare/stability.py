@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projects
+from app import projector, projects
 from app.history import find_run
 from app.jobs import start_job
 from app.text import plain
@@ -72,7 +72,7 @@ def stability_section(chosen: Comparison) -> None:
                 [go.Box(y=group["ARI"], name=kind, boxpoints="all") for kind, group in spread.groupby("kind")]
             )
             figure.update_layout(height=300, margin=dict(l=10, r=10, t=20, b=10), yaxis_title="pairwise ARI")
-            st.plotly_chart(figure, width="stretch", key="stability-box")
+            st.plotly_chart(projector.styled(figure), width="stretch", key="stability-box")
         st.caption(
             f"Stability of {plain(names[stability['run']])}; seeds without effect (deterministic methods) give n/a."
         )

@@ -18,15 +18,17 @@ def stepper(story: dict, titles: list[str], seconds: list[int], compute: Callabl
     """
     step = story["step"]
     busy = "job" in st.session_state
-    back, label, forward = st.columns([1, 4, 1])
-    if back.button("◀ Back", key=f"{key}-back", disabled=step == 0 or busy):
+    # one row sized to its contents (fixed columns cut "Next ▶" to "Next…" in projector mode's large type)
+    row = st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute")
+    if row.button("◀ Back", key=f"{key}-back", disabled=step == 0 or busy):
         story["step"] = step - 1
         st.rerun()
-    label.markdown(f"**Step {step + 1} of {len(titles)}: {titles[step]}**")
+    row.markdown(f"**Step {step + 1} of {len(titles)}: {titles[step]}**", width="content")
     last = step == len(titles) - 1
+    pressed = row.button("Next ▶", key=f"{key}-next", type="primary", disabled=last or busy)
     if not last and step + 1 not in story["computed"]:
-        label.caption(f"Next computes “{titles[step + 1]}”: about {seconds[step + 1]} s on 2 cores.")
-    if forward.button("Next ▶", key=f"{key}-next", type="primary", disabled=last or busy):
+        st.caption(f"Next computes “{titles[step + 1]}”: about {seconds[step + 1]} s on 2 cores.")
+    if pressed:
         if step + 1 in story["computed"]:
             story["step"] = step + 1
         else:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import projects
+from app import projector, projects
 from app.exports import scatter_buttons
 from app.jobs import start_job
 from app.replay import replay_figure
@@ -147,7 +147,7 @@ def rules_step(explanation, labels: np.ndarray, data) -> None:
                     rule_mask(explanation, rule.cluster, data.image_shape, 12),
                     mean_image(data.vectors, members, data.image_shape, 12),
                 ],
-                width=72,
+                width=112 if projector.on() else 72,
             )
             st.caption(f"cluster {rule.cluster} ({names.get(rule.cluster, '')}): {len(members)} images")
     facts_box(lesson.rules_facts(explanation, labels, truth))
@@ -181,7 +181,7 @@ def replay_section(story: dict, truth: np.ndarray) -> None:
     facts_box(lesson.replay_facts(result, done["n2d"]))
     replay = result.artifacts.get("replay")
     if replay is not None and len(replay) > 1:
-        st.plotly_chart(replay_figure(replay, truth), width="stretch", key=f"{KEY}-replay")
+        st.plotly_chart(projector.styled(replay_figure(replay, truth)), width="stretch", key=f"{KEY}-replay")
 
 
 def lesson_scatter(layout, codes, legend, data, key: str, title: str) -> None:

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from app import projector
 from app.jobs import start_job
 from app.scatter import colour_codes, scatter
 from app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
@@ -67,7 +68,7 @@ def dimension_step(result: dict, results: list[dict]) -> None:
     index = [r["dimension"] for r in results].index(result["dimension"])
     previous = results[index - 1] if index > 0 else None
     facts_box(lesson.dimension_facts(result, previous))
-    st.plotly_chart(ari_chart(results), width="stretch", key=f"{KEY}-chart-{result['dimension']}")
+    st.plotly_chart(projector.styled(ari_chart(results)), width="stretch", key=f"{KEY}-chart-{result['dimension']}")
     st.dataframe(score_frame(result), hide_index=True, key=f"{KEY}-table-{result['dimension']}")
 
 
@@ -76,7 +77,7 @@ def finding_step(results: list[dict]) -> None:
         st.warning("Compute at least two sizes first.")
         return
     facts_box(lesson.finding_facts(results))
-    st.plotly_chart(ari_chart(results), width="stretch", key=f"{KEY}-chart-all")
+    st.plotly_chart(projector.styled(ari_chart(results)), width="stretch", key=f"{KEY}-chart-all")
     table = lesson.ari_table(results)
     st.dataframe(
         pd.DataFrame({lesson.METHOD_TITLES[m]: table[m] for m in table}).rename_axis("dimensions").round(3),

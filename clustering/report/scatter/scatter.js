@@ -164,6 +164,7 @@
       legend: args.legend || [], rowLabel: args.row_label || "row", shapes: args.shapes || [],
       askHover: !!args.ask_hover, labels: args.labels || [], focus: args.focus === undefined || args.focus === null ? -1 : args.focus, labelScale: args.label_scale || 1, noiseCount: countNoise(codes),
     };
+    document.body.style.fontSize = `${Math.round(13 * (args.text_scale || 1))}px`; // legend and hover (projectors)
     buildLegend();
     return performance.now() - t0;
   }
