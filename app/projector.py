@@ -66,8 +66,31 @@ def legend_colours(legend: list[dict]) -> list[dict]:
 def styled(figure):
     """A Plotly figure in large type with the high-contrast colours when projector mode is on (every chart of the app
     passes through here)."""
-    if on():  # each text's own size: Streamlit's chart theme overrides the layout-wide font (streamlit#7955)
-        figure.update_layout(colorway=HIGH_CONTRAST, title_font_size=24, legend_font_size=20, hoverlabel_font_size=18)
-        figure.update_xaxes(tickfont_size=18, title_font_size=20)
-        figure.update_yaxes(tickfont_size=18, title_font_size=20)
+    if on():  # drawn without Streamlit's theme (see chart), so the margins make room for the large ticks
+        figure.update_layout(
+            template="plotly_white",
+            colorway=HIGH_CONTRAST,
+            title_font_size=24,
+            legend_font_size=20,
+            hoverlabel_font_size=18,
+            margin=dict(l=70, r=20, t=60, b=60),
+        )
+        figure.update_xaxes(tickfont_size=18, title_font_size=20, automargin=True)
+        figure.update_yaxes(tickfont_size=18, title_font_size=20, automargin=True)
     return figure
+
+
+def table(frame, key: str, hide_index: bool = True) -> None:
+    """A small table: a static one in projector mode, where the CSS above sets its type (the interactive grid is drawn
+    on a canvas no style reaches), else the interactive grid."""
+    if on():
+        shown = frame.astype(str)  # values as computed (0.216), not padded to four decimals (0.2160)
+        st.table(shown.set_index(shown.columns[0]) if hide_index else shown)
+    else:
+        st.dataframe(frame, hide_index=hide_index, key=key)
+
+
+def chart(figure, key: str, where=None) -> None:
+    """Draw a Plotly chart (`where`: a column or container, else the page). In projector mode without Streamlit's chart
+    theme, which keeps its own small type over the figure's (streamlit#7955)."""
+    (where or st).plotly_chart(styled(figure), width="stretch", key=key, theme=None if on() else "streamlit")

@@ -113,6 +113,14 @@ def test_dimensions_lesson_shows_each_size_and_the_finding():
     assert any("Step 8 of 8: What we found" in m.value for m in at.markdown)
     for fact in dimensions.finding_facts(results):
         assert fact.text in shown(at)
+    assert at.get("plotly_chart")[0].proto.theme == "streamlit"
+    at.toggle(key="projector").set_value(True).run()  # large type reaches the table: a static table, not the grid
+    assert not at.exception and len(at.dataframe) == 0
+    shown_table = at.table[0].value
+    assert list(shown_table.columns) == ["Leiden", "HDBSCAN", "k-means", "GMM"]
+    assert shown_table.iloc[0, 0] == str(round(results[0]["scores"]["leiden"]["ari"], 3))
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)  # drawn without Streamlit's theme, in large type
+    assert at.get("plotly_chart")[0].proto.theme == "" and chart["layout"]["xaxis"]["tickfont"]["size"] == 18
 
 
 def test_projector_mode_enlarges_type_and_uses_the_high_contrast_palette(monkeypatch):

@@ -311,7 +311,7 @@ def active_run(data, entry, truth) -> None:
     replay = result.artifacts.get("replay")
     if replay is not None and len(replay) > 1:
         st.markdown("**How the clusters formed** (deep clustering replay: press Play)")
-        st.plotly_chart(projector.styled(replay_figure(replay)), width="stretch", key=f"replay-{chosen}")
+        projector.chart(replay_figure(replay), key=f"replay-{chosen}")
 
 
 def evoc_layers_button(data, result, run_id: str) -> None:

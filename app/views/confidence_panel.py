@@ -74,9 +74,7 @@ def confidence_section(data, entry, truth, truth_name: str | None, key: str) -> 
         f"uncertain.{better}"
     )
     c1, c2 = st.columns([2, 1])
-    c1.plotly_chart(
-        projector.styled(confidence_figure(confidence[clustered])), width="stretch", key=f"confidence-{key}"
-    )
+    projector.chart(confidence_figure(confidence[clustered]), key=f"confidence-{key}", where=c1)
     c2.metric("Uncertain rows", f"{len(uncertain):,}", help=f"clustered rows with confidence under {UNCERTAIN_BELOW:g}")
     c2.metric("Mean confidence", f"{confidence[clustered].mean():.2f}" if clustered.any() else "n/a")
     if len(uncertain) and c2.button("Select the uncertain rows", key=f"uncertain-{key}"):
@@ -85,7 +83,7 @@ def confidence_section(data, entry, truth, truth_name: str | None, key: str) -> 
         st.rerun()
     if truth is not None and clustered.any():
         found = reliability(confidence[clustered], majority_correct(result.labels, truth)[clustered])
-        st.plotly_chart(projector.styled(reliability_figure(found)), width="stretch", key=f"reliability-{key}")
+        projector.chart(reliability_figure(found), key=f"reliability-{key}")
         st.caption(
             f"Reliability against {plain(truth_name or 'the truth')}: expected calibration error {found.ece:.3f} "
             "(the row-weighted gap between the line and the diagonal; 0 is perfectly calibrated)."

@@ -84,7 +84,7 @@ def suggest_section(data, preprocess: str, method: str, truth) -> None:
             return
         chosen = found["levels"][found["chosen"]]
         st.success(f"Recommended: {found['param']} {chosen['value']:g}. {plain(found['reason'])}")
-        st.plotly_chart(projector.styled(ladder_figure(found)), width="stretch", key="suggest-chart")
+        projector.chart(ladder_figure(found), key="suggest-chart")
         st.caption(f"{found['runs']} runs in {found['seconds']:.1f} s; preprocessing {found['preprocess']}.")
         level_actions(data, preprocess, found)
 

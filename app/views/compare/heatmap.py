@@ -48,7 +48,6 @@ def show_heatmap(
     figure.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), yaxis_autorange="reversed")
     if categories:
         figure.update_layout(xaxis_type="category", yaxis_type="category")
-    target = where if where is not None else st
-    target.plotly_chart(projector.styled(figure), width="stretch", key=key)
+    projector.chart(figure, key=key, where=where)
     with where if where is not None else st.container():
         heatmap_buttons(np.asarray(matrix), rows, columns, title, key=key)

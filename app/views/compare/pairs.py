@@ -106,7 +106,7 @@ def flows_chart(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, label_a,
         )
     )
     figure.update_layout(title=f"Flows from {name_a} to {name_b}", height=460, margin=dict(l=10, r=10, t=40, b=10))
-    st.plotly_chart(projector.styled(figure), width="stretch", key="sankey")
+    projector.chart(figure, key="sankey")
     if dropped:
         st.caption(
             f"{dropped:,} flows under 0.5% of the rows each ({dropped_rows:,} rows in all) are left out of the chart; "

@@ -72,7 +72,7 @@ def stability_section(chosen: Comparison) -> None:
                 [go.Box(y=group["ARI"], name=kind, boxpoints="all") for kind, group in spread.groupby("kind")]
             )
             figure.update_layout(height=300, margin=dict(l=10, r=10, t=20, b=10), yaxis_title="pairwise ARI")
-            st.plotly_chart(projector.styled(figure), width="stretch", key="stability-box")
+            projector.chart(figure, key="stability-box")
         st.caption(
             f"Stability of {plain(names[stability['run']])}; seeds without effect (deterministic methods) give n/a."
         )

@@ -61,7 +61,7 @@ def level_tree_section(chosen: Comparison) -> None:
         return
     st.subheader("Levels: how the clusters split from coarse to fine")
     tree = level_tree([(label.name, label.labels) for label in runs])
-    st.plotly_chart(projector.styled(tree_figure(tree)), width="stretch", key="level-tree")
+    projector.chart(tree_figure(tree), key="level-tree")
     mixed = sum(tree.mixed)
     st.caption(
         "Each row is a run, ordered by its number of clusters; a node is a cluster (area by rows), an edge the rows "
@@ -99,7 +99,7 @@ def reliability_section(chosen: Comparison) -> None:
     if not errors:
         return
     st.subheader("Is the confidence calibrated?")
-    st.plotly_chart(projector.styled(figure), width="stretch", key="reliability")
+    projector.chart(figure, key="reliability")
     st.caption(
         f"Against {plain(truth.name)}: a calibrated run follows the diagonal. Expected calibration error "
         f"(0 is perfect): {'; '.join(errors)}. Confidence is estimated without any classes: where the classes are "

@@ -131,7 +131,7 @@ def compare_step(done: dict, data, layout) -> None:
             )
     table = done["compare"]["table"]
     facts_box([lesson.best_run_fact(table)])
-    st.dataframe(pd.DataFrame(table), hide_index=True, key=f"{KEY}-verdicts")
+    projector.table(pd.DataFrame(table), key=f"{KEY}-verdicts")
 
 
 def rules_step(explanation, labels: np.ndarray, data) -> None:
@@ -181,7 +181,7 @@ def replay_section(story: dict, truth: np.ndarray) -> None:
     facts_box(lesson.replay_facts(result, done["n2d"]))
     replay = result.artifacts.get("replay")
     if replay is not None and len(replay) > 1:
-        st.plotly_chart(projector.styled(replay_figure(replay, truth)), width="stretch", key=f"{KEY}-replay")
+        projector.chart(replay_figure(replay, truth), key=f"{KEY}-replay")
 
 
 def lesson_scatter(layout, codes, legend, data, key: str, title: str) -> None:

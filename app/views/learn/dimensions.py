@@ -68,8 +68,8 @@ def dimension_step(result: dict, results: list[dict]) -> None:
     index = [r["dimension"] for r in results].index(result["dimension"])
     previous = results[index - 1] if index > 0 else None
     facts_box(lesson.dimension_facts(result, previous))
-    st.plotly_chart(projector.styled(ari_chart(results)), width="stretch", key=f"{KEY}-chart-{result['dimension']}")
-    st.dataframe(score_frame(result), hide_index=True, key=f"{KEY}-table-{result['dimension']}")
+    projector.chart(ari_chart(results), key=f"{KEY}-chart-{result['dimension']}")
+    projector.table(score_frame(result), key=f"{KEY}-table-{result['dimension']}")
 
 
 def finding_step(results: list[dict]) -> None:
@@ -77,12 +77,10 @@ def finding_step(results: list[dict]) -> None:
         st.warning("Compute at least two sizes first.")
         return
     facts_box(lesson.finding_facts(results))
-    st.plotly_chart(projector.styled(ari_chart(results)), width="stretch", key=f"{KEY}-chart-all")
+    projector.chart(ari_chart(results), key=f"{KEY}-chart-all")
     table = lesson.ari_table(results)
-    st.dataframe(
-        pd.DataFrame({lesson.METHOD_TITLES[m]: table[m] for m in table}).rename_axis("dimensions").round(3),
-        key=f"{KEY}-table-all",
-    )
+    frame = pd.DataFrame({lesson.METHOD_TITLES[m]: table[m] for m in table}).rename_axis("dimensions").round(3)
+    projector.table(frame, key=f"{KEY}-table-all", hide_index=False)
 
 
 def score_frame(result: dict) -> pd.DataFrame:
