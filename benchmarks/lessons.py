@@ -38,9 +38,15 @@ def step_through(page, titles: list[str], promised: list[int], key: str, shots: 
         rows.append({"lesson": key, "step": titles[index], "seconds": round(seconds, 1), "promised": promised[index]})
         print(json.dumps(rows[-1]), flush=True)
         if index in shots:
-            page.locator("[data-testid='stAlertContentInfo']").last.scroll_into_view_if_needed()
+            top(page, page.get_by_text(f"Step {index + 1} of {len(titles)}:").first)
             page.screenshot(path=str(DOCS / f"{shots[index]}.png"))
     return rows
+
+
+def top(page, locator) -> None:
+    """Scroll the element to the top of the window (the sentences and the figure under it in one screenshot)."""
+    locator.evaluate("(element) => element.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
 
 
 def main() -> None:
@@ -52,7 +58,7 @@ def main() -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1700})
             page.goto(server.url)
             wait_for_text(page, "Sample datasets", 120)
             nav(page, "Learn")
@@ -81,7 +87,7 @@ def main() -> None:
             )
             print(json.dumps(rows[-1]), flush=True)
             page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
-            page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+            top(page, page.get_by_text("DEC reaches ARI").first)
             page.screenshot(path=str(DOCS / "lesson-digits-replay.png"))
 
             page.get_by_text("Does the dimension matter?").first.click()
@@ -96,7 +102,7 @@ def main() -> None:
             page.locator("[data-testid='stSidebar'] label", has_text="Projector mode").click()
             settled(page)
             page.wait_for_timeout(1500)  # the page redraws in large type
-            page.get_by_text("The MNIST-Nd paper").first.scroll_into_view_if_needed()
+            top(page, page.get_by_text("Step 8 of 8:").first)
             page.screenshot(path=str(DOCS / "lesson-dimensions-projector.png"))
             browser.close()
     finally:

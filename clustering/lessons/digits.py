@@ -22,8 +22,8 @@ SAMPLE = "digits"
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a lesson: its key, title, what it does and the seconds it takes on 2 cores, cold (measured by
-    benchmarks/lessons.py, the slower of two runs; the page promises them)."""
+    """One step of a lesson: its key, title, what it does and the seconds it takes on 2 cores, cold (the slowest of
+    three runs of benchmarks/lessons.py, plus 15%, rounded up; the page promises them)."""
 
     key: str
     title: str
@@ -46,7 +46,7 @@ METHOD_STEPS = [
     Step(
         "hdbscan",
         "HDBSCAN",
-        12,
+        11,
         "hdbscan",
         {"min_cluster_size": 15},
         "**HDBSCAN** first squeezes the 64 pixels into 10 UMAP dimensions, then keeps only dense groups: "
@@ -55,7 +55,7 @@ METHOD_STEPS = [
     Step(
         "n2d",
         "Deep clustering",
-        20,
+        16,
         "n2d",
         {"n_clusters": 10, "hidden": "128,128,256", "pretrain_epochs": 60, "umap_neighbors": 15},
         "**Deep clustering (N2D)** trains a small neural network to compress each image into 10 numbers, lays "
@@ -65,7 +65,7 @@ METHOD_STEPS = [
 REPLAY = Step(
     "dec",
     "DEC replay",
-    9,
+    8,
     "dec",
     {"n_clusters": 10, "hidden": "128,128,256", "pretrain_epochs": 60, "max_iter": 800, "update_interval": 40},
     "**DEC** (deep embedded clustering) starts from k-means in the network's space and then sharpens: each "
@@ -83,7 +83,7 @@ STEPS = [
     Step(
         "picture",
         "The picture",
-        14,
+        12,
         about="The **UMAP** layout places similar images together: every dot is one image, coloured by its true digit.",
     ),
     *METHOD_STEPS,
@@ -99,7 +99,7 @@ STEPS = [
     Step(
         "explain",
         "Why these clusters?",
-        2,
+        3,
         about="**Why** is a cluster a cluster? A threshold tree (IMM) describes each of Leiden's clusters by a few "
         "pixels. In each mask, **red** squares need *more* ink than a threshold, **blue** squares *at most* a "
         "threshold's ink and **purple** ones are bounded both ways (between two thresholds, or one way in each "
