@@ -116,6 +116,12 @@ def test_picture_sentences_are_read_from_the_picture_shown(digit_data):
     centres = rng.normal(size=(10, 2)) * 12
     centres[3] = centres[5] + 0.5  # 3 and 5 drawn on top of each other
     layouts.append(centres[truth] + rng.normal(size=(len(truth), 2)))
+    apart = np.array([[20.0 * (d % 5), 20.0 * (d // 5)] for d in range(10)])  # ten islands ...
+    strays = apart[truth] + rng.normal(size=(len(truth), 2))
+    for host, row in zip((0, 0, 1, 1, 2, 2), np.flatnonzero(truth == 8)[:6]):
+        strays[row] = apart[host] + rng.normal(size=2) * 0.3  # ... but six eights drawn inside 0, 1 and 2
+    layouts.append(strays)
+    kinds = []
     for xy in layouts:
         mixing = independent_mixing(xy, truth)
         facts = picture_facts(xy, truth)
@@ -129,9 +135,22 @@ def test_picture_sentences_are_read_from_the_picture_shown(digit_data):
                 share = (mixing[a, b] + mixing[b, a]) / 2
                 assert share >= 0.02 and f"{100 * share:.0f} in 100" in fact.text
                 claimed_touch.add((a, b))
+            if fact.kind == "rest":  # neither islands nor in a touching pair, with their own share of other digits
+                for d in fact.data["classes"]:
+                    assert 1 - mixing[d, d] >= 0.02 and fact.data["outside"][d] == round(100 * (1 - mixing[d, d]))
+                    assert all((mixing[d, e] + mixing[e, d]) / 2 < 0.02 for e in range(10) if e != d)
+                shares = fact.data["outside"].values()
+                assert f"{min(shares)} " in fact.text and f"{max(shares)} in 100" in fact.text
         expected = {(a, b) for a in range(10) for b in range(a + 1, 10) if (mixing[a, b] + mixing[b, a]) / 2 >= 0.02}
         assert claimed_touch == expected
-    assert (3, 5) in claimed_touch  # the second layout: the pair drawn together is said to touch
+        kinds.append(facts)
+    assert (3, 5) in {(f.data["a"], f.data["b"]) for f in kinds[1] if f.kind == "touch"}  # drawn together
+    rest = [f for f in kinds[2] if f.kind == "rest"]
+    assert not any(f.kind == "touch" for f in kinds[2]) and rest[0].data["classes"] == [8]  # strays touch no digit
+    assert (
+        rest[0].text
+        == "8 is not an island (3 in 100 of its neighbours are other digits) but touches no one digit that much."
+    )
 
 
 def test_legends_name_the_matched_digit():

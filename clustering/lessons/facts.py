@@ -172,11 +172,16 @@ def picture_facts(xy: np.ndarray, truth: np.ndarray) -> list[Fact]:
     touching = {c for _, a, b in pairs for c in (a, b)}
     rest = [int(c) for c in classes if int(c) not in touching and int(c) not in islands]
     if rest:
+        shares = [round(100 * outside[list(classes).index(c)]) for c in rest]
+        low, high = min(shares), max(shares)
+        amount = f"{low} in 100" if low == high else f"{low} to {high} in 100"
+        verb, their = ("is not an island", "its") if len(rest) == 1 else ("are not islands", "their")
         facts.append(
             Fact(
                 "rest",
-                f"{series([str(c) for c in rest])} mix a little with several digits, no one of them much.",
-                {"classes": rest},
+                f"{series([str(c) for c in rest])} {verb} ({amount} of {their} neighbours are other digits) but "
+                f"{'touches' if len(rest) == 1 else 'touch'} no one digit that much.",
+                {"classes": rest, "outside": dict(zip(rest, shares))},
             )
         )
     return facts
