@@ -106,16 +106,25 @@ def _end_parents() -> None:
             process.terminate()
 
 
+class _ServerGone(Exception):
+    """The server that started the job is gone (restarted or killed): the job ends quietly."""
+
+
 def _child(fn: Callable, kwargs: dict, sender, cancel) -> None:
     from clustering.backends.base import ParamError
     from clustering.data import DataError
     from clustering.progress import Cancelled
 
     def progress(message: str, share: float) -> None:
-        sender.send(("progress", str(message), float(min(max(share, 0.0), 1.0))))
+        try:
+            sender.send(("progress", str(message), float(min(max(share, 0.0), 1.0))))
+        except OSError:  # a broken pipe: nobody is waiting for this job any more
+            raise _ServerGone from None
 
     try:
         outcome = ("done", _values_only(fn(**kwargs, progress=progress, cancel=cancel)))
+    except _ServerGone:
+        return
     except Cancelled:
         outcome = ("error", "cancelled")
     except (DataError, ParamError, ValueError, MemoryError) as error:
@@ -124,8 +133,13 @@ def _child(fn: Callable, kwargs: dict, sender, cancel) -> None:
         outcome = ("error", f"{type(error).__name__}: {error}")
     try:
         sender.send(outcome)
+    except OSError:
+        return  # the server is gone: no traceback in its log
     except Exception as error:  # a result that cannot travel back
-        sender.send(("error", f"the result could not be returned ({type(error).__name__}: {error})"))
+        try:
+            sender.send(("error", f"the result could not be returned ({type(error).__name__}: {error})"))
+        except OSError:
+            return
     sender.close()
 
 

@@ -20,6 +20,7 @@ from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
 from clustering.result import ClusterResult
 from clustering.store import DatasetRef, Store, StoreError, reference
+from clustering.store.database import ProjectMissing
 
 
 @st.cache_resource(show_spinner=False)
@@ -139,8 +140,8 @@ def ensure_project(data: Dataset, preprocess: str) -> str:
     name = current()
     if name is None:
         base = "".join(c if c.isalnum() or c in " .-_" else "-" for c in data.name)[:50] or "project"
-        name = f"{base} {time.strftime('%Y-%m-%d %H.%M.%S')}"
-        store().create(name, dataset_reference(data, preprocess))
+        wanted = f"{base} {time.strftime('%Y-%m-%d %H.%M.%S')}"
+        name = store().create_unique(wanted, dataset_reference(data, preprocess))  # "(2)" when taken: no race
         st.session_state["project"] = name
         st.session_state["project_fingerprint"] = data.fingerprint
     return name
@@ -152,7 +153,18 @@ def save_run(data: Dataset, result: ClusterResult, name: str, preprocess: str) -
         project = current()
         if project is not None and st.session_state.get("project_fingerprint") != data.fingerprint:
             st.session_state.pop("project", None)  # other data now: its runs start a project of their own
-        return store().add_run(ensure_project(data, preprocess), result, name)
+        project = ensure_project(data, preprocess)
+        try:
+            return store().add_run(project, result, name)
+        except ProjectMissing:  # renamed or deleted elsewhere: the work in hand goes to a new project, said once
+            st.session_state.pop("project", None)
+            run_id = store().add_run(ensure_project(data, preprocess), result, name)
+            st.session_state["flash"] = (
+                "warning",
+                f"Project {project!r} was renamed or deleted in another session; this run was saved to a new "
+                f"project, {current()!r}.",
+            )
+            return run_id
     except (StoreError, DataError, OSError) as error:
         st.session_state["flash"] = ("warning", f"The run was not saved to a project: {error}")
         return None

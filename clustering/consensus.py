@@ -9,6 +9,7 @@ co-association over its neighbours in its own consensus cluster (1: every member
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +98,7 @@ def consensus_result(
 
     if len(members) < 2:
         raise ValueError("a consensus needs two clusterings or more.")
+    started = time.perf_counter()
     report(progress, "the kNN graph", 0.1, cancel)
     knn = knn_graph(prepared(dataset, preprocess), n_neighbors)
     report(progress, f"co-association of {len(members)} clusterings", 0.5, cancel)
@@ -109,6 +111,7 @@ def consensus_result(
         seed=seed,
         preprocess=preprocess,
         dataset_fingerprint=dataset.fingerprint,
+        seconds={"total": time.perf_counter() - started},
         probabilities=found.agreement,
         info={"members": len(members)},
     )

@@ -144,10 +144,19 @@ def _owned_read_only(array: np.ndarray) -> bool:
     return array.dtype == np.float32 and array.flags.c_contiguous and not array.flags.writeable
 
 
+MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", "<na>")  # a missing class, in any case
+
+
+def is_missing(values: pd.Series) -> np.ndarray:
+    """Which values mean "no class": NaN/None or text such as '', NA, N/A, nan, null (any case)."""
+    series = pd.Series(values).reset_index(drop=True)
+    return np.asarray(series.isna() | series.astype(str).str.strip().str.lower().isin(MISSING_MARKERS), dtype=bool)
+
+
 def encode_labels(values: pd.Series | np.ndarray) -> np.ndarray:
     """Map any label values to int32 codes; missing, empty or -1 become -1 (unlabelled)."""
     series = pd.Series(values).reset_index(drop=True)
-    missing = series.isna() | series.astype(str).str.strip().isin(["", "-1", "-1.0", "nan", "None"])
+    missing = pd.Series(is_missing(series)) | series.astype(str).str.strip().isin(["-1", "-1.0"])
     codes = np.full(len(series), -1, dtype=np.int32)
     present = series[~missing]
     if len(present):

@@ -7,6 +7,8 @@ else row numbers), never by position in a selection.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from clustering.confidence import labels_confidence
@@ -99,10 +101,22 @@ def apply_edits(dataset: Dataset, labels: np.ndarray, edits: list, preprocess: s
             to = edit["to"]
             if isinstance(to, bool) or not isinstance(to, int | np.integer) or not 0 <= int(to) <= 2**31 - 1:
                 raise EditError(f"{where}: `to` is a cluster number from 0 (a new number makes a new cluster).")
-            labels[_ids_to_rows(dataset, edit["move"], where)] = int(to)
+            labels[_ids_to_rows(dataset, edit["move"], where)] = _target(labels, int(to), where)
         else:
             labels[_ids_to_rows(dataset, edit["noise"], where)] = -1
     return labels.astype(np.int32)
+
+
+def _target(labels: np.ndarray, to: int, where: str) -> int:
+    """A move's cluster: one the run has, or a new number no larger than the row count (so nothing sized by the
+    largest id, such as a bincount, can be made to allocate gigabytes by one edit)."""
+    largest = int(labels.max(initial=-1))
+    if to > max(largest + 1, len(labels)):
+        raise EditError(
+            f"{where}: cluster {to:,} is a new number far above the run's clusters (largest {largest}); a new "
+            f"cluster takes a number up to {max(largest + 1, len(labels)):,}, e.g. {largest + 1}."
+        )
+    return to
 
 
 def _split(dataset: Dataset, labels: np.ndarray, edit: dict, preprocess: str, where: str) -> np.ndarray:
@@ -139,6 +153,7 @@ def edited_result(
 ) -> ClusterResult:
     """A new run: the base run's labels after `edits`; its provenance is (the base run's id, the edits). The base
     may be an edited run itself: a config replays the chain in order."""
+    started = time.perf_counter()
     labels = apply_edits(dataset, base.labels, edits, preprocess)
     calibrated = labels_confidence(dataset, labels, preprocess)
     info: dict = {"edits": len(edits)}
@@ -151,6 +166,7 @@ def edited_result(
         seed=None,
         preprocess=preprocess,
         dataset_fingerprint=dataset.fingerprint,
+        seconds={"total": time.perf_counter() - started},
         calibrated=calibrated,
         info=info,
     )

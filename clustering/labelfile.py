@@ -18,9 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clustering.data import DataError, Dataset
+from clustering.confidence import labels_confidence
+from clustering.data import MISSING_MARKERS, DataError, Dataset
+from clustering.result import ClusterResult
 
 LABEL_MAX = 2**31 - 1  # labels are stored as int32
+SPARSE_LABELS = 1_000_000  # integer labels above this and the row count are renumbered 0.. (named by value)
+IMPORTED = "imported"  # the method name of a run read from a labels file
 LABEL_COLUMNS = ("cluster", "label")
 TRUTH_COLUMNS = ("label", "truth", "cluster")
 NAME_COLUMN = "cluster_name"
@@ -42,6 +46,7 @@ class LabelFile:
     confidence: np.ndarray | None = None
     id_column: str = "row"
     unlabelled: int = 0
+    missing: int = 0  # truth rows the file names but gives no class (empty, NA, N/A, nan, null)
 
     def named_values(self) -> pd.Series:
         """The labels as their names (text where the file had text, else the integer), None where unlabelled."""
@@ -79,6 +84,8 @@ def read_label_file(
     value_column = _value_column(path, frame, id_column, TRUTH_COLUMNS if truth else LABEL_COLUMNS)
     positions = _positions(path, frame[id_column], id_column, dataset)
     codes, names = _label_codes(path, frame[value_column], value_column, empty_is_unlabelled=truth)
+    if codes.max(initial=-1) >= max(dataset.n, SPARSE_LABELS):  # far above the row count: dense, named by value
+        codes, names = _compact(codes, names)
     labels = np.full(dataset.n, -1, dtype=np.int32)
     labels[positions] = codes
     unlabelled = dataset.n - len(positions)
@@ -102,6 +109,54 @@ def read_label_file(
         confidence=confidence,
         id_column=id_column,
         unlabelled=int(unlabelled),
+        missing=int((codes < 0).sum()) if truth else 0,
+    )
+
+
+def _compact(codes: np.ndarray, names: dict[int, str]) -> tuple[np.ndarray, dict[int, str]]:
+    """Integer classes as dense codes named by their value (a class 2**31 - 1 must not size an array)."""
+    if names or not (codes >= 0).any():
+        return codes, names
+    values, dense = np.unique(codes[codes >= 0], return_inverse=True)
+    out = np.full(len(codes), -1, dtype=np.int32)
+    out[codes >= 0] = dense
+    return out, {i: str(int(v)) for i, v in enumerate(values)}
+
+
+def read_row_file(path: str | Path, dataset: Dataset, option: str = "rows") -> np.ndarray:
+    """The data rows a file names by id (`row`, `id` or the data's key), sorted; for drill-downs in configs."""
+    path = Path(path)
+    frame = _read_table(path, option)
+    id_column = _id_column(path, frame, dataset)
+    positions = _positions(path, frame[id_column], id_column, dataset)
+    if not len(positions):
+        raise DataError(f"{option} {path}: names no rows; a drill-down needs rows to cluster.")
+    return np.sort(positions)
+
+
+def imported_result(dataset: Dataset, found: LabelFile, file_name: str, preprocess: str = "none") -> ClusterResult:
+    """A run read from a labels file: its own confidence kept (said uncalibrated), else calibrated from neighbours."""
+    confidence = None if found.confidence is None else np.nan_to_num(found.confidence, nan=0.0)
+    calibrated = labels_confidence(dataset, found.labels, preprocess) if confidence is None else None
+    if confidence is not None:
+        said = "the file's own confidence column (not calibrated)"
+    else:
+        said = "calibrated from neighbours" if calibrated is not None else "none"
+    return ClusterResult(
+        labels=found.labels,
+        method=IMPORTED,
+        params={"file": file_name},
+        seed=None,
+        preprocess=preprocess,
+        dataset_fingerprint=dataset.fingerprint,
+        probabilities=confidence,
+        calibrated=calibrated,
+        info={
+            "imported_from": file_name,
+            "id_column": found.id_column,
+            "unlabelled": found.unlabelled,
+            "confidence": said,
+        },
     )
 
 
@@ -192,7 +247,9 @@ def _label_codes(
 ) -> tuple[np.ndarray, dict[int, str]]:
     """Integer labels kept as written; anything else becomes named categories. Bad values refused with the line."""
     text = raw.astype(object).where(raw.notna(), None)
-    empty = (text.isna() | text.astype(str).str.strip().eq("")).to_numpy()
+    blank = text.astype(str).str.strip()
+    empty = text.isna() | blank.eq("") | (blank.str.lower().isin(MISSING_MARKERS) if empty_is_unlabelled else False)
+    empty = np.asarray(empty, dtype=bool)
     if empty.any() and not empty_is_unlabelled:
         line = int(np.flatnonzero(empty)[0]) + 2
         raise DataError(f"{path}: line {line} has no {column!r}; write -1 for noise (or a label).")

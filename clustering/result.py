@@ -48,6 +48,11 @@ class ClusterResult:
         return int((self.labels < 0).sum())
 
     @property
+    def total_seconds(self) -> float:
+        """Seconds the run took: its `total`, else the sum of its steps (0 when none were timed)."""
+        return float(self.seconds.get("total", sum(self.seconds.values())))
+
+    @property
     def noise_share(self) -> float:
         """Share of rows that are noise."""
         return self.n_noise / max(len(self.labels), 1)

@@ -107,10 +107,8 @@ def import_labels(data, preprocess: str) -> None:
         import tempfile
         from pathlib import Path
 
-        from clustering.confidence import labels_confidence
         from clustering.data import DataError
-        from clustering.labelfile import read_label_file
-        from clustering.result import ClusterResult
+        from clustering.labelfile import imported_result, read_label_file
 
         file_name = Path(upload.name).name
         with tempfile.TemporaryDirectory() as folder:
@@ -121,29 +119,8 @@ def import_labels(data, preprocess: str) -> None:
             except DataError as error:
                 st.error(f"Not imported: {plain(str(error).replace(folder + '/', ''))}")
                 return
-        confidence = None if found.confidence is None else np.nan_to_num(found.confidence, nan=0.0)
-        calibrated = None  # a file's own confidence is kept
-        if confidence is None:
-            with st.spinner("Calibrating its confidence from neighbours…"):
-                calibrated = labels_confidence(data, found.labels, preprocess)
-        result = ClusterResult(
-            labels=found.labels,
-            method="imported",
-            params={"file": file_name},
-            seed=None,
-            preprocess=preprocess,
-            dataset_fingerprint=data.fingerprint,
-            probabilities=confidence,
-            calibrated=calibrated,
-            info={
-                "imported_from": file_name,
-                "id_column": found.id_column,
-                "unlabelled": found.unlabelled,
-                "confidence": "the file's own confidence column (not calibrated)"
-                if confidence is not None
-                else ("calibrated from neighbours" if calibrated is not None else "none"),
-            },
-        )
+        with st.spinner("Calibrating its confidence from neighbours…"):
+            result = imported_result(data, found, file_name, preprocess)
         entry = add_run(data, result, name=Path(file_name).stem)
         for code, name in found.names.items():
             projects.name_cluster(entry.id, code, name[:120], "")

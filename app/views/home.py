@@ -13,7 +13,42 @@ from app.state import choose_sample, dataset, sample_caption
 from app.text import plain
 from clustering.data import DataError
 from clustering.samples import sample_names
-from clustering.store import StoreError, export_config
+from clustering.store import StoreError
+from clustering.store.config import export_project
+
+
+def config_download(project: str) -> None:
+    """The project's config: the YAML alone, or a zip of it and the files it names (drill-downs' rows, imported
+    labels), so every run re-runs to identical labels."""
+    import io
+    import zipfile
+
+    stem = "".join(c if c.isalnum() or c in "-_ " else "-" for c in project)[:80] or "project"
+    exported = export_project(projects.store(), project, files_folder=f"{stem}.files")
+    hint = "`clusterlab run THIS.yaml --project NEW` re-runs every run to identical labels."
+    if not exported.files:
+        st.download_button(
+            "Download the project's config (YAML)",
+            exported.text,
+            file_name=f"{stem}.yaml",
+            mime="application/x-yaml",
+            key="project-config",
+            help=hint,
+        )
+        return
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{stem}.yaml", exported.text)
+        for name, payload in exported.files.items():
+            archive.writestr(name, payload)
+    st.download_button(
+        "Download the project's config (YAML and its files, zip)",
+        buffer.getvalue(),
+        file_name=f"{stem}.zip",
+        mime="application/zip",
+        key="project-config",
+        help=f"Unzip, then {hint} The zip holds the drill-downs' rows and imported labels it names.",
+    )
 
 
 def render() -> None:
@@ -66,14 +101,7 @@ def projects_section() -> None:
     if open_now:
         st.info(f"Open project: **{plain(open_now)}**. New runs are saved into it.")
         try:
-            st.download_button(
-                "Download the project's config (YAML)",
-                export_config(projects.store(), open_now),
-                file_name=f"{open_now}.yaml",
-                mime="application/x-yaml",
-                key="project-config",
-                help="`clusterlab run THIS.yaml --project NEW` re-runs every run to identical labels.",
-            )
+            config_download(open_now)
             if projects.store().project(open_now)["runs"]:
                 project_report_button(projects.store(), open_now)
         except StoreError as error:
@@ -110,7 +138,7 @@ def projects_section() -> None:
 
 
 def manage_project(picked: str, open_now: str | None) -> None:
-    """Rename or delete a project (deleting asks to be sure)."""
+    """Rename or delete a project (deleting asks for its name to be typed)."""
     with st.expander("Rename or delete a project"):
         r1, r2 = st.columns([3, 1])
         new_name = r1.text_input("New name", value=picked, key="project-new-name")
@@ -122,12 +150,20 @@ def manage_project(picked: str, open_now: str | None) -> None:
                 st.rerun()
             except StoreError as error:
                 st.error(plain(error))
-        sure = st.checkbox(f"Yes, delete {picked} and all its runs", key="project-delete-sure")
-        if st.button("Delete project", key="project-delete", disabled=not sure, type="secondary"):
-            projects.store().delete(picked)
+        typed = st.text_input(
+            f"To delete {picked} and all its runs (other people's too), type its name",
+            key="project-delete-confirm",
+            placeholder=picked,
+        )
+        if st.button("Delete project", key="project-delete", disabled=typed != picked, type="secondary"):
+            try:
+                projects.store().delete(picked)
+            except StoreError as error:  # deleted or renamed meanwhile in another session
+                st.error(plain(error))
+                return
             if open_now == picked:
                 projects.close_project()
-            st.session_state.pop("project-delete-sure", None)
+            st.session_state.pop("project-delete-confirm", None)
             st.rerun()
 
 

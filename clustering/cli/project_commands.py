@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from clustering.cache import write_text
-from clustering.cli.files import output_path
+from clustering.cache import atomic_write, write_text
+from clustering.cli.files import check_output, output_path
 from clustering.cli.options import UsageError
 from clustering.cli.output import print_json, terminal_text, tqdm_progress
 
@@ -53,25 +54,36 @@ def register(commands) -> None:
     keep.add_argument("out", help="the run's output folder (with run.json)")
     keep.add_argument("--project", required=True, dest="name", help="the new project's name")
     keep.add_argument("--rows", type=int, default=200_000, help="rows the project holds (default 200,000)")
-    for sub in (listing, show, export, labels, delete, keep):
+    check = actions.add_parser(
+        "check", help="find runs whose label files are missing or changed, and files no run names (orphans)"
+    )
+    check.add_argument("--fix", action="store_true", help="remove the orphan files (ten minutes old or more)")
+    for sub in (listing, show, export, labels, delete, keep, check):
         sub.set_defaults(handler=cmd_project, input=None)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """`clusterlab run`: every run of a YAML config into a project."""
+    """`clusterlab run`: every run of a YAML config into a project, each said as soon as it is stored."""
     from clustering.store import Store, load_config, run_config
 
     config = load_config(args.config)
     project = args.project or Path(args.config).stem
     progress = tqdm_progress() if not args.json and sys.stderr.isatty() else None
-    for run_id, result in run_config(config, Store(), project, progress=progress):
+
+    def said(run_id: str, result) -> None:
         if args.json:
             print_json({**result.summary(), "project": project, "run": result.name, "run_id": run_id})
         else:
             print(
-                f"{project} / {result.name}: {result.method}, {result.n_clusters} clusters, {result.n_noise} "
-                f"noise, {result.seconds['total']:.2f} s"
+                terminal_text(
+                    f"{project} / {result.name}: {result.method}, {result.n_clusters} clusters, {result.n_noise} "
+                    f"noise, {result.total_seconds:.2f} s"
+                ),
+                flush=True,
             )
+        sys.stdout.flush()
+
+    run_config(config, Store(), project, progress=progress, on_stored=said)
     return 0
 
 
@@ -99,12 +111,21 @@ def project_show(store, args: argparse.Namespace) -> None:
 
 
 def project_export(store, args: argparse.Namespace) -> None:
-    """`project export`: a YAML config that re-runs the project to identical labels."""
-    from clustering.store import export_config
+    """`project export`: a YAML config that re-runs the project to identical labels (with the files it names:
+    drill-downs' rows and imported labels, in a folder beside it)."""
+    from clustering.store.config import export_project
 
     out = output_path(args)
-    write_text(out, export_config(store, args.name))
-    print(f"wrote {out}")
+    _not_the_data(store, args.name, out)
+    exported = export_project(store, args.name, files_folder=f"{out.stem}.files")
+    targets = {name: out.parent / name for name in exported.files}
+    for target in targets.values():
+        check_output(target, args)
+    for name, target in targets.items():
+        target.parent.mkdir(exist_ok=True)
+        atomic_write(target, functools.partial(_write_bytes, payload=exported.files[name]))
+    write_text(out, exported.text)
+    print(f"wrote {out}" + (f" and {len(targets)} file(s) in {out.stem}.files/" if targets else ""))
 
 
 def project_labels(store, args: argparse.Namespace) -> None:
@@ -113,6 +134,7 @@ def project_labels(store, args: argparse.Namespace) -> None:
     from clustering.store import load_data
 
     out = output_path(args)
+    _not_the_data(store, args.name, out)
     table_format(out)
     run = store.find_run(args.name, args.run)
     labels, confidence = store.labels(args.name, run.id)
@@ -128,6 +150,17 @@ def project_labels(store, args: argparse.Namespace) -> None:
             frame["confidence"] = confidence
     write_table(frame, out)
     print(f"wrote {out}")
+
+
+def _write_bytes(temporary: Path, payload: bytes) -> None:
+    temporary.write_bytes(payload)
+
+
+def _not_the_data(store, project: str, out: Path) -> None:
+    """Refuse an output over the project's own data file (an input of every project command)."""
+    source = store.project(project)["dataset"].source
+    if not source.startswith("sample:") and Path(source).exists() and out.exists() and out.samefile(source):
+        raise UsageError(f"--out {out} is the project's data file; write the result to another file.")
 
 
 def project_delete(store, args: argparse.Namespace) -> None:
@@ -148,6 +181,21 @@ def project_keep(store, args: argparse.Namespace) -> None:
     print(f"project {args.name!r}: {found.name}, run {run_id}; open it in the app or `clusterlab report --project`")
 
 
+def project_check(store, args: argparse.Namespace) -> int:
+    """`project check`: damaged runs (exit 1: run them again) and orphan files (removed with --fix)."""
+    damaged = store.damaged_runs()
+    for project, run, why in damaged:
+        print(terminal_text(f"damaged: {project} / {run}: {why}"))
+    orphans = store.remove_orphans() if args.fix else store.orphans()
+    for path in orphans:
+        print(f"{'removed' if args.fix else 'orphan'}: {path}")
+    if orphans and not args.fix:
+        print(f"{len(orphans)} orphan file(s) no run names; `clusterlab project check --fix` removes them.")
+    if not damaged and not orphans:
+        print(f"{store.path}: every run's labels are whole; no orphan files.")
+    return 1 if damaged else 0
+
+
 PROJECT_ACTIONS = {
     "list": project_list,
     "show": project_show,
@@ -155,6 +203,7 @@ PROJECT_ACTIONS = {
     "labels": project_labels,
     "delete": project_delete,
     "keep": project_keep,
+    "check": project_check,
 }
 
 
@@ -162,5 +211,4 @@ def cmd_project(args: argparse.Namespace) -> int:
     """`clusterlab project ACTION`: the action from the table."""
     from clustering.store import Store
 
-    PROJECT_ACTIONS[args.action](Store(), args)
-    return 0
+    return PROJECT_ACTIONS[args.action](Store(), args) or 0

@@ -6,9 +6,13 @@ runs:
   - {name: leiden-fine, method: leiden, params: {resolution: 1.5}, seed: 0}
   - {name: leiden-big, method: leiden, sample: 50000}   # fit on 50,000 random rows, assign the rest
   - {name: fixed, from: leiden-fine, edits: [{merge: [2, 5]}]}  # an edited run: merge, split, move, noise
+  - {name: both, of: [leiden-fine, leiden-big]}      # a consensus of earlier runs
+  - {name: zoom, method: kmeans, rows: e.files/zoom.rows.csv}   # a drill-down: only the rows the file names
+  - {name: mine, labels: e.files/mine.labels.csv}    # labels read from a file, joined by id
 versions: {numpy: 2.1.0, ...}                       # written by export: what produced the labels
 ```
-Every run is checked (method, each parameter against its schema) before the first one starts.
+Every run is checked (method, each parameter against its schema) before the first one starts. Files a config
+names (`rows:`, `labels:`) are found beside the config when their paths are relative.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ class RunSpec:
     base: str | None = None  # an edited run: the earlier run of this config it edits
     edits: list = field(default_factory=list)
     members: list = field(default_factory=list)  # a consensus run: the earlier runs it agrees from
+    rows: Path | None = None  # a drill-down: the file naming the rows it clusters
+    labels: Path | None = None  # an imported run: the labels file it reads
+    allow_unlabelled: bool = False  # an imported run: rows the file does not name are left unlabelled
 
 
 @dataclass
@@ -50,7 +57,7 @@ class Config:
 
 
 DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite", "text_column", "name")
-RUN_KEYS = ("name", "method", "params", "seed", "sample", "from", "edits", "of")
+RUN_KEYS = ("name", "method", "params", "seed", "sample", "rows", "from", "edits", "of", "labels")
 TOP_KEYS = ("data", "runs", "versions")
 
 
@@ -74,7 +81,7 @@ def load_config(path: str | Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text.") from None
-    return parse_config(read_yaml(text, str(path)), str(path))
+    return parse_config(read_yaml(text, str(path)), str(path), folder=path.resolve().parent)
 
 
 def read_yaml(text: str, label: str = "config") -> object:
@@ -147,8 +154,12 @@ def _expect(value: object, kinds: tuple[type, ...], where: str, what: str) -> No
         raise ConfigError(f"{where}: {what} (got {type(value).__name__} {str(value)[:40]!r}).")
 
 
-def parse_config(raw: object, label: str = "config") -> Config:
-    """Check a config's data against the schema (keys, types, sizes); ConfigError names the place."""
+def parse_config(raw: object, label: str = "config", folder: Path | None = None) -> Config:
+    """Check a config's data against the schema (keys, types, sizes); ConfigError names the place.
+
+    `folder` is where relative `rows:` and `labels:` files are found (the config's own folder; default the current
+    one)."""
+    folder = folder or Path.cwd()
     if not isinstance(raw, dict):
         raise ConfigError(f"{label}: expected a mapping with `data:` and `runs:`.")
     _check_keys(raw, TOP_KEYS, label)
@@ -163,7 +174,7 @@ def parse_config(raw: object, label: str = "config") -> Config:
         )
     runs, names = [], set()
     for index, entry in enumerate(runs_raw, start=1):
-        spec = _run_spec(entry, f"{label}: runs[{index}]", index)
+        spec = _run_spec(entry, f"{label}: runs[{index}]", index, folder)
         if spec.base is not None and spec.base not in names:
             raise ConfigError(
                 f"{label}: runs[{index}]: `from: {spec.base}` names no earlier run of this config; an edited run "
@@ -281,11 +292,47 @@ def _consensus_spec(entry: dict, where: str, index: int) -> RunSpec:
     return RunSpec(name=name, method=CONSENSUS, params=params, seed=seed, members=list(members))
 
 
-def _run_spec(entry: object, where: str, index: int) -> RunSpec:
+def _file_of(value: object, where: str, folder: Path) -> Path:
+    """A file a config names: text, relative to the config's folder, existing."""
+    _expect(value, (str,), where, "a file path")
+    path = Path(str(value)).expanduser()
+    path = path if path.is_absolute() else folder / path
+    if not path.is_file():
+        raise ConfigError(f"{where}: {value!r}: no such file (relative paths are read beside the config).")
+    return path
+
+
+def _imported_spec(entry: dict, where: str, index: int, folder: Path) -> RunSpec:
+    """Labels read from a file: `labels:` the file (joined to the data by id), `allow_unlabelled:` optional."""
+    from clustering.labelfile import IMPORTED
+
+    _check_keys(entry, ("name", "method", "labels", "allow_unlabelled"), where)
+    if entry.get("method", IMPORTED) != IMPORTED:
+        raise ConfigError(f"{where}: a run with `labels:` is read from its file; leave `method:` out.")
+    allow = entry.get("allow_unlabelled", False)
+    _expect(allow, (bool,), f"{where}.allow_unlabelled", "true or false (without quotes)")
+    name = _checked_name(entry.get("name"), f"imported-{index}", where)
+    labels = _file_of(entry["labels"], f"{where}.labels", folder)
+    return RunSpec(name=name, method=IMPORTED, params={}, labels=labels, allow_unlabelled=bool(allow))
+
+
+def _checked_name(name: object, default: str, where: str) -> str:
+    if name is not None:
+        _expect(name, (str, int, float), f"{where}.name", "text")
+    text = str(name if name is not None else default)
+    try:
+        return check_name(text, "run")
+    except StoreError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def _run_spec(entry: object, where: str, index: int, folder: Path) -> RunSpec:
     if isinstance(entry, dict) and "from" in entry:
         return _edited_spec(entry, where, index)
     if isinstance(entry, dict) and "of" in entry:
         return _consensus_spec(entry, where, index)
+    if isinstance(entry, dict) and "labels" in entry:
+        return _imported_spec(entry, where, index, folder)
     if not isinstance(entry, dict) or "method" not in entry:
         raise ConfigError(f"{where}: each run needs `method:` (and optional name, params, seed, sample).")
     _check_keys(entry, RUN_KEYS, where)
@@ -306,25 +353,27 @@ def _run_spec(entry: object, where: str, index: int) -> RunSpec:
     sample = entry.get("sample")
     if sample is not None and (not isinstance(sample, int) or isinstance(sample, bool) or sample < 100):
         raise ConfigError(f"{where}: `sample:` is a number of rows, at least 100 (got {sample!r}).")
-    name = entry.get("name")
-    if name is not None:
-        _expect(name, (str, int, float), f"{where}.name", "text")
-    name = str(name if name is not None else f"{method}-{index}")
-    try:
-        check_name(name, "run")
-    except StoreError as error:
-        raise ConfigError(f"{where}: {error}") from None
-    return RunSpec(name=name, method=method, params={str(k): v for k, v in params.items()}, seed=seed, sample=sample)
+    if sample is not None and "rows" in entry:
+        raise ConfigError(f"{where}: a drill-down (`rows:`) clusters its rows whole; leave `sample:` out.")
+    rows = _file_of(entry["rows"], f"{where}.rows", folder) if "rows" in entry else None
+    name = _checked_name(entry.get("name"), f"{method}-{index}", where)
+    params = {str(k): v for k, v in params.items()}
+    return RunSpec(name=name, method=method, params=params, seed=seed, sample=sample, rows=rows)
 
 
 def _has_seed(method: str) -> bool:
     return any(p.name == "seed" for p in BACKENDS[method].schema)
 
 
-def run_config(config: Config, store: Store, project: str, progress=None) -> list[tuple[str, ClusterResult]]:
-    """Run every run of a config into a project (created when missing); returns (run id, result) pairs."""
-    from clustering.pipeline import run
+def run_config(
+    config: Config, store: Store, project: str, progress=None, on_stored=None
+) -> list[tuple[str, ClusterResult]]:
+    """Run every run of a config into a project (created when missing); returns (run id, result) pairs.
 
+    Each run is stored as it is made and handed to `on_stored(run_id, result)` (the CLI prints it then). A run
+    that fails or is interrupted keeps the runs stored before it; a project this call created is removed again
+    only while nothing at all was written to it, by this call or anyone else.
+    """
     project = check_name(project)  # refused before any work, so a failure leaves nothing behind
     dataset = load_data(config.data)
     if config.data.source.startswith("sample:") or Path(config.data.source).is_absolute():
@@ -340,76 +389,133 @@ def run_config(config: Config, store: Store, project: str, progress=None) -> lis
         config.data.drop_nonfinite,
         config.data.text_column,
     )
-    if store.exists(project):  # another dataset's project is refused before any work
-        existing = store.project(project)["dataset"]
-        if existing.fingerprint and existing.fingerprint != ref.fingerprint:
-            raise ConfigError(
-                f"project {project!r} holds another dataset ({existing.source}); name a new project (CLI: --project)."
-            )
-    created = not store.exists(project)
-    if created:
-        store.create(project, ref)
+    existing, created = store.open_or_create(project, ref)  # one step: a second writer opens it
+    if not created and existing.fingerprint and existing.fingerprint != ref.fingerprint:
+        raise ConfigError(
+            f"project {project!r} holds another dataset ({existing.source}); name a new project (CLI: --project)."
+        )
     truth = dataset.labels()
     done: list[tuple[str, ClusterResult]] = []
     by_name: dict[str, tuple[str, ClusterResult]] = {}
     try:
         for spec in config.runs:
-            if spec.members:  # a consensus of runs above
-                from clustering.consensus import consensus_result
-
-                result = consensus_result(
-                    dataset,
-                    [(by_name[m][0], by_name[m][1].labels) for m in spec.members],
-                    preprocess=config.data.preprocess,
-                    n_neighbors=spec.params["n_neighbors"],
-                    resolution=spec.params["resolution"],
-                    seed=spec.seed or 0,
-                )
-                result.name = spec.name
-                done.append((store.add_run(project, result, spec.name), result))
-                by_name[spec.name] = done[-1]
-                continue
-            if spec.base is not None:  # an edited run: its base's labels (run above) after the edits
-                from clustering.edits import EditError, edited_result
-
-                base_id, base = by_name[spec.base]
-                try:
-                    result = edited_result(dataset, base, base_id, spec.edits, config.data.preprocess)
-                except EditError as error:
-                    raise ConfigError(f"run {spec.name!r}: {error}") from None
-                result.name = spec.name
-                done.append((store.add_run(project, result, spec.name), result))
-                by_name[spec.name] = done[-1]
-                continue
-            result = run(
-                dataset,
-                spec.method,
-                spec.params,
-                seed=spec.seed,
-                preprocess=config.data.preprocess,
-                truth=truth,
-                progress=progress,
-                sample=spec.sample,
-            )
+            result = _spec_result(spec, dataset, config.data.preprocess, truth, by_name, progress)
             result.name = spec.name
-            done.append((store.add_run(project, result, spec.name), result))
+            run_id = store.add_run(project, result, spec.name)
+            if spec.labels is not None:
+                names = _file_names(spec, dataset)
+                for code, cluster_name in names.items():
+                    store.name_cluster(project, run_id, code, cluster_name)
+            done.append((run_id, result))
             by_name[spec.name] = done[-1]
+            if on_stored is not None:
+                on_stored(run_id, result)
     except BaseException:
         if created and not done:
-            store.delete(project)  # a failed first run leaves no empty project behind
+            store.delete_if_empty(project)  # no empty project behind, and never another writer's work
         raise
     return done
 
 
+def _file_names(spec: RunSpec, dataset) -> dict[int, str]:
+    from clustering.labelfile import read_label_file
+
+    assert spec.labels is not None
+    return read_label_file(spec.labels, dataset, option="labels:", allow_unlabelled=spec.allow_unlabelled).names
+
+
+def _spec_result(spec: RunSpec, dataset, preprocess: str, truth, by_name: dict, progress) -> ClusterResult:
+    """One run of a config: a consensus, an edit, labels from a file, a drill-down, or a plain run."""
+    from clustering.pipeline import run, run_subset
+
+    if spec.members:
+        from clustering.consensus import consensus_result
+
+        members = [(by_name[m][0], by_name[m][1].labels) for m in spec.members]
+        n_neighbors, resolution = spec.params["n_neighbors"], spec.params["resolution"]
+        return consensus_result(
+            dataset, members, preprocess=preprocess, n_neighbors=n_neighbors, resolution=resolution, seed=spec.seed or 0
+        )
+    if spec.base is not None:
+        from clustering.edits import EditError, edited_result
+
+        base_id, base = by_name[spec.base]
+        try:
+            return edited_result(dataset, base, base_id, spec.edits, preprocess)
+        except EditError as error:
+            raise ConfigError(f"run {spec.name!r}: {error}") from None
+    if spec.labels is not None:
+        from clustering.labelfile import imported_result, read_label_file
+
+        found = read_label_file(spec.labels, dataset, option="labels:", allow_unlabelled=spec.allow_unlabelled)
+        return imported_result(dataset, found, spec.labels.name, preprocess)
+    if spec.rows is not None:
+        from clustering.labelfile import read_row_file
+
+        rows = read_row_file(spec.rows, dataset, option="rows:")
+        params = {**spec.params, **({"seed": spec.seed} if spec.seed is not None else {})}
+        return run_subset(dataset, rows, spec.method, params, preprocess=preprocess, progress=progress)
+    return run(
+        dataset,
+        spec.method,
+        spec.params,
+        seed=spec.seed,
+        preprocess=preprocess,
+        truth=truth,
+        progress=progress,
+        sample=spec.sample,
+    )
+
+
+@dataclass
+class Exported:
+    """A project as a config: the YAML text and the files it names (relative path -> CSV bytes)."""
+
+    text: str
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
 def export_config(store: Store, project: str) -> str:
-    """A project's data and runs as YAML that `clusterlab run` re-runs to identical labels."""
+    """A project's data and runs as YAML that `clusterlab run` re-runs to identical labels (the YAML alone: a
+    project with drill-downs or imported labels also needs `export_project`'s files)."""
+    return export_project(store, project).text
+
+
+def export_project(store: Store, project: str, files_folder: str = "files") -> Exported:
+    """A project as a config that re-runs to identical labels: every run kind the store holds (plain, sampled,
+    edited, consensus, drill-down, imported). Drill-downs' rows and imported labels go to CSV files under
+    `files_folder`, named in the YAML relative to it."""
     import yaml
 
-    from clustering.consensus import CONSENSUS
-    from clustering.edits import EDITED
-
     found = store.project(project)
-    ref: DatasetRef = found["dataset"]
+    runs: list[dict] = []
+    versions: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    exported: dict[str, str] = {}  # run id -> its name in the config (an edited run names its base by it)
+    for entry in found["runs"]:
+        name = _config_name(entry.name, set(exported.values()))
+        run = _exported_run(store, project, entry, name, exported, files, files_folder)
+        if run is None:
+            continue
+        exported[entry.id] = name
+        runs.append(run)
+        if entry.method in BACKENDS:
+            versions.update(entry.versions)
+    header = f"# Clusterlab project {project!r}: `clusterlab run THIS.yaml --project NEW` re-runs it.\n"
+    data = _exported_data(found["dataset"])
+    return Exported(header + yaml.safe_dump({"data": data, "runs": runs, "versions": versions}, sort_keys=False), files)
+
+
+def _config_name(name: str, taken: set[str]) -> str:
+    """A run's name in a config: names repeat in a project (ids tell them apart); a config's names may not."""
+    chosen, copy = name, 1
+    while chosen in taken:
+        copy += 1
+        chosen = f"{name} ({copy})"
+    return chosen
+
+
+def _exported_data(ref: DatasetRef) -> dict:
     data: dict = {"path": ref.source, "preprocess": ref.preprocess, "fingerprint": ref.fingerprint}
     if ref.key:
         data["key"] = ref.key
@@ -421,37 +527,57 @@ def export_config(store: Store, project: str) -> str:
         data["text_column"] = ref.text_column
     if ref.name:
         data["name"] = ref.name  # a kept upload's path is a hashed copy; its name says what was uploaded
-    runs: list[dict] = []
-    versions: dict[str, str] = {}
-    taken: set[str] = set()
-    exported: dict[str, str] = {}  # run id -> its name in the config (an edited run names its base by it)
-    for entry in found["runs"]:
-        edited = entry.method == EDITED and str(entry.params.get("from")) in exported
-        of_runs = entry.method == CONSENSUS and "members" in entry.params  # not the ensemble method of that name
-        agreed = of_runs and all(str(m) in exported for m in entry.params["members"])
-        if entry.is_subset or (of_runs and not agreed) or (entry.method not in BACKENDS and not edited and not agreed):
-            continue  # drill-downs, imported labels (and edits of them) are not re-runnable from the whole data
-        name, copy = entry.name, 1
-        while name in taken:  # names repeat in a project (ids tell them apart); a config's names may not
-            copy += 1
-            name = f"{entry.name} ({copy})"
-        taken.add(name)
-        exported[entry.id] = name
-        if edited:
-            runs.append({"name": name, "from": exported[str(entry.params["from"])], "edits": entry.params["edits"]})
-            continue
-        if agreed:
-            of = [exported[str(m)] for m in entry.params["members"]]
-            params = {k: entry.params[k] for k in ("n_neighbors", "resolution")}
-            runs.append({"name": name, "of": of, "params": params, "seed": entry.seed or 0})
-            continue
-        run = {"name": name, "method": entry.method, "params": {k: v for k, v in entry.params.items() if k != "seed"}}
-        if entry.seed is not None:
-            run["seed"] = entry.seed
-        sampled = entry.info.get("sample")
-        if sampled:
-            run["sample"] = int(sampled["sample_rows"])
-        runs.append(run)
-        versions.update(entry.versions)
-    header = f"# Clusterlab project {project!r}: `clusterlab run THIS.yaml --project NEW` re-runs it.\n"
-    return header + yaml.safe_dump({"data": data, "runs": runs, "versions": versions}, sort_keys=False)
+    return data
+
+
+def _exported_run(
+    store: Store, project: str, entry, name: str, exported: dict, files: dict, folder: str
+) -> dict | None:
+    """One stored run as a config entry (its files added to `files`), or None for a run no config can make."""
+    import pandas as pd
+
+    from clustering.consensus import CONSENSUS
+    from clustering.edits import EDITED
+    from clustering.labelfile import IMPORTED
+
+    stem = _file_stem(name, len(files))
+    if entry.method == EDITED:
+        base = exported.get(str(entry.params.get("from")))
+        return None if base is None else {"name": name, "from": base, "edits": entry.params["edits"]}
+    if entry.method == CONSENSUS and "members" in entry.params:  # not the ensemble method of that name
+        members = [exported.get(str(m)) for m in entry.params["members"]]
+        if None in members:
+            return None
+        params = {k: entry.params[k] for k in ("n_neighbors", "resolution")}
+        return {"name": name, "of": members, "params": params, "seed": entry.seed or 0}
+    if entry.method == IMPORTED:
+        labels, confidence = store.labels(project, entry.id)
+        names = {c: n for c, (n, _) in store.cluster_names(project, entry.id).items() if n}
+        table = pd.DataFrame({"row": range(len(labels)), "cluster": labels})
+        table["cluster_name"] = [names.get(int(c), "") for c in labels]
+        if confidence is not None and str(entry.info.get("confidence", "")).startswith("the file's own"):
+            table["confidence"] = confidence
+        path = f"{folder}/{stem}.labels.csv"
+        files[path] = table.to_csv(index=False).encode()
+        unlabelled = bool(entry.info.get("unlabelled"))
+        return {"name": name, "labels": path, **({"allow_unlabelled": True} if unlabelled else {})}
+    if entry.method not in BACKENDS:
+        return None
+    run: dict = {"name": name, "method": entry.method}
+    run["params"] = {k: v for k, v in entry.params.items() if k != "seed"}
+    if entry.seed is not None:
+        run["seed"] = entry.seed
+    if entry.is_subset:
+        rows = store.subset_rows(project, entry.id)
+        path = f"{folder}/{stem}.rows.csv"
+        files[path] = pd.DataFrame({"row": rows}).to_csv(index=False).encode()
+        run["rows"] = path
+    elif entry.info.get("sample"):
+        run["sample"] = int(entry.info["sample"]["sample_rows"])
+    return run
+
+
+def _file_stem(name: str, index: int) -> str:
+    """A file name from a run name: letters, digits, '-' and '_' only, numbered so two never collide."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in name)[:40].strip("-")
+    return f"{index + 1:02d}-{safe or 'run'}"

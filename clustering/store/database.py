@@ -63,6 +63,10 @@ class StoreError(DataError):
     """The store cannot be used as asked; the message names the file or project and what to do."""
 
 
+class ProjectMissing(StoreError):
+    """No project of that name (never made, or renamed or deleted by another writer)."""
+
+
 class ConfigError(StoreError):
     """A config a person must fix; the message names the file and the place in it."""
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from clustering.cache import atomic_write
 from clustering.result import ClusterResult, json_safe
-from clustering.store.database import DATABASE_NAME, StoreError, connect, home
+from clustering.store.database import DATABASE_NAME, ProjectMissing, StoreError, connect, home
 from clustering.store.records import DatasetRef, RunRecord, check_name
 
 __all__ = ["DatasetRef", "RunRecord", "Store", "check_name"]
@@ -29,6 +29,7 @@ __all__ = ["DatasetRef", "RunRecord", "Store", "check_name"]
 PROJECT_ID = re.compile(r"[0-9a-f]{32}")
 RUN_FILE = re.compile(r"[0-9a-f]{12}\.parquet")
 LAYOUT_FILE = re.compile(r"layout-[0-9a-f]{12}\.parquet")
+ORPHAN_AGE_SECONDS = 600.0  # a file no row names is an orphan only after this long (a writer may be mid-commit)
 
 
 def _json(value) -> str:
@@ -77,6 +78,58 @@ class Store:
             )
         return name
 
+    def open_or_create(self, name: str, dataset: DatasetRef) -> tuple[DatasetRef, bool]:
+        """The project of this name, created on `dataset` when absent, in one step (two writers racing both get
+        it); returns its dataset reference and whether this call created it."""
+        name = check_name(name)
+        now = time.time()
+        with connect(self.path) as db:
+            found = db.execute("SELECT dataset FROM projects WHERE name = ?", [name]).fetchone()
+            if found is not None:
+                return DatasetRef.from_json(json.loads(found[0])), False
+            db.execute(
+                "INSERT INTO projects VALUES (?, ?, ?, '', ?, ?)",
+                [uuid.uuid4().hex, name, _json(dataset.to_json()), now, now],
+            )
+        return dataset, True
+
+    def create_unique(self, name: str, dataset: DatasetRef) -> str:
+        """Create a project named `name`, or `name (2)`, `name (3)`... whichever is free, in one step; returns it."""
+        base = check_name(name)
+        now = time.time()
+        with connect(self.path) as db:
+            taken = {row[0] for row in db.execute("SELECT name FROM projects").fetchall()}
+            chosen, copy = base, 1
+            while chosen in taken:
+                copy += 1
+                chosen = check_name(f"{base[:190]} ({copy})")
+            db.execute(
+                "INSERT INTO projects VALUES (?, ?, ?, '', ?, ?)",
+                [uuid.uuid4().hex, chosen, _json(dataset.to_json()), now, now],
+            )
+        return chosen
+
+    def delete_if_empty(self, name: str) -> bool:
+        """Delete a project only when nothing was written to it (no run, name, layout, explanation or comparison),
+        checked and deleted in one step; a command that created it undoes its work so, and never another's."""
+        tables = ("runs", "cluster_names", "layouts", "explanations", "comparisons")
+        with connect(self.path) as db:
+            found = db.execute("SELECT id FROM projects WHERE name = ?", [name]).fetchone()
+            if found is None:
+                return False
+            project_id = found[0]
+            folder = self._project_folder(project_id)
+            written = sum(
+                db.execute(f"SELECT count(*) FROM {table} WHERE project_id = ?", [project_id]).fetchone()[0]
+                for table in tables
+            )
+            if written:
+                return False
+            db.execute("DELETE FROM projects WHERE id = ?", [project_id])
+        if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+            folder.rmdir()
+        return True
+
     def exists(self, name: str) -> bool:
         """Whether a project of this name exists."""
         with connect(self.path, read_only=True) as db:
@@ -89,7 +142,7 @@ class Store:
                 "SELECT id, dataset, note, created, updated FROM projects WHERE name = ?", [name]
             ).fetchone()
             if found is None:
-                raise StoreError(f"no project named {name!r}; `clusterlab project list` shows them.")
+                raise ProjectMissing(f"no project named {name!r}; `clusterlab project list` shows them.")
             project_id, dataset, note, created, updated = found
             rows = db.execute(
                 f"SELECT {RunRecord.COLUMNS} FROM runs WHERE project_id = ? ORDER BY created", [project_id]
@@ -165,6 +218,10 @@ class Store:
         except BaseException:
             path.unlink(missing_ok=True)  # no orphan file when the row cannot be written
             raise
+        try:
+            self.remove_orphans()  # files a killed writer left: each write tidies those ten minutes old or more
+        except (OSError, StoreError):
+            pass
         return run_id
 
     def _insert_run(
@@ -427,11 +484,64 @@ class Store:
             ).fetchall()
         return {int(cluster): (name, note) for cluster, name, note in rows}
 
+    # --- checks -------------------------------------------------------------------------------------------------
+
+    def orphans(self, min_age_seconds: float = ORPHAN_AGE_SECONDS) -> list[Path]:
+        """Files of the store that no row names (a writer killed between writing a file and committing its row, a
+        project deleted while its folder was busy), older than `min_age_seconds`: a live writer may be between its
+        rename and its commit, so a newer file is never taken for an orphan."""
+        with connect(self.path, read_only=True) as db:
+            named = {tuple(row) for row in db.execute("SELECT project_id, labels_file FROM runs").fetchall()}
+            named |= {tuple(row) for row in db.execute("SELECT project_id, file FROM layouts").fetchall()}
+        if not self.arrays.is_dir() or self.arrays.is_symlink():
+            return []
+        now, found = time.time(), []
+        for folder in sorted(self.arrays.iterdir()):
+            if folder.is_symlink() or not folder.is_dir() or not PROJECT_ID.fullmatch(folder.name):
+                continue
+            for path in sorted(folder.iterdir()):
+                ours = RUN_FILE.fullmatch(path.name) or LAYOUT_FILE.fullmatch(path.name)
+                if not ours or path.is_symlink() or not path.is_file() or (folder.name, path.name) in named:
+                    continue
+                if now - path.stat().st_mtime >= min_age_seconds:
+                    found.append(path)
+        return found
+
+    def remove_orphans(self, min_age_seconds: float = ORPHAN_AGE_SECONDS) -> list[Path]:
+        """Remove `orphans()` (and project folders left empty); returns the files removed."""
+        removed = self.orphans(min_age_seconds)
+        for path in removed:
+            path.unlink(missing_ok=True)
+            folder = path.parent
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        return removed
+
+    def damaged_runs(self) -> list[tuple[str, str, str]]:
+        """(project, run name, why) for every run whose labels file is missing or changed since it was saved."""
+        with connect(self.path, read_only=True) as db:
+            rows = db.execute(
+                "SELECT p.name, p.id, r.name, r.labels_file, r.labels_sha256 FROM runs r JOIN projects p "
+                "ON p.id = r.project_id ORDER BY p.name, r.created"
+            ).fetchall()
+        found = []
+        for project, project_id, run, file_name, digest in rows:
+            try:
+                path = self._array_path(project_id, file_name, RUN_FILE)
+            except StoreError as error:
+                found.append((project, run, str(error)))
+                continue
+            if not path.is_file():
+                found.append((project, run, f"{path}: missing"))
+            elif _sha256(path) != digest:
+                found.append((project, run, f"{path}: changed since it was saved"))
+        return found
+
     @staticmethod
     def _id(db, name: str) -> str:
         found = db.execute("SELECT id FROM projects WHERE name = ?", [name]).fetchone()
         if found is None:
-            raise StoreError(f"no project named {name!r}; `clusterlab project list` shows them.")
+            raise ProjectMissing(f"no project named {name!r}; `clusterlab project list` shows them.")
         return found[0]
 
     def _project_folder(self, project_id: str) -> Path:
