@@ -29,6 +29,8 @@ from clustering.preprocess import prepared
 from clustering.progress import Cancelled, report
 from clustering.sweep import check_sweep_size, checked_setting, pairwise_ari, run_labels
 
+NULL_MARGIN = 0.01  # a level's silhouette must beat a structureless twin of the data's by this much
+NULL_ROWS = 2000  # rows of the silhouettes compared with the structureless twin
 TIE = 0.01  # agreements this close are a tie (seeds alone move NMI about this much); the finer level wins
 LADDERS: dict[str, tuple[str, tuple]] = {
     "leiden": ("resolution", (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)),
@@ -64,6 +66,7 @@ class Suggestion:
     preprocess: str
     runs: int
     seconds: float
+    structure: bool = True  # False: no level beats one cluster (identical rows, noise): recommend one cluster
 
     @property
     def level(self) -> Level:
@@ -74,6 +77,8 @@ class Suggestion:
         """The JSON shape `clusterlab suggest --json` prints."""
         out = asdict(self)
         out["recommended"] = {self.param: self.level.value, "n_clusters": self.level.n_clusters}
+        if not self.structure:
+            out["recommended"] = {"n_clusters": 1}
         return out
 
 
@@ -139,7 +144,7 @@ def suggest(
     if method not in LADDERS:
         raise ParamError(f"suggest works for {', '.join(LADDERS)}; '{method}' has no ladder of granularity.")
     name, default_values = LADDERS[method]
-    values = list(values or default_values)
+    values = sorted(set(values or default_values))  # a value given twice is one level: repeats must not weigh
     backend = get_backend(method)
     has_seed = "seed" in {p.name for p in backend.schema}
     seeds = repeats if has_seed else 1
@@ -147,6 +152,8 @@ def suggest(
     start = time.perf_counter()
     report(progress, f"{method}: {len(values)} levels x {seeds + repeats} runs", 0.02, cancel)
     x = prepared(dataset, preprocess, seed=seed)
+    if len(np.unique(x, axis=0)) < 2:
+        return _identical(method, name, values, preprocess, time.perf_counter() - start)
     settings = [checked_setting(backend, x, {**(base_params or {}), name: value}, repeats) for value in values]
     tasks = []
     for index, params in enumerate(settings):
@@ -183,5 +190,57 @@ def suggest(
             )
         )
     chosen, reason = choose(levels)
+    structure = levels[chosen].n_clusters >= 2 and levels[chosen].cluster_stability >= REPRODUCIBLE
+    if structure:
+        found = references[chosen]
+        structure, said = beats_structureless(x, found, method, settings[chosen], seed)
+        reason = reason if structure else said
+    else:
+        level = levels[chosen]
+        reason = (
+            f"no structure: no level's clusters come back reliably in resampled runs (best: {level.n_clusters} "
+            f"clusters, {level.cluster_stability:.0%} found again); one cluster is the honest answer."
+        )
     report(progress, "suggestion done", 1.0, cancel)
-    return Suggestion(method, name, levels, chosen, reason, preprocess, len(tasks), time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return Suggestion(method, name, levels, chosen, reason, preprocess, len(tasks), seconds, structure)
+
+
+def beats_structureless(x: np.ndarray, labels: np.ndarray, method: str, params: dict, seed: int) -> tuple[bool, str]:
+    """Whether a level's clusters are better separated than the same method finds in a structureless twin of the
+    data (one Gaussian with the data's mean and covariance, as the gap statistic's reference); and, when not, why.
+
+    A stable split is not yet structure: k-means halves pure noise the same way every time.
+    """
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, dtype=np.float64)
+    centred = x - x.mean(axis=0)
+    _, scale, axes = np.linalg.svd(centred, full_matrices=False)
+    twin = (rng.normal(size=(len(x), len(scale))) * (scale / np.sqrt(len(x)))) @ axes + x.mean(axis=0)
+    backend = get_backend(method)
+    seeded = {**params, "seed": seed} if "seed" in {p.name for p in backend.schema} else params
+    twin_labels = np.asarray(backend(**seeded).fit(twin.astype(np.float32)).labels_)
+
+    def separation(points: np.ndarray, found: np.ndarray) -> float:
+        keep = found >= 0
+        if len(np.unique(found[keep])) < 2:
+            return -1.0
+        rows = min(NULL_ROWS, int(keep.sum()))
+        return float(silhouette_score(points[keep], found[keep], sample_size=rows, random_state=seed))
+
+    real, null = separation(x, labels), separation(twin, twin_labels)
+    if real > null + NULL_MARGIN:
+        return True, ""
+    return False, (
+        f"no structure: the recommended level's clusters are no better separated (silhouette {real:.3f}) than the "
+        f"same method finds in structureless data of the same spread ({null:.3f}); one cluster is the honest answer."
+    )
+
+
+def _identical(method: str, name: str, values: list, preprocess: str, seconds: float) -> Suggestion:
+    """Every row the same point: no level can find structure, so none is run."""
+    levels = [Level(value, 1, 0.0, 1.0, 1.0, 1.0) for value in values]
+    reason = "no structure: every row is the same point; one cluster is the only answer."
+    return Suggestion(method, name, levels, 0, reason, preprocess, 0, seconds, structure=False)

@@ -150,3 +150,16 @@ def test_an_edited_run_carries_a_calibrated_confidence_and_a_merge_of_two_groups
     merged = np.isin(base.labels, [0, 1])
     assert len(np.unique(group[merged])) == 2  # the merged cluster holds two blobs
     assert confidence[merged].mean() < confidence[~merged].mean()
+
+
+def test_a_move_to_a_huge_cluster_number_is_refused_at_once():
+    """No bincount sized by 2**31 - 1: refused in milliseconds, naming the number to use."""
+    import time
+
+    data, group = blobs()
+    started = time.perf_counter()
+    with pytest.raises(EditError, match=r"a new cluster takes a number up to .* e\.g\. 4"):
+        apply_edits(data, group, [{"move": ["sku-000"], "to": 2**31 - 1}])
+    assert time.perf_counter() - started < 1.0
+    moved = apply_edits(data, group, [{"move": ["sku-000"], "to": 4}])
+    assert moved[0] == 4

@@ -349,3 +349,30 @@ def test_explain_and_perceive_read_a_sorted_file_as_the_plain_one(tmp_path, caps
         assert code == 0, err
         verdicts.append((json.loads(printed)["ari"], json.loads(printed)["verdicts"]))
     assert rules[0] == rules[1] and verdicts[0] == verdicts[1]
+
+
+@pytest.mark.parametrize("marker", ["NA", "N/A", "", "nan", "null", "NULL", "<NA>"])
+def test_missing_markers_in_a_truth_file_are_missing_not_a_class(marker, capsys):
+    """A truth file written by pandas (`NA`) or by hand: those rows are left out of the scores, and said."""
+    from clustering.metrics import agreement
+
+    data = _tiny()
+    truth_values = ["a", "a", marker, "b", "b", marker]
+    found = read_label_file(_write(pd.DataFrame({"row": range(6), "label": truth_values})), data, truth=True)
+    assert found.missing == 2 and found.labels.tolist().count(-1) == 2
+    assert set(found.names.values()) == {"a", "b"}
+    scores = agreement(found.labels, np.array([0, 0, 1, 1, 1, 0]))
+    assert scores["n_labelled"] == 4
+
+
+def test_missing_markers_in_a_truth_column_are_missing():
+    from clustering.data import encode_labels
+
+    codes = encode_labels(pd.Series(["x", "NA", "y", "N/A", "null", None, "x"]))
+    assert codes.tolist() == [0, -1, 1, -1, -1, -1, 0]
+
+
+def test_labels_far_above_the_row_count_are_renumbered_and_named():
+    found = read_label_file(_write(pd.DataFrame({"row": range(6), "cluster": [2**31 - 1, 5, 5, -1, 5, 2**31 - 1]})), _tiny())
+    assert found.labels.tolist() == [1, 0, 0, -1, 0, 1]
+    assert found.names == {0: "5", 1: str(2**31 - 1)}

@@ -91,3 +91,41 @@ def test_a_suggestion_kept_in_a_project_is_in_its_report(tmp_path, capsys, monke
     assert "How many clusters: leiden, level by level" in report.read_text()
     code, _, err = run_cli(["suggest", "sample:pbmc", "--repeats", "2", "--values", "1,2", "--project", "kept"], capsys)
     assert code == 2 and "holds other data" in err
+
+
+def test_repeated_values_do_not_weigh():
+    from clustering.data import Dataset
+    from clustering.suggest import suggest
+
+    x = np.random.default_rng(0).normal(size=(300, 4))
+    x[:100] += 6
+    x[100:200] -= 6
+    data = Dataset(vectors=x.astype(np.float32), name="three")
+    once = suggest(data, "kmeans", values=[2, 4, 6], n_jobs=1)
+    repeated = suggest(data, "kmeans", values=[2, 2, 2, 4, 6], n_jobs=1)
+    assert [lv.value for lv in repeated.levels] == [2, 4, 6]
+    assert repeated.level.value == once.level.value and repeated.structure
+
+
+@pytest.mark.parametrize("method", ["leiden", "kmeans", "hdbscan"])
+@pytest.mark.parametrize("kind", ["identical", "noise"])
+def test_no_structure_recommends_one_cluster(method, kind):
+    from clustering.data import Dataset
+    from clustering.suggest import suggest
+
+    rng = np.random.default_rng(0)
+    x = np.ones((400, 8)) if kind == "identical" else rng.normal(size=(400, 8))
+    found = suggest(Dataset(vectors=x.astype(np.float32), name=kind), method, n_jobs=1)
+    assert not found.structure and found.reason.startswith("no structure")
+    assert found.summary()["recommended"] == {"n_clusters": 1}
+
+
+def test_clear_blobs_still_have_structure():
+    from clustering.data import Dataset
+    from clustering.suggest import suggest
+
+    x = np.random.default_rng(1).normal(size=(300, 4))
+    x[:100] += 6
+    x[100:200] -= 6
+    found = suggest(Dataset(vectors=x.astype(np.float32), name="three"), "kmeans", n_jobs=1)
+    assert found.structure and found.level.n_clusters >= 3  # which level is issue 41's; here: not "none"

@@ -83,7 +83,10 @@ def suggest_section(data, preprocess: str, method: str, truth) -> None:
         if found is None:
             return
         chosen = found["levels"][found["chosen"]]
-        st.success(f"Recommended: {found['param']} {chosen['value']:g}. {plain(found['reason'])}")
+        if found.get("structure", True):
+            st.success(f"Recommended: {found['param']} {chosen['value']:g}. {plain(found['reason'])}")
+        else:
+            st.warning(f"Recommended: one cluster. {plain(found['reason'])}")
         projector.chart(ladder_figure(found), key="suggest-chart")
         st.caption(f"{found['runs']} runs in {found['seconds']:.1f} s; preprocessing {found['preprocess']}.")
         level_actions(data, preprocess, found)

@@ -88,8 +88,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         )
         if level.ari is not None:
             line += f" {level.ari:>6.3f}"
-        print(line + ("  <- recommended" if index == found.chosen else ""))
-    print(f"recommended: {found.param} {found.level.value:g}. {found.reason}")
+        print(line + ("  <- recommended" if index == found.chosen and found.structure else ""))
+    if found.structure:
+        print(f"recommended: {found.param} {found.level.value:g}. {found.reason}")
+    else:
+        print(f"recommended: one cluster. {found.reason}")
     print(f"{found.runs} runs in {found.seconds:.1f} s")
     return 0
 
