@@ -20,6 +20,7 @@ import pandas as pd
 
 from clustering.confidence import labels_confidence
 from clustering.data import MISSING_MARKERS, DataError, Dataset
+from clustering.limits import NAME_MAX_CHARS
 from clustering.result import ClusterResult
 
 LABEL_MAX = 2**31 - 1  # labels are stored as int32
@@ -268,6 +269,13 @@ def _label_codes(
                 f"(noise) to {LABEL_MAX:,}, or write the labels as text."
             )
         return values.astype(np.int32), {}
+    too_long = stripped.str.len() > NAME_MAX_CHARS.value()
+    if too_long.any():
+        line = int(np.flatnonzero(too_long.to_numpy())[0]) + 2
+        raise DataError(
+            f"{path}: line {line}: the {column} name has {len(stripped.iloc[line - 2]):,} characters, over the "
+            f"{NAME_MAX_CHARS.value():,.0f} a name may have (setting CLUSTERLAB_NAME_MAX_CHARS); shorten it."
+        )
     noise = stripped.eq("-1").to_numpy()
     codes = np.full(len(stripped), -1, dtype=np.int32)
     categories, uniques = pd.factorize(stripped[~noise], sort=True)
@@ -280,7 +288,8 @@ def _cluster_names(column: pd.Series, codes: np.ndarray) -> dict[int, str]:
     frame = pd.DataFrame({"code": codes, "name": column.fillna("").astype(str).str.strip().to_numpy()})
     frame = frame[(frame["code"] >= 0) & (frame["name"] != "") & (frame["name"] != "noise")]
     frame = frame.drop_duplicates("code")
-    return dict(zip(frame["code"].astype(int), frame["name"]))
+    limit = int(NAME_MAX_CHARS.value())
+    return {int(code): str(name)[:limit] for code, name in zip(frame["code"], frame["name"])}
 
 
 def _confidence(path: Path, column: pd.Series) -> np.ndarray:

@@ -55,6 +55,7 @@ HOVER_TEXT_ROWS = Limit(
 CONFIDENCE_MAX_ROWS = Limit(
     "CLUSTERLAB_CONFIDENCE_MAX_ROWS", 50_000, "rows whose confidence is drawn from resampled runs (above: neighbours)"
 )
+NAME_MAX_CHARS = Limit("CLUSTERLAB_NAME_MAX_CHARS", 1000, "characters of one cluster or class name read from a file")
 EXPLAIN_MAX_CLUSTERS = Limit("CLUSTERLAB_EXPLAIN_MAX_CLUSTERS", 500, "clusters one explanation writes rules for")
 
 ALL_LIMITS = (
@@ -68,6 +69,7 @@ ALL_LIMITS = (
     SWEEP_MAX_RUNS,
     FIGURE_MAX_PIXELS,
     EXPLAIN_MAX_CLUSTERS,
+    NAME_MAX_CHARS,
     REPORT_POINTS,
     HOVER_TEXT_ROWS,
     CONFIDENCE_MAX_ROWS,

@@ -373,6 +373,8 @@ def test_missing_markers_in_a_truth_column_are_missing():
 
 
 def test_labels_far_above_the_row_count_are_renumbered_and_named():
-    found = read_label_file(_write(pd.DataFrame({"row": range(6), "cluster": [2**31 - 1, 5, 5, -1, 5, 2**31 - 1]})), _tiny())
+    found = read_label_file(
+        _write(pd.DataFrame({"row": range(6), "cluster": [2**31 - 1, 5, 5, -1, 5, 2**31 - 1]})), _tiny()
+    )
     assert found.labels.tolist() == [1, 0, 0, -1, 0, 1]
     assert found.names == {0: "5", 1: str(2**31 - 1)}

@@ -33,6 +33,7 @@ from app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.pipeline import run_subset
 from clustering.projection import PROJECTIONS
+from clustering.report.colours import shown_legend
 from clustering.search import search_rows
 
 
@@ -120,15 +121,13 @@ def colours(data, history: list, colour: str):
             st.caption(f"Colours matched to the truth ({plain(truth)}), as on Compare and in reports.")
             return codes, legend, run_labels, shown_rows
         codes, legend = colour_codes(result.labels)
-        legend = [
-            {
-                **entry,
-                "name": f"cluster {entry['name']}"
-                + (f" · {terms[int(entry['name'])]}" if terms.get(int(entry["name"])) else ""),
-                "label": terms.get(int(entry["name"])) or f"cluster {entry['name']}",
-            }
-            for entry in legend
-        ]
+        for item in legend:
+            cluster = int(item["name"])
+            item["name"] = item["full_name"] = f"cluster {cluster}" + (
+                f" · {terms[cluster]}" if terms.get(cluster) else ""
+            )
+            item["label"] = terms.get(cluster) or f"cluster {cluster}"
+        legend = shown_legend(legend)
     elif colour.startswith("column:"):
         codes, legend = colour_codes(data.metadata[colour[7:]], noise_negative=False)
     else:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import colorsys
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
+SHOWN_NAME_CHARS = 48  # a name drawn on a map or legend is cut here ("…"); tables and exports keep it whole
 NOISE_CODE = 65535
 NOISE_COLOUR = "#b8b8bd"
 TAB20 = [
@@ -32,6 +35,31 @@ TAB20 = [
     "#393b79",
 ]
 RAMP = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"]
+
+
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi(text: object) -> str:
+    """Text with its bidi controls (U+202E and friends, which reorder what a reader sees) removed."""
+    return BIDI_CONTROLS.sub("", str(text))
+
+
+def shown_name(text: object, width: int = SHOWN_NAME_CHARS) -> str:
+    """A name as maps, legends and figures draw it: control and format characters (bidi overrides such as U+202E)
+    removed, and cut to `width` characters with "…"."""
+    clean = "".join(c for c in str(text) if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp"))
+    return clean if len(clean) <= width else clean[: width - 1].rstrip() + "…"
+
+
+def shown_legend(legend: list[dict]) -> list[dict]:
+    """Legend entries with `name` and `label` as drawn (`shown_name`), the whole name kept in `full_name`."""
+    for entry in legend:
+        entry["full_name"] = without_bidi(entry.get("full_name") or entry["name"])
+        entry["name"] = shown_name(entry["name"])
+        if "label" in entry:
+            entry["label"] = shown_name(entry["label"])
+    return legend
 
 
 def palette(count: int) -> list[str]:
@@ -79,7 +107,7 @@ def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) ->
         for i, name in enumerate(names)
     ]
     out = np.where(codes >= 0, codes % NOISE_CODE, NOISE_CODE).astype(np.uint16)  # past 65,534 groups colours repeat
-    return out, legend
+    return out, shown_legend(legend)
 
 
 def named_colour_codes(labels: np.ndarray, names: dict[int, str] | None = None) -> tuple[np.ndarray, list[dict]]:
@@ -88,9 +116,9 @@ def named_colour_codes(labels: np.ndarray, names: dict[int, str] | None = None) 
     for entry in legend:
         cluster = int(entry["name"])
         if names and names.get(cluster):
-            entry["name"] = f"{cluster} · {names[cluster]}"
+            entry["name"] = entry["full_name"] = f"{cluster} · {names[cluster]}"
             entry["label"] = names[cluster]
-    return codes, legend
+    return codes, shown_legend(legend)
 
 
 def matched_colour_codes(
@@ -123,7 +151,7 @@ def matched_colour_codes(
                 "hidden": not members.any(),
             }
         )
-    return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), legend
+    return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), shown_legend(legend)
 
 
 def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90) -> str | None:

@@ -22,6 +22,7 @@ from clustering.report.colours import (
     image_bytes,
     matched_colour_codes,
     named_colour_codes,
+    shown_name,
 )
 from clustering.report.map_labels import map_labels
 
@@ -355,7 +356,7 @@ def comparisons(
         labelings.append(Labeling("truth", truth, is_truth=True))
         truth_codes, truth_legend = colour_codes(np.where(truth >= 0, truth, -1))
         for entry in truth_legend:
-            entry["name"] = truth_names.get(int(entry["name"]), entry["name"])
+            entry["name"] = shown_name(truth_names.get(int(entry["name"]), entry["name"]))
         views.append({"name": f"truth: {options.truth}", "codes": truth_codes, "legend": truth_legend})
         for run in runs:
             contingencies.append(_contingency(run.labels, truth, run.name, "truth", names_of[run.name], truth_names))

@@ -12,15 +12,25 @@ import json
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
+from clustering.report.colours import without_bidi
 from clustering.result import json_safe
 
 ASSETS = Path(__file__).parent
-_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+_JSON_ESCAPES: dict[int, str | None] = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+_JSON_ESCAPES.update(dict.fromkeys([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]))  # drawn
 
 
 def script_json(value) -> str:
-    """JSON for a <script type="application/json"> block: '<', '>', '&' and U+2028/9 written as unicode escapes."""
+    """JSON for a <script type="application/json"> block: '<', '>', '&' and U+2028/9 written as unicode escapes,
+    bidi controls dropped (everything in it is drawn)."""
     return json.dumps(json_safe(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(
         _JSON_ESCAPES
     )
@@ -46,7 +56,14 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_drawn,
     )
+
+
+def _drawn(value):
+    """Every value the template writes, without bidi controls (a name must not reorder what a reader sees);
+    markup the report built itself (scripts, JSON) passes as it is."""
+    return value if isinstance(value, markupsafe.Markup) or not isinstance(value, str) else without_bidi(value)
 
 
 def render_report(content: dict) -> str:

@@ -91,13 +91,13 @@ def place_labels(boxes: list[Box]) -> list[bool]:
 def level_labels(xy: np.ndarray, levels: list[np.ndarray], names: list[dict[int, str]] | None = None) -> list[dict]:
     """Labels of every level, coarse first, each tagged with its `level` (0 = coarsest): the map shows level 0
     zoomed out and finer levels as it zooms in (each doubling of the zoom, one level finer)."""
-    from clustering.report.colours import colour_codes
+    from clustering.report.colours import colour_codes, shown_name
 
     out = []
     for index, labels in enumerate(levels):
         codes, legend = colour_codes(np.asarray(labels))
         given = (names or [])[index] if names and index < len(names) else {}
         for entry in legend:
-            entry["label"] = given.get(int(entry["name"])) or f"cluster {entry['name']}"
+            entry["label"] = shown_name(given.get(int(entry["name"])) or f"cluster {entry['name']}")
         out += [{**label, "level": index, "code": -1} for label in map_labels(xy, codes, legend)]
     return out
