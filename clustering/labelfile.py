@@ -31,6 +31,11 @@ TRUTH_COLUMNS = ("label", "truth", "cluster")
 NAME_COLUMN = "cluster_name"
 CONFIDENCE_COLUMN = "confidence"
 EXAMPLES = 5
+# How a person leaves rows unlabelled, by where the file was given (the advice names a choice that exists there).
+_UNLABELLED_CHOICE = {
+    "labels:": "`allow_unlabelled: true` on this run of the config",
+    "app": "tick 'Leave data rows the file does not name unlabelled'",
+}
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,8 @@ def read_label_file(
         missing = np.setdiff1d(np.arange(dataset.n), positions)
         raise DataError(
             f"{path}: {unlabelled:,} of the data's {dataset.n:,} rows have no label (for example "
-            f"{_describe_rows(missing, dataset, id_column)}). Label every row (write -1 for noise), or choose to leave "
-            "them unlabelled (--allow-unlabelled)."
+            f"{_describe_rows(missing, dataset, id_column)}). Label every row (write -1 for noise), or leave them "
+            f"unlabelled ({_UNLABELLED_CHOICE.get(option or '', 'the option --allow-unlabelled')})."
         )
     if NAME_COLUMN in frame.columns and not names:
         names = _cluster_names(frame[NAME_COLUMN], codes)
@@ -234,10 +239,12 @@ def _positions(path: Path, ids: pd.Series, id_column: str, dataset: Dataset) -> 
     positions = keys.get_indexer(wanted)
     unknown = positions < 0
     if unknown.any():
+        written = ids.astype(str).str.strip().to_numpy()[unknown]  # as the file wrote them: 1.0 stays 1.0
         raise DataError(
             f"{path}: {int(unknown.sum()):,} {id_column} value(s) are not in the data "
-            f"({_examples(wanted[unknown])}); the data has {dataset.n:,} rows"
+            f"({_examples(written, strip=False)}); the data has {dataset.n:,} rows"
             + (f" (row numbers 0 to {dataset.n - 1})." if keys.dtype.kind in "iuf" else ".")
+            + _padding_hint(written, keys)
             + " Check that the file belongs to this data."
         )
     return positions.astype(np.int64)
@@ -304,10 +311,24 @@ def _confidence(path: Path, column: pd.Series) -> np.ndarray:
     return values
 
 
-def _examples(values, total: int | None = None) -> str:
-    """The first few values, and how many more (of `total`, default all of `values`)."""
+def _padding_hint(written, keys: pd.Index) -> str:
+    """A hint when ids differ from the data's only by leading zeros (007 for 7): ids are matched as written."""
+    known = set(map(str, keys[:1_000_000]))
+    padded = [w for w in written[:1000] if w.lstrip("0") in known or (w.lstrip("0") == "" and "0" in known)]
+    if not padded:
+        return ""
+    example = padded[0]
+    return (
+        f" Ids are matched as written: {example!r} is not {example.lstrip('0') or '0'!r}; write the ids as the data "
+        "does (without leading zeros), or give the data's own key column."
+    )
+
+
+def _examples(values, total: int | None = None, strip: bool = True) -> str:
+    """The first few values, and how many more (of `total`, default all of `values`); `strip` writes a whole float
+    without its '.0' (numbers the code made, not text a person wrote)."""
     shown = [str(v) for v in list(values[:EXAMPLES])]
-    shown = [s[:-2] if s.endswith(".0") else s for s in shown]
+    shown = [s[:-2] if strip and s.endswith(".0") else s for s in shown]
     more = (len(values) if total is None else total) - len(shown)
     return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
 

@@ -221,7 +221,7 @@ def test_explore_neighbours_of_a_point_and_what_differs_in_a_selection():
 
 def test_explore_edits_make_new_runs_that_survive_reopening_and_a_config_re_run(tmp_path, monkeypatch):
     from app import projects
-    from clustering.store.config import export_config, load_config, run_config
+    from clustering.store.config import export_project, load_config, run_config
 
     monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path / "home"))
     data = load_sample("digits")
@@ -259,9 +259,14 @@ def test_explore_edits_make_new_runs_that_survive_reopening_and_a_config_re_run(
     assert (reopened[noised.id].result.labels == noised.result.labels).all()
     assert (reopened[drill.id].rows == np.arange(300, 600)).all()  # zoom and Compare keep to its rows
     config = tmp_path / "edited.yaml"
-    config.write_text(export_config(projects.store(), project))
-    replayed = run_config(load_config(config), projects.store(), "replayed")
-    assert (replayed[-1][1].labels == noised.result.labels).all()  # identical labels from the config
+    exported = export_project(projects.store(), project)
+    config.write_text(exported.text)
+    for name, payload in exported.files.items():  # the drill-down's rows
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(payload)
+    replayed = {result.name: result for _, result in run_config(load_config(config), projects.store(), "replayed")}
+    assert (replayed[noised.name].labels == noised.result.labels).all()  # identical labels from the config
+    assert (replayed[drill.name].labels == drill.result.labels).all() and len(exported.files) == 1
 
 
 def digits_runs() -> list:

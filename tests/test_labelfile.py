@@ -378,3 +378,26 @@ def test_labels_far_above_the_row_count_are_renumbered_and_named():
     )
     assert found.labels.tolist() == [1, 0, 0, -1, 0, 1]
     assert found.names == {0: "5", 1: str(2**31 - 1)}
+
+
+def _keyed():
+    metadata = pd.DataFrame({"sku": ["7", "8", "9", "10", "11", "12"]})
+    return Dataset(np.arange(12, dtype=np.float32).reshape(6, 2), metadata=metadata, id_column="sku")
+
+
+def test_unknown_ids_are_shown_as_written_and_zero_padding_is_named():
+    frame = pd.DataFrame({"sku": ["007", "8", "9", "10", "11", "12.0"], "cluster": [0, 0, 1, 1, 2, 2]})
+    with pytest.raises(DataError) as error:
+        read_label_file(_write(frame), _keyed())
+    message = str(error.value)
+    assert "(007, 12.0)" in message and "'007' is not '7'" in message and "without leading zeros" in message
+
+
+@pytest.mark.parametrize(
+    "option, advice",
+    [(None, "--allow-unlabelled"), ("labels:", "allow_unlabelled: true"), ("app", "tick 'Leave data rows")],
+)
+def test_advice_names_a_choice_that_exists_where_the_file_was_given(option, advice):
+    frame = pd.DataFrame({"row": [0, 1, 2], "cluster": [0, 0, 1]})
+    with pytest.raises(DataError, match=re.escape(advice)):
+        read_label_file(_write(frame), _tiny(), option=option)

@@ -52,3 +52,27 @@ def test_a_ten_megabyte_name_is_refused_at_once_by_its_setting(tmp_path):
     assert done.returncode == 2 and "CLUSTERLAB_NAME_MAX_CHARS" in done.stderr and "line 3" in done.stderr
     assert time.perf_counter() - started < 60
     assert not (tmp_path / "f.png").exists()
+
+
+def test_a_small_figure_names_every_large_cluster_and_its_whole_title(tmp_path):
+    """Seven named clusters on a 4 x 3 inch figure: the old placement dropped three names and cut the title."""
+    from clustering.pipeline import run
+    from clustering.samples import load_sample
+
+    labels = run(load_sample("digits"), "kmeans", {"n_clusters": 7}, seed=0).labels
+    names = ["zeros and sixes", "ones written straight", "curly twos with loops", "threes fives and nines"]
+    names += ["fours that look like nines", "sevens", "the eights"]
+    pd.DataFrame({"row": range(len(labels)), "cluster": labels, "cluster_name": [names[c] for c in labels]}).to_csv(
+        tmp_path / "k7.csv", index=False
+    )
+    title = "Handwritten digits clustered by k-means with seven clusters, seed 0, on the PCA projection"
+    args = ["figure", "sample:digits", "--labels", "k7.csv", "--projection", "pca", "--width", "4", "--height", "3"]
+    done = clusterlab(*args, "--title", title, "--out", "f.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    svg = (tmp_path / "f.svg").read_text()
+    assert all(f'id="map-label-{i}"' in svg for i in range(7))
+    import re
+
+    drawn = " ".join(re.sub(r"<[^>]+>", " ", svg).split())
+    assert all(word in drawn for word in title.replace(",", "").split())
+    assert title not in svg  # wrapped to the figure's width, not one line cut at its edges

@@ -115,7 +115,7 @@ def import_labels(data, preprocess: str) -> None:
             path = Path(folder) / file_name
             path.write_bytes(upload.getvalue())
             try:
-                found = read_label_file(path, data, allow_unlabelled=allow)
+                found = read_label_file(path, data, option="app", allow_unlabelled=allow)
             except DataError as error:
                 st.error(f"Not imported: {plain(str(error).replace(folder + '/', ''))}")
                 return

@@ -7,6 +7,7 @@ text, axes and legend stay vectors while a million circles do not make an unopen
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,11 @@ from clustering.report.colours import NOISE_CODE, NOISE_COLOUR
 VECTOR_POINTS_MAX = 5_000
 FORMATS = ("png", "svg")
 LEGEND_MAX = 30  # legend entries drawn; more are summarised in one line
+NARROW_INCHES = 6.0  # a figure narrower than this has its legend below the points
+FIGURE_NAME_MIN_SHARE = 0.02  # a group of at least this share of the rows always has its name on a figure
+# a soft white box rather than a stroked halo: matplotlib draws stroked text as paths, and the SVG's names should
+# stay text (searchable, editable)
+HALO = {"boxstyle": "round,pad=0.12", "facecolor": (1, 1, 1, 0.72), "edgecolor": "none"}
 
 
 def blank_figure(width: float, height: float):
@@ -91,33 +97,39 @@ def scatter_figure(
         handles.append(
             Line2D([], [], marker="o", linestyle="", color=NOISE_COLOUR, label=f"noise ({int(noise.sum()):,})")
         )
-    if handles:
+    if handles and width >= NARROW_INCHES:
         axes.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
+    elif handles:  # a narrow figure keeps its width for the points: the legend goes below them
+        figure.legend(
+            handles=handles, loc="outside lower center", ncols=2 if width >= 5 else 1, frameon=False, fontsize=7
+        )
     axes.set_xticks([])
     axes.set_yticks([])
     axes.set_aspect("equal", adjustable="datalim")
     for spine in axes.spines.values():
         spine.set_visible(False)
-    if title:
-        axes.set_title(title, fontsize=11)
+    if title:  # wrapped to the figure's width, so a long title is never cut
+        axes.set_title(textwrap.fill(title, width=max(20, int(width * 11))), fontsize=11)
     if labels and legend:
         _label_groups(figure, axes, xy, codes, legend)
     return figure
 
 
 def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[dict]) -> None:
-    """Names at the groups' anchors (`map_labels`), dark on a pale box; overlapping ones shrunk, then hidden."""
+    """Names at the groups' anchors (`map_labels`), dark on a pale box; overlapping ones moved, shrunk or wrapped.
+
+    A group of at least FIGURE_NAME_MIN_SHARE of the rows that finds no room on its points is written at the
+    nearest free place with a line to its points; smaller groups that find none are named in the legend only.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from clustering.report.map_labels import is_free, map_labels
+    from clustering.report.map_labels import map_labels
 
     FigureCanvasAgg(figure)
     figure.draw_without_rendering()  # settles the layout, so the texts' extents are final
     renderer = figure.canvas.get_renderer()
     kept: list = []
-    # a soft white box rather than a stroked halo: matplotlib draws stroked text as paths, and the SVG's names
-    # should stay text (searchable, editable)
-    halo = {"boxstyle": "round,pad=0.12", "facecolor": (1, 1, 1, 0.72), "edgecolor": "none"}
+    total = max(int((codes != NOISE_CODE).sum()), 1)
     for index, label in enumerate(map_labels(xy, codes, legend)):
         text = axes.text(
             label["x"],
@@ -128,27 +140,77 @@ def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[
             fontsize=label["font"] * 0.5,
             fontweight="bold",
             color="#1f2430",
-            bbox=halo,
+            bbox=HALO,
             gid=f"map-label-{index}",
             clip_on=True,
         )
-        for shrink, shift in ((1.0, 0.0), (1.0, 1.0), (1.0, -1.0), (0.8, 0.0)):  # on, above, below, smaller
-            text.set_fontsize(label["font"] * 0.5 * shrink)
-            text.set_position((label["x"], label["y"]))
-            if shift:
-                height = text.get_window_extent(renderer).height
-                x, y = axes.transData.transform((label["x"], label["y"]))
-                text.set_position(axes.transData.inverted().transform((x, y + shift * height * 1.1)))
-            box = text.get_window_extent(renderer)
-            inside = axes.get_window_extent(renderer).contains(box.x0, box.y0) and axes.get_window_extent(
-                renderer
-            ).contains(box.x1, box.y1)
-            corners = (box.x0, box.y0, box.x1, box.y1)
-            if inside and is_free(corners, kept):
-                kept.append(corners)
-                break
-        else:
-            text.remove()
+        if _on_its_points(text, label, axes, renderer, kept):
+            continue
+        text.remove()
+        if label["rows"] / total >= FIGURE_NAME_MIN_SHARE:
+            _with_a_line(axes, renderer, label, index, kept)
+
+
+def _on_its_points(text, label: dict, axes, renderer, kept: list) -> bool:
+    """Try the name on its points, above, below, smaller, then on two lines; True (and its box kept) when free."""
+    wrapped = textwrap.fill(label["text"], width=max(12, len(label["text"]) // 2 + 1))
+    tries = [(label["text"], 1.0, 0.0), (label["text"], 1.0, 1.0), (label["text"], 1.0, -1.0)]
+    tries += [(label["text"], 0.8, 0.0), (wrapped, 0.8, 0.0), (wrapped, 0.65, 0.0), (wrapped, 0.65, 1.0)]
+    for shown, shrink, shift in tries:
+        text.set_text(shown)
+        text.set_fontsize(label["font"] * 0.5 * shrink)
+        text.set_position((label["x"], label["y"]))
+        if shift:
+            height = text.get_window_extent(renderer).height
+            x, y = axes.transData.transform((label["x"], label["y"]))
+            text.set_position(axes.transData.inverted().transform((x, y + shift * height * 1.1)))
+        if _free_inside(text.get_window_extent(renderer), axes, renderer, kept):
+            return True
+    return False
+
+
+def _free_inside(box, axes, renderer, kept: list) -> bool:
+    from clustering.report.map_labels import is_free
+
+    frame = axes.get_window_extent(renderer)
+    corners = (box.x0, box.y0, box.x1, box.y1)
+    if frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1) and is_free(corners, kept):
+        kept.append(corners)
+        return True
+    return False
+
+
+def _with_a_line(axes, renderer, label: dict, index: int, kept: list) -> None:
+    """A large group's name at the free place nearest its points (a grid over the axes), joined by a thin line."""
+    anchor = axes.transData.transform((label["x"], label["y"]))
+    frame = axes.get_window_extent(renderer)
+    spots = [
+        (frame.x0 + frame.width * (i + 0.5) / 12, frame.y0 + frame.height * (j + 0.5) / 12)
+        for i in range(12)
+        for j in range(12)
+    ]
+    spots.sort(key=lambda spot: (spot[0] - anchor[0]) ** 2 + (spot[1] - anchor[1]) ** 2)
+    shown = textwrap.fill(label["text"], width=max(12, len(label["text"]) // 2 + 1))
+    note = axes.annotate(
+        shown,
+        xy=(label["x"], label["y"]),
+        xytext=(0, 0),
+        textcoords="data",
+        ha="center",
+        va="center",
+        fontsize=label["font"] * 0.5 * 0.65,
+        fontweight="bold",
+        color="#1f2430",
+        bbox=HALO,
+        gid=f"map-label-{index}",
+        arrowprops={"arrowstyle": "-", "color": "#1f2430", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 2},
+    )
+    for spot in spots:
+        note.set_position(tuple(axes.transData.inverted().transform(spot)))
+        if _free_inside(note.get_window_extent(renderer), axes, renderer, kept):
+            return
+    note.set_position((label["x"], label["y"]))  # no free place at all: on its points, over the others
+    note.arrow_patch.set_visible(False)
 
 
 def heatmap_figure(
@@ -181,8 +243,8 @@ def heatmap_figure(
                 fontsize=7,
                 color="white" if np.isfinite(value) and value > 0.6 * peak else "#1f2430",
             )
-    if title:
-        axes.set_title(title, fontsize=11)
+    if title:  # wrapped to the figure's width, so a long title is never cut
+        axes.set_title(textwrap.fill(title, width=max(20, int(width * 11))), fontsize=11)
     return figure
 
 
