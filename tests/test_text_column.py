@@ -141,3 +141,22 @@ def test_a_project_keeps_a_changed_text_column(tmp_path):
     assert load_data(store.project("shop")["dataset"]).text_column is None
     store.set_text_column("shop", "category")
     assert load_data(store.project("shop")["dataset"]).text_column == "category"
+
+
+def test_short_titles_in_a_column_named_as_text_are_the_text(tmp_path):
+    """Three-word product titles, 40% distinct: too short and repeated for free text, but the column says title."""
+    from commands import clusterlab
+
+    from clustering.io.checks import text_columns
+
+    rng = np.random.default_rng(0)
+    words = ["red", "blue", "steel", "mug", "lamp", "chair", "small", "large", "wooden", "desk"]
+    titles = [" ".join(rng.choice(words, 3)) for _ in range(120)]
+    frame = pd.DataFrame(rng.normal(size=(300, 4)), columns=[f"emb_{i}" for i in range(4)])
+    frame["product_title"] = [titles[i % 120] for i in range(300)]
+    frame["category"] = rng.choice(["kitchen", "office", "garden"], 300)
+    frame["name"] = [f"{i % 7}" for i in range(300)]  # named as text, but numbers: not text
+    assert text_columns(frame) == ["product_title"]
+    frame.to_csv(tmp_path / "products.csv", index=False)
+    done = clusterlab("info", "products.csv", cwd=tmp_path)
+    assert "text column: product_title (its name says text and its values are words" in done.stdout, done.stdout

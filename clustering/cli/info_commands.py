@@ -50,6 +50,14 @@ def cmd_methods(args: argparse.Namespace) -> int:
     return 0
 
 
+def _why_text(dataset) -> str:
+    """Why the text column was taken (found from the data), for `info`."""
+    from clustering.io.checks import text_column_reasons
+
+    reasons = dict(text_column_reasons(dataset.metadata))
+    return f" ({reasons[dataset.text_column]})" if dataset.text_column in reasons else ""
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """`clusterlab info`: shape, features, metadata, NaN count and fingerprint of an input."""
     dataset = load_dataset(args)
@@ -63,7 +71,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     shown = ", ".join(features) if len(features) <= 8 else f"{', '.join(features[:3])} … {features[-1]}"
     print(f"features ({len(features)}): {shown}")
     print(f"metadata columns: {', '.join(summary['metadata_columns']) or '(none)'}")
-    print(f"text column: {summary['text_column'] or '(none found; name one with --text-column)'}")
+    print(f"text column: {summary['text_column'] or '(none found; name one with --text-column)'}{_why_text(dataset)}")
     print(f"NaN values: {summary['nan_count']}")
     print(f"fingerprint: {summary['fingerprint']}")
     for warning in summary["warnings"]:

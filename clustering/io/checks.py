@@ -109,11 +109,19 @@ def finish(
 TEXT_MIN_WORDS = 3.0  # a column of free text: on average at least this many words per value...
 TEXT_MIN_DISTINCT = 0.5  # ...at least this share of its values distinct (categories repeat)...
 TEXT_MIN_FILLED = 0.5  # ...and at least this share of rows with a value
+# A column named so holds text whatever its values' length or repeats (short product titles), when they are words.
+TEXT_NAMES = ("title", "name", "description", "text", "summary", "abstract")
 
 
 def text_columns(metadata: pd.DataFrame, exclude: tuple = ()) -> list[str]:
-    """Columns of free text (titles, descriptions, documents), most words first; categories and ids are not."""
-    found = []
+    """Columns of free text (titles, descriptions, documents), most words first, then columns named as text
+    (`TEXT_NAMES`) whose values are words; categories and ids are not."""
+    return [column for column, _ in text_column_reasons(metadata, exclude)]
+
+
+def text_column_reasons(metadata: pd.DataFrame, exclude: tuple = ()) -> list[tuple[str, str]]:
+    """`text_columns` with why each was taken, as `info` says it."""
+    free, named = [], []
     for column in metadata.columns:
         values = metadata[column]
         if column in exclude or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
@@ -124,9 +132,25 @@ def text_columns(metadata: pd.DataFrame, exclude: tuple = ()) -> list[str]:
             continue
         sample = filled.sample(min(len(filled), 5_000), random_state=0) if len(filled) > 5_000 else filled
         words = float(sample.str.split().str.len().mean())
-        if words >= TEXT_MIN_WORDS and sample.nunique() >= TEXT_MIN_DISTINCT * len(sample):
-            found.append((words, str(column)))
-    return [column for _, column in sorted(found, reverse=True)]
+        distinct = sample.nunique() / len(sample)
+        if words >= TEXT_MIN_WORDS and distinct >= TEXT_MIN_DISTINCT:
+            free.append((words, str(column), f"free text: {words:.1f} words a value, {distinct:.0%} distinct"))
+        elif _named_as_text(str(column)) and _words(sample):
+            named.append((words, str(column), f"its name says text and its values are words ({words:.1f} a value)"))
+    ordered = sorted(free, reverse=True) + sorted(named, reverse=True)
+    return [(column, why) for _, column, why in ordered]
+
+
+def _named_as_text(column: str) -> bool:
+    parts = [p for p in "".join(c if c.isalnum() else " " for c in column.lower()).split() if p]
+    return any(part in TEXT_NAMES or part.rstrip("s") in TEXT_NAMES for part in parts)
+
+
+def _words(sample: pd.Series) -> bool:
+    """Most values hold a letter and are not numbers (codes such as 'A12' count; '12.5' does not)."""
+    letters = sample.str.contains(r"[^\W\d_]", regex=True)
+    numbers = pd.to_numeric(sample, errors="coerce").notna()
+    return bool((letters & ~numbers).mean() >= 0.8)
 
 
 def chosen_text_column(metadata: pd.DataFrame, wanted: str | None, label: str, exclude: tuple = ()) -> str | None:
