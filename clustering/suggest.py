@@ -103,11 +103,12 @@ def choose(levels: list[Level]) -> tuple[int, str]:
         {levels[i].n_clusters for i in candidates if i not in reproducible and levels[i].n_clusters > level.n_clusters}
     )
     tail = f"; the levels with {', '.join(map(str, finer[:3]))} clusters do not come back" if finer else ""
+    others = sorted({levels[i].n_clusters for i in tied if i != best})
+    tie = f", level within {TIE} with {', '.join(map(str, others))} clusters: the finer one is taken" if others else ""
     return best, (
         f"{level.n_clusters} clusters: of the {len(reproducible)} levels whose clusters come back in resampled runs "
         f"(at least {REPRODUCIBLE:.0%} found again), it agrees most with the other levels "
-        f"(mean NMI {level.agreement:.2f}, ties within {TIE} going to the finer level; its clusters "
-        f"{level.cluster_stability:.0%} found again){tail}."
+        f"(mean NMI {level.agreement:.2f}{tie}; its clusters {level.cluster_stability:.0%} found again){tail}."
     )
 
 

@@ -203,6 +203,8 @@ def test_explore_neighbours_of_a_point_and_what_differs_in_a_selection():
     table = next(d.value for d in at.dataframe if "distance" in d.value.columns)
     assert table["row"].iloc[0] == zeros[0] and table["distance"].is_monotonic_increasing
     assert (table["label"].iloc[1:] == 0).mean() >= 0.9  # a zero's neighbours are zeros
+    said = next(c.value for c in at.caption if c.value.startswith("Nearest in"))
+    assert "none space" not in said and "the data's own features (no preprocessing)" in said
     assert any("differ (false discovery rate" in c.value for c in at.caption)
     differences = next(d.value for d in at.dataframe if "q_value" in d.value.columns)
     assert differences.iloc[0]["effect"] != 0 and "label = 0" in set(differences["what"].head(5))
@@ -737,3 +739,19 @@ def test_the_levels_of_labels_by_zoom_can_be_kept_as_runs():
     assert len(kept) >= 2 and all(entry.result.method == "leiden" for entry in kept)
     sizes = [entry.result.n_clusters for entry in kept]
     assert sizes == sorted(sizes) and kept[0].name.startswith("level 1 of")  # coarse to fine, each a run
+
+
+def test_an_imported_run_is_scored_against_the_truth_chosen():
+    """Found in the analyst's walkthrough: an imported run showed no ARI in the run table with a truth chosen."""
+    from clustering.labelfile import IMPORTED
+    from clustering.result import ClusterResult
+
+    data = load_sample("digits")
+    truth = data.labels("label")
+    imported = ClusterResult(truth.copy(), IMPORTED, {"file": "mine.csv"}, None, "none", data.fingerprint)
+    at = on_digits(app("cluster"))
+    at.session_state["runs"] = [RunEntry("imported1", "mine", imported, data.fingerprint, created=0.0)]
+    at.run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "ARI" in d.value.columns)
+    assert table.set_index("name").loc["mine", "ARI"] == 1.0

@@ -129,3 +129,10 @@ def test_clear_blobs_still_have_structure():
     x[100:200] -= 6
     found = suggest(Dataset(vectors=x.astype(np.float32), name="three"), "kmeans", n_jobs=1)
     assert found.structure and found.level.n_clusters >= 3  # which level is issue 41's; here: not "none"
+
+
+def test_the_reason_says_finer_only_when_a_tie_was_broken():
+    alone = choose([level(2, 0.99, 0.90), level(5, 0.95, 0.70)])
+    assert alone[0] == 0 and "finer" not in alone[1]
+    tied = choose([level(5, 0.95, 0.86), level(8, 0.93, 0.855)])
+    assert tied[0] == 1 and "level within 0.01 with 5 clusters: the finer one is taken" in tied[1]

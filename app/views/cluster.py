@@ -19,6 +19,7 @@ from app.views.suggest_panel import suggest_section
 from app.widgets import keep_choice, kept_choice, parameter_form
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
+from clustering.metrics import agreement
 from clustering.pipeline import refusal as run_refusal
 from clustering.pipeline import run, sample_size
 from clustering.scale.model import VOTERS
@@ -209,8 +210,20 @@ def run_section(data, preprocess: str) -> tuple[str, dict, str | None, np.ndarra
     return method, params, problem, truth
 
 
-def history_table(history: list) -> None:
+def run_scores(entry, truth) -> dict | None:
+    """A run's ARI and ACC against the truth chosen now (every run alike, imported and edited ones too; a
+    drill-down on its own rows), else the scores it was made with."""
+    if truth is None:
+        return entry.result.metrics
+    labels, known = entry.result.labels, np.asarray(truth)
+    if entry.rows is not None:
+        labels, known = labels[entry.rows], known[entry.rows]
+    return agreement(known, labels)
+
+
+def history_table(history: list, truth=None) -> None:
     """One row per run: method, clusters, noise, time, scores, device, graph, rows fitted, parameters."""
+    scores = {r.id: run_scores(r, truth) for r in history}
     table = pd.DataFrame(
         [
             {
@@ -218,9 +231,9 @@ def history_table(history: list) -> None:
                 "method": r.result.method,
                 "clusters": r.result.n_clusters,
                 "noise %": round(100 * r.result.noise_share, 1),
-                "seconds": round(r.result.seconds.get("total", 0), 2),
-                "ARI": None if not r.result.metrics else round(r.result.metrics["ari"], 3),
-                "ACC": None if not r.result.metrics else round(r.result.metrics["acc"], 3),
+                "seconds": round(r.result.total_seconds, 2),
+                "ARI": None if not scores[r.id] else round(scores[r.id]["ari"], 3),
+                "ACC": None if not scores[r.id] else round(scores[r.id]["acc"], 3),
                 "device": r.result.device or "cpu",
                 "kNN graph": neighbours_text(r.result.info.get("knn")),
                 "fitted on": f"{r.result.info['sample']['sample_rows']:,} sampled rows"
@@ -232,7 +245,7 @@ def history_table(history: list) -> None:
         ]
     )
     st.dataframe(table, width="stretch", hide_index=True)
-    if any(r.result.metrics for r in history):
+    if any(scores.values()):
         st.caption(
             "ARI: how many pairs of rows the run groups as the truth does (1 = the same grouping, 0 = chance). "
             "ACC: the share of rows in their true class once each cluster is matched to one class."
@@ -247,7 +260,7 @@ def history_section(data, preprocess: str, truth) -> None:
     if not history:
         st.caption("No runs yet on this dataset.")
         return
-    history_table(history)
+    history_table(history, truth)
     ids = [r.id for r in history]
     if st.session_state.get("active-select") not in ids:  # the picker's state is the source; the newest by default
         active = st.session_state.get("active_run")

@@ -149,10 +149,18 @@ def neighbours_section(data: Dataset, preprocess: str, run_labels: np.ndarray | 
     for column in columns[:8]:
         table[str(column)] = data.metadata[column].to_numpy()[order]
     st.caption(
-        f"Nearest in the {plain(preprocess)} space the clusters were made in (exact distances, not the 2-D map's); "
+        f"Nearest in {space_words(preprocess)}, the space the clusters were made in (exact distances, not the 2-D "
+        "map's); "
         "they are marked on the map. The first line is the point itself."
     )
     st.dataframe(table, hide_index=True, width="stretch", height=min(420, 36 * (len(table) + 1)))
+
+
+def space_words(preprocess: str) -> str:
+    """The clustered space in words: 'the data's own features' without preprocessing, else the steps named."""
+    if preprocess in ("", "none"):
+        return "the data's own features (no preprocessing)"
+    return f"the features after {plain(preprocess)}"
 
 
 @st.cache_resource(max_entries=8, show_spinner="Clustering at several resolutions for the labels by zoom…")
