@@ -223,7 +223,7 @@ def run_scores(entry, truth) -> dict | None:
 
 def history_table(history: list, truth=None) -> None:
     """One row per run: method, clusters, noise, time, scores, device, graph, rows fitted, parameters."""
-    scores = {r.id: run_scores(r, truth) for r in history}
+    scores: dict[str, dict] = {r.id: run_scores(r, truth) or {} for r in history}
     table = pd.DataFrame(
         [
             {
