@@ -755,3 +755,33 @@ def test_an_imported_run_is_scored_against_the_truth_chosen():
     assert not at.exception
     table = next(d.value for d in at.dataframe if "ARI" in d.value.columns)
     assert table.set_index("name").loc["mine", "ARI"] == 1.0
+
+
+def test_edits_choose_clusters_by_name_and_ask_before_touching_every_cluster(tmp_path, monkeypatch):
+    from app import projects
+
+    monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path / "home"))
+    projects.store.clear()
+    data = load_sample("digits")
+    at = on_digits(app()).run()
+    go(at, "Cluster").run()
+    at.selectbox(key="method").set_value("kmeans").run()
+    at.button(key="run").click().run()
+    base = at.session_state["runs"][-1]
+    projects.store().name_cluster(at.session_state["project"], base.id, 0, "round ones")
+    go(at, "Explore")
+    at.session_state["projection"] = "pca"
+    at.run()
+    merge = at.multiselect(key="edit-merge")
+    assert "0 · round ones" in merge.options  # the name the map shows, not a bare number
+    clusters = sorted(int(c) for c in np.unique(base.result.labels))
+    merge.set_value(clusters).run()
+    assert at.button(key="edit-merge-go").disabled  # every cluster: asked first
+    assert any("touches every cluster" in w.value for w in at.warning)
+    at.checkbox(key="edit-merge-all").check().run()
+    assert not at.button(key="edit-merge-go").disabled
+    at.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": np.arange(data.n)}  # "select all"
+    at.run()
+    assert at.button(key="edit-noise-go").disabled
+    move_to = at.selectbox(key="edit-move-to")
+    assert "0 · round ones" in move_to.options and any(o.startswith("a new cluster") for o in move_to.options)
