@@ -228,6 +228,19 @@ def start_job(label: str, fn, kwargs: dict, on_done, children: bool = False) -> 
     import streamlit as st  # here, not at the top: worker processes import this module without a page
 
     st.session_state["job"] = start(label, fn, kwargs, on_done, children=children)
+    st.query_params[JOB_PARAM] = label[:120]  # a page that reconnects without the job can say it was stopped
+
+
+JOB_PARAM = "job"  # the URL names a running job, so a session that lost it (a server restart) says so
+
+
+def lost_job_message(label: str) -> str:
+    """What a page says when its URL names a job its session no longer has."""
+    return (
+        f"{label} was stopped before it finished: the server restarted (or this page reconnected to a new "
+        "session), and a job lives only as long as the session that started it. Nothing was saved from it; "
+        "start it again."
+    )
 
 
 def show_job() -> None:
@@ -258,6 +271,7 @@ def show_job() -> None:
 def _finish(job) -> None:
     import streamlit as st
 
+    st.query_params.pop(JOB_PARAM, None)
     if job.error == "cancelled":
         st.session_state["flash"] = ("warning", f"{job.label} was cancelled; nothing was changed.")
     elif job.error:

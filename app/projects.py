@@ -15,7 +15,7 @@ import streamlit as st
 
 from app.dataref import UPLOAD, current_ref
 from app.history import RunEntry
-from app.jobs import COLLECTING
+from app.jobs import COLLECTING, JOB_PARAM, lost_job_message
 from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
 from clustering.result import ClusterResult
@@ -40,6 +40,10 @@ def sync_url() -> None:
     state, params = st.session_state, st.query_params
     if not state.get("_url_read"):
         state["_url_read"] = True
+        lost = params.get(JOB_PARAM)
+        if lost and state.get("job") is None:  # a job the server lost (restarted) is said, once
+            state["flash"] = ("warning", lost_job_message(lost))
+            params.pop(JOB_PARAM, None)
         wanted, run = params.get("project"), params.get("run")
         if wanted:
             try:

@@ -785,3 +785,16 @@ def test_edits_choose_clusters_by_name_and_ask_before_touching_every_cluster(tmp
     assert at.button(key="edit-noise-go").disabled
     move_to = at.selectbox(key="edit-move-to")
     assert "0 · round ones" in move_to.options and any(o.startswith("a new cluster") for o in move_to.options)
+
+
+def test_a_job_lost_to_a_server_restart_is_said_once():
+    """The URL names a running job; a session that reconnects without it (a new server) says it was stopped."""
+    at = on_digits(app())
+    at.query_params["job"] = "K-means"
+    at.run()
+    assert not at.exception
+    said = [w.value for w in at.warning if "was stopped before it finished" in w.value]
+    assert said and said[0].startswith("K-means was stopped") and "server restarted" in said[0]
+    assert "job" not in at.query_params
+    go(at, "Cluster").run()
+    assert not any("was stopped before it finished" in w.value for w in at.warning)  # once

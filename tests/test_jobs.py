@@ -87,3 +87,27 @@ def test_a_result_is_collected_whole_before_the_url_changes():
     assert at.session_state["kept"] == [("a", None), ("b", None), ("c", None)]  # no URL message mid-collection
     assert "job" not in at.session_state
     assert at.query_params["run"] in (["c"], "c") and at.query_params["project"] in (["p"], "p")
+
+
+def test_a_job_whose_server_is_gone_ends_quietly(capsys):
+    """The server restarted: the job's pipe is broken; the worker ends without a BrokenPipeError traceback."""
+    import threading
+
+    from app.jobs import _child
+
+    class BrokenPipe:
+        def send(self, message):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def close(self):
+            pass
+
+    def work(progress, cancel):
+        for step in range(3):
+            progress(f"step {step}", step / 3)
+        return "never returned"
+
+    _child(work, {}, BrokenPipe(), threading.Event())  # returns, raises nothing
+    _child(lambda progress, cancel: 42, {}, BrokenPipe(), threading.Event())  # the result cannot travel either
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out and "BrokenPipe" not in captured.err
