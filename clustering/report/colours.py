@@ -9,7 +9,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-SHOWN_NAME_CHARS = 48  # a name drawn on a map or legend is cut here ("…"); tables and exports keep it whole
+SHOWN_NAME_CHARS = 60  # a name drawn on a map or legend is cut here ("…"); tables and exports keep it whole
 NOISE_CODE = 65535
 NOISE_COLOUR = "#b8b8bd"
 TAB20 = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from clustering.data import Dataset, encode_labels
 from clustering.layout import layout_note
 from clustering.profiles import cluster_profiles, column_kinds, exemplar_text
 from clustering.report.colours import (
+    NOISE_CODE,
     NOISE_COLOUR,
     colour_codes,
     hover_lines,
@@ -53,6 +54,7 @@ class ReportRun:
     source: str = ""
     run_id: str = ""  # a project's run id (a consensus run lists its members by id)
     confidence_note: str = ""  # where the confidence comes from (the run's info)
+    rows: np.ndarray | None = None  # a drill-down: the rows it clustered (its -1 elsewhere is not noise)
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels).astype(np.int64)
@@ -269,7 +271,7 @@ def report_content(
     step("comparisons", 0.85)
     comparison = comparisons(runs, truth, truth_names, options, views)
     content = finish_content(dataset, runs, options, views, run_entries, comparison, xy, layout_info)
-    content["trust"] = trust_content(runs, truth, options.suggestion)
+    content["trust"] = trust_content([run for run in runs if run.rows is None], truth, options.suggestion)
     return content
 
 
@@ -278,6 +280,9 @@ def run_entry(
 ) -> tuple[dict, dict]:
     """One run's scatter colouring (matched to the truth when there is one) and its section of the report."""
     from clustering.metrics import agreement
+
+    if run.rows is not None:
+        return _drill_down_entry(dataset, run, index, truth, options, xy)
 
     keyword_names: dict[str, dict[int, str]] = {}
     if dataset.text_column:
@@ -330,6 +335,7 @@ def run_entry(
         if explanation
         else None,
         "perception": perception,
+        "subset": None,
         "clusters": _cluster_rows(
             dataset,
             run,
@@ -343,21 +349,64 @@ def run_entry(
     return view, entry
 
 
+def _drill_down_entry(
+    dataset: Dataset, run: ReportRun, index: int, truth: np.ndarray | None, options: ReportOptions, xy: np.ndarray
+) -> tuple[dict, dict]:
+    """A drill-down's section made on its own rows (profiles, keywords, rules, scores), drawn grey elsewhere."""
+    rows = np.asarray(run.rows, dtype=np.int64)
+    confidence = None if run.confidence is None else np.asarray(run.confidence)[rows]
+    inner = replace(run, labels=run.labels[rows], confidence=confidence, rows=None)
+    view, entry = run_entry(
+        dataset.subset(rows), inner, index, None if truth is None else truth[rows], options, xy[rows]
+    )
+    codes = np.full(dataset.n, NOISE_CODE, dtype=np.uint16)
+    codes[rows] = view["codes"]
+    view["codes"] = codes
+    entry["subset"] = (
+        f"A drill-down: {len(rows):,} of the data's {dataset.n:,} rows, clustered on their own. Its map shows the "
+        "other rows grey; its scores, profiles and rules are of its own rows only."
+    )
+    return view, entry
+
+
+def shared_rows(runs: list[ReportRun]) -> np.ndarray | None:
+    """The rows every drill-down among `runs` clustered (None when none is a drill-down): where they compare."""
+    drilled = [np.asarray(run.rows, dtype=np.int64) for run in runs if run.rows is not None]
+    if not drilled:
+        return None
+    common = drilled[0]
+    for rows in drilled[1:]:
+        common = np.intersect1d(common, rows)
+    return common
+
+
 def comparisons(
     runs: list[ReportRun], truth: np.ndarray | None, truth_names: dict, options: ReportOptions, views: list
 ) -> dict | None:
-    """ARI/AMI matrices and contingency tables (the truth joins the views as one more colouring)."""
+    """ARI/AMI matrices and contingency tables (the truth joins the views as one more colouring); with drill-downs
+    among the runs, on the rows they all clustered only, and said so."""
     from clustering.compare import Labeling, agreement_matrices
 
+    common = shared_rows(runs)
+    if common is not None:
+        if truth is not None:
+            views.append(_truth_view(truth, truth_names, options))
+        n = len(runs[0].labels)
+        runs = [replace(run, labels=run.labels[common], rows=None) for run in runs]
+        truth = None if truth is None else truth[common]
+        found = comparisons(runs, truth, truth_names, options, []) if len(common) else None
+        if found is not None:
+            found["rows_note"] = (
+                f"Compared on the {len(common):,} rows every drill-down here clustered (of the data's {n:,}): "
+                "a drill-down's other rows were never clustered, so they are left out of every score."
+            )
+        return found
     labelings = [Labeling(run.name, run.labels) for run in runs]
     names_of = {run.name: {c: n for c, n in run.cluster_names.items() if n} for run in runs}
     contingencies = []
     if truth is not None:
         labelings.append(Labeling("truth", truth, is_truth=True))
-        truth_codes, truth_legend = colour_codes(np.where(truth >= 0, truth, -1))
-        for entry in truth_legend:
-            entry["name"] = shown_name(truth_names.get(int(entry["name"]), entry["name"]))
-        views.append({"name": f"truth: {options.truth}", "codes": truth_codes, "legend": truth_legend})
+        views.append(_truth_view(truth, truth_names, options))
         for run in runs:
             contingencies.append(_contingency(run.labels, truth, run.name, "truth", names_of[run.name], truth_names))
     elif len(runs) >= 2:
@@ -385,8 +434,17 @@ def comparisons(
                 for row in found["ami"]
             ],
             "contingencies": contingencies,
+            "rows_note": None,
         }
     return comparison
+
+
+def _truth_view(truth: np.ndarray, truth_names: dict, options: ReportOptions) -> dict:
+    """The truth as one more colouring of the map."""
+    truth_codes, truth_legend = colour_codes(np.where(truth >= 0, truth, -1))
+    for entry in truth_legend:
+        entry["name"] = shown_name(truth_names.get(int(entry["name"]), entry["name"]))
+    return {"name": f"truth: {options.truth}", "codes": truth_codes, "legend": truth_legend}
 
 
 def finish_content(

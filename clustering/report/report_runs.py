@@ -39,7 +39,7 @@ def runs_from_project(store, project: str, run_names: list[str] | None = None) -
     if run_names:
         chosen = [store.find_run(project, wanted) for wanted in run_names]
     else:
-        chosen = [r for r in saved if not r.is_subset]
+        chosen = list(saved)
     if not chosen:
         raise ValueError(f"project {project!r} has no runs to report; run one first.")
     dataset = load_data(found["dataset"])
@@ -65,6 +65,7 @@ def runs_from_project(store, project: str, run_names: list[str] | None = None) -
                 source=f"project {project}",
                 run_id=record.id,
                 confidence_note=str(record.info.get("confidence", "")),
+                rows=store.subset_rows(project, record.id) if record.is_subset else None,
             )
         )
     return dataset, runs
