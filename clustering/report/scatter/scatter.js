@@ -169,6 +169,14 @@
     return performance.now() - t0;
   }
 
+  function placeKey(st) {
+    // the points' positions in brief: their count and a strided sample of coordinates
+    const step = Math.max(1, Math.floor(st.n / 997));
+    let sum = 0;
+    for (let i = 0; i < st.n; i += step) sum += st.xy[2 * i] * 1.7 + st.xy[2 * i + 1];
+    return `${st.n}:${sum.toPrecision(12)}`;
+  }
+
   function countNoise(codes) {
     let count = 0;
     for (let i = 0; i < codes.length; i++) if (codes[i] === NOISE) count++;
@@ -268,6 +276,7 @@
       w: vw, h: vh,
     };
     state.homeWidth = vw;
+    state.moved = false; // the home view: a resized frame computes it again rather than stretching it
   }
 
   function fitAspect() {
@@ -416,7 +425,31 @@
     moving = state.n > PREVIEW;
     redraw();
     clearTimeout(restTimer);
-    restTimer = setTimeout(() => { moving = false; redraw(); }, 150);
+    restTimer = setTimeout(() => { moving = false; redraw(); keepView(); }, 150);
+  }
+
+  // A person's zoom and pan outlive a rerun that draws the map in a new frame (the page laid out anew): kept in
+  // the tab's sessionStorage under the points' positions, and taken back when the same points are drawn again.
+  function keepView() {
+    if (!state || !state.moved) return;
+    try {
+      const kept = { view: state.view, home: state.homeWidth, width: plot.clientWidth, height: plot.clientHeight };
+      sessionStorage.setItem("clusterlab-view:" + placeKey(state), JSON.stringify(kept));
+    } catch (error) { /* storage refused (a file opened offline may have none): the view lives in this frame only */ }
+  }
+
+  function keptView() {
+    try {
+      const found = JSON.parse(sessionStorage.getItem("clusterlab-view:" + placeKey(state)) || "null");
+      const v = found && found.view;
+      return v && [v.cx, v.cy, v.w, v.h].every(Number.isFinite) && v.w > 0 && v.h > 0 ? found : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function forgetView() {
+    try { sessionStorage.removeItem("clusterlab-view:" + placeKey(state)); } catch (error) { /* none kept */ }
   }
 
   let pending = false;
@@ -522,7 +555,9 @@
       item.className = "item" + (highlight >= 0 && highlight !== code ? " dim" : "");
       item.dataset.code = code;
       item.innerHTML = `<span class="swatch" style="background:${entry.colour}"></span><span></span>`;
-      item.lastChild.textContent = `${entry.name} (${entry.size.toLocaleString()})`;
+      item.lastChild.textContent = state.keptCounts
+        ? `${entry.name} (${state.keptCounts[code].toLocaleString()} of ${entry.size.toLocaleString()} shown)`
+        : `${entry.name} (${entry.size.toLocaleString()})`;
       item.onclick = () => { highlight = highlight === code ? -1 : code; buildLegend(); redraw(); };
       legend.appendChild(item);
     });
@@ -530,7 +565,9 @@
       const item = document.createElement("div");
       item.className = "item noise";
       item.innerHTML = `<span class="swatch" style="background:#b8b8bd"></span><span></span>`;
-      item.lastChild.textContent = `noise (${state.noiseCount.toLocaleString()})`;
+      item.lastChild.textContent = state.keptCounts
+        ? `noise (${state.keptCounts[NOISE].toLocaleString()} of ${state.noiseCount.toLocaleString()} shown)`
+        : `noise (${state.noiseCount.toLocaleString()})`;
       legend.appendChild(item);
     }
     if (present > listed) {
@@ -592,7 +629,7 @@
     document.getElementById("labels-toggle").classList.toggle("on", labelsShown);
     drawOverlay();
   };
-  document.getElementById("reset").onclick = () => { resetView(); redraw(); };
+  document.getElementById("reset").onclick = () => { forgetView(); resetView(); redraw(); };
   document.getElementById("clear").onclick = () => { applySelection([], true); tell("select", { rows: [] }); };
 
   plot.addEventListener("mousedown", (e) => {
@@ -626,6 +663,7 @@
         const v = state.view;
         v.cx = drag.view.cx - ((e.offsetX - drag.x) / plot.clientWidth) * v.w;
         v.cy = drag.view.cy + ((e.offsetY - drag.y) / plot.clientHeight) * v.h;
+        state.moved = true;
         viewChanged();
       } else {
         if (mode === "lasso") drag.path.push([e.offsetX, e.offsetY]); else drag.path = [drag.path[0], [e.offsetX, e.offsetY]];
@@ -646,6 +684,7 @@
     const [x, y] = toData(e.offsetX, e.offsetY);
     const v = state.view;
     v.cx = x + (v.cx - x) * factor; v.cy = y + (v.cy - y) * factor; v.w *= factor; v.h *= factor;
+    state.moved = true;
     viewChanged();
   }, { passive: false });
 
@@ -726,6 +765,7 @@
     const active = charts.filter((c) => c.allowed);
     for (const chart of charts) chart.shown.fill(0);
     let count = n;
+    state.keptCounts = null;
     if (!active.length) {
       kept = null;
       state.labelKept = null;
@@ -734,6 +774,7 @@
       kept = new Uint8Array(n);
       count = 0;
       const labelKept = state.labelKept = new Uint8Array(65536);
+      const keptCounts = state.keptCounts = new Int32Array(65536); // the legend counts what the filter keeps
       for (let i = 0; i < n; i++) {
         let fails = 0, failed = -1;
         for (let c = 0; c < k; c++) {
@@ -741,12 +782,13 @@
           if (chart.allowed && !chart.allowed[chart.codes[i]]) { fails++; failed = c; if (fails > 1) break; }
         }
         if (fails === 0) {
-          kept[i] = 1; count++; labelKept[state.codes[i]] = 1;
+          kept[i] = 1; count++; labelKept[state.codes[i]] = 1; keptCounts[state.codes[i]]++;
           for (let c = 0; c < k; c++) charts[c].shown[charts[c].codes[i]]++;
         } else if (fails === 1) charts[failed].shown[charts[failed].codes[i]]++;
       }
     }
     uploadKept(n);
+    buildLegend();
     for (const chart of charts) drawChart(chart);
     const counter = document.getElementById("filter-count");
     counter.textContent = active.length
@@ -903,12 +945,21 @@
       highlight = -1;
       const height = args.height || 560;
       if (state) state.height = height;
+      const before = state
+        ? { view: state.view, home: state.homeWidth, moved: state.moved, where: placeKey(state), width: plot.clientWidth, height: plot.clientHeight }
+        : null;
       const prepMs = setData(args);
       state.height = height;
       chartsKey = null;
       setCharts(args);
       resize();
       resetView();
+      const kept = before && before.moved && before.view && before.where === placeKey(state) ? before : keptView();
+      if (kept) {
+        // the same points coloured anew (a search, a toggle, another run): a rerun keeps the person's view
+        state.view = Object.assign({}, kept.view); state.homeWidth = kept.home; state.moved = true;
+        rescaleView(kept.width, kept.height);
+      }
       const t = performance.now();
       draw();
       gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4)); // waits for the draw to finish
@@ -938,6 +989,8 @@
   });
   let linkName = null;
   function setLinkOnce(name) { if (name !== linkName) { linkName = name; setLink(name); } }
+  // for tests: the view (data units) and whether the person moved it
+  window.__scatterView = () => Object.assign({ moved: !!state.moved }, state.view);
   // for tests: the screen position (CSS pixels inside the frame) of row i
   window.__scatterPoint = (i) => toScreen(state.xy[2 * i], state.xy[2 * i + 1]);
   // for tests: zoom by `factor` about the centre and draw now; returns the level of the labels shown
@@ -945,6 +998,23 @@
     state.view.w /= factor; state.view.h /= factor; draw();
     return Number(plot.dataset.labelLevel || 0);
   };
-  window.addEventListener("resize", () => { if (state) { resize(); fitAspect(); redraw(); } });
+  // A frame resized while the map shows its home view (a rerun lays the page out again, and the frame's width can
+  // arrive late) gets the home view anew; stretching the old one left the points in a corner, zoomed out.
+  window.addEventListener("resize", () => {
+    if (!state) return;
+    const width = plot.clientWidth, height = plot.clientHeight;
+    resize();
+    if (state.moved) rescaleView(width, height); else resetView();
+    redraw();
+  });
+
+  // A moved view keeps its scale (data units per pixel) when the frame changes size, so a frame laid out narrow
+  // and widened again shows exactly what it showed; stretching one side at a time would zoom it out each time.
+  function rescaleView(width, height) {
+    if (!width || !height) { fitAspect(); return; }
+    const v = state.view, fx = plot.clientWidth / width, fy = plot.clientHeight / height;
+    v.w *= fx; v.h *= fy;
+    if (state.homeWidth) state.homeWidth *= fx;
+  }
   send("streamlit:componentReady", { apiVersion: 1 });
 })();
