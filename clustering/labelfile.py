@@ -184,6 +184,8 @@ def _id_column(path: Path, frame: pd.DataFrame, dataset: Dataset) -> str:
     columns = [str(c) for c in frame.columns]
     for candidate in (dataset.id_column, "id", "row"):
         if candidate and candidate in columns:
+            if candidate != "row" and "row" in columns and frame[candidate].isna().any():
+                return "row"  # blank ids (the data's own key has blanks): the row numbers Clusterlab wrote join it
             return candidate
     key = f"`{dataset.id_column}`, " if dataset.id_column and dataset.id_column != "id" else ""
     raise DataError(

@@ -798,3 +798,21 @@ def test_a_job_lost_to_a_server_restart_is_said_once():
     assert "job" not in at.query_params
     go(at, "Cluster").run()
     assert not any("was stopped before it finished" in w.value for w in at.warning)  # once
+
+
+def test_a_project_deleted_in_another_session_loses_no_run():
+    """Another session deletes the open project: the next run is saved to a new project, said once."""
+    from clustering.store import Store
+
+    saved_project("apptest deleted elsewhere")
+    at = app("cluster")
+    at.query_params["project"] = "apptest deleted elsewhere"
+    at.run()
+    assert at.session_state["project"] == "apptest deleted elsewhere"
+    Store().delete("apptest deleted elsewhere")  # another person, in another session
+    at.button(key="run").click().run()
+    assert not at.exception
+    moved_to = at.session_state["project"]
+    assert moved_to != "apptest deleted elsewhere" and Store().project(moved_to)["runs"]
+    said = [w.value for w in at.warning if "renamed or deleted in another session" in w.value]
+    assert len(said) == 1 and moved_to in said[0]

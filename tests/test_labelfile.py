@@ -401,3 +401,29 @@ def test_advice_names_a_choice_that_exists_where_the_file_was_given(option, advi
     frame = pd.DataFrame({"row": [0, 1, 2], "cluster": [0, 0, 1]})
     with pytest.raises(DataError, match=re.escape(advice)):
         read_label_file(_write(frame), _tiny(), option=option)
+
+
+def test_the_tools_own_labels_output_reads_back_when_an_id_is_blank(tmp_path, capsys):
+    """`cluster --out` writes `row` and the data's key; a blank key value must not make it unreadable."""
+    pd.DataFrame(
+        {"sku": ["a1", "", "c3", "d4", "e5", "f6"], "x": [0, 0, 1, 5, 5, 6.0], "y": [0, 1, 0, 5, 6, 5.0]}
+    ).to_csv(tmp_path / "data.csv", index=False)
+    code, _, err = run_cli(
+        [
+            "cluster",
+            str(tmp_path / "data.csv"),
+            "--key",
+            "sku",
+            "--method",
+            "kmeans",
+            "--param",
+            "n_clusters=2",
+            "--out",
+            str(tmp_path / "labels.csv"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    data = load_input(str(tmp_path / "data.csv"), key="sku")
+    found = read_label_file(tmp_path / "labels.csv", data)
+    assert found.id_column == "row" and (found.labels >= 0).all()
