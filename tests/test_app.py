@@ -757,11 +757,9 @@ def test_an_imported_run_is_scored_against_the_truth_chosen():
     assert table.set_index("name").loc["mine", "ARI"] == 1.0
 
 
-def test_edits_choose_clusters_by_name_and_ask_before_touching_every_cluster(tmp_path, monkeypatch):
+def test_edits_choose_clusters_by_name_and_ask_before_touching_every_cluster():
     from app import projects
 
-    monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path / "home"))
-    projects.store.clear()
     data = load_sample("digits")
     at = on_digits(app()).run()
     go(at, "Cluster").run()
@@ -802,17 +800,22 @@ def test_a_job_lost_to_a_server_restart_is_said_once():
 
 def test_a_project_deleted_in_another_session_loses_no_run():
     """Another session deletes the open project: the next run is saved to a new project, said once."""
-    from clustering.store import Store
+    from app import projects
+    from clustering.pipeline import run
+    from clustering.store import reference
 
-    saved_project("apptest deleted elsewhere")
+    data = load_sample("digits")
+    store = projects.store()  # the app's store (another test may have pointed it at its own folder)
+    store.create("apptest deleted elsewhere", reference(data, "sample:digits"))
+    store.add_run("apptest deleted elsewhere", run(data, "kmeans", {"n_clusters": 10}), "saved kmeans")
     at = app("cluster")
     at.query_params["project"] = "apptest deleted elsewhere"
     at.run()
     assert at.session_state["project"] == "apptest deleted elsewhere"
-    Store().delete("apptest deleted elsewhere")  # another person, in another session
+    store.delete("apptest deleted elsewhere")  # another person, in another session
     at.button(key="run").click().run()
     assert not at.exception
     moved_to = at.session_state["project"]
-    assert moved_to != "apptest deleted elsewhere" and Store().project(moved_to)["runs"]
+    assert moved_to != "apptest deleted elsewhere" and store.project(moved_to)["runs"]
     said = [w.value for w in at.warning if "renamed or deleted in another session" in w.value]
     assert len(said) == 1 and moved_to in said[0]
