@@ -19,7 +19,8 @@ VECTOR_POINTS_MAX = 5_000
 FORMATS = ("png", "svg")
 LEGEND_MAX = 30  # legend entries drawn; more are summarised in one line
 NARROW_INCHES = 6.0  # a figure narrower than this has its legend below the points
-FIGURE_NAME_MIN_SHARE = 0.02  # a group of at least this share of the rows always has its name on a figure
+FIGURE_NAME_MIN_SHARE = 0.02  # a group of at least this share of the rows has its name on a figure where room is
+SPOTS = 24  # a name with no room on its points tries the free places of a SPOTS x SPOTS grid, nearest first
 # a soft white box rather than a stroked halo: matplotlib draws stroked text as paths, and the SVG's names should
 # stay text (searchable, editable)
 HALO = {"boxstyle": "round,pad=0.12", "facecolor": (1, 1, 1, 0.72), "edgecolor": "none"}
@@ -119,7 +120,8 @@ def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[
     """Names at the groups' anchors (`map_labels`), dark on a pale box; overlapping ones moved, shrunk or wrapped.
 
     A group of at least FIGURE_NAME_MIN_SHARE of the rows that finds no room on its points is written at the
-    nearest free place with a line to its points; smaller groups that find none are named in the legend only.
+    nearest free place with a line to its points; smaller groups that find none, and any group when the figure has
+    no free place left, are named in the legend only: names never overlap.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -185,17 +187,15 @@ def _with_a_line(axes, renderer, label: dict, index: int, kept: list) -> None:
     anchor = axes.transData.transform((label["x"], label["y"]))
     frame = axes.get_window_extent(renderer)
     spots = [
-        (frame.x0 + frame.width * (i + 0.5) / 12, frame.y0 + frame.height * (j + 0.5) / 12)
-        for i in range(12)
-        for j in range(12)
+        (frame.x0 + frame.width * (i + 0.5) / SPOTS, frame.y0 + frame.height * (j + 0.5) / SPOTS)
+        for i in range(SPOTS)
+        for j in range(SPOTS)
     ]
     spots.sort(key=lambda spot: (spot[0] - anchor[0]) ** 2 + (spot[1] - anchor[1]) ** 2)
-    shown = textwrap.fill(label["text"], width=max(12, len(label["text"]) // 2 + 1))
-    note = axes.annotate(
-        shown,
-        xy=(label["x"], label["y"]),
-        xytext=(0, 0),
-        textcoords="data",
+    note = axes.text(
+        label["x"],
+        label["y"],
+        textwrap.fill(label["text"], width=max(12, len(label["text"]) // 2 + 1)),
         ha="center",
         va="center",
         fontsize=label["font"] * 0.5 * 0.65,
@@ -203,14 +203,17 @@ def _with_a_line(axes, renderer, label: dict, index: int, kept: list) -> None:
         color="#1f2430",
         bbox=HALO,
         gid=f"map-label-{index}",
-        arrowprops={"arrowstyle": "-", "color": "#1f2430", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 2},
+        clip_on=True,
+        zorder=3,
     )
     for spot in spots:
-        note.set_position(tuple(axes.transData.inverted().transform(spot)))
+        where = tuple(axes.transData.inverted().transform(spot))
+        note.set_position(where)
         if _free_inside(note.get_window_extent(renderer), axes, renderer, kept):
+            line = {"arrowstyle": "-", "color": "#1f2430", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 2}
+            axes.annotate("", xy=(label["x"], label["y"]), xytext=where, arrowprops=line, zorder=2)
             return
-    note.set_position((label["x"], label["y"]))  # no free place at all: on its points, over the others
-    note.arrow_patch.set_visible(False)
+    note.remove()  # no free place anywhere: named in the legend only, never drawn over another name
 
 
 def heatmap_figure(
