@@ -271,7 +271,6 @@ def show_job() -> None:
 def _finish(job) -> None:
     import streamlit as st
 
-    st.query_params.pop(JOB_PARAM, None)
     if job.error == "cancelled":
         st.session_state["flash"] = ("warning", f"{job.label} was cancelled; nothing was changed.")
     elif job.error:

@@ -61,6 +61,8 @@ def write_url() -> None:
     state, params = st.session_state, st.query_params
     if state.get(COLLECTING):  # not while a job's result is collected: the rerun after it writes the URL
         return
+    if state.get("job") is None and JOB_PARAM in params:  # the job it named has ended
+        params.pop(JOB_PARAM, None)
     if state.get("project"):
         if params.get("project") != state["project"]:
             params["project"] = state["project"]
