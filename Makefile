@@ -27,6 +27,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
+	python3 .ci/import_cycles.py .
+	python3 .ci/folder_cycles.py .
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix --exit-zero --quiet $(LINTED)

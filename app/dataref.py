@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from clustering.samples import DEFAULT_SAMPLE
+from clustering.io.samples import DEFAULT_SAMPLE
 from clustering.store import DatasetRef
 
 UPLOAD = "upload:"  # a DatasetRef's source for an upload still in memory: "upload:<digest>", its name the file's

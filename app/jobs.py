@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-PRELOAD = ["numpy", "pandas", "scipy.sparse", "sklearn.cluster", "clustering.pipeline", "clustering.sweep"]
+PRELOAD = ["numpy", "pandas", "scipy.sparse", "sklearn.cluster", "clustering.run.pipeline", "clustering.run.sweep"]
 CANCEL_GRACE_SECONDS = 5.0
 _CONTEXT_LOCK = threading.Lock()
 _CONTEXT: Any = None

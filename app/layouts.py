@@ -13,17 +13,18 @@ from clustering.data import Dataset
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int, _data: Dataset) -> np.ndarray:
-    """2-D layout (the library's one rule, `clustering.layout`), cached per dataset fingerprint, preprocessing,
+    """2-D layout (the library's one rule, `clustering.run.layout`), cached per dataset fingerprint, preprocessing,
     method and seed."""
-    from clustering.layout import layout
+    from clustering.run.layout import layout
 
     return layout(_data, method, preprocess=preprocess, seed=seed)[0]
 
 
 def layout_note(n: int, method: str) -> str | None:
-    """How a layout of n rows was made, when it was not fitted on every row (the rule `clustering.layout` follows)."""
-    from clustering.fit_rows import layout_rows
-    from clustering.layout import layout_note as note
+    """How a layout of n rows was made, when it was not fitted on every row (the rule `clustering.run.layout`
+    follows)."""
+    from clustering.run.fit_rows import layout_rows
+    from clustering.run.layout import layout_note as note
 
     return note({"method": method, "fitted_on_sample_rows": layout_rows(method, n, "auto")}, n)
 
@@ -33,7 +34,7 @@ BROWSER_POINTS = limits.BROWSER_POINTS.whole()  # most points one scatter draws
 
 def drawn_rows(n: int) -> np.ndarray | None:
     """The rows a scatter draws when n is over BROWSER_POINTS: one fixed uniform sample; None draws every row."""
-    from clustering.scale.sampled import choose_rows
+    from clustering.run.sampled import choose_rows
 
     return choose_rows(n, BROWSER_POINTS, seed=0) if n > BROWSER_POINTS else None
 

@@ -28,7 +28,7 @@ def warm_up() -> threading.Thread:
     layout and the first large HDBSCAN run are not slow."""
 
     def work() -> None:
-        from clustering.projection import umap_embed
+        from clustering.graph.projection import umap_embed
 
         points = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
         umap_embed(points, n_epochs=20)

@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app import projector
-from clustering.compare import matched_codes
-from clustering.report.colours import NOISE_COLOUR, palette
+from clustering.evaluate.compare import matched_codes
+from clustering.visual.colours import NOISE_COLOUR, palette
 
 
 def replay_figure(replay, truth: np.ndarray | None = None, height: int = 460) -> go.Figure:

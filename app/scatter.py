@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import streamlit.components.v1 as components
 
-import clustering.report
+import clustering.visual
 from app import projector
-from clustering.report.colours import (
+from clustering.visual.colours import (
     NOISE_CODE,
     colour_codes,
     hover_lines,
@@ -22,11 +22,11 @@ from clustering.report.colours import (
     named_colour_codes,
     palette,
 )
-from clustering.report.filters import FilterChart, packed_codes
-from clustering.report.map_labels import map_labels as group_labels
+from clustering.visual.filters import FilterChart, packed_codes
+from clustering.visual.map_labels import map_labels as group_labels
 
 IMAGE_MAX_ROWS = 70_000
-SCATTER_ASSETS = Path(clustering.report.__file__).parent / "scatter"
+SCATTER_ASSETS = Path(clustering.visual.__file__).parent / "scatter"
 
 
 __all__ = [

@@ -15,7 +15,7 @@ from app import projects
 from app.dataref import UPLOAD, current_ref
 from app.history import RunEntry, runs
 from clustering.data import DataError, Dataset
-from clustering.samples import SAMPLES, load_sample
+from clustering.io.samples import SAMPLES, load_sample
 from clustering.store import DatasetRef
 from clustering.store.data_refs import kept_upload_source
 

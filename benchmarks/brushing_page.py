@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app.scatter import colour_codes, scatter
-from clustering.report.filters import filter_charts
+from clustering.visual.filters import filter_charts
 
 st.set_page_config(layout="wide")
 n = int(st.query_params.get("n", "10000"))

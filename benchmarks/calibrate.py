@@ -1,7 +1,7 @@
-"""Fit the confidence calibration (clustering/calibration.json) on the benchmark sets, and check it held out.
+"""Fit the confidence calibration (clustering/evidence/calibration.json) on the benchmark sets, and check it held out.
 
 For each set and method (default parameters; the k-methods also at the set's number of classes) the run's
-evidence (`clustering.trust.run_confidence`) is paired with whether each clustered row is in its cluster's
+evidence (`clustering.run.resampling.run_confidence`) is paired with whether each clustered row is in its cluster's
 majority class. A logistic model per evidence kind (neighbours only; with resampled and other methods' runs) is
 fitted on all sets and written; each set's ECE is also printed for a model fitted without that set.
 Usage: .venv/bin/python benchmarks/calibrate.py [--write]
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from sets import NAMES, load  # noqa: E402
 
 from clustering.backends import get_backend  # noqa: E402
-from clustering.confidence import (  # noqa: E402
+from clustering.evidence.confidence import (  # noqa: E402
     CALIBRATION_FILE,
     FULL_FEATURES,
     NEIGHBOUR_FEATURES,
@@ -34,9 +34,9 @@ from clustering.confidence import (  # noqa: E402
     majority_correct,
     reliability,
 )
-from clustering.preprocess import prepared  # noqa: E402
-from clustering.sweep import run_labels  # noqa: E402
-from clustering.trust import run_confidence  # noqa: E402
+from clustering.graph.preprocess import prepared  # noqa: E402
+from clustering.run.resampling import run_confidence  # noqa: E402
+from clustering.run.sweep import run_labels  # noqa: E402
 
 METHODS = ("leiden", "hdbscan", "kmeans", "gmm", "agglomerative")
 
@@ -108,7 +108,7 @@ def held_out(records: list[dict], features: tuple[str, ...]) -> dict[str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="write clustering/calibration.json")
+    parser.add_argument("--write", action="store_true", help="write clustering/evidence/calibration.json")
     args = parser.parse_args()
     records = collect()
     models = {"neighbours": fit(records, NEIGHBOUR_FEATURES), "resampled": fit(records, FULL_FEATURES)}

@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CLUSTERLAB_CACHE", tempfile.mkdtemp(prefix="clusterlab-deep-"))
 
 from clustering import metrics  # noqa: E402
-from clustering.pipeline import run  # noqa: E402
-from clustering.samples import load_sample  # noqa: E402
+from clustering.io.samples import load_sample  # noqa: E402
+from clustering.run.pipeline import run  # noqa: E402
 
 
 def main() -> None:

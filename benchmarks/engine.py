@@ -26,10 +26,10 @@ os.environ.setdefault("CLUSTERLAB_CACHE", tempfile.mkdtemp(prefix="clusterlab-be
 from clustering import metrics  # noqa: E402
 from clustering.backends.hdbscan import HDBSCAN  # noqa: E402
 from clustering.backends.leiden import Leiden  # noqa: E402
-from clustering.neighbors import knn_graph  # noqa: E402
-from clustering.preprocess import preprocess  # noqa: E402
-from clustering.projection import umap_embed  # noqa: E402
-from clustering.samples import load_sample  # noqa: E402
+from clustering.graph.neighbors import knn_graph  # noqa: E402
+from clustering.graph.preprocess import preprocess  # noqa: E402
+from clustering.graph.projection import umap_embed  # noqa: E402
+from clustering.io.samples import load_sample  # noqa: E402
 
 
 def timed(fn, *args, **kwargs):

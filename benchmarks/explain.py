@@ -27,7 +27,7 @@ from clustering.explain import (  # noqa: E402
     explain,
     trees,  # noqa: E402
 )
-from clustering.samples import load_sample  # noqa: E402
+from clustering.io.samples import load_sample  # noqa: E402
 
 
 def timed(fn, *args, **kwargs):

@@ -24,7 +24,7 @@ from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 from clustering.data import Dataset  # noqa: E402
 from clustering.report import ReportOptions, ReportRun, build_report  # noqa: E402
-from clustering.report.colours import hover_lines  # noqa: E402
+from clustering.visual.colours import hover_lines  # noqa: E402
 
 
 def dataset(n: int) -> tuple[Dataset, np.ndarray, np.ndarray]:

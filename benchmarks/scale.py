@@ -314,7 +314,7 @@ def trust(x: np.ndarray, xy: np.ndarray, seed: int = 0) -> float:
 
 
 def ari(a, b) -> float:
-    from clustering.metrics import ari as score
+    from clustering.evaluate.metrics import ari as score
 
     return round(score(a, b), 4)
 
@@ -496,7 +496,7 @@ def dask_ml_kmeans(client, folder: Path, limit: float = DASK_ML_LIMIT_SECONDS) -
     import dask.dataframe as dd
     from dask_ml.cluster import KMeans
 
-    from clustering.metrics import ari_from_contingency
+    from clustering.evaluate.metrics import ari_from_contingency
 
     start = time.perf_counter()
     frame = dd.read_parquet(str(folder))

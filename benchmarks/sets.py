@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.data import Dataset
-from clustering.samples import SAMPLES, load_sample
+from clustering.io.samples import SAMPLES, load_sample
 
 NAMES = ("digits", "mnist-test", "python-docs", "pbmc", "density")
 

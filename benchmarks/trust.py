@@ -30,10 +30,10 @@ from sets import NAMES, load  # noqa: E402
 
 from clustering import metrics  # noqa: E402
 from clustering.backends import get_backend  # noqa: E402
-from clustering.confidence import majority_correct, reliability  # noqa: E402
-from clustering.pipeline import run  # noqa: E402
-from clustering.preprocess import prepared  # noqa: E402
-from clustering.suggest import suggest  # noqa: E402
+from clustering.evidence.confidence import majority_correct, reliability  # noqa: E402
+from clustering.graph.preprocess import prepared  # noqa: E402
+from clustering.run.pipeline import run  # noqa: E402
+from clustering.run.suggest import suggest  # noqa: E402
 
 DEFAULTS = ("leiden", "hdbscan", "kmeans", "gmm", "agglomerative", "consensus")
 

@@ -22,7 +22,7 @@ class ClusterResult:
     dataset_fingerprint: str
     seconds: dict[str, float] = field(default_factory=dict)
     probabilities: np.ndarray | None = None  # (n,) membership strength or (n, k) soft assignment
-    calibrated: np.ndarray | None = None  # (n,) calibrated confidence (clustering.confidence), noise 0
+    calibrated: np.ndarray | None = None  # (n,) calibrated confidence (clustering.evidence.confidence), noise 0
     metrics: dict | None = None
     device: str | None = None
     info: dict = field(default_factory=dict)

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.history import RunEntry
-from clustering.samples import load_sample
+from clustering.io.samples import load_sample
 from clustering.store import DatasetRef
 
 TIMEOUT = 240
@@ -273,7 +273,7 @@ def test_explore_edits_make_new_runs_that_survive_reopening_and_a_config_re_run(
 
 def digits_runs() -> list:
     """Three finished runs on digits, as the Cluster page stores them."""
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
 
     data = load_sample("digits")
     entries = []
@@ -383,7 +383,7 @@ def test_explore_legend_shows_keywords_for_text():
     at = app("explore")
     at.session_state["dataset_ref"] = DatasetRef(source="sample:python-docs")
     at.session_state["projection"] = "pca"
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
 
     data = load_sample("python-docs")
     result = run(data, "kmeans", {"n_clusters": 5}, seed=0)
@@ -398,7 +398,7 @@ def test_explore_legend_shows_keywords_for_text():
 
 def saved_project(name: str) -> str:
     """A project on digits with one saved k-means run, made through the library as the CLI would."""
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
     from clustering.store import Store, reference
 
     data = load_sample("digits")
@@ -468,7 +468,7 @@ def test_project_whose_file_changed_says_so(tmp_path):
     import pandas as pd
 
     from clustering.io import load
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
     from clustering.store import Store, reference
 
     path = tmp_path / "points.csv"
@@ -573,7 +573,7 @@ def test_out_of_core_output_folder_is_named_after_the_input_when_the_run_starts(
 
 
 def test_naming_panel_stays_open_and_offers_names_from_categories():
-    from clustering.profiles import suggested_names
+    from clustering.evaluate.profiles import suggested_names
 
     data = load_sample("digits")
     labels = data.labels()
@@ -614,7 +614,7 @@ def test_a_reopened_upload_is_named_as_uploaded_not_as_its_kept_copy(tmp_path):
     assert any("products.csv (uploaded; the project keeps a copy)" in c.value for c in at.caption)
     assert not any(str(kept) in c.value for c in at.caption)
     config = tmp_path / "c.yaml"
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
 
     store.add_run("apptest upload", run(data, "kmeans", {"n_clusters": 2}))
     config.write_text(export_config(store, "apptest upload"))
@@ -690,7 +690,7 @@ def test_the_data_page_chooses_or_turns_off_an_upload_s_text_column(tmp_path):
 
 def test_malformed_map_replies_change_nothing():
     from app.views import map_tools
-    from clustering.report.filters import filter_charts
+    from clustering.visual.filters import filter_charts
 
     data = load_sample("digits")
     view, xy = np.arange(data.n), np.zeros((data.n, 2))
@@ -743,8 +743,8 @@ def test_the_levels_of_labels_by_zoom_can_be_kept_as_runs():
 
 def test_an_imported_run_is_scored_against_the_truth_chosen():
     """Found in the analyst's walkthrough: an imported run showed no ARI in the run table with a truth chosen."""
-    from clustering.labelfile import IMPORTED
     from clustering.result import ClusterResult
+    from clustering.run.imported import IMPORTED
 
     data = load_sample("digits")
     truth = data.labels("label")
@@ -801,7 +801,7 @@ def test_a_job_lost_to_a_server_restart_is_said_once():
 def test_a_project_deleted_in_another_session_loses_no_run():
     """Another session deletes the open project: the next run is saved to a new project, said once."""
     from app import projects
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
     from clustering.store import reference
 
     data = load_sample("digits")

@@ -13,8 +13,8 @@ from app import projector
 from app import scatter as scatter_module
 from app.replay import replay_figure
 from clustering.backends.deep.torch_core import Replay
+from clustering.io.samples import load_sample
 from clustering.lessons import digits, dimensions
-from clustering.samples import load_sample
 
 
 def shown(at) -> str:

@@ -8,7 +8,7 @@ import json
 import numpy as np
 from test_app import app, on_digits
 
-from clustering.confidence import held_out_ece
+from clustering.evidence.confidence import held_out_ece
 
 
 def test_cluster_page_suggests_a_level_and_runs_it():

@@ -10,8 +10,8 @@ from sklearn.datasets import make_blobs
 
 from clustering.cli import main
 from clustering.data import Dataset
-from clustering.pipeline import run
-from clustering.samples import load_sample
+from clustering.io.samples import load_sample
+from clustering.run.pipeline import run
 
 
 def test_auto_on_wide_data_reduces_then_checks_its_level_by_resampling():

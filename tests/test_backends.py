@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from clustering import metrics
 from clustering.backends import BACKENDS, ParamError, get_backend
-from clustering.pipeline import check_feasible, run
-from clustering.samples import load_sample
+from clustering.evaluate import metrics
+from clustering.io.samples import load_sample
+from clustering.run.pipeline import check_feasible, run
 
 SMALL = {
     "kmeans": {"n_clusters": 4},
@@ -150,7 +150,7 @@ def test_mnist_test_pca50_leiden_and_umap_hdbscan():
     asserted came from the `hdbscan` package's approximate tree, turned off as luck; see backends/hdbscan.py)."""
     from sklearn.cluster import HDBSCAN as ScikitHDBSCAN
 
-    from clustering.metrics import ari
+    from clustering.evaluate.metrics import ari
 
     data = load_sample("mnist-test")
     leiden = run(data, "leiden", {}, preprocess="pca:50", seed=0, truth=data.labels())
@@ -184,7 +184,7 @@ def test_hdbscan_selection_parameter_is_named_for_what_it_is_and_the_old_name_st
 def test_pipeline_reads_what_a_backend_declares(blobs):
     from clustering.backends import BACKENDS
     from clustering.data import Dataset
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
 
     assert BACKENDS["leiden"].graph_size({"n_neighbors": 12}) == 12 and BACKENDS["kmeans"].graph_size({}) is None
     result = run(Dataset(blobs[0]), "hdbscan", {"reduction": "umap", "reduce_dims": 2, "min_cluster_size": 20})
@@ -193,7 +193,7 @@ def test_pipeline_reads_what_a_backend_declares(blobs):
 
 def test_refusal_reads_the_width_after_preprocessing_without_computing_it():
     from clustering.data import Dataset
-    from clustering.pipeline import refusal
+    from clustering.run.pipeline import refusal
 
     wide = Dataset(np.zeros((60_000, 300), dtype=np.float32))
     assert "60,000 rows" in (refusal(wide, "spectral", {}) or "")  # too many rows whatever the width

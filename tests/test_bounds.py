@@ -271,7 +271,7 @@ def test_cli_options_are_checked_before_work(tmp_path, capsys, args, message):
 
 
 def test_a_sampled_sweep_joins_its_truth_file_on_every_row(tmp_path, capsys):
-    from clustering.samples import load_input
+    from clustering.io.samples import load_input
 
     labels = load_input("sample:digits").metadata["label"]
     pd.DataFrame({"row": range(1797), "label": labels}).iloc[::-1].to_csv(tmp_path / "t.csv", index=False)

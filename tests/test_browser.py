@@ -137,7 +137,7 @@ def test_load_cluster_explore_select_recluster(server, page):
 
 
 def test_a_labels_file_imports_joined_by_id_with_its_names(server, page, tmp_path):
-    from clustering.samples import load_input
+    from clustering.io.samples import load_input
 
     digits = load_input("sample:digits")
     names = np.array([f"digit-{d}" for d in range(10)])[digits.metadata["label"].to_numpy()]
@@ -218,8 +218,8 @@ def test_products_csv_keeps_price_as_metadata_and_clusters_by_the_embedding(serv
 
 
 def test_text_search_and_a_word_tree_on_python_docs(server, page):
-    from clustering.samples import load_sample
-    from clustering.search import search_rows
+    from clustering.io.samples import load_sample
+    from clustering.visual.search import search_rows
 
     expected = len(search_rows(load_sample("python-docs").metadata, "file"))
     page.goto(server.url)
@@ -515,8 +515,8 @@ def test_project_survives_reload_and_restart(browser, tmp_path):
 
 CLI_WRITER = """
 import sys, numpy as np
-from clustering.pipeline import run
-from clustering.samples import load_sample
+from clustering.run.pipeline import run
+from clustering.io.samples import load_sample
 from clustering.store import Store
 data, store = load_sample("digits"), Store()
 for i in range(int(sys.argv[2])):
@@ -530,7 +530,7 @@ def test_two_browser_sessions_and_a_cli_share_a_project(browser, tmp_path):
     import subprocess
     import sys
 
-    from clustering.samples import load_sample
+    from clustering.io.samples import load_sample
     from clustering.store import Store, reference
 
     home = {"CLUSTERLAB_HOME": str(tmp_path / "home")}

@@ -9,10 +9,10 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.manifold import trustworthiness
 
-from clustering import compare as cmp
-from clustering import metrics
 from clustering.cli import main
-from clustering.perception import (
+from clustering.evaluate import compare as cmp
+from clustering.evaluate import metrics
+from clustering.evaluate.perception import (
     ViewModel,
     neighbourhood_preservation,
     perceive,
@@ -212,7 +212,7 @@ def test_cli_perceive_given_coordinates(tmp_path, capsys):
 
 
 def test_perception_says_what_to_change_when_every_verdict_is_the_same():
-    from clustering.perception import advice
+    from clustering.evaluate.perception import advice
 
     merged = {0: {"verdict": "merged"}, 1: {"verdict": "merged"}, 2: {"verdict": "merged"}}
     assert "fewer groups (2 regions)" in advice(merged, 2) and "resolution" in advice(merged, 2)
@@ -234,7 +234,7 @@ def test_a_cluster_split_into_many_small_pieces_is_called_split_and_small_flows_
 
 
 def test_small_separate_blobs_in_a_large_scatter_are_seen_not_hidden():
-    from clustering.perception import perceive
+    from clustering.evaluate.perception import perceive
 
     rng = np.random.default_rng(0)
     big = [rng.normal(loc=c, scale=1.0, size=(60_000, 2)) for c in ((0, 0), (30, 0), (0, 30))]

@@ -9,10 +9,10 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import roc_auc_score
 
-from clustering.confidence import cluster_mean, majority_correct, neighbour_share, reliability, row_jaccard
 from clustering.data import Dataset
-from clustering.pipeline import run
-from clustering.trust import run_confidence
+from clustering.evidence.confidence import cluster_mean, majority_correct, neighbour_share, reliability, row_jaccard
+from clustering.run.pipeline import run
+from clustering.run.resampling import run_confidence
 
 
 def test_row_jaccard_by_hand():
@@ -102,8 +102,8 @@ def test_cli_cluster_writes_the_resampled_confidence(tmp_path, capsys):
 def test_a_cluster_that_glues_separate_groups_is_less_sure_though_every_neighbour_agrees():
     """Two far-apart blobs given one label: each row's neighbours all share it (the neighbour evidence sees nothing
     wrong), but the finer reference splits the cluster, so its purity and calibrated confidence are lower."""
-    from clustering.confidence import neighbour_confidence, neighbour_evidence
-    from clustering.neighbors import knn_graph
+    from clustering.evidence.confidence import neighbour_confidence, neighbour_evidence
+    from clustering.graph.neighbors import knn_graph
 
     centers = [[0] * 8, [20] * 8, [-20] * 8, [0] * 7 + [40]]
     x, y = make_blobs(1000, n_features=8, centers=centers, cluster_std=1.0, random_state=3)
@@ -119,7 +119,7 @@ def test_a_cluster_that_glues_separate_groups_is_less_sure_though_every_neighbou
 
 
 def test_the_held_out_error_is_the_median_of_the_calibration_files_runs():
-    from clustering.confidence import held_out_ece, load_calibration
+    from clustering.evidence.confidence import held_out_ece, load_calibration
 
     runs = [e for s in load_calibration()["neighbours"]["held_out_ece"].values() for e in s["runs"].values()]
     assert len(runs) == 35 and held_out_ece() == pytest.approx(float(np.median(runs)))

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 from commands import clusterlab
 
-from clustering.labelfile import imported_result, read_label_file
-from clustering.pipeline import run, run_subset
-from clustering.samples import load_sample
+from clustering.io.labels import read_label_file
+from clustering.io.samples import load_sample
+from clustering.run.imported import imported_result
+from clustering.run.pipeline import run, run_subset
 from clustering.store import DatasetRef, Store
 
 CONFIG = """data: {path: sample:digits}
@@ -58,8 +59,8 @@ def test_every_run_kind_survives_export_and_rerun(tmp_path):
     imported_id = store.add_run("all", imported_result(data, found, "mine.csv"), "mine")
     for code, name in found.names.items():
         store.name_cluster("all", imported_id, code, name)
-    from clustering.consensus import consensus_result
-    from clustering.edits import edited_result
+    from clustering.evidence.consensus import consensus_result
+    from clustering.run.edits import edited_result
 
     store.add_run("all", consensus_result(data, [(plain_id, plain.labels), (imported_id, found.labels)]), "agreed")
     imported = store.find_run("all", imported_id).to_result(*store.labels("all", imported_id), data.fingerprint)

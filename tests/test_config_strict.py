@@ -92,8 +92,8 @@ def test_the_cli_says_one_line(tmp_path, capsys):
 
 
 def test_export_of_repeated_run_names_re_runs(tmp_path, monkeypatch):
-    from clustering.pipeline import run
-    from clustering.samples import load_input
+    from clustering.io.samples import load_input
+    from clustering.run.pipeline import run
     from clustering.store.config import reference
 
     store = Store(tmp_path / "home")

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering import metrics
 from clustering.cli import main
-from clustering.consensus import co_association, consensus
-from clustering.neighbors import knn_graph
-from clustering.pipeline import run
-from clustering.samples import load_sample
+from clustering.evaluate import metrics
+from clustering.evidence.consensus import co_association, consensus
+from clustering.graph.neighbors import knn_graph
+from clustering.io.samples import load_sample
+from clustering.run.pipeline import run
 
 MEMBERS = [
     ("kmeans", {"n_clusters": 10}, 0),
@@ -112,7 +112,7 @@ def test_method_consensus_makes_its_own_ensemble_and_beats_its_median_member(tmp
     """`--method consensus`: Leiden at three levels and seeds, k-means and HDBSCAN, agreed on; as good as its
     median member on digits; in a config it replays to identical labels beside a consensus of runs."""
     from clustering.backends import get_backend
-    from clustering.preprocess import prepared
+    from clustering.graph.preprocess import prepared
     from clustering.store import Store
     from clustering.store.config import export_config, load_config, run_config
 

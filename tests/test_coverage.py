@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from clustering.data import Dataset
-from clustering.pipeline import run
-from clustering.scale import sampled
-from clustering.scale.coverage import covering_rows, uncovered
+from clustering.run import sampled
+from clustering.run.coverage import covering_rows, uncovered
+from clustering.run.pipeline import run
 
 
 def rare_data(big: int = 20_000, small: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from clustering import metrics
 from clustering.backends import get_backend
 from clustering.backends.deep.dec import DEC
 from clustering.backends.deep.n2d import N2D
 from clustering.backends.deep.torch_core import kl_divergence, pick_device, soft_assignment, target_distribution
 from clustering.data import Dataset
-from clustering.pipeline import run
+from clustering.evaluate import metrics
+from clustering.io.samples import load_sample
 from clustering.progress import Cancelled
-from clustering.samples import load_sample
+from clustering.run.pipeline import run
 
 SMALL = {"hidden": "128,128,256", "pretrain_epochs": 40, "max_iter": 3000, "update_interval": 50}
 

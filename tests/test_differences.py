@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.differences import differences, effect_words
+from clustering.evaluate.differences import differences, effect_words
 
 
 def planted(n=2000, seed=0):

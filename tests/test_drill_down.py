@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.metrics import ari
-from clustering.pipeline import run, run_subset
+from clustering.evaluate.metrics import ari
+from clustering.io.samples import load_sample
 from clustering.report import project_report
-from clustering.samples import load_sample
+from clustering.run.pipeline import run, run_subset
 from clustering.store import DatasetRef, Store
 
 

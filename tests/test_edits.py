@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from clustering.data import Dataset
-from clustering.edits import EDITED, EditError, apply_edits, edited_result, row_ids
-from clustering.pipeline import run
+from clustering.run.edits import EDITED, EditError, apply_edits, edited_result, row_ids
+from clustering.run.pipeline import run
 from clustering.store import Store
 from clustering.store.config import ConfigError, export_config, load_config, parse_config, run_config
 

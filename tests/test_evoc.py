@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.levels import evoc_levels
-from clustering.pipeline import run
-from clustering.samples import load_sample
+from clustering.io.samples import load_sample
+from clustering.run.levels import evoc_levels
+from clustering.run.pipeline import run
 
 
 def test_evoc_keeps_its_layers_and_any_layer_is_a_run():

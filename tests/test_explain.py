@@ -12,7 +12,7 @@ from sklearn.datasets import make_blobs, make_circles
 from clustering.cli import main
 from clustering.explain import Space, available_spaces, build_space, explain, leaf_curve, polyhedra, trees
 from clustering.explain.keywords import keywords
-from clustering.samples import load_sample
+from clustering.io.samples import load_sample
 
 
 def line_space(values):

@@ -11,7 +11,7 @@ import pytest
 from commands import clusterlab, huge_blobs
 
 from clustering.data import DataError
-from clustering.neighbors import knn_graph
+from clustering.graph.neighbors import knn_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def test_huge_finite_values_cluster_without_crash(tmp_path, method):
 
 
 def test_power_of_two_scaling_keeps_labels(tmp_path):
-    from clustering.pipeline import run_array
+    from clustering.run.pipeline import run_array
 
     x = huge_blobs(tmp_path / "h.npy", scale=1.0).astype(np.float32)
     plain = run_array(x, "leiden", {"resolution": 0.5}).labels
@@ -50,7 +50,7 @@ def test_knn_with_missing_neighbours_is_refused_not_built():
 
 
 def test_planted_cache_graph_is_checked_and_rebuilt(monkeypatch, tmp_path):
-    from clustering import neighbors
+    from clustering.graph import neighbors
 
     monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
     x = np.random.default_rng(1).normal(size=(80, 3)).astype(np.float32)

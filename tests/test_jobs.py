@@ -30,7 +30,7 @@ def test_a_native_crash_ends_only_the_job():
     job = jobs.start("crash", crash, {})
     assert job.wait(timeout=120)
     assert "crashed (SIGSEGV)" in job.error and job.result is None
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
 
     x = np.random.default_rng(0).normal(size=(60, 3)).astype(np.float32)
     from clustering.data import Dataset

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from clustering.cli import main
 from clustering.data import DataError, Dataset
-from clustering.labelfile import read_label_file
-from clustering.samples import load_input
+from clustering.io.labels import read_label_file
+from clustering.io.samples import load_input
 
 
 def run_cli(args, capsys):
@@ -354,7 +354,7 @@ def test_explain_and_perceive_read_a_sorted_file_as_the_plain_one(tmp_path, caps
 @pytest.mark.parametrize("marker", ["NA", "N/A", "", "nan", "null", "NULL", "<NA>"])
 def test_missing_markers_in_a_truth_file_are_missing_not_a_class(marker, capsys):
     """A truth file written by pandas (`NA`) or by hand: those rows are left out of the scores, and said."""
-    from clustering.metrics import agreement
+    from clustering.evaluate.metrics import agreement
 
     data = _tiny()
     truth_values = ["a", "a", marker, "b", "b", marker]

@@ -11,10 +11,10 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
 
+from clustering.evaluate.metrics import acc as clustering_accuracy
+from clustering.io.samples import MNIST_ND_DIMENSIONS, load_sample, sample_names
 from clustering.lessons import digits, dimensions
 from clustering.lessons.facts import DIGIT_WORDS, clustering_facts, picture_facts
-from clustering.metrics import acc as clustering_accuracy
-from clustering.samples import MNIST_ND_DIMENSIONS, load_sample, sample_names
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +269,7 @@ def test_the_mnist_nd_trainer_runs(monkeypatch, tmp_path):
 
 def test_the_exported_lesson_is_one_offline_page_with_the_computed_steps(digit_data):
     from clustering.lessons.export import digits_sections, dimension_sections, render_lesson
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
 
     truth = digit_data.labels()
     layout = PCA(2, random_state=0).fit_transform(digit_data.vectors)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clustering.level_tree import level_tree
+from clustering.evidence.level_tree import level_tree
 
 
 def test_a_nested_pair_of_levels_by_hand():

@@ -7,8 +7,8 @@ import pytest
 from test_text_column import products
 
 from clustering.cli import main
-from clustering.report.colours import NOISE_CODE, NOISE_COLOUR, TAB20, colour_codes, named_colour_codes, palette
-from clustering.report.map_labels import map_labels, place_labels
+from clustering.visual.colours import NOISE_CODE, NOISE_COLOUR, TAB20, colour_codes, named_colour_codes, palette
+from clustering.visual.map_labels import map_labels, place_labels
 
 
 def test_each_group_is_labelled_on_its_own_points_largest_first_noise_left_out():
@@ -98,9 +98,9 @@ def test_a_crowded_figure_hides_labels_rather_than_overlapping_them(tmp_path, n_
 
 
 def test_levels_label_coarse_groups_first_and_finer_ones_at_their_own_level():
-    from clustering.levels import leiden_levels
-    from clustering.report.map_labels import level_labels
-    from clustering.samples import load_sample
+    from clustering.io.samples import load_sample
+    from clustering.run.levels import leiden_levels
+    from clustering.visual.map_labels import level_labels
 
     data = load_sample("digits")
     levels = [result.labels for result in leiden_levels(data, (0.05, 0.5, 2.0))]

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from clustering import metrics
+from clustering.evaluate import metrics
 
 
 def test_ari_hand_computed():

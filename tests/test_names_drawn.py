@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from commands import clusterlab
 
-from clustering.report.colours import SHOWN_NAME_CHARS, named_colour_codes, shown_name
+from clustering.visual.colours import SHOWN_NAME_CHARS, named_colour_codes, shown_name
 
 BIDI = "\u202e"
 
@@ -56,8 +56,8 @@ def test_a_ten_megabyte_name_is_refused_at_once_by_its_setting(tmp_path):
 
 def test_a_small_figure_names_every_large_cluster_and_its_whole_title(tmp_path):
     """Seven named clusters on a 4 x 3 inch figure: the old placement dropped three names and cut the title."""
-    from clustering.pipeline import run
-    from clustering.samples import load_sample
+    from clustering.io.samples import load_sample
+    from clustering.run.pipeline import run
 
     labels = run(load_sample("digits"), "kmeans", {"n_clusters": 7}, seed=0).labels
     names = ["zeros and sixes", "ones written straight", "curly twos with loops", "threes fives and nines"]

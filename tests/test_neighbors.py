@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from clustering import neighbors
-from clustering.neighbors import fuzzy_connectivities, jaccard_connectivities, knn_graph, leiden_membership
+from clustering.graph import neighbors
+from clustering.graph.neighbors import fuzzy_connectivities, jaccard_connectivities, knn_graph, leiden_membership
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_jaccard_weights_hand_case():
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 def test_faiss_and_numpy_exact_agree(metric):
-    from clustering.neighbors import _exact, _exact_numpy
+    from clustering.graph.neighbors import _exact, _exact_numpy
 
     x = np.random.default_rng(3).normal(size=(700, 12)).astype(np.float32)
     fast_i, fast_d = _exact(x, 9, metric)
@@ -109,7 +109,7 @@ def test_faiss_and_numpy_exact_agree(metric):
 
 
 def test_a_graph_is_reused_only_for_the_same_rows_metric_and_enough_neighbours():
-    from clustering.neighbors import knn_graph, reuse_or_build
+    from clustering.graph.neighbors import knn_graph, reuse_or_build
 
     x = np.random.default_rng(0).normal(size=(200, 5)).astype(np.float32)
     graph = knn_graph(x, 10, "euclidean")

@@ -18,7 +18,7 @@ def test_planted_pickle_in_sweep_cache_never_runs(monkeypatch, tmp_path):
     import pickle
 
     from clustering.data import Dataset
-    from clustering.sweep import sweep
+    from clustering.run.sweep import sweep
 
     monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
     marker = tmp_path / "pwned"

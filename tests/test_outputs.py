@@ -13,7 +13,7 @@ import pytest
 from commands import clusterlab
 
 from clustering.cache import remove_stale_temporaries, temporary_for
-from clustering.neighbors import knn_graph
+from clustering.graph.neighbors import knn_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 

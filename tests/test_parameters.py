@@ -138,7 +138,7 @@ def schema_value(param):
 @given(method=st.sampled_from(FAST), data=st.data())
 def test_any_valid_value_gives_a_valid_run_or_a_clear_refusal(method, data):
     """Runs on 70 rows with one schema value drawn per example: labels for every row, or a ParamError."""
-    from clustering.pipeline import run_array
+    from clustering.run.pipeline import run_array
 
     backend = BACKENDS[method]
     param = data.draw(st.sampled_from([p for p in backend.schema if p.name not in ("seed",)]))
@@ -163,7 +163,7 @@ def test_any_valid_value_gives_a_valid_run_or_a_clear_refusal(method, data):
 
 def test_spectral_refuses_as_many_clusters_as_rows():
     """Found by the property test: 70 clusters of 70 rows reached scipy's eigensolver, which raised."""
-    from clustering.pipeline import run_array
+    from clustering.run.pipeline import run_array
 
     x = np.random.default_rng(0).normal(size=(70, 5)).astype(np.float32)
     with pytest.raises(ParamError, match="at most 69"):

@@ -5,12 +5,12 @@ import threading
 import numpy as np
 import pytest
 
-from clustering import metrics
 from clustering.backends.base import ParamError
 from clustering.data import Dataset
-from clustering.fit import checked_params, fit, training_progress
-from clustering.pipeline import refusal, run
+from clustering.evaluate import metrics
 from clustering.progress import Cancelled
+from clustering.run.fit import checked_params, fit, training_progress
+from clustering.run.pipeline import refusal, run
 
 
 def blobs(n=900, d=6, seed=0):

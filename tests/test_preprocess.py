@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from clustering.data import DataError, Dataset
-from clustering.preprocess import Preprocessing, parse, prepared, preprocess
+from clustering.graph.preprocess import Preprocessing, parse, prepared, preprocess
 
 
 @pytest.mark.parametrize(

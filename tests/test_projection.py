@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from clustering import fit_rows
 from clustering.data import Dataset
-from clustering.layout import layout, layout_note
+from clustering.graph.projection import execution, pca_embed, project
 from clustering.params import ParamError
-from clustering.projection import execution, pca_embed, project
+from clustering.run import fit_rows
+from clustering.run.layout import layout, layout_note
 
 
 def blobs(n=600, d=6, seed=0):

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from clustering import metrics, rapids
 from clustering.data import Dataset
+from clustering.evaluate import metrics
+from clustering.graph import rapids
 from clustering.params import ParamError
-from clustering.pipeline import run
+from clustering.run.pipeline import run
 
 REASON = rapids.unavailable()
 
@@ -42,7 +43,7 @@ def test_rapids_runs_the_method_on_the_gpu(method):
 def test_rapids_umap_layout_keeps_neighbourhoods():
     from sklearn.manifold import trustworthiness
 
-    from clustering.projection import umap_embed
+    from clustering.graph.projection import umap_embed
 
     data, _ = blobs()
     xy = umap_embed(data.vectors, device="gpu")

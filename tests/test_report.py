@@ -13,11 +13,11 @@ from browser import CHROMIUM_ARGS, chromium_path
 
 from clustering.cli import main
 from clustering.data import Dataset
-from clustering.profiles import cluster_profiles, column_kinds
+from clustering.evaluate.profiles import cluster_profiles, column_kinds
 from clustering.report import ReportOptions, ReportRun, build_report, script_json
-from clustering.report.colours import colour_codes
 from clustering.report.export import joined_labels, write_table
 from clustering.report.figures import VECTOR_POINTS_MAX, figure_bytes, heatmap_figure, scatter_figure
+from clustering.visual.colours import colour_codes
 
 PAYLOADS = [
     "<script>window.__pwned = 1</script>",
@@ -79,8 +79,8 @@ def test_profiles_show_what_sets_each_cluster_apart():
 
 
 def test_report_of_two_runs_with_truth_holds_every_part(tmp_path):
-    from clustering.pipeline import run
-    from clustering.samples import load_sample
+    from clustering.io.samples import load_sample
+    from clustering.run.pipeline import run
 
     data = load_sample("digits")
     runs = []
@@ -463,9 +463,9 @@ def test_ten_thousand_clusters_are_drawn_in_colour_with_a_counted_legend(tmp_pat
 def test_report_says_how_sure_it_is(tmp_path):
     """Level tree, a kept suggestion's ladder, a consensus against its members and each run's confidence with its
     reliability; names that are injection attempts stay text."""
-    from clustering.consensus import consensus_result
-    from clustering.levels import leiden_levels
-    from clustering.suggest import suggest
+    from clustering.evidence.consensus import consensus_result
+    from clustering.run.levels import leiden_levels
+    from clustering.run.suggest import suggest
 
     dataset, truth = hostile_dataset()
     levels = leiden_levels(dataset, (0.05, 0.5, 2.0))

@@ -3,7 +3,7 @@ import time
 import numpy as np
 import pytest
 
-from clustering.samples import SAMPLES, load_sample, sample_names
+from clustering.io.samples import SAMPLES, load_sample, sample_names
 
 
 @pytest.mark.parametrize("name", list(SAMPLES))
@@ -25,7 +25,7 @@ def test_each_sample_loads_fast_with_label(name):
 def test_search_finds_words_and_metadata_values_ignoring_case():
     import pandas as pd
 
-    from clustering.search import search_rows
+    from clustering.visual.search import search_rows
 
     metadata = pd.DataFrame({"text": ["Open a FILE", "read files", "sockets"], "price": [12, 120, 3]})
     assert search_rows(metadata, "file").tolist() == [0, 1]

@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering import metrics
 from clustering.cli import main
 from clustering.data import DataError, Dataset
+from clustering.evaluate import metrics
+from clustering.graph.preprocess import Preprocessing
 from clustering.params import ParamError
-from clustering.pipeline import run, sample_size
-from clustering.preprocess import Preprocessing
 from clustering.progress import Cancelled
-from clustering.scale.model import SampleModel
-from clustering.scale.sampled import choose_rows, fit_sample, layout_sampled
+from clustering.run.model import SampleModel
+from clustering.run.pipeline import run, sample_size
+from clustering.run.sampled import choose_rows, fit_sample, layout_sampled
 from clustering.scale.sources import open_source
 
 
@@ -93,7 +93,7 @@ def test_noise_votes_and_wins_in_empty_space():
 
 @pytest.mark.parametrize("spec", ["standardize", "l2", "pca:3"])
 def test_transform_fitted_on_the_sample_matches_preprocess(spec):
-    from clustering.preprocess import preprocess
+    from clustering.graph.preprocess import preprocess
 
     x, _ = blobs(2_000)
     transform = Preprocessing.fit(x, spec)
@@ -428,7 +428,7 @@ def test_the_method_seed_chooses_the_sample_when_no_seed_is_given():
 
 
 def test_a_full_fit_lays_out_a_sample_above_the_layout_limit(monkeypatch):
-    import clustering.fit_rows as fit_rows
+    import clustering.run.fit_rows as fit_rows
 
     monkeypatch.setattr(fit_rows, "LAYOUT_FULL_ROWS", 1_000)
     monkeypatch.setattr(fit_rows, "LAYOUT_SAMPLE_ROWS", 800)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from commands import clusterlab
 
-from clustering.pipeline import run_array
+from clustering.run.pipeline import run_array
 from clustering.store import DatasetRef, Store
 
 SLOW = """data: {path: sample:digits}
@@ -36,7 +36,7 @@ print(store.create_unique("digits 2026-12-07 07.57.41", DatasetRef(source="sampl
 KILLED_AFTER_RENAME = """
 import os, signal, sys
 import numpy as np
-from clustering.pipeline import run_array
+from clustering.run.pipeline import run_array
 from clustering.store import Store
 store = Store(sys.argv[1])
 def killed(*args, **kwargs):

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from commands import clusterlab
 
-from clustering.pipeline import run_array
+from clustering.run.pipeline import run_array
 from clustering.store import ConfigError, DatasetRef, Store, StoreError, load_config
 
 CONFIG = """data: {path: sample:digits}
@@ -189,7 +189,7 @@ def test_layouts_and_explanations_are_kept(store):
 
 WRITER = """
 import sys, numpy as np
-from clustering.pipeline import run_array
+from clustering.run.pipeline import run_array
 from clustering.store import Store
 store = Store(sys.argv[1])
 x = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
@@ -286,8 +286,8 @@ def test_drop_nonfinite_is_part_of_the_reference(tmp_path):
 
 
 def test_a_drill_down_keeps_its_rows_so_its_outside_is_not_read_as_noise(tmp_path):
-    from clustering.pipeline import run, run_subset
-    from clustering.samples import load_sample
+    from clustering.io.samples import load_sample
+    from clustering.run.pipeline import run, run_subset
 
     store = Store(tmp_path / "home")
     data = load_sample("digits")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from clustering.cli import main
-from clustering.pipeline import run_array
+from clustering.run.pipeline import run_array
 from clustering.store import DatasetRef, Store, StoreError
 
 

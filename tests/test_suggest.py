@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from clustering.cli import main
-from clustering.confidence import clusterwise_stability
-from clustering.suggest import Level, choose
+from clustering.evidence.confidence import clusterwise_stability
+from clustering.run.suggest import Level, choose
 
 
 def run_cli(args, capsys):
@@ -95,7 +95,7 @@ def test_a_suggestion_kept_in_a_project_is_in_its_report(tmp_path, capsys, monke
 
 def test_repeated_values_do_not_weigh():
     from clustering.data import Dataset
-    from clustering.suggest import suggest
+    from clustering.run.suggest import suggest
 
     x = np.random.default_rng(0).normal(size=(300, 4))
     x[:100] += 6
@@ -111,7 +111,7 @@ def test_repeated_values_do_not_weigh():
 @pytest.mark.parametrize("kind", ["identical", "noise"])
 def test_no_structure_recommends_one_cluster(method, kind):
     from clustering.data import Dataset
-    from clustering.suggest import suggest
+    from clustering.run.suggest import suggest
 
     rng = np.random.default_rng(0)
     x = np.ones((400, 8)) if kind == "identical" else rng.normal(size=(400, 8))
@@ -122,7 +122,7 @@ def test_no_structure_recommends_one_cluster(method, kind):
 
 def test_clear_blobs_still_have_structure():
     from clustering.data import Dataset
-    from clustering.suggest import suggest
+    from clustering.run.suggest import suggest
 
     x = np.random.default_rng(1).normal(size=(300, 4))
     x[:100] += 6

@@ -1,7 +1,7 @@
 import numpy as np
 
 from clustering.data import Dataset
-from clustering.sweep import _cache_path, pairwise_ari, sweep
+from clustering.run.sweep import _cache_path, pairwise_ari, sweep
 
 
 def test_pairwise_ari_on_common_rows():

@@ -19,10 +19,10 @@ from app.views.suggest_panel import suggest_section
 from app.widgets import keep_choice, kept_choice, parameter_form
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
-from clustering.metrics import agreement
-from clustering.pipeline import refusal as run_refusal
-from clustering.pipeline import run, sample_size
-from clustering.scale.model import VOTERS
+from clustering.evaluate.metrics import agreement
+from clustering.run.model import VOTERS
+from clustering.run.pipeline import refusal as run_refusal
+from clustering.run.pipeline import run, sample_size
 
 
 def neighbours_text(knn: dict | None) -> str:
@@ -84,7 +84,7 @@ def cluster_names_editor(data, run_id: str, labels: np.ndarray) -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _suggestions(fingerprint: str, run_id: str, _data, _labels: np.ndarray) -> dict[int, list[str]]:
-    from clustering.profiles import suggested_names
+    from clustering.evaluate.profiles import suggested_names
 
     return suggested_names(_data.metadata, _labels, _data.text_column, skip=(_data.id_column,))
 
@@ -109,7 +109,8 @@ def import_labels(data, preprocess: str) -> None:
         from pathlib import Path
 
         from clustering.data import DataError
-        from clustering.labelfile import imported_result, read_label_file
+        from clustering.io.labels import read_label_file
+        from clustering.run.imported import imported_result
 
         file_name = Path(upload.name).name
         with tempfile.TemporaryDirectory() as folder:
@@ -306,7 +307,7 @@ def active_run(data, entry, truth) -> None:
 
 def evoc_layers_button(data, result, run_id: str) -> None:
     """An EVoC run's layers (finest to coarsest, from one fit) kept as runs: levels to colour by and compare."""
-    from clustering.levels import evoc_levels
+    from clustering.run.levels import evoc_levels
 
     layers = result.info.get("layers") or []
     label = f"Keep EVoC's {len(layers)} layers as runs ({', '.join(map(str, sorted(layers)))} clusters)"
@@ -341,7 +342,7 @@ def sweep_section(data, preprocess: str, method: str, params: dict, problem: str
             stop = c2.number_input("To", value=float(2 * (spec.default or 1)), key="sweep-to")
             count = c3.number_input("Values", min_value=2, max_value=30, value=6, key="sweep-count")
             if st.button("Run sweep", disabled="job" in st.session_state or bool(problem), key="run-sweep"):
-                from clustering.sweep import sweep
+                from clustering.run.sweep import sweep
 
                 values = [float(v) for v in np.linspace(start, stop, int(count))]
                 base = {k: v for k, v in params.items() if k != sweep_param}

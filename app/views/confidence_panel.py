@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import projector
 from app.text import plain
-from clustering.confidence import UNCERTAIN_BELOW, majority_correct, reliability
+from clustering.evidence.confidence import UNCERTAIN_BELOW, majority_correct, reliability
 
 
 def confidence_figure(confidence: np.ndarray) -> go.Figure:

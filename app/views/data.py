@@ -14,7 +14,7 @@ from app.state import cached_upload, choose_sample, dataset, sample_caption, upl
 from app.text import plain
 from clustering.data import DataError, Dataset
 from clustering.io import FORMATS
-from clustering.samples import sample_names
+from clustering.io.samples import sample_names
 from clustering.store import DatasetRef
 
 

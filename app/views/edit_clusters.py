@@ -14,7 +14,7 @@ from app.text import plain
 from app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.data import Dataset
-from clustering.edits import edit_run, row_ids
+from clustering.run.edits import edit_run, row_ids
 
 
 def _start(data: Dataset, entry: RunEntry, edit: dict, preprocess: str, what: str) -> None:

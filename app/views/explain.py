@@ -19,11 +19,11 @@ from app.state import runs_for
 from app.text import plain
 from app.widgets import parameter_form
 from clustering.data import Dataset
+from clustering.evaluate.profiles import cluster_profiles, exemplar_text
 from clustering.explain import EXPLAINERS, SPACES, available_spaces, explain_in_space
 from clustering.explain.keywords import keyword_labels
 from clustering.explain.masks import mean_image, rule_mask
-from clustering.profiles import cluster_profiles, exemplar_text
-from clustering.projection import PROJECTIONS
+from clustering.graph.projection import PROJECTIONS
 
 COVERAGE = [
     ("rule holds, in the cluster", "#2f9e44"),

@@ -31,10 +31,10 @@ from app.views.map_tools import (
 from app.views.selection_stats import differences_section
 from app.widgets import parameter_form
 from clustering.backends import BACKENDS
-from clustering.pipeline import run_subset
-from clustering.projection import PROJECTIONS
-from clustering.report.colours import shown_legend
-from clustering.search import search_rows
+from clustering.graph.projection import PROJECTIONS
+from clustering.run.pipeline import run_subset
+from clustering.visual.colours import shown_legend
+from clustering.visual.search import search_rows
 
 
 def render() -> None:

@@ -12,7 +12,7 @@ from app.page import page_setup, show_flash
 from app.state import choose_sample, dataset, sample_caption
 from app.text import plain
 from clustering.data import DataError
-from clustering.samples import sample_names
+from clustering.io.samples import sample_names
 from clustering.store import StoreError
 from clustering.store.config import export_project
 

@@ -11,7 +11,7 @@ import streamlit as st
 from app.layouts import rows_in_polygon
 from app.text import plain
 from clustering.data import Dataset
-from clustering.report.filters import CHARTS_DEFAULT, FilterChart, chart_columns, filter_charts, filtered_rows
+from clustering.visual.filters import CHARTS_DEFAULT, FilterChart, chart_columns, filter_charts, filtered_rows
 
 NEIGHBOURS = 10
 
@@ -97,7 +97,7 @@ def hover_detail(data: Dataset, columns: list[str]) -> dict | None:
     hovered = st.session_state.get("hover_row")
     if not hovered or hovered["fingerprint"] != data.fingerprint or not columns:
         return None
-    from clustering.report.colours import hover_lines
+    from clustering.visual.colours import hover_lines
 
     text = hover_lines(data.metadata.iloc[[hovered["row"]]].reset_index(drop=True), columns)
     return {"row": hovered["drawn"], "text": text or ""}
@@ -111,14 +111,14 @@ def focus_row(data: Dataset) -> int | None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_neighbours(fingerprint: str, preprocess: str, row: int, _x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from clustering.neighbors import nearest_rows
+    from clustering.graph.neighbors import nearest_rows
 
     return nearest_rows(_x, row, NEIGHBOURS)
 
 
 def neighbours(data: Dataset, preprocess: str) -> np.ndarray | None:
     """The clicked point's nearest rows in the clustered space (after preprocessing), or None."""
-    from clustering.preprocess import prepared
+    from clustering.graph.preprocess import prepared
 
     row = focus_row(data)
     if row is None or row >= data.n:
@@ -128,7 +128,7 @@ def neighbours(data: Dataset, preprocess: str) -> np.ndarray | None:
 
 def neighbours_section(data: Dataset, preprocess: str, run_labels: np.ndarray | None) -> None:
     """The clicked point and its nearest neighbours, with their cluster, text and metadata."""
-    from clustering.preprocess import prepared
+    from clustering.graph.preprocess import prepared
 
     row = focus_row(data)
     if row is None or row >= data.n:
@@ -165,7 +165,7 @@ def space_words(preprocess: str) -> str:
 
 @st.cache_resource(max_entries=8, show_spinner="Clustering at several resolutions for the labels by zoom…")
 def cached_ladder(fingerprint: str, preprocess: str, _data: Dataset) -> list:
-    from clustering.levels import leiden_levels
+    from clustering.run.levels import leiden_levels
 
     return leiden_levels(_data, preprocess=preprocess)
 
@@ -179,7 +179,7 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
         "zoomed out, a finer level for each doubling of the zoom. Keywords name them when there is a text column.",
     ):
         return None
-    from clustering.report.map_labels import level_labels
+    from clustering.visual.map_labels import level_labels
 
     results = cached_ladder(data.fingerprint, preprocess, data)
     levels = [result.labels for result in results]
@@ -212,7 +212,7 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
 def uncertain_marks(data: Dataset, result) -> np.ndarray | None:
     """The colouring run's uncertain rows (clustered, confidence under UNCERTAIN_BELOW), marked on the map when
     the toggle is on; a button makes them the selection."""
-    from clustering.confidence import UNCERTAIN_BELOW
+    from clustering.evidence.confidence import UNCERTAIN_BELOW
 
     confidence = None if result is None else result.confidence()
     if confidence is None or len(confidence) != data.n:

@@ -18,7 +18,7 @@ from app.text import plain
 from app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.data import DataError
-from clustering.fit_rows import SAMPLE_ROWS
+from clustering.run.fit_rows import SAMPLE_ROWS
 from clustering.scale.dask_run import WORKER_MEMORY, cluster_out_of_core, read_drawn
 from clustering.scale.keep import KEPT_ROWS
 from clustering.store.database import home

@@ -11,7 +11,7 @@ import streamlit as st
 
 from app.text import plain
 from clustering.data import Dataset
-from clustering.differences import differences, effect_words
+from clustering.evaluate.differences import differences, effect_words
 
 SHOWN = 30
 

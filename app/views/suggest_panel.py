@@ -12,8 +12,8 @@ from app.jobs import start_job
 from app.state import add_run
 from app.text import plain
 from clustering.backends import BACKENDS
-from clustering.pipeline import run
-from clustering.suggest import LADDERS, Suggestion, suggest
+from clustering.run.pipeline import run
+from clustering.run.suggest import LADDERS, Suggestion, suggest
 
 
 def keep_suggestion(fingerprint: str, preprocess: str, found: Suggestion) -> None:
@@ -107,7 +107,7 @@ def level_actions(data, preprocess: str, found: dict) -> None:
         )
         st.rerun()
     if b2.button(f"Keep all {len(found['levels'])} levels as runs", disabled=busy, key="suggest-keep-all"):
-        from clustering.levels import ladder_levels
+        from clustering.run.levels import ladder_levels
 
         values = [level["value"] for level in found["levels"]]
         start_job(

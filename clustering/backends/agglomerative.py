@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, METRIC, Backend, Param, ParamError, memory_refusal, relabel_by_size
-from clustering.neighbors import KNNGraph, reuse_or_build
+from clustering.graph.neighbors import KNNGraph, reuse_or_build
 
 CONNECTIVITY_ABOVE = 5_000
 UNCONNECTED_MAX = 30_000

@@ -9,7 +9,7 @@
    tried and measured worse: on the text sample (67 topics) resolution 1 is not reproducible and the fallback
    scored ARI 0.142 against 0.261; on MNIST-test and PBMC the suggested level scored 0.795 and 0.440 against
    0.813 and 0.500. So auto keeps resolution 1 and says when its clusters are not reproducible.
-4. Confidence: calibrated from those resampled runs (`clustering.confidence`).
+4. Confidence: calibrated from those resampled runs (`clustering.evidence.confidence`).
 
 What it chose and why is kept in the run's info (`auto`). Above CLUSTERLAB_CONFIDENCE_MAX_ROWS rows it does not
 resample: resolution 1, confidence from neighbours, and it says so.
@@ -49,7 +49,7 @@ class Auto(Backend):
 
     def _resampled(self, x: np.ndarray, knn, resolution: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Leiden at `resolution` with three other seeds (same graph) and on four seeded 80% subsamples."""
-        from clustering.confidence import subsample_rows
+        from clustering.evidence.confidence import subsample_rows
 
         runs = [(np.arange(len(x)), self._leiden(x, resolution, seed + s, knn)) for s in range(1, REPEATS)]
         for r in range(1, REPEATS + 1):
@@ -60,7 +60,7 @@ class Auto(Backend):
     @staticmethod
     def _level_reason(labels: np.ndarray, runs: list) -> str:
         """What the resampled runs say about resolution 1's clusters."""
-        from clustering.confidence import REPRODUCIBLE, clusterwise_stability
+        from clustering.evidence.confidence import REPRODUCIBLE, clusterwise_stability
 
         found_again = clusterwise_stability(labels, runs)
         count = int(len(np.unique(labels[labels >= 0])))
@@ -77,10 +77,10 @@ class Auto(Backend):
 
     @override
     def fit(self, X, y=None):
-        from clustering.confidence import calibrated, full_evidence, neighbour_evidence
+        from clustering.evidence.confidence import calibrated, full_evidence, neighbour_evidence
+        from clustering.graph.neighbors import knn_graph
+        from clustering.graph.projection import pca_embed
         from clustering.limits import CONFIDENCE_MAX_ROWS
-        from clustering.neighbors import knn_graph
-        from clustering.projection import pca_embed
 
         seed = int(self._params()["seed"])
         x = self._check_x(X)

@@ -12,8 +12,9 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from clustering.graph.preprocess import fit_range
+from clustering.labels import relabel_by_size, size_order
 from clustering.params import Param, ParamError, check_params, with_schema_doc
-from clustering.preprocess import fit_range
 from clustering.progress import Cancelled
 
 __all__ = [
@@ -168,26 +169,6 @@ def memory_refusal(method: str, need_bytes: float, alternative: str) -> str | No
         f"{method} would need about {need_bytes / 2**30:.1f} GiB of memory here "
         f"(available {budget / 0.6 / 2**30:.1f} GiB). {alternative}"
     )
-
-
-def relabel_by_size(labels: np.ndarray) -> np.ndarray:
-    """Renumber clusters 0..k-1 by decreasing size (readable legends); -1 (noise) stays -1."""
-    labels = np.asarray(labels).astype(np.int64)
-    out = np.full(labels.shape, -1, dtype=np.int32)
-    clustered = labels >= 0
-    if not clustered.any():
-        return out
-    values, inverse, counts = np.unique(labels[clustered], return_inverse=True, return_counts=True)
-    rank = np.empty(len(values), dtype=np.int32)
-    rank[np.argsort(-counts, kind="stable")] = np.arange(len(values), dtype=np.int32)
-    out[clustered] = rank[inverse]
-    return out
-
-
-def size_order(labels: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Cluster ids by decreasing size (ties by id), the order relabel_by_size numbers them in; empty ids last."""
-    counts = np.bincount(np.asarray(labels)[np.asarray(labels) >= 0], minlength=n_clusters)
-    return np.argsort(-counts, kind="stable")
 
 
 def by_size(raw: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:

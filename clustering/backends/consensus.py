@@ -1,8 +1,8 @@
 """A consensus of its own diverse ensemble: Leiden at three resolutions and several seeds, k-means at the number of
 clusters Leiden finds, and HDBSCAN, all on the shared kNN graph; their co-association clustered again with Leiden
-(`clustering.consensus`). Each row's probability is its agreement.
+(`clustering.evidence.consensus`). Each row's probability is its agreement.
 
-A consensus of runs the user chose is made by `clustering.consensus.consensus_result` (its parameters list the
+A consensus of runs the user chose is made by `clustering.evidence.consensus.consensus_result` (its parameters list the
 member runs); this backend makes its own members, so it runs like any method (CLI, config, app).
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 from typing_extensions import override
 
 from clustering.backends.base import SEED, Backend, Param
-from clustering.neighbors import reuse_or_build
+from clustering.graph.neighbors import reuse_or_build
 
 RESOLUTIONS = (0.5, 1.0, 2.0)
 
@@ -95,7 +95,7 @@ class ConsensusEnsemble(Backend):
 
     @override
     def fit(self, X, y=None, knn=None):
-        from clustering.consensus import consensus
+        from clustering.evidence.consensus import consensus
 
         p = self._params()
         x = self._check_x(X)

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 from typing_extensions import override
 
-from clustering import rapids
 from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
-from clustering.neighbors import KNNGraph
-from clustering.projection import pca_embed, umap_embed
-from clustering.rapids import DEVICES, device_refusal, use_gpu
+from clustering.graph import rapids
+from clustering.graph.neighbors import KNNGraph
+from clustering.graph.projection import pca_embed, umap_embed
+from clustering.graph.rapids import DEVICES, device_refusal, use_gpu
 
 AUTO_MAX_DIMS = 16
 FAST_MIN_ROWS = 20_000

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 from typing_extensions import override
 
-from clustering import rapids
 from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
-from clustering.neighbors import KNNGraph, reuse_or_build
-from clustering.rapids import DEVICES, device_refusal, use_gpu
+from clustering.graph import rapids
+from clustering.graph.neighbors import KNNGraph, reuse_or_build
+from clustering.graph.rapids import DEVICES, device_refusal, use_gpu
 
 
 class Leiden(Backend):

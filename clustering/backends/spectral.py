@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, METRIC, SEED, Backend, Param, relabel_by_size
-from clustering.neighbors import KNNGraph, reuse_or_build
+from clustering.graph.neighbors import KNNGraph, reuse_or_build
 
 MAX_ROWS = 50_000
 

@@ -94,7 +94,7 @@ def register(commands) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """`clusterlab compare`: ARI, AMI, VI and best matches between label files (and the truth)."""
-    from clustering.compare import Labeling, compare
+    from clustering.evaluate.compare import Labeling, compare
 
     dataset = load_dataset(args)
     labelings = [
@@ -117,9 +117,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_perceive(args: argparse.Namespace) -> int:
     """`clusterlab perceive`: the regions a person sees in the 2-D layout, and each cluster's verdict."""
-    from clustering.perception import ViewModel, perceive, trustworthiness_continuity
-    from clustering.pipeline import prepared
-    from clustering.projection import project
+    from clustering.evaluate.perception import ViewModel, perceive, trustworthiness_continuity
+    from clustering.graph.projection import project
+    from clustering.run.pipeline import prepared
 
     dataset = load_dataset(args)
     if args.projection == "given":
@@ -174,7 +174,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 raise UsageError(f"--projection given needs a 2-column input; {args.input} has {dataset.d} columns.")
             xy = dataset.vectors
         else:
-            from clustering.projection import project
+            from clustering.graph.projection import project
 
             xy = project(dataset.vectors, method=args.projection, n_components=2, seed=args.seed)
     space = build_space(dataset, space_name, xy=xy, n_components=args.components, seed=args.seed)

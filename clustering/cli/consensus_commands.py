@@ -31,10 +31,10 @@ def register(commands) -> None:
 
 def cmd_consensus(args: argparse.Namespace) -> int:
     """`clusterlab consensus`: read the members (joined by id), build their co-association, write the consensus."""
-    from clustering import metrics
-    from clustering.consensus import consensus
-    from clustering.neighbors import knn_graph
-    from clustering.preprocess import prepared
+    from clustering.evaluate import metrics
+    from clustering.evidence.consensus import consensus
+    from clustering.graph.neighbors import knn_graph
+    from clustering.graph.preprocess import prepared
     from clustering.report.export import write_table
 
     if len(args.labels) < 2:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from clustering.cli.options import UsageError
 from clustering.data import Dataset, encode_labels, is_missing
-from clustering.labelfile import LabelFile, read_label_file
+from clustering.io.labels import LabelFile, read_label_file
 from clustering.store.database import HOME_SETTING
 
 
@@ -45,7 +45,7 @@ def _truth_file(spec: str, dataset: Dataset, allow_unlabelled: bool) -> LabelFil
 
 
 def read_labels(path_text: str, dataset: Dataset, allow_unlabelled: bool = False) -> LabelFile:
-    """A labels file joined to the data by its ids: `row`, `id` or the data's key (see clustering.labelfile)."""
+    """A labels file joined to the data by its ids: `row`, `id` or the data's key (see clustering.io.labels)."""
     found = read_label_file(path_text, dataset, option="--labels", allow_unlabelled=allow_unlabelled)
     _say_unlabelled(found)
     return found

@@ -26,9 +26,9 @@ from clustering.cli.options import (
 )
 from clustering.cli.output import line_progress, print_json, tqdm_progress
 from clustering.data import Dataset
-from clustering.fit_rows import SAMPLE_ROWS as SAMPLE_DEFAULT
 from clustering.limits import SWEEP_MAX_RUNS
 from clustering.report.export import write_table
+from clustering.run.fit_rows import SAMPLE_ROWS as SAMPLE_DEFAULT
 
 
 def register(commands) -> None:
@@ -87,7 +87,7 @@ def register(commands) -> None:
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     """`clusterlab cluster`: labels for every row (and a layout), in memory or out of core."""
-    from clustering.pipeline import run
+    from clustering.run.pipeline import run
 
     if out_of_core(args):
         return _cluster_out_of_core(args)
@@ -197,7 +197,7 @@ def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) ->
 
 def cmd_layout(args: argparse.Namespace) -> int:
     """`clusterlab layout`: 2-D positions of every row, by the one layout rule."""
-    from clustering.layout import layout, layout_note
+    from clustering.run.layout import layout, layout_note
 
     if out_of_core(args):
         return _cluster_out_of_core(args, method="")
@@ -248,8 +248,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """`clusterlab sweep`: one parameter over values, with clusters, noise, silhouette and stability."""
     from contextlib import nullcontext
 
+    from clustering.run.sweep import sweep
     from clustering.scale.dask_run import dask_client
-    from clustering.sweep import sweep
 
     name, values = parse_range(args.param_range)
     on_dask = out_of_core(args)
@@ -268,8 +268,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _sweep_data(args: argparse.Namespace, client) -> tuple[Dataset, np.ndarray | None]:
     """The data a sweep runs on: the input, or a random sample of it (read by the Dask workers out of core)."""
+    from clustering.run.sampled import choose_rows
     from clustering.scale.dask_run import read_sample
-    from clustering.scale.sampled import choose_rows
 
     if client is None:
         dataset = load_dataset(args)

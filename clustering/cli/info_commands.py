@@ -25,7 +25,7 @@ def register(commands) -> None:
 
 def cmd_samples(args: argparse.Namespace) -> int:
     """`clusterlab samples`: the bundled datasets."""
-    from clustering.samples import SAMPLES, sample_names
+    from clustering.io.samples import SAMPLES, sample_names
 
     for name in sample_names():
         sample = SAMPLES[name]

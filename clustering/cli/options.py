@@ -142,7 +142,7 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 def load_dataset(args: argparse.Namespace) -> Dataset:
     """The INPUT as a Dataset, with the options given."""
-    from clustering.samples import load_input
+    from clustering.io.samples import load_input
 
     options: dict = {"drop_nonfinite": args.drop_nonfinite}
     if args.key:

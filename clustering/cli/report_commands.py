@@ -69,8 +69,8 @@ def register(commands) -> None:
 
 
 def layout_for(args: argparse.Namespace, dataset: Dataset, preprocess: str) -> np.ndarray:
-    """The 2-D positions by the library's one layout rule (`clustering.layout`)."""
-    from clustering.layout import layout
+    """The 2-D positions by the library's one layout rule (`clustering.run.layout`)."""
+    from clustering.run.layout import layout
 
     check_given(args, dataset)
     return layout(dataset, args.projection, preprocess=preprocess, seed=args.seed)[0]
@@ -142,8 +142,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_figure(args: argparse.Namespace) -> int:
     """`clusterlab figure`: the scatter as PNG or SVG, coloured by a run or the truth."""
-    from clustering.report.colours import colour_codes, matched_colour_codes, named_colour_codes
     from clustering.report.figures import check_figure_size, figure_bytes, figure_format, scatter_figure
+    from clustering.visual.colours import colour_codes, matched_colour_codes, named_colour_codes
 
     out = output_path(args)
     fmt = figure_format(out)

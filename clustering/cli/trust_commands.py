@@ -12,7 +12,7 @@ from clustering.cli.output import print_json, tqdm_progress
 
 def register(commands) -> None:
     """Add `suggest` to the `clusterlab` parser."""
-    from clustering.suggest import LADDERS
+    from clustering.run.suggest import LADDERS
 
     parser = commands.add_parser(
         "suggest", help="how many clusters: each level of a method rerun over seeds and subsamples, one recommended"
@@ -56,7 +56,7 @@ def ladder_values(text: str | None) -> list[float] | None:
 def cmd_suggest(args: argparse.Namespace) -> int:
     """`clusterlab suggest`: print the ladder (clusters, stability, agreement[, ARI]) and the recommended level."""
     from clustering.cli.options import parse_params
-    from clustering.suggest import suggest
+    from clustering.run.suggest import suggest
 
     if not 1 <= args.repeats <= 20:
         raise UsageError("--repeats is between 1 and 20.")

@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from clustering.compare import Labeling, compare, matched_codes
+from clustering.evaluate.compare import Labeling, compare, matched_codes
+from clustering.graph.projection import project
+from clustering.io.samples import load_sample
 from clustering.lessons.facts import Fact, clustering_facts, picture_facts
-from clustering.pipeline import run
-from clustering.projection import project
-from clustering.samples import load_sample
+from clustering.run.pipeline import run
 
 SAMPLE = "digits"
 
@@ -152,7 +152,7 @@ def compute_step(key: str, layout=None, labels: dict | None = None, progress=Non
 
 def comparison(labels: dict, truth, layout) -> dict:
     """Agreement between the lesson's runs and the truth, and what the layout shows of each run."""
-    from clustering.perception import perceive
+    from clustering.evaluate.perception import perceive
 
     names = list(labels)
     report = compare([Labeling(n, labels[n]) for n in names] + [Labeling("truth", truth, True)])
@@ -280,7 +280,7 @@ def replay_facts(dec_result, n2d_result) -> list[Fact]:
 
 def digit_legend(labels: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, list[dict]]:
     """Scatter colour codes matched to the digits, each legend entry naming its cluster's digit ('≈ 7')."""
-    from clustering.report.colours import matched_colour_codes
+    from clustering.visual.colours import matched_colour_codes
 
     labels = np.asarray(labels)
     codes, legend = matched_colour_codes(labels, truth)

@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
+from clustering.io.samples import MNIST_ND_DIMENSIONS, load_sample
 from clustering.lessons.facts import Fact, series
-from clustering.pipeline import run
-from clustering.samples import MNIST_ND_DIMENSIONS, load_sample
+from clustering.run.pipeline import run
 
 DIMENSIONS = MNIST_ND_DIMENSIONS  # the sizes of the lesson, smallest first
 METHODS: dict[str, dict] = {

@@ -17,8 +17,8 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from clustering.lessons import digits, dimensions
-from clustering.report.colours import colour_codes
 from clustering.report.figures import blank_figure, figure_bytes, scatter_figure
+from clustering.visual.colours import colour_codes
 
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from clustering.data import Dataset, encode_labels
-from clustering.layout import layout_note
-from clustering.profiles import cluster_profiles, column_kinds, exemplar_text
-from clustering.report.colours import (
+from clustering.evaluate.profiles import cluster_profiles, column_kinds, exemplar_text
+from clustering.run.layout import layout_note
+from clustering.visual.colours import (
     NOISE_CODE,
     NOISE_COLOUR,
     colour_codes,
@@ -25,7 +25,7 @@ from clustering.report.colours import (
     named_colour_codes,
     shown_name,
 )
-from clustering.report.map_labels import map_labels
+from clustering.visual.map_labels import map_labels
 
 HOVER_COLUMNS = 3  # metadata columns shown when hovering a point
 IMAGE_MAX_ROWS = 70_000  # hover images of image data are packed up to this many rows
@@ -111,9 +111,9 @@ def truth_labels(dataset: Dataset, column: str | None) -> tuple[np.ndarray | Non
 
 
 def layout(dataset: Dataset, options: ReportOptions, progress=None) -> tuple[np.ndarray, dict]:
-    """The 2-D scatter positions and how they were made, by the library's one layout rule (`clustering.layout`):
+    """The 2-D scatter positions and how they were made, by the library's one layout rule (`clustering.run.layout`):
     a UMAP of many rows is fitted on a sample and the rest placed, as in the app."""
-    from clustering.layout import layout as make_layout
+    from clustering.run.layout import layout as make_layout
 
     return make_layout(dataset, options.projection, preprocess=options.preprocess, seed=options.seed, progress=progress)
 
@@ -121,7 +121,7 @@ def layout(dataset: Dataset, options: ReportOptions, progress=None) -> tuple[np.
 def drawn_rows(n: int) -> np.ndarray:
     """The rows a report's scatter carries: every row up to REPORT_POINTS, else one fixed uniform sample."""
     from clustering.limits import REPORT_POINTS
-    from clustering.scale.sampled import choose_rows
+    from clustering.run.sampled import choose_rows
 
     return choose_rows(n, REPORT_POINTS.whole(), seed=0)
 
@@ -147,7 +147,7 @@ def _cluster_rows(
     keyword_names: dict[int, str],
     verdicts: dict,
 ) -> list[dict]:
-    from clustering.differences import difference_phrases, differences
+    from clustering.evaluate.differences import difference_phrases, differences
 
     rules = {int(c["cluster"]): c for c in (explanation or {}).get("clusters", [])}
     text_columns = [dataset.text_column] if dataset.text_column else None
@@ -203,7 +203,7 @@ def _cluster_rows(
 def _contingency(
     a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, a_names: dict[int, str], b_names: dict[int, str]
 ) -> dict:
-    from clustering.compare import contingency, matched_order
+    from clustering.evaluate.compare import contingency, matched_order
 
     keep = b >= 0 if b_name == "truth" else np.ones(len(b), dtype=bool)
     table, rows, cols = contingency(a[keep], b[keep])
@@ -279,7 +279,7 @@ def run_entry(
     dataset: Dataset, run: ReportRun, index: int, truth: np.ndarray | None, options: ReportOptions, xy: np.ndarray
 ) -> tuple[dict, dict]:
     """One run's scatter colouring (matched to the truth when there is one) and its section of the report."""
-    from clustering.metrics import agreement
+    from clustering.evaluate.metrics import agreement
 
     if run.rows is not None:
         return _drill_down_entry(dataset, run, index, truth, options, xy)
@@ -308,7 +308,7 @@ def run_entry(
     explanation = _explanation(dataset, run, options.explain, options.seed)
     perception = None
     if options.perception:
-        from clustering.perception import perceive
+        from clustering.evaluate.perception import perceive
 
         found = perceive(xy, run.labels)
         perception = {"n_regions": found["n_regions"], "ari": found["ari"], "verdicts": found["verdicts"]}
@@ -385,7 +385,7 @@ def comparisons(
 ) -> dict | None:
     """ARI/AMI matrices and contingency tables (the truth joins the views as one more colouring); with drill-downs
     among the runs, on the rows they all clustered only, and said so."""
-    from clustering.compare import Labeling, agreement_matrices
+    from clustering.evaluate.compare import Labeling, agreement_matrices
 
     common = shared_rows(runs)
     if common is not None:

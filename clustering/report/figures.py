@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from clustering.limits import FIGURE_MAX_PIXELS
-from clustering.report.colours import NOISE_CODE, NOISE_COLOUR
+from clustering.visual.colours import NOISE_CODE, NOISE_COLOUR
 
 VECTOR_POINTS_MAX = 5_000
 FORMATS = ("png", "svg")
@@ -125,7 +125,7 @@ def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from clustering.report.map_labels import map_labels
+    from clustering.visual.map_labels import map_labels
 
     FigureCanvasAgg(figure)
     figure.draw_without_rendering()  # settles the layout, so the texts' extents are final
@@ -172,7 +172,7 @@ def _on_its_points(text, label: dict, axes, renderer, kept: list) -> bool:
 
 
 def _free_inside(box, axes, renderer, kept: list) -> bool:
-    from clustering.report.map_labels import is_free
+    from clustering.visual.map_labels import is_free
 
     frame = axes.get_window_extent(renderer)
     corners = (box.x0, box.y0, box.x1, box.y1)

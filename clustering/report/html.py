@@ -14,10 +14,11 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from clustering.report.colours import without_bidi
 from clustering.result import json_safe
+from clustering.visual.colours import without_bidi
 
 ASSETS = Path(__file__).parent
+SCATTER = Path(__file__).parent.parent / "visual" / "scatter"  # the scatter the app and the notebook draw too
 _JSON_ESCAPES: dict[int, str | None] = {
     ord("<"): "\\u003c",
     ord(">"): "\\u003e",
@@ -42,8 +43,8 @@ def _sha256(text: str) -> str:
 
 def scatter_document() -> tuple[str, str]:
     """The app's scatter page with its script inlined (for the iframe's srcdoc), and that script."""
-    page = (ASSETS / "scatter" / "index.html").read_text(encoding="utf-8")
-    script = (ASSETS / "scatter" / "scatter.js").read_text(encoding="utf-8")
+    page = (SCATTER / "index.html").read_text(encoding="utf-8")
+    script = (SCATTER / "scatter.js").read_text(encoding="utf-8")
     if "</script" in script.lower():
         raise RuntimeError("scatter.js must not contain '</script'.")
     return page.replace('<script src="scatter.js"></script>', f"<script>{script}</script>"), script
@@ -124,10 +125,10 @@ def build_report(dataset, runs, options, *, xy=None, progress=None, cancel=None)
 def project_report(store, project: str, *, progress=None, cancel=None) -> str:
     """The report of every run of a project: its kept names and rules, and its kept UMAP layout (made by the one
     layout rule and kept when there is none)."""
-    from clustering.layout import layout
     from clustering.progress import span
     from clustering.report.content import ReportOptions
     from clustering.report.report_runs import kept_suggestion, runs_from_project
+    from clustering.run.layout import layout
 
     dataset, runs = runs_from_project(store, project)
     preprocess = store.project(project)["dataset"].preprocess

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.confidence import UNCERTAIN_BELOW, majority_correct, reliability
-from clustering.level_tree import level_tree
+from clustering.evidence.confidence import UNCERTAIN_BELOW, majority_correct, reliability
+from clustering.evidence.level_tree import level_tree
 
 WIDTH, ROW_HEIGHT, PLOT_HEIGHT = 640, 70, 160
 HISTOGRAM_BINS = 20
@@ -152,8 +152,8 @@ def run_confidence(run, truth: np.ndarray | None) -> dict | None:
 
 def consensus_rows(runs) -> list[dict]:
     """For each consensus run: its members among the reported runs and its ARI with each."""
-    from clustering.consensus import CONSENSUS
-    from clustering.metrics import ari
+    from clustering.evaluate.metrics import ari
+    from clustering.evidence.consensus import CONSENSUS
 
     by_id = {run.run_id: run for run in runs if run.run_id}
     rows = []

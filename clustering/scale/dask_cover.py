@@ -1,4 +1,4 @@
-"""Covering samples and the second look on Dask: the rules of `clustering.scale.coverage`, out of core.
+"""Covering samples and the second look on Dask: the rules of `clustering.run.coverage`, out of core.
 
 The sample: half uniform (read first); the principal components are fitted on those rows, and the grid's side is
 chosen so they fill half the cells wanted. Each worker then returns, for its parts, one representative row per
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.scale.coverage import COVER_SHARE, GRID_DIMENSIONS, PCA_ROWS, covering_cells, grid_keys
+from clustering.run.coverage import COVER_SHARE, GRID_DIMENSIONS, PCA_ROWS, covering_cells, grid_keys
 from clustering.scale.sources import Part, Source
 
 HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: a seeded, order-free choice per cell
@@ -49,7 +49,7 @@ def covering_rows_on_dask(client, source: Source, size: int, seed: int, read, ga
     workers, `gather(futures, verb, low, high)` waits for tasks; both say their progress from low to high)."""
     from sklearn.decomposition import PCA
 
-    from clustering.scale.sampled import choose_rows
+    from clustering.run.sampled import choose_rows
 
     n = source.n_rows
     if size >= n:

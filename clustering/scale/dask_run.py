@@ -1,7 +1,7 @@
 """Ten million rows out of core, on Dask: sample, fit, broadcast the fitted state, assign every part.
 
 1. Each worker reads its parts and returns only the sampled rows (SAMPLE_ROWS in all).
-2. The client fits the method and the layout on the sample (`clustering.scale.sampled.fit_sample`).
+2. The client fits the method and the layout on the sample (`clustering.run.sampled.fit_sample`).
 3. The fitted `SampleModel` (sample vectors, labels, layout, a faiss index) is scattered to every worker once.
 4. One task per part reads it, labels and places its rows, and writes `part-NNNNN.parquet` (row_id, cluster,
    confidence, x, y and any kept columns) into the output folder; it returns counts, never rows.
@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from clustering.data import DataError
-from clustering.fit_rows import SAMPLE_ROWS
+from clustering.graph.projection import execution
 from clustering.progress import Cancelled, Progress
-from clustering.projection import execution
+from clustering.run.fit_rows import SAMPLE_ROWS
+from clustering.run.model import SampleModel
+from clustering.run.sampled import SAMPLING, fit_sample, second_pass
 from clustering.scale.dask_cover import covering_rows_on_dask, relabel_part
-from clustering.scale.model import SampleModel
-from clustering.scale.sampled import SAMPLING, fit_sample, second_pass
 from clustering.scale.sources import Part, Source
 
 WORKER_MEMORY = os.environ.get("CLUSTERLAB_WORKER_MEMORY", "4GB")  # memory limit of each local worker
@@ -176,7 +176,7 @@ def run_on_dask(
     Returns the run's summary (also written to ``out/run.json``): method, exact parameters, sample, timings,
     cluster sizes and, with `truth_column`, the ARI against it.
     """
-    from clustering.metrics import ari_from_contingency
+    from clustering.evaluate.metrics import ari_from_contingency
 
     out = Path(out)
     check_output_folder(out, source)

@@ -68,8 +68,8 @@ def keep_as_project(out: str | Path, store: Store, project: str, rows: int = KEP
     """Make project `project` from the out-of-core run in `out`; returns the run id. Refused (nothing written)
     when the folder is not a finished run, the input changed, or the project exists."""
     from clustering.io import load
+    from clustering.run.sampled import choose_rows
     from clustering.scale.dask_run import read_labels
-    from clustering.scale.sampled import choose_rows
     from clustering.store.config import reference
 
     out = Path(out)

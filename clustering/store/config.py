@@ -22,8 +22,8 @@ from pathlib import Path
 
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
+from clustering.graph.preprocess import parse as parse_preprocess
 from clustering.limits import CONFIG_MAX_DEPTH, CONFIG_MAX_KB, CONFIG_MAX_RUNS
-from clustering.preprocess import parse as parse_preprocess
 from clustering.result import ClusterResult
 from clustering.store.data_refs import load_data, reference
 from clustering.store.database import ConfigError, StoreError
@@ -240,7 +240,7 @@ def _data_ref(data: object, where: str) -> DatasetRef:
 
 def _edited_spec(entry: dict, where: str, index: int) -> RunSpec:
     """A run that edits an earlier run: `from:` its name, `edits:` the list (merge, split, move, noise)."""
-    from clustering.edits import EDITED, EditError, check_edit
+    from clustering.run.edits import EDITED, EditError, check_edit
 
     _check_keys(entry, ("name", "method", "from", "edits"), where)
     if entry.get("method", EDITED) != EDITED:
@@ -264,7 +264,7 @@ def _edited_spec(entry: dict, where: str, index: int) -> RunSpec:
 
 def _consensus_spec(entry: dict, where: str, index: int) -> RunSpec:
     """A consensus of earlier runs: `of:` their names, `params:` n_neighbors and resolution, `seed:`."""
-    from clustering.consensus import CONSENSUS
+    from clustering.evidence.consensus import CONSENSUS
 
     _check_keys(entry, ("name", "method", "of", "params", "seed"), where)
     if entry.get("method", CONSENSUS) != CONSENSUS:
@@ -304,7 +304,7 @@ def _file_of(value: object, where: str, folder: Path) -> Path:
 
 def _imported_spec(entry: dict, where: str, index: int, folder: Path) -> RunSpec:
     """Labels read from a file: `labels:` the file (joined to the data by id), `allow_unlabelled:` optional."""
-    from clustering.labelfile import IMPORTED
+    from clustering.run.imported import IMPORTED
 
     _check_keys(entry, ("name", "method", "labels", "allow_unlabelled"), where)
     if entry.get("method", IMPORTED) != IMPORTED:
@@ -418,7 +418,7 @@ def run_config(
 
 
 def _file_names(spec: RunSpec, dataset) -> dict[int, str]:
-    from clustering.labelfile import read_label_file
+    from clustering.io.labels import read_label_file
 
     assert spec.labels is not None
     return read_label_file(spec.labels, dataset, option="labels:", allow_unlabelled=spec.allow_unlabelled).names
@@ -426,10 +426,10 @@ def _file_names(spec: RunSpec, dataset) -> dict[int, str]:
 
 def _spec_result(spec: RunSpec, dataset, preprocess: str, truth, by_name: dict, progress) -> ClusterResult:
     """One run of a config: a consensus, an edit, labels from a file, a drill-down, or a plain run."""
-    from clustering.pipeline import run, run_subset
+    from clustering.run.pipeline import run, run_subset
 
     if spec.members:
-        from clustering.consensus import consensus_result
+        from clustering.evidence.consensus import consensus_result
 
         members = [(by_name[m][0], by_name[m][1].labels) for m in spec.members]
         n_neighbors, resolution = spec.params["n_neighbors"], spec.params["resolution"]
@@ -437,7 +437,7 @@ def _spec_result(spec: RunSpec, dataset, preprocess: str, truth, by_name: dict, 
             dataset, members, preprocess=preprocess, n_neighbors=n_neighbors, resolution=resolution, seed=spec.seed or 0
         )
     if spec.base is not None:
-        from clustering.edits import EditError, edited_result
+        from clustering.run.edits import EditError, edited_result
 
         base_id, base = by_name[spec.base]
         try:
@@ -445,12 +445,13 @@ def _spec_result(spec: RunSpec, dataset, preprocess: str, truth, by_name: dict, 
         except EditError as error:
             raise ConfigError(f"run {spec.name!r}: {error}") from None
     if spec.labels is not None:
-        from clustering.labelfile import imported_result, read_label_file
+        from clustering.io.labels import read_label_file
+        from clustering.run.imported import imported_result
 
         found = read_label_file(spec.labels, dataset, option="labels:", allow_unlabelled=spec.allow_unlabelled)
         return imported_result(dataset, found, spec.labels.name, preprocess)
     if spec.rows is not None:
-        from clustering.labelfile import read_row_file
+        from clustering.io.labels import read_row_file
 
         rows = read_row_file(spec.rows, dataset, option="rows:")
         params = {**spec.params, **({"seed": spec.seed} if spec.seed is not None else {})}
@@ -536,9 +537,9 @@ def _exported_run(
     """One stored run as a config entry (its files added to `files`), or None for a run no config can make."""
     import pandas as pd
 
-    from clustering.consensus import CONSENSUS
-    from clustering.edits import EDITED
-    from clustering.labelfile import IMPORTED
+    from clustering.evidence.consensus import CONSENSUS
+    from clustering.run.edits import EDITED
+    from clustering.run.imported import IMPORTED
 
     stem = _file_stem(name, len(files))
     if entry.method == EDITED:

@@ -16,7 +16,7 @@ __all__ = ["kept_upload_source", "load_data", "reference"]
 
 def load_data(ref: DatasetRef) -> Dataset:
     """The dataset a reference names, refused when its content changed since the project was made."""
-    from clustering.samples import load_input
+    from clustering.io.samples import load_input
 
     options: dict = {"drop_nonfinite": True} if ref.drop_nonfinite else {}
     if ref.key:

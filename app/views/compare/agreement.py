@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.views.compare.comparison import Comparison
 from app.views.compare.heatmap import show_heatmap
-from clustering.compare import compare
+from clustering.evaluate.compare import compare
 
 
 def agreement(chosen: Comparison) -> tuple[dict, list[str]]:

@@ -15,9 +15,9 @@ from app.layouts import page_layout
 from app.scatter import hover_lines
 from app.state import runs_for
 from app.widgets import keep_choice, kept_choice
-from clustering.compare import Labeling
 from clustering.data import Dataset, encode_labels
-from clustering.projection import PROJECTIONS
+from clustering.evaluate.compare import Labeling
+from clustering.graph.projection import PROJECTIONS
 
 
 @dataclass

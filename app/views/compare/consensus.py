@@ -7,7 +7,7 @@ import streamlit as st
 from app.jobs import start_job
 from app.state import add_run
 from app.views.compare.comparison import Comparison
-from clustering.consensus import consensus_result
+from clustering.evidence.consensus import consensus_result
 
 
 def consensus_section(chosen: Comparison) -> None:

@@ -12,7 +12,7 @@ from app.scatter import palette
 from app.text import plain
 from app.views.compare.comparison import Comparison
 from app.views.compare.heatmap import show_heatmap
-from clustering.compare import contingency, dropped_flows, flows, matched_order, splits_and_merges
+from clustering.evaluate.compare import contingency, dropped_flows, flows, matched_order, splits_and_merges
 
 
 def pair_detail(chosen: Comparison, report: dict) -> None:

@@ -10,10 +10,16 @@ from app.exports import scatter_buttons
 from app.scatter import colour_codes, scatter
 from app.text import plain
 from app.views.compare.comparison import Comparison
-from clustering.metrics import ari
-from clustering.perception import ViewModel, neighbourhood_preservation, perceive, trustworthiness_continuity, verdicts
-from clustering.perception import advice as perception_advice
-from clustering.pipeline import prepared
+from clustering.evaluate.metrics import ari
+from clustering.evaluate.perception import (
+    ViewModel,
+    neighbourhood_preservation,
+    perceive,
+    trustworthiness_continuity,
+    verdicts,
+)
+from clustering.evaluate.perception import advice as perception_advice
+from clustering.run.pipeline import prepared
 
 RAMP = [
     "#b2182b",
@@ -124,7 +130,7 @@ def perception_section(chosen: Comparison, short: list[str]) -> None:
         with st.spinner("Measuring neighbourhoods…"):
             x = prepared(chosen.data, chosen.preprocess)
             faith = trustworthiness_continuity(x, chosen.xy, k=10)
-            from clustering.neighbors import knn_graph
+            from clustering.graph.neighbors import knn_graph
 
             kept = neighbourhood_preservation(
                 x, chosen.xy, k=10, high_neighbours=knn_graph(x, 10).indices

@@ -36,7 +36,7 @@ def stability_section(chosen: Comparison) -> None:
     if stability_run and s3.button("Measure stability", disabled="job" in st.session_state, key="measure-stability"):
         result = find_run(chosen.history, stability_run).result
 
-        from clustering.sweep import stability as measure_stability
+        from clustering.run.sweep import stability as measure_stability
 
         start_job(
             "stability",

@@ -12,8 +12,8 @@ from app.history import find_run
 from app.text import plain
 from app.views.compare.comparison import Comparison
 from app.views.confidence_panel import reliability_axes
-from clustering.confidence import held_out_ece, majority_correct, reliability
-from clustering.level_tree import LevelTree, level_tree
+from clustering.evidence.confidence import held_out_ece, majority_correct, reliability
+from clustering.evidence.level_tree import LevelTree, level_tree
 
 EDGE_COLOUR = "rgba(73, 80, 87, {alpha:.2f})"
 

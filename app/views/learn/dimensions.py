@@ -10,8 +10,8 @@ from app import projector
 from app.jobs import start_job
 from app.scatter import colour_codes, scatter
 from app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
+from clustering.io.samples import load_sample
 from clustering.lessons import dimensions as lesson
-from clustering.samples import load_sample
 
 KEY = "lesson-dims"
 TITLES = ["The question", *[f"{d} dimensions" for d in lesson.DIMENSIONS], "What we found"]

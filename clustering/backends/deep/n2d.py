@@ -15,7 +15,7 @@ import numpy as np
 from clustering.backends.base import Param
 from clustering.backends.deep.base import DEEP_COMMON, DeepBackend
 from clustering.backends.deep.torch_core import TrainingProgress
-from clustering.projection import umap_embed
+from clustering.graph.projection import umap_embed
 
 
 class N2D(DeepBackend):

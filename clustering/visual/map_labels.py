@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clustering.report.colours import NOISE_CODE
+from clustering.visual.colours import NOISE_CODE
 
 MAP_LABELS_MAX = 300  # labels offered per view, largest groups first; more would never fit on screen
 FONT_MIN_PX = 12.0
@@ -91,7 +91,7 @@ def place_labels(boxes: list[Box]) -> list[bool]:
 def level_labels(xy: np.ndarray, levels: list[np.ndarray], names: list[dict[int, str]] | None = None) -> list[dict]:
     """Labels of every level, coarse first, each tagged with its `level` (0 = coarsest): the map shows level 0
     zoomed out and finer levels as it zooms in (each doubling of the zoom, one level finer)."""
-    from clustering.report.colours import colour_codes, shown_name
+    from clustering.visual.colours import colour_codes, shown_name
 
     out = []
     for index, labels in enumerate(levels):

@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from clustering.confidence import labels_confidence
 from clustering.data import Dataset
+from clustering.evidence.confidence import labels_confidence
 from clustering.result import ClusterResult
 
 EDITED = "edited"  # the method name of an edited run
@@ -123,7 +123,7 @@ def _split(dataset: Dataset, labels: np.ndarray, edit: dict, preprocess: str, wh
     """Re-cluster one cluster's rows: its first part keeps the number, the others get new numbers."""
     from clustering.backends import BACKENDS
     from clustering.params import ParamError
-    from clustering.pipeline import run_subset
+    from clustering.run.pipeline import run_subset
 
     cluster = _cluster(edit["split"], labels, where)
     method = str(edit["method"])

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from clustering.neighbors import KNNGraph, reuse_or_build
+from clustering.graph.neighbors import KNNGraph, reuse_or_build
 from clustering.params import ParamError
 
 PROJECTIONS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}  # method -> name shown; the one list of layouts
@@ -27,10 +27,10 @@ def umap_embed(
     device: str = "auto",
 ) -> np.ndarray:
     """UMAP fed with our cached kNN graph, so umap-learn skips pynndescent (and its JIT cold start); cuML's UMAP
-    on a GPU when RAPIDS is installed and `device` allows (`clustering.rapids`)."""
+    on a GPU when RAPIDS is installed and `device` allows (`clustering.graph.rapids`)."""
     import umap
 
-    from clustering import rapids
+    from clustering.graph import rapids
 
     x = np.asarray(x, dtype=np.float32)
     if rapids.use_gpu(device) and metric == "euclidean" and len(x) > n_neighbors:
@@ -78,7 +78,7 @@ def execution(method: str) -> dict:
     """How a layout runs, as a run records it. umap-learn runs on one thread so that a fixed seed gives the same
     picture every time (its parallel epochs race and differ run to run); PCA and t-SNE use every core and are
     still reproducible; cuML's UMAP on a GPU is fast but not bit-for-bit reproducible."""
-    from clustering import rapids
+    from clustering.graph import rapids
 
     if method == "umap" and rapids.use_gpu("auto"):
         return {"device": rapids.GPU_NAMES["umap"], "threads": None, "reproducible": False}

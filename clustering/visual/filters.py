@@ -33,7 +33,7 @@ class FilterChart:
 def chart_columns(metadata: pd.DataFrame, exclude: tuple = ()) -> list[str]:
     """Columns worth a chart: numbers and categories with more than one value (the profiles' one rule of column
     kinds: ids and free text get none)."""
-    from clustering.profiles import column_kinds
+    from clustering.evaluate.profiles import column_kinds
 
     return [
         str(column)

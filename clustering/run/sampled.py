@@ -12,17 +12,17 @@ import time
 
 import numpy as np
 
-from clustering import metrics
 from clustering.data import Dataset
-from clustering.fit import Fitted, checked_params, fit
-from clustering.fit_rows import LAYOUT_SAMPLE_ROWS, SAMPLE_ROWS
+from clustering.evaluate import metrics
+from clustering.graph.preprocess import Preprocessing
+from clustering.graph.projection import execution, project
 from clustering.params import ParamError
-from clustering.preprocess import Preprocessing
 from clustering.progress import Progress, check_cancel, span
-from clustering.projection import execution, project
 from clustering.result import ClusterResult
-from clustering.scale.coverage import covering_rows
-from clustering.scale.model import SampleModel
+from clustering.run.coverage import covering_rows
+from clustering.run.fit import Fitted, checked_params, fit
+from clustering.run.fit_rows import LAYOUT_SAMPLE_ROWS, SAMPLE_ROWS
+from clustering.run.model import SampleModel
 
 CHUNK_ROWS = 100_000  # rows labelled and placed at a time (25 MB of 64-d float32)
 CONTEXT_TIMES = 10  # sample rows clustered beside each uncovered row in the second pass
@@ -50,7 +50,7 @@ def fit_sample(
     """Cluster (when `method`) and lay out (when `layout`) the sample; returns (SampleModel, Fitted | None).
 
     The preprocessing is fitted on the sample, so every later chunk gets exactly the same transform. The method
-    is fitted by the plain core (`clustering.fit`), never by the pipeline that may have called this.
+    is fitted by the plain core (`clustering.run.fit`), never by the pipeline that may have called this.
     """
     metric = (params or {}).get("metric", "euclidean")
     transform = Preprocessing.fit(sample, preprocess, seed=seed, unit=metric == "cosine")

@@ -1,7 +1,8 @@
 """How sure is a run: the resampled runs behind its calibrated confidence.
 
-`run_confidence` makes the runs (cached on disk by `clustering.sweep.run_labels`, spread over all cores), turns
-them into evidence (`clustering.confidence`) and calibrates it. Above CLUSTERLAB_CONFIDENCE_MAX_ROWS rows it keeps
+`run_confidence` makes the runs (cached on disk by `clustering.run.sweep.run_labels`, spread over all cores),
+turns them into evidence (`clustering.evidence.confidence`) and calibrates it. Above CLUSTERLAB_CONFIDENCE_MAX_ROWS
+rows it keeps
 to the neighbour evidence every run has.
 """
 
@@ -15,13 +16,13 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from clustering.backends import get_backend
-from clustering.confidence import Evidence, calibrated, full_evidence, neighbour_evidence
 from clustering.data import Dataset
+from clustering.evidence.confidence import Evidence, calibrated, full_evidence, neighbour_evidence
+from clustering.graph.neighbors import knn_graph
+from clustering.graph.preprocess import prepared
 from clustering.limits import CONFIDENCE_MAX_ROWS
-from clustering.neighbors import knn_graph
-from clustering.preprocess import prepared
 from clustering.progress import Cancelled, report
-from clustering.sweep import run_labels
+from clustering.run.sweep import run_labels
 
 REPEATS = 4
 

@@ -10,7 +10,7 @@ import numpy as np
 from clustering.data import DataError, Dataset
 from clustering.io import load
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 @dataclass(frozen=True)

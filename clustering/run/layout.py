@@ -1,7 +1,7 @@
 """The one layout rule: 2-D positions of every row, used by the pipeline, `clusterlab layout`, the app and reports.
 
 UMAP of more than LAYOUT_FULL_ROWS rows is fitted on a sample and the other rows placed at the weighted mean of
-their nearest sample rows (`clustering.fit_rows` decides how many rows; `clustering.scale.sampled` places them);
+their nearest sample rows (`clustering.run.fit_rows` decides how many rows; `clustering.run.sampled` places them);
 PCA and t-SNE fit every row; "given" takes a 2-column input as it is.
 """
 
@@ -12,11 +12,11 @@ import threading
 import numpy as np
 
 from clustering.data import Dataset
-from clustering.fit_rows import SampleSpec, layout_rows
-from clustering.preprocess import Preprocessing, parse, prepared
+from clustering.graph.preprocess import Preprocessing, parse, prepared
+from clustering.graph.projection import execution, project
 from clustering.progress import Progress, report
-from clustering.projection import execution, project
-from clustering.scale.sampled import layout_sampled
+from clustering.run.fit_rows import SampleSpec, layout_rows
+from clustering.run.sampled import layout_sampled
 
 LAYOUTS = ("umap", "pca", "tsne", "given")
 
@@ -44,7 +44,7 @@ def layout(
     seed : int
         The same seed gives the same picture.
     sample : int, "auto", "none" or None
-        Rows the layout is fitted on (see `clustering.fit_rows.layout_rows`); the rest are placed.
+        Rows the layout is fitted on (see `clustering.run.fit_rows.layout_rows`); the rest are placed.
     progress, cancel : optional
         ``progress(stage, share)`` and a cancel event (raises Cancelled).
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from clustering import metrics
+from clustering.evaluate import metrics
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The plain core: fit one backend on one matrix. No sampling, no layout, no result object: those are the
-pipeline's (`clustering.pipeline`), which calls this for a full fit and, through `clustering.scale.sampled`,
+pipeline's (`clustering.run.pipeline`), which calls this for a full fit and, through `clustering.run.sampled`,
 for a fit on a sample.
 
 Stages, as in fast_hdbscan's plain-function core: `neighbours` (the shared kNN graph, for methods that use one),
@@ -16,7 +16,7 @@ import numpy as np
 
 from clustering.backends import get_backend
 from clustering.backends.base import Backend, ParamError
-from clustering.neighbors import knn_graph
+from clustering.graph.neighbors import knn_graph
 from clustering.progress import Progress, report
 
 

@@ -20,14 +20,14 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.metrics import normalized_mutual_info_score
 
-from clustering import metrics
 from clustering.backends import get_backend
 from clustering.backends.base import ParamError
-from clustering.confidence import REPRODUCIBLE, clusterwise_stability
 from clustering.data import Dataset
-from clustering.preprocess import prepared
+from clustering.evaluate import metrics
+from clustering.evidence.confidence import REPRODUCIBLE, clusterwise_stability
+from clustering.graph.preprocess import prepared
 from clustering.progress import Cancelled, report
-from clustering.sweep import check_sweep_size, checked_setting, pairwise_ari, run_labels
+from clustering.run.sweep import check_sweep_size, checked_setting, pairwise_ari, run_labels
 
 NULL_MARGIN = 0.01  # a level's silhouette must beat a structureless twin of the data's by this much
 NULL_ROWS = 2000  # rows of the silhouettes compared with the structureless twin

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
-from clustering import metrics
 from clustering.backends import get_backend
 from clustering.backends.base import ParamError
 from clustering.cache import atomic_write, cache_dir
-from clustering.confidence import subsample_rows
 from clustering.data import Dataset
+from clustering.evaluate import metrics
+from clustering.evidence.confidence import subsample_rows
+from clustering.graph.preprocess import prepared
 from clustering.limits import SWEEP_MAX_RUNS
-from clustering.preprocess import prepared
 from clustering.progress import Cancelled
 
 

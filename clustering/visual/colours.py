@@ -128,7 +128,7 @@ def matched_colour_codes(
 
     `names` (the user's cluster names) replace the cluster numbers in the legend where given.
     """
-    from clustering.compare import matched_codes
+    from clustering.evaluate.compare import matched_codes
 
     labels = np.asarray(labels)
     matched = matched_codes(reference, labels)

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn import metrics as skm
 
-from clustering.metrics import noise_as_singletons
+from clustering.evaluate.metrics import noise_as_singletons
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Levels of granularity: one method at several settings, coarse to fine, on the shared kNN graph.
 
-Leiden's levels are resolutions (0.1 to 2 for the map's labels by zoom, `clustering.report.map_labels`); any
-method of `clustering.suggest.LADDERS` has a ladder (HDBSCAN: minimum cluster sizes, its condensed tree built
+Leiden's levels are resolutions (0.1 to 2 for the map's labels by zoom, `clustering.visual.map_labels`); any
+method of `clustering.run.suggest.LADDERS` has a ladder (HDBSCAN: minimum cluster sizes, its condensed tree built
 again at each; the k-methods: k). A level that adds no cluster to a coarser one is dropped.
 """
 
@@ -24,9 +24,9 @@ def ladder_levels(
     cancel=None,
 ) -> list[ClusterResult]:
     """One plain run of `method` per ladder value (its parameter in the run's parameters), coarse first."""
-    from clustering.pipeline import run
     from clustering.progress import report
-    from clustering.suggest import LADDERS
+    from clustering.run.pipeline import run
+    from clustering.run.suggest import LADDERS
 
     name = LADDERS[method][0] if method in LADDERS else None
     if name is None:
@@ -63,10 +63,10 @@ def evoc_levels(
     dataset: Dataset, params: dict | None = None, *, preprocess: str = "none", seed: int = 0, progress=None, cancel=None
 ) -> list[ClusterResult]:
     """EVoC's layers of one fit as runs, coarse first: each is the run `layer=i` gives (same labels, same seed)."""
-    from clustering.confidence import neighbour_confidence
-    from clustering.pipeline import run
-    from clustering.preprocess import prepared
+    from clustering.evidence.confidence import neighbour_confidence
+    from clustering.graph.preprocess import prepared
     from clustering.progress import report
+    from clustering.run.pipeline import run
 
     report(progress, "EVoC and its layers", 0.1, cancel)
     x = prepared(dataset, preprocess, seed=seed)

@@ -18,14 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clustering.confidence import labels_confidence
 from clustering.data import MISSING_MARKERS, DataError, Dataset
 from clustering.limits import NAME_MAX_CHARS
-from clustering.result import ClusterResult
 
 LABEL_MAX = 2**31 - 1  # labels are stored as int32
 SPARSE_LABELS = 1_000_000  # integer labels above this and the row count are renumbered 0.. (named by value)
-IMPORTED = "imported"  # the method name of a run read from a labels file
 LABEL_COLUMNS = ("cluster", "label")
 TRUTH_COLUMNS = ("label", "truth", "cluster")
 NAME_COLUMN = "cluster_name"
@@ -138,32 +135,6 @@ def read_row_file(path: str | Path, dataset: Dataset, option: str = "rows") -> n
     if not len(positions):
         raise DataError(f"{option} {path}: names no rows; a drill-down needs rows to cluster.")
     return np.sort(positions)
-
-
-def imported_result(dataset: Dataset, found: LabelFile, file_name: str, preprocess: str = "none") -> ClusterResult:
-    """A run read from a labels file: its own confidence kept (said uncalibrated), else calibrated from neighbours."""
-    confidence = None if found.confidence is None else np.nan_to_num(found.confidence, nan=0.0)
-    calibrated = labels_confidence(dataset, found.labels, preprocess) if confidence is None else None
-    if confidence is not None:
-        said = "the file's own confidence column (not calibrated)"
-    else:
-        said = "calibrated from neighbours" if calibrated is not None else "none"
-    return ClusterResult(
-        labels=found.labels,
-        method=IMPORTED,
-        params={"file": file_name},
-        seed=None,
-        preprocess=preprocess,
-        dataset_fingerprint=dataset.fingerprint,
-        probabilities=confidence,
-        calibrated=calibrated,
-        info={
-            "imported_from": file_name,
-            "id_column": found.id_column,
-            "unlabelled": found.unlabelled,
-            "confidence": said,
-        },
-    )
 
 
 def _read_table(path: Path, option: str) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """The dispatcher behind the CLI and the app: a full or sampled fit, then the layout, metrics and the result.
 
-The fit itself is `clustering.fit` (plain core); how many rows to fit on is `clustering.fit_rows`; the layout
-rule is `clustering.layout`. Nothing here loops back: the sampled path calls the core, not this module.
+The fit itself is `clustering.run.fit` (plain core); how many rows to fit on is `clustering.run.fit_rows`; the layout
+rule is `clustering.run.layout`. Nothing here loops back: the sampled path calls the core, not this module.
 """
 
 from __future__ import annotations
@@ -11,25 +11,25 @@ import time
 
 import numpy as np
 
-from clustering import metrics as metrics_module
 from clustering.backends import get_backend
 from clustering.backends.base import ParamError
-from clustering.confidence import neighbour_confidence
 from clustering.data import Dataset, fingerprint_array
-from clustering.fit import checked_params, fit
-from clustering.fit_rows import SampleSpec, method_rows
-from clustering.layout import layout as make_layout
-from clustering.preprocess import parse as parse_preprocess
-from clustering.preprocess import prepared
+from clustering.evaluate import metrics as metrics_module
+from clustering.evidence.confidence import neighbour_confidence
+from clustering.graph.preprocess import parse as parse_preprocess
+from clustering.graph.preprocess import prepared
 from clustering.progress import Progress, report, span
 from clustering.result import ClusterResult
-from clustering.scale.sampled import run_sampled
+from clustering.run.fit import checked_params, fit
+from clustering.run.fit_rows import SampleSpec, method_rows
+from clustering.run.layout import layout as make_layout
+from clustering.run.sampled import run_sampled
 
 __all__ = ["check_feasible", "prepared", "refusal", "run", "run_array", "run_subset", "sample_size"]
 
 
 def sample_size(method: str, n: int, sample: SampleSpec) -> int | None:
-    """Rows `method` is fitted on (None: every row); see `clustering.fit_rows.method_rows`."""
+    """Rows `method` is fitted on (None: every row); see `clustering.run.fit_rows.method_rows`."""
     return method_rows(method, n, sample)
 
 
@@ -93,14 +93,14 @@ def run(
         Set it to stop the run (raises Cancelled).
     sample : int or "auto", optional
         Fit on this many random rows and label the rest by their nearest sample rows
-        (`clustering.scale.sampled`); ``"auto"`` samples the method's `sample_rows` when the data has more
+        (`clustering.run.sampled`); ``"auto"`` samples the method's `sample_rows` when the data has more
         than its `full_fit_rows`. None (default): fit on every row.
     layout : str, optional
-        Also compute a 2-D layout (``umap`` or ``pca``), kept in ``artifacts["layout"]`` (`clustering.layout`
+        Also compute a 2-D layout (``umap`` or ``pca``), kept in ``artifacts["layout"]`` (`clustering.run.layout`
         decides whether it is fitted on a sample).
     confidence : str
         ``neighbours`` (default): each row's calibrated confidence from its kNN neighbours; ``resampled``: also
-        from reruns over seeds and 80% subsamples (`clustering.trust`, several fits more).
+        from reruns over seeds and 80% subsamples (`clustering.run.resampling`, several fits more).
 
     Returns
     -------
@@ -147,7 +147,7 @@ def run(
         if calibrated is not None:
             info["confidence"] = "calibrated from neighbours"
     if confidence == "resampled":
-        from clustering.trust import run_confidence
+        from clustering.run.resampling import run_confidence
 
         report(progress, "confidence from resampled runs", 0.92, cancel)
         found = run_confidence(

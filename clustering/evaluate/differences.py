@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from clustering.profiles import column_kinds
+from clustering.evaluate.profiles import column_kinds
 
 ROWS_TESTED = 50_000  # rows per side, at most (a fixed sample above): tests are decided long before this;
 # 2 x 50,000 x 384 float64 is 300 MB, where 200,000 a side took 1.2 GB and seconds at a million rows

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustering.preprocess import Preprocessing
+from clustering.graph.preprocess import Preprocessing
 
 VOTERS = 15  # sample neighbours that vote for a row's cluster and place it on the layout
 EXACT_SAMPLE_MAX = 5_000  # below this many sample rows the search is exact (flat)
@@ -31,7 +31,7 @@ class Assignment:
     labels: np.ndarray  # int32, -1 noise
     confidence: np.ndarray  # float32: the winning label's share of the vote
     xy: np.ndarray | None  # (n, 2) float32
-    uncovered: np.ndarray | None = None  # bool: voters far by their own scale (`clustering.scale.coverage`)
+    uncovered: np.ndarray | None = None  # bool: voters far by their own scale (`clustering.run.coverage`)
 
 
 @dataclass
@@ -159,7 +159,7 @@ class SampleModel:
         xy = self._place(distances, neighbours)
         far = None
         if self.scale is not None:
-            from clustering.scale.coverage import uncovered
+            from clustering.run.coverage import uncovered
 
             far = uncovered(np.sqrt(np.maximum(distances, 0)), np.maximum(neighbours, 0), self.scale)
         if rows is not None:

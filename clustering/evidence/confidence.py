@@ -16,8 +16,8 @@ Other methods' runs were tried as a third kind of evidence (the same Jaccard aga
 resolutions and k-means): on the five benchmark sets it made held-out calibration worse (mean per-run ECE 0.155
 against 0.137), so it is left out.
 
-A logistic model (`clustering/calibration.json`, fitted by `benchmarks/calibrate.py` on benchmark sets with known
-classes) maps the evidence to a probability. The benchmark reports its expected calibration error on each set
+A logistic model (`clustering/evidence/calibration.json`, fitted by `benchmarks/calibrate.py` on benchmark sets
+with known classes) maps the evidence to a probability. The benchmark reports its expected calibration error on each set
 with that set left out of the fit.
 """
 
@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clustering.data import Dataset
-from clustering.preprocess import prepared
+from clustering.graph.preprocess import prepared
 
 if TYPE_CHECKING:
-    from clustering.neighbors import KNNGraph
+    from clustering.graph.neighbors import KNNGraph
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 NEIGHBOUR_FEATURES = ("neighbours", "cluster_neighbours", "purity")
@@ -145,7 +145,7 @@ def full_evidence(
 def neighbour_confidence(x: np.ndarray, labels: np.ndarray, metric: str = "euclidean") -> np.ndarray | None:
     """Calibrated confidence from the shared kNN graph (cached: graph methods built it already), or None when the
     data has more than NEIGHBOUR_CONFIDENCE_ROWS rows or fewer than three."""
-    from clustering.neighbors import knn_graph
+    from clustering.graph.neighbors import knn_graph
 
     if not 3 <= len(labels) <= NEIGHBOUR_CONFIDENCE_ROWS:
         return None

@@ -1,0 +1,1 @@
+"""Measures of clusterings: metrics, comparisons, what the eye sees, what sets groups apart, profiles."""

@@ -1,0 +1,1 @@
+"""How sure and how many: calibrated confidence, resampled reruns, suggestions, level trees, consensus."""
