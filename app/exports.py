@@ -9,8 +9,8 @@ import streamlit as st
 
 from app.history import RunEntry
 from clustering.data import Dataset
-from clustering.report.export import joined_labels, table_bytes
-from clustering.report.figures import figure_bytes, heatmap_figure, scatter_figure
+from clustering.reports.export import joined_labels, table_bytes
+from clustering.reports.figures import figure_bytes, heatmap_figure, scatter_figure
 
 PNG_DPI = 200
 
@@ -94,7 +94,7 @@ def report_buttons(
     key: str,
 ) -> None:
     """Title, perception choice and a download of the self-contained HTML report of the given runs."""
-    from clustering.report import ReportOptions, ReportRun, build_report
+    from clustering.reports import ReportOptions, ReportRun, build_report
 
     left, right = st.columns([3, 1])
     title = left.text_input("Report title", value=f"{data.name}: clustering report", key=f"title-{key}")
@@ -178,7 +178,7 @@ def report_job(label: str, fn, kwargs: dict, signature: tuple, file_name: str, k
 
 def project_report_button(store, project: str, key: str = "project-report") -> None:
     """The project's report, made as a job when asked, then a download."""
-    from clustering.report import project_report
+    from clustering.reports import project_report
 
     report_job(
         "Make the project's report (HTML)",

@@ -1,6 +1,7 @@
 """Python side of the WebGL scatter: compact binary payload (float32 xy, uint16 colour codes).
 
-The scatter's HTML and JavaScript live in the library (clustering/report/scatter/): the HTML report draws with them too.
+The scatter's HTML and JavaScript live in the library (clustering/visual/scatter/): reports and the notebook draw
+with them too.
 """
 
 from __future__ import annotations

@@ -150,6 +150,6 @@ def preprocess_spec() -> str:
 @st.cache_data(max_entries=32, show_spinner=False)
 def cluster_keywords(_data: Dataset, run_id: str, _labels: np.ndarray) -> dict[int, str]:
     """c-TF-IDF keyword labels of a text dataset's clusters (legend names), once per run."""
-    from clustering.explain.keywords import keyword_labels
+    from clustering.explainers.keywords import keyword_labels
 
     return keyword_labels(_data.metadata[_data.text_column], _labels, top=3)

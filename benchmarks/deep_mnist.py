@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CLUSTERLAB_CACHE", tempfile.mkdtemp(prefix="clusterlab-deep-"))
 
-from clustering import metrics  # noqa: E402
+from clustering.evaluate import metrics  # noqa: E402
 from clustering.io.samples import load_sample  # noqa: E402
 from clustering.run.pipeline import run  # noqa: E402
 

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CLUSTERLAB_CACHE", tempfile.mkdtemp(prefix="clusterlab-bench-"))
 
-from clustering import metrics  # noqa: E402
 from clustering.backends.hdbscan import HDBSCAN  # noqa: E402
 from clustering.backends.leiden import Leiden  # noqa: E402
+from clustering.evaluate import metrics  # noqa: E402
 from clustering.graph.neighbors import knn_graph  # noqa: E402
 from clustering.graph.preprocess import preprocess  # noqa: E402
 from clustering.graph.projection import umap_embed  # noqa: E402

@@ -21,7 +21,7 @@ warnings.filterwarnings("ignore")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from clustering.explain import (  # noqa: E402
+from clustering.explainers import (  # noqa: E402
     Space,
     build_space,
     explain,

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 from clustering.data import Dataset  # noqa: E402
-from clustering.report import ReportOptions, ReportRun, build_report  # noqa: E402
+from clustering.reports import ReportOptions, ReportRun, build_report  # noqa: E402
 from clustering.visual.colours import hover_lines  # noqa: E402
 
 

@@ -28,8 +28,8 @@ os.environ.setdefault("CLUSTERLAB_CACHE", tempfile.mkdtemp(prefix="clusterlab-be
 
 from sets import NAMES, load  # noqa: E402
 
-from clustering import metrics  # noqa: E402
 from clustering.backends import get_backend  # noqa: E402
+from clustering.evaluate import metrics  # noqa: E402
 from clustering.evidence.confidence import majority_correct, reliability  # noqa: E402
 from clustering.graph.preprocess import prepared  # noqa: E402
 from clustering.run.pipeline import run  # noqa: E402

@@ -438,7 +438,7 @@ def test_home_lists_projects_and_offers_the_config():
 
 
 def test_project_report_holds_its_runs_and_names():
-    from clustering.report import project_report
+    from clustering.reports import project_report
     from clustering.store import Store
 
     run_id = saved_project("apptest report")
@@ -454,7 +454,7 @@ def test_a_report_job_can_be_cancelled():
     import threading
 
     from clustering.progress import Cancelled
-    from clustering.report import project_report
+    from clustering.reports import project_report
     from clustering.store import Store
 
     saved_project("apptest cancelled report")

@@ -7,7 +7,7 @@ import numpy as np
 
 from clustering.evaluate.metrics import ari
 from clustering.io.samples import load_sample
-from clustering.report import project_report
+from clustering.reports import project_report
 from clustering.run.pipeline import run, run_subset
 from clustering.store import DatasetRef, Store
 

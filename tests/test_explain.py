@@ -10,8 +10,8 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs, make_circles
 
 from clustering.cli import main
-from clustering.explain import Space, available_spaces, build_space, explain, leaf_curve, polyhedra, trees
-from clustering.explain.keywords import keywords
+from clustering.explainers import Space, available_spaces, build_space, explain, leaf_curve, polyhedra, trees
+from clustering.explainers.keywords import keywords
 from clustering.io.samples import load_sample
 
 

@@ -311,7 +311,7 @@ def test_any_permutation_gives_identical_compare_report_and_export(tmp_path_fact
 
 
 def test_export_never_passes_metadata_off_as_the_runs_own_columns(tmp_path):
-    from clustering.report.export import joined_labels, write_table
+    from clustering.reports.export import joined_labels, write_table
 
     metadata = pd.DataFrame(
         {

@@ -164,7 +164,7 @@ def test_legends_name_the_matched_digit():
 
 
 def test_rules_sentences_and_readable_rules(digit_data):
-    from clustering.explain import build_space, explain
+    from clustering.explainers import build_space, explain
 
     truth = digit_data.labels()
     labels = KMeans(10, n_init=1, random_state=0).fit_predict(digit_data.vectors)

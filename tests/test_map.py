@@ -78,7 +78,7 @@ def test_a_crowded_figure_hides_labels_rather_than_overlapping_them(tmp_path, n_
     left to the legend. Never two names over each other."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from clustering.report.figures import scatter_figure
+    from clustering.reports.figures import scatter_figure
 
     rng = np.random.default_rng(1)
     centres = rng.uniform(0, 10, size=(n_clusters, 2))

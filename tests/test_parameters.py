@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
-from clustering.explain import EXPLAINERS
+from clustering.explainers import EXPLAINERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +66,7 @@ def test_cli_bad_numbers_one_clear_line(tmp_path, args, message):
 
 
 def test_kernel_imm_zero_bandwidth_is_a_param_error():
-    from clustering.explain import Space, explain
+    from clustering.explainers import Space, explain
 
     space = Space("features", np.random.default_rng(0).normal(size=(40, 2)), ["a", "b"])
     with pytest.raises(ParamError, match="bandwidth"):

@@ -14,9 +14,9 @@ from browser import CHROMIUM_ARGS, chromium_path
 from clustering.cli import main
 from clustering.data import Dataset
 from clustering.evaluate.profiles import cluster_profiles, column_kinds
-from clustering.report import ReportOptions, ReportRun, build_report, script_json
-from clustering.report.export import joined_labels, write_table
-from clustering.report.figures import VECTOR_POINTS_MAX, figure_bytes, heatmap_figure, scatter_figure
+from clustering.reports import ReportOptions, ReportRun, build_report, script_json
+from clustering.reports.export import joined_labels, write_table
+from clustering.reports.figures import VECTOR_POINTS_MAX, figure_bytes, heatmap_figure, scatter_figure
 from clustering.visual.colours import colour_codes
 
 PAYLOADS = [

@@ -108,7 +108,7 @@ def test_a_chosen_text_column_is_kept_in_the_project_and_its_config(tmp_path):
 
 
 def test_a_word_only_one_cluster_uses_is_its_first_keyword():
-    from clustering.explain.keywords import keyword_labels
+    from clustering.explainers.keywords import keyword_labels
 
     rng = np.random.default_rng(0)
     kinds = ["shoe", "lamp", "desk"]
@@ -120,7 +120,7 @@ def test_a_word_only_one_cluster_uses_is_its_first_keyword():
 
 
 def test_keyword_labels_do_not_repeat_a_word():
-    from clustering.explain.keywords import keyword_labels
+    from clustering.explainers.keywords import keyword_labels
 
     titles = ["modern shoe"] * 5 + ["red shoe"] * 3 + ["desk lamp"] * 8
     labels = np.r_[np.zeros(8, dtype=int), np.ones(8, dtype=int)]

@@ -20,9 +20,9 @@ from app.text import plain
 from app.widgets import parameter_form
 from clustering.data import Dataset
 from clustering.evaluate.profiles import cluster_profiles, exemplar_text
-from clustering.explain import EXPLAINERS, SPACES, available_spaces, explain_in_space
-from clustering.explain.keywords import keyword_labels
-from clustering.explain.masks import mean_image, rule_mask
+from clustering.explainers import EXPLAINERS, SPACES, available_spaces, explain_in_space
+from clustering.explainers.keywords import keyword_labels
+from clustering.explainers.masks import mean_image, rule_mask
 from clustering.graph.projection import PROJECTIONS
 
 COVERAGE = [

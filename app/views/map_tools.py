@@ -199,7 +199,7 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
         st.rerun()
     names: list[dict[int, str]] = []
     if data.text_column:
-        from clustering.explain.keywords import keyword_labels
+        from clustering.explainers.keywords import keyword_labels
 
         names = [keyword_labels(data.metadata[data.text_column], labels, top=2) for labels in levels]
     shown = [np.asarray(labels)[view] for labels in levels]

@@ -20,7 +20,7 @@ from clustering.cli.options import (
     seed_value,
 )
 from clustering.cli.output import print_json, tqdm_progress
-from clustering.explain.registry import EXPLAINERS, get_explainer
+from clustering.explainers.registry import EXPLAINERS, get_explainer
 from clustering.result import json_safe
 
 
@@ -157,8 +157,8 @@ def cmd_perceive(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """`clusterlab explain`: rules per cluster, with accuracy and complexity, written as JSON."""
-    from clustering.explain import available_spaces, build_space, explain
-    from clustering.explain.keywords import keywords
+    from clustering.explainers import available_spaces, build_space, explain
+    from clustering.explainers.keywords import keywords
 
     out_path = output_path(args)
     params = get_explainer(args.method).checked(parse_params(args.param))  # refused before any work

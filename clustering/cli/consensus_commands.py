@@ -35,7 +35,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     from clustering.evidence.consensus import consensus
     from clustering.graph.neighbors import knn_graph
     from clustering.graph.preprocess import prepared
-    from clustering.report.export import write_table
+    from clustering.reports.export import write_table
 
     if len(args.labels) < 2:
         raise UsageError("--labels needs two label files or more (a consensus of one is that one).")

@@ -27,7 +27,7 @@ from clustering.cli.options import (
 from clustering.cli.output import line_progress, print_json, tqdm_progress
 from clustering.data import Dataset
 from clustering.limits import SWEEP_MAX_RUNS
-from clustering.report.export import write_table
+from clustering.reports.export import write_table
 from clustering.run.fit_rows import SAMPLE_ROWS as SAMPLE_DEFAULT
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from clustering.cli.options import input_arguments, load_dataset
 from clustering.cli.output import print_json
-from clustering.explain.registry import EXPLAINERS
+from clustering.explainers.registry import EXPLAINERS
 
 
 def register(commands) -> None:

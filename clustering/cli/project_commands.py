@@ -130,7 +130,7 @@ def project_export(store, args: argparse.Namespace) -> None:
 
 def project_labels(store, args: argparse.Namespace) -> None:
     """`project labels`: a run's labels (with names, confidence and, asked, the metadata)."""
-    from clustering.report.export import joined_labels, table_format, write_table
+    from clustering.reports.export import joined_labels, table_format, write_table
     from clustering.store import load_data
 
     out = output_path(args)

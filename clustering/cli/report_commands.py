@@ -87,8 +87,8 @@ def check_given(args: argparse.Namespace, dataset: Dataset) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`clusterlab report`: a self-contained HTML report of label files or of a project's runs."""
-    from clustering.report import ReportOptions, build_report, runs_from_files, runs_from_project
-    from clustering.report.report_runs import kept_suggestion
+    from clustering.reports import ReportOptions, build_report, runs_from_files, runs_from_project
+    from clustering.reports.report_runs import kept_suggestion
 
     out = output_path(args)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -142,7 +142,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_figure(args: argparse.Namespace) -> int:
     """`clusterlab figure`: the scatter as PNG or SVG, coloured by a run or the truth."""
-    from clustering.report.figures import check_figure_size, figure_bytes, figure_format, scatter_figure
+    from clustering.reports.figures import check_figure_size, figure_bytes, figure_format, scatter_figure
     from clustering.visual.colours import colour_codes, matched_colour_codes, named_colour_codes
 
     out = output_path(args)
@@ -159,7 +159,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
         found = read_labels(args.labels, dataset, args.allow_unlabelled)
         names = dict(found.names)
         if dataset.text_column:  # unnamed clusters are labelled by their keywords
-            from clustering.explain.keywords import keyword_labels
+            from clustering.explainers.keywords import keyword_labels
 
             names = {**keyword_labels(dataset.metadata[dataset.text_column], found.labels, top=3), **names}
         if truth_column:
@@ -182,7 +182,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """`clusterlab export`: a labels file joined with the data's metadata, as CSV or parquet."""
-    from clustering.report.export import joined_labels, table_format, write_table
+    from clustering.reports.export import joined_labels, table_format, write_table
 
     out = output_path(args)
     table_format(out)

@@ -134,7 +134,7 @@ def suggested_names(
                 offers.append(value if len(profile.categories) == 1 else f"{category['column']}: {value}")
         out[profile.cluster] = offers
     if text_column:
-        from clustering.explain.keywords import keyword_labels
+        from clustering.explainers.keywords import keyword_labels
 
         for cluster, words in keyword_labels(metadata[text_column], labels, top=3).items():
             if words:

@@ -144,7 +144,7 @@ def compute_step(key: str, layout=None, labels: dict | None = None, progress=Non
         return comparison(labels, truth, layout)
     if key == "explain":
         assert labels is not None
-        from clustering.explain import build_space, explain
+        from clustering.explainers import build_space, explain
 
         return explain(build_space(data, "pixels"), labels["leiden"], "imm")
     raise ValueError(f"step {key!r} computes nothing")

@@ -17,7 +17,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from clustering.lessons import digits, dimensions
-from clustering.report.figures import blank_figure, figure_bytes, scatter_figure
+from clustering.reports.figures import blank_figure, figure_bytes, scatter_figure
 from clustering.visual.colours import colour_codes
 
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -132,7 +132,7 @@ def digits_sections(done: dict, data) -> list[Section]:
 
 def rules_section(explanation, labels: np.ndarray, data) -> Section:
     """The rules step: masks, the sentences and every rule in full."""
-    from clustering.explain.masks import mean_image, rule_mask
+    from clustering.explainers.masks import mean_image, rule_mask
 
     truth = data.labels()
     names = digits.cluster_digit_names(labels, truth)

@@ -16,7 +16,7 @@ from app.scatter import colour_codes, hover_lines, scatter
 from app.state import add_run, cached_sample, choose_sample
 from app.text import plain
 from app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
-from clustering.explain.masks import mean_image, rule_mask
+from clustering.explainers.masks import mean_image, rule_mask
 from clustering.lessons import digits as lesson
 from clustering.store import StoreError
 

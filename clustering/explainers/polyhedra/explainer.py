@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 from typing_extensions import override
 
-from clustering.explain import trees
-from clustering.explain.base import Explainer
-from clustering.explain.explanation import Explanation, Problem
-from clustering.explain.polyhedra.model import PolyhedraResult, polygon_2d
-from clustering.explain.polyhedra.search import describe
+from clustering.explainers import trees
+from clustering.explainers.base import Explainer
+from clustering.explainers.explanation import Explanation, Problem
+from clustering.explainers.polyhedra.model import PolyhedraResult, polygon_2d
+from clustering.explainers.polyhedra.search import describe
 from clustering.params import Param
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustering.explain import trees
-from clustering.explain.spaces import Space
+from clustering.explainers import trees
+from clustering.explainers.spaces import Space
 
 
 def dot_text(text: str) -> str:

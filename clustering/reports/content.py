@@ -1,6 +1,6 @@
 """What a report holds, as plain values: the dataset, each run with its clusters, comparisons, the scatter's data.
 
-Built from a dataset plus runs (label files or a project's saved runs); rendered by `clustering.report.html`.
+Built from a dataset plus runs (label files or a project's saved runs); rendered by `clustering.reports.html`.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def drawn_rows(n: int) -> np.ndarray:
 def _explanation(dataset: Dataset, run: ReportRun, method: str, seed: int) -> dict | None:
     if run.explanation is not None or method == "none" or len(np.unique(run.labels[run.labels >= 0])) < 2:
         return run.explanation
-    from clustering.explain import available_spaces, build_space, explain
+    from clustering.explainers import available_spaces, build_space, explain
     from clustering.limits import EXPLAIN_MAX_CLUSTERS
 
     if len(np.unique(run.labels[run.labels >= 0])) > EXPLAIN_MAX_CLUSTERS.value():
@@ -243,7 +243,7 @@ def report_content(
 ) -> dict:
     """Every value the report template shows, with the scatter's binary data packed as base64."""
     from clustering.progress import report
-    from clustering.report.trust_section import trust_content
+    from clustering.reports.trust_section import trust_content
 
     def step(text: str, share: float) -> None:
         report(progress, text, share, cancel)
@@ -286,7 +286,7 @@ def run_entry(
 
     keyword_names: dict[str, dict[int, str]] = {}
     if dataset.text_column:
-        from clustering.explain.keywords import keyword_labels
+        from clustering.explainers.keywords import keyword_labels
 
         keyword_names[run.name] = keyword_labels(dataset.metadata[dataset.text_column], run.labels)
     shown_names = {

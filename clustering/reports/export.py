@@ -44,7 +44,7 @@ def joined_labels(
     frame = pd.DataFrame({"id": ids, "cluster": labels.astype(np.int64)})
     frame["cluster_name"] = pd.Series(labels).map(lambda c: "noise" if c < 0 else names.get(int(c), "")).to_numpy()
     if dataset.text_column:
-        from clustering.explain.keywords import keyword_labels
+        from clustering.explainers.keywords import keyword_labels
 
         terms = keyword_labels(metadata[dataset.text_column], labels, top=5)
         frame["cluster_keywords"] = pd.Series(labels).map(lambda c: terms.get(int(c), "")).to_numpy()

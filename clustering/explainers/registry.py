@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.explain.base import Explainer
-from clustering.explain.exkmc import ExKMC
-from clustering.explain.explanation import Explanation
-from clustering.explain.imm import IMM, leaf_curve
-from clustering.explain.kernel_imm import KernelIMM
-from clustering.explain.polyhedra.explainer import Polyhedra
-from clustering.explain.spaces import Space, build_space
+from clustering.explainers.base import Explainer
+from clustering.explainers.exkmc import ExKMC
+from clustering.explainers.explanation import Explanation
+from clustering.explainers.imm import IMM, leaf_curve
+from clustering.explainers.kernel_imm import KernelIMM
+from clustering.explainers.polyhedra.explainer import Polyhedra
+from clustering.explainers.spaces import Space, build_space
 from clustering.params import ParamError
 
 EXPLAINERS: dict[str, type[Explainer]] = {cls.name: cls for cls in (IMM, ExKMC, KernelIMM, Polyhedra)}

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustering.explain.polyhedra.master import Master
-from clustering.explain.polyhedra.model import (
+from clustering.explainers.polyhedra.master import Master
+from clustering.explainers.polyhedra.model import (
     EXCESS_PENALTY,
     HalfSpace,
     PolyhedraResult,
@@ -17,7 +17,7 @@ from clustering.explain.polyhedra.model import (
     scale,
     split_units,
 )
-from clustering.explain.polyhedra.pricing import imm_columns, initial_columns, price_columns
+from clustering.explainers.polyhedra.pricing import imm_columns, initial_columns, price_columns
 
 # How the user's time limit is spent (shares of it):
 COLUMN_GENERATION_SHARE = 0.55  # column generation stops once this share is used

@@ -114,7 +114,7 @@ def build_report(dataset, runs, options, *, xy=None, progress=None, cancel=None)
     str
         One HTML page: every script inlined and allowed by hash, no request leaves it, all user text escaped.
     """
-    from clustering.report.content import report_content
+    from clustering.reports.content import report_content
 
     html = render_report(report_content(dataset, runs, options, xy=xy, progress=progress, cancel=cancel))
     if progress is not None:
@@ -126,8 +126,8 @@ def project_report(store, project: str, *, progress=None, cancel=None) -> str:
     """The report of every run of a project: its kept names and rules, and its kept UMAP layout (made by the one
     layout rule and kept when there is none)."""
     from clustering.progress import span
-    from clustering.report.content import ReportOptions
-    from clustering.report.report_runs import kept_suggestion, runs_from_project
+    from clustering.reports.content import ReportOptions
+    from clustering.reports.report_runs import kept_suggestion, runs_from_project
     from clustering.run.layout import layout
 
     dataset, runs = runs_from_project(store, project)

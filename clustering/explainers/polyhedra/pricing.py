@@ -9,7 +9,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint
 
-from clustering.explain.polyhedra.model import (
+from clustering.explainers.polyhedra.model import (
     MARGIN,
     TOLERANCE,
     HalfSpace,
@@ -195,7 +195,7 @@ def initial_columns(z: np.ndarray, y: np.ndarray, units: Units, n_clusters: int,
 def imm_columns(z: np.ndarray, y: np.ndarray, n_clusters: int) -> list[HalfSpace]:
     """The IMM tree's leaves as polyhedra (one leaf per cluster is one polyhedron): the description has
     at least the tree's accuracy at the tree's complexity, as the paper's comparison expects."""
-    from clustering.explain import trees
+    from clustering.explainers import trees
 
     centres = trees.class_means(z, y, np.arange(n_clusters))
     root = trees.imm_tree(z, y, centres)

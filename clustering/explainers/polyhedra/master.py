@@ -6,7 +6,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog
 
-from clustering.explain.polyhedra.model import (
+from clustering.explainers.polyhedra.model import (
     EXCESS_PENALTY,
     HalfSpace,
     Units,

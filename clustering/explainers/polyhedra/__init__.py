@@ -24,8 +24,8 @@ Solver: HiGHS through scipy.optimize (linprog for the LPs and their duals, milp 
 call bounded by what is left of the user's time limit; the best description found so far is kept.
 """
 
-from clustering.explain.polyhedra.master import Master
-from clustering.explain.polyhedra.model import (
+from clustering.explainers.polyhedra.master import Master
+from clustering.explainers.polyhedra.model import (
     HalfSpace,
     PolyhedraResult,
     Units,
@@ -36,7 +36,7 @@ from clustering.explain.polyhedra.model import (
     scale,
     split_units,
 )
-from clustering.explain.polyhedra.search import describe, local_search
+from clustering.explainers.polyhedra.search import describe, local_search
 
 __all__ = [
     "HalfSpace",

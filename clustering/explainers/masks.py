@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from clustering.explain.explanation import Explanation
+from clustering.explainers.explanation import Explanation
 
 INK, BLANK, BOTH, UNUSED = (220, 60, 60), (60, 90, 220), (150, 80, 200), (238, 238, 238)
 

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from clustering.explain.explanation import Explanation, Problem, measure
-from clustering.explain.spaces import Space
+from clustering.explainers.explanation import Explanation, Problem, measure
+from clustering.explainers.spaces import Space
 from clustering.limits import EXPLAIN_MAX_CLUSTERS
 from clustering.params import Param, ParamError, check_params, with_schema_doc
 

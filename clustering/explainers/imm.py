@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 from typing_extensions import override
 
-from clustering.explain import trees
-from clustering.explain.base import Explainer
-from clustering.explain.explanation import Explanation, Problem
-from clustering.explain.spaces import Space
+from clustering.explainers import trees
+from clustering.explainers.base import Explainer
+from clustering.explainers.explanation import Explanation, Problem
+from clustering.explainers.spaces import Space
 
 
 class TreeExplainer(Explainer):

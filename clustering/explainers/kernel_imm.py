@@ -9,9 +9,9 @@ from typing import Any
 
 from typing_extensions import override
 
-from clustering.explain import trees
-from clustering.explain.explanation import Problem
-from clustering.explain.imm import TreeExplainer
+from clustering.explainers import trees
+from clustering.explainers.explanation import Problem
+from clustering.explainers.imm import TreeExplainer
 from clustering.params import Param
 
 

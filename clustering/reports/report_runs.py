@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clustering.data import Dataset
-from clustering.report.content import ReportRun
+from clustering.reports.content import ReportRun
 
 
 def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[ReportRun]:

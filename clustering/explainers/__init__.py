@@ -5,13 +5,13 @@
 widgets, as the clustering backends' do.
 """
 
-from clustering.explain import polyhedra, trees
-from clustering.explain.base import Explainer
-from clustering.explain.explanation import ClusterRule, Explanation, dot_text
-from clustering.explain.imm import leaf_curve
-from clustering.explain.polyhedra.explainer import halfspace_text
-from clustering.explain.registry import EXPLAINERS, METHODS, explain, explain_in_space, get_explainer
-from clustering.explain.spaces import SPACES, Space, available_spaces, build_space
+from clustering.explainers import polyhedra, trees
+from clustering.explainers.base import Explainer
+from clustering.explainers.explanation import ClusterRule, Explanation, dot_text
+from clustering.explainers.imm import leaf_curve
+from clustering.explainers.polyhedra.explainer import halfspace_text
+from clustering.explainers.registry import EXPLAINERS, METHODS, explain, explain_in_space, get_explainer
+from clustering.explainers.spaces import SPACES, Space, available_spaces, build_space
 
 __all__ = [
     "EXPLAINERS",
