@@ -15,7 +15,7 @@ from clustering.backends import get_backend
 from clustering.backends.base import ParamError
 from clustering.data import Dataset, fingerprint_array
 from clustering.evaluate import metrics as metrics_module
-from clustering.evidence.confidence import neighbour_confidence
+from clustering.evidence.confidence import NEIGHBOUR_CONFIDENCE_ROWS, neighbour_confidence
 from clustering.graph.preprocess import parse as parse_preprocess
 from clustering.graph.preprocess import prepared
 from clustering.progress import Progress, report, span
@@ -113,7 +113,7 @@ def run(
     values = checked_params(method, params, seed)
     rows = method_rows(method, dataset.n, sample)
     if rows is not None:
-        return run_sampled(
+        sampled = run_sampled(
             dataset,
             method,
             params,
@@ -122,9 +122,10 @@ def run(
             preprocess=preprocess,
             seed=int(values.get("seed") or 0),
             truth=truth,
-            progress=progress,
+            progress=span(progress, 0.0, 0.9),
             cancel=cancel,
         )
+        return with_confidence(sampled, dataset, confidence, None, progress, cancel)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     report(progress, "preprocess", 0.0, cancel)
@@ -142,18 +143,6 @@ def run(
     calibrated = getattr(fitted.estimator, "calibrated_", None)  # a method that calibrates itself (auto)
     if calibrated is not None:
         info["confidence"] = info.get("auto", {}).get("confidence", "calibrated by the method")
-    else:
-        calibrated = neighbour_confidence(x, fitted.labels, str(values.get("metric", "euclidean")))
-        if calibrated is not None:
-            info["confidence"] = "calibrated from neighbours"
-    if confidence == "resampled":
-        from clustering.run.resampling import run_confidence
-
-        report(progress, "confidence from resampled runs", 0.92, cancel)
-        found = run_confidence(
-            dataset, fitted.labels, method, values, preprocess=preprocess, seed=values.get("seed") or 0
-        )
-        calibrated, info["confidence"] = found.values, f"calibrated {found.note}"
     result_metrics = None
     if truth is not None:
         t = time.perf_counter()
@@ -161,9 +150,7 @@ def run(
         result_metrics = metrics_module.agreement(truth, fitted.labels)
         seconds["metrics"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - start
-    if progress is not None:
-        progress("done", 1.0)
-    return ClusterResult(
+    result = ClusterResult(
         labels=fitted.labels,
         method=method,
         params=values,
@@ -178,6 +165,47 @@ def run(
         info=info,
         artifacts=artifacts,
     )
+    return with_confidence(result, dataset, confidence, x, progress, cancel)
+
+
+def with_confidence(
+    result: ClusterResult,
+    dataset: Dataset,
+    confidence: str,
+    x: np.ndarray | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ClusterResult:
+    """The one confidence step of every fit, full or sampled: calibrated from neighbours (up to
+    NEIGHBOUR_CONFIDENCE_ROWS rows), or from resampled runs when asked; a method's own calibration is kept. The
+    result says which in `info["confidence"]`; a sampled fit's vote share stays its `probabilities`."""
+    started = time.perf_counter()
+    if confidence == "resampled":
+        from clustering.run.resampling import run_confidence
+
+        report(progress, "confidence from resampled runs", 0.92, cancel)
+        found = run_confidence(
+            dataset, result.labels, result.method, result.params, preprocess=result.preprocess, seed=result.seed or 0
+        )
+        result.calibrated, result.info["confidence"] = found.values, f"calibrated {found.note}"
+    elif result.calibrated is None and 3 <= dataset.n <= NEIGHBOUR_CONFIDENCE_ROWS:
+        report(progress, "confidence from neighbours", 0.95, cancel)
+        x = prepared(dataset, result.preprocess, seed=result.seed or 0) if x is None else x
+        metric = str(result.params.get("metric", "euclidean"))
+        result.calibrated = neighbour_confidence(x, result.labels, metric)
+        if result.calibrated is not None:
+            result.info["confidence"] = "calibrated from neighbours"
+    if result.calibrated is None and "confidence" not in result.info and result.probabilities is not None:
+        result.info["confidence"] = "the method's own (not calibrated): " + (
+            "the share of the sample's nearest rows that voted for the cluster"
+            if "sample" in result.info
+            else "its membership strength"
+        )
+    result.seconds["confidence"] = time.perf_counter() - started
+    result.seconds["total"] = result.seconds.get("total", 0.0) + result.seconds["confidence"]
+    if progress is not None:
+        progress("done", 1.0)
+    return result
 
 
 def run_subset(
