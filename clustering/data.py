@@ -106,16 +106,15 @@ class Dataset:
         )
 
     def truth_candidates(self, max_classes: int = 500) -> list[str]:
-        """Metadata columns that can serve as ground truth (2 to max_classes distinct values, at most a third of
-        the rows), the dataset's label column first."""
-        columns = []
-        for column in self.metadata.columns:
-            distinct = self.metadata[column].nunique(dropna=True)
-            if 1 < distinct <= min(max_classes, max(2, self.n // 3)):
-                columns.append(str(column))
-        if self.label_column in columns:
-            columns.remove(self.label_column)
-            columns.insert(0, self.label_column)
+        """Metadata columns that can serve as ground truth: the categories (`column_kind`), and first the dataset's
+        label column (up to `max_classes` classes)."""
+        columns = [
+            str(column)
+            for column in self.metadata.columns
+            if column_kind(self.metadata[column]) == "category" and self.metadata[column].nunique(dropna=True) > 1
+        ]
+        if self.label_column in self.metadata.columns and 1 < self.metadata[self.label_column].nunique() <= max_classes:
+            columns = [str(self.label_column)] + [c for c in columns if c != self.label_column]  # the declared truth
         return columns
 
     def with_metadata(self, **columns) -> Dataset:
@@ -142,6 +141,36 @@ class Dataset:
 def _owned_read_only(array: np.ndarray) -> bool:
     """A C-contiguous read-only float32 array is already a dataset's own: no copy needed."""
     return array.dtype == np.float32 and array.flags.c_contiguous and not array.flags.writeable
+
+
+CATEGORY_MAX_VALUES = 50  # a column with at most this many distinct values (and at most half the rows) is a category
+TEXT_MIN_LENGTH = 40  # mean length from which a column of many distinct strings is free text, not ids
+COLUMN_KINDS = ("category", "number", "text", "id")
+
+
+def column_kind(values: pd.Series) -> str:
+    """What a metadata column is, the one rule every page, chart, export and report uses.
+
+    'category': booleans, or at most CATEGORY_MAX_VALUES distinct values and at most half the rows (numbers too:
+    a 1-5 rating is a category); 'number': numbers beyond that; 'id': a distinct integer per row (in more than
+    CATEGORY_MAX_VALUES rows), or short strings
+    too many to be categories; 'text': longer strings (mean length TEXT_MIN_LENGTH or more).
+    """
+    values = pd.Series(values)
+    n = max(len(values), 1)
+    distinct = int(values.nunique(dropna=True))
+    if pd.api.types.is_bool_dtype(values) or distinct <= min(CATEGORY_MAX_VALUES, max(n // 2, 2)):
+        return "category"
+    if pd.api.types.is_numeric_dtype(values):
+        counter = pd.api.types.is_integer_dtype(values) and distinct == n > CATEGORY_MAX_VALUES
+        return "id" if counter else "number"
+    filled = values.dropna().astype(str)
+    return "text" if len(filled) and filled.str.len().mean() >= TEXT_MIN_LENGTH else "id"
+
+
+def column_kinds(metadata: pd.DataFrame, skip: tuple[str, ...] = ("row",)) -> dict[str, str]:
+    """`column_kind` of every metadata column (but `skip`)."""
+    return {column: column_kind(metadata[column]) for column in metadata.columns if column not in skip}
 
 
 MISSING_MARKERS = ("", "na", "n/a", "nan", "null", "none", "<na>")  # a missing class, in any case

@@ -12,8 +12,8 @@ import pytest
 from browser import CHROMIUM_ARGS, chromium_path
 
 from clustering.cli import main
-from clustering.data import Dataset
-from clustering.evaluate.profiles import cluster_profiles, column_kinds
+from clustering.data import Dataset, column_kinds
+from clustering.evaluate.profiles import cluster_profiles
 from clustering.reports import ReportOptions, ReportRun, build_report, script_json
 from clustering.reports.export import joined_labels, write_table
 from clustering.reports.figures import VECTOR_POINTS_MAX, figure_bytes, heatmap_figure, scatter_figure
@@ -68,7 +68,7 @@ def test_profiles_show_what_sets_each_cluster_apart():
     )
     labels = np.array([0] * 10 + [1] * 9 + [-1])
     kinds = column_kinds(metadata)
-    assert kinds == {"colour": "category", "price": "numeric", "id": "id"}
+    assert kinds == {"colour": "category", "price": "number", "id": "id"}
     profiles = cluster_profiles(metadata, labels, np.arange(20, dtype=np.float32)[:, None])
     first = profiles[0]
     assert first.cluster == 0 and first.size == 10
@@ -508,3 +508,23 @@ def test_report_says_how_sure_it_is(tmp_path):
     assert "calibrated from neighbours" in section
     for payload in PAYLOADS[:3]:
         assert payload not in section  # run names are escaped in the tree and the confidence entries
+
+
+def test_one_column_is_the_same_kind_on_every_page():
+    """A 1-40 score in 1,000 rows was a category in profiles, a number in the filter charts and colours."""
+    from clustering.data import Dataset, column_kind
+    from clustering.visual.colours import colour_codes
+    from clustering.visual.filters import chart_columns, filter_chart
+
+    rng = np.random.default_rng(0)
+    metadata = pd.DataFrame(
+        {"score": rng.integers(1, 41, 1000), "price": rng.gamma(2, 30, 1000), "group": rng.choice(list("abc"), 1000)}
+    )
+    data = Dataset(vectors=rng.normal(size=(1000, 2)).astype(np.float32), metadata=metadata)
+    assert column_kinds(metadata) == {"score": "category", "price": "number", "group": "category"}
+    assert column_kind(metadata["score"]) == "category" and "score" in data.truth_candidates()
+    assert filter_chart(metadata["score"], "score").kind == "category" and "score" in chart_columns(metadata)
+    assert filter_chart(metadata["price"], "price").kind == "numeric" and "price" not in data.truth_candidates()
+    _, score_legend = colour_codes(metadata["score"], noise_negative=False)
+    _, price_legend = colour_codes(metadata["price"], noise_negative=False)
+    assert len(score_legend) == 40 and len(price_legend) == 10  # 40 categories; a number in deciles

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from app import projects
@@ -31,6 +30,7 @@ from app.views.map_tools import (
 from app.views.selection_stats import differences_section
 from app.widgets import parameter_form
 from clustering.backends import BACKENDS
+from clustering.data import column_kind
 from clustering.graph.projection import PROJECTIONS
 from clustering.run.pipeline import run_subset
 from clustering.visual.colours import shown_legend
@@ -83,8 +83,8 @@ def colour_choice(data, history: list, where):
     """The Colour-by picker (runs newest first, then colourable metadata columns) and how options read."""
     colourable = [
         c
-        for c in data.metadata.columns  # numbers, or categories few enough for a legend
-        if pd.api.types.is_numeric_dtype(data.metadata[c]) or data.metadata[c].nunique() <= 100
+        for c in data.metadata.columns  # numbers, or categories (the one rule of column kinds)
+        if column_kind(data.metadata[c]) in ("number", "category")
     ]
     colour_options = [f"run:{r.id}" for r in reversed(history)] + [f"column:{c}" for c in colourable]
     if not colour_options:

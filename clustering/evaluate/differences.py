@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from clustering.evaluate.profiles import column_kinds
+from clustering.data import column_kinds
 
 ROWS_TESTED = 50_000  # rows per side, at most (a fixed sample above): tests are decided long before this;
 # 2 x 50,000 x 384 float64 is 300 MB, where 200,000 a side took 1.2 GB and seconds at a million rows
@@ -103,7 +103,7 @@ def differences(
         names = feature_names or [f"dim_{j}" for j in range(vectors.shape[1])]
         parts.append(_numbers(list(names), vectors[a], vectors[b], "feature"))
     kinds = column_kinds(metadata)
-    numeric = [c for c, kind in kinds.items() if kind == "numeric"]
+    numeric = [c for c, kind in kinds.items() if kind == "number"]
     if numeric:
         values = metadata[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
         parts.append(_numbers([str(c) for c in numeric], values[a], values[b], "numeric"))

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-CATEGORY_MAX_VALUES = 50  # more distinct values than this (or than half the rows) is an id or free text
-TEXT_MIN_LENGTH = 40  # mean length from which a text column is free text, not a category
+from clustering.data import column_kinds
 
 
 @dataclass
@@ -34,31 +33,6 @@ class ClusterProfile:
         }
 
 
-def column_kinds(metadata: pd.DataFrame, skip: tuple[str, ...] = ("row",)) -> dict[str, str]:
-    """Each metadata column as 'category', 'numeric', 'text' or 'id' (too many distinct values to profile)."""
-    kinds = {}
-    n = max(len(metadata), 1)
-    for column in metadata.columns:
-        if column in skip:
-            continue
-        values = metadata[column]
-        distinct = values.nunique(dropna=True)
-        if pd.api.types.is_bool_dtype(values):
-            kinds[column] = "category"
-        elif pd.api.types.is_numeric_dtype(values):
-            is_integer = pd.api.types.is_integer_dtype(values)
-            kinds[column] = "category" if is_integer and distinct <= min(CATEGORY_MAX_VALUES, n // 2 + 1) else "numeric"
-            if is_integer and distinct == n and n > CATEGORY_MAX_VALUES:
-                kinds[column] = "id"
-        elif distinct <= min(CATEGORY_MAX_VALUES, max(n // 2, 2)):
-            kinds[column] = "category"
-        elif values.astype(str).str.len().mean() >= TEXT_MIN_LENGTH:
-            kinds[column] = "text"
-        else:
-            kinds[column] = "id"
-    return kinds
-
-
 def cluster_profiles(
     metadata: pd.DataFrame,
     labels: np.ndarray,
@@ -79,7 +53,7 @@ def cluster_profiles(
         raise ValueError(f"{len(metadata)} metadata rows for {len(labels)} labels.")
     kinds = column_kinds(metadata)
     categorical = [c for c, kind in kinds.items() if kind == "category"]
-    numeric = [c for c, kind in kinds.items() if kind == "numeric"][:max_numeric]
+    numeric = [c for c, kind in kinds.items() if kind == "number"][:max_numeric]
     overall_shares = {c: metadata[c].astype(str).value_counts(normalize=True) for c in categorical}
     overall_medians = {c: float(pd.to_numeric(metadata[c], errors="coerce").median()) for c in numeric}
     clusters, sizes = np.unique(labels[labels >= 0], return_counts=True)

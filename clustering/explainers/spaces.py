@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from clustering.data import Dataset
+from clustering.data import Dataset, column_kind
 
 SPACES = {
     "features": "the input's own named columns",
@@ -49,18 +49,16 @@ def available_spaces(dataset: Dataset, has_projection: bool = True) -> list[str]
     return out
 
 
-CATEGORY_MAX_VALUES = 30  # a category column with more values is an id or free text, not a rule's feature
-
-
 def _category_metadata(dataset: Dataset) -> list[str]:
-    """Text or category metadata columns with 2 to CATEGORY_MAX_VALUES values (the truth column left out)."""
+    """Category metadata columns (`column_kind`) of text with two values or more (the truth column left out)."""
     skip = {dataset.label_column, dataset.id_column, dataset.text_column}
     return [
         c
         for c in dataset.metadata.columns
         if c not in skip
-        and not pd.api.types.is_numeric_dtype(dataset.metadata[c])
-        and 1 < dataset.metadata[c].nunique() <= CATEGORY_MAX_VALUES
+        and not pd.api.types.is_numeric_dtype(dataset.metadata[c])  # numbers are features as they are
+        and column_kind(dataset.metadata[c]) == "category"
+        and dataset.metadata[c].nunique() > 1
     ]
 
 

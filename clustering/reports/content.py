@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from clustering.data import Dataset, encode_labels
-from clustering.evaluate.profiles import cluster_profiles, column_kinds, exemplar_text
+from clustering.data import Dataset, column_kinds, encode_labels
+from clustering.evaluate.profiles import cluster_profiles, exemplar_text
 from clustering.run.layout import layout_note
 from clustering.visual.colours import (
     NOISE_CODE,

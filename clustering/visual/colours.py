@@ -9,6 +9,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from clustering.data import column_kind
+
 SHOWN_NAME_CHARS = 60  # a name drawn on a map or legend is cut here ("…"); tables and exports keep it whole
 NOISE_CODE = 65535
 NOISE_COLOUR = "#b8b8bd"
@@ -76,10 +78,11 @@ def palette(count: int) -> list[str]:
 def colour_codes(values: np.ndarray | pd.Series, noise_negative: bool = True) -> tuple[np.ndarray, list[dict]]:
     """uint16 codes plus legend entries {name, colour, size}; negative labels (noise) get NOISE_CODE.
 
-    Continuous values (floats with more than 30 distinct values) are binned into deciles on a viridis ramp.
+    A metadata column (`noise_negative=False`) that is a number by `column_kind` is binned into deciles on a viridis
+    ramp; labels are never binned.
     """
     series = pd.Series(values).reset_index(drop=True)
-    if pd.api.types.is_float_dtype(series) and series.nunique() > 30:
+    if not noise_negative and column_kind(series) == "number":
         bins = pd.qcut(series.rank(method="first"), q=min(10, series.notna().sum()), labels=False)
         edges = series.quantile(np.linspace(0, 1, int(bins.max()) + 2)).to_numpy()
         names = [f"{edges[i]:.3g} – {edges[i + 1]:.3g}" for i in range(int(bins.max()) + 1)]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clustering.data import column_kind, column_kinds
+
 NUMERIC_BINS = 24
 TOP_CATEGORIES = 15  # bars per category chart; the rest are one "other" bar
 CHARTS_DEFAULT = 4
@@ -33,12 +35,11 @@ class FilterChart:
 def chart_columns(metadata: pd.DataFrame, exclude: tuple = ()) -> list[str]:
     """Columns worth a chart: numbers and categories with more than one value (the profiles' one rule of column
     kinds: ids and free text get none)."""
-    from clustering.evaluate.profiles import column_kinds
 
     return [
         str(column)
         for column, kind in column_kinds(metadata).items()
-        if kind in ("numeric", "category") and column not in exclude and metadata[column].nunique(dropna=True) > 1
+        if kind in ("number", "category") and column not in exclude and metadata[column].nunique(dropna=True) > 1
     ]
 
 
@@ -48,7 +49,7 @@ def filter_chart(values: pd.Series, column: str) -> FilterChart:
     values = pd.Series(values).reset_index(drop=True)
     missing = values.isna().to_numpy()
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    if numeric and values.nunique(dropna=True) > NUMERIC_BINS:
+    if column_kind(values) == "number":  # the one rule: a histogram for a number, bars for a category
         numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
         low, high = np.nanquantile(numbers, [0.005, 0.995])
         high = high if high > low else low + 1.0
@@ -68,7 +69,7 @@ def filter_chart(values: pd.Series, column: str) -> FilterChart:
             names.append(OTHER)
         else:
             codes = np.minimum(codes, len(top))  # no "other" bin: only missing values would be there
-        kind = "numeric" if numeric else "category"
+        kind = "category"  # a category by the one rule: bars (numbers in their order)
     codes = np.asarray(codes, dtype=np.int64)
     if missing.any():
         codes[missing] = len(names)
