@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from clustering.io.samples import load_sample
-from clustering.run.levels import evoc_levels
+from clustering.run.levels import layer_levels
 from clustering.run.pipeline import run
 
 
@@ -16,7 +16,7 @@ def test_evoc_keeps_its_layers_and_any_layer_is_a_run():
     assert chosen.info["layers"] == [int(len(np.unique(layer[layer >= 0]))) for layer in layers]
     assert len(layers) >= 2 and any(np.array_equal(chosen.labels, layer) for layer in layers)
     assert chosen.n_noise > 0 and chosen.confidence() is not None
-    levels = evoc_levels(data)
+    levels = layer_levels(data, "evoc")
     assert [level.n_clusters for level in levels] == sorted(chosen.info["layers"])
     coarse = levels[0]
     again = run(data, "evoc", {"layer": coarse.params["layer"]})

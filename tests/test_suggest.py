@@ -136,3 +136,18 @@ def test_the_reason_says_finer_only_when_a_tie_was_broken():
     assert alone[0] == 0 and "finer" not in alone[1]
     tied = choose([level(5, 0.95, 0.86), level(8, 0.93, 0.855)])
     assert tied[0] == 1 and "level within 0.01 with 5 clusters: the finer one is taken" in tied[1]
+
+
+def test_a_family_ladder_is_declared_once_on_its_backend(monkeypatch):
+    """Changing Leiden's ladder is a change to clustering/backends/leiden.py alone: suggest and levels read it."""
+    from clustering.backends.leiden import Leiden
+    from clustering.data import Dataset
+    from clustering.run.levels import ladder_levels
+    from clustering.run.suggest import suggest
+
+    monkeypatch.setattr(Leiden, "ladder", ("resolution", (0.3, 1.5)))
+    x = np.random.default_rng(0).normal(size=(300, 4))
+    x[:150] += 6
+    data = Dataset(vectors=x.astype(np.float32), name="two")
+    assert [lv.value for lv in suggest(data, "leiden", n_jobs=1, repeats=1).levels] == [0.3, 1.5]
+    assert {r.params["resolution"] for r in ladder_levels(data, "leiden", [0.3, 1.5])} <= {0.3, 1.5}

@@ -297,28 +297,30 @@ def active_run(data, entry, truth) -> None:
     cluster_names_editor(data, chosen, result.labels)
     labels_buttons(data, result.labels, projects.legend_names(chosen), result.confidence(), entry.name, key=chosen)
     confidence_section(data, entry, truth, st.session_state.get("truth-column"), key=chosen)
-    if result.method == "evoc":
-        evoc_layers_button(data, result, chosen)
+    if result.method in BACKENDS and BACKENDS[result.method].has_layers:
+        layers_button(data, result, chosen)
     replay = result.artifacts.get("replay")
     if replay is not None and len(replay) > 1:
         st.markdown("**How the clusters formed** (deep clustering replay: press Play)")
         projector.chart(replay_figure(replay), key=f"replay-{chosen}")
 
 
-def evoc_layers_button(data, result, run_id: str) -> None:
-    """An EVoC run's layers (finest to coarsest, from one fit) kept as runs: levels to colour by and compare."""
-    from clustering.run.levels import evoc_levels
+def layers_button(data, result, run_id: str) -> None:
+    """A run's layers (coarse to fine, from one fit: EVoC's) kept as runs: levels to colour by and compare."""
+    from clustering.run.levels import layer_levels
 
+    title, method = BACKENDS[result.method].title, result.method
     layers = result.info.get("layers") or []
-    label = f"Keep EVoC's {len(layers)} layers as runs ({', '.join(map(str, sorted(layers)))} clusters)"
-    if st.button(label, key=f"evoc-layers-{run_id}", disabled="job" in st.session_state):
+    label = f"Keep this run's {len(layers)} layers as runs ({', '.join(map(str, sorted(layers)))} clusters)"
+    if st.button(label, key=f"{method}-layers-{run_id}", disabled="job" in st.session_state):
         params = {k: v for k, v in result.params.items() if k not in ("layer", "seed")}
+        kwargs = {"dataset": data, "method": method, "params": params, "preprocess": result.preprocess}
         start_job(
-            "EVoC's layers",
-            evoc_levels,
-            {"dataset": data, "params": params, "preprocess": result.preprocess, "seed": result.seed or 0},
+            f"{title}: layers",
+            layer_levels,
+            {**kwargs, "seed": result.seed or 0},
             lambda levels: [
-                add_run(data, r, f"evoc layer {r.params['layer']} ({r.n_clusters} clusters)") for r in levels
+                add_run(data, r, f"{method} layer {r.params['layer']} ({r.n_clusters} clusters)") for r in levels
             ],
         )
         st.rerun()

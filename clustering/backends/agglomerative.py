@@ -16,6 +16,7 @@ class Agglomerative(Backend):
     """Agglomerative (Ward or linkage) clustering, on a kNN connectivity graph when asked."""
 
     name = "agglomerative"
+    ladder = ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30))
     title = "Agglomerative"
     description = "Merges nearest groups bottom-up (Ward, average, complete or single linkage)."
     schema = (

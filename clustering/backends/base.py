@@ -78,6 +78,9 @@ class Backend(ClusterMixin, BaseEstimator):
     aliases: ClassVar[dict[str, str]] = {}
     full_fit_rows: ClassVar[int] = 200_000  # above this, sample="auto" fits on `sample_rows` random rows
     sample_rows: ClassVar[int] = 50_000  # former parameter names, still read (saved configs and projects)
+    # The family's ladder of levels, coarse to fine: (parameter, values); `suggest` and the levels read it here.
+    ladder: ClassVar[tuple[str, tuple] | None] = None
+    has_layers: ClassVar[bool] = False  # one fit gives several levels (`artifacts["layers"]`, coarse to fine)
 
     labels_: np.ndarray
     probabilities_: np.ndarray | None = None

@@ -18,6 +18,7 @@ class EVoC(Backend):
     """EVoC: density clusters of a node embedding of the kNN graph; noise label; layers coarse to fine."""
 
     name = "evoc"
+    has_layers = True
     title = "EVoC (embedding vectors)"
     description = "Density clusters of a node embedding of the kNN graph, for embeddings; noise label, layers."
     schema = (

@@ -12,6 +12,7 @@ class GMM(Backend):
     """Gaussian mixture: soft assignments, for clusters of elliptical shape."""
 
     name = "gmm"
+    ladder = ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30))
     title = "Gaussian mixture"
     description = "Elliptical clusters with soft membership; best on low-dimensional embeddings."
     schema = (

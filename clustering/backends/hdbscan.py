@@ -32,6 +32,7 @@ class HDBSCAN(Backend):
     """HDBSCAN on a low-dimensional reduction: clusters of any shape and density, with noise."""
 
     name = "hdbscan"
+    ladder = ("min_cluster_size", (5, 10, 15, 25, 50, 100, 200))
     title = "HDBSCAN (density)"
     description = "Dense regions become clusters, sparse points noise (-1). Reduces dimensions first."
     aliases = {"method": "cluster_selection_method"}  # its name before 2026-11

@@ -14,6 +14,7 @@ class KMeans(Backend):
     """k-means (k-means++ starts): round clusters of similar size."""
 
     name = "kmeans"
+    ladder = ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30))
     title = "k-means"
     description = "k round clusters around centres; fast baseline. Every point gets a cluster."
     schema = (

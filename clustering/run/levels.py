@@ -1,16 +1,17 @@
 """Levels of granularity: one method at several settings, coarse to fine, on the shared kNN graph.
 
 Leiden's levels are resolutions (0.1 to 2 for the map's labels by zoom, `clustering.visual.map_labels`); any
-method of `clustering.run.suggest.LADDERS` has a ladder (HDBSCAN: minimum cluster sizes, its condensed tree built
+method whose backend declares a `ladder` has one (HDBSCAN: minimum cluster sizes, its condensed tree built
 again at each; the k-methods: k). A level that adds no cluster to a coarser one is dropped.
 """
 
 from __future__ import annotations
 
+from clustering.backends import BACKENDS
 from clustering.data import Dataset
 from clustering.result import ClusterResult
 
-LADDER = (0.1, 0.25, 0.5, 1.0, 2.0)
+LADDER: tuple[float, ...] = BACKENDS["leiden"].map_ladder  # declared on the Leiden backend, with its ladder
 
 
 def ladder_levels(
@@ -26,11 +27,12 @@ def ladder_levels(
     """One plain run of `method` per ladder value (its parameter in the run's parameters), coarse first."""
     from clustering.progress import report
     from clustering.run.pipeline import run
-    from clustering.run.suggest import LADDERS
 
-    name = LADDERS[method][0] if method in LADDERS else None
-    if name is None:
-        raise ValueError(f"{method} has no ladder of levels; choose one of {', '.join(LADDERS)}.")
+    ladder = BACKENDS[method].ladder if method in BACKENDS else None
+    if ladder is None:
+        having = [n for n, b in BACKENDS.items() if b.ladder is not None]
+        raise ValueError(f"{method} has no ladder of levels; choose one of {', '.join(having)}.")
+    name = ladder[0]
     found: list[ClusterResult] = []
     for index, value in enumerate(values):
         report(progress, f"{method} at {name} {value:g}", index / max(len(values), 1), cancel)
@@ -59,23 +61,33 @@ def leiden_levels(
     )
 
 
-def evoc_levels(
-    dataset: Dataset, params: dict | None = None, *, preprocess: str = "none", seed: int = 0, progress=None, cancel=None
+def layer_levels(
+    dataset: Dataset,
+    method: str = "evoc",
+    params: dict | None = None,
+    *,
+    preprocess: str = "none",
+    seed: int = 0,
+    progress=None,
+    cancel=None,
 ) -> list[ClusterResult]:
-    """EVoC's layers of one fit as runs, coarse first: each is the run `layer=i` gives (same labels, same seed)."""
+    """The layers of one fit of a method that has them (`Backend.has_layers`: EVoC) as runs, coarse first: each is
+    the run `layer=i` gives (same labels, same seed)."""
     from clustering.evidence.confidence import neighbour_confidence
     from clustering.graph.preprocess import prepared
     from clustering.progress import report
     from clustering.run.pipeline import run
 
-    report(progress, "EVoC and its layers", 0.1, cancel)
+    if not BACKENDS[method].has_layers:
+        raise ValueError(f"{method} has no layers; {', '.join(n for n, b in BACKENDS.items() if b.has_layers)} do.")
+    report(progress, f"{method} and its layers", 0.1, cancel)
     x = prepared(dataset, preprocess, seed=seed)
-    fitted = run(dataset, "evoc", {**(params or {}), "layer": -1}, seed=seed, preprocess=preprocess)
+    fitted = run(dataset, method, {**(params or {}), "layer": -1}, seed=seed, preprocess=preprocess)
     levels = []
     for index, labels in enumerate(fitted.artifacts["layers"]):
         found = ClusterResult(
             labels=labels,
-            method="evoc",
+            method=method,
             params={**fitted.params, "layer": index},
             seed=fitted.seed,
             preprocess=preprocess,

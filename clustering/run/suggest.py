@@ -20,7 +20,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.metrics import normalized_mutual_info_score
 
-from clustering.backends import get_backend
+from clustering.backends import BACKENDS, get_backend
 from clustering.backends.base import ParamError
 from clustering.data import Dataset
 from clustering.evaluate import metrics
@@ -32,13 +32,8 @@ from clustering.run.sweep import check_sweep_size, checked_setting, pairwise_ari
 NULL_MARGIN = 0.01  # a level's silhouette must beat a structureless twin of the data's by this much
 NULL_ROWS = 2000  # rows of the silhouettes compared with the structureless twin
 TIE = 0.01  # agreements this close are a tie (seeds alone move NMI about this much); the finer level wins
-LADDERS: dict[str, tuple[str, tuple]] = {
-    "leiden": ("resolution", (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)),
-    "hdbscan": ("min_cluster_size", (5, 10, 15, 25, 50, 100, 200)),
-    "kmeans": ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)),
-    "gmm": ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)),
-    "agglomerative": ("n_clusters", (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)),
-}
+# Each family declares its ladder on its backend class (`Backend.ladder`); this is the list of those that have one.
+LADDERS: dict[str, tuple[str, tuple]] = {name: b.ladder for name, b in BACKENDS.items() if b.ladder is not None}
 
 
 @dataclass(frozen=True)
@@ -142,9 +137,10 @@ def suggest(
     -------
     Suggestion
     """
-    if method not in LADDERS:
+    ladder = BACKENDS[method].ladder if method in BACKENDS else None
+    if ladder is None:
         raise ParamError(f"suggest works for {', '.join(LADDERS)}; '{method}' has no ladder of granularity.")
-    name, default_values = LADDERS[method]
+    name, default_values = ladder
     values = sorted(set(values or default_values))  # a value given twice is one level: repeats must not weigh
     backend = get_backend(method)
     has_seed = "seed" in {p.name for p in backend.schema}
