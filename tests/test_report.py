@@ -496,8 +496,10 @@ def test_report_says_how_sure_it_is(tmp_path):
     html = build_report(
         dataset, runs, ReportOptions(truth="truth", projection="pca", explain="none", suggestion=found.summary())
     )
-    section = html[html.index('<section id="trust">') : html.index("</section>", html.index('<section id="trust">'))]
-    assert "How sure is this?" in section and '<a href="#trust">' in html
+    section = html[
+        html.index('<section id="how-sure">') : html.index("</section>", html.index('<section id="how-sure">'))
+    ]
+    assert "How sure is this?" in section and '<a href="#how-sure">' in html
     tree = section[section.index('class="figure level-tree"') :]
     tree = tree[: tree.index("</svg>")]
     assert tree.count("<circle") == sum(len(np.unique(run.labels[run.labels >= 0])) for run in runs)

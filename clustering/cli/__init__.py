@@ -11,11 +11,11 @@ import sys
 from clustering.cli import (
     compare_commands,
     consensus_commands,
+    evidence_commands,
     fit_commands,
     info_commands,
     project_commands,
     report_commands,
-    trust_commands,
 )
 from clustering.cli.options import UsageError
 from clustering.cli.output import terminal_text
@@ -27,7 +27,7 @@ GROUPS = (
     fit_commands,
     compare_commands,
     consensus_commands,
-    trust_commands,
+    evidence_commands,
     project_commands,
     report_commands,
 )

@@ -17,6 +17,7 @@ from clustering.cli.options import (
     label_file_arguments,
     load_dataset,
     parse_params,
+    preprocess_argument,
     seed_value,
 )
 from clustering.cli.output import print_json, tqdm_progress
@@ -48,7 +49,7 @@ def register(commands) -> None:
         choices=["umap", "pca", "given"],
         help="2-D layout to look at; `given` uses a 2-column input unchanged (default umap)",
     )
-    perceive.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N (before projecting)")
+    preprocess_argument(perceive, when="before projecting")
     perceive.add_argument("--seed", type=seed_value, default=0, help="projection seed")
     perceive.add_argument("--width", type=int, default=600, help="plot width in pixels (default 600)")
     perceive.add_argument("--height", type=int, default=600, help="plot height in pixels (default 600)")

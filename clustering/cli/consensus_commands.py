@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 
 from clustering.cli.files import output_path, read_labels, run_names
-from clustering.cli.options import UsageError, input_arguments, label_file_arguments, load_dataset, seed_value
+from clustering.cli.options import (
+    UsageError,
+    input_arguments,
+    label_file_arguments,
+    load_dataset,
+    preprocess_argument,
+    seed_value,
+)
 from clustering.cli.output import print_json
 
 
@@ -19,7 +26,7 @@ def register(commands) -> None:
     )
     input_arguments(parser)
     parser.add_argument("--labels", nargs="+", required=True, metavar="CSV", help="two label files or more")
-    parser.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N (for the kNN graph)")
+    preprocess_argument(parser, when="for the kNN graph")
     parser.add_argument("--neighbors", type=int, default=15, help="neighbours per row in the graph (default 15)")
     parser.add_argument("--resolution", type=float, default=1.0, help="Leiden resolution (default 1)")
     parser.add_argument("--seed", type=seed_value, default=0, help="Leiden seed")

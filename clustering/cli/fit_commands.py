@@ -20,6 +20,7 @@ from clustering.cli.options import (
     load_dataset,
     method_arguments,
     parse_params,
+    preprocess_argument,
     sample_value,
     scale_arguments,
     seed_value,
@@ -58,7 +59,7 @@ def register(commands) -> None:
     input_arguments(layout)
     scale_arguments(layout)
     layout.add_argument("--method", default="umap", choices=["umap", "pca"], help="umap (default) or pca")
-    layout.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
+    preprocess_argument(layout)
     layout.add_argument("--seed", type=seed_value, default=0, help="layout seed (default 0)")
     layout.add_argument("--out", required=True, help="xy.parquet (columns row, x, y), or a new folder out of core")
     layout.set_defaults(handler=cmd_layout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from clustering.data import Dataset
+from clustering.graph.preprocess import CHOICES as PREPROCESS_CHOICES
 
 
 class UsageError(ValueError):
@@ -54,12 +55,18 @@ def dask_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def preprocess_argument(parser, default: str | None = "none", when: str = "") -> None:
+    """--preprocess, its choices from `clustering.graph.preprocess.CHOICES` (one help text for every command)."""
+    help_text = " | ".join(PREPROCESS_CHOICES) + (f" ({when})" if when else "")
+    parser.add_argument("--preprocess", default=default, help=help_text)
+
+
 def method_arguments(parser: argparse.ArgumentParser) -> None:
     """--method, --param, --seed, --preprocess and --truth."""
     parser.add_argument("--method", required=True, help="leiden, hdbscan, kmeans, gmm, ... (see `clusterlab methods`)")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="method parameter")
     parser.add_argument("--seed", type=seed_value, default=None, help="random seed")
-    parser.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
+    preprocess_argument(parser)
     parser.add_argument("--truth", help="metadata column or CSV file of true labels (column `label`, or only column)")
 
 
@@ -71,7 +78,7 @@ def layout_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["umap", "pca", "given"],
         help="2-D layout: umap, pca, or the input's two columns (default umap)",
     )
-    parser.add_argument("--preprocess", default=None, help="none | standardize | l2 | pca:N before the layout")
+    preprocess_argument(parser, None, "before the layout")
     parser.add_argument("--seed", type=seed_value, default=0, help="layout seed (default 0)")
 
 

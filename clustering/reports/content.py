@@ -243,7 +243,7 @@ def report_content(
 ) -> dict:
     """Every value the report template shows, with the scatter's binary data packed as base64."""
     from clustering.progress import report
-    from clustering.reports.trust_section import trust_content
+    from clustering.reports.how_sure import how_sure_content
 
     def step(text: str, share: float) -> None:
         report(progress, text, share, cancel)
@@ -271,7 +271,7 @@ def report_content(
     step("comparisons", 0.85)
     comparison = comparisons(runs, truth, truth_names, options, views)
     content = finish_content(dataset, runs, options, views, run_entries, comparison, xy, layout_info)
-    content["trust"] = trust_content([run for run in runs if run.rows is None], truth, options.suggestion)
+    content["how_sure"] = how_sure_content([run for run in runs if run.rows is None], truth, options.suggestion)
     return content
 
 

@@ -6,7 +6,14 @@ import argparse
 import sys
 
 from clustering.cli.files import read_truth
-from clustering.cli.options import UsageError, input_arguments, label_file_arguments, load_dataset, seed_value
+from clustering.cli.options import (
+    UsageError,
+    input_arguments,
+    label_file_arguments,
+    load_dataset,
+    preprocess_argument,
+    seed_value,
+)
 from clustering.cli.output import print_json, tqdm_progress
 
 
@@ -25,7 +32,7 @@ def register(commands) -> None:
         "--values", help="comma-separated ladder (resolutions, min cluster sizes or k); default: the method's own"
     )
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="fixed method parameter")
-    parser.add_argument("--preprocess", default="none", help="none | standardize | l2 | pca:N")
+    preprocess_argument(parser)
     parser.add_argument("--repeats", type=int, default=3, help="seeds and 80%% subsamples per level (default 3 each)")
     parser.add_argument("--seed", type=seed_value, default=0, help="first seed (default 0)")
     parser.add_argument("--jobs", type=int, default=None, help="parallel workers (default: all cores)")

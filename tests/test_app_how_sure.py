@@ -1,5 +1,5 @@
-"""The Cluster page's trust panels with AppTest: the suggestion (job, reason, chart, running its level) and the
-active run's confidence (histogram, uncertain rows as a selection, reliability against the truth)."""
+"""The Cluster page's "how sure, how many" panels with AppTest: the suggestion (job, reason, chart, running its
+level) and the active run's confidence (histogram, uncertain rows as a selection, reliability against the truth)."""
 
 from __future__ import annotations
 

@@ -171,7 +171,7 @@ def consensus_rows(runs) -> list[dict]:
     return rows
 
 
-def trust_content(runs, truth: np.ndarray | None, suggestion: dict | None = None) -> dict | None:
+def how_sure_content(runs, truth: np.ndarray | None, suggestion: dict | None = None) -> dict | None:
     """Everything the section shows, or None when there is nothing to show."""
     confidence = [entry for entry in (run_confidence(run, truth) for run in runs) if entry]
     content = {
