@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.views import cluster, compare, data, explain, explore, home, learn
+from clustering.app.views import cluster, compare, data, explain, explore, home, learn
 
 st.set_page_config(page_title="Clusterlab", page_icon="◍", layout="wide")
 PAGES = [

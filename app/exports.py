@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from app.history import RunEntry
+from clustering.app.history import RunEntry
 from clustering.data import Dataset
 from clustering.reports.export import joined_labels, table_bytes
 from clustering.reports.figures import figure_bytes, heatmap_figure, scatter_figure
@@ -151,7 +151,7 @@ def report_job(label: str, fn, kwargs: dict, signature: tuple, file_name: str, k
 
     The finished report is kept in the session for the settings it was made with (`signature`).
     """
-    from app.jobs import start_job
+    from clustering.app.jobs import start_job
 
     made = st.session_state.setdefault("reports", {})
     if st.button(label, key=f"make-{key}", disabled="job" in st.session_state, icon=":material/description:"):

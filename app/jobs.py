@@ -247,7 +247,7 @@ def show_job() -> None:
     """Progress bar and Cancel button while a job runs; collects its result when done."""
     import streamlit as st
 
-    from app.text import plain
+    from clustering.app.text import plain
 
     job = st.session_state.get("job")
     if job is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app import projects
-from app.text import plain
 from clustering import limits
+from clustering.app import projects
+from clustering.app.text import plain
 from clustering.data import Dataset
 
 

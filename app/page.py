@@ -7,11 +7,11 @@ import threading
 import numpy as np
 import streamlit as st
 
-from app import projects
-from app.jobs import show_job
-from app.projector import projector_switch
-from app.state import dataset, preprocess_spec
-from app.text import plain
+from clustering.app import projects
+from clustering.app.jobs import show_job
+from clustering.app.projector import projector_switch
+from clustering.app.state import dataset, preprocess_spec
+from clustering.app.text import plain
 from clustering.data import DataError, Dataset
 
 

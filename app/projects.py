@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from app.dataref import UPLOAD, current_ref
-from app.history import RunEntry
-from app.jobs import COLLECTING, JOB_PARAM, lost_job_message
+from clustering.app.dataref import UPLOAD, current_ref
+from clustering.app.history import RunEntry
+from clustering.app.jobs import COLLECTING, JOB_PARAM, lost_job_message
 from clustering.cache import atomic_write
 from clustering.data import DataError, Dataset
 from clustering.result import ClusterResult

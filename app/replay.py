@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app import projector
+from clustering.app import projector
 from clustering.evaluate.compare import matched_codes
 from clustering.visual.colours import NOISE_COLOUR, palette
 

@@ -13,7 +13,7 @@ import numpy as np
 import streamlit.components.v1 as components
 
 import clustering.visual
-from app import projector
+from clustering.app import projector
 from clustering.visual.colours import (
     NOISE_CODE,
     colour_codes,

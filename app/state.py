@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from app import projects
-from app.dataref import UPLOAD, current_ref
-from app.history import RunEntry, runs
+from clustering.app import projects
+from clustering.app.dataref import UPLOAD, current_ref
+from clustering.app.history import RunEntry, runs
 from clustering.data import DataError, Dataset
 from clustering.io.samples import SAMPLES, load_sample
 from clustering.store import DatasetRef

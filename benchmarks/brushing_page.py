@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.scatter import colour_codes, scatter
+from clustering.app.scatter import colour_codes, scatter
 from clustering.visual.filters import filter_charts
 
 st.set_page_config(layout="wide")

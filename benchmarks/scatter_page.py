@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from app.scatter import colour_codes, scatter
+from clustering.app.scatter import colour_codes, scatter
 
 st.set_page_config(layout="wide")
 n = int(st.query_params.get("n", "10000"))

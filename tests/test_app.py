@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.history import RunEntry
+from clustering.app.history import RunEntry
 from clustering.io.samples import load_sample
 from clustering.store import DatasetRef
 
@@ -18,7 +18,7 @@ TIMEOUT = 240
 ROOT = Path(__file__).resolve().parent.parent
 
 
-PAGE_SCRIPT = "from app.views import {page}\n{page}.render()\n"
+PAGE_SCRIPT = "from clustering.app.views import {page}\n{page}.render()\n"
 
 
 def app(page: str = "home") -> AppTest:
@@ -222,7 +222,7 @@ def test_explore_neighbours_of_a_point_and_what_differs_in_a_selection():
 
 
 def test_explore_edits_make_new_runs_that_survive_reopening_and_a_config_re_run(tmp_path, monkeypatch):
-    from app import projects
+    from clustering.app import projects
     from clustering.store.config import export_project, load_config, run_config
 
     monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path / "home"))
@@ -390,7 +390,7 @@ def test_explore_legend_shows_keywords_for_text():
     at.session_state["runs"] = [RunEntry("text0", "kmeans #1", result, data.fingerprint)]
     at.run()
     assert not at.exception and not at.error
-    from app.state import cluster_keywords
+    from clustering.app.state import cluster_keywords
 
     terms = cluster_keywords(data, "text0", result.labels)
     assert sorted(terms) == [0, 1, 2, 3, 4] and all(len(t.split(", ")) == 3 for t in terms.values())
@@ -487,7 +487,7 @@ def test_project_whose_file_changed_says_so(tmp_path):
 
 
 def test_an_uploaded_file_loads_as_a_dataset_named_after_it():
-    from app.state import cached_upload
+    from clustering.app.state import cached_upload
 
     buffer = io.BytesIO()
     np.save(buffer, np.arange(40, dtype=np.float32).reshape(10, 4))
@@ -498,7 +498,7 @@ def test_an_uploaded_file_loads_as_a_dataset_named_after_it():
 def test_compare_names_truth_categories_and_named_clusters():
     import pandas as pd
 
-    from app.views.compare.comparison import Comparison, truth_names
+    from clustering.app.views.compare.comparison import Comparison, truth_names
 
     names = truth_names(pd.Series(["shoes", "books", "shoes", None, "toys"]))
     assert names == {0: "books", 1: "shoes", 2: "toys"}
@@ -541,7 +541,7 @@ def test_cluster_page_fits_on_a_sample_above_the_methods_limit(monkeypatch):
 
 
 def test_explore_draws_a_sample_over_the_browser_budget(monkeypatch):
-    from app import layouts
+    from clustering.app import layouts
 
     monkeypatch.setattr(layouts, "BROWSER_POINTS", 500)
     at = on_digits(app("explore"))
@@ -559,7 +559,7 @@ def test_out_of_core_output_folder_is_named_after_the_input_when_the_run_starts(
     """The output field starts empty (a widget's default is frozen at its first drawing, before a path is typed);
     the run's folder is named from the input and the method at the click."""
     monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path))
-    from app.views.out_of_core import default_output
+    from clustering.app.views.out_of_core import default_output
 
     at = on_digits(app("data")).run()
     at.radio(key="data-source").set_value("Out of core (Dask)").run()
@@ -657,8 +657,8 @@ def test_the_data_page_chooses_or_turns_off_an_upload_s_text_column(tmp_path):
     sys.path.insert(0, str(ROOT / "tests"))
     from test_text_column import products
 
-    from app.dataref import upload_ref
-    from app.state import upload_digest
+    from clustering.app.dataref import upload_ref
+    from clustering.app.state import upload_digest
 
     products(tmp_path / "p.csv")
     payload = (tmp_path / "p.csv").read_bytes()
@@ -689,7 +689,7 @@ def test_the_data_page_chooses_or_turns_off_an_upload_s_text_column(tmp_path):
 
 
 def test_malformed_map_replies_change_nothing():
-    from app.views import map_tools
+    from clustering.app.views import map_tools
     from clustering.visual.filters import filter_charts
 
     data = load_sample("digits")
@@ -758,7 +758,7 @@ def test_an_imported_run_is_scored_against_the_truth_chosen():
 
 
 def test_edits_choose_clusters_by_name_and_ask_before_touching_every_cluster():
-    from app import projects
+    from clustering.app import projects
 
     data = load_sample("digits")
     at = on_digits(app()).run()
@@ -800,7 +800,7 @@ def test_a_job_lost_to_a_server_restart_is_said_once():
 
 def test_a_project_deleted_in_another_session_loses_no_run():
     """Another session deletes the open project: the next run is saved to a new project, said once."""
-    from app import projects
+    from clustering.app import projects
     from clustering.run.pipeline import run
     from clustering.store import reference
 

@@ -9,9 +9,9 @@ import numpy as np
 import plotly.graph_objects as go
 from test_app import app
 
-from app import projector
-from app import scatter as scatter_module
-from app.replay import replay_figure
+from clustering.app import projector
+from clustering.app import scatter as scatter_module
+from clustering.app.replay import replay_figure
 from clustering.backends.deep.torch_core import Replay
 from clustering.io.samples import load_sample
 from clustering.lessons import digits, dimensions

@@ -25,7 +25,7 @@ def slow(progress, cancel, seconds: float = 30.0):
 
 
 def test_a_native_crash_ends_only_the_job():
-    from app import jobs
+    from clustering.app import jobs
 
     job = jobs.start("crash", crash, {})
     assert job.wait(timeout=120)
@@ -41,7 +41,7 @@ def test_a_native_crash_ends_only_the_job():
 
 
 def test_cancel_ends_a_job_that_does_not_listen():
-    from app import jobs
+    from clustering.app import jobs
 
     job = jobs.start("slow", slow, {"seconds": 60})
     time.sleep(1.0)
@@ -58,7 +58,7 @@ def test_cancel_ends_a_job_that_does_not_listen():
 COLLECTING_PAGE = """
 import streamlit as st
 
-from app import jobs, projects
+from clustering.app import jobs, projects
 
 state = st.session_state
 if "started" not in state:
@@ -93,7 +93,7 @@ def test_a_job_whose_server_is_gone_ends_quietly(capsys):
     """The server restarted: the job's pipe is broken; the worker ends without a BrokenPipeError traceback."""
     import threading
 
-    from app.jobs import _child
+    from clustering.app.jobs import _child
 
     class BrokenPipe:
         def send(self, message):

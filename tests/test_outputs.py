@@ -90,7 +90,7 @@ def test_cache_setting_pointing_at_a_file_names_the_setting(tmp_path):
 def test_user_strings_are_plain_in_markdown():
     import re
 
-    from app.text import plain
+    from clustering.app.text import plain
 
     text = plain("[x](https://example.com) **bold** <img src=x onerror=alert(1)> `code` :red[hi] www.a.b\n# head")
     unescaped = re.findall(r"(?<!\\)[\[\]<>*`]", text)  # every link, HTML, emphasis and code mark is escaped

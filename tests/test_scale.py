@@ -274,7 +274,7 @@ def test_the_app_and_the_cli_keep_an_out_of_core_run_and_explore_opens_it(client
     )
     assert main(["project", "keep", str(tmp_path / "out"), "--project", "from cli", "--rows", "2000"]) == 0
     assert "pq (2,000 of 6,000 rows)" in capsys.readouterr().out
-    at = AppTest.from_string("from app.views import data\ndata.render()\n", default_timeout=240)
+    at = AppTest.from_string("from clustering.app.views import data\ndata.render()\n", default_timeout=240)
     at.session_state["data-source"] = "Out of core (Dask)"
     at.session_state["ooc-summary"] = summary
     at.run()
@@ -282,7 +282,7 @@ def test_the_app_and_the_cli_keep_an_out_of_core_run_and_explore_opens_it(client
     at.button(key="ooc-keep").click().run()
     assert not at.exception and not at.error
     assert at.session_state["project"] == "kept in app" and len(at.session_state["runs"]) == 1
-    explore = AppTest.from_string("from app.views import explore\nexplore.render()\n", default_timeout=240)
+    explore = AppTest.from_string("from clustering.app.views import explore\nexplore.render()\n", default_timeout=240)
     explore.query_params["project"] = "kept in app"
     explore.session_state["projection"] = "pca"
     explore.run()

@@ -6,17 +6,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import projector, projects
-from app.exports import labels_buttons
-from app.history import find_run, runs
-from app.jobs import start_job
-from app.page import page_data
-from app.replay import replay_figure
-from app.state import add_run, runs_for
-from app.text import plain
-from app.views.confidence_panel import confidence_section
-from app.views.suggest_panel import suggest_section
-from app.widgets import keep_choice, kept_choice, parameter_form
+from clustering.app import projector, projects
+from clustering.app.exports import labels_buttons
+from clustering.app.history import find_run, runs
+from clustering.app.jobs import start_job
+from clustering.app.page import page_data
+from clustering.app.replay import replay_figure
+from clustering.app.state import add_run, runs_for
+from clustering.app.text import plain
+from clustering.app.views.confidence_panel import confidence_section
+from clustering.app.views.suggest_panel import suggest_section
+from clustering.app.widgets import keep_choice, kept_choice, parameter_form
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
 from clustering.evaluate.metrics import agreement

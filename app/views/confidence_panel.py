@@ -7,8 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projector
-from app.text import plain
+from clustering.app import projector
+from clustering.app.text import plain
 from clustering.evidence.confidence import UNCERTAIN_BELOW, majority_correct, reliability
 
 

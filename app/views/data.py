@@ -7,11 +7,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from app import projects
-from app.dataref import UPLOAD, current_ref, upload_ref
-from app.page import page_setup
-from app.state import cached_upload, choose_sample, dataset, sample_caption, upload_digest
-from app.text import plain
+from clustering.app import projects
+from clustering.app.dataref import UPLOAD, current_ref, upload_ref
+from clustering.app.page import page_setup
+from clustering.app.state import cached_upload, choose_sample, dataset, sample_caption, upload_digest
+from clustering.app.text import plain
 from clustering.data import DataError, Dataset
 from clustering.io import FORMATS
 from clustering.io.samples import sample_names
@@ -146,7 +146,7 @@ def render() -> None:
         "Source", ["Sample dataset", "Upload a file", "Out of core (Dask)"], horizontal=True, key="data-source"
     )
     if source == "Out of core (Dask)":
-        from app.views.out_of_core import section
+        from clustering.app.views.out_of_core import section
 
         section()
         return

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app import projects
-from app.history import RunEntry
-from app.jobs import start_job
-from app.state import add_run, cluster_keywords
-from app.text import plain
-from app.widgets import parameter_form
+from clustering.app import projects
+from clustering.app.history import RunEntry
+from clustering.app.jobs import start_job
+from clustering.app.state import add_run, cluster_keywords
+from clustering.app.text import plain
+from clustering.app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.data import Dataset
 from clustering.run.edits import edit_run, row_ids

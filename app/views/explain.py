@@ -8,16 +8,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import projects
-from app.exports import scatter_buttons
-from app.history import find_run
-from app.jobs import start_job
-from app.layouts import page_layout
-from app.page import page_data
-from app.scatter import NOISE_CODE, hover_lines, scatter
-from app.state import runs_for
-from app.text import plain
-from app.widgets import parameter_form
+from clustering.app import projects
+from clustering.app.exports import scatter_buttons
+from clustering.app.history import find_run
+from clustering.app.jobs import start_job
+from clustering.app.layouts import page_layout
+from clustering.app.page import page_data
+from clustering.app.scatter import NOISE_CODE, hover_lines, scatter
+from clustering.app.state import runs_for
+from clustering.app.text import plain
+from clustering.app.widgets import parameter_form
 from clustering.data import Dataset
 from clustering.evaluate.profiles import cluster_profiles, exemplar_text
 from clustering.explainers import EXPLAINERS, SPACES, available_spaces, explain_in_space

@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app import projects
-from app.exports import scatter_buttons
-from app.history import find_run
-from app.jobs import start_job
-from app.layouts import drawn_rows, layout_note, page_layout
-from app.page import page_data
-from app.scatter import colour_codes, hover_lines, matched_colour_codes, scatter
-from app.state import add_run, cluster_keywords, runs_for
-from app.text import plain
-from app.views.edit_clusters import edit_section
-from app.views.map_tools import (
+from clustering.app import projects
+from clustering.app.exports import scatter_buttons
+from clustering.app.history import find_run
+from clustering.app.jobs import start_job
+from clustering.app.layouts import drawn_rows, layout_note, page_layout
+from clustering.app.page import page_data
+from clustering.app.scatter import colour_codes, hover_lines, matched_colour_codes, scatter
+from clustering.app.state import add_run, cluster_keywords, runs_for
+from clustering.app.text import plain
+from clustering.app.views.edit_clusters import edit_section
+from clustering.app.views.map_tools import (
     chart_picker,
     drawn_charts,
     focus_row,
@@ -27,8 +27,8 @@ from app.views.map_tools import (
     uncertain_marks,
     zoom_labels,
 )
-from app.views.selection_stats import differences_section
-from app.widgets import parameter_form
+from clustering.app.views.selection_stats import differences_section
+from clustering.app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.data import column_kind
 from clustering.graph.projection import PROJECTIONS

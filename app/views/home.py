@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import projects
-from app.exports import project_report_button
-from app.jobs import show_job
-from app.page import page_setup, show_flash
-from app.state import choose_sample, dataset, sample_caption
-from app.text import plain
+from clustering.app import projects
+from clustering.app.exports import project_report_button
+from clustering.app.jobs import show_job
+from clustering.app.page import page_setup, show_flash
+from clustering.app.state import choose_sample, dataset, sample_caption
+from clustering.app.text import plain
 from clustering.data import DataError
 from clustering.io.samples import sample_names
 from clustering.store import StoreError

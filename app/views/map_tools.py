@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.layouts import rows_in_polygon
-from app.text import plain
+from clustering.app.layouts import rows_in_polygon
+from clustering.app.text import plain
 from clustering.data import Dataset
 from clustering.visual.filters import CHARTS_DEFAULT, FilterChart, chart_columns, filter_charts, filtered_rows
 
@@ -188,7 +188,7 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
         key="levels-keep",
         help="Each level becomes a run of its own: colour by it, compare it, explain it, make it the active run.",
     ):
-        from app.state import add_run
+        from clustering.app.state import add_run
 
         for index, result in enumerate(results):
             add_run(

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.jobs import show_job, start_job
-from app.layouts import BROWSER_POINTS
-from app.page import show_flash
-from app.scatter import colour_codes, scatter
-from app.text import plain
-from app.widgets import parameter_form
+from clustering.app.jobs import show_job, start_job
+from clustering.app.layouts import BROWSER_POINTS
+from clustering.app.page import show_flash
+from clustering.app.scatter import colour_codes, scatter
+from clustering.app.text import plain
+from clustering.app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.data import DataError
 from clustering.run.fit_rows import SAMPLE_ROWS
@@ -99,7 +99,7 @@ def keep_section(summary: dict) -> None:
         "output folder.",
     )
     if right.button("Keep and open", key="ooc-keep", disabled="job" in st.session_state):
-        from app import projects
+        from clustering.app import projects
         from clustering.scale.keep import keep_as_project
         from clustering.store import StoreError
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.text import plain
+from clustering.app.text import plain
 from clustering.data import Dataset
 from clustering.evaluate.differences import differences, effect_words
 

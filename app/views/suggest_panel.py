@@ -7,10 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projector, projects
-from app.jobs import start_job
-from app.state import add_run
-from app.text import plain
+from clustering.app import projector, projects
+from clustering.app.jobs import start_job
+from clustering.app.state import add_run
+from clustering.app.text import plain
 from clustering.backends import BACKENDS
 from clustering.run.pipeline import run
 from clustering.run.suggest import LADDERS, Suggestion, suggest

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.page import page_data
-from app.views.compare.agreement import agreement
-from app.views.compare.comparison import choose
-from app.views.compare.consensus import consensus_section
-from app.views.compare.how_sure import level_tree_section, reliability_section
-from app.views.compare.pairs import pair_detail
-from app.views.compare.panels import report_section, side_by_side
-from app.views.compare.perception import perception_section
-from app.views.compare.stability import stability_section
+from clustering.app.page import page_data
+from clustering.app.views.compare.agreement import agreement
+from clustering.app.views.compare.comparison import choose
+from clustering.app.views.compare.consensus import consensus_section
+from clustering.app.views.compare.how_sure import level_tree_section, reliability_section
+from clustering.app.views.compare.pairs import pair_detail
+from clustering.app.views.compare.panels import report_section, side_by_side
+from clustering.app.views.compare.perception import perception_section
+from clustering.app.views.compare.stability import stability_section
 
 
 def render() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.views.compare.comparison import Comparison
-from app.views.compare.heatmap import show_heatmap
+from clustering.app.views.compare.comparison import Comparison
+from clustering.app.views.compare.heatmap import show_heatmap
 from clustering.evaluate.compare import compare
 
 

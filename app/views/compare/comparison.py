@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import projects
-from app.history import RunEntry, find_run
-from app.layouts import page_layout
-from app.scatter import hover_lines
-from app.state import runs_for
-from app.widgets import keep_choice, kept_choice
+from clustering.app import projects
+from clustering.app.history import RunEntry, find_run
+from clustering.app.layouts import page_layout
+from clustering.app.scatter import hover_lines
+from clustering.app.state import runs_for
+from clustering.app.widgets import keep_choice, kept_choice
 from clustering.data import Dataset, encode_labels
 from clustering.evaluate.compare import Labeling
 from clustering.graph.projection import PROJECTIONS

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.jobs import start_job
-from app.state import add_run
-from app.views.compare.comparison import Comparison
+from clustering.app.jobs import start_job
+from clustering.app.state import add_run
+from clustering.app.views.compare.comparison import Comparison
 from clustering.evidence.consensus import consensus_result
 
 

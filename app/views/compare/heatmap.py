@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projector
-from app.exports import heatmap_buttons
+from clustering.app import projector
+from clustering.app.exports import heatmap_buttons
 
 # light to dark, as matplotlib's Blues (plotly's own "Blues" runs dark to light): darker = larger
 BLUES = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]

@@ -7,11 +7,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projector
-from app.history import find_run
-from app.text import plain
-from app.views.compare.comparison import Comparison
-from app.views.confidence_panel import reliability_axes
+from clustering.app import projector
+from clustering.app.history import find_run
+from clustering.app.text import plain
+from clustering.app.views.compare.comparison import Comparison
+from clustering.app.views.confidence_panel import reliability_axes
 from clustering.evidence.confidence import held_out_ece, majority_correct, reliability
 from clustering.evidence.level_tree import LevelTree, level_tree
 

@@ -7,11 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projector
-from app.scatter import palette
-from app.text import plain
-from app.views.compare.comparison import Comparison
-from app.views.compare.heatmap import show_heatmap
+from clustering.app import projector
+from clustering.app.scatter import palette
+from clustering.app.text import plain
+from clustering.app.views.compare.comparison import Comparison
+from clustering.app.views.compare.heatmap import show_heatmap
 from clustering.evaluate.compare import contingency, dropped_flows, flows, matched_order, splits_and_merges
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import projects
-from app.exports import report_buttons, scatter_buttons
-from app.history import find_run
-from app.scatter import matched_colour_codes, scatter
-from app.text import plain
-from app.views.compare.comparison import Comparison
+from clustering.app import projects
+from clustering.app.exports import report_buttons, scatter_buttons
+from clustering.app.history import find_run
+from clustering.app.scatter import matched_colour_codes, scatter
+from clustering.app.text import plain
+from clustering.app.views.compare.comparison import Comparison
 
 
 def report_section(chosen: Comparison) -> None:

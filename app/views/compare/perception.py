@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.exports import scatter_buttons
-from app.scatter import colour_codes, scatter
-from app.text import plain
-from app.views.compare.comparison import Comparison
+from clustering.app.exports import scatter_buttons
+from clustering.app.scatter import colour_codes, scatter
+from clustering.app.text import plain
+from clustering.app.views.compare.comparison import Comparison
 from clustering.evaluate.metrics import ari
 from clustering.evaluate.perception import (
     ViewModel,

@@ -6,11 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projector, projects
-from app.history import find_run
-from app.jobs import start_job
-from app.text import plain
-from app.views.compare.comparison import Comparison
+from clustering.app import projector, projects
+from clustering.app.history import find_run
+from clustering.app.jobs import start_job
+from clustering.app.text import plain
+from clustering.app.views.compare.comparison import Comparison
 
 
 def keep_stability(run_id: str, repeats: int, out: dict) -> None:

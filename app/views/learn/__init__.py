@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.jobs import show_job
-from app.page import page_setup, show_flash
-from app.state import cached_sample
-from app.views.learn import digits, dimensions
+from clustering.app.jobs import show_job
+from clustering.app.page import page_setup, show_flash
+from clustering.app.state import cached_sample
+from clustering.app.views.learn import digits, dimensions
 from clustering.lessons.export import digits_sections, dimension_sections, render_lesson
 
 LESSONS = {"Three methods on handwritten digits": digits, "Does the dimension matter? (MNIST-Nd)": dimensions}

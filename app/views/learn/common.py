@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from app.text import plain
+from clustering.app.text import plain
 
 
 def stepper(story: dict, titles: list[str], seconds: list[int], compute: Callable[[dict, int], None], key: str) -> int:

@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import projector, projects
-from app.exports import scatter_buttons
-from app.jobs import start_job
-from app.replay import replay_figure
-from app.scatter import colour_codes, hover_lines, scatter
-from app.state import add_run, cached_sample, choose_sample
-from app.text import plain
-from app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
+from clustering.app import projector, projects
+from clustering.app.exports import scatter_buttons
+from clustering.app.jobs import start_job
+from clustering.app.replay import replay_figure
+from clustering.app.scatter import colour_codes, hover_lines, scatter
+from clustering.app.state import add_run, cached_sample, choose_sample
+from clustering.app.text import plain
+from clustering.app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
 from clustering.explainers.masks import mean_image, rule_mask
 from clustering.lessons import digits as lesson
 from clustering.store import StoreError

@@ -6,10 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import projector
-from app.jobs import start_job
-from app.scatter import colour_codes, scatter
-from app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
+from clustering.app import projector
+from clustering.app.jobs import start_job
+from clustering.app.scatter import colour_codes, scatter
+from clustering.app.views.learn.common import end_button, facts_box, mark_done, new_story, started, stepper
 from clustering.io.samples import load_sample
 from clustering.lessons import dimensions as lesson
 
