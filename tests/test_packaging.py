@@ -36,3 +36,15 @@ def test_the_wheel_holds_the_app_and_its_assets_and_no_top_level_app(tmp_path):
         "clustering/reports/templates/report.html.j2",
     ):
         assert needed in names, needed
+
+
+def test_the_library_never_imports_the_app_or_streamlit():
+    import ast
+
+    for path in (ROOT / "clustering").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert not name.startswith(("streamlit", "clustering.app")), f"{path}: imports {name}"
