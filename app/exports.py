@@ -104,27 +104,17 @@ def report_buttons(
         key=f"perception-{key}",
         help="Add what a person sees in the scatter: regions and a verdict per cluster.",
     )
-    runs = []
-    for entry in entries:
-        result = entry.result
-        runs.append(
-            ReportRun(
-                name=entry.name,
-                labels=result.labels,
-                method=result.method,
-                params=result.params,
-                seed=result.seed,
-                preprocess=result.preprocess,
-                versions=result.versions,
-                device=result.device,
-                seconds=result.seconds,
-                confidence=result.confidence(),
-                cluster_names=names.get(entry.id, {}),
-                explanation=explanations.get(entry.id),
-                run_id=entry.id,
-                confidence_note=str(result.info.get("confidence", "")),
-            )
+    runs = [
+        ReportRun.of(
+            entry.result,
+            entry.name,
+            cluster_names=names.get(entry.id, {}),
+            explanation=explanations.get(entry.id),
+            run_id=entry.id,
+            rows=entry.rows,  # a drill-down: its own rows
         )
+        for entry in entries
+    ]
     mine = st.session_state.get("suggestion")  # the suggestion made on this data, shown under "How sure is this?"
     suggestion = mine["result"] if mine and mine.get("fingerprint") == data.fingerprint else None
     options = ReportOptions(

@@ -74,22 +74,7 @@ def report(
 
     `truth` names a metadata column of true classes; `projection` is ``umap`` or ``pca``.
     """
-    runs = [
-        ReportRun(
-            name=result.name,
-            labels=result.labels,
-            method=result.method,
-            params=result.params,
-            seed=result.seed,
-            preprocess=result.preprocess,
-            versions=result.versions,
-            device=result.device,
-            seconds=result.seconds,
-            confidence=result.confidence(),
-            rows=result.artifacts.get("rows"),
-        )
-        for result in results
-    ]
+    runs = [ReportRun.of(result) for result in results]
     options = ReportOptions(title=title, truth=truth, projection=projection)
     html = build_report(data, runs, options)
     if path is not None:

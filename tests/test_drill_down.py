@@ -31,3 +31,12 @@ def test_a_project_report_holds_its_drill_down_scored_on_its_rows(tmp_path):
     section = html[html.index("Run: zoomed in") :]
     assert f"ari {own:.4g} ·" in section  # its ARI on its own rows, not on every row with the others as noise
     assert f"ari {ari(truth, drill.labels):.4g} ·" not in html
+
+
+def test_the_python_front_reports_a_drill_down_as_one(tmp_path):
+    import clustering as cl
+
+    data = load_sample("digits")
+    drill = run_subset(data, np.arange(200), "kmeans", {"n_clusters": 3, "seed": 0})
+    html = cl.report(data, [drill], tmp_path / "r.html", projection="pca")
+    assert "A drill-down: 200 of the data&#39;s 1,797 rows" in html

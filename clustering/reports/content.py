@@ -14,6 +14,7 @@ import numpy as np
 
 from clustering.data import Dataset, column_kinds, encode_labels
 from clustering.evaluate.profiles import cluster_profiles, exemplar_text
+from clustering.result import ClusterResult
 from clustering.run.layout import layout_note
 from clustering.visual.colours import (
     NOISE_CODE,
@@ -58,6 +59,25 @@ class ReportRun:
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels).astype(np.int64)
+
+    @classmethod
+    def of(cls, result: ClusterResult, name: str | None = None, **extra) -> ReportRun:
+        """A run to report from a `ClusterResult` (its settings, confidence and, for a drill-down, its rows)."""
+        fields = {
+            "name": name or result.name,
+            "labels": result.labels,
+            "method": result.method,
+            "params": result.params,
+            "seed": result.seed,
+            "preprocess": result.preprocess,
+            "versions": result.versions,
+            "device": result.device,
+            "seconds": result.seconds,
+            "confidence": result.confidence(),
+            "confidence_note": str(result.info.get("confidence", "")),
+            "rows": result.artifacts.get("rows"),
+        }
+        return cls(**{**fields, **extra})
 
 
 @dataclass
