@@ -223,7 +223,9 @@ def test_explore_neighbours_of_a_point_and_what_differs_in_a_selection():
 
 def test_explore_edits_make_new_runs_that_survive_reopening_and_a_config_re_run(tmp_path, monkeypatch):
     from clustering.app import projects
-    from clustering.store.config import export_project, load_config, run_config
+    from clustering.store.config import load_config
+    from clustering.store.export import export_project
+    from clustering.store.replay import run_config
 
     monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path / "home"))
     data = load_sample("digits")
@@ -594,7 +596,9 @@ def test_naming_panel_stays_open_and_offers_names_from_categories():
 
 def test_a_reopened_upload_is_named_as_uploaded_not_as_its_kept_copy(tmp_path):
     from clustering.store import Store
-    from clustering.store.config import export_config, load_config, load_data, reference
+    from clustering.store.config import load_config
+    from clustering.store.data_refs import load_data, reference
+    from clustering.store.export import export_config
 
     store = Store()
     uploads = store.folder / "uploads"

@@ -6,7 +6,7 @@ import pytest
 
 from clustering.cli import main
 from clustering.store import ConfigError, DatasetRef, Store, load_config
-from clustering.store.config import export_config
+from clustering.store.export import export_config
 
 GOOD_RUN = "runs:\n  - {name: km, method: kmeans, params: {n_clusters: 3}}\n"
 
@@ -94,7 +94,7 @@ def test_the_cli_says_one_line(tmp_path, capsys):
 def test_export_of_repeated_run_names_re_runs(tmp_path, monkeypatch):
     from clustering.io.samples import load_input
     from clustering.run.pipeline import run
-    from clustering.store.config import reference
+    from clustering.store.data_refs import reference
 
     store = Store(tmp_path / "home")
     digits = load_input("sample:digits")

@@ -70,7 +70,9 @@ def test_cli_consensus_joins_members_by_id_and_writes_labels(tmp_path, capsys):
 
 def test_a_consensus_run_lists_its_members_and_a_config_replays_it(tmp_path):
     from clustering.store import Store
-    from clustering.store.config import ConfigError, export_config, load_config, parse_config, run_config
+    from clustering.store.config import ConfigError, load_config, parse_config
+    from clustering.store.export import export_config
+    from clustering.store.replay import run_config
 
     config = tmp_path / "c.yaml"
     config.write_text(
@@ -114,7 +116,9 @@ def test_method_consensus_makes_its_own_ensemble_and_beats_its_median_member(tmp
     from clustering.backends import get_backend
     from clustering.graph.preprocess import prepared
     from clustering.store import Store
-    from clustering.store.config import export_config, load_config, run_config
+    from clustering.store.config import load_config
+    from clustering.store.export import export_config
+    from clustering.store.replay import run_config
 
     data = load_sample("digits")
     truth = data.metadata["label"].to_numpy()

@@ -9,7 +9,9 @@ from clustering.data import Dataset
 from clustering.run.edits import EDITED, EditError, apply_edits, edited_result, row_ids
 from clustering.run.pipeline import run
 from clustering.store import Store
-from clustering.store.config import ConfigError, export_config, load_config, parse_config, run_config
+from clustering.store.config import ConfigError, load_config, parse_config
+from clustering.store.export import export_config
+from clustering.store.replay import run_config
 
 
 def blobs(n_per=60, ids=True):

@@ -219,7 +219,7 @@ def test_an_out_of_core_run_is_kept_as_a_project_of_a_sample(client, tmp_path):
     from clustering.scale.dask_run import read_labels, run_on_dask
     from clustering.scale.keep import keep_as_project
     from clustering.store import Store
-    from clustering.store.config import load_data
+    from clustering.store.data_refs import load_data
 
     x, truth = blobs(20_000)
     write_folder(tmp_path / "pq", x, truth, files=2, row_group=5_000)

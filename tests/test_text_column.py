@@ -89,7 +89,10 @@ def test_label_exports_carry_each_cluster_s_keywords(tmp_path, capsys):
 
 def test_a_chosen_text_column_is_kept_in_the_project_and_its_config(tmp_path):
     from clustering.store import Store
-    from clustering.store.config import export_config, load_config, load_data, run_config
+    from clustering.store.config import load_config
+    from clustering.store.data_refs import load_data
+    from clustering.store.export import export_config
+    from clustering.store.replay import run_config
 
     products(tmp_path / "p.csv")
     store = Store(tmp_path / "home")
@@ -130,7 +133,7 @@ def test_keyword_labels_do_not_repeat_a_word():
 
 def test_a_project_keeps_a_changed_text_column(tmp_path):
     from clustering.store import Store
-    from clustering.store.config import load_data, reference
+    from clustering.store.data_refs import load_data, reference
 
     products(tmp_path / "p.csv")
     store = Store(tmp_path / "home")

@@ -14,7 +14,7 @@ from clustering.app.text import plain
 from clustering.data import DataError
 from clustering.io.samples import sample_names
 from clustering.store import StoreError
-from clustering.store.config import export_project
+from clustering.store.export import export_project
 
 
 def config_download(project: str) -> None:

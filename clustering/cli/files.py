@@ -13,7 +13,7 @@ import pandas as pd
 from clustering.cli.options import UsageError
 from clustering.data import Dataset, encode_labels, is_missing
 from clustering.io.labels import LabelFile, read_label_file
-from clustering.store.database import HOME_SETTING
+from clustering.store.database import HOME_SETTING, home_path
 
 
 def read_truth(spec: str, dataset: Dataset, allow_unlabelled: bool = False) -> np.ndarray:
@@ -117,7 +117,7 @@ def check_output(out: Path, args: argparse.Namespace) -> None:
 
 def store_folder() -> Path | None:
     """The project store's folder, resolved (None when it does not exist yet: nothing there to overwrite)."""
-    root = Path(os.environ.get(HOME_SETTING) or Path.home() / ".local" / "share" / "clusterlab")
+    root = home_path()
     return root.resolve() if root.is_dir() else None
 
 

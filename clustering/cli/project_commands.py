@@ -113,7 +113,7 @@ def project_show(store, args: argparse.Namespace) -> None:
 def project_export(store, args: argparse.Namespace) -> None:
     """`project export`: a YAML config that re-runs the project to identical labels (with the files it names:
     drill-downs' rows and imported labels, in a folder beside it)."""
-    from clustering.store.config import export_project
+    from clustering.store.export import export_project
 
     out = output_path(args)
     _not_the_data(store, args.name, out)
@@ -183,15 +183,17 @@ def project_keep(store, args: argparse.Namespace) -> None:
 
 def project_check(store, args: argparse.Namespace) -> int:
     """`project check`: damaged runs (exit 1: run them again) and orphan files (removed with --fix)."""
-    damaged = store.damaged_runs()
+    from clustering.store.checks import damaged_runs, orphans, remove_orphans
+
+    damaged = damaged_runs(store)
     for project, run, why in damaged:
         print(terminal_text(f"damaged: {project} / {run}: {why}"))
-    orphans = store.remove_orphans() if args.fix else store.orphans()
-    for path in orphans:
+    found = remove_orphans(store) if args.fix else orphans(store)
+    for path in found:
         print(f"{'removed' if args.fix else 'orphan'}: {path}")
-    if orphans and not args.fix:
-        print(f"{len(orphans)} orphan file(s) no run names; `clusterlab project check --fix` removes them.")
-    if not damaged and not orphans:
+    if found and not args.fix:
+        print(f"{len(found)} orphan file(s) no run names; `clusterlab project check --fix` removes them.")
+    if not damaged and not found:
         print(f"{store.path}: every run's labels are whole; no orphan files.")
     return 1 if damaged else 0
 

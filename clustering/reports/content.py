@@ -8,13 +8,14 @@ from __future__ import annotations
 import base64
 import io
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from clustering.data import Dataset, column_kinds, encode_labels
 from clustering.evaluate.profiles import cluster_profiles, exemplar_text
-from clustering.result import ClusterResult
+from clustering.reports.comparison import comparisons
+from clustering.reports.values import ReportOptions, ReportRun, fmt
 from clustering.run.layout import layout_note
 from clustering.visual.colours import (
     NOISE_CODE,
@@ -24,84 +25,18 @@ from clustering.visual.colours import (
     image_bytes,
     matched_colour_codes,
     named_colour_codes,
-    shown_name,
 )
 from clustering.visual.map_labels import map_labels
 
 HOVER_COLUMNS = 3  # metadata columns shown when hovering a point
 IMAGE_MAX_ROWS = 70_000  # hover images of image data are packed up to this many rows
-CONTINGENCY_MAX = 40  # rows or columns of a contingency table shown (the largest)
 DIFFERENCE_ROWS = 20_000  # rows a side tested for "what sets a cluster apart" (a fixed sample above)
 DIFFERENCE_CLUSTERS = 100  # the largest clusters whose differences a report tests (one test set per cluster)
 COLOUR_BY_MAX_COLUMNS = 5  # metadata category columns offered as scatter colourings
 
 
-@dataclass
-class ReportRun:
-    """One clustering to report: its labels and, where known, how it was made."""
-
-    name: str
-    labels: np.ndarray
-    method: str = ""
-    params: dict = field(default_factory=dict)
-    seed: int | None = None
-    preprocess: str = ""
-    versions: dict = field(default_factory=dict)
-    device: str | None = None
-    seconds: dict = field(default_factory=dict)
-    confidence: np.ndarray | None = None
-    cluster_names: dict[int, str] = field(default_factory=dict)
-    explanation: dict | None = None  # the JSON of `clusterlab explain --out`
-    source: str = ""
-    run_id: str = ""  # a project's run id (a consensus run lists its members by id)
-    confidence_note: str = ""  # where the confidence comes from (the run's info)
-    rows: np.ndarray | None = None  # a drill-down: the rows it clustered (its -1 elsewhere is not noise)
-
-    def __post_init__(self) -> None:
-        self.labels = np.asarray(self.labels).astype(np.int64)
-
-    @classmethod
-    def of(cls, result: ClusterResult, name: str | None = None, **extra) -> ReportRun:
-        """A run to report from a `ClusterResult` (its settings, confidence and, for a drill-down, its rows)."""
-        fields = {
-            "name": name or result.name,
-            "labels": result.labels,
-            "method": result.method,
-            "params": result.params,
-            "seed": result.seed,
-            "preprocess": result.preprocess,
-            "versions": result.versions,
-            "device": result.device,
-            "seconds": result.seconds,
-            "confidence": result.confidence(),
-            "confidence_note": str(result.info.get("confidence", "")),
-            "rows": result.artifacts.get("rows"),
-        }
-        return cls(**{**fields, **extra})
-
-
-@dataclass
-class ReportOptions:
-    """What to put in: the truth column, the layout, explanations, perception verdicts."""
-
-    title: str = "Clustering report"
-    truth: str | None = None  # metadata column of true labels
-    projection: str = "umap"  # umap | pca | given
-    preprocess: str = "none"  # before the layout
-    seed: int = 0
-    explain: str = "imm"  # explanation method for runs without a saved one; "none" for no rules
-    perception: bool = False
-    suggestion: dict | None = None  # a kept `Suggestion.summary()`, shown under "How sure is this?"
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return "–" if not np.isfinite(value) else f"{value:.4g}"
-    return str(value)
 
 
 def _image_uri(pixels: np.ndarray, shape: tuple[int, int]) -> str:
@@ -206,7 +141,7 @@ def _cluster_rows(
                     for c in profile.categories
                 ],
                 "medians": [
-                    {"column": m["column"], "median": _fmt(m["median"]), "overall": _fmt(m["overall"])}
+                    {"column": m["column"], "median": fmt(m["median"]), "overall": fmt(m["overall"])}
                     for m in profile.medians
                 ],
                 "exemplars": exemplars,
@@ -218,38 +153,6 @@ def _cluster_rows(
             }
         )
     return out
-
-
-def _contingency(
-    a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, a_names: dict[int, str], b_names: dict[int, str]
-) -> dict:
-    from clustering.evaluate.compare import contingency, matched_order
-
-    keep = b >= 0 if b_name == "truth" else np.ones(len(b), dtype=bool)
-    table, rows, cols = contingency(a[keep], b[keep])
-    row_order, col_order = matched_order(table)
-    row_order, col_order = row_order[:CONTINGENCY_MAX], col_order[:CONTINGENCY_MAX]
-
-    def label(value: int, names: dict[int, str]) -> str:
-        if value < 0:
-            return "noise"
-        return f"{value} · {names[value]}" if names.get(value) and names[value] != str(value) else str(value)
-
-    shown = table[np.ix_(row_order, col_order)]
-    peak = max(int(shown.max(initial=0)), 1)
-    return {
-        "a": a_name,
-        "b": b_name,
-        "columns": [label(int(cols[c]), b_names) for c in col_order],
-        "rows": [
-            {
-                "name": label(int(rows[r]), a_names),
-                "cells": [{"count": int(v), "shade": round(float(v) / peak, 3)} for v in table[r, col_order]],
-            }
-            for r in row_order
-        ],
-        "cut": table.shape[0] > CONTINGENCY_MAX or table.shape[1] > CONTINGENCY_MAX,
-    }
 
 
 def report_content(
@@ -338,7 +241,7 @@ def run_entry(
         "name": run.name,
         "method": run.method or "labels file",
         "source": run.source,
-        "params": [(k, _fmt(v)) for k, v in run.params.items()],
+        "params": [(k, fmt(v)) for k, v in run.params.items()],
         "seed": run.seed,
         "preprocess": run.preprocess,
         "device": run.device,
@@ -346,7 +249,7 @@ def run_entry(
         "seconds": [(k, f"{v:.2f} s") for k, v in run.seconds.items()],
         "n_clusters": int(len(np.unique(run.labels[run.labels >= 0]))),
         "n_noise": int((run.labels < 0).sum()),
-        "metrics": [(k, _fmt(v)) for k, v in metrics.items()] if metrics else [],
+        "metrics": [(k, fmt(v)) for k, v in metrics.items()] if metrics else [],
         "explanation": {
             "method": explanation.get("method"),
             "space": explanation.get("space"),
@@ -387,84 +290,6 @@ def _drill_down_entry(
         "other rows grey; its scores, profiles and rules are of its own rows only."
     )
     return view, entry
-
-
-def shared_rows(runs: list[ReportRun]) -> np.ndarray | None:
-    """The rows every drill-down among `runs` clustered (None when none is a drill-down): where they compare."""
-    drilled = [np.asarray(run.rows, dtype=np.int64) for run in runs if run.rows is not None]
-    if not drilled:
-        return None
-    common = drilled[0]
-    for rows in drilled[1:]:
-        common = np.intersect1d(common, rows)
-    return common
-
-
-def comparisons(
-    runs: list[ReportRun], truth: np.ndarray | None, truth_names: dict, options: ReportOptions, views: list
-) -> dict | None:
-    """ARI/AMI matrices and contingency tables (the truth joins the views as one more colouring); with drill-downs
-    among the runs, on the rows they all clustered only, and said so."""
-    from clustering.evaluate.compare import Labeling, agreement_matrices
-
-    common = shared_rows(runs)
-    if common is not None:
-        if truth is not None:
-            views.append(_truth_view(truth, truth_names, options))
-        n = len(runs[0].labels)
-        runs = [replace(run, labels=run.labels[common], rows=None) for run in runs]
-        truth = None if truth is None else truth[common]
-        found = comparisons(runs, truth, truth_names, options, []) if len(common) else None
-        if found is not None:
-            found["rows_note"] = (
-                f"Compared on the {len(common):,} rows every drill-down here clustered (of the data's {n:,}): "
-                "a drill-down's other rows were never clustered, so they are left out of every score."
-            )
-        return found
-    labelings = [Labeling(run.name, run.labels) for run in runs]
-    names_of = {run.name: {c: n for c, n in run.cluster_names.items() if n} for run in runs}
-    contingencies = []
-    if truth is not None:
-        labelings.append(Labeling("truth", truth, is_truth=True))
-        views.append(_truth_view(truth, truth_names, options))
-        for run in runs:
-            contingencies.append(_contingency(run.labels, truth, run.name, "truth", names_of[run.name], truth_names))
-    elif len(runs) >= 2:
-        contingencies.append(
-            _contingency(
-                runs[0].labels,
-                runs[1].labels,
-                runs[0].name,
-                runs[1].name,
-                names_of[runs[0].name],
-                names_of[runs[1].name],
-            )
-        )
-    comparison = None
-    if len(labelings) >= 2:
-        found = agreement_matrices(labelings)
-        comparison = {
-            "names": found["runs"],
-            "ari": [
-                [{"text": _fmt(float(v)), "shade": round(max(float(np.nan_to_num(v)), 0.0), 3)} for v in row]
-                for row in found["ari"]
-            ],
-            "ami": [
-                [{"text": _fmt(float(v)), "shade": round(max(float(np.nan_to_num(v)), 0.0), 3)} for v in row]
-                for row in found["ami"]
-            ],
-            "contingencies": contingencies,
-            "rows_note": None,
-        }
-    return comparison
-
-
-def _truth_view(truth: np.ndarray, truth_names: dict, options: ReportOptions) -> dict:
-    """The truth as one more colouring of the map."""
-    truth_codes, truth_legend = colour_codes(np.where(truth >= 0, truth, -1))
-    for entry in truth_legend:
-        entry["name"] = shown_name(truth_names.get(int(entry["name"]), entry["name"]))
-    return {"name": f"truth: {options.truth}", "codes": truth_codes, "legend": truth_legend}
 
 
 def finish_content(

@@ -126,8 +126,8 @@ def project_report(store, project: str, *, progress=None, cancel=None) -> str:
     """The report of every run of a project: its kept names and rules, and its kept UMAP layout (made by the one
     layout rule and kept when there is none)."""
     from clustering.progress import span
-    from clustering.reports.content import ReportOptions
     from clustering.reports.report_runs import kept_suggestion, runs_from_project
+    from clustering.reports.values import ReportOptions
     from clustering.run.layout import layout
 
     dataset, runs = runs_from_project(store, project)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clustering.data import Dataset
-from clustering.reports.content import ReportRun
+from clustering.reports.values import ReportRun
 
 
 def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[ReportRun]:
@@ -32,7 +32,7 @@ def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[Rep
 
 def runs_from_project(store, project: str, run_names: list[str] | None = None) -> tuple[Dataset, list[ReportRun]]:
     """A project's dataset (reloaded and checked against its fingerprint) and its chosen runs (all by default)."""
-    from clustering.store.config import load_data
+    from clustering.store.data_refs import load_data
 
     found = store.project(project)
     saved = found["runs"]

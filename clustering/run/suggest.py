@@ -149,7 +149,7 @@ def suggest(
     start = time.perf_counter()
     report(progress, f"{method}: {len(values)} levels x {seeds + repeats} runs", 0.02, cancel)
     x = prepared(dataset, preprocess, seed=seed)
-    if len(np.unique(x, axis=0)) < 2:
+    if not np.ptp(np.asarray(x), axis=0).any():  # every row the same point (no sort of the whole matrix)
         return _identical(method, name, values, preprocess, time.perf_counter() - start)
     settings = [checked_setting(backend, x, {**(base_params or {}), name: value}, repeats) for value in values]
     tasks = []

@@ -70,7 +70,7 @@ def keep_as_project(out: str | Path, store: Store, project: str, rows: int = KEP
     from clustering.io import load
     from clustering.run.sampled import choose_rows
     from clustering.scale.dask_run import read_labels
-    from clustering.store.config import reference
+    from clustering.store.data_refs import reference
 
     out = Path(out)
     summary = _summary(out)

@@ -71,10 +71,14 @@ class ConfigError(StoreError):
     """A config a person must fix; the message names the file and the place in it."""
 
 
+def home_path() -> Path:
+    """Where the store's folder is (CLUSTERLAB_HOME, default ~/.local/share/clusterlab), without making it."""
+    return Path(os.environ.get(HOME_SETTING) or Path.home() / ".local" / "share" / "clusterlab")
+
+
 def home() -> Path:
-    """The store's folder: CLUSTERLAB_HOME, default ~/.local/share/clusterlab."""
-    root = Path(os.environ.get(HOME_SETTING) or Path.home() / ".local" / "share" / "clusterlab")
-    return ensure_folder(root, HOME_SETTING)
+    """The store's folder, made when missing."""
+    return ensure_folder(home_path(), HOME_SETTING)
 
 
 @contextmanager
