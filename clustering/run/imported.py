@@ -3,6 +3,8 @@ file's own confidence or one calibrated from neighbours."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from clustering.data import Dataset
@@ -15,6 +17,7 @@ IMPORTED = "imported"  # the method name of a run read from a labels file
 
 def imported_result(dataset: Dataset, found: LabelFile, file_name: str, preprocess: str = "none") -> ClusterResult:
     """A run read from a labels file: its own confidence kept (said uncalibrated), else calibrated from neighbours."""
+    started = time.perf_counter()
     confidence = None if found.confidence is None else np.nan_to_num(found.confidence, nan=0.0)
     calibrated = labels_confidence(dataset, found.labels, preprocess) if confidence is None else None
     if confidence is not None:
@@ -28,6 +31,7 @@ def imported_result(dataset: Dataset, found: LabelFile, file_name: str, preproce
         seed=None,
         preprocess=preprocess,
         dataset_fingerprint=dataset.fingerprint,
+        seconds={"total": time.perf_counter() - started},
         probabilities=confidence,
         calibrated=calibrated,
         info={
