@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from clustering.app.opening import open_given_file
 from clustering.app.views import cluster, compare, data, explain, explore, home, learn
 
 st.set_page_config(page_title="Clusterlab", page_icon="◍", layout="wide")
@@ -14,4 +15,6 @@ PAGES = [
     st.Page(compare.render, title="Compare", icon=":material/compare:", url_path="Compare"),
     st.Page(explain.render, title="Explain", icon=":material/lightbulb:", url_path="Explain"),
 ]
-st.navigation(PAGES).run()
+PAGE = st.navigation(PAGES)
+open_given_file(PAGES[4])  # `clusterlab app FILE`: the file opens on its map
+PAGE.run()

@@ -8,7 +8,9 @@ import numpy as np
 import streamlit as st
 
 from clustering.app.history import RunEntry
+from clustering.app.jobs import start_job
 from clustering.data import Dataset
+from clustering.reports import ReportOptions, ReportRun, build_report, project_report
 from clustering.reports.export import joined_labels, table_bytes
 from clustering.reports.figures import figure_bytes, heatmap_figure, scatter_figure
 
@@ -94,7 +96,6 @@ def report_buttons(
     key: str,
 ) -> None:
     """Title, perception choice and a download of the self-contained HTML report of the given runs."""
-    from clustering.reports import ReportOptions, ReportRun, build_report
 
     left, right = st.columns([3, 1])
     title = left.text_input("Report title", value=f"{data.name}: clustering report", key=f"title-{key}")
@@ -141,7 +142,6 @@ def report_job(label: str, fn, kwargs: dict, signature: tuple, file_name: str, k
 
     The finished report is kept in the session for the settings it was made with (`signature`).
     """
-    from clustering.app.jobs import start_job
 
     made = st.session_state.setdefault("reports", {})
     if st.button(label, key=f"make-{key}", disabled="job" in st.session_state, icon=":material/description:"):
@@ -168,7 +168,6 @@ def report_job(label: str, fn, kwargs: dict, signature: tuple, file_name: str, k
 
 def project_report_button(store, project: str, key: str = "project-report") -> None:
     """The project's report, made as a job when asked, then a download."""
-    from clustering.reports import project_report
 
     report_job(
         "Make the project's report (HTML)",

@@ -20,6 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from clustering.app.text import plain
+from clustering.backends.base import ParamError
+from clustering.data import DataError
+from clustering.progress import Cancelled
+
 PRELOAD = ["numpy", "pandas", "scipy.sparse", "sklearn.cluster", "clustering.run.pipeline", "clustering.run.sweep"]
 CANCEL_GRACE_SECONDS = 5.0
 _CONTEXT_LOCK = threading.Lock()
@@ -111,9 +116,6 @@ class _ServerGone(Exception):
 
 
 def _child(fn: Callable, kwargs: dict, sender, cancel) -> None:
-    from clustering.backends.base import ParamError
-    from clustering.data import DataError
-    from clustering.progress import Cancelled
 
     def progress(message: str, share: float) -> None:
         try:
@@ -245,9 +247,7 @@ def lost_job_message(label: str) -> str:
 
 def show_job() -> None:
     """Progress bar and Cancel button while a job runs; collects its result when done."""
-    import streamlit as st
-
-    from clustering.app.text import plain
+    import streamlit as st  # see start_job: workers import this module without a page
 
     job = st.session_state.get("job")
     if job is None:
@@ -269,7 +269,7 @@ def show_job() -> None:
 
 
 def _finish(job) -> None:
-    import streamlit as st
+    import streamlit as st  # see start_job
 
     if job.error == "cancelled":
         st.session_state["flash"] = ("warning", f"{job.label} was cancelled; nothing was changed.")

@@ -9,13 +9,16 @@ from clustering import limits
 from clustering.app import projects
 from clustering.app.text import plain
 from clustering.data import Dataset
+from clustering.run.fit_rows import layout_rows
+from clustering.run.layout import layout
+from clustering.run.layout import layout_note as note
+from clustering.run.sampled import choose_rows
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int, _data: Dataset) -> np.ndarray:
     """2-D layout (the library's one rule, `clustering.run.layout`), cached per dataset fingerprint, preprocessing,
     method and seed."""
-    from clustering.run.layout import layout
 
     return layout(_data, method, preprocess=preprocess, seed=seed)[0]
 
@@ -23,8 +26,6 @@ def cached_projection(fingerprint: str, preprocess: str, method: str, seed: int,
 def layout_note(n: int, method: str) -> str | None:
     """How a layout of n rows was made, when it was not fitted on every row (the rule `clustering.run.layout`
     follows)."""
-    from clustering.run.fit_rows import layout_rows
-    from clustering.run.layout import layout_note as note
 
     return note({"method": method, "fitted_on_sample_rows": layout_rows(method, n, "auto")}, n)
 
@@ -34,14 +35,13 @@ BROWSER_POINTS = limits.BROWSER_POINTS.whole()  # most points one scatter draws
 
 def drawn_rows(n: int) -> np.ndarray | None:
     """The rows a scatter draws when n is over BROWSER_POINTS: one fixed uniform sample; None draws every row."""
-    from clustering.run.sampled import choose_rows
 
     return choose_rows(n, BROWSER_POINTS, seed=0) if n > BROWSER_POINTS else None
 
 
 def rows_in_polygon(xy: np.ndarray, polygon: list) -> np.ndarray:
     """Every row whose layout point lies inside a lasso or box (data coordinates): drawn or not."""
-    from matplotlib.path import Path as Polygon
+    from matplotlib.path import Path as Polygon  # deferred: matplotlib (0.3 s) loads on the first lasso
 
     points = np.asarray(polygon, dtype=float)
     if points.ndim != 2 or points.shape[1] != 2 or len(points) < 3:  # the browser sends boxes as 4 corners

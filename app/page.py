@@ -13,6 +13,7 @@ from clustering.app.projector import projector_switch
 from clustering.app.state import dataset, preprocess_spec
 from clustering.app.text import plain
 from clustering.data import DataError, Dataset
+from clustering.graph.projection import umap_embed
 
 
 def page_setup(title: str) -> None:
@@ -28,12 +29,11 @@ def warm_up() -> threading.Thread:
     layout and the first large HDBSCAN run are not slow."""
 
     def work() -> None:
-        from clustering.graph.projection import umap_embed
 
         points = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
         umap_embed(points, n_epochs=20)
         try:
-            import fast_hdbscan
+            import fast_hdbscan  # deferred: this thread compiles its numba kernels, off the page's path
 
             fast_hdbscan.HDBSCAN(min_cluster_size=10).fit(points)
         except Exception:  # warming is an optimisation only

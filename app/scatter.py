@@ -14,6 +14,7 @@ import streamlit.components.v1 as components
 
 import clustering.visual
 from clustering.app import projector
+from clustering.limits import IMAGE_MAX_ROWS
 from clustering.visual.colours import (
     NOISE_CODE,
     colour_codes,
@@ -26,7 +27,6 @@ from clustering.visual.colours import (
 from clustering.visual.filters import FilterChart, packed_codes
 from clustering.visual.map_labels import map_labels as group_labels
 
-IMAGE_MAX_ROWS = 70_000
 SCATTER_ASSETS = Path(clustering.visual.__file__).parent / "scatter"
 
 
@@ -88,7 +88,7 @@ def scatter(
     for part in (xy.tobytes(), codes.tobytes(), str(legend).encode(), (hover_text or "")[:1000].encode()):
         digest.update(part)
     image_data = None
-    if images is not None and image_shape is not None and len(images) <= IMAGE_MAX_ROWS:
+    if images is not None and image_shape is not None and len(images) <= IMAGE_MAX_ROWS.whole():
         image_data = image_bytes(images)
     return _component(
         xy=xy.tobytes(),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +13,10 @@ import streamlit as st
 from clustering.app import projects
 from clustering.app.dataref import UPLOAD, current_ref
 from clustering.app.history import RunEntry, runs
-from clustering.data import DataError, Dataset
+from clustering.backends import get_backend
+from clustering.data import Dataset
+from clustering.explainers.keywords import keyword_labels
+from clustering.io import NO_EMBED, load, load_bytes
 from clustering.io.samples import SAMPLES, load_sample
 from clustering.store import DatasetRef
 from clustering.store.data_refs import kept_upload_source
@@ -34,26 +36,22 @@ def cached_upload(
     columns: tuple[str, ...] | None,
     drop_nonfinite: bool,
     text_column: str | None = None,
+    embed: str | None = None,
+    drop_empty_text: bool = False,
 ) -> Dataset:
-    """Parse uploaded bytes through the same loader as files (a temporary copy; the upload is never changed)."""
-    from clustering.io import load
-
-    suffix = Path(filename).suffix.lower()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(_data)
-        try:
-            dataset = load(
-                path,
-                name=Path(filename).stem,
-                key=key or None,
-                columns=list(columns) if columns else None,
-                drop_nonfinite=drop_nonfinite,
-                text_column=text_column,
-            )
-        except DataError as error:
-            raise DataError(str(error).replace(str(path), filename)) from None
-    return replace(dataset, source=filename)
+    """Parse uploaded bytes through the same loader as files (a temporary copy; the upload is never changed). A
+    table of texts is embedded only with the model the person chose (`embed`); else it is refused, naming its
+    text columns, so the Data page can offer the choice."""
+    return load_bytes(
+        _data,
+        filename,
+        key=key or None,
+        columns=list(columns) if columns else None,
+        drop_nonfinite=drop_nonfinite,
+        text_column=text_column,
+        embed=embed or NO_EMBED,
+        drop_empty_text=drop_empty_text,
+    )
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the project's data…")
@@ -65,10 +63,11 @@ def cached_file(
     drop_nonfinite: bool = False,
     text_column: str | None = None,
     shown_source: str | None = None,
+    embed: str | None = None,
+    drop_empty_text: bool = False,
 ) -> Dataset:
     """A dataset a project names by path (a file, or the project's copy of an upload, shown under its own name
     and `shown_source`)."""
-    from clustering.io import load
 
     data = load(
         path,
@@ -77,6 +76,8 @@ def cached_file(
         columns=list(columns) if columns else None,
         drop_nonfinite=drop_nonfinite,
         text_column=text_column,
+        embed=embed or NO_EMBED,
+        drop_empty_text=drop_empty_text,
     )
     return replace(data, source=shown_source) if shown_source else data
 
@@ -99,10 +100,22 @@ def dataset() -> Dataset:
             ref.columns,
             ref.drop_nonfinite,
             ref.text_column,
+            ref.embed,
+            ref.drop_empty_text,
         )
     shown = kept_upload_source(ref)  # a project's copy of an upload reads as the uploaded file, not its hashed path
     name = (Path(ref.name).stem if shown else ref.name) or None
-    return cached_file(ref.source, ref.key, ref.columns, name, ref.drop_nonfinite, ref.text_column, shown)
+    return cached_file(
+        ref.source,
+        ref.key,
+        ref.columns,
+        name,
+        ref.drop_nonfinite,
+        ref.text_column,
+        shown,
+        ref.embed,
+        ref.drop_empty_text,
+    )
 
 
 def choose_sample(name: str) -> None:
@@ -122,8 +135,6 @@ def runs_for(data: Dataset) -> list[RunEntry]:
 
 def add_run(data: Dataset, result, name: str | None = None, rows: np.ndarray | None = None) -> RunEntry:
     if name is None:
-        from clustering.backends import get_backend
-
         defaults = get_backend(result.method).defaults()
         changed = {k: v for k, v in result.params.items() if defaults.get(k) != v}
         number = sum(r.result.method == result.method for r in runs_for(data)) + 1
@@ -150,6 +161,5 @@ def preprocess_spec() -> str:
 @st.cache_data(max_entries=32, show_spinner=False)
 def cluster_keywords(_data: Dataset, run_id: str, _labels: np.ndarray) -> dict[int, str]:
     """c-TF-IDF keyword labels of a text dataset's clusters (legend names), once per run."""
-    from clustering.explainers.keywords import keyword_labels
 
     return keyword_labels(_data.metadata[_data.text_column], _labels, top=3)

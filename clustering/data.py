@@ -41,6 +41,7 @@ class Dataset:
     text_column: str | None = None
     image_shape: tuple[int, int] | None = None
     warnings: list[str] = field(default_factory=list)
+    embedding: dict | None = None  # how the vectors were made from the text column (model, version, cut texts)
 
     def __post_init__(self) -> None:
         vectors = np.asarray(self.vectors)
@@ -73,7 +74,10 @@ class Dataset:
 
     @cached_property
     def fingerprint(self) -> str:
-        """Content hash of the vectors, computed once."""
+        """Content hash of the vectors, computed once; for vectors embedded from text, the hash of the texts and
+        the model (a model's last bits differ between machines, and the same texts must name the same data)."""
+        if self.embedding and self.embedding.get("key"):
+            return hashlib.sha256(f"text-embedding:{self.embedding['key']}".encode()).hexdigest()
         return fingerprint_array(self.vectors)
 
     def features(self) -> list[str]:
@@ -103,6 +107,7 @@ class Dataset:
             label_column=self.label_column,
             text_column=self.text_column,
             image_shape=self.image_shape,
+            embedding={k: v for k, v in self.embedding.items() if k != "key"} if self.embedding else None,
         )
 
     def truth_candidates(self, max_classes: int = 500) -> list[str]:
@@ -132,6 +137,7 @@ class Dataset:
             "feature_columns": self.features(),
             "metadata_columns": list(map(str, self.metadata.columns)),
             "text_column": self.text_column,
+            "embedding": self.embedding,
             "nan_count": int(np.isnan(self.vectors).sum()),
             "fingerprint": self.fingerprint,
             "warnings": list(self.warnings),

@@ -61,7 +61,7 @@ def test_rows_the_sample_missed_are_clustered_in_a_second_pass(monkeypatch):
 
 
 def test_a_sampled_run_lays_out_a_covering_part_of_its_sample(monkeypatch):
-    monkeypatch.setattr(sampled, "LAYOUT_SAMPLE_ROWS", 300)
+    monkeypatch.setenv("CLUSTERLAB_LAYOUT_SAMPLE_ROWS", "300")
     x, truth = rare_data(big=4000)
     result = run(Dataset(vectors=x, name="rare"), "leiden", {}, sample=1000, layout="umap")
     xy = result.artifacts["layout"]

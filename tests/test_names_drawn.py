@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from commands import clusterlab
 
-from clustering.visual.colours import SHOWN_NAME_CHARS, named_colour_codes, shown_name
+from clustering.limits import SHOWN_NAME_CHARS
+from clustering.visual.colours import named_colour_codes, shown_name
 
 BIDI = "\u202e"
 
@@ -17,9 +18,9 @@ BIDI = "\u202e"
 def test_shown_names_drop_bidi_and_are_cut():
     assert shown_name(f"evil{BIDI}gnp.exe\u2066x\u2069") == "evilgnp.exex"
     long = "word " * 100
-    assert len(shown_name(long)) == SHOWN_NAME_CHARS and shown_name(long).endswith("…")
+    assert len(shown_name(long)) == SHOWN_NAME_CHARS.whole() and shown_name(long).endswith("…")
     _, legend = named_colour_codes(np.array([0, 0, 1]), {0: f"a{BIDI}b" + "x" * 200})
-    assert BIDI not in legend[0]["name"] and len(legend[0]["label"]) == SHOWN_NAME_CHARS
+    assert BIDI not in legend[0]["name"] and len(legend[0]["label"]) == SHOWN_NAME_CHARS.whole()
     assert legend[0]["full_name"] == "0 · ab" + "x" * 200  # whole, for tables and exports, without the override
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from clustering.data import Dataset
 from clustering.graph.projection import execution, pca_embed, project
+from clustering.limits import LAYOUT_SAMPLE_ROWS
 from clustering.params import ParamError
 from clustering.run import fit_rows
 from clustering.run.layout import layout, layout_note
@@ -34,8 +35,8 @@ def test_umap_runs_on_one_thread_so_a_seed_reproduces_it():
 
 
 def test_the_layout_rule_fits_a_sample_above_the_limit(monkeypatch):
-    monkeypatch.setattr(fit_rows, "LAYOUT_FULL_ROWS", 400)
-    monkeypatch.setattr(fit_rows, "LAYOUT_SAMPLE_ROWS", 300)
+    monkeypatch.setenv("CLUSTERLAB_LAYOUT_FULL_ROWS", "400")
+    monkeypatch.setenv("CLUSTERLAB_LAYOUT_SAMPLE_ROWS", "300")
     data = Dataset(blobs(900))
     xy, info = layout(data, "umap", seed=0)
     assert xy.shape == (900, 2) and xy.dtype == np.float32 and np.isfinite(xy).all()
@@ -60,7 +61,7 @@ def test_given_layouts_take_two_columns_as_they_are():
 
 def test_rows_fitted_follow_one_rule():
     assert fit_rows.layout_rows("umap", 10_000, "auto") is None
-    assert fit_rows.layout_rows("umap", 1_000_000, "auto") == fit_rows.LAYOUT_SAMPLE_ROWS
+    assert fit_rows.layout_rows("umap", 1_000_000, "auto") == LAYOUT_SAMPLE_ROWS.whole()
     assert fit_rows.layout_rows("pca", 1_000_000, "auto") is None
     assert fit_rows.layout_rows("umap", 1_000, 500) == 500 and fit_rows.layout_rows("umap", 1_000, 5_000) is None
     with pytest.raises(ParamError, match="at least 100"):

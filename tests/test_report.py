@@ -14,9 +14,10 @@ from browser import CHROMIUM_ARGS, chromium_path
 from clustering.cli import main
 from clustering.data import Dataset, column_kinds
 from clustering.evaluate.profiles import cluster_profiles
+from clustering.limits import FIGURE_VECTOR_POINTS
 from clustering.reports import ReportOptions, ReportRun, build_report, script_json
 from clustering.reports.export import joined_labels, write_table
-from clustering.reports.figures import VECTOR_POINTS_MAX, figure_bytes, heatmap_figure, scatter_figure
+from clustering.reports.figures import figure_bytes, heatmap_figure, scatter_figure
 from clustering.visual.colours import colour_codes
 
 PAYLOADS = [
@@ -156,7 +157,7 @@ def test_figures_are_valid_files_of_the_asked_size():
     from PIL import Image
 
     rng = np.random.default_rng(0)
-    small, large = rng.normal(size=(300, 2)), rng.normal(size=(VECTOR_POINTS_MAX + 1000, 2))
+    small, large = rng.normal(size=(300, 2)), rng.normal(size=(FIGURE_VECTOR_POINTS.whole() + 1000, 2))
     for xy in (small, large):
         codes, legend = colour_codes(rng.integers(-1, 4, len(xy)))
         png = figure_bytes(scatter_figure(xy, codes, legend, title="t", width=5, height=4), "png", dpi=60)
@@ -166,7 +167,7 @@ def test_figures_are_valid_files_of_the_asked_size():
         root = ElementTree.fromstring(svg)
         assert root.tag.endswith("svg")
         images = svg.count(b"<image")
-        assert images == (1 if len(xy) > VECTOR_POINTS_MAX else 0)  # rasterised points only above the limit
+        assert images == (1 if len(xy) > FIGURE_VECTOR_POINTS.whole() else 0)  # rasterised points only above the limit
     svg = figure_bytes(heatmap_figure(np.eye(3), ["a", "b", "<c>"], ["a", "b", "<c>"], title="ARI"), "svg")
     assert b"&lt;c&gt;" in svg
     ElementTree.fromstring(svg)

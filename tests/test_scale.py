@@ -73,7 +73,7 @@ def test_model_survives_pickling_with_the_same_answers():
     x, _ = blobs(20_000)
     rows = choose_rows(len(x), 10_000)
     model, _ = fit_sample(x[rows], rows, "kmeans", {"n_clusters": 5})
-    assert model.probes is not None  # above EXACT_SAMPLE_MAX: an IVF index, tuned
+    assert model.probes is not None  # above MODEL_EXACT_ROWS: an IVF index, tuned
     copy = pickle.loads(pickle.dumps(model))
     assert copy._index is None
     a, b = model.assign(x[:2_000]), copy.assign(x[:2_000])
@@ -428,10 +428,8 @@ def test_the_method_seed_chooses_the_sample_when_no_seed_is_given():
 
 
 def test_a_full_fit_lays_out_a_sample_above_the_layout_limit(monkeypatch):
-    import clustering.run.fit_rows as fit_rows
-
-    monkeypatch.setattr(fit_rows, "LAYOUT_FULL_ROWS", 1_000)
-    monkeypatch.setattr(fit_rows, "LAYOUT_SAMPLE_ROWS", 800)
+    monkeypatch.setenv("CLUSTERLAB_LAYOUT_FULL_ROWS", "1000")
+    monkeypatch.setenv("CLUSTERLAB_LAYOUT_SAMPLE_ROWS", "800")
     x, _ = blobs(3_000)
     data = Dataset(vectors=x, name="b")
     result = run(data, "kmeans", {"n_clusters": 5}, sample="auto", layout="umap")

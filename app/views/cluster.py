@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -19,10 +22,16 @@ from clustering.app.views.suggest_panel import suggest_section
 from clustering.app.widgets import keep_choice, kept_choice, parameter_form
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
+from clustering.data import DataError
 from clustering.evaluate.metrics import agreement
+from clustering.evaluate.profiles import suggested_names
+from clustering.io.labels import read_label_file
+from clustering.run.imported import imported_result
+from clustering.run.levels import layer_levels
 from clustering.run.model import VOTERS
 from clustering.run.pipeline import refusal as run_refusal
 from clustering.run.pipeline import run, sample_size
+from clustering.run.sweep import sweep
 
 
 def neighbours_text(knn: dict | None) -> str:
@@ -84,7 +93,6 @@ def cluster_names_editor(data, run_id: str, labels: np.ndarray) -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _suggestions(fingerprint: str, run_id: str, _data, _labels: np.ndarray) -> dict[int, list[str]]:
-    from clustering.evaluate.profiles import suggested_names
 
     return suggested_names(_data.metadata, _labels, _data.text_column, skip=(_data.id_column,))
 
@@ -105,12 +113,6 @@ def import_labels(data, preprocess: str) -> None:
         allow = st.checkbox("Leave data rows the file does not name unlabelled", key="labels-allow")
         if upload is None or not st.button("Import as a run", key="labels-import"):
             return
-        import tempfile
-        from pathlib import Path
-
-        from clustering.data import DataError
-        from clustering.io.labels import read_label_file
-        from clustering.run.imported import imported_result
 
         file_name = Path(upload.name).name
         with tempfile.TemporaryDirectory() as folder:
@@ -307,7 +309,6 @@ def active_run(data, entry, truth) -> None:
 
 def layers_button(data, result, run_id: str) -> None:
     """A run's layers (coarse to fine, from one fit: EVoC's) kept as runs: levels to colour by and compare."""
-    from clustering.run.levels import layer_levels
 
     title, method = BACKENDS[result.method].title, result.method
     layers = result.info.get("layers") or []
@@ -344,8 +345,6 @@ def sweep_section(data, preprocess: str, method: str, params: dict, problem: str
             stop = c2.number_input("To", value=float(2 * (spec.default or 1)), key="sweep-to")
             count = c3.number_input("Values", min_value=2, max_value=30, value=6, key="sweep-count")
             if st.button("Run sweep", disabled="job" in st.session_state or bool(problem), key="run-sweep"):
-                from clustering.run.sweep import sweep
-
                 values = [float(v) for v in np.linspace(start, stop, int(count))]
                 base = {k: v for k, v in params.items() if k != sweep_param}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
@@ -9,12 +10,17 @@ import streamlit as st
 
 from clustering.app import projects
 from clustering.app.dataref import UPLOAD, current_ref, upload_ref
+from clustering.app.jobs import show_job, start_job
 from clustering.app.page import page_setup
 from clustering.app.state import cached_upload, choose_sample, dataset, sample_caption, upload_digest
 from clustering.app.text import plain
+from clustering.app.views.out_of_core import section
 from clustering.data import DataError, Dataset
-from clustering.io import FORMATS
+from clustering.embed.models import DEFAULT_MODEL, MODEL_CHOICES
+from clustering.io import FORMATS, NeedsEmbedding, load, load_bytes
+from clustering.io.checks import text_columns
 from clustering.io.samples import sample_names
+from clustering.limits import EMBED_FAST_ADVISED_ROWS
 from clustering.store import DatasetRef
 
 
@@ -22,6 +28,8 @@ def load_upload(ref: DatasetRef, data_bytes: bytes) -> None:
     """Parse an upload now: an error is shown at once; a good file becomes the session's data."""
     try:
         cached_upload(ref.source[len(UPLOAD) :], ref.name, data_bytes, ref.key, None, ref.drop_nonfinite)
+    except NeedsEmbedding:
+        pass  # a table of texts: kept, and the page offers to embed it
     except DataError as error:
         st.error(f"Could not load {plain(error)}")  # the loader's message starts with the file name
         return
@@ -29,6 +37,45 @@ def load_upload(ref: DatasetRef, data_bytes: bytes) -> None:
     st.session_state["upload_bytes"] = data_bytes
     st.session_state["dataset_ref"] = ref
     st.session_state.pop("selection", None)
+    st.rerun()
+
+
+def embed_form(error: NeedsEmbedding) -> None:
+    """A table of texts: which column to embed and with which model; the embedding runs as a job with its progress
+    (texts per second, time left) and Cancel, and the vectors are cached for every later read."""
+    ref = current_ref()
+    st.subheader(plain(ref.name or ref.source))
+    st.info(
+        f"{error.rows:,} rows and no numeric columns: the text can be embedded into vectors here, on this machine "
+        "(the models ship with Clusterlab; nothing is downloaded)."
+    )
+    show_job()
+    advised = "fast" if error.rows > EMBED_FAST_ADVISED_ROWS.whole() else DEFAULT_MODEL
+    with st.form("embed-form"):
+        column = st.selectbox("Text column", error.columns, key="embed-column")
+        model = st.radio(
+            "Model",
+            list(MODEL_CHOICES),
+            index=list(MODEL_CHOICES).index(advised),
+            format_func=lambda key: f"{key}: {MODEL_CHOICES[key]}",
+            key="embed-model",
+            help=f"fast is advised above {EMBED_FAST_ADVISED_ROWS.whole():,} texts (seconds instead of minutes).",
+        )
+        drop = st.checkbox("Leave out rows whose text is empty (else such a file is refused)", key="embed-drop")
+        go = st.form_submit_button("Embed the text column", type="primary", disabled="job" in st.session_state)
+    if not go:
+        return
+    chosen = replace(ref, text_column=column, embed=model, drop_empty_text=drop)
+    options = {"text_column": column, "embed": model, "drop_empty_text": drop}
+    fn: Callable[..., Dataset] = load
+    kwargs: dict = {"path": ref.source, **options}
+    if ref.source.startswith(UPLOAD):
+        fn, kwargs = load_bytes, {"data": st.session_state.get("upload_bytes", b""), "filename": ref.name, **options}
+
+    def done(_dataset) -> None:  # the vectors are in the embedding cache now: the page reads them from there
+        st.session_state["dataset_ref"] = chosen
+
+    start_job(f"Embedding {error.rows:,} texts ({model})", fn, kwargs, done)
     st.rerun()
 
 
@@ -74,7 +121,6 @@ def text_choice(data: Dataset) -> None:
     ref = current_ref()
     if ref.source.startswith("sample:"):
         return
-    from clustering.io.checks import text_columns
 
     candidates = [str(c) for c in data.metadata.columns if not pd.api.types.is_numeric_dtype(data.metadata[c])]
     if not candidates:
@@ -146,8 +192,6 @@ def render() -> None:
         "Source", ["Sample dataset", "Upload a file", "Out of core (Dask)"], horizontal=True, key="data-source"
     )
     if source == "Out of core (Dask)":
-        from clustering.app.views.out_of_core import section
-
         section()
         return
     if source == "Sample dataset":
@@ -157,7 +201,9 @@ def render() -> None:
             f"Formats: {', '.join(FORMATS)} · up to {limit_mb:,} MB. An upload stays in this session until you "
             "run something on it; then the project keeps a copy (in CLUSTERLAB_HOME), so its link reopens it."
         )
-        upload = st.file_uploader("Embeddings file", type=[f.lstrip(".") for f in FORMATS], key="uploader")
+        upload = st.file_uploader(
+            "Embeddings, or a table of texts", type=[f.lstrip(".") for f in FORMATS], key="uploader"
+        )
         with st.expander("Options"):
             key = st.text_input("Key: array in .npz, obsm key in .h5ad, vector column in .parquet", "")
             drop = st.checkbox("Drop rows with NaN/inf values instead of refusing the file")
@@ -171,6 +217,9 @@ def render() -> None:
 
     try:
         data = dataset()
+    except NeedsEmbedding as error:
+        embed_form(error)
+        st.stop()
     except DataError as error:
         st.error(plain(error))
         st.stop()
@@ -197,6 +246,11 @@ def render() -> None:
     if data.d > shown:
         st.caption(f"First {shown} of {data.d} dimensions shown.")
 
+    preprocessing_choice(data)
+
+
+def preprocessing_choice(data: Dataset) -> None:
+    """The preprocessing runs on this data use, kept in the session."""
     st.subheader("Preprocessing")
     options = ["none", "standardize", "l2", "pca"]
     current = st.session_state.get("preprocess", "none")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pandas as pd
 import streamlit as st
 
@@ -20,8 +23,6 @@ from clustering.store.export import export_project
 def config_download(project: str) -> None:
     """The project's config: the YAML alone, or a zip of it and the files it names (drill-downs' rows, imported
     labels), so every run re-runs to identical labels."""
-    import io
-    import zipfile
 
     stem = "".join(c if c.isalnum() or c in "-_ " else "-" for c in project)[:80] or "project"
     exported = export_project(projects.store(), project, files_folder=f"{stem}.files")

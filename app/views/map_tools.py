@@ -9,9 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from clustering.app.layouts import rows_in_polygon
+from clustering.app.state import add_run
 from clustering.app.text import plain
 from clustering.data import Dataset
+from clustering.evidence.confidence import UNCERTAIN_BELOW
+from clustering.explainers.keywords import keyword_labels
+from clustering.graph.neighbors import nearest_rows
+from clustering.graph.preprocess import prepared
+from clustering.run.levels import leiden_levels
+from clustering.visual.colours import hover_lines
 from clustering.visual.filters import CHARTS_DEFAULT, FilterChart, chart_columns, filter_charts, filtered_rows
+from clustering.visual.map_labels import level_labels
 
 NEIGHBOURS = 10
 
@@ -97,7 +105,6 @@ def hover_detail(data: Dataset, columns: list[str]) -> dict | None:
     hovered = st.session_state.get("hover_row")
     if not hovered or hovered["fingerprint"] != data.fingerprint or not columns:
         return None
-    from clustering.visual.colours import hover_lines
 
     text = hover_lines(data.metadata.iloc[[hovered["row"]]].reset_index(drop=True), columns)
     return {"row": hovered["drawn"], "text": text or ""}
@@ -111,14 +118,12 @@ def focus_row(data: Dataset) -> int | None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_neighbours(fingerprint: str, preprocess: str, row: int, _x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from clustering.graph.neighbors import nearest_rows
 
     return nearest_rows(_x, row, NEIGHBOURS)
 
 
 def neighbours(data: Dataset, preprocess: str) -> np.ndarray | None:
     """The clicked point's nearest rows in the clustered space (after preprocessing), or None."""
-    from clustering.graph.preprocess import prepared
 
     row = focus_row(data)
     if row is None or row >= data.n:
@@ -128,7 +133,6 @@ def neighbours(data: Dataset, preprocess: str) -> np.ndarray | None:
 
 def neighbours_section(data: Dataset, preprocess: str, run_labels: np.ndarray | None) -> None:
     """The clicked point and its nearest neighbours, with their cluster, text and metadata."""
-    from clustering.graph.preprocess import prepared
 
     row = focus_row(data)
     if row is None or row >= data.n:
@@ -165,7 +169,6 @@ def space_words(preprocess: str) -> str:
 
 @st.cache_resource(max_entries=8, show_spinner="Clustering at several resolutions for the labels by zoom…")
 def cached_ladder(fingerprint: str, preprocess: str, _data: Dataset) -> list:
-    from clustering.run.levels import leiden_levels
 
     return leiden_levels(_data, preprocess=preprocess)
 
@@ -179,7 +182,6 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
         "zoomed out, a finer level for each doubling of the zoom. Keywords name them when there is a text column.",
     ):
         return None
-    from clustering.visual.map_labels import level_labels
 
     results = cached_ladder(data.fingerprint, preprocess, data)
     levels = [result.labels for result in results]
@@ -188,8 +190,6 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
         key="levels-keep",
         help="Each level becomes a run of its own: colour by it, compare it, explain it, make it the active run.",
     ):
-        from clustering.app.state import add_run
-
         for index, result in enumerate(results):
             add_run(
                 data,
@@ -199,8 +199,6 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
         st.rerun()
     names: list[dict[int, str]] = []
     if data.text_column:
-        from clustering.explainers.keywords import keyword_labels
-
         names = [keyword_labels(data.metadata[data.text_column], labels, top=2) for labels in levels]
     shown = [np.asarray(labels)[view] for labels in levels]
     where.caption(
@@ -212,7 +210,6 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
 def uncertain_marks(data: Dataset, result) -> np.ndarray | None:
     """The colouring run's uncertain rows (clustered, confidence under UNCERTAIN_BELOW), marked on the map when
     the toggle is on; a button makes them the selection."""
-    from clustering.evidence.confidence import UNCERTAIN_BELOW
 
     confidence = None if result is None else result.confidence()
     if confidence is None or len(confidence) != data.n:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from clustering.app import projects
 from clustering.app.jobs import show_job, start_job
 from clustering.app.layouts import BROWSER_POINTS
 from clustering.app.page import show_flash
@@ -18,9 +19,10 @@ from clustering.app.text import plain
 from clustering.app.widgets import parameter_form
 from clustering.backends import BACKENDS
 from clustering.data import DataError
-from clustering.run.fit_rows import SAMPLE_ROWS
+from clustering.limits import KEPT_ROWS, SAMPLE_ROWS
 from clustering.scale.dask_run import WORKER_MEMORY, cluster_out_of_core, read_drawn
-from clustering.scale.keep import KEPT_ROWS
+from clustering.scale.keep import keep_as_project
+from clustering.store import StoreError
 from clustering.store.database import home
 
 
@@ -38,7 +40,7 @@ def section() -> None:
     layout = right.selectbox("Layout", ["umap", "pca", "none"], key="ooc-layout")
     params, problem = parameter_form(BACKENDS[method], key_prefix="ooc")
     left, middle, right = st.columns(3)
-    sample_rows = left.number_input("Fit on a sample of rows", 1_000, 1_000_000, SAMPLE_ROWS, step=10_000)
+    sample_rows = left.number_input("Fit on a sample of rows", 1_000, 1_000_000, SAMPLE_ROWS.whole(), step=10_000)
     columns = middle.text_input("Feature columns (parquet; empty: chosen as on upload)", key="ooc-columns")
     truth = right.text_input("Truth column (parquet, optional)", key="ooc-truth")
     with st.expander("Dask"):
@@ -94,15 +96,11 @@ def keep_section(summary: dict) -> None:
         "Keep as a project named",
         value=f"{Path(summary['input']).name} {summary['method']} (out of core)"[:200],
         key="ooc-project",
-        help=f"The project holds {KEPT_ROWS:,} random rows (or all, if fewer) with their vectors, carried columns, "
-        "labels and layout, so Explore, Compare, Explain and reports open it; every row's labels stay in the "
-        "output folder.",
+        help=f"The project holds {KEPT_ROWS.whole():,} random rows (or all, if fewer) with their vectors, "
+        "carried columns, labels and layout, so Explore, Compare, Explain and reports open it; every row's "
+        "labels stay in the output folder.",
     )
     if right.button("Keep and open", key="ooc-keep", disabled="job" in st.session_state):
-        from clustering.app import projects
-        from clustering.scale.keep import keep_as_project
-        from clustering.store import StoreError
-
         try:
             with st.spinner("Reading the sample's rows from the input…"):
                 keep_as_project(summary["out"], projects.store(), name.strip())

@@ -12,6 +12,7 @@ from clustering.app.jobs import start_job
 from clustering.app.state import add_run
 from clustering.app.text import plain
 from clustering.backends import BACKENDS
+from clustering.run.levels import ladder_levels
 from clustering.run.pipeline import run
 from clustering.run.suggest import LADDERS, Suggestion, suggest
 
@@ -107,8 +108,6 @@ def level_actions(data, preprocess: str, found: dict) -> None:
         )
         st.rerun()
     if b2.button(f"Keep all {len(found['levels'])} levels as runs", disabled=busy, key="suggest-keep-all"):
-        from clustering.run.levels import ladder_levels
-
         values = [level["value"] for level in found["levels"]]
         start_job(
             f"{len(values)} levels of {method}",

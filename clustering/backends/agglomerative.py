@@ -1,4 +1,4 @@
-"""Agglomerative (hierarchical) clustering; above CONNECTIVITY_ABOVE rows merges only along the kNN graph."""
+"""Agglomerative (hierarchical) clustering; above AGGLOMERATIVE_GRAPH_ROWS rows merges only along the kNN graph."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, METRIC, Backend, Param, ParamError, memory_refusal, relabel_by_size
 from clustering.graph.neighbors import KNNGraph, reuse_or_build
-
-CONNECTIVITY_ABOVE = 5_000
-UNCONNECTED_MAX = 30_000
-MAX_ROWS = 150_000
+from clustering.limits import AGGLOMERATIVE_GRAPH_ROWS, AGGLOMERATIVE_MAX_ROWS, AGGLOMERATIVE_UNCONNECTED_MAX_ROWS
 
 
 class Agglomerative(Backend):
@@ -42,7 +39,7 @@ class Agglomerative(Backend):
             "connectivity",
             str,
             "auto",
-            f"merge only kNN neighbours: auto (above {CONNECTIVITY_ABOVE:,} rows), always, never",
+            f"merge only kNN neighbours: auto (above {AGGLOMERATIVE_GRAPH_ROWS.whole():,} rows), always, never",
             choices=("auto", "always", "never"),
             label="Merge only neighbours",
             advanced=True,
@@ -74,19 +71,19 @@ class Agglomerative(Backend):
 
     @staticmethod
     def _connected(n: int, mode: str) -> bool:
-        return mode == "always" or (mode == "auto" and n > CONNECTIVITY_ABOVE)
+        return mode == "always" or (mode == "auto" and n > AGGLOMERATIVE_GRAPH_ROWS.whole())
 
     @classmethod
     @override
     def refusal(cls, n, d, params):
         if params.get("linkage", "ward") == "ward" and params.get("metric", "euclidean") != "euclidean":
             return "ward linkage needs metric=euclidean; choose linkage average or complete for cosine."
-        if n > MAX_ROWS:
+        if n > AGGLOMERATIVE_MAX_ROWS.whole():
             return (
-                f"Agglomerative clustering of {n:,} rows would take hours (limit {MAX_ROWS:,}). "
+                f"Agglomerative clustering of {n:,} rows would take hours (limit {AGGLOMERATIVE_MAX_ROWS.whole():,}). "
                 "Use Leiden or HDBSCAN, or k-means, which scale to millions."
             )
-        if not cls._connected(n, params.get("connectivity", "auto")) and n > UNCONNECTED_MAX:
+        if not cls._connected(n, params.get("connectivity", "auto")) and n > AGGLOMERATIVE_UNCONNECTED_MAX_ROWS.whole():
             return (
                 f"Agglomerative without connectivity on {n:,} rows needs all pairwise distances. "
                 "Set connectivity=auto or always."
@@ -96,6 +93,7 @@ class Agglomerative(Backend):
 
     @override
     def fit(self, X, y=None, knn: KNNGraph | None = None):
+        # deferred: the registry loads at every start; the engine loads on fit
         from sklearn.cluster import AgglomerativeClustering
 
         p = self._params()

@@ -21,6 +21,18 @@ import numpy as np
 from typing_extensions import override
 
 from clustering.backends.base import SEED, Backend
+from clustering.backends.leiden import Leiden
+from clustering.evidence.confidence import (
+    REPRODUCIBLE,
+    calibrated,
+    clusterwise_stability,
+    full_evidence,
+    neighbour_evidence,
+    subsample_rows,
+)
+from clustering.graph.neighbors import knn_graph
+from clustering.graph.projection import pca_embed
+from clustering.limits import CONFIDENCE_MAX_ROWS
 
 WIDE = 50
 REPEATS = 4
@@ -43,13 +55,11 @@ class Auto(Backend):
         return None if n >= 20 else f"auto needs 20 rows or more (got {n}); choose a method."
 
     def _leiden(self, x: np.ndarray, resolution: float, seed: int, knn=None) -> np.ndarray:
-        from clustering.backends.leiden import Leiden
 
         return Leiden(resolution=resolution, seed=seed).fit(x, knn=knn).labels_
 
     def _resampled(self, x: np.ndarray, knn, resolution: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Leiden at `resolution` with three other seeds (same graph) and on four seeded 80% subsamples."""
-        from clustering.evidence.confidence import subsample_rows
 
         runs = [(np.arange(len(x)), self._leiden(x, resolution, seed + s, knn)) for s in range(1, REPEATS)]
         for r in range(1, REPEATS + 1):
@@ -60,7 +70,6 @@ class Auto(Backend):
     @staticmethod
     def _level_reason(labels: np.ndarray, runs: list) -> str:
         """What the resampled runs say about resolution 1's clusters."""
-        from clustering.evidence.confidence import REPRODUCIBLE, clusterwise_stability
 
         found_again = clusterwise_stability(labels, runs)
         count = int(len(np.unique(labels[labels >= 0])))
@@ -77,10 +86,6 @@ class Auto(Backend):
 
     @override
     def fit(self, X, y=None):
-        from clustering.evidence.confidence import calibrated, full_evidence, neighbour_evidence
-        from clustering.graph.neighbors import knn_graph
-        from clustering.graph.projection import pca_embed
-        from clustering.limits import CONFIDENCE_MAX_ROWS
 
         seed = int(self._params()["seed"])
         x = self._check_x(X)

@@ -12,6 +12,10 @@ import numpy as np
 from typing_extensions import override
 
 from clustering.backends.base import SEED, Backend, Param
+from clustering.backends.hdbscan import HDBSCAN
+from clustering.backends.kmeans import KMeans
+from clustering.backends.leiden import Leiden
+from clustering.evidence.consensus import consensus
 from clustering.graph.neighbors import reuse_or_build
 
 RESOLUTIONS = (0.5, 1.0, 2.0)
@@ -77,9 +81,6 @@ class ConsensusEnsemble(Backend):
 
     def members(self, x: np.ndarray, knn) -> list[tuple[str, np.ndarray]]:
         """The ensemble's (name, labels), in the order they are made."""
-        from clustering.backends.hdbscan import HDBSCAN
-        from clustering.backends.kmeans import KMeans
-        from clustering.backends.leiden import Leiden
 
         p = self._params()
         found: list[tuple[str, np.ndarray]] = []
@@ -95,7 +96,6 @@ class ConsensusEnsemble(Backend):
 
     @override
     def fit(self, X, y=None, knn=None):
-        from clustering.evidence.consensus import consensus
 
         p = self._params()
         x = self._check_x(X)

@@ -8,6 +8,8 @@ EVoC treats float vectors by cosine distance. Its numba code compiles on the fir
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from typing_extensions import override
 
@@ -114,6 +116,7 @@ class EVoC(Backend):
 
     @override
     def fit(self, X, y=None):
+        # deferred: numba compiles on import; the registry loads at every start
         from evoc import EVoC as Model
 
         p = self._params()
@@ -152,7 +155,6 @@ def warm() -> float:
 
     `make` runs it after installing, so the first fit in the app or the tests does not wait for the compiler.
     """
-    import time
 
     start = time.perf_counter()
     x = np.random.default_rng(0).normal(size=(300, 16)).astype(np.float32)

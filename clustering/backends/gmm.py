@@ -71,6 +71,7 @@ class GMM(Backend):
 
     @override
     def fit(self, X, y=None):
+        # deferred: the registry loads at every start; the engine loads on fit
         from sklearn.mixture import GaussianMixture
 
         p = self._params()

@@ -6,7 +6,7 @@ the same reduction: all run the exact minimum spanning tree (the `hdbscan` packa
 approximate tree gave a different, luckier clustering of MNIST: ARI 0.742 against 0.632 for all three
 exact ones, so it is turned off). fast_hdbscan is the fastest (100k x 10: 12.6 s against 20.6 s)
 but compiles with numba once per installation (39 s here, 2 s per process after that), so `auto`
-uses it from FAST_MIN_ROWS rows, where it saves more than its load time, and the `hdbscan` package
+uses it from HDBSCAN_FAST_MIN_ROWS rows, where it saves more than its load time, and the `hdbscan` package
 (no JIT) below; both give the same labels. GLOSH outlier scores come from the `hdbscan` package.
 """
 
@@ -23,9 +23,7 @@ from clustering.graph import rapids
 from clustering.graph.neighbors import KNNGraph
 from clustering.graph.projection import pca_embed, umap_embed
 from clustering.graph.rapids import DEVICES, device_refusal, use_gpu
-
-AUTO_MAX_DIMS = 16
-FAST_MIN_ROWS = 20_000
+from clustering.limits import HDBSCAN_FAST_MAX_DIMS, HDBSCAN_FAST_MIN_ROWS
 
 
 class HDBSCAN(Backend):
@@ -169,7 +167,7 @@ class HDBSCAN(Backend):
         p = self._params()
         reduction = p["reduction"]
         if reduction == "auto":
-            reduction = "none" if x.shape[1] <= AUTO_MAX_DIMS else "umap"
+            reduction = "none" if x.shape[1] <= HDBSCAN_FAST_MAX_DIMS.whole() else "umap"
         self.reduction_used_ = reduction
         if reduction == "none" or x.shape[1] <= p["reduce_dims"]:
             if p["metric"] == "cosine":
@@ -218,8 +216,9 @@ class HDBSCAN(Backend):
             self.model_, self.implementation_, self.reduced_ = None, implementation, space
             return self
         if implementation == "auto":
-            implementation = "fast_hdbscan" if len(space) >= FAST_MIN_ROWS else "hdbscan"
+            implementation = "fast_hdbscan" if len(space) >= HDBSCAN_FAST_MIN_ROWS.whole() else "hdbscan"
         if implementation == "fast_hdbscan":
+            # deferred: numba compiles on import; the registry loads at every start
             import fast_hdbscan
 
             model = fast_hdbscan.HDBSCAN(
@@ -241,6 +240,7 @@ class HDBSCAN(Backend):
 
     @staticmethod
     def _hdbscan_model(p: dict):
+        # deferred: numba compiles on import; the registry loads at every start
         import hdbscan
 
         return hdbscan.HDBSCAN(

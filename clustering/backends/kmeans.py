@@ -1,4 +1,4 @@
-"""k-means (Lloyd, k-means++ init); mini-batch above MINIBATCH_ABOVE rows or when asked."""
+"""k-means (Lloyd, k-means++ init); mini-batch above KMEANS_MINIBATCH_ROWS rows or when asked."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import numpy as np
 from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, by_size, memory_refusal
-
-MINIBATCH_ABOVE = 200_000
+from clustering.limits import KMEANS_MINIBATCH_ROWS
 
 
 class KMeans(Backend):
@@ -52,7 +51,7 @@ class KMeans(Backend):
             "algorithm",
             str,
             "auto",
-            f"auto: mini-batch above {MINIBATCH_ABOVE:,} rows; lloyd; minibatch",
+            f"auto: mini-batch above {KMEANS_MINIBATCH_ROWS.whole():,} rows; lloyd; minibatch",
             choices=("auto", "lloyd", "minibatch"),
             label="Algorithm",
             advanced=True,
@@ -74,12 +73,15 @@ class KMeans(Backend):
 
     @override
     def fit(self, X, y=None):
+        # deferred: the registry loads at every start; the engine loads on fit
         from sklearn.cluster import KMeans as SkKMeans
         from sklearn.cluster import MiniBatchKMeans
 
         p = self._params()
         x = self._check_x(X)
-        minibatch = p["algorithm"] == "minibatch" or (p["algorithm"] == "auto" and len(x) > MINIBATCH_ABOVE)
+        minibatch = p["algorithm"] == "minibatch" or (
+            p["algorithm"] == "auto" and len(x) > KMEANS_MINIBATCH_ROWS.whole()
+        )
         if minibatch:
             model = MiniBatchKMeans(
                 n_clusters=p["n_clusters"],

@@ -6,8 +6,7 @@ import numpy as np
 from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, memory_refusal, relabel_by_size
-
-MAX_ROWS = 30_000
+from clustering.limits import KMEDOIDS_MAX_ROWS
 
 
 class KMedoids(Backend):
@@ -41,15 +40,16 @@ class KMedoids(Backend):
     @classmethod
     @override
     def refusal(cls, n, d, params):
-        if n > MAX_ROWS:
+        if n > KMEDOIDS_MAX_ROWS.whole():
             return (
-                f"k-medoids keeps all {n:,}^2 distances (limit {MAX_ROWS:,} rows). "
+                f"k-medoids keeps all {n:,}^2 distances (limit {KMEDOIDS_MAX_ROWS.whole():,} rows). "
                 "Use k-means, or run k-medoids on a sample."
             )
         return memory_refusal("k-medoids", 8.0 * n * n, "Use k-means instead.")
 
     @override
     def fit(self, X, y=None):
+        # deferred: the registry loads at every start; the engine loads on fit
         import kmedoids
         from sklearn.metrics import pairwise_distances
 

@@ -145,6 +145,7 @@ class Leiden(Backend):
             )
         else:
             graph = knn.igraph(p["weighting"])
+            # deferred: leidenalg loads igraph and matplotlib (0.4 s); the registry loads at every start
             import leidenalg
 
             kind = leidenalg.CPMVertexPartition if p["objective"] == "CPM" else leidenalg.RBConfigurationVertexPartition

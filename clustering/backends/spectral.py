@@ -6,8 +6,7 @@ from typing_extensions import override
 
 from clustering.backends.base import CHOOSE_K, METRIC, SEED, Backend, Param, relabel_by_size
 from clustering.graph.neighbors import KNNGraph, reuse_or_build
-
-MAX_ROWS = 50_000
+from clustering.limits import SPECTRAL_MAX_ROWS
 
 
 class Spectral(Backend):
@@ -63,10 +62,10 @@ class Spectral(Backend):
     @classmethod
     @override
     def refusal(cls, n, d, params):
-        if n > MAX_ROWS:
+        if n > SPECTRAL_MAX_ROWS.whole():
             return (
                 f"Spectral clustering of {n:,} rows needs an eigendecomposition too slow to wait for "
-                f"(limit {MAX_ROWS:,}). Use Leiden on the same kNN graph instead."
+                f"(limit {SPECTRAL_MAX_ROWS.whole():,}). Use Leiden on the same kNN graph instead."
             )
         if params.get("n_clusters", 0) >= n:  # its eigensolver needs fewer eigenvectors than rows
             return (
@@ -77,6 +76,7 @@ class Spectral(Backend):
 
     @override
     def fit(self, X, y=None, knn: KNNGraph | None = None):
+        # deferred: the registry loads at every start; the engine loads on fit
         from sklearn.cluster import SpectralClustering
 
         p = self._params()

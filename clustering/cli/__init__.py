@@ -16,6 +16,7 @@ from clustering.cli import (
     info_commands,
     project_commands,
     report_commands,
+    text_commands,
 )
 from clustering.cli.options import UsageError
 from clustering.cli.output import terminal_text
@@ -30,6 +31,7 @@ GROUPS = (
     evidence_commands,
     project_commands,
     report_commands,
+    text_commands,
 )
 
 

@@ -21,7 +21,9 @@ from clustering.cli.options import (
     seed_value,
 )
 from clustering.cli.output import print_json, tqdm_progress
+from clustering.explainers import available_spaces, build_space, explain
 from clustering.explainers.registry import EXPLAINERS, get_explainer
+from clustering.graph.projection import project
 from clustering.result import json_safe
 
 
@@ -95,7 +97,7 @@ def register(commands) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """`clusterlab compare`: ARI, AMI, VI and best matches between label files (and the truth)."""
-    from clustering.evaluate.compare import Labeling, compare
+    from clustering.evaluate.compare import Labeling, compare  # deferred: the CLI starts without the engine
 
     dataset = load_dataset(args)
     labelings = [
@@ -118,9 +120,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_perceive(args: argparse.Namespace) -> int:
     """`clusterlab perceive`: the regions a person sees in the 2-D layout, and each cluster's verdict."""
-    from clustering.evaluate.perception import ViewModel, perceive, trustworthiness_continuity
-    from clustering.graph.projection import project
-    from clustering.run.pipeline import prepared
+    from clustering.evaluate.perception import (  # deferred: the CLI starts without the engine
+        ViewModel,
+        perceive,
+        trustworthiness_continuity,
+    )
+    from clustering.run.pipeline import prepared  # deferred: the CLI starts without the engine
 
     dataset = load_dataset(args)
     if args.projection == "given":
@@ -158,8 +163,7 @@ def cmd_perceive(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """`clusterlab explain`: rules per cluster, with accuracy and complexity, written as JSON."""
-    from clustering.explainers import available_spaces, build_space, explain
-    from clustering.explainers.keywords import keywords
+    from clustering.explainers.keywords import keywords  # deferred: the CLI starts without the engine
 
     out_path = output_path(args)
     params = get_explainer(args.method).checked(parse_params(args.param))  # refused before any work
@@ -175,8 +179,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 raise UsageError(f"--projection given needs a 2-column input; {args.input} has {dataset.d} columns.")
             xy = dataset.vectors
         else:
-            from clustering.graph.projection import project
-
             xy = project(dataset.vectors, method=args.projection, n_components=2, seed=args.seed)
     space = build_space(dataset, space_name, xy=xy, n_components=args.components, seed=args.seed)
     progress = tqdm_progress() if sys.stderr.isatty() else None

@@ -17,6 +17,10 @@ from clustering.cli.options import (
     seed_value,
 )
 from clustering.cli.output import print_json
+from clustering.evaluate import metrics
+from clustering.graph.neighbors import knn_graph
+from clustering.graph.preprocess import prepared
+from clustering.reports.export import write_table
 
 
 def register(commands) -> None:
@@ -38,11 +42,7 @@ def register(commands) -> None:
 
 def cmd_consensus(args: argparse.Namespace) -> int:
     """`clusterlab consensus`: read the members (joined by id), build their co-association, write the consensus."""
-    from clustering.evaluate import metrics
-    from clustering.evidence.consensus import consensus
-    from clustering.graph.neighbors import knn_graph
-    from clustering.graph.preprocess import prepared
-    from clustering.reports.export import write_table
+    from clustering.evidence.consensus import consensus  # deferred: the CLI starts without the engine
 
     if len(args.labels) < 2:
         raise UsageError("--labels needs two label files or more (a consensus of one is that one).")

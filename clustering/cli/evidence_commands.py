@@ -11,15 +11,17 @@ from clustering.cli.options import (
     input_arguments,
     label_file_arguments,
     load_dataset,
+    parse_params,
     preprocess_argument,
     seed_value,
 )
 from clustering.cli.output import print_json, tqdm_progress
+from clustering.store import Store
 
 
 def register(commands) -> None:
     """Add `suggest` to the `clusterlab` parser."""
-    from clustering.run.suggest import LADDERS
+    from clustering.run.suggest import LADDERS  # deferred: the CLI starts without the engine
 
     parser = commands.add_parser(
         "suggest", help="how many clusters: each level of a method rerun over seeds and subsamples, one recommended"
@@ -62,8 +64,7 @@ def ladder_values(text: str | None) -> list[float] | None:
 
 def cmd_suggest(args: argparse.Namespace) -> int:
     """`clusterlab suggest`: print the ladder (clusters, stability, agreement[, ARI]) and the recommended level."""
-    from clustering.cli.options import parse_params
-    from clustering.run.suggest import suggest
+    from clustering.run.suggest import suggest  # deferred: the CLI starts without the engine
 
     if not 1 <= args.repeats <= 20:
         raise UsageError("--repeats is between 1 and 20.")
@@ -106,7 +107,6 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 def keep_in_project(project: str, dataset, preprocess: str, found) -> None:
     """Keep the suggestion with the project (refused when the project holds other data)."""
-    from clustering.store import Store
 
     store = Store()
     ref = store.project(project)["dataset"]

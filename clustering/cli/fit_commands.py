@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -27,9 +29,10 @@ from clustering.cli.options import (
 )
 from clustering.cli.output import line_progress, print_json, tqdm_progress
 from clustering.data import Dataset
-from clustering.limits import SWEEP_MAX_RUNS
+from clustering.limits import SAMPLE_ROWS, SWEEP_MAX_RUNS
 from clustering.reports.export import write_table
-from clustering.run.fit_rows import SAMPLE_ROWS as SAMPLE_DEFAULT
+from clustering.run.layout import layout, layout_note
+from clustering.run.sampled import choose_rows
 
 
 def register(commands) -> None:
@@ -88,7 +91,8 @@ def register(commands) -> None:
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     """`clusterlab cluster`: labels for every row (and a layout), in memory or out of core."""
-    from clustering.run.pipeline import run
+    from clustering.explainers.keywords import keyword_labels  # deferred: the CLI starts without the engine
+    from clustering.run.pipeline import run  # deferred: the CLI starts without the engine
 
     if out_of_core(args):
         return _cluster_out_of_core(args)
@@ -120,6 +124,9 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         out["x"], out["y"] = result.artifacts["layout"][:, 0], result.artifacts["layout"][:, 1]
     if dataset.id_column:
         out[dataset.id_column] = dataset.metadata[dataset.id_column].to_numpy()
+    if dataset.text_column:  # the clusters named by their text's keywords, as on the map and in reports
+        terms = keyword_labels(dataset.metadata[dataset.text_column], result.labels, top=5)
+        out["cluster_keywords"] = pd.Series(result.labels).map(lambda c: terms.get(int(c), "")).to_numpy()
     write_table(out, out_path)
     if args.json:
         print_json(result.summary())
@@ -127,6 +134,8 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         line = f"{result.method}: {result.n_clusters} clusters, {result.n_noise} noise, {result.seconds['total']:.2f} s"
         if result.metrics:
             line += "; " + ", ".join(f"{k} {result.metrics[k]:.3f}" for k in ("ari", "ami", "nmi", "acc"))
+        if dataset.embedding is not None:
+            print(dataset.warnings[0])  # what was embedded, with which model, and how many texts were cut
         print(line)
         if "sample" in result.info:
             sample = result.info["sample"]
@@ -148,7 +157,7 @@ def out_of_core(args: argparse.Namespace) -> bool:
 
 
 def _open_source(args: argparse.Namespace, truth: str | None = None):
-    from clustering.scale.sources import open_source
+    from clustering.scale.sources import open_source  # deferred: the CLI starts without the engine
 
     keep = comma_list(getattr(args, "keep", None))
     columns = comma_list(args.columns) or None
@@ -157,7 +166,7 @@ def _open_source(args: argparse.Namespace, truth: str | None = None):
 
 
 def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) -> int:
-    from clustering.scale.dask_run import cluster_out_of_core
+    from clustering.scale.dask_run import cluster_out_of_core  # deferred: the CLI starts without the engine
 
     method = method if method is not None else args.method
     truth = getattr(args, "truth", None) if method else None
@@ -174,7 +183,7 @@ def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) ->
         key=args.key,
         keep=keep,
         truth_column=truth,
-        sample_rows=args.sample if isinstance(args.sample, int) else SAMPLE_DEFAULT,
+        sample_rows=args.sample if isinstance(args.sample, int) else SAMPLE_ROWS.whole(),
         layout=getattr(args, "layout", None) if method else args.method,
         preprocess=args.preprocess,
         seed=args.seed or 0,
@@ -198,7 +207,6 @@ def _cluster_out_of_core(args: argparse.Namespace, method: str | None = None) ->
 
 def cmd_layout(args: argparse.Namespace) -> int:
     """`clusterlab layout`: 2-D positions of every row, by the one layout rule."""
-    from clustering.run.layout import layout, layout_note
 
     if out_of_core(args):
         return _cluster_out_of_core(args, method="")
@@ -247,10 +255,9 @@ def parse_range(text: str) -> tuple[str, list]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """`clusterlab sweep`: one parameter over values, with clusters, noise, silhouette and stability."""
-    from contextlib import nullcontext
 
-    from clustering.run.sweep import sweep
-    from clustering.scale.dask_run import dask_client
+    from clustering.run.sweep import sweep  # deferred: the CLI starts without the engine
+    from clustering.scale.dask_run import dask_client  # deferred: the CLI starts without the engine
 
     name, values = parse_range(args.param_range)
     on_dask = out_of_core(args)
@@ -269,8 +276,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _sweep_data(args: argparse.Namespace, client) -> tuple[Dataset, np.ndarray | None]:
     """The data a sweep runs on: the input, or a random sample of it (read by the Dask workers out of core)."""
-    from clustering.run.sampled import choose_rows
-    from clustering.scale.dask_run import read_sample
+    from clustering.scale.dask_run import read_sample  # deferred: the CLI starts without the engine
 
     if client is None:
         dataset = load_dataset(args)
@@ -280,7 +286,9 @@ def _sweep_data(args: argparse.Namespace, client) -> tuple[Dataset, np.ndarray |
             dataset, truth = dataset.subset(rows), None if truth is None else truth[rows]
         return dataset, truth
     source, _ = _open_source(args)
-    rows = choose_rows(source.n_rows, args.sample if isinstance(args.sample, int) else SAMPLE_DEFAULT, args.seed or 0)
+    rows = choose_rows(
+        source.n_rows, args.sample if isinstance(args.sample, int) else SAMPLE_ROWS.whole(), args.seed or 0
+    )
     vectors = read_sample(client, source, rows)
     dataset = Dataset(vectors=vectors, name=f"{source.name} (sample of {len(rows):,})")
     if args.truth:
@@ -290,9 +298,6 @@ def _sweep_data(args: argparse.Namespace, client) -> tuple[Dataset, np.ndarray |
 
 def _sweep(sweep, args: argparse.Namespace, dataset: Dataset, truth, name: str, values: list, client) -> dict:
     """The sweep's runs: local processes, or tasks on the Dask cluster (joblib's dask backend)."""
-    from contextlib import nullcontext
-
-    import joblib
 
     with joblib.parallel_config(backend="dask") if client is not None else nullcontext():
         return sweep(

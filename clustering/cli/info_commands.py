@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from clustering.backends import BACKENDS
 from clustering.cli.options import input_arguments, load_dataset
 from clustering.cli.output import print_json
 from clustering.explainers.registry import EXPLAINERS
+from clustering.io.checks import text_column_reasons
 
 
 def register(commands) -> None:
@@ -25,7 +27,7 @@ def register(commands) -> None:
 
 def cmd_samples(args: argparse.Namespace) -> int:
     """`clusterlab samples`: the bundled datasets."""
-    from clustering.io.samples import SAMPLES, sample_names
+    from clustering.io.samples import SAMPLES, sample_names  # deferred: the CLI starts without the engine
 
     for name in sample_names():
         sample = SAMPLES[name]
@@ -35,7 +37,6 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 def cmd_methods(args: argparse.Namespace) -> int:
     """`clusterlab methods`: every clustering and explanation method with its parameters."""
-    from clustering.backends import BACKENDS
 
     print("Clustering methods (`clusterlab cluster --method NAME --param KEY=VALUE`):")
     for name, backend in BACKENDS.items():
@@ -52,7 +53,6 @@ def cmd_methods(args: argparse.Namespace) -> int:
 
 def _why_text(dataset) -> str:
     """Why the text column was taken (found from the data), for `info`."""
-    from clustering.io.checks import text_column_reasons
 
     reasons = dict(text_column_reasons(dataset.metadata))
     return f" ({reasons[dataset.text_column]})" if dataset.text_column in reasons else ""

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
+from clustering.backends.base import SEED, ParamError
+from clustering.backends.leiden import Leiden
+from clustering.cli.output import tqdm_progress
 from clustering.data import Dataset
+from clustering.embed.models import MODEL_CHOICES
 from clustering.graph.preprocess import CHOICES as PREPROCESS_CHOICES
+from clustering.io.checks import chosen_text_column
+from clustering.limits import EMBED_FAST_ADVISED_ROWS
 
 
 class UsageError(ValueError):
@@ -14,14 +21,29 @@ class UsageError(ValueError):
 
 def input_arguments(parser: argparse.ArgumentParser) -> None:
     """INPUT and the options that pick what is read from it (--key, --columns, --drop-nonfinite, --text-column)."""
-    parser.add_argument("input", help="a file (.npy .npz .csv .tsv .parquet .h5ad) or sample:NAME")
+    parser.add_argument(
+        "input",
+        help="a file (.npy .npz .csv .tsv .parquet .h5ad; texts: .csv .tsv .parquet .jsonl .txt) or sample:NAME",
+    )
     parser.add_argument("--key", help="array in .npz, obsm key in .h5ad, vector column in .parquet")
     parser.add_argument("--columns", help="comma-separated feature columns (CSV/parquet)")
     parser.add_argument("--drop-nonfinite", action="store_true", help="drop rows with NaN/inf instead of failing")
     parser.add_argument(
         "--text-column",
         default=None,
-        help="the metadata column of free text (keywords, word rules); default: found from the data; '' for none",
+        help="the column of free text (embedded when the table has no numeric columns; keywords, word rules); "
+        "default: found from the data; '' for none",
+    )
+    parser.add_argument(
+        "--embed",
+        default=None,
+        metavar="MODEL",
+        help=f"embed the text column with MODEL: {'; '.join(f'{k}: {v}' for k, v in MODEL_CHOICES.items())}; or a "
+        "local sentence-transformers folder (nothing is downloaded). Default: minilm when the table has no numeric "
+        f"columns; fast is advised above {EMBED_FAST_ADVISED_ROWS.whole():,} texts",
+    )
+    parser.add_argument(
+        "--drop-empty-text", action="store_true", help="leave out rows whose text is empty instead of refusing the file"
     )
 
 
@@ -32,7 +54,7 @@ def scale_arguments(parser: argparse.ArgumentParser) -> None:
         type=sample_value,
         default="auto",
         help="fit on N random rows and assign the rest by their nearest sample rows; "
-        "auto (default: above the method's limit, e.g. 200,000 rows for Leiden) or none",
+        f"auto (default: above the method's limit, e.g. {Leiden.full_fit_rows:,} rows for Leiden) or none",
     )
     dask_arguments(parser)
     parser.add_argument("--keep", help="out of core: comma-separated input columns copied into the output parts")
@@ -100,7 +122,7 @@ def worker_count(text: str) -> int:
 
 def memory_size(text: str) -> str:
     """--worker-memory: a size Dask reads, such as 4GB or 500MB (at least 100MB)."""
-    from dask.utils import parse_bytes
+    from dask.utils import parse_bytes  # deferred: the CLI starts without the engine
 
     try:
         size = parse_bytes(text.strip())
@@ -118,7 +140,6 @@ def comma_list(text: str | None) -> list[str]:
 
 def seed_value(text: str) -> int:
     """A --seed: a whole number from 0 to 2**31 - 1, checked before any work."""
-    from clustering.backends.base import SEED, ParamError
 
     try:
         return int(SEED.coerce(text))
@@ -149,7 +170,7 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 def load_dataset(args: argparse.Namespace) -> Dataset:
     """The INPUT as a Dataset, with the options given."""
-    from clustering.io.samples import load_input
+    from clustering.io.samples import load_input  # deferred: the CLI starts without the engine
 
     options: dict = {"drop_nonfinite": args.drop_nonfinite}
     if args.key:
@@ -159,11 +180,14 @@ def load_dataset(args: argparse.Namespace) -> Dataset:
     text_column = getattr(args, "text_column", None)
     if text_column is not None and not str(args.input).startswith("sample:"):
         options["text_column"] = text_column.strip()
+    if getattr(args, "embed", None) or getattr(args, "drop_empty_text", False):
+        if str(args.input).startswith("sample:"):
+            raise UsageError("--embed and --drop-empty-text apply to files of text, not to bundled samples.")
+        options["embed"] = args.embed.strip() if args.embed else None
+        options["drop_empty_text"] = bool(args.drop_empty_text)
+    if not str(args.input).startswith("sample:"):
+        options["progress"] = tqdm_progress()
     dataset = load_input(args.input, **options)
     if text_column is not None and str(args.input).startswith("sample:"):
-        from dataclasses import replace
-
-        from clustering.io.checks import chosen_text_column
-
         dataset = replace(dataset, text_column=chosen_text_column(dataset.metadata, text_column.strip(), args.input))
     return dataset

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 
 from clustering.result import json_safe
 
 
 def terminal_text(text: object) -> str:
     """Text safe to print: control, format (bidi) and surrogate characters shown as escapes, never acted on."""
-    import unicodedata
 
     out = []
     for char in str(text):
@@ -44,11 +44,14 @@ def line_progress():
 
 def tqdm_progress():
     """A progress callback drawing a bar on stderr."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # deferred: the CLI starts without the engine
 
-    bar = tqdm(total=100, file=sys.stderr, leave=False, bar_format="{desc} {bar} {percentage:3.0f}%")
+    bars: list = []  # drawn on the first update: work that reports nothing draws no bar
 
     def update(stage: str, share: float) -> None:
+        if not bars:
+            bars.append(tqdm(total=100, file=sys.stderr, leave=False, bar_format="{desc} {bar} {percentage:3.0f}%"))
+        bar = bars[0]
         bar.set_description_str(stage)
         bar.n = int(share * 100)
         bar.refresh()

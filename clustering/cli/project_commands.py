@@ -14,6 +14,12 @@ from clustering.cache import atomic_write, write_text
 from clustering.cli.files import check_output, output_path
 from clustering.cli.options import UsageError
 from clustering.cli.output import print_json, terminal_text, tqdm_progress
+from clustering.limits import KEPT_ROWS
+from clustering.reports.export import joined_labels, table_format, write_table
+from clustering.store import Store, load_config, load_data, run_config
+from clustering.store.checks import damaged_runs, orphans, remove_orphans
+from clustering.store.export import export_project
+from clustering.store.records import check_name
 
 
 def register(commands) -> None:
@@ -53,7 +59,9 @@ def register(commands) -> None:
     )
     keep.add_argument("out", help="the run's output folder (with run.json)")
     keep.add_argument("--project", required=True, dest="name", help="the new project's name")
-    keep.add_argument("--rows", type=int, default=200_000, help="rows the project holds (default 200,000)")
+    keep.add_argument(
+        "--rows", type=int, default=KEPT_ROWS.whole(), help=f"rows the project holds (default {KEPT_ROWS.whole():,})"
+    )
     check = actions.add_parser(
         "check", help="find runs whose label files are missing or changed, and files no run names (orphans)"
     )
@@ -64,7 +72,6 @@ def register(commands) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """`clusterlab run`: every run of a YAML config into a project, each said as soon as it is stored."""
-    from clustering.store import Store, load_config, run_config
 
     config = load_config(args.config)
     project = args.project or Path(args.config).stem
@@ -113,7 +120,6 @@ def project_show(store, args: argparse.Namespace) -> None:
 def project_export(store, args: argparse.Namespace) -> None:
     """`project export`: a YAML config that re-runs the project to identical labels (with the files it names:
     drill-downs' rows and imported labels, in a folder beside it)."""
-    from clustering.store.export import export_project
 
     out = output_path(args)
     _not_the_data(store, args.name, out)
@@ -130,8 +136,6 @@ def project_export(store, args: argparse.Namespace) -> None:
 
 def project_labels(store, args: argparse.Namespace) -> None:
     """`project labels`: a run's labels (with names, confidence and, asked, the metadata)."""
-    from clustering.reports.export import joined_labels, table_format, write_table
-    from clustering.store import load_data
 
     out = output_path(args)
     _not_the_data(store, args.name, out)
@@ -171,8 +175,7 @@ def project_delete(store, args: argparse.Namespace) -> None:
 
 def project_keep(store, args: argparse.Namespace) -> None:
     """`clusterlab project keep OUT --project NAME`: an out-of-core run opened as a project (a sample)."""
-    from clustering.scale.keep import keep_as_project
-    from clustering.store.records import check_name
+    from clustering.scale.keep import keep_as_project  # deferred: the CLI starts without the engine
 
     if args.rows < 100:
         raise UsageError("--rows is at least 100.")
@@ -183,7 +186,6 @@ def project_keep(store, args: argparse.Namespace) -> None:
 
 def project_check(store, args: argparse.Namespace) -> int:
     """`project check`: damaged runs (exit 1: run them again) and orphan files (removed with --fix)."""
-    from clustering.store.checks import damaged_runs, orphans, remove_orphans
 
     damaged = damaged_runs(store)
     for project, run, why in damaged:
@@ -211,6 +213,5 @@ PROJECT_ACTIONS = {
 
 def cmd_project(args: argparse.Namespace) -> int:
     """`clusterlab project ACTION`: the action from the table."""
-    from clustering.store import Store
 
     return PROJECT_ACTIONS[args.action](Store(), args) or 0

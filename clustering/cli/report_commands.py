@@ -19,6 +19,12 @@ from clustering.cli.options import (
 )
 from clustering.cli.output import tqdm_progress
 from clustering.data import Dataset, encode_labels
+from clustering.reports import ReportOptions, build_report, runs_from_files, runs_from_project
+from clustering.reports.export import joined_labels, table_format, write_table
+from clustering.reports.report_runs import kept_suggestion
+from clustering.run.layout import layout
+from clustering.store import Store
+from clustering.visual.colours import colour_codes, matched_colour_codes, named_colour_codes
 
 
 def register(commands) -> None:
@@ -70,7 +76,6 @@ def register(commands) -> None:
 
 def layout_for(args: argparse.Namespace, dataset: Dataset, preprocess: str) -> np.ndarray:
     """The 2-D positions by the library's one layout rule (`clustering.run.layout`)."""
-    from clustering.run.layout import layout
 
     check_given(args, dataset)
     return layout(dataset, args.projection, preprocess=preprocess, seed=args.seed)[0]
@@ -87,8 +92,6 @@ def check_given(args: argparse.Namespace, dataset: Dataset) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`clusterlab report`: a self-contained HTML report of label files or of a project's runs."""
-    from clustering.reports import ReportOptions, build_report, runs_from_files, runs_from_project
-    from clustering.reports.report_runs import kept_suggestion
 
     out = output_path(args)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -102,7 +105,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.project:
         if args.input:
             raise UsageError("--project reports the project's own data; leave INPUT out.")
-        from clustering.store import Store
 
         store = Store()
         wanted = comma_list(args.runs) or None
@@ -142,8 +144,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_figure(args: argparse.Namespace) -> int:
     """`clusterlab figure`: the scatter as PNG or SVG, coloured by a run or the truth."""
-    from clustering.reports.figures import check_figure_size, figure_bytes, figure_format, scatter_figure
-    from clustering.visual.colours import colour_codes, matched_colour_codes, named_colour_codes
+    from clustering.reports.figures import (  # deferred: the CLI starts without the engine
+        check_figure_size,
+        figure_bytes,
+        figure_format,
+        scatter_figure,
+    )
 
     out = output_path(args)
     fmt = figure_format(out)
@@ -159,7 +165,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
         found = read_labels(args.labels, dataset, args.allow_unlabelled)
         names = dict(found.names)
         if dataset.text_column:  # unnamed clusters are labelled by their keywords
-            from clustering.explainers.keywords import keyword_labels
+            from clustering.explainers.keywords import keyword_labels  # deferred: the CLI starts without the engine
 
             names = {**keyword_labels(dataset.metadata[dataset.text_column], found.labels, top=3), **names}
         if truth_column:
@@ -182,7 +188,6 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """`clusterlab export`: a labels file joined with the data's metadata, as CSV or parquet."""
-    from clustering.reports.export import joined_labels, table_format, write_table
 
     out = output_path(args)
     table_format(out)

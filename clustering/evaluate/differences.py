@@ -13,8 +13,8 @@ import pandas as pd
 from scipy import stats
 
 from clustering.data import column_kinds
+from clustering.limits import DIFFERENCE_MAX_ROWS
 
-ROWS_TESTED = 50_000  # rows per side, at most (a fixed sample above): tests are decided long before this;
 # 2 x 50,000 x 384 float64 is 300 MB, where 200,000 a side took 1.2 GB and seconds at a million rows
 VALUES_PER_COLUMN = 10  # most common values of a category column tested
 FDR = 0.05
@@ -76,7 +76,7 @@ def differences(
     *,
     feature_names: list[str] | None = None,
     seed: int = 0,
-    rows_tested: int = ROWS_TESTED,
+    rows_tested: int | None = None,
 ) -> pd.DataFrame:
     """Every feature and metadata column of the rows `inside` against `outside` (default: every other row).
 
@@ -84,6 +84,7 @@ def differences(
     for categories), `effect` (Cohen's d or h), `p_value`, `q_value` (Benjamini-Hochberg over all of them) and
     `significant` (q below 0.05), largest effect first. Above `rows_tested` rows a side, a fixed sample is tested.
     """
+    rows_tested = DIFFERENCE_MAX_ROWS.whole() if rows_tested is None else rows_tested
     n = len(metadata) if vectors is None else len(vectors)
     inside = np.unique(np.asarray(inside, dtype=np.int64))
     if outside is None:

@@ -14,8 +14,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn import metrics as skm
 
+from clustering.limits import SILHOUETTE_ROWS
+
 NoiseMode = Literal["singletons", "cluster", "exclude"]
-SILHOUETTE_SAMPLE = 10_000
 
 
 def _prepare(truth: np.ndarray, labels: np.ndarray, noise: NoiseMode) -> tuple[np.ndarray, np.ndarray]:
@@ -137,8 +138,9 @@ def agreement(truth, labels) -> dict[str, float]:
     }
 
 
-def internal(x: np.ndarray, labels: np.ndarray, seed: int = 0, sample_size: int = SILHOUETTE_SAMPLE) -> dict:
+def internal(x: np.ndarray, labels: np.ndarray, seed: int = 0, sample_size: int | None = None) -> dict:
     """Silhouette (sampled above sample_size points), Davies-Bouldin, Calinski-Harabasz on non-noise points."""
+    sample_size = SILHOUETTE_ROWS.whole() if sample_size is None else sample_size
     labels = np.asarray(labels)
     keep = labels >= 0
     x, labels = np.asarray(x)[keep], labels[keep]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
+from sklearn.neighbors import NearestNeighbors
 
 from clustering.evaluate import metrics
 
@@ -69,7 +70,6 @@ class ViewModel:
 
 def typical_gap(px: np.ndarray, sample: int = 20_000) -> float:
     """Median distance (pixels) from a point to its third nearest neighbour; sampled above `sample` points."""
-    from sklearn.neighbors import NearestNeighbors
 
     n = len(px)
     chosen = px if n <= sample else px[np.random.default_rng(0).choice(n, sample, replace=False)]
@@ -248,7 +248,6 @@ def _ranks_of(distances: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 def _neighbours(x: np.ndarray, k: int) -> np.ndarray:
-    from sklearn.neighbors import NearestNeighbors
 
     return NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x, return_distance=False)[:, 1:]
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.data import column_kinds
+from clustering.explainers.keywords import keyword_labels
 
 
 @dataclass
@@ -108,8 +109,6 @@ def suggested_names(
                 offers.append(value if len(profile.categories) == 1 else f"{category['column']}: {value}")
         out[profile.cluster] = offers
     if text_column:
-        from clustering.explainers.keywords import keyword_labels
-
         for cluster, words in keyword_labels(metadata[text_column], labels, top=3).items():
             if words:
                 out.setdefault(cluster, []).insert(0, words)

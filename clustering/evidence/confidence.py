@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clustering.data import Dataset
+from clustering.graph.neighbors import knn_graph
 from clustering.graph.preprocess import prepared
+from clustering.limits import NEIGHBOUR_CONFIDENCE_ROWS
 
 if TYPE_CHECKING:
     from clustering.graph.neighbors import KNNGraph
@@ -43,7 +45,6 @@ REFERENCE_RESOLUTION = 2.0  # finer than Leiden's default: of 0.5, 1, 2 and 4 it
 SUBSAMPLE_SHARE = 0.8  # resampled runs fit on this share of the rows (the MNIST-Nd protocol)
 REPRODUCIBLE = 0.8  # a clustering whose clusters are found again at least this much (row-weighted Jaccard)
 UNCERTAIN_BELOW = 0.5  # a row under this confidence is "uncertain" on the map and in selections
-NEIGHBOUR_CONFIDENCE_ROWS = 200_000  # above, a full fit keeps the method's own confidence (a kNN graph costs minutes)
 
 
 @dataclass(frozen=True)
@@ -145,9 +146,8 @@ def full_evidence(
 def neighbour_confidence(x: np.ndarray, labels: np.ndarray, metric: str = "euclidean") -> np.ndarray | None:
     """Calibrated confidence from the shared kNN graph (cached: graph methods built it already), or None when the
     data has more than NEIGHBOUR_CONFIDENCE_ROWS rows or fewer than three."""
-    from clustering.graph.neighbors import knn_graph
 
-    if not 3 <= len(labels) <= NEIGHBOUR_CONFIDENCE_ROWS:
+    if not 3 <= len(labels) <= NEIGHBOUR_CONFIDENCE_ROWS.whole():
         return None
     knn = knn_graph(x, min(15, len(labels) - 1), metric if metric == "cosine" else "euclidean")
     return calibrated(neighbour_evidence(knn, labels), labels)

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from clustering.graph.neighbors import KNNGraph, leiden_membership, to_igraph
+from clustering.graph.neighbors import KNNGraph, knn_graph, leiden_membership, to_igraph
+from clustering.graph.preprocess import prepared
+from clustering.labels import relabel_by_size
+from clustering.progress import report
+from clustering.result import ClusterResult
 
 CONSENSUS_RESOLUTION = 1.0
 
@@ -57,7 +61,6 @@ def consensus(
     seed: int = 0,
 ) -> Consensus:
     """Leiden (modularity) on the co-association graph of `labelings`; see the module text."""
-    from clustering.labels import relabel_by_size
 
     matrix = co_association(knn, labelings)
     graph = to_igraph(matrix)
@@ -91,10 +94,6 @@ def consensus_result(
 ):
     """A consensus run of `members` ((run id, labels) pairs) on `dataset`: its provenance lists the members, its
     confidence is each row's agreement."""
-    from clustering.graph.neighbors import knn_graph
-    from clustering.graph.preprocess import prepared
-    from clustering.progress import report
-    from clustering.result import ClusterResult
 
     if len(members) < 2:
         raise ValueError("a consensus needs two clusterings or more.")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.decomposition import PCA
+from sklearn.feature_extraction.text import CountVectorizer
 
 from clustering.data import Dataset, column_kind
 
@@ -107,8 +109,6 @@ def build_space(
         binary = set(range(len(columns), len(names)))
         return Space(name, np.hstack(parts), names, info={"binary_columns": binary})
     if name == "pca":
-        from sklearn.decomposition import PCA
-
         count = max(1, min(n_components, dataset.d, dataset.n))
         pca = PCA(n_components=count, random_state=seed).fit(dataset.vectors)
         values = pca.transform(dataset.vectors).astype(np.float64)
@@ -125,7 +125,6 @@ def build_space(
     if name == "words":
         if not dataset.text_column:
             raise ValueError(f"{dataset.name} has no text column; word features need one.")
-        from sklearn.feature_extraction.text import CountVectorizer
 
         text = dataset.metadata[dataset.text_column].fillna("").astype(str)
         vectorizer = CountVectorizer(

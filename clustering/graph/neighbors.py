@@ -1,6 +1,6 @@
 """The shared kNN graph: built once per (data, metric, k), cached in memory and on disk.
 
-Exact up to EXACT_MAX rows and EXACT_WORK rows^2 x dims with faiss's flat index (fused BLAS distance +
+Exact up to KNN_EXACT_MAX_ROWS rows and EXACT_WORK rows^2 x dims with faiss's flat index (fused BLAS distance +
 top-k: 100k x 50 in 12 s here, ten times the numpy blocked version, which stays as the fallback). Above,
 faiss's inverted
 file index (IVF-flat) with its number of probed cells tuned on a sample of rows until their recall
@@ -24,13 +24,12 @@ import scipy.sparse as sp
 
 from clustering.cache import atomic_write, cache_dir
 from clustering.data import DataError, fingerprint_array
+from clustering.limits import KNN_EXACT_MAX_ROWS, KNN_RECALL_ROWS
 
-EXACT_MAX = 50_000
-# Exact search costs rows^2 x dims: above this much work IVF is used even under EXACT_MAX rows. 50k x 384 (a
+# Exact search costs rows^2 x dims: above this much work IVF is used even under KNN_EXACT_MAX_ROWS rows. 50k x 384 (a
 # million sentence embeddings' sample) took 11.5 s exact and 3.1 s by IVF at recall 0.96; 50k x 50 (the covering
 # sample of 250k rows) 4.5 s exact, 1.5 s by IVF at recall 0.957. MNIST-test (10k x 784) stays exact.
 EXACT_WORK = 50_000**2 * 32
-RECALL_SAMPLE = 500
 TARGET_RECALL = 0.95
 CELLS_PER_ROOT = 2.0  # IVF cells = this x sqrt(rows)
 _MEMORY: OrderedDict[str, KNNGraph] = OrderedDict()
@@ -135,7 +134,7 @@ def knn_graph(
     k = int(min(k, n - 1))
     if k < 1:
         raise ValueError("need at least 2 rows for neighbours")
-    exact = n <= EXACT_MAX and n * n * x.shape[1] <= EXACT_WORK if exact is None else exact
+    exact = n <= KNN_EXACT_MAX_ROWS.whole() and n * n * x.shape[1] <= EXACT_WORK if exact is None else exact
     if not np.isfinite(x).all():
         raise DataError("the vectors hold NaN or infinite values; neighbours need finite numbers.")
     rows_key = f"{fingerprint_array(x)}-{metric}-"
@@ -247,6 +246,7 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 def _exact(x: np.ndarray, k: int, metric: str, n_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact neighbours: faiss's flat index when installed, else blocked numpy."""
     try:
+        # deferred: a heavy native library, loaded on first search
         import faiss
     except ImportError:
         return _exact_numpy(x, k, metric)
@@ -259,6 +259,7 @@ def _exact(x: np.ndarray, k: int, metric: str, n_threads: int | None = None) -> 
 
 def _faiss_input(x: np.ndarray, metric: str, n_threads: int | None) -> np.ndarray:
     """float32 rows for faiss's L2 indexes (unit length for cosine); sets faiss's thread count."""
+    # deferred: a heavy native library, loaded on first search
     import faiss
 
     faiss.omp_set_num_threads(n_threads or os.cpu_count() or 1)
@@ -303,6 +304,7 @@ def _ivf(
 
     Returns indices, distances and the recall measured on that sample (rows drawn before tuning).
     """
+    # deferred: a heavy native library, loaded on first search
     import faiss
 
     target = TARGET_RECALL if target is None else target
@@ -318,7 +320,7 @@ def _ivf(
     index.train(data[np.sort(rng.choice(n, size=min(n, 40 * n_cells), replace=False))])
     index.add(data)
 
-    rows = np.sort(rng.choice(n, size=min(RECALL_SAMPLE, n), replace=False))
+    rows = np.sort(rng.choice(n, size=min(KNN_RECALL_ROWS.whole(), n), replace=False))
     squared, truth = faiss.knn(data[rows], data, k + 1)
     truth, _ = _drop_self(truth.astype(np.int64), squared, k, rows)
     probes, recall = max(1, n_cells // 64), 0.0
@@ -426,6 +428,7 @@ def jaccard_connectivities(indices: np.ndarray, distances: np.ndarray) -> sp.csr
 
 def to_igraph(adjacency: sp.csr_matrix):
     """Undirected weighted igraph Graph from a symmetric sparse matrix (upper triangle)."""
+    # deferred: igraph loads matplotlib (0.4 s); the CLI and app start without it
     import igraph as ig
 
     upper = sp.triu(adjacency, k=1).tocoo()

@@ -6,11 +6,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.decomposition import PCA
 
 from clustering.data import DataError, Dataset
+from clustering.limits import PREPROCESSED_KEPT
 
 _PREPROCESSED: OrderedDict[tuple, np.ndarray] = OrderedDict()
-PREPROCESSED_KEPT = 6  # preprocessed matrices kept in memory, newest first
 
 CHOICES = ("none", "standardize", "l2", "pca:N")
 # Values are brought inside [2^-RANGE_EXPONENT, 2^RANGE_EXPONENT] by a power of two, which is exact in floating
@@ -76,8 +77,6 @@ class Preprocessing:
             std[std == 0] = 1.0
             fitted.mean, fitted.scale = x.mean(axis=0), std
         elif kind == "pca":
-            from sklearn.decomposition import PCA
-
             count = min(n_components or 50, x.shape[1], x.shape[0])
             solver = "randomized" if min(x.shape) > 2 * count else "full"
             pca = PCA(n_components=count, svd_solver=solver, random_state=seed).fit(x)
@@ -118,7 +117,7 @@ def prepared(dataset: Dataset, spec: str, seed: int = 0) -> np.ndarray:
     key = (dataset.fingerprint, kind, count, seed if kind == "pca" else 0)
     if key not in _PREPROCESSED:
         _PREPROCESSED[key] = preprocess(dataset.vectors, spec, seed=seed)
-        while len(_PREPROCESSED) > PREPROCESSED_KEPT:
+        while len(_PREPROCESSED) > PREPROCESSED_KEPT.whole():
             _PREPROCESSED.popitem(last=False)
     _PREPROCESSED.move_to_end(key)
     return _PREPROCESSED[key]

@@ -6,13 +6,16 @@ import os
 import warnings
 
 import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
 
+from clustering.graph import rapids
 from clustering.graph.neighbors import KNNGraph, reuse_or_build
+from clustering.limits import TSNE_MAX_ROWS
 from clustering.params import ParamError
 
 PROJECTIONS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}  # method -> name shown; the one list of layouts
 METHODS = tuple(PROJECTIONS)
-TSNE_MAX_ROWS = 50_000  # t-SNE above this takes too long here; UMAP or PCA instead
 
 
 def umap_embed(
@@ -28,9 +31,8 @@ def umap_embed(
 ) -> np.ndarray:
     """UMAP fed with our cached kNN graph, so umap-learn skips pynndescent (and its JIT cold start); cuML's UMAP
     on a GPU when RAPIDS is installed and `device` allows (`clustering.graph.rapids`)."""
+    # deferred: numba compiles on import; loaded on the first layout
     import umap
-
-    from clustering.graph import rapids
 
     x = np.asarray(x, dtype=np.float32)
     if rapids.use_gpu(device) and metric == "euclidean" and len(x) > n_neighbors:
@@ -59,7 +61,6 @@ def umap_embed(
 
 def pca_embed(x: np.ndarray, n_components: int = 2, seed: int = 0) -> np.ndarray:
     """Principal components of x (seeded randomised SVD on large inputs)."""
-    from sklearn.decomposition import PCA
 
     n_components = min(n_components, x.shape[1], x.shape[0])
     return PCA(n_components=n_components, random_state=seed).fit_transform(x).astype(np.float32)
@@ -67,7 +68,6 @@ def pca_embed(x: np.ndarray, n_components: int = 2, seed: int = 0) -> np.ndarray
 
 def tsne_embed(x: np.ndarray, n_components: int = 2, perplexity: float = 30.0, seed: int = 0) -> np.ndarray:
     """t-SNE of x (after PCA to 50 dimensions on wide inputs)."""
-    from sklearn.manifold import TSNE
 
     perplexity = min(perplexity, max(2.0, (len(x) - 1) / 3))
     model = TSNE(n_components=n_components, perplexity=perplexity, random_state=seed, init="pca", n_jobs=os.cpu_count())
@@ -78,7 +78,6 @@ def execution(method: str) -> dict:
     """How a layout runs, as a run records it. umap-learn runs on one thread so that a fixed seed gives the same
     picture every time (its parallel epochs race and differ run to run); PCA and t-SNE use every core and are
     still reproducible; cuML's UMAP on a GPU is fast but not bit-for-bit reproducible."""
-    from clustering.graph import rapids
 
     if method == "umap" and rapids.use_gpu("auto"):
         return {"device": rapids.GPU_NAMES["umap"], "threads": None, "reproducible": False}
@@ -87,8 +86,8 @@ def execution(method: str) -> dict:
 
 def project(x: np.ndarray, method: str = "umap", n_components: int = 2, seed: int = 0, **options) -> np.ndarray:
     """A low-dimensional layout of x by one of `PROJECTIONS`; t-SNE above TSNE_MAX_ROWS is refused."""
-    if method == "tsne" and len(x) > TSNE_MAX_ROWS:
-        raise ParamError(f"t-SNE on more than {TSNE_MAX_ROWS:,} points takes too long here; use UMAP or PCA.")
+    if method == "tsne" and len(x) > TSNE_MAX_ROWS.whole():
+        raise ParamError(f"t-SNE on more than {TSNE_MAX_ROWS.whole():,} points takes too long here; use UMAP or PCA.")
     if method == "umap":
         return umap_embed(x, n_components=n_components, seed=seed, **options)
     if method == "pca":

@@ -19,6 +19,8 @@ def unavailable() -> str | None:
     """Why RAPIDS cannot run here (None: it can)."""
     try:
         import cuml  # noqa: F401
+
+        # deferred: optional GPU library
         import cupy
     except ImportError as error:
         return f"RAPIDS is not installed ({error.name} missing; pip install clusterlab[rapids] on a CUDA machine)"
@@ -48,6 +50,7 @@ def device_refusal(device: str) -> str | None:
 
 def umap(x: np.ndarray, n_components: int, n_neighbors: int, min_dist: float, seed: int) -> np.ndarray:
     """cuML UMAP (its own kNN on the GPU)."""
+    # deferred: optional GPU library
     from cuml.manifold import UMAP
 
     model = UMAP(n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed)
@@ -56,6 +59,7 @@ def umap(x: np.ndarray, n_components: int, n_neighbors: int, min_dist: float, se
 
 def hdbscan(x: np.ndarray, min_cluster_size: int, min_samples, epsilon: float, selection: str):
     """cuML HDBSCAN: (labels, membership probabilities)."""
+    # deferred: optional GPU library
     from cuml.cluster import HDBSCAN
 
     model = HDBSCAN(
@@ -69,6 +73,7 @@ def hdbscan(x: np.ndarray, min_cluster_size: int, min_samples, epsilon: float, s
 
 def leiden(adjacency, resolution: float, n_iterations: int, seed: int) -> np.ndarray:
     """cuGraph Leiden (modularity) on a symmetric weighted adjacency (scipy sparse); the membership per row."""
+    # deferred: optional GPU library
     import cudf
     import cugraph
 

@@ -8,49 +8,106 @@ share (checks).
 from __future__ import annotations
 
 import os
+import tempfile
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 from clustering.data import DataError, Dataset
 from clustering.io.arrays import npy_header, read_npy, read_npz
-from clustering.io.checks import FORMATS, LoadOptions, column_std, duplicate_rows, finish, nonfinite_rows, short_error
+from clustering.io.checks import (
+    FORMATS,
+    LoadOptions,
+    column_std,
+    duplicate_rows,
+    finish,
+    nonfinite_rows,
+    short_error,
+    text_columns,
+)
 from clustering.io.h5ad import read_h5ad
 from clustering.io.tables import (
     DEFAULT_VECTOR_COLUMN,
     METADATA_NAMES,
+    NO_EMBED,
+    TextTable,
     embedding_columns,
     read_parquet,
     read_table,
     split_note,
+    split_or_embed,
 )
+from clustering.io.texts import read_jsonl, read_lines, texts_dataset
+from clustering.progress import Progress
 
 __all__ = [
     "DEFAULT_VECTOR_COLUMN",
     "FORMATS",
     "METADATA_NAMES",
+    "NO_EMBED",
     "LoadOptions",
+    "NeedsEmbedding",
+    "TextTable",
     "column_std",
     "duplicate_rows",
     "embedding_columns",
     "load",
+    "load_bytes",
     "nonfinite_rows",
     "npy_header",
     "split_note",
 ]
 
 
-def load(path: str | os.PathLike, *, name: str | None = None, **options) -> Dataset:
+class NeedsEmbedding(DataError):
+    """A table of texts read without a text model (``embed="none"``): the columns its text could come from."""
+
+    def __init__(self, message: str, columns: list[str], rows: int) -> None:
+        super().__init__(message)
+        self.columns = columns
+        self.rows = rows
+
+
+def load_bytes(
+    data: bytes, filename: str, *, progress: Progress | None = None, cancel: threading.Event | None = None, **options
+) -> Dataset:
+    """Load a file's bytes (an upload) through `load`, from a temporary copy; messages name `filename`."""
+    suffix = Path(filename).suffix.lower()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            dataset = load(path, name=Path(filename).stem, progress=progress, cancel=cancel, **options)
+        except NeedsEmbedding as error:
+            raise NeedsEmbedding(str(error).replace(str(path), filename), error.columns, error.rows) from None
+        except DataError as error:
+            raise DataError(str(error).replace(str(path), filename)) from None
+    return replace(dataset, source=filename)
+
+
+def load(
+    path: str | os.PathLike,
+    *,
+    name: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    **options,
+) -> Dataset:
     """Load a file into a Dataset.
 
     Parameters
     ----------
     path : str or PathLike
-        A .npy, .npz, .csv, .tsv, .parquet or .h5ad file.
+        A .npy, .npz, .csv, .tsv, .parquet, .h5ad, .jsonl (JSON lines) or .txt (one text per line) file. A table
+        whose features are a text column (no numeric column), or any table with ``embed``, has its text embedded.
     name : str, optional
         The dataset's name (default: the file's stem).
     **options
         `LoadOptions`: ``key`` (array in .npz, obsm key in .h5ad, vector column in .parquet), ``columns``
-        (feature columns of a table), ``drop_nonfinite``, ``max_mb``.
+        (feature columns of a table), ``drop_nonfinite``, ``max_mb``, ``text_column``, ``embed`` (text model:
+        ``minilm``, ``fast`` or a local folder; ``none`` never embeds), ``drop_empty_text``.
+    progress, cancel
+        Progress of an embedding (texts per second, time left) and its Cancel.
 
     Returns
     -------
@@ -90,9 +147,20 @@ def load(path: str | os.PathLike, *, name: str | None = None, **options) -> Data
         ".tsv": read_table,
         ".parquet": read_parquet,
         ".h5ad": read_h5ad,
+        ".jsonl": lambda p, o: split_or_embed(read_jsonl(p), p, o),
+        ".txt": _read_txt,
     }[suffix]
     try:
         vectors, metadata, feature_names = reader(path, opts)
+    except TextTable as table:
+        if opts.embed == NO_EMBED:
+            raise NeedsEmbedding(
+                f"{table}. Its text can be embedded: name the model (CLI: --embed minilm or --embed fast; app: "
+                "Data page, Embed the text column).",
+                text_columns(table.frame) or list(table.frame.columns),
+                len(table.frame),
+            ) from None
+        return texts_dataset(table.frame, path, opts, name=name or path.stem, progress=progress, cancel=cancel)
     except DataError:
         raise
     except MemoryError as error:
@@ -105,3 +173,8 @@ def load(path: str | os.PathLike, *, name: str | None = None, **options) -> Data
     dataset = finish(vectors, metadata, feature_names, name=name or path.stem, source=label, opts=opts)
     note = split_note(dataset) if suffix in (".csv", ".tsv", ".parquet") and not opts.columns else None
     return replace(dataset, warnings=[*dataset.warnings, note]) if note else dataset
+
+
+def _read_txt(path: Path, opts: LoadOptions):
+    """A .txt file is texts only: always a TextTable (one document per line), to embed."""
+    raise TextTable(read_lines(path), f"{path}: a file of texts, one per line")

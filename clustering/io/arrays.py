@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.lib import format as npy_format
 
 from clustering.data import DataError
 from clustering.io.checks import LoadOptions, check_matrix_size, short_error
@@ -14,7 +15,6 @@ from clustering.io.checks import LoadOptions, check_matrix_size, short_error
 
 def npy_header(handle, label: str) -> tuple[tuple, np.dtype]:
     """Shape and dtype from a .npy header; names what is wrong when it is not one."""
-    from numpy.lib import format as npy_format
 
     try:
         version = npy_format.read_magic(handle)

@@ -4,19 +4,19 @@ feature scales; `finish` turns checked arrays into a Dataset."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from clustering.data import DataError, Dataset
-from clustering.limits import MAX_COLUMNS, MAX_MB
+from clustering.limits import MAX_COLUMNS, MAX_MB, MIN_ROWS
 
-FORMATS = (".npy", ".npz", ".csv", ".tsv", ".parquet", ".h5ad")
+FORMATS = (".npy", ".npz", ".csv", ".tsv", ".parquet", ".h5ad", ".jsonl", ".txt")
 # Limits, each checked from what a file declares (header, zip directory, parquet footer, HDF5 shapes) before
 # anything is read or decompressed. Settings: CLUSTERLAB_MAX_MB, CLUSTERLAB_MAX_COLUMNS.
 DEFAULT_MAX_MB = MAX_MB.value()  # a file, or the matrix it expands to
 DEFAULT_MAX_COLUMNS = MAX_COLUMNS.whole()  # columns of a table / features
-MIN_ROWS = 3
 SCALE_WARNING_RATIO = 10.0  # a feature whose spread is this many times the median feature's is said
 
 
@@ -31,6 +31,8 @@ class LoadOptions:
     max_columns: int = DEFAULT_MAX_COLUMNS  # refuse tables and matrices wider than this
     max_rows: int | None = None
     text_column: str | None = None  # the column of free text; None: found from the data; "": none
+    embed: str | None = None  # text model for a table of texts: None: the default when no column is numeric
+    drop_empty_text: bool = False  # leave out rows whose text is empty instead of refusing the file
 
 
 def finish(
@@ -51,8 +53,8 @@ def finish(
         metadata = pd.DataFrame(index=pd.RangeIndex(n))
     if n == 0 or d == 0:
         raise DataError(f"{label}: no data ({n} rows x {d} columns). The file holds a header or an empty array only.")
-    if n < MIN_ROWS:
-        raise DataError(f"{label}: only {n} row(s); clustering needs at least {MIN_ROWS} vectors.")
+    if n < MIN_ROWS.whole():
+        raise DataError(f"{label}: only {n} row(s); clustering needs at least {MIN_ROWS.whole()} vectors.")
     if d > opts.max_columns:
         raise DataError(
             f"{label}: {d:,} feature columns is over the limit of {opts.max_columns:,} "
@@ -85,8 +87,10 @@ def finish(
         vectors = vectors[keep]
         metadata = metadata.loc[keep].reset_index(drop=True)
         warnings.append(f"dropped {len(bad_rows)} row(s) with NaN/inf values (first at {where})")
-        if len(vectors) < MIN_ROWS:
-            raise DataError(f"{label}: only {len(vectors)} row(s) left after dropping NaN/inf rows; need {MIN_ROWS}.")
+        if len(vectors) < MIN_ROWS.whole():
+            raise DataError(
+                f"{label}: only {len(vectors)} row(s) left after dropping NaN/inf rows; need {MIN_ROWS.whole()}."
+            )
     warnings.extend(quality_warnings(vectors, feature_names))
     if vectors.flags.c_contiguous:
         vectors.setflags(write=False)  # read from the file here, so the Dataset can own it without a copy
@@ -286,3 +290,23 @@ def check_matrix_size(label: str, shape: tuple, dtype: np.dtype, opts: LoadOptio
             f"{label}: {shape[1]:,} columns is over the limit of {opts.max_columns:,} "
             "(setting CLUSTERLAB_MAX_COLUMNS). Reduce dimensions first."
         )
+
+
+def not_utf8(path: Path, data: bytes, offset: int) -> DataError:
+    """The error for a file that is not UTF-8, naming the line and column of the first bad byte."""
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return DataError(
+        f"{path}: not UTF-8 text: line {line:,}, column {column:,} holds byte 0x{data[offset]:02x}. "
+        "Save the file as UTF-8 (most editors: Save as… with encoding UTF-8)."
+    )
+
+
+def utf8_error(path: Path) -> DataError | None:
+    """The not-UTF-8 error of a file (its first bad byte by line and column), or None when it is UTF-8."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return not_utf8(path, data, error.start)
+    return None

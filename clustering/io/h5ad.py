@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from clustering.data import DataError
 from clustering.io.checks import LoadOptions, check_matrix_size
@@ -12,9 +13,9 @@ from clustering.io.checks import LoadOptions, check_matrix_size
 
 def read_h5ad(path: Path, opts: LoadOptions):
     """An embedding (obsm key or X) and obs as metadata of an .h5ad file."""
+    # deferred: only .h5ad files need it
     import anndata
     import h5py
-    import scipy.sparse as sp
 
     if not h5py.is_hdf5(path):
         raise DataError(f"{path}: not an HDF5 file, so not a valid .h5ad. Write it with adata.write_h5ad().")
@@ -46,6 +47,7 @@ def read_h5ad(path: Path, opts: LoadOptions):
 
 def _check_h5ad_sizes(path: Path, opts: LoadOptions) -> None:
     """Refuse X (or the obsm key) from its declared HDF5 shape before anndata reads it."""
+    # deferred: only .h5ad files need it
     import h5py
 
     with h5py.File(path, "r") as handle:

@@ -19,10 +19,9 @@ import numpy as np
 import pandas as pd
 
 from clustering.data import MISSING_MARKERS, DataError, Dataset
-from clustering.limits import NAME_MAX_CHARS
+from clustering.limits import LABEL_RENUMBER_ABOVE, NAME_MAX_CHARS
 
 LABEL_MAX = 2**31 - 1  # labels are stored as int32
-SPARSE_LABELS = 1_000_000  # integer labels above this and the row count are renumbered 0.. (named by value)
 LABEL_COLUMNS = ("cluster", "label")
 TRUTH_COLUMNS = ("label", "truth", "cluster")
 NAME_COLUMN = "cluster_name"
@@ -87,7 +86,9 @@ def read_label_file(
     value_column = _value_column(path, frame, id_column, TRUTH_COLUMNS if truth else LABEL_COLUMNS)
     positions = _positions(path, frame[id_column], id_column, dataset)
     codes, names = _label_codes(path, frame[value_column], value_column, empty_is_unlabelled=truth)
-    if codes.max(initial=-1) >= max(dataset.n, SPARSE_LABELS):  # far above the row count: dense, named by value
+    if codes.max(initial=-1) >= max(
+        dataset.n, LABEL_RENUMBER_ABOVE.whole()
+    ):  # far above the row count: dense, named by value
         codes, names = _compact(codes, names)
     labels = np.full(dataset.n, -1, dtype=np.int32)
     labels[positions] = codes

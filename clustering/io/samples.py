@@ -138,3 +138,9 @@ def load_input(spec: str, **options) -> Dataset:
     if spec.startswith("sample:"):
         return load_sample(spec.split(":", 1)[1])
     return load(spec, **options)
+
+
+# `clusterlab app FILE` hands the app its file through these settings (the app's first run reads them)
+APP_FILE_SETTING = "CLUSTERLAB_APP_FILE"
+APP_TEXT_COLUMN_SETTING = "CLUSTERLAB_APP_TEXT_COLUMN"
+APP_EMBED_SETTING = "CLUSTERLAB_APP_EMBED"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from clustering.data import DataError, Dataset
-from clustering.io.checks import LoadOptions, short_error
+from clustering.io.checks import LoadOptions, short_error, utf8_error
+from clustering.limits import HEADER_MAX_BYTES
 
-HEADER_MAX_BYTES = 16 * 2**20  # a table's first line; longer is not a header a person wrote
 DEFAULT_VECTOR_COLUMN = "embedding"
 # Numeric columns with these names describe rows, not features: kept as metadata unless named in `columns`.
 METADATA_NAMES = {"id", "label", "labels", "class", "target", "cluster", "y", "index", "row", "topic", "unnamed: 0"}
@@ -20,6 +23,23 @@ EMBEDDING_NAME = re.compile(r"^(.*?)[_\-. ]?(\d+)$")  # emb_0, dim12, f-3, x.7: 
 
 def read_table(path: Path, opts: LoadOptions):
     """Feature columns and metadata of a CSV or TSV table."""
+    return split_or_embed(read_csv_frame(path, opts), path, opts)
+
+
+def embeds(opts: LoadOptions) -> bool:
+    """Whether a text model was asked for (the table's text column is embedded whatever else it holds)."""
+    return bool(opts.embed) and opts.embed != NO_EMBED
+
+
+def split_or_embed(frame: pd.DataFrame, path: Path, opts: LoadOptions):
+    """Feature columns and metadata; a TextTable (the frame, to embed) when a text model was asked for."""
+    if embeds(opts):
+        raise TextTable(frame, f"{path}: its text column is embedded")
+    return _split_frame(frame, path, opts)
+
+
+def read_csv_frame(path: Path, opts: LoadOptions) -> pd.DataFrame:
+    """A CSV or TSV file as a frame, every column as read."""
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     names = _header_names(path, separator, opts)
     try:
@@ -41,16 +61,15 @@ def read_table(path: Path, opts: LoadOptions):
             "Every row needs the same columns; check quoting and separators."
         ) from error
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text (byte {error.start}). Save the table as UTF-8 CSV.") from error
+        raise (utf8_error(path) or DataError(f"{path}: not UTF-8 text. Save the table as UTF-8.")) from error
     if frame.empty:
         raise DataError(f"{path}: a header but no data rows.")
     frame.columns = [str(c) for c in frame.columns]
-    return _split_frame(frame, path, opts)
+    return frame
 
 
 def _header_names(path: Path, separator: str, opts: LoadOptions) -> list[str] | None:
     """The header's column names made unique (name, name.1, ...), read within limits; None to let pandas parse."""
-    import csv
 
     first = b""
     with open(path, "rb") as handle:
@@ -65,9 +84,9 @@ def _header_names(path: Path, separator: str, opts: LoadOptions) -> list[str] | 
                     "(setting CLUSTERLAB_MAX_COLUMNS). Save the embedding with fewer columns, or as "
                     ".npy / parquet."
                 )
-            if len(first) > HEADER_MAX_BYTES:
+            if len(first) > HEADER_MAX_BYTES.whole():
                 raise DataError(
-                    f"{path}: the first line is longer than {HEADER_MAX_BYTES // 2**20} MB; "
+                    f"{path}: the first line is longer than {HEADER_MAX_BYTES.whole() // 2**20} MB; "
                     "this is not a table header. Check the separator and line endings."
                 )
     line = first.split(b"\n", 1)[0].rstrip(b"\r")
@@ -95,6 +114,17 @@ def _header_names(path: Path, separator: str, opts: LoadOptions) -> list[str] | 
     return unique
 
 
+NO_EMBED = "none"  # LoadOptions.embed: never embed (a table of texts is refused with what to do)
+
+
+class TextTable(DataError):
+    """A table with no numeric feature columns: its frame, for the loader to embed a text column instead."""
+
+    def __init__(self, frame: pd.DataFrame, message: str) -> None:
+        super().__init__(message)
+        self.frame = frame
+
+
 def _split_frame(frame: pd.DataFrame, path: Path, opts: LoadOptions):
     """Feature columns become vectors, the rest metadata."""
     if opts.columns:
@@ -116,9 +146,10 @@ def _split_frame(frame: pd.DataFrame, path: Path, opts: LoadOptions):
                 _require_numeric(series, column, path)  # raises with the first bad row
         features = embedding_columns(numeric)
         if not features:
-            raise DataError(
+            raise TextTable(
+                frame,
                 f"{path}: no numeric feature columns (columns: {list(frame.columns)[:20]}). "
-                "Vectors must be numbers; name the feature columns (CLI: --columns; app: Data page)."
+                "Vectors must be numbers; name the feature columns (CLI: --columns; app: Data page).",
             )
     vectors = frame[features].to_numpy(dtype=np.float64)
     metadata = frame.drop(columns=features)
@@ -193,8 +224,6 @@ def _require_numeric(series: pd.Series, column: str, path: Path) -> None:
 
 def read_parquet(path: Path, opts: LoadOptions):
     """Feature columns (or a vector column) and metadata of a parquet file."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     footer = pq.ParquetFile(path).metadata
     expanded_mb = sum(footer.row_group(i).total_byte_size for i in range(footer.num_row_groups)) / 2**20
@@ -221,10 +250,10 @@ def read_parquet(path: Path, opts: LoadOptions):
         vector_column = DEFAULT_VECTOR_COLUMN
     if vector_column is None and len(list_columns) == 1 and not opts.columns:
         vector_column = list_columns[0]
-    if vector_column is None:
-        frame = table.to_pandas()
+    if vector_column is None or embeds(opts):
+        frame = table.drop_columns([c for c in list_columns if c == vector_column]).to_pandas()
         frame.columns = [str(c) for c in frame.columns]
-        return _split_frame(frame, path, opts)
+        return split_or_embed(frame, path, opts)
     if vector_column not in table.column_names:
         raise DataError(
             f"{path}: no column '{vector_column}'; list columns here: {list_columns or 'none'}. "

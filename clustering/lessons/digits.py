@@ -12,10 +12,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from clustering.evaluate.compare import Labeling, compare, matched_codes
+from clustering.evaluate.perception import perceive
+from clustering.explainers import build_space, explain
 from clustering.graph.projection import project
 from clustering.io.samples import load_sample
 from clustering.lessons.facts import Fact, clustering_facts, picture_facts
 from clustering.run.pipeline import run
+from clustering.visual.colours import matched_colour_codes
 
 SAMPLE = "digits"
 
@@ -144,7 +147,6 @@ def compute_step(key: str, layout=None, labels: dict | None = None, progress=Non
         return comparison(labels, truth, layout)
     if key == "explain":
         assert labels is not None
-        from clustering.explainers import build_space, explain
 
         return explain(build_space(data, "pixels"), labels["leiden"], "imm")
     raise ValueError(f"step {key!r} computes nothing")
@@ -152,7 +154,6 @@ def compute_step(key: str, layout=None, labels: dict | None = None, progress=Non
 
 def comparison(labels: dict, truth, layout) -> dict:
     """Agreement between the lesson's runs and the truth, and what the layout shows of each run."""
-    from clustering.evaluate.perception import perceive
 
     names = list(labels)
     report = compare([Labeling(n, labels[n]) for n in names] + [Labeling("truth", truth, True)])
@@ -280,7 +281,6 @@ def replay_facts(dec_result, n2d_result) -> list[Fact]:
 
 def digit_legend(labels: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, list[dict]]:
     """Scatter colour codes matched to the digits, each legend entry naming its cluster's digit ('≈ 7')."""
-    from clustering.visual.colours import matched_colour_codes
 
     labels = np.asarray(labels)
     codes, legend = matched_colour_codes(labels, truth)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from sklearn.model_selection import cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
 
 from clustering.io.samples import MNIST_ND_DIMENSIONS, load_sample
 from clustering.lessons.facts import Fact, series
@@ -76,8 +78,6 @@ def run_dimension(dimension: int, seed: int = 0, progress=None, cancel=None) -> 
 def separability(vectors: np.ndarray, truth: np.ndarray) -> float:
     """How well the digits can be told apart in this size when the labels are known: 5-nearest-neighbour accuracy,
     3-fold cross-validated. It says whether the sizes hold the same structure (the paper's premise)."""
-    from sklearn.model_selection import cross_val_score
-    from sklearn.neighbors import KNeighborsClassifier
 
     return float(cross_val_score(KNeighborsClassifier(5), vectors, truth, cv=3).mean())
 

@@ -7,6 +7,7 @@ forbids any request, so it opens offline and nothing in it can call out.
 from __future__ import annotations
 
 import base64
+import io
 import re
 import time
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
+from clustering.explainers.masks import mean_image, rule_mask
 from clustering.lessons import digits, dimensions
 from clustering.reports.figures import blank_figure, figure_bytes, scatter_figure
+from clustering.result import library_versions
 from clustering.visual.colours import colour_codes
 
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -44,7 +47,6 @@ def strong(text: str) -> Markup:
 
 def render_lesson(title: str, sections: list[Section], note: str = "") -> str:
     """The page for a lesson's sections."""
-    from clustering.result import library_versions
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -77,8 +79,8 @@ def scatter_uri(xy: np.ndarray, codes: np.ndarray, legend: list[dict], title: st
 
 def png_uri(image: np.ndarray) -> str:
     """A small uint8 image (a rule mask, a mean image) as PNG."""
-    import io
 
+    # deferred: only image lessons need it
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -132,7 +134,6 @@ def digits_sections(done: dict, data) -> list[Section]:
 
 def rules_section(explanation, labels: np.ndarray, data) -> Section:
     """The rules step: masks, the sentences and every rule in full."""
-    from clustering.explainers.masks import mean_image, rule_mask
 
     truth = data.labels()
     names = digits.cluster_digit_names(labels, truth)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.neighbors import NearestNeighbors
 
 PART = 0.10  # a cluster's share of a class worth naming
 WHOLE = 0.90  # a class this concentrated in one cluster "sits whole" in it
@@ -127,7 +128,6 @@ def clustering_facts(
 
 def neighbour_mixing(xy: np.ndarray, truth: np.ndarray, k: int = PICTURE_NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
     """Share of each class's k nearest picture neighbours that belong to each class (rows sum to 1)."""
-    from sklearn.neighbors import NearestNeighbors
 
     classes, codes = np.unique(truth, return_inverse=True)
     neighbours = NearestNeighbors(n_neighbors=k + 1).fit(xy).kneighbors(xy, return_distance=False)[:, 1:]

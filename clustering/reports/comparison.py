@@ -7,21 +7,20 @@ from dataclasses import replace
 
 import numpy as np
 
+from clustering.evaluate.compare import Labeling, agreement_matrices, contingency, matched_order
+from clustering.limits import CONTINGENCY_MAX
 from clustering.reports.values import ReportOptions, ReportRun, fmt
 from clustering.visual.colours import colour_codes, shown_name
-
-CONTINGENCY_MAX = 40  # rows or columns of a contingency table shown (the largest)
 
 
 def _contingency(
     a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, a_names: dict[int, str], b_names: dict[int, str]
 ) -> dict:
-    from clustering.evaluate.compare import contingency, matched_order
 
     keep = b >= 0 if b_name == "truth" else np.ones(len(b), dtype=bool)
     table, rows, cols = contingency(a[keep], b[keep])
     row_order, col_order = matched_order(table)
-    row_order, col_order = row_order[:CONTINGENCY_MAX], col_order[:CONTINGENCY_MAX]
+    row_order, col_order = row_order[: CONTINGENCY_MAX.whole()], col_order[: CONTINGENCY_MAX.whole()]
 
     def label(value: int, names: dict[int, str]) -> str:
         if value < 0:
@@ -41,7 +40,7 @@ def _contingency(
             }
             for r in row_order
         ],
-        "cut": table.shape[0] > CONTINGENCY_MAX or table.shape[1] > CONTINGENCY_MAX,
+        "cut": table.shape[0] > CONTINGENCY_MAX.whole() or table.shape[1] > CONTINGENCY_MAX.whole(),
     }
 
 
@@ -61,7 +60,6 @@ def comparisons(
 ) -> dict | None:
     """ARI/AMI matrices and contingency tables (the truth joins the views as one more colouring); with drill-downs
     among the runs, on the rows they all clustered only, and said so."""
-    from clustering.evaluate.compare import Labeling, agreement_matrices
 
     common = shared_rows(runs)
     if common is not None:

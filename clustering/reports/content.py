@@ -13,10 +13,29 @@ from dataclasses import replace
 import numpy as np
 
 from clustering.data import Dataset, column_kinds, encode_labels
+from clustering.evaluate.differences import difference_phrases, differences
+from clustering.evaluate.metrics import agreement
+from clustering.evaluate.perception import perceive
 from clustering.evaluate.profiles import cluster_profiles, exemplar_text
+from clustering.explainers import available_spaces, build_space, explain
+from clustering.explainers.keywords import keyword_labels
+from clustering.limits import (
+    EXPLAIN_MAX_CLUSTERS,
+    HOVER_COLUMNS,
+    IMAGE_MAX_ROWS,
+    REPORT_COLOUR_COLUMNS,
+    REPORT_DIFFERENCE_CLUSTERS,
+    REPORT_DIFFERENCE_ROWS,
+    REPORT_POINTS,
+)
+from clustering.progress import report
 from clustering.reports.comparison import comparisons
+from clustering.reports.how_sure import how_sure_content
 from clustering.reports.values import ReportOptions, ReportRun, fmt
+from clustering.result import library_versions
+from clustering.run.layout import layout as make_layout
 from clustering.run.layout import layout_note
+from clustering.run.sampled import choose_rows
 from clustering.visual.colours import (
     NOISE_CODE,
     NOISE_COLOUR,
@@ -28,12 +47,6 @@ from clustering.visual.colours import (
 )
 from clustering.visual.map_labels import map_labels
 
-HOVER_COLUMNS = 3  # metadata columns shown when hovering a point
-IMAGE_MAX_ROWS = 70_000  # hover images of image data are packed up to this many rows
-DIFFERENCE_ROWS = 20_000  # rows a side tested for "what sets a cluster apart" (a fixed sample above)
-DIFFERENCE_CLUSTERS = 100  # the largest clusters whose differences a report tests (one test set per cluster)
-COLOUR_BY_MAX_COLUMNS = 5  # metadata category columns offered as scatter colourings
-
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
@@ -41,6 +54,7 @@ def _b64(data: bytes) -> str:
 
 def _image_uri(pixels: np.ndarray, shape: tuple[int, int]) -> str:
     """A small grey PNG (data URI) of one image row, dark ink on white."""
+    # deferred: matplotlib (0.3 s) loads only for static figures
     from matplotlib.image import imsave
 
     buffer = io.BytesIO()
@@ -68,15 +82,12 @@ def truth_labels(dataset: Dataset, column: str | None) -> tuple[np.ndarray | Non
 def layout(dataset: Dataset, options: ReportOptions, progress=None) -> tuple[np.ndarray, dict]:
     """The 2-D scatter positions and how they were made, by the library's one layout rule (`clustering.run.layout`):
     a UMAP of many rows is fitted on a sample and the rest placed, as in the app."""
-    from clustering.run.layout import layout as make_layout
 
     return make_layout(dataset, options.projection, preprocess=options.preprocess, seed=options.seed, progress=progress)
 
 
 def drawn_rows(n: int) -> np.ndarray:
     """The rows a report's scatter carries: every row up to REPORT_POINTS, else one fixed uniform sample."""
-    from clustering.limits import REPORT_POINTS
-    from clustering.run.sampled import choose_rows
 
     return choose_rows(n, REPORT_POINTS.whole(), seed=0)
 
@@ -84,8 +95,6 @@ def drawn_rows(n: int) -> np.ndarray:
 def _explanation(dataset: Dataset, run: ReportRun, method: str, seed: int) -> dict | None:
     if run.explanation is not None or method == "none" or len(np.unique(run.labels[run.labels >= 0])) < 2:
         return run.explanation
-    from clustering.explainers import available_spaces, build_space, explain
-    from clustering.limits import EXPLAIN_MAX_CLUSTERS
 
     if len(np.unique(run.labels[run.labels >= 0])) > EXPLAIN_MAX_CLUSTERS.value():
         return None  # too many clusters for rules: the table shows none (the CLI's explain says why)
@@ -102,7 +111,6 @@ def _cluster_rows(
     keyword_names: dict[int, str],
     verdicts: dict,
 ) -> list[dict]:
-    from clustering.evaluate.differences import difference_phrases, differences
 
     rules = {int(c["cluster"]): c for c in (explanation or {}).get("clusters", [])}
     text_columns = [dataset.text_column] if dataset.text_column else None
@@ -111,10 +119,14 @@ def _cluster_rows(
     for rank, profile in enumerate(cluster_profiles(dataset.metadata, run.labels, dataset.vectors)):
         cluster = profile.cluster
         apart: list[str] = []
-        if rank < DIFFERENCE_CLUSTERS and 2 <= profile.size <= dataset.n - 2:
+        if rank < REPORT_DIFFERENCE_CLUSTERS.whole() and 2 <= profile.size <= dataset.n - 2:
             members = np.flatnonzero(run.labels == cluster)
             table = differences(
-                dataset.vectors, metadata, members, feature_names=dataset.features(), rows_tested=DIFFERENCE_ROWS
+                dataset.vectors,
+                metadata,
+                members,
+                feature_names=dataset.features(),
+                rows_tested=REPORT_DIFFERENCE_ROWS.whole(),
             )
             apart = difference_phrases(table)
         rule = rules.get(cluster)
@@ -165,8 +177,6 @@ def report_content(
     cancel=None,
 ) -> dict:
     """Every value the report template shows, with the scatter's binary data packed as base64."""
-    from clustering.progress import report
-    from clustering.reports.how_sure import how_sure_content
 
     def step(text: str, share: float) -> None:
         report(progress, text, share, cancel)
@@ -202,15 +212,12 @@ def run_entry(
     dataset: Dataset, run: ReportRun, index: int, truth: np.ndarray | None, options: ReportOptions, xy: np.ndarray
 ) -> tuple[dict, dict]:
     """One run's scatter colouring (matched to the truth when there is one) and its section of the report."""
-    from clustering.evaluate.metrics import agreement
 
     if run.rows is not None:
         return _drill_down_entry(dataset, run, index, truth, options, xy)
 
     keyword_names: dict[str, dict[int, str]] = {}
     if dataset.text_column:
-        from clustering.explainers.keywords import keyword_labels
-
         keyword_names[run.name] = keyword_labels(dataset.metadata[dataset.text_column], run.labels)
     shown_names = {
         c: run.cluster_names.get(c) or keyword_names.get(run.name, {}).get(c, "")
@@ -231,8 +238,6 @@ def run_entry(
     explanation = _explanation(dataset, run, options.explain, options.seed)
     perception = None
     if options.perception:
-        from clustering.evaluate.perception import perceive
-
         found = perceive(xy, run.labels)
         perception = {"n_regions": found["n_regions"], "ari": found["ari"], "verdicts": found["verdicts"]}
     metrics = agreement(truth, run.labels) if truth is not None else None
@@ -303,10 +308,11 @@ def finish_content(
     layout_info: dict,
 ) -> dict:
     """Metadata colourings, the sampled scatter (codes, hover, images, notes) and the dataset's summary."""
-    from clustering.result import library_versions
 
     kinds = column_kinds(dataset.metadata)
-    for column in [c for c, kind in kinds.items() if kind == "category" and c != options.truth][:COLOUR_BY_MAX_COLUMNS]:
+    for column in [c for c, kind in kinds.items() if kind == "category" and c != options.truth][
+        : REPORT_COLOUR_COLUMNS.whole()
+    ]:
         codes, legend = colour_codes(dataset.metadata[column], noise_negative=False)
         views.append({"name": f"metadata: {column}", "codes": codes, "legend": legend})
 
@@ -316,10 +322,12 @@ def finish_content(
         view["codes"] = _b64(np.asarray(view["codes"], dtype=np.uint16)[drawn].tobytes())
     hover_columns = ([dataset.text_column] if dataset.text_column else []) + [
         c for c in dataset.metadata.columns if c not in ("row", dataset.text_column)
-    ][:HOVER_COLUMNS]
-    hover = hover_lines(dataset.metadata.iloc[drawn].reset_index(drop=True), hover_columns[:HOVER_COLUMNS], width=80)
+    ][: HOVER_COLUMNS.whole()]
+    hover = hover_lines(
+        dataset.metadata.iloc[drawn].reset_index(drop=True), hover_columns[: HOVER_COLUMNS.whole()], width=80
+    )
     images = None
-    if dataset.image_shape is not None and len(drawn) <= IMAGE_MAX_ROWS:
+    if dataset.image_shape is not None and len(drawn) <= IMAGE_MAX_ROWS.whole():
         images = _b64(image_bytes(dataset.vectors[drawn]))
     notes = [note for note in (layout_note(layout_info, dataset.n),) if note]
     if len(drawn) < dataset.n:
@@ -341,6 +349,7 @@ def finish_content(
             "preprocess": ", ".join(sorted({r.preprocess for r in runs if r.preprocess})) or "none",
             "metadata": list(map(str, dataset.metadata.columns)),
             "truth": options.truth,
+            "embedding": embedding_line(dataset.embedding),
         },
         "projection": options.projection,
         "runs": run_entries,
@@ -356,3 +365,16 @@ def finish_content(
         "scatter_notes": notes,
         "scatter_total": f"{dataset.n:,}",
     }
+
+
+def embedding_line(embedding: dict | None) -> str | None:
+    """How the vectors were made from text, for the report's dataset table; None for vectors given as such."""
+    if not embedding:
+        return None
+    cut = (
+        f"; {embedding['truncated']:,} text(s) cut to its {embedding['max_tokens']} tokens"
+        if embedding["truncated"]
+        else ""
+    )
+    dropped = f"; {embedding['dropped']:,} empty text(s) left out" if embedding.get("dropped") else ""
+    return f"column '{embedding['column']}' embedded with {embedding['name']} ({embedding['version']}){cut}{dropped}"

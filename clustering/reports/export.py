@@ -9,6 +9,7 @@ import pandas as pd
 
 from clustering.cache import atomic_write
 from clustering.data import Dataset
+from clustering.explainers.keywords import keyword_labels
 
 TABLE_FORMATS = ("csv", "parquet")
 RESERVED_COLUMNS = ("id", "row", "cluster", "cluster_name", "cluster_keywords", "confidence")
@@ -44,8 +45,6 @@ def joined_labels(
     frame = pd.DataFrame({"id": ids, "cluster": labels.astype(np.int64)})
     frame["cluster_name"] = pd.Series(labels).map(lambda c: "noise" if c < 0 else names.get(int(c), "")).to_numpy()
     if dataset.text_column:
-        from clustering.explainers.keywords import keyword_labels
-
         terms = keyword_labels(metadata[dataset.text_column], labels, top=5)
         frame["cluster_keywords"] = pd.Series(labels).map(lambda c: terms.get(int(c), "")).to_numpy()
     if confidence is not None:

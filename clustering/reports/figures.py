@@ -1,6 +1,6 @@
 """Static figures with matplotlib: the scatter (PNG at a chosen DPI, or SVG) and the comparison charts.
 
-In SVG, points are rasterised inside the vector file above `VECTOR_POINTS_MAX` (as scanpy's `vector_friendly`):
+In SVG, points are rasterised inside the vector file above `FIGURE_VECTOR_POINTS` (as scanpy's `vector_friendly`):
 text, axes and legend stay vectors while a million circles do not make an unopenable file.
 """
 
@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.limits import FIGURE_MAX_PIXELS
+from clustering.limits import FIGURE_MAX_PIXELS, FIGURE_VECTOR_POINTS, LEGEND_MAX
 from clustering.visual.colours import NOISE_CODE, NOISE_COLOUR
+from clustering.visual.map_labels import is_free, map_labels
 
-VECTOR_POINTS_MAX = 5_000
 FORMATS = ("png", "svg")
-LEGEND_MAX = 30  # legend entries drawn; more are summarised in one line
 NARROW_INCHES = 6.0  # a figure narrower than this has its legend below the points
 FIGURE_NAME_MIN_SHARE = 0.02  # a group of at least this share of the rows has its name on a figure where room is
 SPOTS = 24  # a name with no room on its points tries the free places of a SPOTS x SPOTS grid, nearest first
@@ -28,6 +27,7 @@ HALO = {"boxstyle": "round,pad=0.12", "facecolor": (1, 1, 1, 0.72), "edgecolor":
 
 def blank_figure(width: float, height: float):
     """A matplotlib Figure without pyplot: no global state, safe to build in a download thread."""
+    # deferred: matplotlib (0.3 s) loads only for static figures
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")
@@ -56,6 +56,7 @@ def scatter_figure(
 
     `labels` writes each group's name on its points (largest first; one that would overlap another is left out).
     """
+    # deferred: matplotlib (0.3 s) loads only for static figures
     from matplotlib.lines import Line2D
 
     xy = np.asarray(xy, dtype=np.float64)
@@ -65,7 +66,7 @@ def scatter_figure(
     figure = blank_figure(width, height)
     axes = figure.subplots()
     size = point_size if point_size is not None else float(np.clip(6000 / max(len(xy), 1), 0.8, 12))
-    rasterized = len(xy) > VECTOR_POINTS_MAX
+    rasterized = len(xy) > FIGURE_VECTOR_POINTS.whole()
     noise = codes == NOISE_CODE
     if noise.any():
         axes.scatter(
@@ -90,10 +91,10 @@ def scatter_figure(
     shown = [entry for entry in legend if not entry.get("hidden")]
     handles = [
         Line2D([], [], marker="o", linestyle="", color=entry["colour"], label=f"{entry['name']} ({entry['size']:,})")
-        for entry in shown[:LEGEND_MAX]
+        for entry in shown[: LEGEND_MAX.whole()]
     ]
-    if len(shown) > LEGEND_MAX:
-        handles.append(Line2D([], [], linestyle="", label=f"… {len(shown) - LEGEND_MAX} more"))
+    if len(shown) > LEGEND_MAX.whole():
+        handles.append(Line2D([], [], linestyle="", label=f"… {len(shown) - LEGEND_MAX.whole()} more"))
     if noise.any():
         handles.append(
             Line2D([], [], marker="o", linestyle="", color=NOISE_COLOUR, label=f"noise ({int(noise.sum()):,})")
@@ -123,9 +124,8 @@ def _label_groups(figure, axes, xy: np.ndarray, codes: np.ndarray, legend: list[
     nearest free place with a line to its points; smaller groups that find none, and any group when the figure has
     no free place left, are named in the legend only: names never overlap.
     """
+    # deferred: matplotlib (0.3 s) loads only for static figures
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from clustering.visual.map_labels import map_labels
 
     FigureCanvasAgg(figure)
     figure.draw_without_rendering()  # settles the layout, so the texts' extents are final
@@ -172,7 +172,6 @@ def _on_its_points(text, label: dict, axes, renderer, kept: list) -> bool:
 
 
 def _free_inside(box, axes, renderer, kept: list) -> bool:
-    from clustering.visual.map_labels import is_free
 
     frame = axes.get_window_extent(renderer)
     corners = (box.x0, box.y0, box.x1, box.y1)
@@ -270,6 +269,7 @@ def figure_bytes(figure, fmt: str, dpi: int = 150) -> bytes:
         raise ValueError(f"figure format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     width, height = figure.get_size_inches()
     check_figure_size(float(width), float(height), dpi)
+    # deferred: matplotlib (0.3 s) loads only for static figures
     from matplotlib import rc_context
 
     buffer = io.BytesIO()

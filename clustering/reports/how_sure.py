@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from clustering.evaluate.metrics import ari
 from clustering.evidence.confidence import UNCERTAIN_BELOW, majority_correct, reliability
+from clustering.evidence.consensus import CONSENSUS
 from clustering.evidence.level_tree import level_tree
 
 WIDTH, ROW_HEIGHT, PLOT_HEIGHT = 640, 70, 160
@@ -152,8 +154,6 @@ def run_confidence(run, truth: np.ndarray | None) -> dict | None:
 
 def consensus_rows(runs) -> list[dict]:
     """For each consensus run: its members among the reported runs and its ARI with each."""
-    from clustering.evaluate.metrics import ari
-    from clustering.evidence.consensus import CONSENSUS
 
     by_id = {run.run_id: run for run in runs if run.run_id}
     rows = []

@@ -14,7 +14,12 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from clustering.progress import span
+from clustering.reports.content import report_content
+from clustering.reports.report_runs import kept_suggestion, runs_from_project
+from clustering.reports.values import ReportOptions
 from clustering.result import json_safe
+from clustering.run.layout import layout
 from clustering.visual.colours import without_bidi
 
 ASSETS = Path(__file__).parent
@@ -114,7 +119,6 @@ def build_report(dataset, runs, options, *, xy=None, progress=None, cancel=None)
     str
         One HTML page: every script inlined and allowed by hash, no request leaves it, all user text escaped.
     """
-    from clustering.reports.content import report_content
 
     html = render_report(report_content(dataset, runs, options, xy=xy, progress=progress, cancel=cancel))
     if progress is not None:
@@ -125,10 +129,6 @@ def build_report(dataset, runs, options, *, xy=None, progress=None, cancel=None)
 def project_report(store, project: str, *, progress=None, cancel=None) -> str:
     """The report of every run of a project: its kept names and rules, and its kept UMAP layout (made by the one
     layout rule and kept when there is none)."""
-    from clustering.progress import span
-    from clustering.reports.report_runs import kept_suggestion, runs_from_project
-    from clustering.reports.values import ReportOptions
-    from clustering.run.layout import layout
 
     dataset, runs = runs_from_project(store, project)
     preprocess = store.project(project)["dataset"].preprocess

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from clustering.data import Dataset
 from clustering.reports.values import ReportRun
+from clustering.store.data_refs import load_data
 
 
 def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[ReportRun]:
     """Label files as runs named after their files; `read_labels(path, dataset)` returns a joined LabelFile."""
-    from pathlib import Path
 
     runs, seen = [], set()
     for path in paths:
@@ -32,7 +34,6 @@ def runs_from_files(paths: list[str], dataset: Dataset, read_labels) -> list[Rep
 
 def runs_from_project(store, project: str, run_names: list[str] | None = None) -> tuple[Dataset, list[ReportRun]]:
     """A project's dataset (reloaded and checked against its fingerprint) and its chosen runs (all by default)."""
-    from clustering.store.data_refs import load_data
 
     found = store.project(project)
     saved = found["runs"]

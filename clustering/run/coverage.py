@@ -13,9 +13,11 @@ not forced into a neighbour's cluster but gathered for a second pass.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.decomposition import PCA
+
+from clustering.limits import COVERAGE_PCA_ROWS
 
 GRID_DIMENSIONS = 10  # principal components the grid is laid in
-PCA_ROWS = 20_000  # rows the principal components are fitted on
 COVER_SHARE = 0.5  # share of the sample spread over the grid (the rest is uniform)
 FAR = 3.0  # a row whose voters are farther than this many times their own neighbour scale is uncovered
 
@@ -50,14 +52,13 @@ def covering_cells(coordinates: np.ndarray, cells: int) -> tuple[np.ndarray, flo
 
 def covering_rows(x: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
     """`size` distinct sorted row ids: half uniform, half one per occupied grid cell (see the module)."""
-    from sklearn.decomposition import PCA
 
     n = len(x)
     if size >= n:
         return np.arange(n, dtype=np.int64)
     rng = np.random.default_rng(seed)
     uniform = rng.choice(n, size - int(COVER_SHARE * size), replace=False)
-    fit_rows = rng.choice(n, min(n, PCA_ROWS), replace=False)
+    fit_rows = rng.choice(n, min(n, COVERAGE_PCA_ROWS.whole()), replace=False)
     dims = min(GRID_DIMENSIONS, x.shape[1], len(fit_rows))
     pca = PCA(n_components=dims, random_state=seed).fit(np.asarray(x[np.sort(fit_rows)], dtype=np.float32))
     coordinates = np.empty((n, dims), dtype=np.float32)

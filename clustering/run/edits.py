@@ -11,13 +11,17 @@ import time
 
 import numpy as np
 
+from clustering.backends import BACKENDS
 from clustering.data import Dataset
 from clustering.evidence.confidence import labels_confidence
+from clustering.limits import EDIT_MAX_IDS
+from clustering.params import ParamError
+from clustering.progress import report
 from clustering.result import ClusterResult
+from clustering.run.pipeline import run_subset
 
 EDITED = "edited"  # the method name of an edited run
 KINDS = ("merge", "split", "move", "noise")
-IDS_MAX = 1_000_000  # ids one edit may list
 
 
 class EditError(ValueError):
@@ -28,8 +32,8 @@ def _ids_to_rows(dataset: Dataset, ids: list, where: str) -> np.ndarray:
     """Rows of the data's ids (its id column, else row numbers); unknown or repeated ids are refused."""
     if not isinstance(ids, list) or not ids:
         raise EditError(f"{where}: list the rows' ids, e.g. [12, 40].")
-    if len(ids) > IDS_MAX:
-        raise EditError(f"{where}: {len(ids):,} ids is over the {IDS_MAX:,} one edit may list.")
+    if len(ids) > EDIT_MAX_IDS.whole():
+        raise EditError(f"{where}: {len(ids):,} ids is over the {EDIT_MAX_IDS.whole():,} one edit may list.")
     if dataset.id_column:
         keys = dataset.metadata[dataset.id_column].astype(str).to_numpy()
         lookup = dict(zip(keys.tolist(), range(len(keys)), strict=True))
@@ -121,9 +125,6 @@ def _target(labels: np.ndarray, to: int, where: str) -> int:
 
 def _split(dataset: Dataset, labels: np.ndarray, edit: dict, preprocess: str, where: str) -> np.ndarray:
     """Re-cluster one cluster's rows: its first part keeps the number, the others get new numbers."""
-    from clustering.backends import BACKENDS
-    from clustering.params import ParamError
-    from clustering.run.pipeline import run_subset
 
     cluster = _cluster(edit["split"], labels, where)
     method = str(edit["method"])
@@ -182,7 +183,6 @@ def edit_run(
     cancel=None,
 ) -> ClusterResult:
     """`edited_result` as a job (a split re-clusters, which can take a while): progress said, cancel honoured."""
-    from clustering.progress import report
 
     report(progress, f"applying {len(edits)} edit(s)", 0.05, cancel)
     result = edited_result(dataset, base, base_id, edits, preprocess)

@@ -8,14 +8,11 @@ rows; "none" (or None) every row.
 from __future__ import annotations
 
 from clustering.backends import get_backend
+from clustering.limits import LAYOUT_FULL_ROWS, LAYOUT_SAMPLE_ROWS, MIN_SAMPLE_ROWS
 from clustering.params import ParamError
 
-SAMPLE_ROWS = 50_000  # rows Leiden-like methods are fitted on above their full_fit_rows
-LAYOUT_FULL_ROWS = 50_000  # a UMAP layout of more rows is fitted on a sample (100k took 86 s on 2 cores)
 # rows a sampled UMAP layout is fitted on: 100k x 50 blobs in 8 s with trustworthiness 0.981, as a 50k sample
 # (28 s) and umap-learn on every row (56 s, 0.980)
-LAYOUT_SAMPLE_ROWS = 20_000
-MIN_SAMPLE_ROWS = 100
 
 SampleSpec = int | str | None
 """A sample as callers give it: a number of rows, "auto", "none" or None."""
@@ -26,8 +23,8 @@ def _rows(sample: SampleSpec) -> int:
         rows = int(sample)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ParamError(f"sample={sample!r}: give a number of rows, 'auto' or 'none'.") from None
-    if rows < MIN_SAMPLE_ROWS:
-        raise ParamError(f"sample={rows}: fit on at least {MIN_SAMPLE_ROWS} rows (or 'none' for every row).")
+    if rows < MIN_SAMPLE_ROWS.whole():
+        raise ParamError(f"sample={rows}: fit on at least {MIN_SAMPLE_ROWS.whole()} rows (or 'none' for every row).")
     return rows
 
 
@@ -47,6 +44,6 @@ def layout_rows(layout: str, n: int, sample: SampleSpec) -> int | None:
     if sample is None or sample == "none":
         return None
     if sample == "auto":
-        return LAYOUT_SAMPLE_ROWS if layout == "umap" and n > LAYOUT_FULL_ROWS else None
+        return LAYOUT_SAMPLE_ROWS.whole() if layout == "umap" and n > LAYOUT_FULL_ROWS.whole() else None
     rows = _rows(sample)
     return rows if rows < n else None

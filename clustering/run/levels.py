@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from clustering.backends import BACKENDS
 from clustering.data import Dataset
+from clustering.evidence.confidence import neighbour_confidence
+from clustering.graph.preprocess import prepared
+from clustering.progress import report
 from clustering.result import ClusterResult
+from clustering.run.pipeline import run
 
 LADDER: tuple[float, ...] = BACKENDS["leiden"].map_ladder  # declared on the Leiden backend, with its ladder
 
@@ -25,8 +29,6 @@ def ladder_levels(
     cancel=None,
 ) -> list[ClusterResult]:
     """One plain run of `method` per ladder value (its parameter in the run's parameters), coarse first."""
-    from clustering.progress import report
-    from clustering.run.pipeline import run
 
     ladder = BACKENDS[method].ladder if method in BACKENDS else None
     if ladder is None:
@@ -73,10 +75,6 @@ def layer_levels(
 ) -> list[ClusterResult]:
     """The layers of one fit of a method that has them (`Backend.has_layers`: EVoC) as runs, coarse first: each is
     the run `layer=i` gives (same labels, same seed)."""
-    from clustering.evidence.confidence import neighbour_confidence
-    from clustering.graph.preprocess import prepared
-    from clustering.progress import report
-    from clustering.run.pipeline import run
 
     if not BACKENDS[method].has_layers:
         raise ValueError(f"{method} has no layers; {', '.join(n for n, b in BACKENDS.items() if b.has_layers)} do.")

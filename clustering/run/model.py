@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from clustering.graph.preprocess import Preprocessing
+from clustering.limits import MODEL_EXACT_ROWS, MODEL_PROBE_ROWS
+from clustering.run.coverage import uncovered
 
 VOTERS = 15  # sample neighbours that vote for a row's cluster and place it on the layout
-EXACT_SAMPLE_MAX = 5_000  # below this many sample rows the search is exact (flat)
-PROBE_ROWS = 1_000  # sample rows used to tune the index
 AGREEMENT_TARGET = 0.99  # share of probe rows whose label must match exact search
 PLACEMENT_TOLERANCE = 0.01  # median distance from the exact placement, as a share of the layout's spread
 PROBES = (1, 2, 4, 8, 16, 32, 64, 128)
@@ -76,7 +76,7 @@ class SampleModel:
             xy=None if xy is None else np.asarray(xy, dtype=np.float32),
             voters=min(VOTERS, len(vectors) - 1),
         )
-        if len(vectors) > EXACT_SAMPLE_MAX:
+        if len(vectors) > MODEL_EXACT_ROWS.whole():
             model._tune()
         if labels is not None and len(vectors) > model.voters:
             distances, _ = model.index().search(vectors, model.voters + 1)  # itself first, then its neighbours
@@ -84,6 +84,7 @@ class SampleModel:
         return model
 
     def _tune(self) -> None:
+        # deferred: a heavy native library, loaded on first search
         import faiss
 
         m, d = self.vectors.shape
@@ -92,7 +93,7 @@ class SampleModel:
         index.cp.seed = 0
         index.train(self.vectors)
         index.add(self.vectors)
-        probe = np.random.default_rng(0).choice(m, min(PROBE_ROWS, m), replace=False)
+        probe = np.random.default_rng(0).choice(m, min(MODEL_PROBE_ROWS.whole(), m), replace=False)
         queries = self.vectors[probe]
         exact = faiss.IndexFlatL2(d)
         exact.add(self.vectors)
@@ -116,6 +117,7 @@ class SampleModel:
 
     def index(self):
         """The faiss index over the sample, rebuilt once per process from its serialised bytes."""
+        # deferred: a heavy native library, loaded on first search
         import faiss
 
         if self._index is None:
@@ -159,8 +161,6 @@ class SampleModel:
         xy = self._place(distances, neighbours)
         far = None
         if self.scale is not None:
-            from clustering.run.coverage import uncovered
-
             far = uncovered(np.sqrt(np.maximum(distances, 0)), np.maximum(neighbours, 0), self.scale)
         if rows is not None:
             at = np.searchsorted(self.rows, rows)

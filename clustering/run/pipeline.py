@@ -15,14 +15,16 @@ from clustering.backends import get_backend
 from clustering.backends.base import ParamError
 from clustering.data import Dataset, fingerprint_array
 from clustering.evaluate import metrics as metrics_module
-from clustering.evidence.confidence import NEIGHBOUR_CONFIDENCE_ROWS, neighbour_confidence
+from clustering.evidence.confidence import neighbour_confidence
 from clustering.graph.preprocess import parse as parse_preprocess
 from clustering.graph.preprocess import prepared
+from clustering.limits import NEIGHBOUR_CONFIDENCE_ROWS
 from clustering.progress import Progress, report, span
 from clustering.result import ClusterResult
 from clustering.run.fit import checked_params, fit
 from clustering.run.fit_rows import SampleSpec, method_rows
 from clustering.run.layout import layout as make_layout
+from clustering.run.resampling import run_confidence
 from clustering.run.sampled import run_sampled
 
 __all__ = ["check_feasible", "prepared", "refusal", "run", "run_array", "run_subset", "sample_size"]
@@ -176,19 +178,18 @@ def with_confidence(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ClusterResult:
-    """The one confidence step of every fit, full or sampled: calibrated from neighbours (up to
+    """The one last step of every fit, full or sampled: the confidence, calibrated from neighbours (up to
     NEIGHBOUR_CONFIDENCE_ROWS rows), or from resampled runs when asked; a method's own calibration is kept. The
-    result says which in `info["confidence"]`; a sampled fit's vote share stays its `probabilities`."""
+    result says which in `info["confidence"]`; a sampled fit's vote share stays its `probabilities`. A dataset
+    embedded from text adds its model to `info["embedding"]`."""
     started = time.perf_counter()
     if confidence == "resampled":
-        from clustering.run.resampling import run_confidence
-
         report(progress, "confidence from resampled runs", 0.92, cancel)
         found = run_confidence(
             dataset, result.labels, result.method, result.params, preprocess=result.preprocess, seed=result.seed or 0
         )
         result.calibrated, result.info["confidence"] = found.values, f"calibrated {found.note}"
-    elif result.calibrated is None and 3 <= dataset.n <= NEIGHBOUR_CONFIDENCE_ROWS:
+    elif result.calibrated is None and 3 <= dataset.n <= NEIGHBOUR_CONFIDENCE_ROWS.whole():
         report(progress, "confidence from neighbours", 0.95, cancel)
         x = prepared(dataset, result.preprocess, seed=result.seed or 0) if x is None else x
         metric = str(result.params.get("metric", "euclidean"))
@@ -203,6 +204,8 @@ def with_confidence(
         )
     result.seconds["confidence"] = time.perf_counter() - started
     result.seconds["total"] = result.seconds.get("total", 0.0) + result.seconds["confidence"]
+    if dataset.embedding is not None:  # vectors made from text: the model and its version are the run's too
+        result.info["embedding"] = dict(dataset.embedding)
     if progress is not None:
         progress("done", 1.0)
     return result

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed
 
-from clustering.backends import get_backend
+from clustering.backends import BACKENDS, get_backend
 from clustering.data import Dataset
 from clustering.evidence.confidence import Evidence, calibrated, full_evidence, neighbour_evidence
 from clustering.graph.neighbors import knn_graph
@@ -79,7 +79,6 @@ def run_confidence(
     x = prepared(dataset, preprocess, seed=seed)
     knn = knn_graph(x, 15, str(params.get("metric", "euclidean")))
     limit = CONFIDENCE_MAX_ROWS.whole()
-    from clustering.backends import BACKENDS
 
     reason = ""
     if not resample:

@@ -16,15 +16,14 @@ from clustering.data import Dataset
 from clustering.evaluate import metrics
 from clustering.graph.preprocess import Preprocessing
 from clustering.graph.projection import execution, project
+from clustering.limits import CHUNK_ROWS, LAYOUT_SAMPLE_ROWS, SAMPLE_ROWS
 from clustering.params import ParamError
 from clustering.progress import Progress, check_cancel, span
 from clustering.result import ClusterResult
 from clustering.run.coverage import covering_rows
 from clustering.run.fit import Fitted, checked_params, fit
-from clustering.run.fit_rows import LAYOUT_SAMPLE_ROWS, SAMPLE_ROWS
 from clustering.run.model import SampleModel
 
-CHUNK_ROWS = 100_000  # rows labelled and placed at a time (25 MB of 64-d float32)
 CONTEXT_TIMES = 10  # sample rows clustered beside each uncovered row in the second pass
 
 
@@ -74,9 +73,9 @@ def fit_sample(
 def sample_layout(x: np.ndarray, layout: str, seed: int) -> np.ndarray:
     """The sample's own layout: UMAP of more than LAYOUT_SAMPLE_ROWS rows is fitted on a covering part of them and
     the others placed among their nearest fitted rows (as every other row will be)."""
-    if layout != "umap" or len(x) <= LAYOUT_SAMPLE_ROWS:
+    if layout != "umap" or len(x) <= LAYOUT_SAMPLE_ROWS.whole():
         return project(x, layout, seed=seed)
-    part = covering_rows(x, LAYOUT_SAMPLE_ROWS, seed)
+    part = covering_rows(x, LAYOUT_SAMPLE_ROWS.whole(), seed)
     placer = SampleModel.build(
         Preprocessing.fit(x[:1], "none"), x[part], None, part, project(x[part], layout, seed=seed)
     )
@@ -89,13 +88,14 @@ def assign_all(
     vectors: np.ndarray,
     model: SampleModel,
     *,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     far: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Labels, vote shares and (with a layout) coordinates of every row, chunk by chunk; `far` (a bool array of
     the rows), when given, is filled with the rows the sample did not cover."""
+    chunk_rows = CHUNK_ROWS.whole() if chunk_rows is None else chunk_rows
     n = len(vectors)
     labels = np.empty(n, dtype=np.int32)
     confidence = np.empty(n, dtype=np.float32)
@@ -119,7 +119,7 @@ def run_sampled(
     method: str,
     params: dict | None = None,
     *,
-    sample_rows: int = SAMPLE_ROWS,
+    sample_rows: int | None = None,
     layout: str | None = None,
     preprocess: str = "none",
     seed: int = 0,
@@ -128,6 +128,7 @@ def run_sampled(
     cancel: threading.Event | None = None,
 ) -> ClusterResult:
     """Cluster every row of `dataset` by fitting `method` on `sample_rows` of them (see the module)."""
+    sample_rows = SAMPLE_ROWS.whole() if sample_rows is None else sample_rows
     start = time.perf_counter()
     if progress is not None:
         progress("choosing a sample that covers the data", 0.01)
@@ -163,7 +164,7 @@ def run_sampled(
     if layout is not None:
         info["layout"] = {
             "method": layout,
-            "fitted_on_sample_rows": int(min(len(rows), LAYOUT_SAMPLE_ROWS) if layout == "umap" else len(rows)),
+            "fitted_on_sample_rows": int(min(len(rows), LAYOUT_SAMPLE_ROWS.whole()) if layout == "umap" else len(rows)),
             "placed_by": "sample neighbours",
             **execution(layout),
         }
@@ -253,13 +254,14 @@ def layout_sampled(
     vectors: np.ndarray,
     method: str = "umap",
     *,
-    sample_rows: int = SAMPLE_ROWS,
+    sample_rows: int | None = None,
     preprocess: str = "none",
     seed: int = 0,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> tuple[np.ndarray, dict]:
     """A 2-D layout of every row: fitted on a covering sample, the rest placed among their nearest sample rows."""
+    sample_rows = SAMPLE_ROWS.whole() if sample_rows is None else sample_rows
     rows = covering_rows(vectors, sample_rows, seed)
     model, _ = fit_sample(
         vectors[rows], rows, None, preprocess=preprocess, seed=seed, layout=method, progress=progress, cancel=cancel

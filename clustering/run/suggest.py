@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.metrics import normalized_mutual_info_score
+from sklearn.metrics import normalized_mutual_info_score, silhouette_score
 
 from clustering.backends import BACKENDS, get_backend
 from clustering.backends.base import ParamError
@@ -26,11 +26,11 @@ from clustering.data import Dataset
 from clustering.evaluate import metrics
 from clustering.evidence.confidence import REPRODUCIBLE, clusterwise_stability
 from clustering.graph.preprocess import prepared
+from clustering.limits import SUGGEST_NULL_ROWS
 from clustering.progress import Cancelled, report
 from clustering.run.sweep import check_sweep_size, checked_setting, pairwise_ari, run_labels
 
 NULL_MARGIN = 0.01  # a level's silhouette must beat a structureless twin of the data's by this much
-NULL_ROWS = 2000  # rows of the silhouettes compared with the structureless twin
 TIE = 0.01  # agreements this close are a tie (seeds alone move NMI about this much); the finer level wins
 # Each family declares its ladder on its backend class (`Backend.ladder`); this is the list of those that have one.
 LADDERS: dict[str, tuple[str, tuple]] = {name: b.ladder for name, b in BACKENDS.items() if b.ladder is not None}
@@ -209,7 +209,6 @@ def beats_structureless(x: np.ndarray, labels: np.ndarray, method: str, params: 
 
     A stable split is not yet structure: k-means halves pure noise the same way every time.
     """
-    from sklearn.metrics import silhouette_score
 
     rng = np.random.default_rng(seed)
     x = np.asarray(x, dtype=np.float64)
@@ -224,7 +223,7 @@ def beats_structureless(x: np.ndarray, labels: np.ndarray, method: str, params: 
         keep = found >= 0
         if len(np.unique(found[keep])) < 2:
             return -1.0
-        rows = min(NULL_ROWS, int(keep.sum()))
+        rows = min(SUGGEST_NULL_ROWS.whole(), int(keep.sum()))
         return float(silhouette_score(points[keep], found[keep], sample_size=rows, random_state=seed))
 
     real, null = separation(x, labels), separation(twin, twin_labels)

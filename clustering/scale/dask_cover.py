@@ -18,8 +18,13 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sklearn.decomposition import PCA
 
-from clustering.run.coverage import COVER_SHARE, GRID_DIMENSIONS, PCA_ROWS, covering_cells, grid_keys
+from clustering.limits import COVERAGE_PCA_ROWS
+from clustering.run.coverage import COVER_SHARE, GRID_DIMENSIONS, covering_cells, grid_keys
+from clustering.run.sampled import choose_rows
 from clustering.scale.sources import Part, Source
 
 HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: a seeded, order-free choice per cell
@@ -47,9 +52,6 @@ def _cells_part(source: Source, part: Part, mean: np.ndarray, components: np.nda
 def covering_rows_on_dask(client, source: Source, size: int, seed: int, read, gather) -> tuple[np.ndarray, np.ndarray]:
     """`size` sorted row ids covering the input, and their vectors (`read(rows, low, high)` reads rows from the
     workers, `gather(futures, verb, low, high)` waits for tasks; both say their progress from low to high)."""
-    from sklearn.decomposition import PCA
-
-    from clustering.run.sampled import choose_rows
 
     n = source.n_rows
     if size >= n:
@@ -58,7 +60,9 @@ def covering_rows_on_dask(client, source: Source, size: int, seed: int, read, ga
     wanted = int(COVER_SHARE * size)
     uniform = choose_rows(n, size - wanted, seed)
     uniform_x = read(uniform, 0.01, 0.04)
-    fit_rows = np.random.default_rng(seed).choice(len(uniform), min(len(uniform), PCA_ROWS), replace=False)
+    fit_rows = np.random.default_rng(seed).choice(
+        len(uniform), min(len(uniform), COVERAGE_PCA_ROWS.whole()), replace=False
+    )
     dims = min(GRID_DIMENSIONS, source.dim, len(fit_rows))
     pca = PCA(n_components=dims, random_state=seed).fit(uniform_x[np.sort(fit_rows)])
     uniform_keys, side = covering_cells(pca.transform(uniform_x).astype(np.float32), max(wanted // 2, 1))
@@ -103,8 +107,6 @@ def relabel_part(
 ) -> dict:
     """Rewrite one written part with new labels and confidence for some of its rows (`rows` None: every uncovered
     row becomes noise); its sizes and contingency again."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     target = Path(out) / f"part-{part.index:05d}.parquet"
     table = pq.read_table(target)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import threading
 import time
 from collections import Counter
@@ -25,15 +26,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from clustering.data import DataError
+from clustering.evaluate.metrics import ari_from_contingency
 from clustering.graph.projection import execution
+from clustering.limits import SAMPLE_ROWS
 from clustering.progress import Cancelled, Progress
-from clustering.run.fit_rows import SAMPLE_ROWS
 from clustering.run.model import SampleModel
 from clustering.run.sampled import SAMPLING, fit_sample, second_pass
 from clustering.scale.dask_cover import covering_rows_on_dask, relabel_part
-from clustering.scale.sources import Part, Source
+from clustering.scale.sources import Part, Source, open_source
 
 WORKER_MEMORY = os.environ.get("CLUSTERLAB_WORKER_MEMORY", "4GB")  # memory limit of each local worker
 POLL_SECONDS = 0.25  # how often a waiting run looks at its cancel event
@@ -46,6 +50,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, worker
     The LocalCluster has `workers` single-threaded worker processes (default: one per core), each limited to
     `worker_memory` (default: the setting CLUSTERLAB_WORKER_MEMORY, 4GB).
     """
+    # deferred: the Dask path only
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -61,6 +66,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, worker
         finally:
             client.close()
         return
+    # deferred: the Dask path only
     from dask.utils import parse_bytes
 
     memory = worker_memory or WORKER_MEMORY
@@ -120,9 +126,8 @@ def _assign_part(
 ) -> dict:
     """Label, place and write one part; return its row count, cluster sizes, truth contingency and its uncovered
     rows (ids, vectors, votes), as long as there are no more of them than the sample has rows."""
+    # deferred: a heavy native library, loaded on first search
     import faiss
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     faiss.omp_set_num_threads(1)  # one task per worker thread
     rows = np.arange(part.start, part.start + part.rows, dtype=np.int64)
@@ -158,7 +163,7 @@ def run_on_dask(
     params: dict | None,
     out: str | Path,
     *,
-    sample_rows: int = SAMPLE_ROWS,
+    sample_rows: int | None = None,
     layout: str | None = "umap",
     preprocess: str = "none",
     seed: int = 0,
@@ -176,7 +181,7 @@ def run_on_dask(
     Returns the run's summary (also written to ``out/run.json``): method, exact parameters, sample, timings,
     cluster sizes and, with `truth_column`, the ARI against it.
     """
-    from clustering.evaluate.metrics import ari_from_contingency
+    sample_rows = SAMPLE_ROWS.whole() if sample_rows is None else sample_rows
 
     out = Path(out)
     check_output_folder(out, source)
@@ -311,7 +316,7 @@ def cluster_out_of_core(
     key: str | None = None,
     keep: tuple[str, ...] = (),
     truth_column: str | None = None,
-    sample_rows: int = SAMPLE_ROWS,
+    sample_rows: int | None = None,
     layout: str | None = "umap",
     preprocess: str = "none",
     seed: int = 0,
@@ -322,7 +327,7 @@ def cluster_out_of_core(
 
     One call for the CLI and the app: plain values in, plain values out, so it can run in a worker process.
     """
-    from clustering.scale.sources import open_source
+    sample_rows = SAMPLE_ROWS.whole() if sample_rows is None else sample_rows
 
     source = open_source(path, columns=columns, key=key, keep=[*keep, *([truth_column] if truth_column else [])])
     check_output_folder(Path(out), source)
@@ -378,6 +383,7 @@ def _gather(client, futures: list, progress, cancel, verb: str, total: int, low:
 
 
 def _wait_all(client, futures, pending, progress, cancel, verb, total, low, high) -> None:
+    # deferred: the Dask path only
     from distributed import wait
 
     done_rows = 0
@@ -402,8 +408,6 @@ def peak_rss_mb() -> float:
         with open("/proc/self/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
     except (OSError, StopIteration, ValueError):
-        import resource
-
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -414,8 +418,6 @@ def _say(progress: Progress | None, message: str, share: float) -> None:
 
 def read_drawn(out: str | Path, most: int, seed: int = 0) -> dict:
     """At most `most` random rows of a run's output (row_id, cluster, x, y), for a scatter of a huge run."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     files = sorted(Path(out).glob("part-*.parquet"))
     if not files:
@@ -439,8 +441,6 @@ def read_labels(out: str | Path) -> tuple[np.ndarray | None, np.ndarray | None, 
 
     For inputs that fit in memory (tests, the app's sampled view); the parts are checked to cover every row.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     folder = Path(out)
     files = sorted(folder.glob("part-*.parquet"))

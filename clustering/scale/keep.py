@@ -15,10 +15,14 @@ import pandas as pd
 
 from clustering.cache import atomic_write
 from clustering.data import DataError
+from clustering.io import load
+from clustering.limits import KEPT_ROWS
 from clustering.result import ClusterResult
+from clustering.run.sampled import choose_rows
+from clustering.scale.dask_run import read_labels
+from clustering.scale.sources import open_source
 from clustering.store import Store
-
-KEPT_ROWS = 200_000  # rows a kept out-of-core project holds (a fixed random sample above)
+from clustering.store.data_refs import reference
 
 
 def _summary(out: Path) -> dict:
@@ -36,7 +40,6 @@ def _summary(out: Path) -> dict:
 
 def sample_table(summary: dict, rows: np.ndarray) -> pd.DataFrame:
     """The sampled rows of the run's input: `id` (the row in the whole input), the features, the carried columns."""
-    from clustering.scale.sources import open_source
 
     opened = summary.get("opened") or {}
     source = open_source(
@@ -64,13 +67,10 @@ def sample_table(summary: dict, rows: np.ndarray) -> pd.DataFrame:
     return frame
 
 
-def keep_as_project(out: str | Path, store: Store, project: str, rows: int = KEPT_ROWS, seed: int = 0) -> str:
+def keep_as_project(out: str | Path, store: Store, project: str, rows: int | None = None, seed: int = 0) -> str:
     """Make project `project` from the out-of-core run in `out`; returns the run id. Refused (nothing written)
     when the folder is not a finished run, the input changed, or the project exists."""
-    from clustering.io import load
-    from clustering.run.sampled import choose_rows
-    from clustering.scale.dask_run import read_labels
-    from clustering.store.data_refs import reference
+    rows = KEPT_ROWS.whole() if rows is None else rows
 
     out = Path(out)
     summary = _summary(out)

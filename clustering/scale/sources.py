@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from clustering.data import DataError
 from clustering.io import DEFAULT_VECTOR_COLUMN, METADATA_NAMES, embedding_columns, npy_header
-from clustering.io.checks import MIN_ROWS
-from clustering.limits import MAX_MB, OUT_OF_CORE_MAX_MB
-
-PART_ROWS = 250_000  # rows per part of an .npy or zarr input (64 MB of 64-d float32)
+from clustering.limits import MAX_MB, MIN_ROWS, OUT_OF_CORE_MAX_MB, PART_ROWS
 
 
 @dataclass(frozen=True)
@@ -77,13 +76,11 @@ class Source:
 
     def read_column(self, part: Part, column: str) -> np.ndarray:
         """One carried-through parquet column of the part."""
-        import pyarrow.parquet as pq
 
         table = pq.ParquetFile(part.file).read_row_group(part.row_group, columns=[column])
         return table.column(column).to_numpy(zero_copy_only=False)
 
     def _read_table(self, part: Part, columns: tuple[str, ...]) -> np.ndarray:
-        import pyarrow.parquet as pq
 
         table = pq.ParquetFile(part.file).read_row_group(part.row_group, columns=list(columns))
         if self.vector_column:
@@ -135,7 +132,7 @@ def _npy_source(path: Path) -> Source:
     if len(shape) != 2 or dtype.kind not in "fiu":
         raise DataError(f"{path}: holds a {len(shape)}-d {dtype} array; give a 2-D numeric matrix (rows x features).")
     n, d = int(shape[0]), int(shape[1])
-    _check_size(path, n, d, min(n, PART_ROWS))
+    _check_size(path, n, d, min(n, PART_ROWS.whole()))
     expected = n * d * dtype.itemsize  # a file shorter than its data (plus header) was cut off
     if path.stat().st_size < expected:
         raise DataError(
@@ -143,8 +140,8 @@ def _npy_source(path: Path) -> Source:
             f"{path.stat().st_size:,} bytes: it was cut off. Write it again."
         )
     parts = tuple(
-        Part(index=i, file=str(path), start=start, rows=min(PART_ROWS, n - start), offset=start)
-        for i, start in enumerate(range(0, n, PART_ROWS))
+        Part(index=i, file=str(path), start=start, rows=min(PART_ROWS.whole(), n - start), offset=start)
+        for i, start in enumerate(range(0, n, PART_ROWS.whole()))
     )
     return Source(path=str(path), kind="npy", n_rows=n, dim=d, parts=parts)
 
@@ -152,9 +149,10 @@ def _npy_source(path: Path) -> Source:
 def _check_size(path: Path, n: int, d: int, part_rows: int) -> None:
     """Bounds from what a file declares, before anything is read: rows and columns to cluster, the whole matrix,
     and one part in memory."""
-    if n < MIN_ROWS or d < 1:
+    if n < MIN_ROWS.whole() or d < 1:
         raise DataError(
-            f"{path}: no data to cluster ({n:,} rows x {d:,} columns); give at least {MIN_ROWS} rows and one column."
+            f"{path}: no data to cluster ({n:,} rows x {d:,} columns); "
+            f"give at least {MIN_ROWS.whole()} rows and one column."
         )
     total_mb = n * d * 4 / 2**20
     if total_mb > OUT_OF_CORE_MAX_MB.value():
@@ -172,6 +170,7 @@ def _check_size(path: Path, n: int, d: int, part_rows: int) -> None:
 
 
 def _open_zarr(path: str, key: str | None = None) -> Any:
+    # deferred: the Dask path only
     import zarr
 
     try:
@@ -196,7 +195,7 @@ def _zarr_source(path: Path, key: str | None) -> Source:
         raise DataError(f"{path}: holds a {array.ndim}-d {array.dtype} array; give a 2-D numeric matrix.")
     n, d = (int(s) for s in array.shape)
     chunk = int(array.chunks[0])
-    step = max(chunk, PART_ROWS // chunk * chunk)  # whole chunks per part
+    step = max(chunk, PART_ROWS.whole() // chunk * chunk)  # whole chunks per part
     _check_size(path, n, d, min(n, step))
     try:
         stored, expected = int(array.nchunks_initialized), int(array.nchunks)
@@ -217,7 +216,6 @@ def _zarr_source(path: Path, key: str | None) -> Source:
 
 def _parquet_file(file: Path):
     """pyarrow's ParquetFile, or a DataError naming the file that is not parquet."""
-    import pyarrow.parquet as pq
 
     try:
         return pq.ParquetFile(file)
@@ -228,7 +226,6 @@ def _parquet_file(file: Path):
 
 
 def _parquet_source(path: Path, files: list[Path], columns, key, keep: list[str]) -> Source:
-    import pyarrow as pa
 
     schema = _parquet_file(files[0]).schema_arrow
     names = list(schema.names)

@@ -17,13 +17,19 @@ names (`rows:`, `labels:`) are found beside the config when their paths are rela
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from clustering.backends import BACKENDS
 from clustering.backends.base import ParamError
+from clustering.evidence.consensus import CONSENSUS
 from clustering.graph.preprocess import parse as parse_preprocess
 from clustering.limits import CONFIG_MAX_DEPTH, CONFIG_MAX_KB, CONFIG_MAX_RUNS
+from clustering.run.edits import EDITED, EditError, check_edit
+from clustering.run.imported import IMPORTED
 from clustering.store.database import ConfigError, StoreError
 from clustering.store.projects import DatasetRef, check_name
 
@@ -54,7 +60,19 @@ class Config:
     versions: dict = field(default_factory=dict)
 
 
-DATA_KEYS = ("path", "key", "columns", "preprocess", "fingerprint", "drop_nonfinite", "text_column", "name")
+DATA_KEYS = (
+    "path",
+    "key",
+    "columns",
+    "preprocess",
+    "fingerprint",
+    "drop_nonfinite",
+    "text_column",
+    "text",
+    "embed",
+    "drop_empty_text",
+    "name",
+)
 RUN_KEYS = ("name", "method", "params", "seed", "sample", "rows", "from", "edits", "of", "labels")
 TOP_KEYS = ("data", "runs", "versions")
 
@@ -84,7 +102,6 @@ def load_config(path: str | Path) -> Config:
 
 def read_yaml(text: str, label: str = "config") -> object:
     """Plain YAML data: aliases, anchors and tags other than the standard ones refused, duplicate keys refused."""
-    import yaml
 
     try:
         return yaml.load(text, Loader=_strict_loader(label))  # noqa: S506 (a SafeLoader subclass)
@@ -96,7 +113,6 @@ def read_yaml(text: str, label: str = "config") -> object:
 
 
 def _strict_loader(label: str):
-    import yaml
 
     max_depth = int(CONFIG_MAX_DEPTH.value())
 
@@ -138,7 +154,6 @@ def _strict_loader(label: str):
 
 
 def _check_keys(mapping: dict, allowed: tuple[str, ...], where: str) -> None:
-    import difflib
 
     for key in mapping:
         if key not in allowed:
@@ -214,11 +229,17 @@ def _data_ref(data: object, where: str) -> DatasetRef:
         _expect(columns, (list,), f"{where}.columns", "a list of column names, e.g. [a, b]")
         if not all(isinstance(c, str) and c.strip() for c in columns):
             raise ConfigError(f"{where}.columns: each column is a name (text), e.g. [emb_0, emb_1].")
-    for option in ("key", "fingerprint", "preprocess", "text_column", "name"):
+    if data.get("text") is not None and data.get("text_column") is not None and data["text"] != data["text_column"]:
+        raise ConfigError(f"{where}: `text:` and `text_column:` name different columns; give one.")
+    for option in ("key", "fingerprint", "preprocess", "text_column", "text", "embed", "name"):
         if data.get(option) is not None:
             _expect(data[option], (str,), f"{where}.{option}", "text")
     drop = data.get("drop_nonfinite", False)
     _expect(drop, (bool,), f"{where}.drop_nonfinite", "true or false (without quotes)")
+    drop_empty = data.get("drop_empty_text", False)
+    _expect(drop_empty, (bool,), f"{where}.drop_empty_text", "true or false (without quotes)")
+    if source.startswith("sample:") and data.get("embed"):
+        raise ConfigError(f"{where}.embed: a bundled sample has its own vectors; `embed:` applies to files of text.")
     preprocess = str(data.get("preprocess") or "none")
     try:
         parse_preprocess(preprocess)
@@ -231,14 +252,15 @@ def _data_ref(data: object, where: str) -> DatasetRef:
         preprocess=preprocess,
         fingerprint=str(data.get("fingerprint") or ""),
         drop_nonfinite=bool(drop),
-        text_column=data.get("text_column"),
+        text_column=data.get("text_column", data.get("text")),
+        embed=data.get("embed") or None,
+        drop_empty_text=bool(drop_empty),
         name=str(data.get("name") or ""),
     )
 
 
 def _edited_spec(entry: dict, where: str, index: int) -> RunSpec:
     """A run that edits an earlier run: `from:` its name, `edits:` the list (merge, split, move, noise)."""
-    from clustering.run.edits import EDITED, EditError, check_edit
 
     _check_keys(entry, ("name", "method", "from", "edits"), where)
     if entry.get("method", EDITED) != EDITED:
@@ -262,7 +284,6 @@ def _edited_spec(entry: dict, where: str, index: int) -> RunSpec:
 
 def _consensus_spec(entry: dict, where: str, index: int) -> RunSpec:
     """A consensus of earlier runs: `of:` their names, `params:` n_neighbors and resolution, `seed:`."""
-    from clustering.evidence.consensus import CONSENSUS
 
     _check_keys(entry, ("name", "method", "of", "params", "seed"), where)
     if entry.get("method", CONSENSUS) != CONSENSUS:
@@ -302,7 +323,6 @@ def _file_of(value: object, where: str, folder: Path) -> Path:
 
 def _imported_spec(entry: dict, where: str, index: int, folder: Path) -> RunSpec:
     """Labels read from a file: `labels:` the file (joined to the data by id), `allow_unlabelled:` optional."""
-    from clustering.run.imported import IMPORTED
 
     _check_keys(entry, ("name", "method", "labels", "allow_unlabelled"), where)
     if entry.get("method", IMPORTED) != IMPORTED:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from clustering.data import Dataset
+from clustering.io.samples import load_input
 from clustering.store.database import ConfigError
 from clustering.store.records import DatasetRef
 
@@ -16,7 +17,6 @@ __all__ = ["kept_upload_source", "load_data", "reference"]
 
 def load_data(ref: DatasetRef) -> Dataset:
     """The dataset a reference names, refused when its content changed since the project was made."""
-    from clustering.io.samples import load_input
 
     options: dict = {"drop_nonfinite": True} if ref.drop_nonfinite else {}
     if ref.key:
@@ -25,6 +25,10 @@ def load_data(ref: DatasetRef) -> Dataset:
         options["columns"] = list(ref.columns)
     if ref.text_column is not None:
         options["text_column"] = ref.text_column
+    if ref.embed:
+        options["embed"] = ref.embed
+    if ref.drop_empty_text:
+        options["drop_empty_text"] = True
     if ref.name and not ref.source.startswith("sample:"):
         options["name"] = ref.name  # the name the project was made under (a kept sample says what of)
     dataset = load_input(ref.source, **options)
@@ -57,7 +61,9 @@ def reference(
     drop_nonfinite: bool = False,
     text_column: str | None = None,
 ) -> DatasetRef:
-    """A reference that reloads `dataset` from `source` with these options (its fingerprint kept)."""
+    """A reference that reloads `dataset` from `source` with these options (its fingerprint kept); a dataset
+    embedded from text keeps its model and whether empty texts were left out."""
+    embedding = dataset.embedding or {}
     return DatasetRef(
         source=source,
         key=key,
@@ -69,4 +75,6 @@ def reference(
         name=dataset.name,
         drop_nonfinite=drop_nonfinite,
         text_column=text_column,
+        embed=embedding.get("model"),
+        drop_empty_text=bool(embedding.get("dropped")),
     )

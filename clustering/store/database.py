@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
 from clustering.cache import ensure_folder
 from clustering.data import DataError
 
@@ -88,7 +90,6 @@ def connect(path: Path, read_only: bool = False) -> Iterator:
     `read_only` opens an existing file without asking to write it, so reading works on a store a person may only
     read (a shared or archived folder); such a store is never created or migrated.
     """
-    import duckdb
 
     with _PROCESS_LOCK:
         read_only = read_only and path.exists() and not _needs_upgrade(path, duckdb)

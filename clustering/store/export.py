@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+import yaml
+
 from clustering.backends import BACKENDS
+from clustering.evidence.consensus import CONSENSUS
+from clustering.run.edits import EDITED
+from clustering.run.imported import IMPORTED
 from clustering.store.projects import DatasetRef, Store
 
 
@@ -27,7 +33,6 @@ def export_project(store: Store, project: str, files_folder: str = "files") -> E
     """A project as a config that re-runs to identical labels: every run kind the store holds (plain, sampled,
     edited, consensus, drill-down, imported). Drill-downs' rows and imported labels go to CSV files under
     `files_folder`, named in the YAML relative to it."""
-    import yaml
 
     found = store.project(project)
     runs: list[dict] = []
@@ -67,6 +72,10 @@ def _exported_data(ref: DatasetRef) -> dict:
         data["drop_nonfinite"] = True
     if ref.text_column is not None:
         data["text_column"] = ref.text_column
+    if ref.embed:
+        data["embed"] = ref.embed  # replayed with the same model (its version is checked by the fingerprint)
+    if ref.drop_empty_text:
+        data["drop_empty_text"] = True
     if ref.name:
         data["name"] = ref.name  # a kept upload's path is a hashed copy; its name says what was uploaded
     return data
@@ -76,11 +85,6 @@ def _exported_run(
     store: Store, project: str, entry, name: str, exported: dict, files: dict, folder: str
 ) -> dict | None:
     """One stored run as a config entry (its files added to `files`), or None for a run no config can make."""
-    import pandas as pd
-
-    from clustering.evidence.consensus import CONSENSUS
-    from clustering.run.edits import EDITED
-    from clustering.run.imported import IMPORTED
 
     stem = _file_stem(name, len(files))
     if entry.method == EDITED:

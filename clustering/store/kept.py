@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from clustering.cache import atomic_write
 from clustering.store.database import connect
@@ -31,8 +33,6 @@ class KeptResults:
         self, project: str, method: str, preprocess: str, seed: int, xy: np.ndarray, seconds: float | None = None
     ) -> None:
         """Keep a 2-D layout (parquet x, y), replacing one made with the same method, preprocessing and seed."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
 
         xy = np.asarray(xy, dtype=np.float32)
         with connect(self.path) as db:
@@ -59,7 +59,6 @@ class KeptResults:
 
     def layout(self, project: str, method: str, preprocess: str, seed: int, n_rows: int) -> np.ndarray | None:
         """A kept layout, or None when there is none or its file is missing, changed or of another size."""
-        import pyarrow.parquet as pq
 
         with connect(self.path, read_only=True) as db:
             project_id = self._id(db, project)

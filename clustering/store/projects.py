@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from clustering.cache import atomic_write
 from clustering.result import ClusterResult
@@ -179,8 +181,6 @@ class Store(KeptResults):
 
     def add_run(self, project: str, result: ClusterResult, name: str | None = None) -> str:
         """Save a run (labels as parquet first, then its row); returns the run id."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
 
         run_name = check_name(name or result.name or result.method, "run")  # checked before any file is written
         if result.seed is not None and not 0 <= int(result.seed) <= 2**31 - 1:
@@ -268,7 +268,6 @@ class Store(KeptResults):
 
     def _run_table(self, project: str, run: str):
         """A run's parquet table, its path and row count, after its checksum is checked."""
-        import pyarrow.parquet as pq
 
         run_id = self.find_run(project, run).id  # the one lookup: ids first, then the newest of that name
         with connect(self.path, read_only=True) as db:

@@ -30,6 +30,8 @@ class DatasetRef:
     name: str = ""
     drop_nonfinite: bool = False
     text_column: str | None = None  # None: found from the data; "": none; else the column's name
+    embed: str | None = None  # the text model the vectors were made with (minilm, fast, a folder); None: vectors
+    drop_empty_text: bool = False  # rows with empty text were left out when it was embedded
 
     def to_json(self) -> dict:
         """The reference as JSON-ready values."""
@@ -44,6 +46,8 @@ class DatasetRef:
             "name": self.name,
             "drop_nonfinite": self.drop_nonfinite,
             "text_column": self.text_column,
+            "embed": self.embed,
+            "drop_empty_text": self.drop_empty_text,
         }
 
     @classmethod
@@ -54,7 +58,7 @@ class DatasetRef:
         columns = data.get("columns")
         if columns is not None and not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
             raise StoreError("a project's dataset reference is damaged (`columns` is not a list of names).")
-        for key in ("key", "preprocess", "fingerprint", "name", "text_column"):
+        for key in ("key", "preprocess", "fingerprint", "name", "text_column", "embed"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise StoreError(f"a project's dataset reference is damaged (`{key}` is not text).")
         for key in ("n_rows", "n_features"):
@@ -72,6 +76,8 @@ class DatasetRef:
             name=data.get("name", ""),
             drop_nonfinite=bool(data.get("drop_nonfinite", False)),
             text_column=data.get("text_column"),
+            embed=data.get("embed"),
+            drop_empty_text=bool(data.get("drop_empty_text", False)),
         )
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clustering.evidence.consensus import consensus_result
+from clustering.io.labels import read_label_file, read_row_file
 from clustering.result import ClusterResult
+from clustering.run.edits import EditError, edited_result
+from clustering.run.imported import imported_result
+from clustering.run.pipeline import run, run_subset
 from clustering.store.config import Config, RunSpec
 from clustering.store.data_refs import load_data, reference
 from clustering.store.database import ConfigError
@@ -67,11 +72,8 @@ def _spec_result(
 ) -> tuple[ClusterResult, dict[int, str]]:
     """One run of a config (a consensus, an edit, labels from a file, a drill-down, or a plain run) and the cluster
     names it brings (an imported file's)."""
-    from clustering.run.pipeline import run, run_subset
 
     if spec.members:
-        from clustering.evidence.consensus import consensus_result
-
         members = [(by_name[m][0], by_name[m][1].labels) for m in spec.members]
         n_neighbors, resolution = spec.params["n_neighbors"], spec.params["resolution"]
         found = consensus_result(
@@ -79,22 +81,15 @@ def _spec_result(
         )
         return found, {}
     if spec.base is not None:
-        from clustering.run.edits import EditError, edited_result
-
         base_id, base = by_name[spec.base]
         try:
             return edited_result(dataset, base, base_id, spec.edits, preprocess), {}
         except EditError as error:
             raise ConfigError(f"run {spec.name!r}: {error}") from None
     if spec.labels is not None:
-        from clustering.io.labels import read_label_file
-        from clustering.run.imported import imported_result
-
         found = read_label_file(spec.labels, dataset, option="labels:", allow_unlabelled=spec.allow_unlabelled)
         return imported_result(dataset, found, spec.labels.name, preprocess), found.names
     if spec.rows is not None:
-        from clustering.io.labels import read_row_file
-
         rows = read_row_file(spec.rows, dataset, option="rows:")
         params = {**spec.params, **({"seed": spec.seed} if spec.seed is not None else {})}
         return run_subset(dataset, rows, spec.method, params, preprocess=preprocess, progress=progress), {}

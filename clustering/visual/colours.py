@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from clustering.data import column_kind
+from clustering.evaluate.compare import matched_codes
+from clustering.limits import HOVER_TEXT_ROWS, SHOWN_NAME_CHARS
 
-SHOWN_NAME_CHARS = 60  # a name drawn on a map or legend is cut here ("…"); tables and exports keep it whole
 NOISE_CODE = 65535
 NOISE_COLOUR = "#b8b8bd"
 TAB20 = [
@@ -47,9 +48,10 @@ def without_bidi(text: object) -> str:
     return BIDI_CONTROLS.sub("", str(text))
 
 
-def shown_name(text: object, width: int = SHOWN_NAME_CHARS) -> str:
+def shown_name(text: object, width: int | None = None) -> str:
     """A name as maps, legends and figures draw it: control and format characters (bidi overrides such as U+202E)
     removed, and cut to `width` characters with "…"."""
+    width = SHOWN_NAME_CHARS.whole() if width is None else width
     clean = "".join(c for c in str(text) if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp"))
     return clean if len(clean) <= width else clean[: width - 1].rstrip() + "…"
 
@@ -131,7 +133,6 @@ def matched_colour_codes(
 
     `names` (the user's cluster names) replace the cluster numbers in the legend where given.
     """
-    from clustering.evaluate.compare import matched_codes
 
     labels = np.asarray(labels)
     matched = matched_codes(reference, labels)
@@ -160,7 +161,6 @@ def matched_colour_codes(
 def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90) -> str | None:
     """One line of 'column: value · ...' per row (values cut at `width`), or None past the setting
     CLUSTERLAB_HOVER_TEXT_ROWS (the app then fetches a hovered row's text on demand)."""
-    from clustering.limits import HOVER_TEXT_ROWS
 
     if not columns or len(metadata) > HOVER_TEXT_ROWS.value():
         return None

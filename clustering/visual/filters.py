@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from clustering.data import column_kind, column_kinds
+from clustering.limits import FILTER_TOP_CATEGORIES
 
 NUMERIC_BINS = 24
-TOP_CATEGORIES = 15  # bars per category chart; the rest are one "other" bar
 CHARTS_DEFAULT = 4
 MISSING = "(missing)"
 OTHER = "(other)"
@@ -59,7 +59,7 @@ def filter_chart(values: pd.Series, column: str) -> FilterChart:
         kind = "numeric"
     else:
         text = values.astype(str).where(~missing, None)
-        top = text.value_counts().index[:TOP_CATEGORIES].tolist()
+        top = text.value_counts().index[: FILTER_TOP_CATEGORIES.whole()].tolist()
         if numeric:
             top = sorted(top, key=float)
         lookup = {name: i for i, name in enumerate(top)}

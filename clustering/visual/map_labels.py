@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clustering.visual.colours import NOISE_CODE
+from clustering.limits import MAP_LABELS_MAX
+from clustering.visual.colours import NOISE_CODE, colour_codes, shown_name
 
-MAP_LABELS_MAX = 300  # labels offered per view, largest groups first; more would never fit on screen
 FONT_MIN_PX = 12.0
 FONT_MAX_PX = 19.0
 
@@ -23,12 +23,13 @@ def label_text(entry: dict) -> str:
     return str(entry.get("label") or entry.get("name") or "")
 
 
-def map_labels(xy: np.ndarray, codes: np.ndarray, legend: list[dict], limit: int = MAP_LABELS_MAX) -> list[dict]:
+def map_labels(xy: np.ndarray, codes: np.ndarray, legend: list[dict], limit: int | None = None) -> list[dict]:
     """One label per coloured group: {code, text, x, y, rows, font, colour}, largest groups first.
 
     The anchor is the group's member nearest the group's median position, so a label sits on its points even
     for a curved or split group (a plain mean can fall in empty space). Noise gets no label.
     """
+    limit = MAP_LABELS_MAX.whole() if limit is None else limit
     xy = np.asarray(xy, dtype=np.float64)
     codes = np.asarray(codes).astype(np.int64)
     if len(xy) != len(codes) or not len(codes):
@@ -91,7 +92,6 @@ def place_labels(boxes: list[Box]) -> list[bool]:
 def level_labels(xy: np.ndarray, levels: list[np.ndarray], names: list[dict[int, str]] | None = None) -> list[dict]:
     """Labels of every level, coarse first, each tagged with its `level` (0 = coarsest): the map shows level 0
     zoomed out and finer levels as it zooms in (each doubling of the zoom, one level finer)."""
-    from clustering.visual.colours import colour_codes, shown_name
 
     out = []
     for index, labels in enumerate(levels):

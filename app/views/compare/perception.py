@@ -19,6 +19,7 @@ from clustering.evaluate.perception import (
     verdicts,
 )
 from clustering.evaluate.perception import advice as perception_advice
+from clustering.graph.neighbors import knn_graph
 from clustering.run.pipeline import prepared
 
 RAMP = [
@@ -130,7 +131,6 @@ def perception_section(chosen: Comparison, short: list[str]) -> None:
         with st.spinner("Measuring neighbourhoods…"):
             x = prepared(chosen.data, chosen.preprocess)
             faith = trustworthiness_continuity(x, chosen.xy, k=10)
-            from clustering.graph.neighbors import knn_graph
 
             kept = neighbourhood_preservation(
                 x, chosen.xy, k=10, high_neighbours=knn_graph(x, 10).indices

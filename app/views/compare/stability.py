@@ -11,6 +11,7 @@ from clustering.app.history import find_run
 from clustering.app.jobs import start_job
 from clustering.app.text import plain
 from clustering.app.views.compare.comparison import Comparison
+from clustering.run.sweep import stability as measure_stability
 
 
 def keep_stability(run_id: str, repeats: int, out: dict) -> None:
@@ -35,8 +36,6 @@ def stability_section(chosen: Comparison) -> None:
 
     if stability_run and s3.button("Measure stability", disabled="job" in st.session_state, key="measure-stability"):
         result = find_run(chosen.history, stability_run).result
-
-        from clustering.run.sweep import stability as measure_stability
 
         start_job(
             "stability",

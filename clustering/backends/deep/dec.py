@@ -20,7 +20,6 @@ from typing_extensions import override
 from clustering.backends.base import Param
 from clustering.backends.deep.base import DEEP_COMMON, DeepBackend
 from clustering.backends.deep.torch_core import (
-    REPLAY_SAMPLE,
     Replay,
     Trainer,
     TrainingProgress,
@@ -31,6 +30,7 @@ from clustering.backends.deep.torch_core import (
     target_distribution,
     torch_module,
 )
+from clustering.limits import DEEP_REPLAY_ROWS
 
 
 def _unset_projector(z: np.ndarray) -> np.ndarray:
@@ -177,7 +177,7 @@ class DEC(DeepBackend):
     def _start_replay(self, p: dict, z: np.ndarray, state: SelfTraining) -> Replay:
         """A fixed sample of rows whose 2-D positions and labels are recorded at every target update."""
         rng = np.random.default_rng(p["seed"])
-        sample = np.sort(rng.choice(len(z), size=min(REPLAY_SAMPLE, len(z)), replace=False))
+        sample = np.sort(rng.choice(len(z), size=min(DEEP_REPLAY_ROWS.whole(), len(z)), replace=False))
         state.project = replay_projector(z[sample])
         replay = Replay(sample=sample)
         replay.record(0, state.labels, state.project(z[sample]), 1.0, float("nan"))

@@ -92,6 +92,7 @@ class N2D(DeepBackend):
 
     def fit(self, X, y=None, progress: TrainingProgress | None = None, cancel: threading.Event | None = None):
         """Pretrain, UMAP the embedding, fit a Gaussian mixture there; labels by decreasing size."""
+        # deferred: the registry loads at every start; the engine loads on fit
         from sklearn.mixture import GaussianMixture
 
         p, trainer, model, z = self._pretrain(X, progress, cancel)
@@ -119,6 +120,7 @@ class N2D(DeepBackend):
 
     def predict(self, X, k: int = 10) -> np.ndarray:
         """Majority label of the k nearest training points in the autoencoder embedding."""
+        # deferred: the registry loads at every start; the engine loads on fit
         from sklearn.neighbors import KNeighborsClassifier
 
         classifier = KNeighborsClassifier(n_neighbors=min(k, len(self.embedding_))).fit(self.embedding_, self.labels_)

@@ -21,15 +21,16 @@ import numpy as np
 
 from clustering.cache import atomic_write, cache_dir
 from clustering.data import fingerprint_array
+from clustering.limits import DEEP_MAX_LAYERS, DEEP_MAX_WIDTH
 from clustering.progress import Cancelled
 
-REPLAY_SAMPLE = 5000
 # progress(stage, step, total, loss, changed_share)
 TrainingProgress = Callable[[str, int, int, float, float | None], None]
 
 
 def torch_module():
     """The torch module, imported on first use (the library loads without it)."""
+    # deferred: heavy (1 s to import); only the deep backends need it
     import torch
 
     return torch
@@ -62,20 +63,16 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed % 2**32)
 
 
-MAX_LAYERS = 8
-MAX_WIDTH = 20_000
-
-
 def hidden_problem(text: str) -> str | None:
     """What is wrong with an encoder-width list like '500,500,2000' (None when it is fine)."""
     parts = [part.strip() for part in str(text).split(",")]
     if not all(part.isdigit() for part in parts):
         return f"{text!r} is not a list of widths; write whole numbers separated by commas, like 500,500,2000"
     widths = [int(part) for part in parts]
-    if not 1 <= len(widths) <= MAX_LAYERS:
-        return f"give 1 to {MAX_LAYERS} layer widths, not {len(widths)}"
-    if min(widths) < 1 or max(widths) > MAX_WIDTH:
-        return f"each width must be between 1 and {MAX_WIDTH:,}"
+    if not 1 <= len(widths) <= DEEP_MAX_LAYERS.whole():
+        return f"give 1 to {DEEP_MAX_LAYERS.whole()} layer widths, not {len(widths)}"
+    if min(widths) < 1 or max(widths) > DEEP_MAX_WIDTH.whole():
+        return f"each width must be between 1 and {DEEP_MAX_WIDTH.whole():,}"
     return None
 
 
@@ -190,7 +187,7 @@ class TrainConfig:
 class Replay:
     """Labels at every target update, and 2-D positions of a fixed sample of embedded points."""
 
-    sample: np.ndarray  # row indices of the sample (≤ REPLAY_SAMPLE)
+    sample: np.ndarray  # row indices of the sample (≤ DEEP_REPLAY_ROWS)
     iterations: list[int] = field(default_factory=list)
     labels: list[np.ndarray] = field(default_factory=list)  # full label vectors (int16)
     positions: list[np.ndarray] = field(default_factory=list)  # (len(sample), 2) float32
@@ -347,6 +344,7 @@ def input_scale(x: np.ndarray) -> float:
 
 def kmeans_init(z: np.ndarray, n_clusters: int, seed: int, n_init: int = 20) -> tuple[np.ndarray, np.ndarray]:
     """k-means on the embedding: centres and labels, the start of self-training."""
+    # deferred: the registry loads at every start; the engine loads on fit
     from sklearn.cluster import KMeans
 
     model = KMeans(n_clusters=n_clusters, n_init=n_init, random_state=seed).fit(z)

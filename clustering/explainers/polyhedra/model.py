@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import milp
+from sklearn.cluster import KMeans, MiniBatchKMeans
 
 TOLERANCE = 1e-7
 MARGIN = 1e-3  # cuts are strict by this much (scaled units)
@@ -118,7 +119,6 @@ def make_units(z: np.ndarray, y: np.ndarray, max_units: int, seed: int = 0) -> U
     n = len(z)
     if n <= max_units:
         return Units(z.copy(), z.copy(), y.copy(), np.ones(n), [np.array([i]) for i in range(n)])
-    from sklearn.cluster import MiniBatchKMeans
 
     low, high, cluster, weight, members = [], [], [], [], []
     for k in np.unique(y):
@@ -140,7 +140,6 @@ def make_units(z: np.ndarray, y: np.ndarray, max_units: int, seed: int = 0) -> U
 
 def split_units(units: Units, z: np.ndarray, which: np.ndarray, seed: int = 0) -> Units:
     """Split the chosen groups in two (k-means) and rebuild their boxes."""
-    from sklearn.cluster import KMeans
 
     low, high, cluster, weight, members = [], [], [], [], []
     for u in range(len(units)):

@@ -8,7 +8,9 @@ import time
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint
+from sklearn.tree import DecisionTreeClassifier
 
+from clustering.explainers import trees
 from clustering.explainers.polyhedra.model import (
     MARGIN,
     TOLERANCE,
@@ -163,7 +165,6 @@ def _value(h: HalfSpace, units: Units, prize: np.ndarray, penalty: np.ndarray) -
 
 def initial_columns(z: np.ndarray, y: np.ndarray, units: Units, n_clusters: int, seed: int = 0) -> list[HalfSpace]:
     """Half-spaces from the paths of a CART tree, and each cluster's best axis-aligned bounding cuts."""
-    from sklearn.tree import DecisionTreeClassifier
 
     columns = []
     sample = np.random.default_rng(seed).choice(len(z), size=min(len(z), 20_000), replace=False)
@@ -195,7 +196,6 @@ def initial_columns(z: np.ndarray, y: np.ndarray, units: Units, n_clusters: int,
 def imm_columns(z: np.ndarray, y: np.ndarray, n_clusters: int) -> list[HalfSpace]:
     """The IMM tree's leaves as polyhedra (one leaf per cluster is one polyhedron): the description has
     at least the tree's accuracy at the tree's complexity, as the paper's comparison expects."""
-    from clustering.explainers import trees
 
     centres = trees.class_means(z, y, np.arange(n_clusters))
     root = trees.imm_tree(z, y, centres)
