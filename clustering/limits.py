@@ -157,6 +157,7 @@ PREPROCESSED_KEPT = Limit("CLUSTERLAB_PREPROCESSED_KEPT", 6, "preprocessed matri
 TEXT_MAX_CHARS = Limit(
     "CLUSTERLAB_TEXT_MAX_CHARS", 20_000, "characters of one text read for embedding (models read fewer tokens)"
 )
+HOVER_TEXT_CHARS = Limit("CLUSTERLAB_HOVER_TEXT_CHARS", 2_000, "characters of a row's text shown on hover (the whole)")
 EMBED_FAST_ADVISED_ROWS = Limit(
     "CLUSTERLAB_EMBED_FAST_ADVISED_ROWS", 20_000, "texts above which the fast text model is advised"
 )
@@ -177,6 +178,7 @@ ALL_LIMITS = (
     HOVER_TEXT_ROWS,
     CONFIDENCE_MAX_ROWS,
     TEXT_MAX_CHARS,
+    HOVER_TEXT_CHARS,
     EMBED_FAST_ADVISED_ROWS,
     KNN_EXACT_MAX_ROWS,
     KNN_RECALL_ROWS,

@@ -47,16 +47,18 @@ def render() -> None:
     hover_columns = c3.multiselect("Hover shows", list(data.metadata.columns), default=hover_default, key="hover-cols")
     xy = page_layout(data, preprocess, method)
     codes, legend, run_labels, shown_rows = colours(data, history, colour)
-    charts = chart_picker(data, st)
+    tools = st.columns([3, 1, 2, 2], vertical_alignment="bottom")  # one row, so the map sits above the fold
+    charts = chart_picker(data, tools[0])
     # the map's last reply, taken before anything is drawn, so a click's neighbours or a hovered row's text show
     # in this run (the component's value is in the session state under its key)
     view = shown_rows if shown_rows is not None else drawn_rows(data.n)
     view = view if view is not None else np.arange(data.n)
     take_reply(data, st.session_state.get(scatter_key(data, shown_rows)), view, xy, charts)
-    levels = zoom_labels(data, preprocess, xy, view, st) if shown_rows is None else None
-    matches = search(data)
+    levels = zoom_labels(data, preprocess, xy, view, tools[1]) if shown_rows is None else None
+    matches = search(data, tools[2])
     near = neighbours(data, preprocess)
-    uncertain = uncertain_marks(data, find_run(history, colour[4:]).result if colour.startswith("run:") else None)
+    active = find_run(history, colour[4:]).result if colour.startswith("run:") else None
+    uncertain = uncertain_marks(data, active, tools[3])
     marked = near if near is not None else matches if matches is not None else uncertain
     selection = draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method, charts, levels)
     neighbours_section(data, preprocess, run_labels)
@@ -136,10 +138,9 @@ def colours(data, history: list, colour: str):
     return codes, legend, run_labels, shown_rows
 
 
-def search(data) -> np.ndarray | None:
+def search(data, where) -> np.ndarray | None:
     """Rows whose text or metadata contains the search words (marked on the scatter), or None."""
-    s1, s2 = st.columns([3, 1])
-    query = s1.text_input(
+    query = where.text_input(
         "Search points",
         key="search",
         placeholder="a word of the text, or a metadata value",
@@ -147,8 +148,8 @@ def search(data) -> np.ndarray | None:
     )
     matches = search_rows(data.metadata, query) if query.strip() else None
     if matches is not None:
-        s2.metric("Matches", f"{len(matches):,}")
-        if len(matches) and st.button("Use the matches as the selection", key="search-select"):
+        where.caption(f"Matches: {len(matches):,}")
+        if len(matches) and where.button("Use the matches as the selection", key="search-select"):
             st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": matches}
     return matches
 
@@ -174,7 +175,7 @@ def draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns,
     if note:
         st.caption(note)
     focus = focus_row(data)
-    hover_text = hover_lines(data.metadata.iloc[view].reset_index(drop=True), hover_columns)
+    hover_text = hover_lines(data.metadata.iloc[view].reset_index(drop=True), hover_columns, whole=data.text_column)
     scatter(  # its reply was taken before drawing (render): the component's value is in the session state
         xy[view],
         codes,

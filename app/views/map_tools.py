@@ -106,7 +106,7 @@ def hover_detail(data: Dataset, columns: list[str]) -> dict | None:
     if not hovered or hovered["fingerprint"] != data.fingerprint or not columns:
         return None
 
-    text = hover_lines(data.metadata.iloc[[hovered["row"]]].reset_index(drop=True), columns)
+    text = hover_lines(data.metadata.iloc[[hovered["row"]]].reset_index(drop=True), columns, whole=data.text_column)
     return {"row": hovered["drawn"], "text": text or ""}
 
 
@@ -207,7 +207,7 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
     return level_labels(xy[view], shown, names)
 
 
-def uncertain_marks(data: Dataset, result) -> np.ndarray | None:
+def uncertain_marks(data: Dataset, result, where) -> np.ndarray | None:
     """The colouring run's uncertain rows (clustered, confidence under UNCERTAIN_BELOW), marked on the map when
     the toggle is on; a button makes them the selection."""
 
@@ -215,12 +215,11 @@ def uncertain_marks(data: Dataset, result) -> np.ndarray | None:
     if confidence is None or len(confidence) != data.n:
         return None
     rows = np.flatnonzero((result.labels >= 0) & (confidence < UNCERTAIN_BELOW))
-    c1, c2 = st.columns([3, 1])
-    shown = c1.toggle(
+    shown = where.toggle(
         f"Mark the {len(rows):,} uncertain rows (confidence under {UNCERTAIN_BELOW:g})",
         key="mark-uncertain",
         disabled=not len(rows),
     )
-    if shown and c2.button("Select them", key="uncertain-select"):
+    if shown and where.button("Select them", key="uncertain-select"):
         st.session_state["selection"] = {"fingerprint": data.fingerprint, "rows": rows}
     return rows if shown else None

@@ -324,7 +324,10 @@ def finish_content(
         c for c in dataset.metadata.columns if c not in ("row", dataset.text_column)
     ][: HOVER_COLUMNS.whole()]
     hover = hover_lines(
-        dataset.metadata.iloc[drawn].reset_index(drop=True), hover_columns[: HOVER_COLUMNS.whole()], width=80
+        dataset.metadata.iloc[drawn].reset_index(drop=True),
+        hover_columns[: HOVER_COLUMNS.whole()],
+        width=80,
+        whole=dataset.text_column,
     )
     images = None
     if dataset.image_shape is not None and len(drawn) <= IMAGE_MAX_ROWS.whole():

@@ -11,7 +11,7 @@ import pandas as pd
 
 from clustering.data import column_kind
 from clustering.evaluate.compare import matched_codes
-from clustering.limits import HOVER_TEXT_ROWS, SHOWN_NAME_CHARS
+from clustering.limits import HOVER_TEXT_CHARS, HOVER_TEXT_ROWS, SHOWN_NAME_CHARS
 
 NOISE_CODE = 65535
 NOISE_COLOUR = "#b8b8bd"
@@ -158,16 +158,18 @@ def matched_colour_codes(
     return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), shown_legend(legend)
 
 
-def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90) -> str | None:
-    """One line of 'column: value · ...' per row (values cut at `width`), or None past the setting
-    CLUSTERLAB_HOVER_TEXT_ROWS (the app then fetches a hovered row's text on demand)."""
+def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90, whole: str | None = None) -> str | None:
+    """One line of 'column: value · ...' per row (values cut at `width`; the `whole` column, the text, at
+    HOVER_TEXT_CHARS), or None past the setting CLUSTERLAB_HOVER_TEXT_ROWS (the app then fetches a hovered row's
+    text on demand)."""
 
     if not columns or len(metadata) > HOVER_TEXT_ROWS.value():
         return None
     parts = []
     for column in columns:
         text = metadata[column].astype(str).str.replace("\n", " ", regex=False).str.replace("\r", " ", regex=False)
-        text = text.where(text.str.len() <= width, text.str.slice(0, width - 1) + "…")
+        cut = HOVER_TEXT_CHARS.whole() if column == whole else width
+        text = text.where(text.str.len() <= cut, text.str.slice(0, cut - 1) + "…")
         parts.append(f"{column}: " + text)
     joined = parts[0]
     for part in parts[1:]:
