@@ -153,6 +153,9 @@ def main() -> None:
         found["million"] = million(args.rows, frame)
     show(found)
     out = ROOT / "benchmarks" / "results" / "text.json"
+    if out.exists():  # a run of one part keeps the other part's last figures
+        kept = json.loads(out.read_text())
+        found = {**kept, **{k: v for k, v in found.items() if v}}
     out.write_text(json.dumps(found, indent=2))
     print(f"\nwrote {out}")
 

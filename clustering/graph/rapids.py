@@ -18,9 +18,8 @@ DEVICES = ("auto", "cpu", "gpu")
 def unavailable() -> str | None:
     """Why RAPIDS cannot run here (None: it can)."""
     try:
+        # deferred: optional GPU libraries
         import cuml  # noqa: F401
-
-        # deferred: optional GPU library
         import cupy
     except ImportError as error:
         return f"RAPIDS is not installed ({error.name} missing; pip install clusterlab[rapids] on a CUDA machine)"
