@@ -11,7 +11,8 @@
    reason says how many of its clusters come back. Falling back to the level `clusterlab suggest` recommends was
    tried and measured worse: on the text sample (67 topics) resolution 1 is not reproducible and the fallback
    scored ARI 0.142 against 0.261 (then on 50 principal components; 0.246 on the vectors); on MNIST-test and
-   PBMC the suggested level scored 0.795 and 0.440 against 0.813 and 0.500. So auto keeps resolution 1 and says when its clusters are not reproducible.
+   PBMC the suggested level scored 0.795 and 0.440 against 0.813 and 0.500. So auto keeps resolution 1 and says
+   when its clusters are not reproducible.
 4. Confidence: calibrated from those resampled runs (`clustering.evidence.confidence`).
 
 What it chose and why is kept in the run's info (`auto`). Above CLUSTERLAB_CONFIDENCE_MAX_ROWS rows it does not
