@@ -54,7 +54,7 @@ def render() -> None:
     view = shown_rows if shown_rows is not None else drawn_rows(data.n)
     view = view if view is not None else np.arange(data.n)
     take_reply(data, st.session_state.get(scatter_key(data, shown_rows)), view, xy, charts)
-    levels = zoom_labels(data, preprocess, xy, view, tools[1]) if shown_rows is None else None
+    levels = zoom_labels(data, preprocess, xy, view, tools[1], run_labels) if shown_rows is None else None
     matches = search(data, tools[2])
     near = neighbours(data, preprocess)
     active = find_run(history, colour[4:]).result if colour.startswith("run:") else None

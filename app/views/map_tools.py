@@ -173,13 +173,17 @@ def cached_ladder(fingerprint: str, preprocess: str, _data: Dataset) -> list:
     return leiden_levels(_data, preprocess=preprocess)
 
 
-def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray, where) -> list[dict] | None:
-    """Labels by zoom, when asked: a ladder of Leiden levels, the coarse one zoomed out, finer ones zoomed in."""
+def zoom_labels(
+    data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray, where, run_labels: np.ndarray | None = None
+) -> list[dict] | None:
+    """Labels by zoom, when asked: the coloured run's own clusters at the first view (else the coarsest Leiden
+    level), then each finer level of the Leiden ladder for each doubling of the zoom, so zooming in names more."""
     if not where.toggle(
         "Labels by zoom",
         key="zoom-labels",
-        help="Names clusters at several levels of granularity (Leiden at resolutions 0.1 to 2): the coarsest "
-        "zoomed out, a finer level for each doubling of the zoom. Keywords name them when there is a text column.",
+        help="Names clusters at several levels of granularity: the coloured run's own clusters zoomed out, a finer "
+        "Leiden level (resolutions up to 2) for each doubling of the zoom. Keywords name them when there is a text "
+        "column.",
     ):
         return None
 
@@ -197,6 +201,9 @@ def zoom_labels(data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray
                 name=f"level {index + 1} of {len(results)} (Leiden, resolution {result.params['resolution']:g})",
             )
         st.rerun()
+    if run_labels is not None and len(run_labels) == data.n:  # the map's own clusters first, then finer levels
+        count = len(np.unique(run_labels[run_labels >= 0]))
+        levels = [np.asarray(run_labels), *(lv for lv in levels if len(np.unique(lv[lv >= 0])) > count)]
     names: list[dict[int, str]] = []
     if data.text_column:
         names = [keyword_labels(data.metadata[data.text_column], labels, top=2) for labels in levels]
