@@ -99,7 +99,7 @@ def million(rows: int, frame: pd.DataFrame) -> dict:
     stages["embed"] = time.perf_counter() - started
     data = Dataset(vectors, metadata=pd.DataFrame({"text": texts}), text_column="text")
     tick = time.perf_counter()
-    result = run(data, "leiden", {}, seed=0)
+    result = run(data, "leiden", {}, seed=0, sample="auto")  # as the CLI and the app run it
     stages["cluster"] = time.perf_counter() - tick
     tick = time.perf_counter()
     layout(vectors, "umap", seed=0, sample="auto")

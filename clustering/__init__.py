@@ -1,10 +1,10 @@
 """Clusterlab's library: cluster embeddings, see why, compare clusterings, report them.
 
 >>> import clustering as cl                                             # doctest: +SKIP
->>> data = cl.load_sample("digits")                                     # or cl.load("vectors.parquet")
->>> result = cl.cluster(data, "leiden", resolution=1.0, truth=data.labels())
->>> rules = cl.explain(cl.build_space(data, "pixels"), result.labels, "imm")
->>> cl.report(data, [result], "report.html", truth="label")
+>>> res = cl.cluster(df, "leiden", text="title")      # a DataFrame, file, array, AnnData or Dataset
+>>> res.table()                                       # cluster, name, keywords, confidence, metadata; by id
+>>> rules = res.explain()                             # rules per cluster in the most readable space
+>>> cl.report([res], "report.html")
 
 The names below load on first use (as scanpy and scikit-learn do), so `import clustering` stays instant; the
 verbs' packages are named apart from them (`run/`, `explainers/`, `reports/`), so a loaded package never hides one.
@@ -19,6 +19,7 @@ _PUBLIC = {
     "Dataset": "clustering.data",
     "DataError": "clustering.data",
     "ClusterResult": "clustering.result",
+    "Clustering": "clustering.api",
     "load": "clustering.io",
     "load_sample": "clustering.io.samples",
     "BACKENDS": "clustering.backends",
@@ -33,6 +34,7 @@ __all__ = [
     "BACKENDS",
     "EXPLAINERS",
     "ClusterResult",
+    "Clustering",
     "DataError",
     "Dataset",
     "build_space",
@@ -45,7 +47,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from clustering.api import cluster, compare, report
+    from clustering.api import Clustering, cluster, compare, report
     from clustering.backends import BACKENDS
     from clustering.data import DataError, Dataset
     from clustering.explainers import EXPLAINERS, build_space, explain

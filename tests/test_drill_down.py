@@ -38,5 +38,5 @@ def test_the_python_front_reports_a_drill_down_as_one(tmp_path):
 
     data = load_sample("digits")
     drill = run_subset(data, np.arange(200), "kmeans", {"n_clusters": 3, "seed": 0})
-    html = cl.report(data, [drill], tmp_path / "r.html", projection="pca")
+    html = cl.report([cl.Clustering(data, drill)], tmp_path / "r.html", projection="pca")
     assert "A drill-down: 200 of the data&#39;s 1,797 rows" in html
