@@ -10,7 +10,9 @@ import os
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from clustering.graph.preprocess import fit_range
 from clustering.labels import relabel_by_size, size_order
@@ -149,14 +151,22 @@ class Backend(ClusterMixin, BaseEstimator):
     def _params(self) -> dict[str, Any]:
         return self.checked(self.get_params())
 
-    @staticmethod
-    def _check_x(x: Any) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim != 2 or x.shape[0] < 2:
-            raise ValueError(f"expected a 2-D array with at least 2 rows, got shape {x.shape}")
-        if not np.isfinite(x).all():
-            raise ValueError("input contains NaN or infinite values")
-        return fit_range(x)  # values near 1e30 would overflow squared float32 distances
+    def _check_x(self, x: Any, reset: bool = True) -> np.ndarray:
+        """The input as float32 rows, checked as scikit-learn checks it (2-D, real, finite, at least 2 rows and
+        one feature; on fit it sets `n_features_in_`, on predict it must match it); sparse input is refused."""
+        if issparse(x):
+            raise TypeError(
+                f"{type(self).__name__} does not support sparse input: give a dense array (X.toarray()) or reduce it "
+                "first (TruncatedSVD)."
+            )
+        rows = 2 if reset else 1  # a fit needs two rows; one new row can be predicted
+        checked = validate_data(self, x, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=rows)
+        return fit_range(np.asarray(checked, dtype=np.float32))  # near 1e30, squared float32 distances overflow
+
+    def _check_predict(self, x: Any, fitted: str = "labels_") -> np.ndarray:
+        """`predict`'s input, once the estimator is fitted (NotFittedError before), checked against the fit's."""
+        check_is_fitted(self, fitted)
+        return self._check_x(x, reset=False)
 
     def fit_predict(self, X, y=None, **fit_params) -> np.ndarray:
         """Fit and return `labels_`."""

@@ -15,6 +15,8 @@ from typing_extensions import override
 
 from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
 
+EVOC_MIN_DIMS = 4  # evoc starts its node embedding from a PCA of at least 4 components of the data
+
 
 class EVoC(Backend):
     """EVoC: density clusters of a node embedding of the kNN graph; noise label; layers coarse to fine."""
@@ -121,6 +123,8 @@ class EVoC(Backend):
 
         p = self._params()
         x = self._check_x(X)
+        if x.shape[1] < EVOC_MIN_DIMS:  # zero columns leave every distance as it is, and give evoc's PCA start room
+            x = np.hstack([x, np.zeros((len(x), EVOC_MIN_DIMS - x.shape[1]), dtype=np.float32)])
         model = Model(
             noise_level=p["noise_level"],
             base_min_cluster_size=p["base_min_cluster_size"],

@@ -103,6 +103,6 @@ class KMeans(Backend):
 
     @override
     def predict(self, X) -> np.ndarray:
-        x = np.asarray(X, dtype=np.float32)
+        x = self._check_predict(X)
         d2 = ((x[:, None, :] - self.cluster_centers_[None]) ** 2).sum(-1)
         return d2.argmin(axis=1).astype(np.int32)

@@ -7,6 +7,7 @@ import threading
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import TransformerMixin
 from typing_extensions import override
 
 from clustering.backends.base import SEED, Backend, Param, by_size, memory_refusal
@@ -55,12 +56,17 @@ DEEP_COMMON = (
 )
 
 
-class DeepBackend(Backend):
+class DeepBackend(TransformerMixin, Backend):
     """Base of DEC, IDEC and N2D: an autoencoder pretrained on the data, then a method's clustering step."""
 
     accepts_callbacks: ClassVar[bool] = True
     stage_spans: ClassVar[dict[str, tuple[float, float]]] = {"pretrain": (0.0, 0.45), "cluster": (0.45, 1.0)}
     schema: ClassVar[tuple[Param, ...]] = DEEP_COMMON
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the encoder computes in float32
+        return tags
 
     def __init__(
         self,
@@ -132,7 +138,7 @@ class DeepBackend(Backend):
     def transform(self, X) -> np.ndarray:
         """Embedding of new points by the fitted encoder."""
         torch = torch_module()
-        x = torch.as_tensor(np.asarray(X, dtype=np.float32) * np.float32(self.config_["input_scale"]))
+        x = torch.as_tensor(self._check_predict(X, "model_") * np.float32(self.config_["input_scale"]))
         self.model_.eval()
         with torch.no_grad():
             return self.model_.encoder(x).numpy()

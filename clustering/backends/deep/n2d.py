@@ -120,11 +120,12 @@ class N2D(DeepBackend):
 
     def predict(self, X, k: int = 10) -> np.ndarray:
         """Majority label of the k nearest training points in the autoencoder embedding."""
+        x = self._check_predict(X)
         # deferred: the registry loads at every start; the engine loads on fit
         from sklearn.neighbors import KNeighborsClassifier
 
         classifier = KNeighborsClassifier(n_neighbors=min(k, len(self.embedding_))).fit(self.embedding_, self.labels_)
-        return classifier.predict(self.transform(X)).astype(np.int32)
+        return classifier.predict(self.transform(x)).astype(np.int32)
 
     def _extra(self) -> dict[str, np.ndarray]:
         return {"embedding": self.embedding_, "labels": self.labels_}
