@@ -73,6 +73,8 @@ def test_clusterlab_app_file_opens_on_the_named_map(page, tmp_path):
         legend = map_names(page, url)
         assert "Edits of auto make a new run" in page.locator("body").inner_text()  # the auto run, kept
         assert any(word in legend for word in ("pet", "market", "match")), legend  # named by the text's words
+        box = page.locator("iframe[title*='clusterlab_scatter']").last.bounding_box()
+        assert box["y"] < 450  # the map above the fold at 1600 x 1000, its tools in one row above it
         page.screenshot(path=str(ARTIFACTS / "30-app-file-map.png"))
     finally:
         process.terminate()
@@ -101,6 +103,7 @@ def test_an_uploaded_table_of_texts_is_embedded_from_the_data_page(page, tmp_pat
         server.stop()
 
 
+@pytest.mark.slow  # builds and installs the wheel (40 s): `make test-slow`
 def test_the_installed_wheel_serves_clusterlab_app_from_any_folder(page, tmp_path):
     """The wheel in a new virtual environment outside the checkout (its dependencies seen through a .pth file, so
     nothing is downloaded): `clusterlab app docs.csv` from a temporary folder draws the file's map."""

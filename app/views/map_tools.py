@@ -182,7 +182,7 @@ def zoom_labels(
         "Labels by zoom",
         key="zoom-labels",
         help="Names clusters at several levels of granularity: the coloured run's own clusters zoomed out, a finer "
-        "Leiden level (resolutions up to 2) for each doubling of the zoom. Keywords name them when there is a text "
+        "Leiden level (Leiden's map ladder) for each doubling of the zoom. Keywords name them when there is a text "
         "column.",
     ):
         return None

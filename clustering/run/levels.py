@@ -1,6 +1,6 @@
 """Levels of granularity: one method at several settings, coarse to fine, on the shared kNN graph.
 
-Leiden's levels are resolutions (0.1 to 2 for the map's labels by zoom, `clustering.visual.map_labels`); any
+Leiden's levels are resolutions (its class's `map_ladder` for the map's labels by zoom); any
 method whose backend declares a `ladder` has one (HDBSCAN: minimum cluster sizes, its condensed tree built
 again at each; the k-methods: k). A level that adds no cluster to a coarser one is dropped.
 """
