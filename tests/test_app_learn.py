@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 from test_app import app
 
 from clustering.app import projector
@@ -22,6 +23,7 @@ def shown(at) -> str:
     return "\n".join(info.value.replace("\\", "") for info in at.info)
 
 
+@pytest.mark.slow  # 46 s; the lesson facts are tested step by step in test_lessons.py
 def test_digits_lesson_every_sentence_comes_from_its_step(tmp_path, monkeypatch):
     monkeypatch.setenv("CLUSTERLAB_HOME", str(tmp_path))
     at = app("learn").run()

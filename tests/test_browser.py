@@ -311,6 +311,7 @@ def frames_of(page, count: int, timeout: float = 180) -> list:
     return frames
 
 
+@pytest.mark.slow  # a minute; Compare (AppTest) and the lessons' facts (test_lessons.py) stay in the fast suite
 def test_lesson_comparison_and_compare_page_with_three_runs(server, page, tmp_path):
     page.goto(server.url)
     wait_for_text(page, "Sample datasets", 60)

@@ -385,6 +385,7 @@ def test_cli_cluster_in_memory_with_sample_and_layout(tmp_path, capsys):
     assert list(pd.read_parquet(tmp_path / "xy.parquet").columns) == ["row", "x", "y"]
 
 
+@pytest.mark.slow  # two LocalClusters of its own (57 s); the module-scoped cluster tests Dask in the fast suite
 def test_cli_out_of_core_and_sweep_on_a_local_cluster(tmp_path, capsys):
     x, truth = blobs(20_000)
     write_folder(tmp_path / "pq", x, truth)
