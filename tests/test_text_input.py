@@ -75,6 +75,10 @@ def test_the_default_model_is_minilm_from_its_package_and_separates_topics(tmp_p
     from clustering.evaluate.metrics import ari
 
     assert ari(truth, result.labels) > 0.9
+    texts = [f"{t} {word}" for t in data.metadata["body"] for word in ("now", "then", "here")]  # 54: two batches
+    one, _ = embed_texts(texts, "minilm", use_cache=False)
+    two, _ = embed_texts(texts, "minilm", use_cache=False)
+    assert np.array_equal(one, two)  # the same bits run to run: batches are fixed, not sized by time
 
 
 def test_the_cache_returns_the_same_vectors_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
@@ -84,6 +88,9 @@ def test_the_cache_returns_the_same_vectors_and_a_damaged_cache_is_rebuilt(tmp_p
     first, info = embed_texts(texts, model)
     again, cached = embed_texts(texts, model)
     assert not info.cached and cached.cached and np.array_equal(first, again)
+    fresh_a, _ = embed_texts(texts, model, use_cache=False)  # fixed batches: the same bits without the cache too
+    fresh_b, _ = embed_texts(texts, model, use_cache=False)
+    assert np.array_equal(fresh_a, fresh_b)
     other, changed = embed_texts([*texts[:-1], "A different last text"], model)
     assert not changed.cached and changed.key != info.key
     (file,) = [p for p in (tmp_path / "cache" / "embeddings").glob("embed-*.npz") if info.key in p.name]

@@ -18,7 +18,10 @@ from clustering.embed.models import TextModel, load_model
 from clustering.limits import TEXT_MAX_CHARS
 from clustering.progress import Progress, check_cancel
 
-BATCH_SECONDS = 0.5  # a batch is sized to take about this long, so Cancel answers within a second
+# texts per batch, fixed (so the same texts give the same bits on one machine), small enough that a batch takes
+# well under a second and Cancel answers within one: MiniLM reads up to 256 tokens a text, WordLlama only looks up
+BATCH_TEXTS = {"fast": 2048}
+DEFAULT_BATCH_TEXTS = 32
 
 
 @dataclass
@@ -118,17 +121,16 @@ def embed_texts(
 def _encode(
     bounded: list[str], texts: list[str], model: TextModel, progress: Progress | None, cancel: threading.Event | None
 ) -> tuple[np.ndarray, int]:
-    """Encode in batches of similar length (little padding), sized by the speed seen so far."""
+    """Encode in fixed-size batches of similar length (little padding)."""
     n = len(bounded)
     order = np.argsort([len(t) for t in bounded], kind="stable")
     vectors: np.ndarray | None = None
     truncated = sum(len(t) > len(b) for t, b in zip(texts, bounded, strict=True))
-    start, size, began = 0, 16, time.perf_counter()
+    start, size, began = 0, BATCH_TEXTS.get(model.spec, DEFAULT_BATCH_TEXTS), time.perf_counter()
     while start < n:
         check_cancel(cancel, f"embedding text {start + 1:,} of {n:,}")
         rows = order[start : start + size]
         batch = [bounded[i] for i in rows]
-        tick = time.perf_counter()
         encoded = model.encode(batch)
         counts = model.token_counts([b for i, b in zip(rows, batch, strict=True) if len(texts[i]) == len(b)])
         truncated += int((counts > model.max_tokens).sum())
@@ -136,8 +138,6 @@ def _encode(
             vectors = np.empty((n, encoded.shape[1]), dtype=np.float32)
         vectors[rows] = encoded
         start += len(rows)
-        took = time.perf_counter() - tick
-        size = int(np.clip(size * BATCH_SECONDS / max(took, 1e-3), 8, 4096))
         if progress is not None:
             elapsed = time.perf_counter() - began
             speed = start / max(elapsed, 1e-9)
