@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -124,6 +125,38 @@ def _folder_digest(path: Path) -> str:
 
 
 def _sentence_transformer(spec: str, name: str, version: str, path: Path) -> TextModel:
+    """A sentence-transformers model whose weights load on the first text encoded, so vectors read from the cache
+    never load torch (3 s, and the model itself)."""
+    loaded: list = []
+
+    def model():
+        if not loaded:
+            loaded.append(_load_weights(spec, path))
+        return loaded[0]
+
+    max_tokens = _configured_max_tokens(path) or int(model().max_seq_length or 512)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        vectors = model().encode(texts, batch_size=len(texts), show_progress_bar=False, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def token_counts(texts: list[str]) -> np.ndarray:
+        ids = model().tokenizer(texts, add_special_tokens=True, truncation=True, max_length=max_tokens + 1)
+        return np.array([len(i) for i in ids["input_ids"]])
+
+    return TextModel(spec, name, version, max_tokens, encode, token_counts)
+
+
+def _configured_max_tokens(path: Path) -> int | None:
+    """The token limit a sentence-transformers folder declares (sentence_bert_config.json), or None."""
+    try:
+        value = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8")).get("max_seq_length")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return int(value) if isinstance(value, int) and value > 0 else None
+
+
+def _load_weights(spec: str, path: Path):
     # deferred: sentence-transformers loads torch and transformers (3 s); only text input needs them
     try:
         import transformers
@@ -136,23 +169,11 @@ def _sentence_transformer(spec: str, name: str, version: str, path: Path) -> Tex
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
     try:
-        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except Exception as error:  # a damaged or partial folder: say which
         raise DataError(
             f"text model {spec}: could not be loaded from {path} ({type(error).__name__}: {error})."
         ) from error
-    max_tokens = int(model.max_seq_length or 512)
-    tokenizer = model.tokenizer
-
-    def encode(texts: list[str]) -> np.ndarray:
-        vectors = model.encode(texts, batch_size=len(texts), show_progress_bar=False, normalize_embeddings=True)
-        return np.asarray(vectors, dtype=np.float32)
-
-    def token_counts(texts: list[str]) -> np.ndarray:
-        ids = tokenizer(texts, add_special_tokens=True, truncation=True, max_length=max_tokens + 1)["input_ids"]
-        return np.array([len(i) for i in ids])
-
-    return TextModel(spec, name, version, max_tokens, encode, token_counts)
 
 
 def _fast() -> TextModel:
