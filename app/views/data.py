@@ -11,7 +11,7 @@ import streamlit as st
 from clustering.app import projects
 from clustering.app.dataref import UPLOAD, current_ref, upload_ref
 from clustering.app.jobs import show_job, start_job
-from clustering.app.page import page_setup
+from clustering.app.page import page_setup, show_flash
 from clustering.app.state import cached_upload, choose_sample, dataset, sample_caption, upload_digest
 from clustering.app.text import plain
 from clustering.app.views.out_of_core import section
@@ -49,6 +49,7 @@ def embed_form(error: NeedsEmbedding) -> None:
         f"{error.rows:,} rows and no numeric columns: the text can be embedded into vectors here, on this machine "
         "(the models ship with Clusterlab; nothing is downloaded)."
     )
+    show_flash()  # a refused embedding (empty texts, a missing model) says why here
     show_job()
     advised = "fast" if error.rows > EMBED_FAST_ADVISED_ROWS.whole() else DEFAULT_MODEL
     with st.form("embed-form"):
