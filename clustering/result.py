@@ -102,7 +102,7 @@ def json_safe(value):
 
 def short_params(params: dict, limit: int = 3) -> str:
     """The first `limit` parameters as 'k=v, ...' text."""
-    shown = [f"{k}={v}" for k, v in params.items() if k != "seed"][:limit]
+    shown = [f"{k}={v}" for k, v in params.items() if k not in ("seed", "random_state")][:limit]
     return ", ".join(shown)
 
 

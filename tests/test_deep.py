@@ -104,14 +104,14 @@ def test_cancel_stops_within_an_epoch(digits01):
             cancel.set()
 
     with pytest.raises(Cancelled):
-        DEC(hidden="64,64,128", pretrain_epochs=50, seed=11).fit(data.vectors, progress=progress, cancel=cancel)
+        DEC(hidden="64,64,128", pretrain_epochs=50, random_state=11).fit(data.vectors, progress=progress, cancel=cancel)
     assert steps[-1] == ("pretrain", 2)
 
 
 def test_progress_reports_loss_and_changed_share(digits01):
     data, _ = digits01
     events = []
-    DEC(hidden="64,64,128", pretrain_epochs=3, max_iter=120, update_interval=40, seed=5).fit(
+    DEC(hidden="64,64,128", pretrain_epochs=3, max_iter=120, update_interval=40, random_state=5).fit(
         data.vectors, progress=lambda *event: events.append(event)
     )
     stages = [e[0] for e in events]

@@ -35,3 +35,31 @@ def test_every_backend_passes_scikit_learns_estimator_checks(name):
     assert not [line for line, r in zip(failed, [r for r in results if r["status"] == "failed"], strict=True)
                 if not accepted(r)], "\n".join(failed)  # fmt: skip
     assert len(results) >= 40  # the checks ran
+
+
+SEEDED = [name for name, backend in BACKENDS.items() if any(p.name == "random_state" for p in backend.schema)]
+
+
+@pytest.mark.parametrize("name", [n for n in SEEDED if n not in DEEP])
+def test_stochastic_backends_take_random_state_as_scikit_learn_seeds_them(name):
+    from sklearn.utils import estimator_checks
+
+    backend = BACKENDS[name]()
+    estimator_checks.set_random_state(backend, 7)  # scikit-learn's seeding helper: a no-op without random_state
+    assert backend.get_params()["random_state"] == 7
+    assert backend.set_params(random_state=3).random_state == 3
+
+
+def test_seed_is_still_read_so_saved_parameters_replay_identically():
+    import numpy as np
+
+    from clustering.data import Dataset
+    from clustering.run.pipeline import run
+
+    x = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    data = Dataset(x)
+    former = run(data, "kmeans", {"n_clusters": 5, "seed": 4})  # a params dict written before the rename
+    renamed = run(data, "kmeans", {"n_clusters": 5, "random_state": 4})
+    assert former.params["random_state"] == renamed.params["random_state"] == 4 and former.seed == 4
+    assert np.array_equal(former.labels, renamed.labels)
+    assert BACKENDS["leiden"].checked({"seed": 9})["random_state"] == 9 and "seed" not in BACKENDS["leiden"].checked({})

@@ -141,7 +141,7 @@ def test_any_valid_value_gives_a_valid_run_or_a_clear_refusal(method, data):
     from clustering.run.pipeline import run_array
 
     backend = BACKENDS[method]
-    param = data.draw(st.sampled_from([p for p in backend.schema if p.name not in ("seed",)]))
+    param = data.draw(st.sampled_from([p for p in backend.schema if p.name not in ("random_state",)]))
     if param.name in ("max_iter", "n_init", "n_iterations"):
         value = data.draw(st.integers(int(param.low or 1), 5))
     elif param.name in ("reduction", "implementation") and method == "hdbscan":

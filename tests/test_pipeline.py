@@ -34,7 +34,7 @@ def test_the_core_refuses_a_hopeless_run_with_the_reason():
 
 
 def test_a_seed_given_to_run_overrides_the_schemas():
-    assert checked_params("kmeans", {"seed": 1}, seed=7)["seed"] == 7
+    assert checked_params("kmeans", {"seed": 1}, seed=7)["random_state"] == 7
     x, _ = blobs()
     data = Dataset(x)
     a = run(data, "kmeans", {"n_clusters": 4, "seed": 5})

@@ -425,7 +425,7 @@ def test_the_method_seed_chooses_the_sample_when_no_seed_is_given():
     data = Dataset(vectors=x, name="b")
     a = run(data, "kmeans", {"n_clusters": 5, "seed": 1}, sample=300)
     b = run(data, "kmeans", {"n_clusters": 5}, seed=1, sample=300)
-    assert a.params["seed"] == 1 and np.array_equal(a.labels, b.labels)
+    assert a.params["random_state"] == 1 and np.array_equal(a.labels, b.labels)
 
 
 def test_a_full_fit_lays_out_a_sample_above_the_layout_limit(monkeypatch):

@@ -23,7 +23,7 @@ def test_sweep_reports_and_extends_from_cache(blobs):
     # extending the sweep: the earlier values are already cached
     import json
 
-    params = {"n_clusters": 4, "n_init": 10, "max_iter": 300, "algorithm": "auto", "seed": 0}
+    params = {"n_clusters": 4, "n_init": 10, "max_iter": 300, "algorithm": "auto", "random_state": 0}
     assert _cache_path(data.fingerprint + "none", "kmeans", json.dumps(params, sort_keys=True), 0).exists()
 
 

@@ -314,7 +314,7 @@ def layers_button(data, result, run_id: str) -> None:
     layers = result.info.get("layers") or []
     label = f"Keep this run's {len(layers)} layers as runs ({', '.join(map(str, sorted(layers)))} clusters)"
     if st.button(label, key=f"{method}-layers-{run_id}", disabled="job" in st.session_state):
-        params = {k: v for k, v in result.params.items() if k not in ("layer", "seed")}
+        params = {k: v for k, v in result.params.items() if k not in ("layer", "seed", "random_state")}
         kwargs = {"dataset": data, "method": method, "params": params, "preprocess": result.preprocess}
         start_job(
             f"{title}: layers",
@@ -331,7 +331,7 @@ def sweep_section(data, preprocess: str, method: str, params: dict, problem: str
     """Sweep one numeric parameter: clusters and stability across seeds and 80% subsamples."""
     backend = BACKENDS[method]
     with st.expander("Sweep a parameter (clusters and stability across seeds and 80% subsamples)"):
-        numeric = [p for p in backend.schema if p.kind in (int, float) and not p.nullable and p.name != "seed"]
+        numeric = [p for p in backend.schema if p.kind in (int, float) and not p.nullable and p.name != "random_state"]
         if not numeric:
             st.caption("This method has no numeric parameter to sweep.")
         else:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from typing_extensions import override
 
-from clustering.backends.base import SEED, Backend
+from clustering.backends.base import RANDOM_STATE, Backend
 from clustering.backends.leiden import Leiden
 from clustering.evidence.confidence import (
     REPRODUCIBLE,
@@ -55,10 +55,10 @@ class Auto(Backend):
     name = "auto"
     title = "Auto (chosen from the evidence)"
     description = "PCA 50 when wide, Leiden at modularity's level checked by resampling; says why; calibrated."
-    schema = (SEED,)
+    schema = (RANDOM_STATE,)
 
-    def __init__(self, seed=0):
-        self.seed = seed
+    def __init__(self, random_state=0):
+        self.random_state = random_state
 
     @classmethod
     @override
@@ -67,7 +67,7 @@ class Auto(Backend):
 
     def _leiden(self, x: np.ndarray, resolution: float, seed: int, knn=None) -> np.ndarray:
 
-        return Leiden(resolution=resolution, seed=seed).fit(x, knn=knn).labels_
+        return Leiden(resolution=resolution, random_state=seed).fit(x, knn=knn).labels_
 
     def _resampled(self, x: np.ndarray, knn, resolution: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Leiden at `resolution` with three other seeds (same graph) and on four seeded 80% subsamples."""
@@ -98,7 +98,7 @@ class Auto(Backend):
     @override
     def fit(self, X, y=None):
 
-        seed = int(self._params()["seed"])
+        seed = int(self._params()["random_state"])
         x = self._check_x(X)
         unit = unit_rows(x)
         reduced = x.shape[1] > WIDE and not unit

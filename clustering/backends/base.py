@@ -21,7 +21,7 @@ from clustering.progress import Cancelled
 
 __all__ = [
     "METRIC",
-    "SEED",
+    "RANDOM_STATE",
     "Backend",
     "Cancelled",
     "Param",
@@ -34,16 +34,17 @@ __all__ = [
 
 
 CHOOSE_K = "it is not found from the data: choose it (the default is only a start; a sweep shows how it matters)"
-SEED = Param(
-    "seed",
+RANDOM_STATE = Param(
+    "random_state",
     int,
     0,
-    "random seed; the same seed gives the same labels",
+    "random seed; the same seed gives the same labels (`seed`, its name before 2026-12, is still read)",
     low=0,
     high=2**31 - 1,
     label="Seed",
     advanced=True,
 )
+FORMER_NAMES = {"seed": "random_state"}  # every backend's former names: `seed` became scikit-learn's `random_state`
 METRIC = Param(
     "metric",
     str,
@@ -77,9 +78,9 @@ class Backend(ClusterMixin, BaseEstimator):
     accepts_callbacks: ClassVar[bool] = False  # fit takes progress= and cancel= (long methods)
     # with accepts_callbacks: the share of the fit's progress bar each named training stage spans
     stage_spans: ClassVar[dict[str, tuple[float, float]]] = {}
-    aliases: ClassVar[dict[str, str]] = {}
+    aliases: ClassVar[dict[str, str]] = {}  # former parameter names, still read (saved configs and projects)
     full_fit_rows: ClassVar[int] = 200_000  # above this, sample="auto" fits on `sample_rows` random rows
-    sample_rows: ClassVar[int] = 50_000  # former parameter names, still read (saved configs and projects)
+    sample_rows: ClassVar[int] = 50_000  # rows of that sample
     # The family's ladder of levels, coarse to fine: (parameter, values); `suggest` and the levels read it here.
     ladder: ClassVar[tuple[str, tuple] | None] = None
     has_layers: ClassVar[bool] = False  # one fit gives several levels (`artifacts["layers"]`, coarse to fine)
@@ -104,7 +105,8 @@ class Backend(ClusterMixin, BaseEstimator):
     @classmethod
     def checked(cls, params: dict[str, Any]) -> dict[str, Any]:
         """Full, validated parameter dict (defaults filled in); unknown names are refused."""
-        renamed = {cls.aliases.get(name, name): value for name, value in params.items()}
+        former = {**FORMER_NAMES, **cls.aliases}
+        renamed = {former.get(name, name): value for name, value in params.items()}
         return check_params(cls.name, cls.schema, renamed)
 
     @classmethod

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from typing_extensions import override
 
-from clustering.backends.base import SEED, Backend, Param
+from clustering.backends.base import RANDOM_STATE, Backend, Param
 from clustering.backends.hdbscan import HDBSCAN
 from clustering.backends.kmeans import KMeans
 from clustering.backends.leiden import Leiden
@@ -58,14 +58,14 @@ class ConsensusEnsemble(Backend):
             label="Seeds per level",
             advanced=True,
         ),
-        SEED,
+        RANDOM_STATE,
     )
 
-    def __init__(self, n_neighbors=15, resolution=1.0, seeds=3, seed=0):
+    def __init__(self, n_neighbors=15, resolution=1.0, seeds=3, random_state=0):
         self.n_neighbors = n_neighbors
         self.resolution = resolution
         self.seeds = seeds
-        self.seed = seed
+        self.random_state = random_state
 
     @classmethod
     @override
@@ -86,12 +86,14 @@ class ConsensusEnsemble(Backend):
         found: list[tuple[str, np.ndarray]] = []
         for resolution in RESOLUTIONS:
             for s in range(p["seeds"]):
-                model = Leiden(n_neighbors=p["n_neighbors"], resolution=resolution, seed=p["seed"] + s)
-                found.append((f"leiden {resolution:g} seed {p['seed'] + s}", model.fit(x, knn=knn).labels_))
+                model = Leiden(n_neighbors=p["n_neighbors"], resolution=resolution, random_state=p["random_state"] + s)
+                found.append((f"leiden {resolution:g} seed {p['random_state'] + s}", model.fit(x, knn=knn).labels_))
         middle = found[p["seeds"]][1]  # resolution 1, first seed
         k = max(2, int(len(np.unique(middle[middle >= 0]))))
-        found.append((f"kmeans k={k}", KMeans(n_clusters=min(k, len(x)), seed=p["seed"]).fit(x).labels_))
-        found.append(("hdbscan", HDBSCAN(seed=p["seed"]).fit(x, knn=knn).labels_))
+        found.append(
+            (f"kmeans k={k}", KMeans(n_clusters=min(k, len(x)), random_state=p["random_state"]).fit(x).labels_)
+        )
+        found.append(("hdbscan", HDBSCAN(random_state=p["random_state"]).fit(x, knn=knn).labels_))
         return found
 
     @override
@@ -99,14 +101,14 @@ class ConsensusEnsemble(Backend):
 
         p = self._params()
         x = self._check_x(X)
-        knn = reuse_or_build(knn, x, p["n_neighbors"], "euclidean", seed=p["seed"])
+        knn = reuse_or_build(knn, x, p["n_neighbors"], "euclidean", seed=p["random_state"])
         members = self.members(x, knn)
         found = consensus(
             knn,
             [labels for _, labels in members],
             [name for name, _ in members],
             resolution=p["resolution"],
-            seed=p["seed"],
+            seed=p["random_state"],
         )
         self.labels_ = found.labels
         self.probabilities_ = found.agreement.astype(np.float32)

@@ -13,7 +13,7 @@ import time
 import numpy as np
 from typing_extensions import override
 
-from clustering.backends.base import SEED, Backend, Param, memory_refusal, relabel_by_size
+from clustering.backends.base import RANDOM_STATE, Backend, Param, memory_refusal, relabel_by_size
 
 EVOC_MIN_DIMS = 4  # evoc starts its node embedding from a PCA of at least 4 components of the data
 
@@ -86,7 +86,7 @@ class EVoC(Backend):
             label="Layer (-1: EVoC's choice)",
             advanced=True,
         ),
-        SEED,
+        RANDOM_STATE,
     )
 
     def __init__(
@@ -98,7 +98,7 @@ class EVoC(Backend):
         min_samples=5,
         n_epochs=50,
         layer=-1,
-        seed=0,
+        random_state=0,
     ):
         self.noise_level = noise_level
         self.base_min_cluster_size = base_min_cluster_size
@@ -107,7 +107,7 @@ class EVoC(Backend):
         self.min_samples = min_samples
         self.n_epochs = n_epochs
         self.layer = layer
-        self.seed = seed
+        self.random_state = random_state
 
     @classmethod
     @override
@@ -132,7 +132,7 @@ class EVoC(Backend):
             n_neighbors=p["n_neighbors"],
             min_samples=p["min_samples"],
             n_epochs=p["n_epochs"],
-            random_state=p["seed"],
+            random_state=p["random_state"],
         )
         raw = np.asarray(model.fit_predict(x))
         strengths = np.asarray(model.membership_strengths_, dtype=np.float32)
@@ -163,5 +163,5 @@ def warm() -> float:
     start = time.perf_counter()
     x = np.random.default_rng(0).normal(size=(300, 16)).astype(np.float32)
     x[150:] += 3
-    EVoC(seed=0).fit(x)
+    EVoC(random_state=0).fit(x)
     return time.perf_counter() - start

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from typing_extensions import override
 
-from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, ParamError, by_size, memory_refusal
+from clustering.backends.base import CHOOSE_K, RANDOM_STATE, Backend, Param, ParamError, by_size, memory_refusal
 
 
 class GMM(Backend):
@@ -48,16 +48,16 @@ class GMM(Backend):
             label="Covariance regularisation",
             advanced=True,
         ),
-        SEED,
+        RANDOM_STATE,
     )
 
-    def __init__(self, n_components=8, covariance_type="full", n_init=1, max_iter=200, reg_covar=1e-6, seed=0):
+    def __init__(self, n_components=8, covariance_type="full", n_init=1, max_iter=200, reg_covar=1e-6, random_state=0):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.n_init = n_init
         self.max_iter = max_iter
         self.reg_covar = reg_covar
-        self.seed = seed
+        self.random_state = random_state
 
     @classmethod
     @override
@@ -82,7 +82,7 @@ class GMM(Backend):
             n_init=p["n_init"],
             max_iter=p["max_iter"],
             reg_covar=p["reg_covar"],
-            random_state=p["seed"],
+            random_state=p["random_state"],
         )
         try:
             raw = model.fit_predict(x.astype(np.float64))

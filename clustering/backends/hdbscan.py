@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from typing_extensions import override
 
-from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
+from clustering.backends.base import METRIC, RANDOM_STATE, Backend, Param, relabel_by_size
 from clustering.graph import rapids
 from clustering.graph.neighbors import KNNGraph
 from clustering.graph.projection import pca_embed, umap_embed
@@ -123,7 +123,7 @@ class HDBSCAN(Backend):
             advanced=True,
         ),
         METRIC,
-        SEED,
+        RANDOM_STATE,
     )
 
     @classmethod
@@ -148,7 +148,7 @@ class HDBSCAN(Backend):
         implementation="auto",
         device="auto",
         metric="euclidean",
-        seed=0,
+        random_state=0,
     ):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
@@ -160,7 +160,7 @@ class HDBSCAN(Backend):
         self.implementation = implementation
         self.device = device
         self.metric = metric
-        self.seed = seed
+        self.random_state = random_state
 
     def reduce(self, x: np.ndarray, knn: KNNGraph | None = None) -> np.ndarray:
         """The space HDBSCAN runs in."""
@@ -174,16 +174,16 @@ class HDBSCAN(Backend):
                 return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
             return x
         if reduction == "pca":
-            return pca_embed(x, p["reduce_dims"], seed=p["seed"])
+            return pca_embed(x, p["reduce_dims"], seed=p["random_state"])
         if use_gpu(p["device"]) and p["metric"] == "euclidean":
-            return rapids.umap(x, p["reduce_dims"], p["umap_neighbors"], 0.0, p["seed"])
+            return rapids.umap(x, p["reduce_dims"], p["umap_neighbors"], 0.0, p["random_state"])
         return umap_embed(
             x,
             n_components=p["reduce_dims"],
             n_neighbors=p["umap_neighbors"],
             min_dist=0.0,
             metric=p["metric"],
-            seed=p["seed"],
+            seed=p["random_state"],
             knn=knn,
         )
 

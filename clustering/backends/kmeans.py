@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from typing_extensions import override
 
-from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, by_size, memory_refusal
+from clustering.backends.base import CHOOSE_K, RANDOM_STATE, Backend, Param, by_size, memory_refusal
 from clustering.limits import KMEANS_MINIBATCH_ROWS
 
 
@@ -56,15 +56,15 @@ class KMeans(Backend):
             label="Algorithm",
             advanced=True,
         ),
-        SEED,
+        RANDOM_STATE,
     )
 
-    def __init__(self, n_clusters=8, n_init=10, max_iter=300, algorithm="auto", seed=0):
+    def __init__(self, n_clusters=8, n_init=10, max_iter=300, algorithm="auto", random_state=0):
         self.n_clusters = n_clusters
         self.n_init = n_init
         self.max_iter = max_iter
         self.algorithm = algorithm
-        self.seed = seed
+        self.random_state = random_state
 
     @classmethod
     @override
@@ -87,12 +87,12 @@ class KMeans(Backend):
                 n_clusters=p["n_clusters"],
                 n_init=p["n_init"],
                 max_iter=p["max_iter"],
-                random_state=p["seed"],
+                random_state=p["random_state"],
                 batch_size=4096,
             )
         else:
             model = SkKMeans(
-                n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"], random_state=p["seed"]
+                n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"], random_state=p["random_state"]
             )
         raw = model.fit_predict(x)
         self.labels_, order = by_size(raw, p["n_clusters"])

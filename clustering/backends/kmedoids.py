@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from typing_extensions import override
 
-from clustering.backends.base import CHOOSE_K, SEED, Backend, Param, memory_refusal, relabel_by_size
+from clustering.backends.base import CHOOSE_K, RANDOM_STATE, Backend, Param, memory_refusal, relabel_by_size
 from clustering.limits import KMEDOIDS_MAX_ROWS
 
 
@@ -28,14 +28,14 @@ class KMedoids(Backend):
         ),
         Param("metric", str, "euclidean", "distance", choices=("euclidean", "cosine", "manhattan"), label="Distance"),
         Param("max_iter", int, 100, "swap iterations", low=1, high=10000, label="Swap iterations", advanced=True),
-        SEED,
+        RANDOM_STATE,
     )
 
-    def __init__(self, n_clusters=8, metric="euclidean", max_iter=100, seed=0):
+    def __init__(self, n_clusters=8, metric="euclidean", max_iter=100, random_state=0):
         self.n_clusters = n_clusters
         self.metric = metric
         self.max_iter = max_iter
-        self.seed = seed
+        self.random_state = random_state
 
     @classmethod
     @override
@@ -57,7 +57,7 @@ class KMedoids(Backend):
         x = self._check_x(X)
         distances = pairwise_distances(x, metric=p["metric"], n_jobs=-1).astype(np.float64)
         result = kmedoids.fasterpam(
-            distances, p["n_clusters"], max_iter=p["max_iter"], init="random", random_state=p["seed"]
+            distances, p["n_clusters"], max_iter=p["max_iter"], init="random", random_state=p["random_state"]
         )
         raw = np.asarray(result.labels)
         self.labels_ = relabel_by_size(raw)

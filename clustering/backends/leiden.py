@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from typing_extensions import override
 
-from clustering.backends.base import METRIC, SEED, Backend, Param, relabel_by_size
+from clustering.backends.base import METRIC, RANDOM_STATE, Backend, Param, relabel_by_size
 from clustering.graph import rapids
 from clustering.graph.neighbors import KNNGraph, reuse_or_build
 from clustering.graph.rapids import DEVICES, device_refusal, use_gpu
@@ -92,7 +92,7 @@ class Leiden(Backend):
             label="Device",
             advanced=True,
         ),
-        SEED,
+        RANDOM_STATE,
     )
 
     @classmethod
@@ -110,7 +110,7 @@ class Leiden(Backend):
         n_iterations=2,
         implementation="igraph",
         device="auto",
-        seed=0,
+        random_state=0,
     ):
         self.n_neighbors = n_neighbors
         self.metric = metric
@@ -120,17 +120,17 @@ class Leiden(Backend):
         self.n_iterations = n_iterations
         self.implementation = implementation
         self.device = device
-        self.seed = seed
+        self.random_state = random_state
 
     @override
     def fit(self, X, y=None, knn: KNNGraph | None = None):
         p = self._params()
         x = self._check_x(X)
-        knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"], seed=p["seed"])
+        knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"], seed=p["random_state"])
         self.device_ = "cpu"
         if use_gpu(p["device"]) and p["objective"] == "modularity":
             membership = rapids.leiden(
-                knn.connectivities(p["weighting"]), p["resolution"], p["n_iterations"], p["seed"]
+                knn.connectivities(p["weighting"]), p["resolution"], p["n_iterations"], p["random_state"]
             )
             self.device_ = rapids.GPU_NAMES["leiden"]
             self.knn_ = knn
@@ -141,7 +141,7 @@ class Leiden(Backend):
                 weighting=p["weighting"],
                 objective=p["objective"],
                 n_iterations=p["n_iterations"],
-                seed=p["seed"],
+                seed=p["random_state"],
             )
         else:
             graph = knn.igraph(p["weighting"])
@@ -155,7 +155,7 @@ class Leiden(Backend):
                 weights="weight",
                 resolution_parameter=p["resolution"],
                 n_iterations=p["n_iterations"],
-                seed=p["seed"],
+                seed=p["random_state"],
             )
             membership = partition.membership
         self.knn_ = knn

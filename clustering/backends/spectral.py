@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing_extensions import override
 
-from clustering.backends.base import CHOOSE_K, METRIC, SEED, Backend, Param, relabel_by_size
+from clustering.backends.base import CHOOSE_K, METRIC, RANDOM_STATE, Backend, Param, relabel_by_size
 from clustering.graph.neighbors import KNNGraph, reuse_or_build
 from clustering.limits import SPECTRAL_MAX_ROWS
 
@@ -44,7 +44,7 @@ class Spectral(Backend):
             choices=("kmeans", "discretize", "cluster_qr"),
         ),
         METRIC,
-        SEED,
+        RANDOM_STATE,
     )
 
     @classmethod
@@ -52,12 +52,12 @@ class Spectral(Backend):
     def graph_size(cls, params: dict) -> int | None:
         return int(params["n_neighbors"])
 
-    def __init__(self, n_clusters=8, n_neighbors=15, assign_labels="cluster_qr", metric="euclidean", seed=0):
+    def __init__(self, n_clusters=8, n_neighbors=15, assign_labels="cluster_qr", metric="euclidean", random_state=0):
         self.n_clusters = n_clusters
         self.n_neighbors = n_neighbors
         self.assign_labels = assign_labels
         self.metric = metric
-        self.seed = seed
+        self.random_state = random_state
 
     @classmethod
     @override
@@ -81,9 +81,12 @@ class Spectral(Backend):
 
         p = self._params()
         x = self._check_x(X)
-        knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"], seed=p["seed"])
+        knn = reuse_or_build(knn, x, p["n_neighbors"], p["metric"], seed=p["random_state"])
         model = SpectralClustering(
-            n_clusters=p["n_clusters"], affinity="precomputed", assign_labels=p["assign_labels"], random_state=p["seed"]
+            n_clusters=p["n_clusters"],
+            affinity="precomputed",
+            assign_labels=p["assign_labels"],
+            random_state=p["random_state"],
         )
         self.labels_ = relabel_by_size(model.fit_predict(knn.connectivities("umap")))
         return self

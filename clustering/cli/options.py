@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from clustering.backends.base import SEED, ParamError
+from clustering.backends.base import RANDOM_STATE, ParamError
 from clustering.backends.leiden import Leiden
 from clustering.cli.output import tqdm_progress
 from clustering.data import Dataset
@@ -142,7 +142,7 @@ def seed_value(text: str) -> int:
     """A --seed: a whole number from 0 to 2**31 - 1, checked before any work."""
 
     try:
-        return int(SEED.coerce(text))
+        return int(RANDOM_STATE.coerce(text))
     except ParamError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 

@@ -135,7 +135,7 @@ def _split(dataset: Dataset, labels: np.ndarray, edit: dict, preprocess: str, wh
         raise EditError(f"{where}: cluster {cluster} has {len(rows)} rows; splitting needs 3 or more.")
     params = dict(edit.get("params") or {})
     if edit.get("seed") is not None:
-        params["seed"] = edit["seed"]
+        params["random_state"] = edit["seed"]
     try:
         parts = run_subset(dataset, rows, method, params, preprocess=preprocess).labels[rows]
     except ParamError as error:

@@ -36,11 +36,11 @@ class Fitted:
 
 
 def checked_params(method: str, params: dict | None, seed: int | None = None) -> dict:
-    """The method's full, validated parameters; `seed` (when given) overrides the schema's seed."""
+    """The method's full, validated parameters; `seed` (when given) overrides the schema's `random_state`."""
     backend = get_backend(method)
     given = dict(params or {})
-    if seed is not None and any(p.name == "seed" for p in backend.schema):
-        given["seed"] = seed
+    if seed is not None and any(p.name == "random_state" for p in backend.schema):
+        given["random_state"] = seed
     return backend.checked(given)
 
 
@@ -82,7 +82,7 @@ def fit(
     if k is not None:  # the shared kNN graph (cached), for methods that use one
         report(progress, "neighbors", 0.0, cancel)
         start = time.perf_counter()
-        graph = knn_graph(x, k, values.get("metric", "euclidean"), seed=values.get("seed", 0))
+        graph = knn_graph(x, k, values.get("metric", "euclidean"), seed=values.get("random_state", 0))
         fitted.seconds["neighbors"] = time.perf_counter() - start
         fitted.info["knn"] = {"k": graph.k, "exact": graph.exact, "recall": graph.recall, "cached": graph.cached}
         fit_kwargs["knn"] = graph

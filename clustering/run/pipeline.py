@@ -122,7 +122,7 @@ def run(
             sample_rows=rows,
             layout=layout,
             preprocess=preprocess,
-            seed=int(values.get("seed") or 0),
+            seed=int(values.get("random_state") or 0),
             truth=truth,
             progress=span(progress, 0.0, 0.9),
             cancel=cancel,
@@ -131,7 +131,7 @@ def run(
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     report(progress, "preprocess", 0.0, cancel)
-    x = prepared(dataset, preprocess, seed=values.get("seed", 0))
+    x = prepared(dataset, preprocess, seed=values.get("random_state", 0))
     seconds["preprocess"] = time.perf_counter() - start
     fitted = fit(x, method, values, progress=span(progress, 0.05, 0.9), cancel=cancel)
     seconds.update(fitted.seconds)
@@ -140,7 +140,9 @@ def run(
     if layout is not None:
         t = time.perf_counter()
         report(progress, f"{layout} layout", 0.9, cancel)
-        artifacts["layout"], info["layout"] = make_layout(x, layout, seed=values.get("seed", 0) or 0, sample=sample)
+        artifacts["layout"], info["layout"] = make_layout(
+            x, layout, seed=values.get("random_state", 0) or 0, sample=sample
+        )
         seconds["layout"] = time.perf_counter() - t
     calibrated = getattr(fitted.estimator, "calibrated_", None)  # a method that calibrates itself (auto)
     if calibrated is not None:
@@ -156,7 +158,7 @@ def run(
         labels=fitted.labels,
         method=method,
         params=values,
-        seed=values.get("seed"),
+        seed=values.get("random_state"),
         preprocess=preprocess,
         dataset_fingerprint=dataset.fingerprint,
         seconds=seconds,

@@ -44,11 +44,11 @@ class RunConfidence:
 def _tasks(method: str, params: dict, seed: int, repeats: int) -> list[tuple[str, str, int]]:
     """(name, params JSON, subsample) for the resampled runs: other seeds (when the method has one) and subsamples."""
     backend = get_backend(method)
-    has_seed = "seed" in {p.name for p in backend.schema}
+    has_seed = "random_state" in {p.name for p in backend.schema}
     base = backend.checked(params)
 
     def as_json(s: int) -> str:
-        return json.dumps({**base, "seed": s} if has_seed else base, sort_keys=True)
+        return json.dumps({**base, "random_state": s} if has_seed else base, sort_keys=True)
 
     tasks = [(f"{method} seed {seed + s}", as_json(seed + s), 0) for s in range(1, repeats)] if has_seed else []
     tasks += [(f"{method} on 80% sample {r}", as_json(seed), r) for r in range(1, repeats + 1)]

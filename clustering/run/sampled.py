@@ -174,7 +174,7 @@ def run_sampled(
         labels=labels,
         method=method,
         params=fitted.params,
-        seed=fitted.params.get("seed"),
+        seed=fitted.params.get("random_state"),
         preprocess=preprocess,
         dataset_fingerprint=dataset.fingerprint,
         seconds=seconds,

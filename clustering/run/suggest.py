@@ -143,7 +143,7 @@ def suggest(
     name, default_values = ladder
     values = sorted(set(values or default_values))  # a value given twice is one level: repeats must not weigh
     backend = get_backend(method)
-    has_seed = "seed" in {p.name for p in backend.schema}
+    has_seed = "random_state" in {p.name for p in backend.schema}
     seeds = repeats if has_seed else 1
     check_sweep_size(name, values, seeds, repeats)
     start = time.perf_counter()
@@ -155,11 +155,11 @@ def suggest(
     tasks = []
     for index, params in enumerate(settings):
         tasks += [
-            (index, json.dumps({**params, "seed": seed + s} if has_seed else params, sort_keys=True), 0)
+            (index, json.dumps({**params, "random_state": seed + s} if has_seed else params, sort_keys=True), 0)
             for s in range(seeds)
         ]
         tasks += [
-            (index, json.dumps({**params, "seed": seed} if has_seed else params, sort_keys=True), r + 1)
+            (index, json.dumps({**params, "random_state": seed} if has_seed else params, sort_keys=True), r + 1)
             for r in range(repeats)
         ]
     if cancel is not None and cancel.is_set():
@@ -216,7 +216,7 @@ def beats_structureless(x: np.ndarray, labels: np.ndarray, method: str, params: 
     _, scale, axes = np.linalg.svd(centred, full_matrices=False)
     twin = (rng.normal(size=(len(x), len(scale))) * (scale / np.sqrt(len(x)))) @ axes + x.mean(axis=0)
     backend = get_backend(method)
-    seeded = {**params, "seed": seed} if "seed" in {p.name for p in backend.schema} else params
+    seeded = {**params, "random_state": seed} if "random_state" in {p.name for p in backend.schema} else params
     twin_labels = np.asarray(backend(**seeded).fit(twin.astype(np.float32)).labels_)
 
     def separation(points: np.ndarray, found: np.ndarray) -> float:

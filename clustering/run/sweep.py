@@ -133,7 +133,7 @@ def sweep(
     backend = get_backend(method)
     if name not in {p.name for p in backend.schema}:
         raise ParamError(f"{method} has no parameter '{name}'; it has {', '.join(p.name for p in backend.schema)}.")
-    has_seed = "seed" in {p.name for p in backend.schema}
+    has_seed = "random_state" in {p.name for p in backend.schema}
     n_seeds = max(1, n_seeds if has_seed else 1)
     check_sweep_size(name, values, n_seeds, n_subsamples)
     if backend.param(name).kind is int:  # a range over an int parameter is rounded, repeats dropped
@@ -143,10 +143,10 @@ def sweep(
     tasks = []
     for index, params in enumerate(settings):
         for s in range(n_seeds):
-            run_params = {**params, "seed": seed + s} if has_seed else params
+            run_params = {**params, "random_state": seed + s} if has_seed else params
             tasks.append((index, "seed", json.dumps(run_params, sort_keys=True), 0))
         for r in range(n_subsamples):
-            run_params = {**params, "seed": seed} if has_seed else params
+            run_params = {**params, "random_state": seed} if has_seed else params
             tasks.append((index, "subsample", json.dumps(run_params, sort_keys=True), r + 1))
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled before the sweep started")
@@ -203,7 +203,7 @@ def stability(
 ) -> dict:
     """One run's settings repeated across seeds and 80% subsamples: the sweep row of its own value."""
     backend = get_backend(method)
-    params = {k: v for k, v in params.items() if k != "seed"}
+    params = {k: v for k, v in params.items() if k not in ("seed", "random_state")}
     name = next((p.name for p in backend.schema if p.name in params), None)
     if name is None:
         raise ParamError(f"{method} has no parameter to hold fixed.")

@@ -364,7 +364,7 @@ def _run_spec(entry: object, where: str, index: int, folder: Path) -> RunSpec:
     seed = entry.get("seed")
     try:
         if seed is not None:
-            seed = BACKENDS[method].param("seed").coerce(seed) if _has_seed(method) else None
+            seed = BACKENDS[method].param("random_state").coerce(seed) if _has_seed(method) else None
         BACKENDS[method].checked({str(k): v for k, v in params.items()})
     except ParamError as error:
         raise ConfigError(f"{where} ({method}): {error}") from None
@@ -380,4 +380,4 @@ def _run_spec(entry: object, where: str, index: int, folder: Path) -> RunSpec:
 
 
 def _has_seed(method: str) -> bool:
-    return any(p.name == "seed" for p in BACKENDS[method].schema)
+    return any(p.name == "random_state" for p in BACKENDS[method].schema)

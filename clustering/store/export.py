@@ -110,7 +110,7 @@ def _exported_run(
     if entry.method not in BACKENDS:
         return None
     run: dict = {"name": name, "method": entry.method}
-    run["params"] = {k: v for k, v in entry.params.items() if k != "seed"}
+    run["params"] = {k: v for k, v in entry.params.items() if k not in ("seed", "random_state")}
     if entry.seed is not None:
         run["seed"] = entry.seed
     if entry.is_subset:

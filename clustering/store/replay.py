@@ -91,7 +91,7 @@ def _spec_result(
         return imported_result(dataset, found, spec.labels.name, preprocess), found.names
     if spec.rows is not None:
         rows = read_row_file(spec.rows, dataset, option="rows:")
-        params = {**spec.params, **({"seed": spec.seed} if spec.seed is not None else {})}
+        params = {**spec.params, **({"random_state": spec.seed} if spec.seed is not None else {})}
         return run_subset(dataset, rows, spec.method, params, preprocess=preprocess, progress=progress), {}
     found = run(
         dataset,

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import TransformerMixin
 from typing_extensions import override
 
-from clustering.backends.base import SEED, Backend, Param, by_size, memory_refusal
+from clustering.backends.base import RANDOM_STATE, Backend, Param, by_size, memory_refusal
 from clustering.backends.deep.model_file import restore, save_model
 from clustering.backends.deep.torch_core import (
     TrainConfig,
@@ -52,7 +52,7 @@ DEEP_COMMON = (
         choices=("auto", "cpu", "cuda"),
         advanced=True,
     ),
-    SEED,
+    RANDOM_STATE,
 )
 
 
@@ -76,7 +76,7 @@ class DeepBackend(TransformerMixin, Backend):
         pretrain_epochs=100,
         batch_size=256,
         device="auto",
-        seed=0,
+        random_state=0,
     ):
         self.n_clusters = n_clusters
         self.hidden = hidden
@@ -84,7 +84,7 @@ class DeepBackend(TransformerMixin, Backend):
         self.pretrain_epochs = pretrain_epochs
         self.batch_size = batch_size
         self.device = device
-        self.seed = seed
+        self.random_state = random_state
 
     @classmethod
     @override

@@ -119,7 +119,7 @@ class DEC(DeepBackend):
         pretrain_epochs=100,
         batch_size=256,
         device="auto",
-        seed=0,
+        random_state=0,
         max_iter=8000,
         update_interval=140,
         tol=0.001,
@@ -134,7 +134,7 @@ class DEC(DeepBackend):
             pretrain_epochs=pretrain_epochs,
             batch_size=batch_size,
             device=device,
-            seed=seed,
+            random_state=random_state,
         )
         self.max_iter = max_iter
         self.update_interval = update_interval
@@ -163,7 +163,7 @@ class DEC(DeepBackend):
         """Centres from k-means (n_init 20) on the embedding, and the optimiser over encoder (+ decoder) and centres."""
         torch = torch_module()
         start = time.perf_counter()
-        centers, labels = kmeans_init(z, p["n_clusters"], p["seed"])
+        centers, labels = kmeans_init(z, p["n_clusters"], p["random_state"])
         trainer.seconds["kmeans_init"] = time.perf_counter() - start
         self.init_labels_ = labels.copy()
         mu = torch.nn.Parameter(torch.as_tensor(centers, device=trainer.device))
@@ -176,7 +176,7 @@ class DEC(DeepBackend):
 
     def _start_replay(self, p: dict, z: np.ndarray, state: SelfTraining) -> Replay:
         """A fixed sample of rows whose 2-D positions and labels are recorded at every target update."""
-        rng = np.random.default_rng(p["seed"])
+        rng = np.random.default_rng(p["random_state"])
         sample = np.sort(rng.choice(len(z), size=min(DEEP_REPLAY_ROWS.whole(), len(z)), replace=False))
         state.project = replay_projector(z[sample])
         replay = Replay(sample=sample)
@@ -303,7 +303,7 @@ class IDEC(DEC):
         pretrain_epochs=100,
         batch_size=256,
         device="auto",
-        seed=0,
+        random_state=0,
         max_iter=8000,
         update_interval=140,
         tol=0.001,
@@ -319,7 +319,7 @@ class IDEC(DEC):
             pretrain_epochs=pretrain_epochs,
             batch_size=batch_size,
             device=device,
-            seed=seed,
+            random_state=random_state,
             max_iter=max_iter,
             update_interval=update_interval,
             tol=tol,

@@ -70,7 +70,7 @@ class N2D(DeepBackend):
         pretrain_epochs=100,
         batch_size=256,
         device="auto",
-        seed=0,
+        random_state=0,
         umap_neighbors=20,
         umap_dims=10,
         umap_min_dist=0.0,
@@ -83,7 +83,7 @@ class N2D(DeepBackend):
             pretrain_epochs=pretrain_epochs,
             batch_size=batch_size,
             device=device,
-            seed=seed,
+            random_state=random_state,
         )
         self.umap_neighbors = umap_neighbors
         self.umap_dims = umap_dims
@@ -100,14 +100,18 @@ class N2D(DeepBackend):
         trainer.report("umap", 0, 2, float("nan"))
         start = time.perf_counter()
         manifold = umap_embed(
-            z, n_components=p["umap_dims"], n_neighbors=p["umap_neighbors"], min_dist=p["umap_min_dist"], seed=p["seed"]
+            z,
+            n_components=p["umap_dims"],
+            n_neighbors=p["umap_neighbors"],
+            min_dist=p["umap_min_dist"],
+            seed=p["random_state"],
         )
         trainer.seconds["umap"] = time.perf_counter() - start
         trainer.check_cancel()
         trainer.report("gmm", 1, 2, float("nan"))
         start = time.perf_counter()
         gmm = GaussianMixture(
-            n_components=p["n_clusters"], covariance_type=p["covariance_type"], random_state=p["seed"]
+            n_components=p["n_clusters"], covariance_type=p["covariance_type"], random_state=p["random_state"]
         ).fit(manifold.astype(np.float64))
         proba = gmm.predict_proba(manifold.astype(np.float64))
         self._set_labels(proba.argmax(axis=1).astype(np.int32), proba)

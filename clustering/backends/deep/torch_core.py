@@ -171,7 +171,7 @@ class TrainConfig:
             embedding_dim=p["embedding_dim"],
             pretrain_epochs=p["pretrain_epochs"],
             batch_size=p["batch_size"],
-            seed=p["seed"],
+            seed=p["random_state"],
             device=p["device"],
         )
 
