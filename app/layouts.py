@@ -39,16 +39,6 @@ def drawn_rows(n: int) -> np.ndarray | None:
     return choose_rows(n, BROWSER_POINTS, seed=0) if n > BROWSER_POINTS else None
 
 
-def rows_in_polygon(xy: np.ndarray, polygon: list) -> np.ndarray:
-    """Every row whose layout point lies inside a lasso or box (data coordinates): drawn or not."""
-    from matplotlib.path import Path as Polygon  # deferred: matplotlib (0.3 s) loads on the first lasso
-
-    points = np.asarray(polygon, dtype=float)
-    if points.ndim != 2 or points.shape[1] != 2 or len(points) < 3:  # the browser sends boxes as 4 corners
-        return np.zeros(0, dtype=int)
-    return np.flatnonzero(Polygon(points).contains_points(xy))
-
-
 def page_layout(data: Dataset, preprocess: str, method: str) -> np.ndarray:
     """The 2-D layout for a page, with a spinner while it is computed; a refusal is shown and stops the page."""
     memo = st.session_state.setdefault("layouts", {})  # read or made once a session: pages rerun often

@@ -29,6 +29,7 @@ _PUBLIC = {
     "explain": "clustering.explainers",
     "compare": "clustering.api",
     "report": "clustering.api",
+    "Map": "clustering.notebook",
 }
 __all__ = [
     "BACKENDS",
@@ -37,6 +38,7 @@ __all__ = [
     "Clustering",
     "DataError",
     "Dataset",
+    "Map",
     "build_space",
     "cluster",
     "compare",
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from clustering.explainers import EXPLAINERS, build_space, explain
     from clustering.io import load
     from clustering.io.samples import load_sample
+    from clustering.notebook import Map
     from clustering.result import ClusterResult
 
 

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from clustering.app.history import RunEntry
 from clustering.io.samples import load_sample
 from clustering.store import DatasetRef
+from clustering.visual import regions
 
 TIMEOUT = 240
 ROOT = Path(__file__).resolve().parent.parent
@@ -553,8 +554,8 @@ def test_explore_draws_a_sample_over_the_browser_budget(monkeypatch):
     assert any("Showing 500 of 1,797 points (28%)" in i.value for i in at.info)
     xy = np.array([[0, 0], [1, 1], [2, 2], [5, 5]], dtype=np.float32)
     box = [[-0.5, -0.5], [2.5, -0.5], [2.5, 2.5], [-0.5, 2.5]]  # as the browser sends a box: four corners
-    assert layouts.rows_in_polygon(xy, box).tolist() == [0, 1, 2]
-    assert layouts.rows_in_polygon(xy, [[0, 0]]).tolist() == []
+    assert regions.rows_in_polygon(xy, box).tolist() == [0, 1, 2]
+    assert regions.rows_in_polygon(xy, [[0, 0]]).tolist() == []
 
 
 def test_out_of_core_output_folder_is_named_after_the_input_when_the_run_starts(monkeypatch, tmp_path):

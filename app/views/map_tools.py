@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from clustering.app.layouts import rows_in_polygon
 from clustering.app.state import add_run
 from clustering.app.text import plain
 from clustering.data import Dataset
@@ -20,6 +19,7 @@ from clustering.run.levels import leiden_levels
 from clustering.visual.colours import hover_lines
 from clustering.visual.filters import CHARTS_DEFAULT, FilterChart, chart_columns, filter_charts, filtered_rows
 from clustering.visual.map_labels import level_labels
+from clustering.visual.regions import rows_in_polygon
 
 NEIGHBOURS = 10
 
