@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,7 @@ def lab(tmp_path_factory):
         **os.environ,
         "JUPYTERLAB_SETTINGS_DIR": str(folder / ".settings"),
         "JUPYTER_CONFIG_DIR": str(folder / ".config"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(folder / ".workspaces"),  # no tab restored from an earlier run
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / f"jupyterlab-{port}.log", "w")
@@ -78,10 +80,10 @@ def run_cell(page, index: int) -> None:
     prompt = cell.locator(".jp-InputPrompt")
     before = prompt.inner_text()
     deadline = time.time() + 120
-    while prompt.inner_text() == before:
+    while not re.search(r"\[(\*|\d+)\]", prompt.inner_text()) or prompt.inner_text() == before:
         assert time.time() < deadline, "the cell did not start"
         cell.locator(".jp-InputArea-editor").click()
-        page.keyboard.press("Control+Enter")
+        page.locator("[data-command='notebook:run-cell-and-select-next']").first.click()  # the toolbar's Run
         time.sleep(2)
     deadline = time.time() + 300
     while "*" in prompt.inner_text():
