@@ -57,7 +57,9 @@ def collect() -> list[dict]:
         for method in METHODS:
             for extra in settings(method, n_classes):
                 params = get_backend(method).checked(extra)
-                params_json = json.dumps({**params, "seed": 0} if "seed" in params else params, sort_keys=True)
+                params_json = json.dumps(
+                    {**params, "random_state": 0} if "random_state" in params else params, sort_keys=True
+                )
                 labels = run_labels(bench.dataset.fingerprint + bench.preprocess, x, method, params_json, 0)[1]
                 found = run_confidence(bench.dataset, labels, method, params, preprocess=bench.preprocess)
                 keep = labels >= 0

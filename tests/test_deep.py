@@ -75,7 +75,7 @@ def test_same_seed_same_labels_on_cpu(digits01):
 @pytest.mark.parametrize("cls", [DEC, N2D])
 def test_save_load_predict_identical(digits01, tmp_path, cls):
     data, _ = digits01
-    params = {"hidden": "64,64,128", "pretrain_epochs": 5, "seed": 1}
+    params = {"hidden": "64,64,128", "pretrain_epochs": 5, "random_state": 1}
     if cls is DEC:
         params["max_iter"] = 200
     model = cls(**params).fit(data.vectors)

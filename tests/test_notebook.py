@@ -47,6 +47,7 @@ def test_the_readmes_notebook_block_shows_a_widget_and_its_picture_in_a_real_ker
     assert int(legend) >= 5 and drawn == "True" and int(names) >= 3
 
 
+@pytest.mark.slow  # 20 s; the fast suite runs its first cells in JupyterLab (test_browser_notebook) and the README's
 def test_the_example_notebook_runs_from_start_to_end(tmp_path):
     notebook = nbformat.read(ROOT / "examples" / "notebook.ipynb", as_version=4)
     NotebookClient(
@@ -72,6 +73,7 @@ def test_a_selection_in_the_view_comes_back_as_rows_by_id(digits_map):
 
 def test_setting_selection_colour_and_labels_from_python_updates_the_view(digits_map):
     res, m = digits_map
+    assert m.image_shape == [8, 8] and len(m.images) == res.data.n * 64  # hover shows each digit's image
     m.selection = res.ids[[3, 1, 2]]
     assert m.selection.index.tolist() == [1, 2, 3] and m.selected_count == 3
     assert np.frombuffer(m.marked, dtype=np.uint32).tolist() == [1, 2, 3] and m.marked_id

@@ -54,7 +54,7 @@ def restore(cls, path: str | Path):
         raise ValueError(f"{path}: holds a {payload['kind']} model, not {cls.name}")
     config = dict(payload["config"])
     input_dim, scale = config.pop("input_dim"), config.pop("input_scale")
-    estimator = cls(**config)
+    estimator = cls(**cls.checked(config))  # a file saved before 2026-12 names random_state `seed`
     estimator.model_ = build_autoencoder(input_dim, parse_hidden(config["hidden"]), config["embedding_dim"])
     estimator.model_.load_state_dict(payload["state_dict"])
     estimator.config_ = {**config, "input_dim": input_dim, "input_scale": scale}
