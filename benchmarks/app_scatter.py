@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from browser import CHROMIUM_ARGS, StreamlitServer, chromium_path  # noqa: E402
+from browser import CHROMIUM_ARGS, StreamlitServer, chromium_path, pan_and_zoom  # noqa: E402
 
 
 def measure(page, url: str, n: int) -> dict:
@@ -31,15 +31,7 @@ def measure(page, url: str, n: int) -> dict:
     frame.evaluate(
         "() => { window.__frames = 0; const f = () => { window.__frames++; requestAnimationFrame(f); }; f(); }"
     )
-    t = time.perf_counter()
-    page.mouse.move(cx, cy)
-    page.mouse.down()
-    for step in range(30):
-        page.mouse.move(cx + 4 * step, cy + 2 * step)
-    page.mouse.up()
-    for _ in range(5):
-        page.mouse.wheel(0, -200)
-    pan_seconds = time.perf_counter() - t
+    pan_seconds = pan_and_zoom(page, cx, cy)
     frames = frame.evaluate("() => window.__frames")
     time.sleep(1.0)
     runs_after = page.get_by_text("script runs:").first.inner_text()

@@ -24,7 +24,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from browser import CHROMIUM_ARGS, StreamlitServer, chromium_path, free_port  # noqa: E402
+from browser import CHROMIUM_ARGS, StreamlitServer, chromium_path, free_port, pan_and_zoom  # noqa: E402
 
 CELL = """import numpy as np
 import clustering as cl
@@ -52,15 +52,7 @@ def pan(page, frame, box: dict) -> dict:
         " requestAnimationFrame(f); }"
     )
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    start = time.perf_counter()
-    page.mouse.move(cx, cy)
-    page.mouse.down()
-    for step in range(30):
-        page.mouse.move(cx + 4 * step, cy + 2 * step)
-    page.mouse.up()
-    for _ in range(5):
-        page.mouse.wheel(0, -200)
-    seconds = time.perf_counter() - start
+    seconds = pan_and_zoom(page, cx, cy)
     time.sleep(0.3)
     gaps = frame.evaluate("() => { window.__panning = false; return window.__gaps.slice(1); }")
     return {

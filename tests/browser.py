@@ -137,3 +137,16 @@ NON_BLANK_JS = """() => {
   for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i+1] < 240 || d[i+2] < 240) coloured++;
   return coloured;
 }"""
+
+
+def pan_and_zoom(page, cx: float, cy: float) -> float:
+    """The benchmarks' map gesture: drag 30 steps from (cx, cy), then five wheel zooms; returns its seconds."""
+    start = time.perf_counter()
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    for step in range(30):
+        page.mouse.move(cx + 4 * step, cy + 2 * step)
+    page.mouse.up()
+    for _ in range(5):
+        page.mouse.wheel(0, -200)
+    return time.perf_counter() - start
