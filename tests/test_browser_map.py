@@ -144,6 +144,7 @@ def test_products_upload_titles_name_the_map_charts_filter_it_and_a_click_lists_
     assert sum(kind in words for kind in KINDS) >= len(KINDS) - 1, words  # the tree splits on the kinds' words
 
 
+@pytest.mark.slow  # 28 s; the fast suite keeps the Python side (tests/test_notebook.py, the same hover reply)
 def test_a_map_over_the_hover_text_budget_fetches_the_hovered_row(page):
     srv = StreamlitServer(env={"CLUSTERLAB_HOVER_TEXT_ROWS": "100"})  # digits' 1,797 rows are over it
     context = page.context.browser.new_context(viewport={"width": 1400, "height": 1100})

@@ -138,3 +138,15 @@ def test_rows_chosen_in_the_view_are_returned_by_their_ids_not_their_positions()
     assert m.selection["cluster"].tolist() == res.labels.loc[["doc-59", "doc-57"]].tolist()
     m.selection = ["doc-0"]
     assert np.frombuffer(m.marked, dtype=np.uint32).tolist() == [59]
+
+
+def test_a_map_over_the_hover_text_budget_fetches_a_hovered_rows_text(monkeypatch):
+    monkeypatch.setenv("CLUSTERLAB_HOVER_TEXT_ROWS", "10")
+    frame = pd.DataFrame(
+        {"x": np.arange(40.0), "y": np.arange(40.0) % 7, "note": [f"row {i} says hello" for i in range(40)]}
+    )
+    res = cl.cluster(frame, "kmeans", n_clusters=2)
+    m = cl.Map(res, xy=frame[["x", "y"]].to_numpy())
+    assert m.hover_text is None and m.ask_hover  # too many rows to carry every text: asked for on hover
+    m.reply = {"kind": "hover", "row": 17, "nonce": 1}
+    assert m.hover_detail["row"] == 17 and "note: row 17 says hello" in m.hover_detail["text"]

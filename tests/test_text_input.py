@@ -211,7 +211,7 @@ def test_a_config_of_texts_replays_with_its_model_and_reports_say_it(tmp_path):
     store = Store(home)
     np.testing.assert_array_equal(store.labels("c", "k3")[0], store.labels("again", "k3")[0])
     report = clusterlab("report", "--project", "c", "--out", "r.html", cwd=tmp_path, home=home)
-    if report.returncode == 0:
-        assert "embedded with WordLlama l2_supercat_256 (wordllama" in (tmp_path / "r.html").read_text()
+    assert report.returncode == 0, report.stderr
+    assert "embedded with WordLlama l2_supercat_256 (wordllama" in (tmp_path / "r.html").read_text()
     info = json.loads(clusterlab("info", "docs.csv", "--embed", "fast", "--json", cwd=tmp_path).stdout)
     assert info["embedding"]["model"] == "fast"
