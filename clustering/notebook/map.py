@@ -24,11 +24,11 @@ from clustering.api import Clustering, cluster
 from clustering.data import DataError
 from clustering.explainers import Explanation, available_spaces, build_space, explain
 from clustering.graph.neighbors import nearest_rows
-from clustering.limits import BROWSER_POINTS, HOVER_COLUMNS, IMAGE_MAX_ROWS, MAP_PICTURE_POINTS
+from clustering.limits import BROWSER_POINTS, IMAGE_MAX_ROWS, MAP_PICTURE_POINTS
 from clustering.reports.html import scatter_document
 from clustering.run.layout import layout
 from clustering.run.sampled import choose_rows
-from clustering.visual.colours import colour_codes, hover_lines, image_bytes, named_colour_codes
+from clustering.visual.colours import colour_codes, hover_columns, hover_lines, image_bytes, named_colour_codes
 from clustering.visual.map_labels import map_labels
 from clustering.visual.regions import rows_in_polygon
 
@@ -109,7 +109,7 @@ class Map(anywidget.AnyWidget):
         self._neighbours = np.zeros(0, dtype=np.int64)
         self._table: pd.DataFrame | None = None
         self._k = neighbours
-        self._hover_columns = hover if hover is not None else _hover_columns(data)
+        self._hover_columns = hover if hover is not None else hover_columns(data.metadata.columns, data.text_column)
         columns = [str(c) for c in data.metadata.columns if c not in (data.text_column, data.id_column, "row")]
         self.color_options = [CLUSTERS, *([TRUTH] if data.label_column else []), *columns]
         self._page = scatter_document()[0]
@@ -272,9 +272,10 @@ class Map(anywidget.AnyWidget):
 
     def _positions_of(self, ids) -> np.ndarray:
         """Row positions of the given ids; every id must exist."""
-        wanted = pd.Index(list(ids) if not isinstance(ids, pd.Index | pd.Series | np.ndarray) else ids)
         if isinstance(ids, pd.Series) and ids.dtype == bool:  # a mask by id
             wanted = ids.index[ids.to_numpy()]
+        else:
+            wanted = pd.Index(ids if isinstance(ids, pd.Index | pd.Series | np.ndarray) else list(ids))
         found = self._ids.get_indexer(wanted)
         if (found < 0).any():
             missing = wanted[found < 0]
@@ -321,9 +322,3 @@ def _cluster_names(clustering: Clustering) -> dict[int, str]:
     pairs = pd.DataFrame({"cluster": clustering.result.labels, "name": clustering.names.to_numpy()})
     pairs = pairs[pairs["cluster"] >= 0].drop_duplicates("cluster")
     return {int(c): str(n) for c, n in zip(pairs["cluster"], pairs["name"], strict=True)}
-
-
-def _hover_columns(data) -> list[str]:
-    columns = [str(c) for c in data.metadata.columns if c not in ("row", data.text_column)]
-    first = [data.text_column] if data.text_column else []
-    return (first + columns)[: HOVER_COLUMNS.whole()]

@@ -21,7 +21,6 @@ from clustering.explainers import available_spaces, build_space, explain
 from clustering.explainers.keywords import keyword_labels
 from clustering.limits import (
     EXPLAIN_MAX_CLUSTERS,
-    HOVER_COLUMNS,
     IMAGE_MAX_ROWS,
     REPORT_COLOUR_COLUMNS,
     REPORT_DIFFERENCE_CLUSTERS,
@@ -40,6 +39,7 @@ from clustering.visual.colours import (
     NOISE_CODE,
     NOISE_COLOUR,
     colour_codes,
+    hover_columns,
     hover_lines,
     image_bytes,
     matched_colour_codes,
@@ -320,12 +320,9 @@ def finish_content(
     for view in views:  # labels placed from every row; codes for the drawn rows only (legends count every row)
         view["labels"] = map_labels(xy, view["codes"], view["legend"])
         view["codes"] = _b64(np.asarray(view["codes"], dtype=np.uint16)[drawn].tobytes())
-    hover_columns = ([dataset.text_column] if dataset.text_column else []) + [
-        c for c in dataset.metadata.columns if c not in ("row", dataset.text_column)
-    ][: HOVER_COLUMNS.whole()]
     hover = hover_lines(
         dataset.metadata.iloc[drawn].reset_index(drop=True),
-        hover_columns[: HOVER_COLUMNS.whole()],
+        hover_columns(dataset.metadata.columns, dataset.text_column),
         width=80,
         whole=dataset.text_column,
     )

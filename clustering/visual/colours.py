@@ -11,7 +11,7 @@ import pandas as pd
 
 from clustering.data import column_kind
 from clustering.evaluate.compare import matched_codes
-from clustering.limits import HOVER_TEXT_CHARS, HOVER_TEXT_ROWS, SHOWN_NAME_CHARS
+from clustering.limits import HOVER_COLUMNS, HOVER_TEXT_CHARS, HOVER_TEXT_ROWS, SHOWN_NAME_CHARS
 
 NOISE_CODE = 65535
 NOISE_COLOUR = "#b8b8bd"
@@ -156,6 +156,13 @@ def matched_colour_codes(
             }
         )
     return np.where(matched >= 0, matched, NOISE_CODE).astype(np.uint16), shown_legend(legend)
+
+
+def hover_columns(columns, text_column: str | None) -> list[str]:
+    """The columns a map's hover shows by default (reports, the notebook map): the text first, then the others but
+    `row`, up to CLUSTERLAB_HOVER_COLUMNS."""
+    others = [str(c) for c in columns if c not in ("row", text_column)]
+    return (([text_column] if text_column else []) + others)[: HOVER_COLUMNS.whole()]
 
 
 def hover_lines(metadata: pd.DataFrame, columns: list[str], width: int = 90, whole: str | None = None) -> str | None:
