@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from browser import CHROMIUM_ARGS, StreamlitServer, chromium_path, pan_and_zoom  # noqa: E402
+from browser import BENCHMARK_ARGS, StreamlitServer, chromium_path, pan_and_zoom  # noqa: E402
 
 
 def measure(page, url: str, n: int) -> dict:
@@ -57,9 +57,7 @@ def main() -> None:
     rows = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium, args=CHROMIUM_ARGS + ["--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
-            )
+            browser = p.chromium.launch(executable_path=chromium, args=BENCHMARK_ARGS)
             for n in (10_000, 100_000, 1_000_000):
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
                 row = measure(page, server.url, n)

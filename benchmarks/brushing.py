@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from browser import CHROMIUM_ARGS, StreamlitServer, chromium_path  # noqa: E402
+from browser import BENCHMARK_ARGS, StreamlitServer, chromium_path  # noqa: E402
 
 
 def scatter_frame(page):
@@ -93,10 +93,7 @@ def main() -> None:
     rows = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium_path(),
-                args=CHROMIUM_ARGS + ["--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
-            )
+            browser = p.chromium.launch(executable_path=chromium_path(), args=BENCHMARK_ARGS)
             for n in (100_000, 1_000_000):
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 mine = ours(page, server.url, n)

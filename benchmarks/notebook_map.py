@@ -24,7 +24,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from browser import CHROMIUM_ARGS, StreamlitServer, chromium_path, free_port, pan_and_zoom  # noqa: E402
+from browser import BENCHMARK_ARGS, StreamlitServer, chromium_path, free_port, pan_and_zoom  # noqa: E402
 
 CELL = """import numpy as np
 import clustering as cl
@@ -150,9 +150,7 @@ def main() -> None:
     rows = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium, args=CHROMIUM_ARGS + ["--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
-            )
+            browser = p.chromium.launch(executable_path=chromium, args=BENCHMARK_ARGS)
             for n in sizes:
                 lab, lab_url = start_lab(folder)  # one server and kernel per size: a second notebook in the same
                 try:  # server did not run its cell when asked (seen twice), so each size starts as a user would
