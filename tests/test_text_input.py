@@ -16,7 +16,7 @@ from commands import clusterlab
 from clustering.data import DataError
 from clustering.embed import embed_texts, load_model
 from clustering.embed.encode import _key
-from clustering.io import NeedsEmbedding, load
+from clustering.io import NO_EMBED, NeedsEmbedding, load
 from clustering.limits import TEXT_MAX_CHARS
 from clustering.progress import Cancelled
 from clustering.run.pipeline import run
@@ -215,3 +215,11 @@ def test_a_config_of_texts_replays_with_its_model_and_reports_say_it(tmp_path):
     assert "embedded with WordLlama l2_supercat_256 (wordllama" in (tmp_path / "r.html").read_text()
     info = json.loads(clusterlab("info", "docs.csv", "--embed", "fast", "--json", cwd=tmp_path).stdout)
     assert info["embedding"]["model"] == "fast"
+
+
+def test_a_small_table_of_texts_offers_its_words_column_first_never_the_numeric_id(tmp_path):
+    (tmp_path / "few.csv").write_text("id,body,topic\n1,cats and dogs,pets\n2,,pets\n3,stock market,money\n")
+    with pytest.raises(NeedsEmbedding) as refused:  # too few filled texts to tell the text column by its words
+        load(tmp_path / "few.csv", embed=NO_EMBED)
+    assert refused.value.columns[-1] == "id" and refused.value.columns[0] == "body"  # the Data page's default
+    assert ".." not in str(refused.value)

@@ -13,6 +13,8 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
+
 from clustering.data import DataError, Dataset
 from clustering.io.arrays import npy_header, read_npy, read_npz
 from clustering.io.checks import (
@@ -154,11 +156,13 @@ def load(
         vectors, metadata, feature_names = reader(path, opts)
     except TextTable as table:
         if opts.embed == NO_EMBED:
+            frame = table.frame
+            words_first = sorted(frame.columns, key=lambda c: pd.api.types.is_numeric_dtype(frame[c]))  # ids last
             raise NeedsEmbedding(
-                f"{table}. Its text can be embedded: name the model (CLI: --embed minilm or --embed fast; app: "
-                "Data page, Embed the text column).",
-                text_columns(table.frame) or list(table.frame.columns),
-                len(table.frame),
+                f"{str(table).rstrip('.')}. Its text can be embedded: name the model (CLI: --embed minilm or --embed "
+                "fast; app: Data page, Embed the text column).",
+                text_columns(frame) or [str(c) for c in words_first],
+                len(frame),
             ) from None
         return texts_dataset(table.frame, path, opts, name=name or path.stem, progress=progress, cancel=cancel)
     except DataError:
