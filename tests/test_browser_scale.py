@@ -41,6 +41,7 @@ def blobs(n: int, d: int = 8) -> tuple[np.ndarray, np.ndarray]:
     return (centres[truth] + rng.standard_normal((n, d))).astype(np.float32), truth
 
 
+@pytest.mark.slow  # 17 s; the fast suite keeps the rule (rows_in_polygon in tests/test_app.py) and the sampled map
 def test_sampled_scatter_selects_every_row_in_the_box(server, page, tmp_path):
     x, _ = blobs(5_000)
     np.save(tmp_path / "five-thousand.npy", x)
