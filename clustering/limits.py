@@ -49,6 +49,9 @@ SWEEP_MAX_RUNS = Limit("CLUSTERLAB_SWEEP_MAX_RUNS", 1000, "fits in one sweep (va
 FIGURE_MAX_PIXELS = Limit("CLUSTERLAB_FIGURE_MAX_PIXELS", 100_000_000, "pixels of one figure (width x height x dpi^2)")
 
 REPORT_POINTS = Limit("CLUSTERLAB_REPORT_POINTS", 100_000, "points a report's scatter carries (a sample above)")
+ZOOM_NAMES_ROWS = Limit(
+    "CLUSTERLAB_ZOOM_NAMES_ROWS", 50_000, "rows up to which Explore's map names more clusters as it zooms in, unasked"
+)
 MAP_PICTURE_POINTS = Limit(
     "CLUSTERLAB_MAP_PICTURE_POINTS", 100_000, "points in the PNG a notebook map leaves in its output (a sample above)"
 )
@@ -181,6 +184,7 @@ ALL_LIMITS = (
     EXPLAIN_MAX_CLUSTERS,
     NAME_MAX_CHARS,
     REPORT_POINTS,
+    ZOOM_NAMES_ROWS,
     MAP_PICTURE_POINTS,
     HOVER_TEXT_ROWS,
     CONFIDENCE_MAX_ROWS,

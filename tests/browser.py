@@ -152,3 +152,23 @@ def pan_and_zoom(page, cx: float, cy: float) -> float:
     for _ in range(5):
         page.mouse.wheel(0, -200)
     return time.perf_counter() - start
+
+
+def names_zoomed_at_rows(page, frame, rows, zooms: int = 1) -> list[list[int]]:
+    """Names in view as a person zooms in on points: for each row, from the home view (Reset), a wheel doubling of the
+    zoom about the row's point, `zooms` times; the names placed at the home view, then after each doubling."""
+    plot = frame.locator("canvas#plot")
+    box = page.locator("iframe[title*='clusterlab_scatter']").last.bounding_box()
+    counts = []
+    for row in rows:
+        frame.locator("button", has_text="Reset").click()
+        page.wait_for_timeout(300)
+        seen = [int(plot.get_attribute("data-labels-placed"))]
+        x, y = frame.evaluate(f"() => window.__scatterPoint({int(row)})")
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        for _ in range(zooms):
+            page.mouse.wheel(0, -462.1)  # scatter.js: factor exp(deltaY x 0.0015), so this halves the view's width
+            page.wait_for_timeout(400)
+            seen.append(int(plot.get_attribute("data-labels-placed")))
+        counts.append(seen)
+    return counts

@@ -731,19 +731,30 @@ def test_compare_makes_the_consensus_of_the_chosen_runs():
     assert made.id in at.multiselect(key="compare-runs").value  # compared with its members at once
 
 
-def test_the_levels_of_labels_by_zoom_can_be_kept_as_runs():
+def test_names_by_zoom_are_on_unasked_and_their_levels_can_be_kept_as_runs():
     at = on_digits(app("explore"))
     at.session_state["projection"] = "pca"
     at.run()
-    at.toggle(key="zoom-labels").set_value(True).run()
+    assert at.toggle(key="zoom-labels").value  # 1,797 rows: under CLUSTERLAB_ZOOM_NAMES_ROWS, on by itself
     assert not at.exception and not at.error
-    assert any(c.value.startswith(tuple(f"{n} levels:" for n in range(2, 7))) for c in at.caption)
+    caption = next(c.value for c in at.caption if c.value.startswith("Names by zoom: "))
+    counts = [int(n) for n in caption.removeprefix("Names by zoom: ").split(" clusters")[0].split(" → ")]
+    assert len(counts) >= 2 and all(b >= 1.5 * a for a, b in zip(counts, counts[1:]))  # each level clearly finer
     at.button(key="levels-keep").click().run()
     assert not at.exception
     kept = at.session_state["runs"]
-    assert len(kept) >= 2 and all(entry.result.method == "leiden" for entry in kept)
-    sizes = [entry.result.n_clusters for entry in kept]
-    assert sizes == sorted(sizes) and kept[0].name.startswith("level 1 of")  # coarse to fine, each a run
+    assert len(kept) == len(counts) and all(entry.result.method == "leiden" for entry in kept)
+    assert [entry.result.n_clusters for entry in kept] == counts  # coarse to fine, each a run
+    assert kept[0].name.startswith("names level 1 of")
+
+
+def test_names_by_zoom_wait_to_be_asked_above_their_row_limit(monkeypatch):
+    monkeypatch.setenv("CLUSTERLAB_ZOOM_NAMES_ROWS", "1000")
+    at = on_digits(app("explore"))
+    at.session_state["projection"] = "pca"
+    at.run()
+    assert not at.exception and not at.toggle(key="zoom-labels").value
+    assert not any(c.value.startswith("Names by zoom: ") for c in at.caption)
 
 
 def test_an_imported_run_is_scored_against_the_truth_chosen():

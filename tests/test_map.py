@@ -99,11 +99,11 @@ def test_a_crowded_figure_hides_labels_rather_than_overlapping_them(tmp_path, n_
 
 def test_levels_label_coarse_groups_first_and_finer_ones_at_their_own_level():
     from clustering.io.samples import load_sample
-    from clustering.run.levels import leiden_levels
+    from clustering.run.levels import ladder_levels
     from clustering.visual.map_labels import level_labels
 
     data = load_sample("digits")
-    levels = [result.labels for result in leiden_levels(data, (0.05, 0.5, 2.0))]
+    levels = [result.labels for result in ladder_levels(data, "leiden", (0.05, 0.5, 2.0))]
     counts = [len(np.unique(level[level >= 0])) for level in levels]
     assert counts == sorted(counts) and len(set(counts)) == len(counts) and len(levels) >= 2  # coarse to fine
     xy = data.vectors[:, :2]
@@ -111,3 +111,17 @@ def test_levels_label_coarse_groups_first_and_finer_ones_at_their_own_level():
     by_level = [[label for label in found if label["level"] == index] for index in range(len(levels))]
     assert [len(labels) for labels in by_level] == counts  # one label per cluster of each level
     assert "first" in [label["text"] for label in by_level[0]] and all(label["code"] == -1 for label in found)
+
+
+def test_names_by_zoom_levels_are_each_clearly_finer_and_never_smaller_than_a_readable_group():
+    from clustering.io.samples import load_sample
+    from clustering.run.levels import ZOOM_MIN_ROWS, zoom_levels
+
+    data = load_sample("digits")
+    levels = zoom_levels(data, 10)
+    counts = [result.n_clusters for result in levels]
+    assert len(counts) >= 2 and counts[0] >= 15  # the first finer level names clearly more than the map's 10
+    assert all(b >= 1.5 * a for a, b in zip(counts, counts[1:]))
+    assert counts[-1] <= data.n // ZOOM_MIN_ROWS
+    assert all(result.method == "leiden" and "resolution" in result.params for result in levels)
+    assert zoom_levels(data, data.n // ZOOM_MIN_ROWS) == []  # the map already names groups as small as readable

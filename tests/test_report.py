@@ -465,11 +465,11 @@ def test_report_says_how_sure_it_is(tmp_path):
     """Level tree, a kept suggestion's ladder, a consensus against its members and each run's confidence with its
     reliability; names that are injection attempts stay text."""
     from clustering.evidence.consensus import consensus_result
-    from clustering.run.levels import leiden_levels
+    from clustering.run.levels import ladder_levels
     from clustering.run.suggest import suggest
 
     dataset, truth = hostile_dataset()
-    levels = leiden_levels(dataset, (0.05, 0.5, 2.0))
+    levels = ladder_levels(dataset, "leiden", (0.05, 0.5, 2.0))
     runs = [
         ReportRun(
             name=PAYLOADS[i],

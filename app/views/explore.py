@@ -26,6 +26,7 @@ from clustering.app.views.map_tools import (
     take_reply,
     uncertain_marks,
     zoom_labels,
+    zoom_levels_row,
 )
 from clustering.app.views.selection_stats import differences_section
 from clustering.app.widgets import parameter_form
@@ -61,6 +62,8 @@ def render() -> None:
     uncertain = uncertain_marks(data, active, tools[3])
     marked = near if near is not None else matches if matches is not None else uncertain
     selection = draw(data, xy, codes, legend, run_labels, shown_rows, marked, hover_columns, method, charts, levels)
+    if shown_rows is None:
+        zoom_levels_row(data, preprocess, run_labels)
     neighbours_section(data, preprocess, run_labels)
     scatter_buttons(
         selection["xy"],

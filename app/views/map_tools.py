@@ -15,7 +15,8 @@ from clustering.evidence.confidence import UNCERTAIN_BELOW
 from clustering.explainers.keywords import keyword_labels
 from clustering.graph.neighbors import nearest_rows
 from clustering.graph.preprocess import prepared
-from clustering.run.levels import leiden_levels
+from clustering.limits import ZOOM_NAMES_ROWS
+from clustering.run.levels import zoom_levels
 from clustering.visual.colours import hover_lines
 from clustering.visual.filters import CHARTS_DEFAULT, FilterChart, chart_columns, filter_charts, filtered_rows
 from clustering.visual.map_labels import level_labels
@@ -167,51 +168,69 @@ def space_words(preprocess: str) -> str:
     return f"the features after {plain(preprocess)}"
 
 
-@st.cache_resource(max_entries=8, show_spinner="Clustering at several resolutions for the labels by zoom…")
-def cached_ladder(fingerprint: str, preprocess: str, _data: Dataset) -> list:
+@st.cache_resource(max_entries=8, show_spinner="Clustering at finer levels for the names by zoom…")
+def cached_ladder(fingerprint: str, preprocess: str, coarsest: int, _data: Dataset) -> list:
+    """The finer Leiden levels of the names by zoom, once per dataset, preprocessing and coarsest count."""
+    return zoom_levels(_data, coarsest, preprocess=preprocess)
 
-    return leiden_levels(_data, preprocess=preprocess)
+
+def zoom_ladder(data: Dataset, preprocess: str, run_labels: np.ndarray | None) -> tuple[np.ndarray | None, int, list]:
+    """The map's own clusters (None when coloured by a column), their count and the finer levels above them."""
+    base = None if run_labels is None or len(run_labels) != data.n else np.asarray(run_labels)
+    coarsest = len(np.unique(base[base >= 0])) if base is not None else 4  # coloured by a column: Leiden from ~16
+    return base, coarsest, cached_ladder(data.fingerprint, preprocess, max(coarsest, 1), data)
 
 
 def zoom_labels(
     data: Dataset, preprocess: str, xy: np.ndarray, view: np.ndarray, where, run_labels: np.ndarray | None = None
 ) -> list[dict] | None:
-    """Labels by zoom, when asked: the coloured run's own clusters at the first view (else the coarsest Leiden
-    level), then each finer level of the Leiden ladder for each doubling of the zoom, so zooming in names more."""
+    """Names by zoom (on unasked up to ZOOM_NAMES_ROWS rows): the coloured run's own clusters at the first view,
+    then a Leiden level about four times finer for each doubling of the zoom, so zooming in names more."""
     if not where.toggle(
-        "Labels by zoom",
+        "Names by zoom",
+        value=data.n <= ZOOM_NAMES_ROWS.whole(),
         key="zoom-labels",
-        help="Names clusters at several levels of granularity: the coloured run's own clusters zoomed out, a finer "
-        "Leiden level (Leiden's map ladder) for each doubling of the zoom. Keywords name them when there is a text "
-        "column.",
+        help="Zoomed out, the map names the coloured run's clusters; each doubling of the zoom names a Leiden level "
+        "about four times finer, so zooming in names more. Keywords name them when there is a text column. "
+        f"On by itself up to {ZOOM_NAMES_ROWS.whole():,} rows ({ZOOM_NAMES_ROWS.setting}).",
     ):
         return None
 
-    results = cached_ladder(data.fingerprint, preprocess, data)
-    levels = [result.labels for result in results]
-    if where.button(
+    base, coarsest, results = zoom_ladder(data, preprocess, run_labels)
+    levels = ([base] if base is not None else []) + [result.labels for result in results]
+    if not levels:
+        return None
+    names: list[dict[int, str]] = []
+    if data.text_column:
+        names = [keyword_labels(data.metadata[data.text_column], labels, top=2) for labels in levels]
+    shown = [np.asarray(labels)[view] for labels in levels]
+    return level_labels(xy[view], shown, names)
+
+
+def zoom_levels_row(data: Dataset, preprocess: str, run_labels: np.ndarray | None) -> None:
+    """Under the map, when names by zoom are on: the levels' counts, and a button that keeps the finer levels as
+    runs (read from the cache zoom_labels filled)."""
+    if not st.session_state.get("zoom-labels"):
+        return
+    base, coarsest, results = zoom_ladder(data, preprocess, run_labels)
+    counts = ([coarsest] if base is not None else []) + [result.n_clusters for result in results]
+    words, keep = st.columns([4, 1], vertical_alignment="center")
+    words.caption(
+        f"Names by zoom: {' → '.join(str(count) for count in counts)} clusters, one level per doubling of the zoom."
+    )
+    if keep.button(
         "Keep the levels as runs",
         key="levels-keep",
-        help="Each level becomes a run of its own: colour by it, compare it, explain it, make it the active run.",
+        help="Each finer level becomes a run of its own: colour by it, compare it, explain it, make it the active run.",
+        disabled=not results,
     ):
         for index, result in enumerate(results):
             add_run(
                 data,
                 result,
-                name=f"level {index + 1} of {len(results)} (Leiden, resolution {result.params['resolution']:g})",
+                name=f"names level {index + 1} of {len(results)} (Leiden, resolution {result.params['resolution']:g})",
             )
         st.rerun()
-    if run_labels is not None and len(run_labels) == data.n:  # the map's own clusters first, then finer levels
-        count = len(np.unique(run_labels[run_labels >= 0]))
-        levels = [np.asarray(run_labels), *(lv for lv in levels if len(np.unique(lv[lv >= 0])) > count)]
-    names: list[dict[int, str]] = []
-    if data.text_column:
-        names = [keyword_labels(data.metadata[data.text_column], labels, top=2) for labels in levels]
-    shown = [np.asarray(labels)[view] for labels in levels]
-    where.caption(
-        f"{len(levels)} levels: " + " → ".join(f"{len(np.unique(lv[lv >= 0]))}" for lv in levels) + " clusters."
-    )
-    return level_labels(xy[view], shown, names)
 
 
 def uncertain_marks(data: Dataset, result, where) -> np.ndarray | None:

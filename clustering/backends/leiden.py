@@ -21,7 +21,6 @@ class Leiden(Backend):
 
     name = "leiden"
     ladder = ("resolution", (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0))
-    map_ladder = (0.1, 0.25, 0.5, 1.0, 2.0)  # the map's labels by zoom: coarse zoomed out, finer zoomed in
     title = "Leiden (kNN graph)"
     description = "Communities of the kNN graph; resolution sets how many. Finds any shape, no noise label."
     schema = (

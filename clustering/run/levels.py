@@ -1,6 +1,6 @@
 """Levels of granularity: one method at several settings, coarse to fine, on the shared kNN graph.
 
-Leiden's levels are resolutions (its class's `map_ladder` for the map's labels by zoom); any
+Leiden's levels are resolutions (and `zoom_levels`, the map's names by zoom, each about four times finer); any
 method whose backend declares a `ladder` has one (HDBSCAN: minimum cluster sizes, its condensed tree built
 again at each; the k-methods: k). A level that adds no cluster to a coarser one is dropped.
 """
@@ -15,7 +15,11 @@ from clustering.progress import report
 from clustering.result import ClusterResult
 from clustering.run.pipeline import run
 
-LADDER: tuple[float, ...] = BACKENDS["leiden"].map_ladder  # declared on the Leiden backend, with its ladder
+# Names by zoom: each doubling of the zoom shows a quarter of the map, so a level about four times finer than the one
+# before names more in view; a name needs about this many rows to be read from (keywords of a handful of texts).
+ZOOM_STEP = 4.0
+ZOOM_MIN_ROWS = 8
+ZOOM_DEPTH = 3  # finer levels after the map's own clusters
 
 
 def ladder_levels(
@@ -48,19 +52,49 @@ def ladder_levels(
     return levels
 
 
-def leiden_levels(
+def zoom_levels(
     dataset: Dataset,
-    resolutions: tuple[float, ...] = LADDER,
+    coarsest: int,
     *,
+    depth: int = ZOOM_DEPTH,
     preprocess: str = "none",
     seed: int = 0,
     progress=None,
     cancel=None,
 ) -> list[ClusterResult]:
-    """The Leiden ladder's runs (each a plain Leiden run, its resolution in its parameters), coarse first."""
-    return ladder_levels(
-        dataset, "leiden", sorted(resolutions), preprocess=preprocess, seed=seed, progress=progress, cancel=cancel
-    )
+    """Leiden levels for the map's names by zoom, each about ZOOM_STEP times finer than the one before, starting
+    from a map of `coarsest` clusters; none with groups under ZOOM_MIN_ROWS rows on average. Coarse first.
+
+    The resolution doubles until each level's count is reached (Leiden's count grows about 1.5-2x per doubling), on
+    the shared kNN graph, so the search costs a few Leiden runs and no new graph.
+    """
+
+    high = float(next(p.high for p in BACKENDS["leiden"].schema if p.name == "resolution") or 50.0)
+    finest = max(dataset.n // ZOOM_MIN_ROWS, 1)
+    targets = [min(coarsest * ZOOM_STEP ** (level + 1), finest) for level in range(depth)]
+    levels: list[ClusterResult] = []
+    resolution = 1.0
+    for index, target in enumerate(targets):
+        floor = max(coarsest, levels[-1].n_clusters if levels else 0) * 1.5  # a level must name clearly more
+        if floor > finest:
+            break
+        found = None
+        while resolution <= high:
+            report(progress, f"names by zoom: Leiden at resolution {resolution:g}", index / len(targets), cancel)
+            result = run(dataset, "leiden", {"resolution": resolution}, seed=seed, preprocess=preprocess)
+            if result.n_clusters > finest:
+                break
+            if result.n_clusters >= floor:
+                found = result
+            if result.n_clusters >= 0.7 * target:  # near enough: the next doubling would overshoot as far
+                break
+            resolution = min(resolution * 2, high) if resolution < high else high * 2
+        if found is None:
+            break
+        levels.append(found)
+        resolution = min(resolution * 2, high) if resolution < high else high * 2
+    report(progress, "levels done", 1.0, cancel)
+    return levels
 
 
 def layer_levels(
