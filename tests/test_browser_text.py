@@ -79,6 +79,8 @@ def test_clusterlab_app_file_opens_on_the_named_map(page, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+    with pytest.raises(OSError):  # a terminated `clusterlab app` leaves no server behind (it was its child once)
+        urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
 
 
 def test_an_uploaded_table_of_texts_is_embedded_from_the_data_page(page, tmp_path):

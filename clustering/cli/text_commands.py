@@ -99,8 +99,11 @@ def cmd_app(args: argparse.Namespace) -> int:
         "false",
     ]
     print(
-        f"Clusterlab on http://localhost:{args.port}" + (f" with {args.file}" if args.file else "") + " (Ctrl-C stops)"
+        f"Clusterlab on http://localhost:{args.port}" + (f" with {args.file}" if args.file else "") + " (Ctrl-C stops)",
+        flush=True,
     )
+    if os.name == "posix":  # this process becomes the server: a SIGTERM or Ctrl-C sent to it stops the server itself
+        os.execve(sys.executable, command, env)  # (as a child it outlived a terminated `clusterlab app`, port held)
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
