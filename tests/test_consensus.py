@@ -8,7 +8,7 @@ import pytest
 
 from clustering.cli import main
 from clustering.evaluate import metrics
-from clustering.evidence.consensus import co_association, consensus
+from clustering.evidence.consensus import against_members, co_association, consensus
 from clustering.graph.neighbors import knn_graph
 from clustering.io.samples import load_sample
 from clustering.run.pipeline import run
@@ -47,6 +47,25 @@ def test_co_association_counts_agreement_on_neighbour_pairs_and_noise_never_agre
     assert metrics.ari(a, found.labels) == 1.0
     with pytest.raises(ValueError, match="labels for 6 rows"):
         co_association(knn, [a[:4]])
+
+
+def test_a_consensus_below_its_median_member_says_so_and_keeps_the_most_central_member():
+    rng = np.random.default_rng(0)
+    truth = np.repeat(np.arange(4), 50)
+    members = [truth.copy() for _ in range(3)]
+    members[1][:10] = 3  # members that mostly agree, the first most central
+    members[2][190:] = 0
+    members.append(rng.integers(0, 4, 200))  # and one that agrees with nobody
+    names = ["a", "b", "c", "random"]
+    assert against_members(truth, members, names) == (None, against_members(truth, members, names)[1])
+    kept, note = against_members(rng.integers(0, 4, 200), members, names)  # a consensus worse than its median member
+    assert kept == 0 and "kept instead" in note and "a (" in note
+    x = np.vstack([rng.normal(size=(50, 2)) + 8 * centre for centre in np.eye(4, 2) * np.arange(1, 5)[:, None]])
+    found = consensus(knn_graph(x.astype(np.float32), 10, use_cache=False), members, names)
+    own = np.mean([metrics.ari(found.labels, m, noise="cluster") for m in members])
+    central = sorted(np.mean([metrics.ari(m, o, noise="cluster") for o in members if o is not m]) for m in members)
+    assert own >= np.median(central) - 1e-9 or found.kept_member is not None  # never left below the median member
+    assert found.note
 
 
 def test_cli_consensus_joins_members_by_id_and_writes_labels(tmp_path, capsys):

@@ -113,8 +113,11 @@ class ConsensusEnsemble(Backend):
         self.labels_ = found.labels
         self.probabilities_ = found.agreement.astype(np.float32)
         self.member_names_ = found.members
+        self.note_ = found.note
+        self.kept_member_ = found.kept_member
         return self
 
     @override
     def run_info(self) -> dict:
-        return {"members": list(self.member_names_)}
+        info: dict = {"members": list(self.member_names_), "consensus": self.note_}
+        return info | ({"kept": self.kept_member_} if self.kept_member_ else {})

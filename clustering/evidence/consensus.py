@@ -5,6 +5,10 @@ and j in the same cluster (noise never agrees); Leiden on that graph gives the c
 co-association to neighbour pairs keeps it sparse (n x k, not n x n) and a million rows possible; pairs that
 are not neighbours would weigh little in a modularity partition anyway. Each row's `agreement` is the mean
 co-association over its neighbours in its own consensus cluster (1: every member agrees around it).
+
+A consensus must agree with its members at least as well as their median member does (mean ARI with the members,
+noise as a cluster): when it does not, the most central member (the one agreeing most with the others) is kept
+instead, and the result says so. No classes are needed for that check.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from clustering.evaluate import metrics
 from clustering.graph.neighbors import KNNGraph, knn_graph, leiden_membership, to_igraph
 from clustering.graph.preprocess import prepared
 from clustering.labels import relabel_by_size
@@ -31,6 +36,8 @@ class Consensus:
     labels: np.ndarray
     agreement: np.ndarray
     members: list[str]
+    kept_member: str | None = None  # the member kept instead, when the consensus agreed less than the median one
+    note: str = ""  # how the consensus stands against its members, in words
 
 
 def co_association(knn: KNNGraph, labelings: list[np.ndarray]) -> sp.csr_matrix:
@@ -66,15 +73,47 @@ def consensus(
     graph = to_igraph(matrix)
     membership = leiden_membership(graph, resolution, seed=seed)
     isolated = np.asarray(matrix.getnnz(axis=1)) == 0
-    labels = np.where(isolated, -1, membership)
-    labels = relabel_by_size(labels)
+    labels = relabel_by_size(np.where(isolated, -1, membership))
+    names = list(names or [f"member {i + 1}" for i in range(len(labelings))])
+    kept, note = against_members(labels, labelings, names)
+    if kept is not None:
+        labels = relabel_by_size(np.asarray(labelings[kept]))
+    return Consensus(
+        labels.astype(np.int32),
+        row_agreement(matrix, labels),
+        names,
+        kept_member=None if kept is None else names[kept],
+        note=note,
+    )
+
+
+def row_agreement(matrix: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
+    """Each row's mean co-association over its kNN neighbours in its own cluster (0 with none there)."""
     coo = matrix.tocoo()
     same = labels[coo.row] == labels[coo.col]
     total = np.bincount(coo.row[same], weights=coo.data[same], minlength=len(labels))
     count = np.bincount(coo.row[same], minlength=len(labels))
-    agreement = np.where(count > 0, total / np.maximum(count, 1), 0.0)
-    return Consensus(
-        labels.astype(np.int32), agreement, list(names or [f"member {i + 1}" for i in range(len(labelings))])
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+
+
+def against_members(labels: np.ndarray, labelings: list[np.ndarray], names: list[str]) -> tuple[int | None, str]:
+    """The index of the member to keep instead of `labels` (None: keep the consensus) and why, from each one's mean
+    ARI with the members (a member's with the others)."""
+    if len(labelings) < 3:  # two members: each one's agreement is the other's, there is no median to beat
+        return None, ""
+    pairs = np.eye(len(labelings))
+    for i in range(len(labelings)):
+        for j in range(i + 1, len(labelings)):
+            pairs[i, j] = pairs[j, i] = metrics.ari(labelings[i], labelings[j], noise="cluster")
+    central = (pairs.sum(axis=1) - 1) / (len(labelings) - 1)
+    own = float(np.mean([metrics.ari(labels, member, noise="cluster") for member in labelings]))
+    median = float(np.median(central))
+    if own >= median:
+        return None, f"agrees with its members (mean ARI {own:.2f}) at least as well as their median one ({median:.2f})"
+    best = int(np.argmax(central))
+    return best, (
+        f"the consensus agreed with its members less (mean ARI {own:.2f}) than their median one ({median:.2f}), so "
+        f"the most central member, {names[best]} ({central[best]:.2f}), is kept instead"
     )
 
 
@@ -112,5 +151,9 @@ def consensus_result(
         dataset_fingerprint=dataset.fingerprint,
         seconds={"total": time.perf_counter() - started},
         probabilities=found.agreement,
-        info={"members": len(members)},
+        info={
+            "members": len(members),
+            "consensus": found.note,
+            **({"kept": found.kept_member} if found.kept_member else {}),
+        },
     )
