@@ -109,7 +109,7 @@ def test_a_cluster_that_glues_separate_groups_is_less_sure_though_every_neighbou
     x, y = make_blobs(1000, n_features=8, centers=centers, cluster_std=1.0, random_state=3)
     x = x.astype(np.float32)
     glued = np.where(y == 1, 0, y)
-    evidence = neighbour_evidence(knn_graph(x, 15), glued).features
+    evidence = neighbour_evidence(knn_graph(x, 15), glued, x).features
     assert evidence["neighbours"].min() == 1.0  # the neighbours cannot tell
     merged, clean = glued == 0, glued != 0
     assert evidence["purity"][merged].max() < evidence["purity"][clean].min()
@@ -121,5 +121,35 @@ def test_a_cluster_that_glues_separate_groups_is_less_sure_though_every_neighbou
 def test_the_held_out_error_is_the_median_of_the_calibration_files_runs():
     from clustering.evidence.confidence import held_out_ece, load_calibration
 
-    runs = [e for s in load_calibration()["neighbours"]["held_out_ece"].values() for e in s["runs"].values()]
-    assert len(runs) == 35 and held_out_ece() == pytest.approx(float(np.median(runs)))
+    found = load_calibration()["neighbours"]["held_out"]
+    runs = [run["ece"] for per_set in found.values() for run in per_set["runs"].values()]
+    assert len(found) == 6 and len(runs) == 42 and held_out_ece() == pytest.approx(float(np.median(runs)))
+
+
+def test_margin_and_density_are_scale_free_and_mark_rows_between_clusters_or_where_a_cluster_is_thin():
+    from clustering.evidence.confidence import centre_margin, relative_density
+
+    x = np.array([[0.0], [0.2], [-0.2], [10.0], [10.2], [9.8], [5.2]])
+    labels = np.array([0, 0, 0, 1, 1, 1, 0])  # the last row lies nearly halfway, towards cluster 1
+    margin = centre_margin(x, labels)
+    assert margin[6] < 0.6 < margin[:6].min() and np.allclose(margin, centre_margin(x * 1000, labels))
+    assert centre_margin(x, np.zeros(7, dtype=int)).tolist() == [1.0] * 7  # one cluster: nothing to be between
+    distances = np.array([[1.0], [1.0], [1.0], [1.0], [1.0], [1.0], [4.0]])
+    density = relative_density(distances, labels)
+    assert density[0] == 0.5 and density[6] < 0.25 and np.allclose(density, relative_density(distances * 7, labels))
+    assert relative_density(distances, np.array([0, 0, 0, 1, 1, 1, -1]))[6] == 0.0  # noise rows carry none
+
+
+def test_noise_swept_into_clusters_gets_lower_confidence_than_the_clusters_rows():
+    """The density set's failure: Leiden gives every row a cluster, the uniform noise too; its confidence must say
+    which rows those are (AUROC of right rows against wrong ones)."""
+    x, y = make_blobs(1200, n_features=6, centers=5, cluster_std=1.0, random_state=4)
+    rng = np.random.default_rng(4)
+    noise = rng.uniform(x.min(0), x.max(0), (200, 6))
+    data = Dataset(vectors=np.vstack([x, noise]).astype(np.float32), name="density")
+    truth = np.r_[y, np.full(200, 99)]
+    result = run(data, "leiden", {})
+    confidence = result.confidence()
+    right = majority_correct(result.labels, truth)
+    assert roc_auc_score(right, confidence) > 0.85
+    assert confidence[-200:].mean() < confidence[:1200].mean() - 0.2

@@ -10,6 +10,7 @@ import pytest
 
 from clustering.cli import main
 from clustering.evidence.confidence import clusterwise_stability
+from clustering.io.samples import load_sample
 from clustering.run.suggest import Level, choose
 
 
@@ -151,3 +152,24 @@ def test_a_family_ladder_is_declared_once_on_its_backend(monkeypatch):
     data = Dataset(vectors=x.astype(np.float32), name="two")
     assert [lv.value for lv in suggest(data, "leiden", n_jobs=1, repeats=1).levels] == [0.3, 1.5]
     assert {r.params["resolution"] for r in ladder_levels(data, "leiden", [0.3, 1.5])} <= {0.3, 1.5}
+
+
+def test_the_default_level_is_kept_unless_another_is_clearly_better_and_the_reason_says_so():
+    levels = [level(4, 0.99, 0.908), level(8, 0.91, 0.894), level(11, 0.92, 0.857)]  # PBMC, seed 0, as measured
+    chosen, reason = choose(levels, default=1)
+    assert chosen == 1 and reason.startswith("8 clusters, the default level, kept") and "4 clusters" in reason
+    assert choose(levels) == (0, choose(levels)[1])  # without a default the evidence alone picks 4
+    clearer = [level(4, 0.99, 0.95), level(8, 0.85, 0.90)]
+    chosen, reason = choose(clearer, default=1)
+    assert chosen == 0 and "chosen over the default level (8 clusters)" in reason
+    shaky = [level(6, 0.81, 0.617), level(12, 0.78, 0.654)]  # text, seed 1: the default does not come back
+    chosen, reason = choose(shaky, default=1)
+    assert chosen == 1 and "read them with care" in reason
+
+
+def test_suggest_keeps_leidens_default_level_on_digits_when_no_level_is_clearly_better():
+    from clustering.run.suggest import suggest
+
+    data = load_sample("digits")
+    found = suggest(data, "leiden", preprocess="standardize", repeats=2, seed=1, n_jobs=1)
+    assert found.level.value == 1.0 and "the default level, kept" in found.reason  # the rule alone took 1.5 here

@@ -70,8 +70,8 @@ def confidence_section(data, entry, truth, truth_name: str | None, key: str) -> 
     better = "" if "resampled" in source else " Run with 'Confidence: from resampled runs' for a better calibrated one."
     st.caption(
         f"Confidence: {plain(source)}. It estimates the chance that a row is in its cluster's majority class "
-        f"(calibration fitted on five benchmark sets with known classes). Rows under {UNCERTAIN_BELOW:g} are "
-        f"uncertain.{better}"
+        "(calibration fitted on sets whose classes are the geometry and six benchmark sets). Rows under "
+        f"{UNCERTAIN_BELOW:g} are uncertain.{better}"
     )
     c1, c2 = st.columns([2, 1])
     projector.chart(confidence_figure(confidence[clustered]), key=f"confidence-{key}", where=c1)

@@ -143,7 +143,7 @@ class Auto(Backend):
                 f"Leiden at resolution 1 on {preprocess}; {len(x):,} rows is over CLUSTERLAB_CONFIDENCE_MAX_ROWS, so "
                 "the level was not checked by resampling and confidence comes from neighbours"
             )
-            evidence = neighbour_evidence(knn, labels)
+            evidence = neighbour_evidence(knn, labels, space)
             chosen_seed = seed
         else:
             seeded = self._seed_runs(space, knn, 1.0, seed)
@@ -153,7 +153,7 @@ class Auto(Backend):
             runs = [(everything, other) for i, other in enumerate(seeded) if i != typical]
             runs += self._subsampled(space, 1.0, seed)
             why = f"{self._level_reason(labels, runs)}; {seed_note}; clustered on {preprocess}"
-            evidence = full_evidence(knn, labels, runs)
+            evidence = full_evidence(knn, labels, space, runs)
         self.labels_ = labels
         self.calibrated_ = calibrated(evidence, labels)
         self.probabilities_ = None

@@ -88,7 +88,7 @@ def run_confidence(
     elif method not in BACKENDS or "members" in params:  # edited runs, imported labels, a consensus of runs
         reason = f"from neighbours only: a {method} run cannot be rerun on resampled data"
     if reason:
-        evidence = neighbour_evidence(knn, labels)
+        evidence = neighbour_evidence(knn, labels, x)
         return RunConfidence(calibrated(evidence, labels), evidence, reason)
     key = dataset.fingerprint + preprocess
     same = _tasks(method, params, seed, repeats)
@@ -100,7 +100,7 @@ def run_confidence(
     outputs = Parallel(n_jobs=workers, prefer="processes")(delayed(run_labels)(key, x, m, p, sub) for m, p, sub in jobs)
     report(progress, "calibrating", 0.9, cancel)
     resampled = [(o[0], o[1]) for o in outputs]
-    evidence = full_evidence(knn, labels, resampled, [name for name, _, _ in same])
+    evidence = full_evidence(knn, labels, x, resampled, [name for name, _, _ in same])
     note = f"from {len(same)} resampled runs of {method} (other seeds, 80% subsamples) and its neighbours"
     report(progress, "confidence done", 1.0, cancel)
     return RunConfidence(calibrated(evidence, labels), evidence, note)

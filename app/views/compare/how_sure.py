@@ -103,6 +103,6 @@ def reliability_section(chosen: Comparison) -> None:
     st.caption(
         f"Against {plain(truth.name)}: a calibrated run follows the diagonal. Expected calibration error "
         f"(0 is perfect): {'; '.join(errors)}. Confidence is estimated without any classes: where the classes are "
-        "finer or coarser than the groups the data shows, no run's confidence can match them. Held out on five "
+        "finer or coarser than the groups the data shows, no run's confidence can match them. Held out on six "
         f"benchmark sets, the median run's error was {held_out_ece():.2f}."
     )
