@@ -167,3 +167,22 @@ def test_method_consensus_makes_its_own_ensemble_and_beats_its_median_member(tmp
     replayed = run_config(load_config(again), store, "p2")
     for (_, first), (_, second) in zip(done, replayed):
         assert (first.labels == second.labels).all()
+
+
+def test_without_a_resolution_the_consensus_agreeing_most_with_its_members_is_kept():
+    from clustering.evidence.consensus import CANDIDATE_RESOLUTIONS
+
+    data = load_sample("digits")
+    members = [run(data, method, params, seed=seed).labels for method, params, seed in MEMBERS]
+    knn = knn_graph(data.vectors, 15)
+    chosen = consensus(knn, members, resolution=None)
+    assert chosen.note.startswith("resolution ") and "the one agreeing most" in chosen.note
+
+    def agreement(labels):
+        return np.mean([metrics.ari(labels, m, noise="cluster") for m in members])
+
+    fixed = [consensus(knn, members, resolution=r) for r in CANDIDATE_RESOLUTIONS]
+    assert agreement(chosen.labels) >= max(agreement(f.labels) for f in fixed if f.kept_member is None) - 1e-9
+    truth = data.labels()
+    aris = [metrics.ari(truth, labels) for labels in members]
+    assert metrics.ari(truth, chosen.labels) >= np.median(aris)

@@ -41,11 +41,13 @@ class ConsensusEnsemble(Backend):
         Param(
             "resolution",
             float,
-            1.0,
-            "resolution of the Leiden that clusters the co-association",
+            None,
+            "resolution of the Leiden that clusters the co-association (empty: of 0.25, 0.5, 1 and 2, the one "
+            "agreeing most with the members)",
             low=0.01,
             high=50.0,
             log=True,
+            nullable=True,
             label="Resolution of the consensus",
         ),
         Param(
@@ -61,7 +63,7 @@ class ConsensusEnsemble(Backend):
         RANDOM_STATE,
     )
 
-    def __init__(self, n_neighbors=15, resolution=1.0, seeds=3, random_state=0):
+    def __init__(self, n_neighbors=15, resolution=None, seeds=3, random_state=0):
         self.n_neighbors = n_neighbors
         self.resolution = resolution
         self.seeds = seeds

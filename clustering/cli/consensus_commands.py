@@ -32,7 +32,12 @@ def register(commands) -> None:
     parser.add_argument("--labels", nargs="+", required=True, metavar="CSV", help="two label files or more")
     preprocess_argument(parser, when="for the kNN graph")
     parser.add_argument("--neighbors", type=int, default=15, help="neighbours per row in the graph (default 15)")
-    parser.add_argument("--resolution", type=float, default=1.0, help="Leiden resolution (default 1)")
+    parser.add_argument(
+        "--resolution",
+        type=float,
+        default=None,
+        help="Leiden resolution (default: of 0.25, 0.5, 1 and 2, the one agreeing most with the members)",
+    )
     parser.add_argument("--seed", type=seed_value, default=0, help="Leiden seed")
     parser.add_argument("--out", required=True, help="the consensus labels: CSV or parquet (row, cluster, confidence)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
@@ -48,7 +53,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
         raise UsageError("--labels needs two label files or more (a consensus of one is that one).")
     if not 2 <= args.neighbors <= 200:
         raise UsageError("--neighbors is between 2 and 200.")
-    if not 0 < args.resolution <= 100:
+    if args.resolution is not None and not 0 < args.resolution <= 100:
         raise UsageError("--resolution is a number above 0 (and at most 100).")
     out = output_path(args)
     dataset = load_dataset(args)
@@ -66,6 +71,8 @@ def cmd_consensus(args: argparse.Namespace) -> int:
         "n_noise": int((found.labels < 0).sum()),
         "ari_with_members": {name: metrics.ari(labels, found.labels) for name, labels in zip(names, members)},
         "mean_confidence": float(found.agreement.mean()),
+        "consensus": found.note,
+        "kept_member": found.kept_member,
         "out": str(out),
     }
     if args.json:

@@ -6,6 +6,11 @@ co-association to neighbour pairs keeps it sparse (n x k, not n x n) and a milli
 are not neighbours would weigh little in a modularity partition anyway. Each row's `agreement` is the mean
 co-association over its neighbours in its own consensus cluster (1: every member agrees around it).
 
+Without a resolution given, the consensus is made at each of CANDIDATE_RESOLUTIONS and the one agreeing most with
+its members (mean ARI) is kept: the median-partition principle of Strehl & Ghosh (2002). A fixed resolution 1 fell
+below its median member on digits (0.872 against 0.897, seeds 0-2); the chosen one reached 0.905 there, and held
+its median member on MNIST-test, PBMC, the text sample and the density set (benchmarks/trust.py).
+
 A consensus must agree with its members at least as well as their median member does (mean ARI with the members,
 noise as a cluster): when it does not, the most central member (the one agreeing most with the others) is kept
 instead, and the result says so. No classes are needed for that check.
@@ -26,7 +31,8 @@ from clustering.labels import relabel_by_size
 from clustering.progress import report
 from clustering.result import ClusterResult
 
-CONSENSUS_RESOLUTION = 1.0
+CONSENSUS_RESOLUTION = 1.0  # a consensus of chosen runs (app, configs) unless told otherwise
+CANDIDATE_RESOLUTIONS = (0.25, 0.5, 1.0, 2.0)  # tried when no resolution is given
 
 
 @dataclass(frozen=True)
@@ -64,18 +70,25 @@ def consensus(
     labelings: list[np.ndarray],
     names: list[str] | None = None,
     *,
-    resolution: float = CONSENSUS_RESOLUTION,
+    resolution: float | None = CONSENSUS_RESOLUTION,
     seed: int = 0,
 ) -> Consensus:
-    """Leiden (modularity) on the co-association graph of `labelings`; see the module text."""
+    """Leiden (modularity) on the co-association graph of `labelings` at `resolution` (None: the one of
+    CANDIDATE_RESOLUTIONS agreeing most with the members); see the module text."""
 
     matrix = co_association(knn, labelings)
     graph = to_igraph(matrix)
-    membership = leiden_membership(graph, resolution, seed=seed)
     isolated = np.asarray(matrix.getnnz(axis=1)) == 0
-    labels = relabel_by_size(np.where(isolated, -1, membership))
+    tried = CANDIDATE_RESOLUTIONS if resolution is None else (resolution,)
+    found = [relabel_by_size(np.where(isolated, -1, leiden_membership(graph, r, seed=seed))) for r in tried]
+    agreement = [float(np.mean([metrics.ari(f, m, noise="cluster") for m in labelings])) for f in found]
+    best = int(np.argmax(agreement))
+    labels = found[best]
     names = list(names or [f"member {i + 1}" for i in range(len(labelings))])
     kept, note = against_members(labels, labelings, names)
+    if resolution is None:
+        chosen = f"resolution {tried[best]:g} (of {', '.join(f'{r:g}' for r in tried)}: the one agreeing most)"
+        note = f"{chosen}; {note}" if note else chosen
     if kept is not None:
         labels = relabel_by_size(np.asarray(labelings[kept]))
     return Consensus(
