@@ -455,6 +455,9 @@ def run_method(page, method: str) -> None:
         time.sleep(0.5)
 
 
+# 53 s, the longest fast test. The fast suite keeps its parts: a page opened from a ?project= link after a reload
+# brings back an edited run from the store (test_browser_map.py), and a project reopened in AppTest (test_app.py)
+@pytest.mark.slow
 def test_project_survives_reload_and_restart(browser, tmp_path):
     """Run two methods, name a cluster, reload: all back; restart the server and open /?project=NAME: the same."""
     from urllib.parse import unquote_plus

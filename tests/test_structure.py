@@ -13,6 +13,7 @@ SIZE_NAME = re.compile(r"^_?[A-Z][A-Z0-9_]*(ROWS|MAX|MIN|CHARS|BYTES|SAMPLE|POIN
 NOT_SIZES = {  # thresholds of a rule or bounds of a type, not sizes of work
     "FONT_MIN_PX", "FONT_MAX_PX", "LABEL_MAX", "MIP_PRICING_MIN_LEFT_SHARE", "CATEGORY_MAX_VALUES", "TEXT_MIN_LENGTH",
     "TEXT_MIN_WORDS", "TEXT_MIN_DISTINCT", "TEXT_MIN_FILLED", "MIN_EDGE_SHARE", "FIGURE_NAME_MIN_SHARE",
+    "ZOOM_MIN_ROWS",
 }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -105,14 +106,28 @@ class KNNGraph:
         return self._weighted[kind]
 
 
+LEIDEN_LOCK = threading.Lock()  # igraph's generator is process-wide: one seeded Leiden at a time
+
+
 def leiden_membership(
     graph, resolution: float, *, objective: str = "modularity", n_iterations: int = 2, seed: int = 0
 ) -> np.ndarray:
-    """igraph's Leiden on a graph weighted by its `weight` attribute; seeded (igraph draws from Python's random)."""
-    random.seed(seed)
-    partition = graph.community_leiden(
-        objective_function=objective, weights="weight", resolution=resolution, n_iterations=n_iterations
-    )
+    """igraph's Leiden on a graph weighted by its `weight` attribute, seeded.
+
+    igraph draws from one process-wide generator (Python's `random` unless told otherwise): seeding that one let
+    any other thread drawing from it meanwhile (another session's job on a shared server) change the labels of a
+    seeded run. Each run gets its own generator, under a lock, and igraph gets Python's back after it.
+    """
+    import igraph  # deferred: igraph loads matplotlib (0.4 s); the CLI and app start without it
+
+    with LEIDEN_LOCK:
+        igraph.set_random_number_generator(random.Random(seed))  # the stream random.seed(seed) gave: same labels
+        try:
+            partition = graph.community_leiden(
+                objective_function=objective, weights="weight", resolution=resolution, n_iterations=n_iterations
+            )
+        finally:
+            igraph.set_random_number_generator(random)
     return np.asarray(partition.membership, dtype=np.int32)
 
 
