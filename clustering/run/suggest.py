@@ -10,10 +10,10 @@ be reproduced.
 
 The method's default level is kept unless that rule's level is clearly better on both counts (its clusters found
 again CLEARER more often and at least REPRODUCIBLE, and AGREES_MORE more agreement), or the default's clusters do not
-come back while that level's do and it agrees as much (within TIE): on the benchmark sets
-(benchmarks/trust.py, seeds 0-2) the rule alone moved away from Leiden's resolution 1 on digits, PBMC and the text
-sample and lost ARI (mean of the three: digits 0.835 against 0.847, PBMC 0.440 against 0.486, text 0.195 against
-0.246), by margins the evidence did not show.
+come back while that level's do and it agrees as much (within TIE). On the benchmark sets (`suggest` with each
+sample's suggested preprocessing, seeds 0-2) the rule alone moved away from Leiden's resolution 1 on digits, PBMC
+and the text sample and lost ARI (mean of the three: digits 0.835 against 0.847, PBMC 0.440 against 0.486, text
+0.195 against 0.246), by margins the evidence did not show.
 """
 
 from __future__ import annotations
