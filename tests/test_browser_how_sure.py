@@ -41,6 +41,10 @@ def test_suggested_levels_become_runs_and_compare_draws_their_tree_and_calibrati
     page.get_by_role("button", name="Keep all 9 levels as runs").click()
     time.sleep(1)
     settled(page, 180)
+    # the job keeps the levels in the background: leave only once it is done (the Compare page read the runs list
+    # while it was still filling, the flake seen in earlier sessions)
+    page.get_by_text("Running 9 levels of leiden").wait_for(state="detached", timeout=180_000)
+    settled(page, 60)
     page.screenshot(path=str(ARTIFACTS / "25-suggest.png"), full_page=True)
     nav(page, "Compare")
     wait_for_text(page, "Levels: how the clusters split", 120)
