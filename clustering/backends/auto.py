@@ -56,11 +56,7 @@ def unit_rows(x: np.ndarray) -> bool:
 def typical_run(runs: list[np.ndarray], seed: int) -> tuple[int, str]:
     """The index of the run agreeing most with the others (mean ARI; the first wins a tie) and what that says."""
     n = len(runs)
-    pairs = np.eye(n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            pairs[i, j] = pairs[j, i] = metrics.ari(runs[i], runs[j], noise="cluster")
-    mean = (pairs.sum(axis=1) - 1) / max(n - 1, 1)
+    mean = metrics.mean_ari_with_others(runs)
     best = 0 if mean[0] >= mean.max() - 1e-12 else int(np.argmax(mean))
     if best == 0:
         return 0, f"seed {seed} kept: its run is the most typical of {n} seeds (mean ARI {mean[0]:.2f} with the others)"

@@ -50,6 +50,16 @@ def ari(truth, labels, noise: NoiseMode = "singletons") -> float:
     return float(skm.adjusted_rand_score(t, p)) if len(t) else float("nan")
 
 
+def mean_ari_with_others(labelings: list[np.ndarray]) -> np.ndarray:
+    """Each labeling's mean ARI with the other labelings (noise as one cluster): how typical each one is."""
+    n = len(labelings)
+    pairs = np.eye(n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            pairs[i, j] = pairs[j, i] = ari(labelings[i], labelings[j], noise="cluster")
+    return (pairs.sum(axis=1) - 1) / max(n - 1, 1)
+
+
 def ari_from_contingency(counts: dict[tuple, int]) -> float:
     """ARI from {(true label, cluster): rows} counts, as `ari` scores it (noise singletons, truth < 0 left out).
 

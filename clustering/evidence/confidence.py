@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 
 from clustering.data import Dataset
 from clustering.graph.neighbors import knn_graph
@@ -144,15 +146,17 @@ def centre_margin(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
     codes = np.unique(labels[clustered])
     if len(codes) == 1:
         return clustered.astype(np.float64)
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)  # kept as it is (float32): one chunk at a time is widened
     index = np.searchsorted(codes, np.where(clustered, labels, codes[0]))
-    sums = np.zeros((len(codes), x.shape[1]))
-    np.add.at(sums, index[clustered], x[clustered])
-    centres = sums / np.bincount(index[clustered], minlength=len(codes))[:, None]
+    members = sp.csr_matrix(
+        (np.ones(int(clustered.sum())), (index[clustered], np.flatnonzero(clustered))), shape=(len(codes), len(x))
+    )  # cluster x row indicator: its product with x sums each cluster's rows
+    centres = np.asarray(members @ x, dtype=np.float64) / np.asarray(members.sum(axis=1))
     norms = (centres**2).sum(axis=1)
     for start in range(0, len(x), MARGIN_CHUNK):
         part = slice(start, start + MARGIN_CHUNK)
-        squared = (x[part] ** 2).sum(axis=1)[:, None] - 2 * x[part] @ centres.T + norms[None, :]
+        chunk = x[part].astype(np.float64)
+        squared = (chunk**2).sum(axis=1)[:, None] - 2 * chunk @ centres.T + norms[None, :]
         distance = np.sqrt(np.maximum(squared, 0.0))
         rows = np.arange(distance.shape[0])
         own = distance[rows, index[part]].copy()
@@ -170,13 +174,7 @@ def relative_density(distances: np.ndarray, labels: np.ndarray) -> np.ndarray:
     clustered = labels >= 0
     if not clustered.any():
         return out
-    order = np.argsort(labels[clustered], kind="stable")
-    grouped = labels[clustered][order]
-    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
-    medians = np.array([np.median(part) for part in np.split(reach[clustered][order], starts[1:])])
-    typical = np.zeros(int(labels.max()) + 1)
-    typical[grouped[starts]] = medians
-    m = typical[labels[clustered]]
+    m = pd.Series(reach[clustered]).groupby(labels[clustered]).transform("median").to_numpy()
     out[clustered] = m / np.maximum(m + reach[clustered], 1e-12)
     return out
 

@@ -114,11 +114,7 @@ def against_members(labels: np.ndarray, labelings: list[np.ndarray], names: list
     ARI with the members (a member's with the others)."""
     if len(labelings) < 3:  # two members: each one's agreement is the other's, there is no median to beat
         return None, ""
-    pairs = np.eye(len(labelings))
-    for i in range(len(labelings)):
-        for j in range(i + 1, len(labelings)):
-            pairs[i, j] = pairs[j, i] = metrics.ari(labelings[i], labelings[j], noise="cluster")
-    central = (pairs.sum(axis=1) - 1) / (len(labelings) - 1)
+    central = metrics.mean_ari_with_others(labelings)
     own = float(np.mean([metrics.ari(labels, member, noise="cluster") for member in labelings]))
     median = float(np.median(central))
     if own >= median:

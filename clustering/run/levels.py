@@ -7,6 +7,8 @@ again at each; the k-methods: k). A level that adds no cluster to a coarser one 
 
 from __future__ import annotations
 
+import numpy as np
+
 from clustering.backends import BACKENDS
 from clustering.data import Dataset
 from clustering.evidence.confidence import neighbour_confidence
@@ -70,29 +72,26 @@ def zoom_levels(
     """
 
     high = float(next(p.high for p in BACKENDS["leiden"].schema if p.name == "resolution") or 50.0)
+    resolutions = [min(2.0**power, high) for power in range(int(np.log2(high)) + 2)]  # 1, 2, 4, ..., 32, 50
     finest = max(dataset.n // ZOOM_MIN_ROWS, 1)
     targets = [min(coarsest * ZOOM_STEP ** (level + 1), finest) for level in range(depth)]
     levels: list[ClusterResult] = []
-    resolution = 1.0
-    for index, target in enumerate(targets):
-        floor = max(coarsest, levels[-1].n_clusters if levels else 0) * 1.5  # a level must name clearly more
-        if floor > finest:
+    candidate = None  # clearly finer than the last level, short of its target: kept if nothing nearer comes
+    for resolution in resolutions:
+        if len(levels) == depth:
             break
-        found = None
-        while resolution <= high:
-            report(progress, f"names by zoom: Leiden at resolution {resolution:g}", index / len(targets), cancel)
-            result = run(dataset, "leiden", {"resolution": resolution}, seed=seed, preprocess=preprocess)
-            if result.n_clusters > finest:
-                break
-            if result.n_clusters >= floor:
-                found = result
-            if result.n_clusters >= 0.7 * target:  # near enough: the next doubling would overshoot as far
-                break
-            resolution = min(resolution * 2, high) if resolution < high else high * 2
-        if found is None:
+        report(progress, f"names by zoom: Leiden at resolution {resolution:g}", len(levels) / depth, cancel)
+        result = run(dataset, "leiden", {"resolution": resolution}, seed=seed, preprocess=preprocess)
+        if result.n_clusters > finest:
             break
-        levels.append(found)
-        resolution = min(resolution * 2, high) if resolution < high else high * 2
+        if result.n_clusters < max(coarsest, levels[-1].n_clusters if levels else 0) * 1.5:  # must name clearly more
+            continue
+        candidate = result
+        if result.n_clusters >= 0.7 * targets[len(levels)]:  # near enough: the next doubling would overshoot as far
+            levels.append(result)
+            candidate = None
+    if candidate is not None and len(levels) < depth:
+        levels.append(candidate)
     report(progress, "levels done", 1.0, cancel)
     return levels
 
