@@ -10,7 +10,9 @@ separated blobs), each figure the mean of seeds 0, 1 and 2:
   best level;
 - the `consensus` method against its members (ARI of the consensus, the median and the best member).
 Then each goal of the issue, held or missed, per set. Writes benchmarks/results/trust.json.
-Usage: .venv/bin/python benchmarks/trust.py [--sets digits,pbmc] [--seeds 0,1,2]
+`--spread N` measures instead how much each ARI of the first table moves with the seed (seeds 0 to N-1: mean, lowest,
+highest), to tell a lead from the luck of three seeds; it writes benchmarks/results/trust_spread.json.
+Usage: .venv/bin/python benchmarks/trust.py [--sets digits,pbmc] [--seeds 0,1,2] [--spread 10]
 """
 
 from __future__ import annotations
@@ -76,14 +78,21 @@ def confidence_scores(labels: np.ndarray, confidence: np.ndarray, truth: np.ndar
     return ece, auroc
 
 
+def defaults_ari(bench, seed: int) -> dict[str, float]:
+    """ARI of the three plain defaults at one seed."""
+    x, truth = bench.dataset.vectors, bench.truth
+    return {
+        "scanpy Leiden": metrics.ari(truth, scanpy_default(x, seed)),
+        "EVoC defaults": metrics.ari(truth, evoc_default(x, seed)),
+        "Clusterlab Leiden": metrics.ari(truth, run(bench.dataset, "leiden", {}, seed=seed).labels),
+    }
+
+
 def one_seed(name: str, seed: int) -> dict:
     """Every measurement of one set at one seed."""
     bench = load(name)
-    x, truth = bench.dataset.vectors, bench.truth
-    found: dict = {"ari": {}}
-    found["ari"]["scanpy Leiden"] = metrics.ari(truth, scanpy_default(x, seed))
-    found["ari"]["EVoC defaults"] = metrics.ari(truth, evoc_default(x, seed))
-    found["ari"]["Clusterlab Leiden"] = metrics.ari(truth, run(bench.dataset, "leiden", {}, seed=seed).labels)
+    truth = bench.truth
+    found: dict = {"ari": defaults_ari(bench, seed)}
     start = time.perf_counter()
     auto = run(bench.dataset, "auto", {}, seed=seed)
     found["auto_seconds"] = time.perf_counter() - start
@@ -179,11 +188,36 @@ def show(rows: list[dict]) -> None:
         print(f"{row['set']:12s} " + " ".join(f"{c:>28s}" for c in cells))
 
 
+def spread(names: list[str], count: int) -> dict:
+    """auto's and each default's ARI over seeds 0 to count - 1, per set: mean, lowest and highest."""
+    found = {}
+    print(f"\nARI over seeds 0-{count - 1}: mean (lowest-highest)")
+    print(f"{'set':12s} " + " ".join(f"{n:>22s}" for n in ("auto", *DEFAULTS)))
+    for name in names:
+        bench = load(name)
+        per_seed = []
+        for seed in range(count):
+            aris = defaults_ari(bench, seed)
+            aris["auto"] = metrics.ari(bench.truth, run(bench.dataset, "auto", {}, seed=seed).labels)
+            per_seed.append(aris)
+        found[name] = {method: [aris[method] for aris in per_seed] for method in ("auto", *DEFAULTS)}
+        cells = " ".join(f"{np.mean(v):10.3f} ({min(v):.3f}-{max(v):.3f})" for v in found[name].values())
+        print(f"{name:12s} {cells}", flush=True)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(NAMES), help="comma-separated sets")
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    parser.add_argument("--spread", type=int, default=0, help="ARI over seeds 0 to N-1 instead (no other table)")
     args = parser.parse_args()
+    if args.spread:
+        found = spread(args.sets.split(","), args.spread)
+        out = ROOT / "benchmarks" / "results" / "trust_spread.json"
+        out.write_text(json.dumps(found, indent=1, default=float) + "\n")
+        print(f"\nwrote {out}")
+        return
     seeds = [int(s) for s in args.seeds.split(",")]
     rows = []
     for name in args.sets.split(","):
