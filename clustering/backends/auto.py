@@ -5,9 +5,10 @@
    and measured worse on both wide benchmark sets (Leiden, mean of seeds 0-9): MNIST-test 0.782 against 0.796 on the
    784 pixels, PBMC 0.485 against 0.514 on the 765 scaled genes. Rows of unit length (sentence embeddings) are not
    reduced either: on the text benchmark PCA-50 took Leiden's ARI from 0.467 to 0.362 with MiniLM.
-2. Method: Leiden on the kNN graph, the most robust across dimensions in MNIST-Nd and ahead of HDBSCAN's and
-   EVoC's defaults on every benchmark set here over seeds 0-9 (`benchmarks/trust.py --spread 10`). EVoC moves most
-   with its seed: on PBMC 0.304 to 0.645 (mean 0.425, auto 0.515), its first three seeds being its best (0.538).
+2. Method: Leiden on the kNN graph, the most robust across dimensions in MNIST-Nd and ahead of EVoC's defaults on
+   every set of `benchmarks/trust.py` over seeds 0-9 (`--spread 10`). EVoC moves most with its seed: on PBMC 0.304
+   to 0.645 (mean 0.425, auto 0.515), its first three seeds being its best (0.538). HDBSCAN's defaults lead on the
+   docstring texts of `benchmarks/text.py` (ARI 0.638 against 0.470 with MiniLM).
 3. Level: modularity's own (resolution 1), checked by resampling (three other seeds, four 80% subsamples): the
    reason says how many of its clusters come back. Falling back to the level `clusterlab suggest` recommends was
    tried and measured worse: on the text sample (67 topics) resolution 1 is not reproducible and the fallback
