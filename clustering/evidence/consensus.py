@@ -85,7 +85,7 @@ def consensus(
     best = int(np.argmax(agreement))
     labels = found[best]
     names = list(names or [f"member {i + 1}" for i in range(len(labelings))])
-    kept, note = against_members(labels, labelings, names)
+    kept, note = against_members(labels, labelings, names, own=agreement[best])
     if resolution is None:
         chosen = f"resolution {tried[best]:g} (of {', '.join(f'{r:g}' for r in tried)}: the one agreeing most)"
         note = f"{chosen}; {note}" if note else chosen
@@ -109,13 +109,16 @@ def row_agreement(matrix: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), 0.0)
 
 
-def against_members(labels: np.ndarray, labelings: list[np.ndarray], names: list[str]) -> tuple[int | None, str]:
+def against_members(
+    labels: np.ndarray, labelings: list[np.ndarray], names: list[str], own: float | None = None
+) -> tuple[int | None, str]:
     """The index of the member to keep instead of `labels` (None: keep the consensus) and why, from each one's mean
-    ARI with the members (a member's with the others)."""
+    ARI with the members (a member's with the others; `own`: the consensus's, when already measured)."""
     if len(labelings) < 3:  # two members: each one's agreement is the other's, there is no median to beat
         return None, ""
     central = metrics.mean_ari_with_others(labelings)
-    own = float(np.mean([metrics.ari(labels, member, noise="cluster") for member in labelings]))
+    if own is None:
+        own = float(np.mean([metrics.ari(labels, member, noise="cluster") for member in labelings]))
     median = float(np.median(central))
     if own >= median:
         return None, f"agrees with its members (mean ARI {own:.2f}) at least as well as their median one ({median:.2f})"
