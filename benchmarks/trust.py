@@ -11,7 +11,7 @@ separated blobs), each figure the mean of seeds 0, 1 and 2:
 - the `consensus` method against its members (ARI of the consensus, the median and the best member).
 Then each goal of the issue, held or missed, per set. Writes benchmarks/results/trust.json.
 `--spread N` measures instead how much each ARI of the first table moves with the seed (seeds 0 to N-1: mean, lowest,
-highest), to tell a lead from the luck of three seeds; it writes benchmarks/results/trust_spread.json.
+highest), to tell a lead from the luck of three seeds; it updates benchmarks/results/trust_spread.json.
 Usage: .venv/bin/python benchmarks/trust.py [--sets digits,pbmc] [--seeds 0,1,2] [--spread 10]
 """
 
@@ -212,15 +212,21 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
     parser.add_argument("--spread", type=int, default=0, help="ARI over seeds 0 to N-1 instead (no other table)")
     args = parser.parse_args()
+    names = args.sets.split(",")
+    unknown = [name for name in names if name not in NAMES]
+    if unknown:
+        parser.error(f"--sets: no set {', '.join(unknown)}; choose among {','.join(NAMES)}")
+    if args.spread < 0:
+        parser.error("--spread is a number of seeds: 1 or more (0, the default, prints the issue's tables)")
     if args.spread:
-        found = spread(args.sets.split(","), args.spread)
         out = ROOT / "benchmarks" / "results" / "trust_spread.json"
-        out.write_text(json.dumps(found, indent=1, default=float) + "\n")
+        kept = json.loads(out.read_text()) if out.exists() else {}  # the sets not measured again stay
+        out.write_text(json.dumps(kept | spread(names, args.spread), indent=1, default=float) + "\n")
         print(f"\nwrote {out}")
         return
     seeds = [int(s) for s in args.seeds.split(",")]
     rows = []
-    for name in args.sets.split(","):
+    for name in names:
         print(f"{name}...", flush=True)
         rows.append(one_set(name, seeds))
     show(rows)
