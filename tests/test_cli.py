@@ -1,6 +1,7 @@
 """The `clusterlab` command: stable JSON keys, labels file, clear errors with exit status 2."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -137,3 +138,31 @@ def test_an_unexpected_failure_says_it_is_ours_and_how_to_report_it(capsys, monk
     assert (
         code == 2 and err.startswith("error: an unexpected KeyError (0); rerun with --debug") and err.count("\n") == 1
     )
+
+
+def test_clusterlab_app_serves_on_a_first_run_without_asking_for_an_email(tmp_path):
+    """A fresh home (no ~/.streamlit) and the browser left to open: Streamlit's first run would ask for an email in
+    the terminal and serve nothing until answered. A real process, its stdin an open pipe as a waiting terminal's."""
+    import time
+    import urllib.request
+
+    from browser import free_port
+
+    port = free_port()
+    env = {**os.environ, "HOME": str(tmp_path), "DISPLAY": "", "WAYLAND_DISPLAY": ""}  # no display: no browser opens
+    env.pop("STREAMLIT_SERVER_SHOW_EMAIL_PROMPT", None)
+    command = [sys.executable, "-m", "clustering.cli", "app", "--port", str(port)]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
+    process = subprocess.Popen(command, env=env, **pipes)
+    try:
+        deadline, healthy = time.time() + 60, False
+        while time.time() < deadline and not healthy and process.poll() is None:
+            try:
+                healthy = urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok"
+            except OSError:
+                time.sleep(0.3)
+        assert healthy, "the app did not serve"
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0].decode()
+    assert "Email" not in output

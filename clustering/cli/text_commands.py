@@ -74,6 +74,8 @@ def app_script() -> Path:
 def cmd_app(args: argparse.Namespace) -> int:
     """`clusterlab app [FILE]`: serve the app; with FILE, it opens on that file's map."""
     env = dict(os.environ)
+    # Streamlit's first run asks for an email in the terminal before serving (unless headless): the app waited on it
+    env.setdefault("STREAMLIT_SERVER_SHOW_EMAIL_PROMPT", "false")
     if args.file:
         path = Path(args.file).expanduser().resolve()
         if not path.is_file():
