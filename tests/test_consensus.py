@@ -186,3 +186,20 @@ def test_without_a_resolution_the_consensus_agreeing_most_with_its_members_is_ke
     truth = data.labels()
     aris = [metrics.ari(truth, labels) for labels in members]
     assert metrics.ari(truth, chosen.labels) >= np.median(aris)
+
+
+def test_cli_consensus_says_its_chosen_resolution_and_its_standing_without_json(tmp_path, capsys):
+    from sklearn.cluster import KMeans
+    from sklearn.datasets import make_blobs
+
+    x, _ = make_blobs(600, centers=4, n_features=5, random_state=0)
+    np.save(tmp_path / "x.npy", x.astype(np.float32))
+    files = []
+    for index, k in enumerate((3, 4, 5)):
+        labels = KMeans(k, n_init=3, random_state=index).fit_predict(x)
+        pd.DataFrame({"row": np.arange(600), "cluster": labels}).to_csv(tmp_path / f"k{k}.csv", index=False)
+        files.append(str(tmp_path / f"k{k}.csv"))
+    assert main(["consensus", str(tmp_path / "x.npy"), "--labels", *files, "--out", str(tmp_path / "c.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "consensus of 3 clusterings" in printed
+    assert "(of 0.25, 0.5, 1, 2: the one agreeing most)" in printed and "their median one" in printed

@@ -82,4 +82,6 @@ def cmd_consensus(args: argparse.Namespace) -> int:
             f"consensus of {len(names)} clusterings: {summary['n_clusters']} clusters, {summary['n_noise']} noise, "
             f"mean agreement {summary['mean_confidence']:.2f}; wrote {out}"
         )
+        if found.note:  # the resolution it chose, and a member kept instead of a consensus agreeing less
+            print(found.note)
     return 0
