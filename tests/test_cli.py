@@ -166,3 +166,31 @@ def test_clusterlab_app_serves_on_a_first_run_without_asking_for_an_email(tmp_pa
         process.terminate()
         output = process.communicate(timeout=30)[0].decode()
     assert "Email" not in output
+
+
+def test_clusterlab_app_runs_with_the_apps_own_streamlit_settings_from_any_folder(tmp_path, monkeypatch):
+    """Streamlit reads .streamlit/config.toml from the working folder only: `clusterlab app` passes the app's
+    settings (shipped beside Home.py; the checkout's .streamlit/config.toml links the same file) itself."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    assert (root / ".streamlit" / "config.toml").resolve() == (root / "app" / "streamlit.toml").resolve()
+    seen = {}
+
+    class Replaced(BaseException):  # os.execve never returns: this one stops the command where it would
+        pass
+
+    def execve(path, command, env):
+        seen.update(command=command, env=env)
+        raise Replaced
+
+    monkeypatch.setattr(os, "execve", execve)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(Replaced):
+        main(["app", "--port", "8999", "--no-browser"])
+    command = seen["command"]
+    flags = dict(zip(command[5::2], command[6::2]))
+    assert flags["--client.showErrorDetails"] == "none" and flags["--server.maxUploadSize"] == "1024"
+    assert flags["--theme.base"] == "light" and flags["--server.runOnSave"] == "false"
+    assert command.count("--server.port") == 1 and flags["--server.port"] == "8999"
+    assert command.count("--server.headless") == 1 and flags["--server.headless"] == "true"

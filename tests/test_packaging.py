@@ -33,6 +33,7 @@ def test_the_wheel_holds_the_app_and_its_assets_and_no_top_level_app(tmp_path):
         "clustering/visual/scatter/scatter.js",
         "clustering/visual/scatter/index.html",
         "clustering/evidence/calibration.json",
+        "clustering/app/streamlit.toml",
         "clustering/reports/templates/report.html.j2",
     ):
         assert needed in names, needed

@@ -7,6 +7,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,21 @@ def app_script() -> Path:
     return Path(spec.origin).parent / "Home.py"
 
 
+APP_SETTINGS = "streamlit.toml"  # the app's Streamlit settings beside Home.py (.streamlit/config.toml links it)
+SET_HERE = ("server.port", "server.headless", "browser.gatherUsageStats")  # cmd_app's own flags
+
+
+def app_settings(path: Path) -> list[str]:
+    """The app's Streamlit settings as `--section.option value` flags: Streamlit reads its config.toml from the
+    working folder only, so outside the checkout the app ran without them (200 MB uploads, error details shown)."""
+    flags = []
+    for section, options in tomllib.loads(path.read_text(encoding="utf-8")).items():
+        for option, value in options.items():
+            if f"{section}.{option}" not in SET_HERE:
+                flags += [f"--{section}.{option}", str(value).lower() if isinstance(value, bool) else str(value)]
+    return flags
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """`clusterlab app [FILE]`: serve the app; with FILE, it opens on that file's map."""
     env = dict(os.environ)
@@ -87,12 +103,14 @@ def cmd_app(args: argparse.Namespace) -> int:
             env[APP_EMBED] = args.embed
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}: give a port between 1 and 65535.")
+    script = app_script()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(app_script()),
+        str(script),
+        *app_settings(script.with_name(APP_SETTINGS)),
         "--server.port",
         str(args.port),
         "--server.headless",
